@@ -1,0 +1,2 @@
+// Public surface of src/cli.
+export { buildProgram, run } from './program.ts'

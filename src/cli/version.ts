@@ -1,0 +1,2 @@
+// The version printed by --version; kept in step with package.json by test/cli/version.test.ts.
+export const VERSION = '0.1.0'

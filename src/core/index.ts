@@ -1,0 +1,18 @@
+// Public surface of src/core: the leaf module every other module may import.
+export {
+  ERRORS,
+  LedgixError,
+  PROBLEM_CONTENT_TYPE,
+  PROBLEM_TYPE_BASE,
+  WWW_AUTHENTICATE_INVALID_TOKEN,
+  WWW_AUTHENTICATE_MISSING,
+  isErrorCode,
+  problemFor,
+} from './errors.ts'
+export type { ErrorCode, Problem } from './errors.ts'
+export { ManualClock, systemClock } from './clock.ts'
+export type { Clock } from './clock.ts'
+export type { ApiKeyId, Brand, Jti, Kid, LeafIndex, TenantId, TreeSize } from './ids.ts'
+export type { BurnRequest, BurnResult, JwksDocument, JwksFetchResult, PublicJwk, VaultPort } from './vault-port.ts'
+export { checkEd25519PublicKey } from './ed25519-public-key.ts'
+export type { PublicKeyProblem } from './ed25519-public-key.ts'
