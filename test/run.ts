@@ -34,4 +34,4 @@ const stream = run({ files, concurrency: 2, timeout: 240_000 })
 stream.on('test:fail', () => {
   process.exitCode = 1
 })
-stream.compose(spec).pipe(process.stdout)
+stream.compose(new spec()).pipe(process.stdout)
