@@ -3,6 +3,7 @@
 import { Command } from 'commander'
 import { registerApiKeyCommands, registerKeyCommands } from './vault-commands.ts'
 import { registerConfigCommands } from './config-commands.ts'
+import { registerDemoUpstreamCommand } from './demo-upstream.ts'
 import { registerLedgerCommands } from './ledger-commands.ts'
 import { registerServeCommand } from './serve.ts'
 import { registerTokenCommands } from './token-commands.ts'
@@ -29,6 +30,7 @@ Examples:
   registerApiKeyCommands(program)
   registerKeyCommands(program)
   registerLedgerCommands(program)
+  registerDemoUpstreamCommand(program)
   return program
 }
 
