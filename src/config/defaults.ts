@@ -1,0 +1,81 @@
+// Default values for every optional YAML key, each with the reason it has that value. The schema
+// advertises them (so editors show them) and the normaliser falls back to them.
+
+/** One process is the quickstart; `paired` is the production split (gateway here, Vault elsewhere). */
+export const DEFAULT_MODE = 'all-in-one'
+
+/** Loopback until the operator opts in to exposure; containers set `0.0.0.0` explicitly. */
+export const DEFAULT_GATEWAY_HOST = '127.0.0.1'
+/** The usual alternate HTTP port; the Vault API keeps the Ledgix default 8000. */
+export const DEFAULT_GATEWAY_PORT = 8080
+/** Kubernetes sends SIGKILL 30 s after SIGTERM by default; draining for 25 s finishes first. */
+export const DEFAULT_DRAIN_TIMEOUT = '25s'
+/** Node's own --max-http-header-size default; an A-JWT header is under 2 KiB. */
+export const DEFAULT_MAX_HEADER_SIZE = '16kib'
+/** Node's http.Server requestTimeout default: time allowed to receive a whole request. */
+export const DEFAULT_REQUEST_TIMEOUT = '300s'
+/** One process unless asked: "auto" means one worker per available CPU. */
+export const DEFAULT_WORKERS = 1
+
+/** Metrics and health stay on loopback; scrape through a sidecar or publish explicitly. */
+export const DEFAULT_ADMIN_HOST = '127.0.0.1'
+/** Conventional metrics port, clear of the gateway (8080) and Vault (8000) defaults. */
+export const DEFAULT_ADMIN_PORT = 9090
+
+/** A burn is one indexed write; 3 s bounds a stalled Vault before we answer 503 (the SDK waits 30 s). */
+export const DEFAULT_VAULT_TIMEOUT = '3s'
+/** Burns are tiny and keep-alive; 32 sockets carry thousands of burns per second. */
+export const DEFAULT_VAULT_CONNECTIONS = 32
+
+/** The Ledgix SDK default issuer (spec §5.2); the docs' `ledgix-vault` is wrong. */
+export const DEFAULT_TOKEN_ISSUER = 'alcv-vault'
+/** The Ledgix SDK default audience (spec §5.2). */
+export const DEFAULT_TOKEN_AUDIENCE = 'ledgix-sdk'
+/** Spec §5.2: `sub` is exactly "clearance". */
+export const DEFAULT_TOKEN_SUBJECT = 'clearance'
+/** Envoy uses 60 s, the Ledgix client 0 s; 30 s absorbs NTP drift between hosts. */
+export const DEFAULT_CLOCK_SKEW = '30s'
+/** Above this the skew would outlast a default 300 s token's useful life. */
+export const MAX_CLOCK_SKEW_MS = 300_000
+/** At a 300 s token TTL this remembers ~330 burns/s per worker; beyond it the Vault burn still decides. */
+export const DEFAULT_REPLAY_CACHE_SIZE = 100_000
+/** The SDK accepts tokens without exp (spec §5.1) and then cannot stop replays; we refuse them. */
+export const DEFAULT_REQUIRE_EXP = true
+
+/** Rotation publishes the new key well ahead of use, and kid misses refetch at once anyway. */
+export const DEFAULT_JWKS_REFRESH_INTERVAL = '5m'
+/** A tiny Cache-Control max-age must not turn refreshes into a flood. */
+export const DEFAULT_JWKS_MIN_REFRESH = '30s'
+/** A huge max-age must not pin a revoked key for days. */
+export const DEFAULT_JWKS_MAX_REFRESH = '1h'
+/** Forged kids must not make every request a JWKS fetch (jose's cooldownDuration is 30 s). */
+export const DEFAULT_JWKS_KID_MISS_COOLDOWN = '10s'
+/** Ride out a Vault outage this long on known keys, then fail closed. */
+export const DEFAULT_JWKS_MAX_STALE = '1h'
+/** jose's remote JWKS timeout is 5 s. */
+export const DEFAULT_JWKS_TIMEOUT = '5s'
+
+/** undici's connect timeout default. */
+export const DEFAULT_UPSTREAM_CONNECT_TIMEOUT = '10s'
+/** undici's headersTimeout default. */
+export const DEFAULT_UPSTREAM_HEADERS_TIMEOUT = '300s'
+/** undici's bodyTimeout default (time between body chunks). */
+export const DEFAULT_UPSTREAM_BODY_TIMEOUT = '300s'
+/** undici's default, under Node's 5 s server keepAliveTimeout so we never reuse a closing socket. */
+export const DEFAULT_UPSTREAM_KEEP_ALIVE_TIMEOUT = '4s'
+/** undici Pools are unbounded by default; a bound keeps one slow upstream from eating every fd. */
+export const DEFAULT_UPSTREAM_CONNECTIONS = 128
+
+/** Requests without a token are refused unless a route opts out: one strict mode. */
+export const DEFAULT_ROUTE_AUTH = 'token'
+/** Binding to the exact arguments is opt-in because it needs the body buffered. */
+export const DEFAULT_BIND_ARGS = 'none'
+/** Tool-call JSON bodies are small; 1 MiB bounds memory per buffered request. */
+export const DEFAULT_MAX_BODY = '1mib'
+/** A single-use token has no business upstream once burned. */
+export const DEFAULT_FORWARD_AUTHORIZATION = false
+export const DEFAULT_STRIP_PREFIX = false
+/** Upgrades go through the same auth as any request, so allowing them costs nothing. */
+export const DEFAULT_WEBSOCKET = true
+
+export const DEFAULT_LOG_LEVEL = 'info'

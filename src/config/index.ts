@@ -1,0 +1,21 @@
+// Public surface of src/config: the loader, its errors, the JSON Schema and the Config contract.
+export { loadConfig, parseConfigText } from './load.ts'
+export { ConfigError, formatProblems } from './problems.ts'
+export type { ConfigProblem } from './problems.ts'
+export { configJsonSchema } from './schema.ts'
+export { parseDuration, parseSize } from './units.ts'
+export type {
+  AdminConfig,
+  Config,
+  GatewayConfig,
+  JwksConfig,
+  ListenConfig,
+  LoggingConfig,
+  Mode,
+  RemoteVaultConfig,
+  RouteConfig,
+  RouteMatch,
+  TokenConfig,
+  UpstreamConfig,
+} from './types.ts'
+export type { VaultJudgeConfig, VaultRateLimitConfig, VaultServerConfig } from './types-vault.ts'
