@@ -1,0 +1,170 @@
+// Deterministic CBOR exactly as the Ledgix SDK encodes it (spec §7.1; 59 vectors in cbor.json).
+// Our own encoder on purpose: the SDK's key order and number rules differ from RFC 8949 §4.2, and
+// every byte feeds a hash that clients recompute.
+
+/** Values the encoder accepts. Numbers follow rule 1 (safe integer → int) unless inside Float64Json. */
+export type CborValue =
+  | null
+  | boolean
+  | number
+  | string
+  | Float64Json
+  | readonly CborValue[]
+  | { readonly [key: string]: CborValue }
+
+/**
+ * Marks a JSON subtree (tool_args, citations, evidence_chunks) whose every number is encoded as
+ * binary64, integers included (spec §7.1 rule 2: the SDK's normalizeJSONNumbersForCbor).
+ */
+export class Float64Json {
+  readonly json: unknown
+  constructor(json: unknown) {
+    this.json = json
+  }
+}
+
+/**
+ * JSON nesting bound. The SDK has none and would overflow its stack instead; a fixed bound gives a
+ * clear error. Tool arguments nested this deep are not a real call.
+ */
+export const MAX_CBOR_DEPTH = 1000
+
+const INITIAL_CAPACITY = 512
+const TWO_POW_32 = 2 ** 32
+const utf8 = new TextEncoder()
+
+class CborWriter {
+  buf = new Uint8Array(INITIAL_CAPACITY)
+  view = new DataView(this.buf.buffer)
+  length = 0
+
+  reserve(extra: number): void {
+    const need = this.length + extra
+    if (need <= this.buf.length) return
+    let size = this.buf.length * 2
+    while (size < need) size *= 2
+    const next = new Uint8Array(size)
+    next.set(this.buf.subarray(0, this.length))
+    this.buf = next
+    this.view = new DataView(next.buffer)
+  }
+
+  /** Major type + argument with the shortest header (1, 2, 3, 5 or 9 bytes). 0 ≤ n ≤ 2^53−1. */
+  head(major: number, n: number): void {
+    const m = major << 5
+    this.reserve(9)
+    if (n < 24) {
+      this.buf[this.length++] = m | n
+    } else if (n < 0x100) {
+      this.buf[this.length++] = m | 24
+      this.buf[this.length++] = n
+    } else if (n < 0x10000) {
+      this.buf[this.length++] = m | 25
+      this.view.setUint16(this.length, n)
+      this.length += 2
+    } else if (n < TWO_POW_32) {
+      this.buf[this.length++] = m | 26
+      this.view.setUint32(this.length, n)
+      this.length += 4
+    } else {
+      this.buf[this.length++] = m | 27
+      this.view.setUint32(this.length, Math.floor(n / TWO_POW_32))
+      this.view.setUint32(this.length + 4, n % TWO_POW_32)
+      this.length += 8
+    }
+  }
+
+  float64(n: number): void {
+    this.reserve(9)
+    this.buf[this.length++] = 0xfb
+    this.view.setFloat64(this.length, n)
+    this.length += 8
+  }
+
+  text(s: string): void {
+    if (!isWellFormed(s)) throw new TypeError('CBOR: a string holds a lone UTF-16 surrogate')
+    const bytes = utf8.encode(s)
+    this.head(3, bytes.length)
+    this.reserve(bytes.length)
+    this.buf.set(bytes, this.length)
+    this.length += bytes.length
+  }
+}
+
+/**
+ * Lone surrogates are refused where the SDK would encode U+FFFD: otherwise "\uD800" and "\uD801"
+ * hash alike, and a verified event would not pin down the text it shows. The Vault rejects such
+ * input at the request boundary, so no honest row holds one.
+ */
+function isWellFormed(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0xd800 || c > 0xdfff) continue
+    if (c >= 0xdc00) return false
+    const next = s.charCodeAt(i + 1)
+    if (!(next >= 0xdc00 && next <= 0xdfff)) return false
+    i++
+  }
+  return true
+}
+
+/** The SDK's key order: shorter JS string length (UTF-16 code units) first, then JS `<`. */
+export function compareCborKeys(a: string, b: string): number {
+  if (a.length !== b.length) return a.length - b.length
+  return a < b ? -1 : a > b ? 1 : 0
+}
+
+function writeNumber(w: CborWriter, n: number, forceFloat: boolean): void {
+  if (!Number.isFinite(n)) throw new RangeError(`CBOR: ${n} is not encodable (NaN and ±Infinity are errors)`)
+  if (forceFloat || !Number.isSafeInteger(n)) w.float64(n)
+  // -0 is a safe integer and `-0 >= 0`, so it becomes unsigned 0 as in the SDK.
+  else if (n >= 0) w.head(0, n)
+  else w.head(1, -1 - n)
+}
+
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value) as unknown
+  return proto === Object.prototype || proto === null
+}
+
+function writeValue(w: CborWriter, value: unknown, forceFloat: boolean, depth: number): void {
+  if (value === null) return void w.head(7, 22)
+  switch (typeof value) {
+    case 'boolean':
+      return void w.head(7, value ? 21 : 20)
+    case 'number':
+      return writeNumber(w, value, forceFloat)
+    case 'string':
+      return w.text(value)
+    case 'object':
+      break
+    default:
+      throw new TypeError(`CBOR: a ${typeof value} is not encodable`)
+  }
+  if (depth >= MAX_CBOR_DEPTH) throw new RangeError(`CBOR: nesting deeper than ${MAX_CBOR_DEPTH}`)
+  if (value instanceof Float64Json) return writeValue(w, value.json, true, depth + 1)
+  if (Array.isArray(value)) {
+    w.head(4, value.length)
+    for (const item of value) writeValue(w, item, forceFloat, depth + 1)
+    return
+  }
+  if (!isPlainObject(value)) throw new TypeError('CBOR: only plain objects, arrays and JSON scalars are encodable')
+  const record = value as Record<string, unknown>
+  const keys = Object.keys(record).sort(compareCborKeys)
+  w.head(5, keys.length)
+  for (const key of keys) {
+    w.text(key)
+    writeValue(w, record[key], forceFloat, depth + 1)
+  }
+}
+
+/**
+ * Encode one value. Throws TypeError/RangeError for values the SDK cannot encode (NaN, ±Infinity,
+ * undefined, bigint, class instances, nesting deeper than MAX_CBOR_DEPTH): callers decide whether
+ * that is a bug (append) or a failed check (verify).
+ */
+export function encodeCbor(value: CborValue): Uint8Array {
+  const w = new CborWriter()
+  writeValue(w, value, false, 0)
+  return w.buf.slice(0, w.length)
+}
