@@ -1,0 +1,130 @@
+// The token pipeline of ARCHITECTURE "Request path" steps 2–5, cheapest checks first: one Bearer
+// header → decode (alg/kid, no crypto) → key lookup (kid-miss refetch) → signature + claims → tool
+// → bound args → local replay LRU → burn at the Vault. Every failure is a value recorded on the
+// context; nothing here throws on bad input.
+import type { KeyObject } from 'node:crypto'
+import type { ErrorCode, VaultPort } from '../core/index.ts'
+import { decodeToken, snakeCaseKeys, toolArgsHash, verifyDecoded } from '../token/index.ts'
+import type { AJwtClaims, ClaimPolicy } from '../token/index.ts'
+import type { GatewayMetrics } from '../observability/index.ts'
+import { extractBearer } from './bearer.ts'
+import { readBoundedBody } from './body.ts'
+import type { ReplayCache } from './replay-cache.ts'
+import type { RequestContext } from './request-context.ts'
+import type { CompiledRoute } from './route-table.ts'
+
+/** What the pipeline needs from the JWKS cache (src/token JwksCache satisfies it). */
+export interface KeySource {
+  isReady(): boolean
+  getKey(kid: string): KeyObject | undefined
+  refreshForKid(kid: string): Promise<KeyObject | undefined>
+}
+
+export interface AuthDeps {
+  keys: KeySource
+  vault: VaultPort
+  replay: ReplayCache
+  metrics: GatewayMetrics
+}
+
+const KEYS_UNAVAILABLE = 'Verification keys are not loaded or too stale to trust; retry shortly.'
+const KEY_UNKNOWN = 'No verification key with this kid, even after refreshing the key set.'
+const TOOL_NOT_ALLOWED = 'The token\'s tool is not allowed on this route.'
+const NO_ARGS_HASH = 'This route binds arguments but the token carries no tool_args_hash.'
+const ARGS_MISMATCH = 'The request body does not hash to the token\'s tool_args_hash.'
+const NOT_JSON = 'This route binds arguments: the body must be JSON.'
+const UPGRADE_BOUND = 'Routes with bind_args cannot be upgraded to WebSocket.'
+const REPLAYED_LOCAL = 'Token already used.'
+
+/**
+ * Run the pipeline. null = authorized and burned (ctx.claims, ctx.token, ctx.body set); otherwise
+ * the error code, with ctx.outcome/ctx.detail set. `upgrade` requests have no readable body.
+ */
+export async function authorize(ctx: RequestContext, route: CompiledRoute, policy: ClaimPolicy, deps: AuthDeps, upgrade: boolean): Promise<ErrorCode | null> {
+  const verifyStart = performance.now()
+  const bearer = extractBearer(ctx.req.rawHeaders)
+  if (!bearer.ok) return ctx.fail(bearer.code, bearer.detail)
+  ctx.token = bearer.token
+  const decoded = decodeToken(bearer.token)
+  if (!decoded.ok) return ctx.fail(decoded.code, decoded.detail)
+  const keys = deps.keys
+  let key = keys.getKey(decoded.value.kid)
+  if (key === undefined) {
+    // Rotation: a new kid is fetched once (single-flight, cooldown in the cache), then accepted.
+    // The same path recovers a set gone beyond max_stale (getKey answers undefined for every kid).
+    key = await keys.refreshForKid(decoded.value.kid)
+    if (key === undefined) {
+      return keys.isReady() ? ctx.fail('token_key_unknown', KEY_UNKNOWN) : ctx.fail('keys_unavailable', KEYS_UNAVAILABLE)
+    }
+  }
+  const verified = verifyDecoded(decoded.value, key, policy, ctx.nowMs)
+  ctx.verifyMs = performance.now() - verifyStart
+  if (!verified.ok) return ctx.fail(verified.code, verified.detail)
+  const claims = verified.claims
+  ctx.claims = claims
+  if (!route.tools.has(claims.tool)) return ctx.fail('tool_not_allowed', TOOL_NOT_ALLOWED)
+  if (route.bindArgs) {
+    const bound = upgrade ? ctx.fail('tool_args_mismatch', UPGRADE_BOUND) : await checkBoundArgs(ctx, route, claims)
+    if (bound !== null) return bound
+  }
+  return burn(ctx, claims, deps)
+}
+
+async function checkBoundArgs(ctx: RequestContext, route: CompiledRoute, claims: AJwtClaims): Promise<ErrorCode | null> {
+  const expected = claims.tool_args_hash
+  if (expected === null) return ctx.fail('tool_args_mismatch', NO_ARGS_HASH)
+  const read = await readBoundedBody(ctx.req, route.maxBodyBytes)
+  if (!read.ok) return ctx.fail(read.code, read.detail)
+  ctx.body = read.body
+  let args: unknown
+  if (read.body.length === 0) {
+    // Spec §6: absent tool_args hash as {}.
+    args = {}
+  } else {
+    try {
+      args = JSON.parse(read.body.toString('utf8'))
+    } catch {
+      return ctx.fail('body_not_json', NOT_JSON)
+    }
+  }
+  if (toolArgsHash(args) === expected) return null
+  // Spec §6 caveat: the Vault hashed the snake_cased keys the SDK sent, while the agent's real tool
+  // call may use camelCase. Accept the body when its snake_cased form matches.
+  if (toolArgsHash(snakeCaseKeys(args)) === expected) return null
+  return ctx.fail('tool_args_mismatch', ARGS_MISMATCH)
+}
+
+async function burn(ctx: RequestContext, claims: AJwtClaims, deps: AuthDeps): Promise<ErrorCode | null> {
+  const replay = deps.replay
+  const jti = claims.jti
+  if (replay.has(jti)) {
+    deps.metrics.replayRejections.inc(LOCAL)
+    return ctx.fail('token_replayed', REPLAYED_LOCAL)
+  }
+  replay.markPending(jti, claims.exp, ctx.nowMs)
+  const burnStart = performance.now()
+  const result = await deps.vault.burn({
+    token: ctx.token!,
+    jti,
+    expSeconds: claims.exp ?? Math.floor(ctx.nowMs / 1000),
+    agentId: claims.agent_id,
+  })
+  ctx.burnMs = performance.now() - burnStart
+  deps.metrics.burnDuration.observe(result.ok ? BURN_OK : { result: result.code }, ctx.burnMs / 1000)
+  if (result.ok) {
+    replay.markBurned(jti, claims.exp, ctx.nowMs)
+    return null
+  }
+  if (result.code === 'token_replayed') {
+    replay.markBurned(jti, claims.exp, ctx.nowMs)
+    deps.metrics.replayRejections.inc(VAULT)
+  } else {
+    // Not burned (or we cannot know): let the client retry; the Vault stays the authority.
+    replay.release(jti)
+  }
+  return ctx.fail(result.code, result.detail)
+}
+
+const LOCAL = { source: 'local' } as const
+const VAULT = { source: 'vault' } as const
+const BURN_OK = { result: 'ok' } as const

@@ -1,0 +1,94 @@
+// The two entry flows, as module-level async functions with one try/catch at the boundary:
+// handleRequest (match → authorize → headers → forward) and handleUpgrade (the same, then tunnel).
+import type { ErrorCode } from '../core/index.ts'
+import { authorize } from './auth-pipeline.ts'
+import { buildUpstreamHeaders } from './header-policy.ts'
+import { writeProblem } from './problem.ts'
+import { forward } from './proxy.ts'
+import { isSafePath } from './request-context.ts'
+import type { RequestContext } from './request-context.ts'
+import type { Gateway } from './server.ts'
+import { refuseUpgrade, tunnel } from './websocket.ts'
+
+const UNSAFE_PATH = 'The request path has dot segments or encoded separators; send a normalised path.'
+const NO_ROUTE = 'No route matches this host and path.'
+const WRONG_METHOD = 'This route does not accept this method.'
+const NOT_WEBSOCKET = 'This route does not accept WebSocket upgrades.'
+const INTERNAL = 'Internal error; see the gateway log for this request_id.'
+
+export async function handleRequest(gateway: Gateway, ctx: RequestContext): Promise<void> {
+  try {
+    await routeRequest(gateway, ctx)
+  } catch (err) {
+    ctx.fail('internal_error', INTERNAL)
+    ctx.cause = err
+    if (ctx.res !== null && !ctx.res.destroyed) writeProblem(ctx.res, 'internal_error', INTERNAL, ctx.requestId, true)
+  }
+}
+
+function respond(gateway: Gateway, ctx: RequestContext, code: ErrorCode): void {
+  const res = ctx.res!
+  // A body we did not read would otherwise be drained by node:http to keep the connection: close it.
+  writeProblem(res, code, ctx.detail, ctx.requestId, gateway.draining || !ctx.req.complete)
+}
+
+async function routeRequest(gateway: Gateway, ctx: RequestContext): Promise<void> {
+  const runtime = gateway.runtime
+  if (!isSafePath(ctx.path)) return respond(gateway, ctx, ctx.fail('route_not_found', UNSAFE_PATH))
+  const match = runtime.routes.match(ctx.host, ctx.path, ctx.method)
+  if (match === 'route_not_found') return respond(gateway, ctx, ctx.fail(match, NO_ROUTE))
+  if (match === 'method_not_allowed') {
+    ctx.res!.setHeader('allow', runtime.routes.allowFor(ctx.host, ctx.path))
+    return respond(gateway, ctx, ctx.fail(match, WRONG_METHOD))
+  }
+  ctx.route = match
+  if (match.requiresToken) {
+    const code = await authorize(ctx, match, runtime.claimPolicy, gateway, false)
+    if (code !== null) return respond(gateway, ctx, code)
+    // The client left while we verified and burned: the token is spent, but nobody is listening.
+    if (ctx.clientGone || ctx.res!.destroyed) return undefined
+  }
+  const req = ctx.req
+  const headers = buildUpstreamHeaders(req, match.dropHeaders, ctx.requestId, ctx.claims, runtime.trusted.isTrusted(req.socket.remoteAddress))
+  forward(ctx, match, headers, gateway.draining)
+  return undefined
+}
+
+export async function handleUpgrade(gateway: Gateway, ctx: RequestContext): Promise<void> {
+  try {
+    await routeUpgrade(gateway, ctx)
+  } catch (err) {
+    ctx.fail('internal_error', INTERNAL)
+    ctx.cause = err
+    refuseUpgrade(ctx.socket!, ctx)
+  }
+}
+
+async function routeUpgrade(gateway: Gateway, ctx: RequestContext): Promise<void> {
+  const socket = ctx.socket!
+  const runtime = gateway.runtime
+  if (!isSafePath(ctx.path)) {
+    ctx.fail('route_not_found', UNSAFE_PATH)
+    return refuseUpgrade(socket, ctx)
+  }
+  const match = runtime.routes.match(ctx.host, ctx.path, ctx.method)
+  if (typeof match === 'string') {
+    ctx.fail(match, match === 'route_not_found' ? NO_ROUTE : WRONG_METHOD)
+    return refuseUpgrade(socket, ctx)
+  }
+  ctx.route = match
+  const upgrade = ctx.req.headers.upgrade
+  if (!match.websocket || upgrade === undefined || upgrade.toLowerCase() !== 'websocket') {
+    ctx.fail('route_not_found', NOT_WEBSOCKET)
+    return refuseUpgrade(socket, ctx)
+  }
+  if (match.requiresToken) {
+    const code = await authorize(ctx, match, runtime.claimPolicy, gateway, true)
+    if (code !== null) return refuseUpgrade(socket, ctx)
+    if (socket.destroyed) return undefined
+  }
+  const req = ctx.req
+  const headers = buildUpstreamHeaders(req, match.dropHeaders, ctx.requestId, ctx.claims, runtime.trusted.isTrusted(req.socket.remoteAddress))
+  tunnel(gateway.tunnelProxy, ctx, match, headers)
+  return undefined
+}

@@ -1,0 +1,11 @@
+// Public surface of src/gateway: the server, its compiled runtime, the paired-mode VaultPort.
+export { Gateway } from './server.ts'
+export type { GatewayOptions } from './server.ts'
+export { claimPolicyOf, compileRuntime } from './runtime.ts'
+export type { GatewayRuntime } from './runtime.ts'
+export { RemoteVault, interpretBurn, parseMaxAge } from './remote-vault.ts'
+export type { RemoteVaultOptions } from './remote-vault.ts'
+export { createJwksObserver } from './jwks-observer.ts'
+export { jtiHash } from './access-log.ts'
+export type { KeySource } from './auth-pipeline.ts'
+export { restartOnlyChanges } from './reload.ts'

@@ -1,0 +1,127 @@
+// Per-request state: one class, every field assigned in the constructor (one hidden class, `null`
+// not absent), so handlers are module-level functions that take the context instead of closures.
+import { randomUUID } from 'node:crypto'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
+import type { Dispatcher } from 'undici'
+import type { ErrorCode } from '../core/index.ts'
+import type { AJwtClaims } from '../token/index.ts'
+import type { CompiledRoute } from './route-table.ts'
+
+/** Outcome label for logs and metrics: 'ok', an error code, or how the client left. */
+export type Outcome = 'ok' | 'client_closed' | ErrorCode
+
+export class RequestContext {
+  readonly requestId: string
+  readonly req: IncomingMessage
+  /** null for WebSocket upgrades (the socket is the response). */
+  readonly res: ServerResponse | null
+  readonly socket: Duplex | null
+  readonly head: Buffer | null
+  /** The one wall-clock read of this request, passed to claim checks. */
+  readonly nowMs: number
+  /** performance.now() at arrival, for durations. */
+  readonly startedAt: number
+  readonly method: string
+  /** Path without the query string. */
+  readonly path: string
+  /** '?…' or ''. */
+  readonly query: string
+  readonly host: string | null
+  route: CompiledRoute | null
+  outcome: Outcome
+  /** Detail for the problem body when outcome is an error; fixed strings only. */
+  detail: string | null
+  /** Cause of an internal or upstream failure: logged, never sent. */
+  cause: unknown
+  token: string | null
+  claims: AJwtClaims | null
+  body: Buffer | null
+  verifyMs: number
+  burnMs: number
+  upstreamStartedAt: number
+  upstreamMs: number
+  controller: Dispatcher.DispatchController | null
+  clientGone: boolean
+  finished: boolean
+
+  constructor(
+    req: IncomingMessage,
+    res: ServerResponse | null,
+    socket: Duplex | null,
+    head: Buffer | null,
+    nowMs: number,
+    startedAt: number,
+  ) {
+    this.requestId = randomUUID()
+    this.req = req
+    this.res = res
+    this.socket = socket
+    this.head = head
+    this.nowMs = nowMs
+    this.startedAt = startedAt
+    this.method = req.method ?? 'GET'
+    const url = req.url ?? '/'
+    const q = url.indexOf('?')
+    this.path = q === -1 ? url : url.slice(0, q)
+    this.query = q === -1 ? '' : url.slice(q)
+    this.host = hostOf(req.headers.host)
+    this.route = null
+    this.outcome = 'ok'
+    this.detail = null
+    this.cause = null
+    this.token = null
+    this.claims = null
+    this.body = null
+    this.verifyMs = 0
+    this.burnMs = 0
+    this.upstreamStartedAt = 0
+    this.upstreamMs = 0
+    this.controller = null
+    this.clientGone = false
+    this.finished = false
+  }
+
+  fail(code: ErrorCode, detail: string | null): ErrorCode {
+    this.outcome = code
+    this.detail = detail
+    return code
+  }
+}
+
+/** Host header without the port, lowercase; '[::1]:8080' → '[::1]'. */
+function hostOf(value: string | undefined): string | null {
+  if (value === undefined || value.length === 0) return null
+  let end = value.length
+  if (value.charCodeAt(0) === 91 /* '[' */) {
+    const close = value.indexOf(']')
+    end = close === -1 ? value.length : close + 1
+  } else {
+    const colon = value.lastIndexOf(':')
+    if (colon !== -1) end = colon
+  }
+  return value.slice(0, end).toLowerCase()
+}
+
+/**
+ * Refuse request targets an upstream could resolve differently from our prefix match: dot segments
+ * ('/v1/../admin'), their percent-encoded forms, backslashes, and non-origin-form targets.
+ * A cheap scan first; only paths containing '.', '%' or '\' get the slower checks.
+ */
+export function isSafePath(path: string): boolean {
+  if (path.charCodeAt(0) !== 47 /* '/' */) return false
+  let suspicious = false
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i)
+    if (c === 46 /* . */ || c === 37 /* % */) suspicious = true
+    else if (c === 92 /* \ */) return false
+  }
+  if (!suspicious) return true
+  const lower = path.toLowerCase()
+  if (lower.includes('%2f') || lower.includes('%5c')) return false
+  const decoded = lower.replaceAll('%2e', '.')
+  for (const segment of decoded.split('/')) {
+    if (segment === '.' || segment === '..') return false
+  }
+  return true
+}

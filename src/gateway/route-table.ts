@@ -1,0 +1,166 @@
+// The compiled route table the hot path reads: per route a lowercase host, a segment-boundary
+// prefix, a method Set, the tool Set, the header drop Set, its undici Pool and its child logger —
+// all built at load. A reload builds a whole new table and the server swaps one reference.
+import { Pool } from 'undici'
+import type { Logger } from 'pino'
+import type { RouteConfig } from '../config/index.ts'
+import { compileDropSet } from './header-policy.ts'
+
+export interface CompiledRoute {
+  readonly name: string
+  readonly host: string | null
+  /** Matched prefix without a trailing slash; '' for '/', so every path matches. */
+  readonly prefix: string
+  readonly methods: ReadonlySet<string> | null
+  /** Value of the Allow header on 405. */
+  readonly allow: string
+  readonly requiresToken: boolean
+  readonly tools: ReadonlySet<string>
+  readonly bindArgs: boolean
+  readonly maxBodyBytes: number
+  readonly stripPrefix: boolean
+  readonly websocket: boolean
+  readonly dropHeaders: ReadonlySet<string>
+  /** Origin of the upstream, e.g. http://127.0.0.1:4242. */
+  readonly upstreamOrigin: string
+  /** Upstream base path without a trailing slash; '' when none. */
+  readonly upstreamBasePath: string
+  readonly headersTimeoutMs: number
+  readonly bodyTimeoutMs: number
+  readonly pool: Pool
+  /** Child logger with the route bound, made once (pino pre-renders bindings). */
+  readonly log: Logger
+}
+
+export type RouteMiss = 'route_not_found' | 'method_not_allowed'
+
+export class RouteTable {
+  readonly routes: readonly CompiledRoute[]
+
+  constructor(routes: readonly CompiledRoute[]) {
+    this.routes = routes
+  }
+
+  /** The first (most specific) route whose host and prefix match; 405 only when none allows the method. */
+  match(host: string | null, path: string, method: string): CompiledRoute | RouteMiss {
+    let methodMiss = false
+    const routes = this.routes
+    for (let i = 0; i < routes.length; i++) {
+      const route = routes[i]!
+      if (route.host !== null && route.host !== host) continue
+      if (!matchesPrefix(route.prefix, path)) continue
+      if (route.methods !== null && !route.methods.has(method)) {
+        methodMiss = true
+        continue
+      }
+      return route
+    }
+    return methodMiss ? 'method_not_allowed' : 'route_not_found'
+  }
+
+  /** Allow header for a 405: union over the routes matching host and path. */
+  allowFor(host: string | null, path: string): string {
+    const methods = new Set<string>()
+    for (const route of this.routes) {
+      if (route.host !== null && route.host !== host) continue
+      if (!matchesPrefix(route.prefix, path)) continue
+      if (route.methods !== null) for (const m of route.methods) methods.add(m)
+    }
+    return [...methods].join(', ')
+  }
+
+  /** Close every pool; undici lets queued and in-flight requests finish first. */
+  async close(): Promise<void> {
+    await Promise.allSettled(this.routes.map((r) => r.pool.close()))
+  }
+
+  /** Immediate teardown (drain deadline passed). */
+  async destroy(): Promise<void> {
+    await Promise.allSettled(this.routes.map((r) => r.pool.destroy()))
+  }
+}
+
+/** '/v1' matches '/v1' and '/v1/x', never '/v10'. */
+function matchesPrefix(prefix: string, path: string): boolean {
+  if (prefix.length === 0) return true
+  if (!path.startsWith(prefix)) return false
+  return path.length === prefix.length || path.charCodeAt(prefix.length) === 47 /* '/' */
+}
+
+/** Build the whole table (pools included). On any failure the pools made so far are closed. */
+export function compileRouteTable(configs: readonly RouteConfig[], logger: Logger): RouteTable {
+  const compiled: CompiledRoute[] = []
+  try {
+    for (const config of configs) compiled.push(compileRoute(config, logger))
+  } catch (err) {
+    for (const route of compiled) void route.pool.destroy()
+    throw err
+  }
+  return new RouteTable(sortBySpecificity(compiled))
+}
+
+/**
+ * Most specific first: a host-bound route beats a host-less one, a longer prefix beats a shorter
+ * one; ties keep config order. So `/v1/admin` is never shadowed by `/v1` whatever the YAML order.
+ */
+function sortBySpecificity(routes: CompiledRoute[]): CompiledRoute[] {
+  return routes
+    .map((route, index) => ({ route, index }))
+    .sort((a, b) => {
+      const hostA = a.route.host === null ? 1 : 0
+      const hostB = b.route.host === null ? 1 : 0
+      if (hostA !== hostB) return hostA - hostB
+      if (a.route.prefix.length !== b.route.prefix.length) return b.route.prefix.length - a.route.prefix.length
+      return a.index - b.index
+    })
+    .map((entry) => entry.route)
+}
+
+function compileRoute(config: RouteConfig, logger: Logger): CompiledRoute {
+  const url = new URL(config.upstream.url)
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(`routes.${config.name}.upstream.url: protocol ${url.protocol} is not supported; use http:// or https://`)
+  }
+  const up = config.upstream
+  const pool = new Pool(url.origin, {
+    connections: up.connections,
+    keepAliveTimeout: up.keepAliveTimeoutMs,
+    headersTimeout: up.headersTimeoutMs,
+    bodyTimeout: up.bodyTimeoutMs,
+    connect: { timeout: up.connectTimeoutMs },
+  })
+  const methods = config.match.methods === null ? null : new Set(config.match.methods.map((m) => m.toUpperCase()))
+  return {
+    name: config.name,
+    host: config.match.host === null ? null : config.match.host.toLowerCase(),
+    prefix: trimTrailingSlash(config.match.pathPrefix),
+    methods,
+    allow: methods === null ? '' : [...methods].join(', '),
+    requiresToken: config.auth === 'token',
+    tools: new Set(config.tools),
+    bindArgs: config.bindArgs === 'exact',
+    maxBodyBytes: config.maxBodyBytes,
+    stripPrefix: config.stripPrefix,
+    websocket: config.websocket,
+    dropHeaders: compileDropSet(config.stripHeaders, config.forwardAuthorization),
+    upstreamOrigin: url.origin,
+    upstreamBasePath: trimTrailingSlash(url.pathname),
+    headersTimeoutMs: up.headersTimeoutMs,
+    bodyTimeoutMs: up.bodyTimeoutMs,
+    pool,
+    log: logger.child({ route: config.name }),
+  }
+}
+
+function trimTrailingSlash(path: string): string {
+  let end = path.length
+  while (end > 0 && path.charCodeAt(end - 1) === 47) end--
+  return path.slice(0, end)
+}
+
+/** Path sent upstream: base path + (path, minus the matched prefix when strip_prefix) + query. */
+export function upstreamPath(route: CompiledRoute, path: string, query: string): string {
+  const rest = route.stripPrefix ? path.slice(route.prefix.length) : path
+  if (rest.length === 0) return (route.upstreamBasePath.length === 0 ? '/' : route.upstreamBasePath) + query
+  return route.upstreamBasePath + rest + query
+}

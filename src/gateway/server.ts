@@ -1,0 +1,238 @@
+// The gateway listener: node:http server whose request and upgrade handlers run route match → token
+// pipeline → header policy → upstream. Holds one reference to the compiled runtime (routes, claim
+// policy, trusted proxies) that a reload swaps, and owns draining on shutdown.
+import { createServer } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
+import type { ProxyServer } from 'http-proxy-3'
+import type { Logger } from 'pino'
+import { systemClock } from '../core/index.ts'
+import type { Clock, VaultPort } from '../core/index.ts'
+import type { GatewayMetrics, Readiness } from '../observability/index.ts'
+import { recordRequest } from './access-log.ts'
+import type { KeySource } from './auth-pipeline.ts'
+import { handleRequest, handleUpgrade } from './handle.ts'
+import { writeProblemOnSocket } from './problem.ts'
+import { abortUpstream } from './proxy.ts'
+import { ReplayCache } from './replay-cache.ts'
+import { RequestContext } from './request-context.ts'
+import type { GatewayRuntime } from './runtime.ts'
+import { createTunnel } from './websocket.ts'
+
+export interface GatewayOptions {
+  runtime: GatewayRuntime
+  keys: KeySource
+  vault: VaultPort
+  /** Entries in the local burned-jti LRU (token.replay_cache_size). */
+  replayCacheSize: number
+  metrics: GatewayMetrics
+  logger: Logger
+  clock?: Clock
+  /** node:http refuses larger header blocks with 431. */
+  maxHeaderBytes?: number
+  /** node:http requestTimeout: the whole request must arrive within this. 0 = off. */
+  requestTimeoutMs?: number
+}
+
+const kGateway = Symbol('ledgix.gateway')
+const kContext = Symbol('ledgix.context')
+type GatewayServer = Server & { [kGateway]: Gateway }
+type TrackedResponse = ServerResponse & { [kContext]: RequestContext; [kGateway]: Gateway }
+type TrackedSocket = Duplex & { [kContext]?: RequestContext; [kGateway]?: Gateway }
+
+export class Gateway implements Readiness {
+  readonly server: Server
+  readonly keys: KeySource
+  readonly vault: VaultPort
+  readonly replay: ReplayCache
+  readonly metrics: GatewayMetrics
+  readonly log: Logger
+  /** Logger for requests that matched no route (route: null bound once). */
+  readonly unroutedLog: Logger
+  readonly clock: Clock
+  readonly tunnelProxy: ProxyServer
+  #runtime: GatewayRuntime
+  #draining = false
+  #inFlight = 0
+  #onIdle: (() => void) | null = null
+  readonly #tunnels = new Set<Duplex>()
+
+  constructor(options: GatewayOptions) {
+    this.#runtime = options.runtime
+    this.keys = options.keys
+    this.vault = options.vault
+    this.replay = new ReplayCache(options.replayCacheSize)
+    this.metrics = options.metrics
+    this.log = options.logger
+    this.unroutedLog = options.logger.child({ route: null })
+    this.clock = options.clock ?? systemClock
+    this.tunnelProxy = createTunnel()
+    const server = createServer(
+      {
+        maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024,
+        requestTimeout: options.requestTimeoutMs ?? 0,
+      },
+      onRequest,
+    ) as GatewayServer
+    server[kGateway] = this
+    server.on('upgrade', onUpgrade)
+    server.on('clientError', onClientError)
+    this.server = server
+  }
+
+  get runtime(): GatewayRuntime {
+    return this.#runtime
+  }
+
+  get draining(): boolean {
+    return this.#draining
+  }
+
+  get inFlight(): number {
+    return this.#inFlight
+  }
+
+  notReadyReason(): string | null {
+    if (this.#draining) return 'draining'
+    if (!this.keys.isReady()) return 'keys_unavailable'
+    return null
+  }
+
+  /**
+   * Swap in a freshly compiled runtime (SIGHUP). In-flight requests keep the runtime they started
+   * with; the old pools close once their requests finish (undici Pool.close waits for them).
+   */
+  swapRuntime(next: GatewayRuntime): void {
+    const previous = this.#runtime
+    this.#runtime = next
+    void previous.routes.close()
+  }
+
+  /** Stop accepting, let in-flight requests finish up to `timeoutMs`, then cut what is left. */
+  async drain(timeoutMs: number): Promise<{ timedOut: boolean }> {
+    this.#draining = true
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()))
+    this.server.closeIdleConnections()
+    let timedOut = false
+    if (this.#inFlight > 0) {
+      timedOut = await waitForIdle(this, timeoutMs)
+    }
+    this.server.closeAllConnections()
+    for (const socket of this.#tunnels) socket.destroy()
+    this.tunnelProxy.close()
+    if (timedOut) await this.#runtime.routes.destroy()
+    else await this.#runtime.routes.close()
+    await closed
+    return { timedOut }
+  }
+
+  /** @internal bookkeeping used by the handlers below. */
+  requestStarted(): void {
+    this.#inFlight++
+  }
+
+  requestEnded(ctx: RequestContext): void {
+    this.#inFlight--
+    recordRequest(ctx, this.unroutedLog, this.metrics)
+    if (this.#inFlight === 0 && this.#onIdle !== null) this.#onIdle()
+  }
+
+  trackTunnel(socket: Duplex): void {
+    this.#tunnels.add(socket)
+  }
+
+  untrackTunnel(socket: Duplex): void {
+    this.#tunnels.delete(socket)
+  }
+
+  setIdleListener(listener: (() => void) | null): void {
+    this.#onIdle = listener
+  }
+
+  listen(host: string, port: number): Promise<AddressInfo> {
+    const server = this.server
+    return new Promise((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(port, host, () => {
+        server.off('error', reject)
+        resolve(server.address() as AddressInfo)
+      })
+    })
+  }
+}
+
+function waitForIdle(gateway: Gateway, timeoutMs: number): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const timer = setTimeout(() => {
+      gateway.setIdleListener(null)
+      resolve(true)
+    }, timeoutMs)
+    gateway.setIdleListener(() => {
+      clearTimeout(timer)
+      gateway.setIdleListener(null)
+      resolve(false)
+    })
+  })
+}
+
+function onRequest(this: GatewayServer, req: IncomingMessage, res: ServerResponse): void {
+  const gateway = this[kGateway]
+  const ctx = new RequestContext(req, res, null, null, gateway.clock.now(), performance.now())
+  const tracked = res as TrackedResponse
+  tracked[kContext] = ctx
+  tracked[kGateway] = gateway
+  res.setHeader('x-ledgix-request-id', ctx.requestId)
+  gateway.requestStarted()
+  res.once('close', onResponseClose)
+  void handleRequest(gateway, ctx)
+}
+
+function onResponseClose(this: TrackedResponse): void {
+  const ctx = this[kContext]
+  const gateway = this[kGateway]
+  if (!this.writableFinished) {
+    abortUpstream(ctx)
+    if (ctx.outcome === 'ok') ctx.outcome = 'client_closed'
+  }
+  ctx.finished = true
+  gateway.requestEnded(ctx)
+}
+
+function onUpgrade(this: GatewayServer, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  const gateway = this[kGateway]
+  const ctx = new RequestContext(req, null, socket, head, gateway.clock.now(), performance.now())
+  const tracked = socket as TrackedSocket
+  tracked[kContext] = ctx
+  tracked[kGateway] = gateway
+  socket.on('error', onSocketError)
+  if (gateway.draining) {
+    ctx.fail('shutting_down', 'The gateway is shutting down; reconnect.')
+    writeProblemOnSocket(socket, 'shutting_down', ctx.detail, ctx.requestId)
+  }
+  gateway.requestStarted()
+  gateway.trackTunnel(socket)
+  socket.once('close', onUpgradeClose)
+  if (!gateway.draining) void handleUpgrade(gateway, ctx)
+}
+
+function onUpgradeClose(this: TrackedSocket): void {
+  const ctx = this[kContext]!
+  const gateway = this[kGateway]!
+  gateway.untrackTunnel(this)
+  ctx.clientGone = true
+  gateway.requestEnded(ctx)
+}
+
+/** Socket errors after an upgrade (peer reset) are expected; the close handler does the accounting. */
+function onSocketError(): void {}
+
+/** Malformed HTTP from a client: answer 400 when possible, as node:http would, and close. */
+function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy()
+    return
+  }
+  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
+  socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`)
+}

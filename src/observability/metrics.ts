@@ -1,0 +1,111 @@
+// The prom-client registry and every metric the gateway exports. One private Registry per process
+// (not prom-client's global one) so tests can build many gateways side by side.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+
+export type ReplaySource = 'local' | 'vault'
+
+/** Snapshot the JWKS gauges read at scrape time; null until a key source is attached. */
+export interface KeySetStatus {
+  keyCount: number
+  ageMs: number | null
+}
+
+// Latency buckets in seconds: the gateway adds ~0.1–2 ms; upstream calls range to tens of seconds.
+const REQUEST_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
+// A burn is one loopback/LAN HTTP round trip: sub-ms to the 5 s Vault timeout.
+const BURN_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5]
+
+export class GatewayMetrics {
+  readonly registry: Registry
+  readonly requests: Counter<'route' | 'outcome'>
+  readonly requestDuration: Histogram<'route'>
+  readonly jwksRefresh: Counter<'trigger' | 'result'>
+  readonly jwksAge: Gauge
+  readonly jwksKeys: Gauge
+  readonly burnDuration: Histogram<'result'>
+  readonly replayRejections: Counter<'source'>
+  #keyStatus: (() => KeySetStatus) | null = null
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    const registry = new Registry()
+    this.registry = registry
+    const registers = [registry]
+    this.requests = new Counter({
+      name: 'ledgix_gateway_requests_total',
+      help: 'Requests handled by the gateway, by route and outcome (ok or an error code).',
+      labelNames: ['route', 'outcome'],
+      registers,
+    })
+    this.requestDuration = new Histogram({
+      name: 'ledgix_gateway_request_duration_seconds',
+      help: 'Time from request arrival to the end of the response, by route.',
+      labelNames: ['route'],
+      buckets: REQUEST_BUCKETS_SECONDS,
+      registers,
+    })
+    this.jwksRefresh = new Counter({
+      name: 'ledgix_jwks_refresh_total',
+      help: 'JWKS fetches by trigger (startup, scheduled, kid_miss) and result (ok, error, suppressed).',
+      labelNames: ['trigger', 'result'],
+      registers,
+    })
+    this.jwksAge = new Gauge({
+      name: 'ledgix_jwks_age_seconds',
+      help: 'Seconds since the last successful JWKS fetch (-1 before the first).',
+      registers,
+      collect: collectJwksAge,
+    })
+    this.jwksKeys = new Gauge({
+      name: 'ledgix_jwks_keys',
+      help: 'Verification keys currently held.',
+      registers,
+      collect: collectJwksKeys,
+    })
+    this.burnDuration = new Histogram({
+      name: 'ledgix_burn_duration_seconds',
+      help: 'Time to burn a jti at the Vault, by result (ok or an error code).',
+      labelNames: ['result'],
+      buckets: BURN_BUCKETS_SECONDS,
+      registers,
+    })
+    this.replayRejections = new Counter({
+      name: 'ledgix_replay_rejections_total',
+      help: 'Replayed tokens refused, by where the replay was caught (local LRU or the Vault).',
+      labelNames: ['source'],
+      registers,
+    })
+    // The gauges' collect callbacks run with `this` = the gauge; they find us through this map.
+    OWNERS.set(this.jwksAge, this)
+    OWNERS.set(this.jwksKeys, this)
+    if (options.defaultMetrics === true) collectDefaultMetrics({ register: registry })
+  }
+
+  /** Attach the key source read at scrape time (the JWKS cache status). */
+  setKeyStatusSource(source: () => KeySetStatus): void {
+    this.#keyStatus = source
+  }
+
+  readKeyStatus(): KeySetStatus | null {
+    return this.#keyStatus === null ? null : this.#keyStatus()
+  }
+
+  async render(): Promise<string> {
+    return this.registry.metrics()
+  }
+
+  get contentType(): string {
+    return this.registry.contentType
+  }
+}
+
+const OWNERS = new WeakMap<Gauge, GatewayMetrics>()
+
+function collectJwksAge(this: Gauge): void {
+  const status = OWNERS.get(this)?.readKeyStatus() ?? null
+  this.set(status === null || status.ageMs === null ? -1 : status.ageMs / 1000)
+}
+
+function collectJwksKeys(this: Gauge): void {
+  const status = OWNERS.get(this)?.readKeyStatus() ?? null
+  this.set(status === null ? 0 : status.keyCount)
+}

@@ -1,0 +1,79 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { extractBearer } from '../../src/gateway/bearer.ts'
+import { isSafePath } from '../../src/gateway/request-context.ts'
+import { TrustedProxies } from '../../src/gateway/trusted-proxies.ts'
+import { interpretBurn, parseMaxAge } from '../../src/gateway/index.ts'
+import { filterResponseHeaders } from '../../src/gateway/header-policy.ts'
+
+test('extractBearer: exactly one Authorization with scheme Bearer', () => {
+  assert.deepEqual(extractBearer([]), { ok: false, code: 'token_missing', detail: 'Send the A-JWT as "Authorization: Bearer <token>".' })
+  assert.deepEqual(extractBearer(['Authorization', 'Bearer abc']), { ok: true, token: 'abc' })
+  assert.deepEqual(extractBearer(['authorization', 'BEARER   abc  ']), { ok: true, token: 'abc' })
+  const cases: [string[], string][] = [
+    [['Authorization', 'Bearer a', 'AUTHORIZATION', 'Bearer b'], 'token_malformed'],
+    [['Authorization', 'Basic abc'], 'token_malformed'],
+    [['Authorization', 'Bearerabc'], 'token_malformed'],
+    [['Authorization', 'Bearer '], 'token_malformed'],
+    [['Authorization', ''], 'token_malformed'],
+    [['X-Authorization', 'Bearer abc'], 'token_missing'],
+  ]
+  for (const [raw, code] of cases) {
+    const result = extractBearer(raw)
+    assert.equal(result.ok, false, JSON.stringify(raw))
+    if (!result.ok) assert.equal(result.code, code, JSON.stringify(raw))
+  }
+})
+
+test('isSafePath refuses dot segments, encoded separators and non-origin-form targets', () => {
+  for (const ok of ['/', '/v1', '/v1/x.json', '/v1/..x', '/v1/%20', '/a/.well-known/x']) assert.equal(isSafePath(ok), true, ok)
+  for (const bad of ['/v1/../admin', '/v1/./x', '/v1/..', '/v1/%2e%2e/admin', '/v1/%2E./x', '/v1%2fadmin', '/v1\\admin', 'http://x/v1', '*']) {
+    assert.equal(isSafePath(bad), false, bad)
+  }
+})
+
+test('TrustedProxies: CIDRs and addresses, IPv4-mapped peers, nothing trusted by default', () => {
+  const none = new TrustedProxies([])
+  assert.equal(none.isTrusted('127.0.0.1'), false)
+  const list = new TrustedProxies(['10.0.0.0/8', '127.0.0.1', 'fd00::/8'])
+  assert.equal(list.isTrusted('10.2.3.4'), true)
+  assert.equal(list.isTrusted('::ffff:10.2.3.4'), true)
+  assert.equal(list.isTrusted('127.0.0.1'), true)
+  assert.equal(list.isTrusted('127.0.0.2'), false)
+  assert.equal(list.isTrusted('fd12::1'), true)
+  assert.equal(list.isTrusted('2001:db8::1'), false)
+  assert.equal(list.isTrusted(undefined), false)
+  assert.throws(() => new TrustedProxies(['10.0.0.0/33']), /prefix length/)
+  assert.throws(() => new TrustedProxies(['proxy.internal']), /not an IP address/)
+})
+
+test('interpretBurn maps /consume-token answers; anything unexpected is vault_unavailable', () => {
+  assert.deepEqual(interpretBurn(200, '{"valid":true,"jti":"j"}'), { ok: true })
+  const code = (status: number, body: string): string => {
+    const r = interpretBurn(status, body)
+    return r.ok ? 'ok' : r.code
+  }
+  assert.equal(code(200, '{"valid":false}'), 'vault_unavailable')
+  assert.equal(code(200, 'not json'), 'vault_unavailable')
+  assert.equal(code(409, ''), 'token_replayed')
+  assert.equal(code(403, '{"code":"agent_locked"}'), 'agent_locked')
+  assert.equal(code(403, '{"error":"agent_locked"}'), 'agent_locked')
+  assert.equal(code(403, '{"code":"forbidden"}'), 'vault_unavailable')
+  assert.equal(code(401, '{"code":"token_expired"}'), 'token_expired')
+  assert.equal(code(401, '{"code":"api_key_invalid"}'), 'vault_unavailable')
+  for (const status of [201, 204, 400, 404, 429, 500, 502, 503]) assert.equal(code(status, '{}'), 'vault_unavailable', String(status))
+})
+
+test('parseMaxAge reads Cache-Control max-age in seconds', () => {
+  assert.equal(parseMaxAge('public, max-age=300'), 300)
+  assert.equal(parseMaxAge('max-age="60", must-revalidate'), 60)
+  assert.equal(parseMaxAge(['no-transform', 'max-age=5']), 5)
+  assert.equal(parseMaxAge('s-maxage=10'), null)
+  assert.equal(parseMaxAge('no-store'), null)
+  assert.equal(parseMaxAge(undefined), null)
+})
+
+test('filterResponseHeaders drops hop-by-hop and Connection-named headers', () => {
+  const out = filterResponseHeaders({ connection: 'x-secret', 'x-secret': '1', 'keep-alive': 'timeout=5', 'transfer-encoding': 'chunked', 'set-cookie': ['a=1', 'b=2'], 'content-type': 'text/plain' })
+  assert.deepEqual({ ...out }, { 'set-cookie': ['a=1', 'b=2'], 'content-type': 'text/plain' })
+})
