@@ -1,4 +1,167 @@
+// `ledgix-gateway apikeys create|list|revoke` and `ledgix-gateway keys generate|rotate|list|revoke`:
+// offline administration of an embedded Vault's data dir (SQLite store + key files). A running
+// server picks up key-ring changes at restart (or use POST /admin/keys/rotate on it instead).
+import { join } from 'node:path'
 import type { Command } from 'commander'
+import { systemClock } from '../core/index.ts'
+import type { ApiKeyId, TenantId } from '../core/index.ts'
+import { openSqliteStore } from '../store/index.ts'
+import type { ApiKeyRole, SqliteStore } from '../store/index.ts'
+import { DEFAULT_TENANT_ID, KeyRing, apiKeyView, newApiKey } from '../vault/index.ts'
 
-export function registerApiKeyCommands(_program: Command): void {}
-export function registerKeyCommands(_program: Command): void {}
+const ROLES: readonly ApiKeyRole[] = ['agent', 'reviewer', 'admin']
+
+interface DataOptions {
+  data: string
+}
+
+function out(cmd: Command): (text: string) => void {
+  let root = cmd
+  while (root.parent !== null) root = root.parent
+  const write = root.configureOutput().writeOut ?? ((s: string) => process.stdout.write(s))
+  return (text) => write(text.endsWith('\n') ? text : text + '\n')
+}
+
+async function withStore<T>(dataDir: string, fn: (store: SqliteStore) => Promise<T>): Promise<T> {
+  const store = openSqliteStore({ path: join(dataDir, 'vault.db') })
+  try {
+    return await fn(store)
+  } finally {
+    await store.close()
+  }
+}
+
+function iso(ms: number | null): string {
+  return ms === null ? '-' : new Date(ms).toISOString()
+}
+
+export function registerApiKeyCommands(program: Command): void {
+  const apikeys = program.command('apikeys').description('Create, list and revoke tenant API keys of an embedded Vault (offline, on --data DIR)')
+
+  apikeys
+    .command('create')
+    .description('Create an API key; the key is printed once and stored only as its SHA-256')
+    .requiredOption('--data <dir>', 'Vault data directory (vault_server.data_dir)')
+    .option('--tenant <id>', 'tenant id (created when missing)', DEFAULT_TENANT_ID)
+    .option('--role <role>', `one of ${ROLES.join(', ')}`, 'agent')
+    .option('--name <name>', 'label shown in listings', '')
+    .option('--env <env>', 'the {env} in sk_{env}_…', 'live')
+    .action(async (opts: DataOptions & { tenant: string; role: string; name: string; env: string }, cmd: Command) => {
+      if (!ROLES.includes(opts.role as ApiKeyRole)) cmd.error(`--role must be one of ${ROLES.join(', ')}, got "${opts.role}"`)
+      if (!/^[a-z0-9]{1,16}$/.test(opts.env)) cmd.error(`--env must be 1-16 lowercase letters or digits, got "${opts.env}"`)
+      const print = out(cmd)
+      await withStore(opts.data, async (store) => {
+        const tenantId = opts.tenant as TenantId
+        const nowMs = systemClock.now()
+        const created = newApiKey(tenantId, opts.role as ApiKeyRole, opts.name, opts.env, nowMs)
+        const ops = []
+        if ((await store.getTenant(tenantId)) === null) {
+          ops.push({ op: 'tenant_insert' as const, tenant: { tenantId, name: tenantId, createdAtMs: nowMs } })
+        }
+        ops.push({ op: 'api_key_insert' as const, key: created.record })
+        await store.write(ops)
+        print(`created ${created.record.role} key ${created.record.keyId} for tenant ${tenantId}`)
+        print(`api key (shown once, store it now): ${created.apiKey}`)
+      })
+    })
+
+  apikeys
+    .command('list')
+    .description('List API keys (never the secrets)')
+    .requiredOption('--data <dir>', 'Vault data directory')
+    .option('--tenant <id>', 'tenant id', DEFAULT_TENANT_ID)
+    .option('--json', 'print JSON')
+    .action(async (opts: DataOptions & { tenant: string; json?: boolean }, cmd: Command) => {
+      const print = out(cmd)
+      await withStore(opts.data, async (store) => {
+        const keys = await store.listApiKeys(opts.tenant as TenantId)
+        if (opts.json === true) return print(JSON.stringify({ api_keys: keys.map(apiKeyView) }, null, 2))
+        if (keys.length === 0) return print(`no API keys in tenant ${opts.tenant}`)
+        for (const k of keys) {
+          const state = k.revokedAtMs === null ? 'active' : `revoked ${iso(k.revokedAtMs)}`
+          print(`${k.keyId}  ${k.prefix}…  ${k.role.padEnd(8)}  ${state}  last used ${iso(k.lastUsedAtMs)}  ${k.name}`)
+        }
+      })
+    })
+
+  apikeys
+    .command('revoke')
+    .description('Revoke an API key; the next request with it gets 401')
+    .argument('<key-id>', 'the key_id from "apikeys list"')
+    .requiredOption('--data <dir>', 'Vault data directory')
+    .option('--tenant <id>', 'tenant id', DEFAULT_TENANT_ID)
+    .action(async (keyId: string, opts: DataOptions & { tenant: string }, cmd: Command) => {
+      const print = out(cmd)
+      const ok = await withStore(opts.data, async (store) =>
+        (await store.write([{ op: 'api_key_revoke', tenantId: opts.tenant as TenantId, keyId: keyId as ApiKeyId, atMs: systemClock.now() }])).ok,
+      )
+      if (!ok) cmd.error(`no active key ${keyId} in tenant ${opts.tenant}: check "apikeys list --tenant ${opts.tenant}"`)
+      print(`revoked ${keyId}`)
+    })
+}
+
+export function registerKeyCommands(program: Command): void {
+  const keys = program.command('keys').description('Manage the Ed25519 signing key ring of an embedded Vault (offline, on --data DIR)')
+  const openRing = (store: SqliteStore, dataDir: string): Promise<KeyRing> =>
+    KeyRing.open({ store, keysDir: join(dataDir, 'keys'), clock: systemClock })
+  const printRing = (print: (s: string) => void, ring: KeyRing): void => {
+    for (const r of ring.records) {
+      const state = r.revokedAtMs !== null ? 'revoked' : r.retiredAtMs !== null ? 'retired' : ring.signer?.kid === r.kid ? 'active' : 'published'
+      print(`${r.kid}  ${state.padEnd(9)}  from ${iso(r.activeFromMs)}  retired ${iso(r.retiredAtMs)}  revoked ${iso(r.revokedAtMs)}  (${r.source})`)
+    }
+  }
+
+  keys
+    .command('generate')
+    .description('Create the first signing key (PKCS#8 PEM, mode 0600, in DIR/keys)')
+    .requiredOption('--data <dir>', 'Vault data directory')
+    .action(async (opts: DataOptions, cmd: Command) => {
+      const print = out(cmd)
+      await withStore(opts.data, async (store) => {
+        const ring = await openRing(store, opts.data)
+        if (ring.signer !== null) cmd.error(`signing key ${ring.signer.kid} is already active: use "keys rotate" to replace it`)
+        const created = await ring.generate()
+        print(`generated signing key ${created.kid}`)
+      })
+    })
+
+  keys
+    .command('rotate')
+    .description('Create a new signing key; the old one is retired but stays in the JWKS')
+    .requiredOption('--data <dir>', 'Vault data directory')
+    .action(async (opts: DataOptions, cmd: Command) => {
+      const print = out(cmd)
+      await withStore(opts.data, async (store) => {
+        const ring = await openRing(store, opts.data)
+        const created = await ring.rotate()
+        print(`rotated: ${created.kid} now signs; restart a running Vault to pick it up`)
+      })
+    })
+
+  keys
+    .command('revoke')
+    .description('Revoke a compromised key: it leaves the JWKS and its tokens are refused')
+    .argument('<kid>', 'key id from "keys list"')
+    .requiredOption('--data <dir>', 'Vault data directory')
+    .action(async (kid: string, opts: DataOptions, cmd: Command) => {
+      const print = out(cmd)
+      await withStore(opts.data, async (store) => {
+        const ring = await openRing(store, opts.data)
+        if (!(await ring.revoke(kid))) cmd.error(`no key ${kid}: check "keys list --data ${opts.data}"`)
+        print(`revoked ${kid}`)
+      })
+    })
+
+  keys
+    .command('list')
+    .description('List signing keys with their state')
+    .requiredOption('--data <dir>', 'Vault data directory')
+    .action(async (opts: DataOptions, cmd: Command) => {
+      const print = out(cmd)
+      await withStore(opts.data, async (store) => {
+        const ring = await openRing(store, opts.data)
+        if (ring.records.length === 0) return print('no signing keys: run "keys generate"')
+        printRing(print, ring)
+      })
+    })
+}

@@ -3,20 +3,63 @@
 import type { Static } from '@sinclair/typebox'
 import type { VaultServerSchema } from './schema-vault.ts'
 import type { VaultServerConfig } from './types-vault.ts'
-import { parseDuration } from './units.ts'
+import { parseDuration, parseSize } from './units.ts'
 
 export type VaultServerYaml = Static<typeof VaultServerSchema>
 
+/** The client's per-attempt timeout is 30 s (spec §2): a decision must answer before it. */
+export const DEFAULT_DECISION_TIMEOUT = '25s'
+const CLIENT_TIMEOUT_MS = 30_000
+
+function duration(text: string | undefined, fallback: string, path: string, minMs: number, problems: Array<[string, string]>): number {
+  const value = text ?? fallback
+  const ms = parseDuration(value)
+  if (ms === null || ms < minMs) {
+    problems.push([path, `expected a duration of at least ${minMs}ms like "${fallback}", got "${value}"`])
+    return parseDuration(fallback)!
+  }
+  return ms
+}
+
 /** `problems` receives [yamlPathSuffix, message] pairs for values the schema could not judge. */
 export function normalizeVaultServer(raw: VaultServerYaml, problems: Array<[string, string]>): VaultServerConfig {
-  const ttl = parseDuration(raw.token_ttl ?? '300s')
-  if (ttl === null || ttl < 1000) problems.push(['token_ttl', `expected a duration of at least 1s like "300s", got "${raw.token_ttl}"`])
+  const decisionTimeoutMs = duration(raw.decision_timeout, DEFAULT_DECISION_TIMEOUT, 'decision_timeout', 1, problems)
+  if (decisionTimeoutMs >= CLIENT_TIMEOUT_MS) {
+    problems.push(['decision_timeout', `must be below the client's 30s request timeout (spec §2), got "${raw.decision_timeout}"; try "25s"`])
+  }
+  const maxBody = parseSize(raw.max_body ?? '1mib')
+  if (maxBody === null || maxBody < 1024) problems.push(['max_body', `expected a size of at least 1kb like "1mib", got "${raw.max_body}"`])
+  const rate = raw.rate_limit
   return {
     listen: { host: raw.listen?.host ?? '127.0.0.1', port: raw.listen?.port ?? 8000 },
     dataDir: raw.data_dir ?? './data',
-    tokenTtlMs: ttl ?? 300_000,
+    tokenTtlMs: duration(raw.token_ttl, '300s', 'token_ttl', 1000, problems),
     issuer: raw.issuer ?? 'alcv-vault',
     audience: raw.audience ?? 'ledgix-sdk',
-    adminApiKey: raw.admin_api_key ?? null,
+    adminApiKey: raw.admin_api_key !== undefined && raw.admin_api_key !== '' ? raw.admin_api_key : null,
+    decisionTimeoutMs,
+    policiesDir: raw.policies_dir ?? null,
+    defaultEffect: raw.default_effect ?? 'deny',
+    judge:
+      raw.judge === undefined
+        ? null
+        : {
+            url: raw.judge.url,
+            model: raw.judge.model,
+            apiKey: raw.judge.api_key !== undefined && raw.judge.api_key !== '' ? raw.judge.api_key : null,
+            timeoutMs: duration(raw.judge.timeout, '10s', 'judge.timeout', 1, problems),
+          },
+    rateLimit:
+      rate === undefined
+        ? null
+        : { requestsPerSecond: rate.requests_per_second, burst: rate.burst ?? Math.max(1, Math.ceil(rate.requests_per_second * 2)) },
+    reviewExpiryMs: raw.review_expiry === undefined ? null : duration(raw.review_expiry, '24h', 'review_expiry', 1000, problems),
+    reviewExpiryEffect: raw.review_expiry_effect ?? 'deny',
+    bootstrapApiKey: raw.bootstrap_api_key !== undefined && raw.bootstrap_api_key !== '' ? raw.bootstrap_api_key : null,
+    apiKeyEnv: raw.api_key_env ?? 'live',
+    minimumConfidenceScore: raw.minimum_confidence_score ?? 0.75,
+    signingKey: raw.signing_key === undefined ? null : { kid: raw.signing_key.kid, pem: raw.signing_key.pem },
+    maxBodyBytes: maxBody ?? 1024 * 1024,
+    writeQueue: { maxQueue: raw.write_queue?.max_queue ?? 10_000, maxBatch: raw.write_queue?.max_batch ?? 1024 },
   }
 }

@@ -1,5 +1,8 @@
 // YAML shape of the embedded Vault section (`vault_server:`), used in all-in-one and vault-only modes.
 import { Type } from '@sinclair/typebox'
+import { DURATION_PATTERN, SIZE_PATTERN } from './units.ts'
+
+const Duration = (description: string, def: string) => Type.String({ pattern: DURATION_PATTERN, default: def, description })
 
 export const VaultServerSchema = Type.Object(
   {
@@ -17,6 +20,62 @@ export const VaultServerSchema = Type.Object(
     issuer: Type.Optional(Type.String({ default: 'alcv-vault' })),
     audience: Type.Optional(Type.String({ default: 'ledgix-sdk' })),
     admin_api_key: Type.Optional(Type.String({ description: 'Key for /admin (X-Admin-API-Key or Bearer). Use ${LEDGIX_ADMIN_API_KEY}.' })),
+    decision_timeout: Type.Optional(
+      Duration('Past this a clearance answers "processing" and /clearance-status delivers the decision (the client waits 30 s).', '25s'),
+    ),
+    policies_dir: Type.Optional(Type.String({ description: 'Directory of YAML policies loaded at start for every tenant.' })),
+    default_effect: Type.Optional(
+      Type.Union([Type.Literal('deny'), Type.Literal('review'), Type.Literal('allow')], {
+        default: 'deny',
+        description: 'Outcome when no policy or rule applies (fail closed by default).',
+      }),
+    ),
+    judge: Type.Optional(
+      Type.Object(
+        {
+          url: Type.String({ description: 'OpenAI-compatible base URL, e.g. https://api.openai.com/v1' }),
+          model: Type.String(),
+          api_key: Type.Optional(Type.String({ description: 'Use ${OPENAI_API_KEY}.' })),
+          timeout: Type.Optional(Duration('Bound on one judge call.', '10s')),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    rate_limit: Type.Optional(
+      Type.Object(
+        {
+          requests_per_second: Type.Number({ exclusiveMinimum: 0, description: 'Sustained requests per second per API key.' }),
+          burst: Type.Optional(Type.Integer({ minimum: 1, description: 'Requests allowed in a burst (default 2 × rate).' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    review_expiry: Type.Optional(Duration('Pending reviews older than this resolve with review_expiry_effect.', '24h')),
+    review_expiry_effect: Type.Optional(Type.Union([Type.Literal('deny'), Type.Literal('approve')], { default: 'deny' })),
+    bootstrap_api_key: Type.Optional(
+      Type.String({ description: 'Seeds the default tenant\'s first key on an empty store. Use ${LEDGIX_BOOTSTRAP_API_KEY}.' }),
+    ),
+    api_key_env: Type.Optional(Type.String({ pattern: '^[a-z0-9]{1,16}$', default: 'live', description: 'The {env} in generated sk_{env}_… keys.' })),
+    minimum_confidence_score: Type.Optional(Type.Number({ minimum: 0, maximum: 1, default: 0.75 })),
+    signing_key: Type.Optional(
+      Type.Object(
+        {
+          kid: Type.String({ minLength: 1, maxLength: 256 }),
+          pem: Type.String({ description: 'PKCS#8 PEM Ed25519 private key. Use ${LEDGIX_SIGNING_KEY}.' }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    max_body: Type.Optional(Type.Union([Type.String({ pattern: SIZE_PATTERN }), Type.Integer({ minimum: 1 })], { default: '1mib' })),
+    write_queue: Type.Optional(
+      Type.Object(
+        {
+          max_queue: Type.Optional(Type.Integer({ minimum: 1, default: 10000 })),
+          max_batch: Type.Optional(Type.Integer({ minimum: 1, default: 1024 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false, default: {} },
 )

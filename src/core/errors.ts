@@ -44,6 +44,8 @@ export const ERRORS = {
   idempotency_conflict: { status: 409, title: 'Idempotency-Key reused with a different request' },
   review_already_decided: { status: 409, title: 'Review already decided' },
   rate_limited: { status: 429, title: 'Too many requests' },
+  token_key_revoked: { status: 401, title: 'Token signing key revoked' },
+  token_wrong_tenant: { status: 401, title: 'Token was issued to another tenant' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof ERRORS

@@ -1,0 +1,25 @@
+// Public surface of src/store: the driver-neutral Store contract and the SQLite driver.
+export { DEFAULT_MAX_BATCH, DEFAULT_MAX_QUEUE, SqliteStore, openSqliteStore } from './sqlite/sqlite-store.ts'
+export type { SqliteStoreOptions } from './sqlite/sqlite-store.ts'
+export { MIGRATIONS } from './sqlite/migrations.ts'
+export type {
+  AgentLockRecord,
+  ApiKeyRecord,
+  ApiKeyRole,
+  ClearanceRecord,
+  ClearanceStatus,
+  DecisionEvent,
+  DecisionStatus,
+  IdempotencyRecord,
+  ListReviewsQuery,
+  PolicyVersionRecord,
+  ReviewState,
+  SettingsKind,
+  SigningKeyRecord,
+  Store,
+  StoredDecisionEvent,
+  TenantRecord,
+  TokenRecord,
+  WriteOp,
+  WriteResult,
+} from './types.ts'

@@ -1,0 +1,199 @@
+// Versioned SQLite schema. Each migration runs once, in order, inside one transaction at open;
+// append new versions, never edit an applied one (its number is recorded in schema_migrations).
+import type Database from 'better-sqlite3'
+
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'vault core',
+    sql: `
+CREATE TABLE tenants (
+  tenant_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE api_keys (
+  key_id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL REFERENCES tenants(tenant_id),
+  key_hash TEXT NOT NULL UNIQUE,
+  prefix TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('agent', 'reviewer', 'admin')),
+  name TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER,
+  last_used_at INTEGER
+);
+CREATE INDEX api_keys_tenant ON api_keys(tenant_id, created_at);
+-- Instance-wide key ring (the JWKS is public and tenant-less); tenant_id '*' keeps the
+-- "every row names its tenant" rule honest.
+CREATE TABLE signing_keys (
+  kid TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL DEFAULT '*',
+  public_x TEXT NOT NULL,
+  active_from INTEGER NOT NULL,
+  retired_at INTEGER,
+  revoked_at INTEGER,
+  source TEXT NOT NULL
+);
+CREATE TABLE tokens (
+  jti TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  tool_name TEXT NOT NULL,
+  kid TEXT NOT NULL,
+  exp INTEGER NOT NULL,
+  minted_at INTEGER NOT NULL
+);
+-- jti is globally unique (UUIDv4 from one key ring), so the burn key is the jti alone.
+CREATE TABLE burns (
+  jti TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  exp INTEGER NOT NULL,
+  burned_at INTEGER NOT NULL
+);
+CREATE TABLE clearances (
+  tenant_id TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  status TEXT NOT NULL,
+  decision_status TEXT,
+  token TEXT,
+  jti TEXT,
+  reason TEXT NOT NULL,
+  reason_code TEXT,
+  confidence REAL NOT NULL,
+  confidence_bucket TEXT NOT NULL,
+  minimum_confidence_score REAL NOT NULL,
+  minimum_confidence_bucket TEXT NOT NULL,
+  policy_id TEXT NOT NULL,
+  policy_version_id TEXT,
+  policy_content_hash TEXT,
+  tool_name TEXT NOT NULL,
+  tool_args TEXT NOT NULL,
+  tool_args_hash TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  session_id TEXT NOT NULL,
+  context TEXT NOT NULL,
+  matched_rule_ids TEXT NOT NULL,
+  review_state TEXT,
+  review_expires_at INTEGER,
+  reviewer TEXT,
+  review_reason TEXT,
+  parent_request_id TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, request_id)
+);
+CREATE INDEX clearances_status ON clearances(tenant_id, status, created_at, request_id);
+CREATE INDEX clearances_review_expiry ON clearances(review_expires_at) WHERE review_state = 'pending';
+CREATE INDEX clearances_processing ON clearances(status) WHERE status = 'processing';
+CREATE TABLE decision_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant_id TEXT NOT NULL,
+  event_uuid TEXT NOT NULL UNIQUE,
+  event_type TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  tool_name TEXT NOT NULL,
+  tool_args TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  policy_id TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  citations TEXT NOT NULL,
+  evidence_chunks TEXT NOT NULL,
+  confidence REAL NOT NULL,
+  confidence_bucket TEXT NOT NULL,
+  decision_status TEXT NOT NULL,
+  approved INTEGER NOT NULL,
+  accepted_at TEXT NOT NULL,
+  intent_hash TEXT NOT NULL,
+  rule_set_hash TEXT NOT NULL,
+  matched_rule_ids TEXT NOT NULL,
+  eval_inputs_hash TEXT NOT NULL,
+  eval_trace_hash TEXT NOT NULL,
+  classifier_label TEXT NOT NULL,
+  classifier_confidence_bucket TEXT NOT NULL,
+  canonical_version INTEGER NOT NULL
+);
+CREATE INDEX decision_events_tenant ON decision_events(tenant_id, seq);
+CREATE TABLE idempotency (
+  tenant_id TEXT NOT NULL,
+  route TEXT NOT NULL,
+  idem_key TEXT NOT NULL,
+  body_hash TEXT NOT NULL,
+  request_id TEXT,
+  status_code INTEGER NOT NULL,
+  response TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, route, idem_key)
+);
+CREATE TABLE policies (
+  tenant_id TEXT NOT NULL,
+  policy_id TEXT NOT NULL,
+  version_id TEXT NOT NULL,
+  description TEXT NOT NULL,
+  document TEXT NOT NULL,
+  content_hash TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, version_id)
+);
+CREATE INDEX policies_latest ON policies(tenant_id, policy_id, created_at);
+CREATE TABLE settings (
+  tenant_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  value TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, kind)
+);
+CREATE TABLE agent_locks (
+  tenant_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  locked INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  changed_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, agent_id)
+);
+CREATE TABLE agent_lock_events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  tenant_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  locked INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  changed_at INTEGER NOT NULL
+);
+CREATE INDEX agent_lock_events_agent ON agent_lock_events(tenant_id, agent_id, id);
+`,
+  },
+]
+
+/** Applies every migration newer than the recorded version; returns the versions applied. */
+export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)')
+  const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }
+  const current = row.v ?? 0
+  const newest = migrations.length === 0 ? 0 : migrations[migrations.length - 1]!.version
+  if (current > newest) {
+    throw new Error(`store schema version ${current} is newer than this binary knows (${newest}): upgrade ledgix-gateway`)
+  }
+  const applied: number[] = []
+  const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+  const apply = db.transaction((m: Migration) => {
+    db.exec(m.sql)
+    record.run(m.version, m.name, Date.now())
+  })
+  for (const m of migrations) {
+    if (m.version <= current) continue
+    apply.immediate(m)
+    applied.push(m.version)
+  }
+  return applied
+}

@@ -1,0 +1,227 @@
+// The SQLite Store: one writer connection (WAL, synchronous=FULL, group commit) and one reader
+// connection (WAL lets it read beside the writer). Migrations run at open. better-sqlite3 is
+// synchronous; the main-thread batching choice and its numbers are in docs/design/store.md.
+import Database from 'better-sqlite3'
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import type { ApiKeyId, TenantId } from '../../core/index.ts'
+import type {
+  AgentLockRecord,
+  ApiKeyRecord,
+  ClearanceRecord,
+  IdempotencyRecord,
+  ListReviewsQuery,
+  PolicyVersionRecord,
+  SettingsKind,
+  SigningKeyRecord,
+  Store,
+  StoredDecisionEvent,
+  TenantRecord,
+  TokenRecord,
+  WriteOp,
+  WriteResult,
+} from '../types.ts'
+import { GroupCommitter, type SideWork } from './group-commit.ts'
+import { migrate } from './migrations.ts'
+import * as rows from './rows.ts'
+import { createOpApplier } from './write-ops.ts'
+
+/** Pending durable writes before pushback: ~10 s of burns at the measured 1k-per-batch rate is plenty. */
+export const DEFAULT_MAX_QUEUE = 10_000
+/** Writes per transaction: bounds one commit's latency (Tessera batches 256; burns are smaller rows). */
+export const DEFAULT_MAX_BATCH = 1_024
+/** How often coalesced last-used times reach disk when nothing else is being written. */
+const TOUCH_FLUSH_MS = 5_000
+
+export interface SqliteStoreOptions {
+  /** Path of the database file; its directory is created. */
+  path: string
+  maxQueue?: number
+  maxBatch?: number
+}
+
+type Row = Record<string, unknown>
+
+class TouchBuffer implements SideWork {
+  #pending = new Map<string, number>()
+  #stmt: Database.Statement
+  constructor(db: Database.Database) {
+    this.#stmt = db.prepare('UPDATE api_keys SET last_used_at = ? WHERE key_id = ? AND (last_used_at IS NULL OR last_used_at < ?)')
+  }
+  add(keyId: string, atMs: number): void {
+    this.#pending.set(keyId, atMs)
+  }
+  pending(): boolean {
+    return this.#pending.size > 0
+  }
+  apply(): void {
+    for (const [keyId, atMs] of this.#pending) this.#stmt.run(atMs, keyId, atMs)
+    this.#pending.clear()
+  }
+}
+
+export class SqliteStore implements Store {
+  readonly driver = 'sqlite' as const
+  readonly path: string
+  #writer: Database.Database
+  #reader: Database.Database
+  #committer: GroupCommitter
+  #touches: TouchBuffer
+  #touchTimer: NodeJS.Timeout
+  #q: Record<string, Database.Statement>
+
+  constructor(options: SqliteStoreOptions) {
+    this.path = options.path
+    mkdirSync(dirname(options.path), { recursive: true })
+    this.#writer = new Database(options.path)
+    this.#writer.pragma('journal_mode = WAL')
+    // FULL: the WAL is fsynced at every COMMIT, so an acknowledged burn survives power loss.
+    this.#writer.pragma('synchronous = FULL')
+    this.#writer.pragma('busy_timeout = 5000')
+    this.#writer.pragma('foreign_keys = ON')
+    migrate(this.#writer)
+    this.#reader = new Database(options.path, { readonly: true })
+    this.#reader.pragma('busy_timeout = 5000')
+    this.#touches = new TouchBuffer(this.#writer)
+    this.#committer = new GroupCommitter(
+      this.#writer,
+      createOpApplier(this.#writer),
+      { maxQueue: options.maxQueue ?? DEFAULT_MAX_QUEUE, maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH },
+      this.#touches,
+    )
+    this.#touchTimer = setInterval(pokeCommitter, TOUCH_FLUSH_MS, this.#committer)
+    this.#touchTimer.unref()
+    const r = this.#reader
+    this.#q = {
+      tenant: r.prepare('SELECT * FROM tenants WHERE tenant_id = ?'),
+      tenants: r.prepare('SELECT * FROM tenants ORDER BY created_at, tenant_id'),
+      countKeys: r.prepare('SELECT COUNT(*) AS n FROM api_keys'),
+      keyByHash: r.prepare('SELECT * FROM api_keys WHERE key_hash = ?'),
+      keysOfTenant: r.prepare('SELECT * FROM api_keys WHERE tenant_id = ? ORDER BY created_at, key_id'),
+      signingKeys: r.prepare('SELECT * FROM signing_keys ORDER BY active_from, kid'),
+      token: r.prepare('SELECT * FROM tokens WHERE jti = ?'),
+      burned: r.prepare('SELECT 1 AS x FROM burns WHERE jti = ?'),
+      clearance: r.prepare('SELECT * FROM clearances WHERE tenant_id = ? AND request_id = ?'),
+      clearancesByStatus: r.prepare(
+        `SELECT * FROM clearances WHERE tenant_id = ? AND status = ? AND review_state IS NOT NULL AND (created_at > ? OR (created_at = ? AND request_id > ?))
+         ORDER BY created_at, request_id LIMIT ?`,
+      ),
+      clearancesAll: r.prepare(
+        `SELECT * FROM clearances WHERE tenant_id = ? AND review_state IS NOT NULL AND (created_at > ? OR (created_at = ? AND request_id > ?))
+         ORDER BY created_at, request_id LIMIT ?`,
+      ),
+      expiredReviews: r.prepare(
+        `SELECT * FROM clearances WHERE review_state = 'pending' AND review_expires_at IS NOT NULL AND review_expires_at <= ?
+         ORDER BY review_expires_at LIMIT ?`,
+      ),
+      processing: r.prepare(`SELECT * FROM clearances WHERE status = 'processing' LIMIT ?`),
+      events: r.prepare('SELECT * FROM decision_events WHERE tenant_id = ? AND seq > ? ORDER BY seq LIMIT ?'),
+      idempotency: r.prepare('SELECT * FROM idempotency WHERE tenant_id = ? AND route = ? AND idem_key = ?'),
+      latestPolicies: r.prepare(
+        `SELECT p.* FROM policies p
+         WHERE p.tenant_id = ? AND p.created_at = (SELECT MAX(created_at) FROM policies q WHERE q.tenant_id = p.tenant_id AND q.policy_id = p.policy_id)
+         ORDER BY p.policy_id, p.version_id`,
+      ),
+      settings: r.prepare('SELECT value FROM settings WHERE tenant_id = ? AND kind = ?'),
+      lock: r.prepare('SELECT * FROM agent_locks WHERE tenant_id = ? AND agent_id = ?'),
+      lockEvents: r.prepare('SELECT * FROM agent_lock_events WHERE tenant_id = ? AND agent_id = ? ORDER BY id'),
+    }
+  }
+
+  /** Commits performed so far (tests prove batching with it). */
+  get commitCount(): number {
+    return this.#committer.commits
+  }
+
+  write(ops: readonly WriteOp[]): Promise<WriteResult> {
+    return this.#committer.submit(ops)
+  }
+
+  touchApiKey(keyId: ApiKeyId, atMs: number): void {
+    this.#touches.add(keyId, atMs)
+  }
+
+  async getTenant(tenantId: TenantId): Promise<TenantRecord | null> {
+    const r = this.#q.tenant!.get(tenantId) as Row | undefined
+    return r === undefined ? null : rows.toTenant(r)
+  }
+  async listTenants(): Promise<TenantRecord[]> {
+    return (this.#q.tenants!.all() as Row[]).map(rows.toTenant)
+  }
+  async countApiKeys(): Promise<number> {
+    return (this.#q.countKeys!.get() as { n: number }).n
+  }
+  async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
+    const r = this.#q.keyByHash!.get(keyHash) as Row | undefined
+    return r === undefined ? null : rows.toApiKey(r)
+  }
+  async listApiKeys(tenantId: TenantId): Promise<ApiKeyRecord[]> {
+    return (this.#q.keysOfTenant!.all(tenantId) as Row[]).map(rows.toApiKey)
+  }
+  async listSigningKeys(): Promise<SigningKeyRecord[]> {
+    return (this.#q.signingKeys!.all() as Row[]).map(rows.toSigningKey)
+  }
+  async getToken(jti: string): Promise<TokenRecord | null> {
+    const r = this.#q.token!.get(jti) as Row | undefined
+    return r === undefined ? null : rows.toToken(r)
+  }
+  async isBurned(jti: string): Promise<boolean> {
+    return this.#q.burned!.get(jti) !== undefined
+  }
+  async getClearance(tenantId: TenantId, requestId: string): Promise<ClearanceRecord | null> {
+    const r = this.#q.clearance!.get(tenantId, requestId) as Row | undefined
+    return r === undefined ? null : rows.toClearance(r)
+  }
+  async listClearances(tenantId: TenantId, query: ListReviewsQuery): Promise<ClearanceRecord[]> {
+    const afterMs = query.after?.createdAtMs ?? -1
+    const afterId = query.after?.requestId ?? ''
+    const list =
+      query.status === 'all'
+        ? this.#q.clearancesAll!.all(tenantId, afterMs, afterMs, afterId, query.limit)
+        : this.#q.clearancesByStatus!.all(tenantId, query.status, afterMs, afterMs, afterId, query.limit)
+    return (list as Row[]).map(rows.toClearance)
+  }
+  async listExpiredReviews(nowMs: number, limit: number): Promise<ClearanceRecord[]> {
+    return (this.#q.expiredReviews!.all(nowMs, limit) as Row[]).map(rows.toClearance)
+  }
+  async listProcessing(limit: number): Promise<ClearanceRecord[]> {
+    return (this.#q.processing!.all(limit) as Row[]).map(rows.toClearance)
+  }
+  async listDecisionEvents(tenantId: TenantId, afterSeq: number, limit: number): Promise<StoredDecisionEvent[]> {
+    return (this.#q.events!.all(tenantId, afterSeq, limit) as Row[]).map(rows.toEvent)
+  }
+  async getIdempotency(tenantId: TenantId, route: string, key: string): Promise<IdempotencyRecord | null> {
+    const r = this.#q.idempotency!.get(tenantId, route, key) as Row | undefined
+    return r === undefined ? null : rows.toIdempotency(r)
+  }
+  async listLatestPolicies(tenantId: TenantId): Promise<PolicyVersionRecord[]> {
+    return (this.#q.latestPolicies!.all(tenantId) as Row[]).map(rows.toPolicy)
+  }
+  async getSettings(tenantId: TenantId, kind: SettingsKind): Promise<string | null> {
+    const r = this.#q.settings!.get(tenantId, kind) as { value: string } | undefined
+    return r === undefined ? null : r.value
+  }
+  async getAgentLock(tenantId: TenantId, agentId: string): Promise<AgentLockRecord | null> {
+    const r = this.#q.lock!.get(tenantId, agentId) as Row | undefined
+    return r === undefined ? null : rows.toLock(r)
+  }
+  async listAgentLockEvents(tenantId: TenantId, agentId: string): Promise<AgentLockRecord[]> {
+    return (this.#q.lockEvents!.all(tenantId, agentId) as Row[]).map(rows.toLock)
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#touchTimer)
+    this.#committer.close()
+    this.#reader.close()
+    this.#writer.close()
+  }
+}
+
+function pokeCommitter(committer: GroupCommitter): void {
+  committer.poke()
+}
+
+/** Opens (creating and migrating) the SQLite store at `path`. */
+export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  return new SqliteStore(options)
+}

@@ -1,0 +1,161 @@
+// Prepared statements of the writer connection and the function that applies one caller's ops.
+// Guards (burn, clearance insert/update, idempotency, revoke) are INSERT OR IGNORE / conditional
+// UPDATEs whose `changes` count decides: no exceptions on the expected paths.
+import type Database from 'better-sqlite3'
+import type { ClearanceRecord, DecisionEvent, WriteOp } from '../types.ts'
+import { GuardFailure, type OpApplier } from './group-commit.ts'
+
+const CLEARANCE_COLUMNS = [
+  'tenant_id', 'request_id', 'kind', 'status', 'decision_status', 'token', 'jti', 'reason', 'reason_code',
+  'confidence', 'confidence_bucket', 'minimum_confidence_score', 'minimum_confidence_bucket', 'policy_id',
+  'policy_version_id', 'policy_content_hash', 'tool_name', 'tool_args', 'tool_args_hash', 'agent_id', 'session_id',
+  'context', 'matched_rule_ids', 'review_state', 'review_expires_at', 'reviewer', 'review_reason',
+  'parent_request_id', 'created_at', 'updated_at',
+] as const
+
+const EVENT_COLUMNS = [
+  'tenant_id', 'event_uuid', 'event_type', 'request_id', 'tool_name', 'tool_args', 'agent_id', 'policy_id', 'reason',
+  'citations', 'evidence_chunks', 'confidence', 'confidence_bucket', 'decision_status', 'approved', 'accepted_at',
+  'intent_hash', 'rule_set_hash', 'matched_rule_ids', 'eval_inputs_hash', 'eval_trace_hash', 'classifier_label',
+  'classifier_confidence_bucket', 'canonical_version',
+] as const
+
+function placeholders(n: number): string {
+  return new Array(n).fill('?').join(', ')
+}
+
+function clearanceParams(c: ClearanceRecord): unknown[] {
+  return [
+    c.tenantId, c.requestId, c.kind, c.status, c.decisionStatus, c.token, c.jti, c.reason, c.reasonCode,
+    c.confidence, c.confidenceBucket, c.minimumConfidenceScore, c.minimumConfidenceBucket, c.policyId,
+    c.policyVersionId, c.policyContentHash, c.toolName, JSON.stringify(c.toolArgs), c.toolArgsHash, c.agentId,
+    c.sessionId, JSON.stringify(c.context), JSON.stringify(c.matchedRuleIds), c.reviewState, c.reviewExpiresAtMs,
+    c.reviewer, c.reviewReason, c.parentRequestId, c.createdAtMs, c.updatedAtMs,
+  ]
+}
+
+function eventParams(e: DecisionEvent): unknown[] {
+  return [
+    e.tenantId, e.eventUuid, e.eventType, e.requestId, e.toolName, JSON.stringify(e.toolArgs), e.agentId, e.policyId,
+    e.reason, JSON.stringify(e.citations), JSON.stringify(e.evidenceChunks), e.confidence, e.confidenceBucket,
+    e.decisionStatus, e.approved ? 1 : 0, e.acceptedAt, e.intentHash, e.ruleSetHash, JSON.stringify(e.matchedRuleIds),
+    e.evalInputsHash, e.evalTraceHash, e.classifierLabel, e.classifierConfidenceBucket, e.canonicalVersion,
+  ]
+}
+
+/** Builds the applier for one writer connection (statements prepared once). */
+export function createOpApplier(db: Database.Database): OpApplier {
+  const s = {
+    tenantInsert: db.prepare('INSERT INTO tenants (tenant_id, name, created_at) VALUES (?, ?, ?)'),
+    apiKeyInsert: db.prepare(
+      'INSERT INTO api_keys (key_id, tenant_id, key_hash, prefix, role, name, created_at, revoked_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    apiKeyRevoke: db.prepare('UPDATE api_keys SET revoked_at = ? WHERE tenant_id = ? AND key_id = ? AND revoked_at IS NULL'),
+    signingKeyUpsert: db.prepare(
+      `INSERT INTO signing_keys (kid, public_x, active_from, retired_at, revoked_at, source) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT(kid) DO UPDATE SET public_x = excluded.public_x, active_from = excluded.active_from,
+         retired_at = excluded.retired_at, revoked_at = excluded.revoked_at, source = excluded.source`,
+    ),
+    burn: db.prepare('INSERT OR IGNORE INTO burns (jti, tenant_id, agent_id, exp, burned_at) VALUES (?, ?, ?, ?, ?)'),
+    tokenInsert: db.prepare(
+      'INSERT INTO tokens (jti, tenant_id, request_id, agent_id, tool_name, kid, exp, minted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
+    clearanceInsert: db.prepare(
+      `INSERT OR IGNORE INTO clearances (${CLEARANCE_COLUMNS.join(', ')}) VALUES (${placeholders(CLEARANCE_COLUMNS.length)})`,
+    ),
+    clearanceUpdate: db.prepare(
+      `UPDATE clearances SET ${CLEARANCE_COLUMNS.slice(2).map((c) => `${c} = ?`).join(', ')}
+       WHERE tenant_id = ? AND request_id = ? AND status = ?`,
+    ),
+    eventInsert: db.prepare(`INSERT INTO decision_events (${EVENT_COLUMNS.join(', ')}) VALUES (${placeholders(EVENT_COLUMNS.length)})`),
+    idempotencyInsert: db.prepare(
+      `INSERT OR IGNORE INTO idempotency (tenant_id, route, idem_key, body_hash, request_id, status_code, response, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    policyInsert: db.prepare(
+      'INSERT INTO policies (tenant_id, policy_id, version_id, description, document, content_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    settingsPut: db.prepare(
+      `INSERT INTO settings (tenant_id, kind, value, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT(tenant_id, kind) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+    ),
+    lockPut: db.prepare(
+      `INSERT INTO agent_locks (tenant_id, agent_id, locked, actor, reason, changed_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT(tenant_id, agent_id) DO UPDATE SET locked = excluded.locked, actor = excluded.actor,
+         reason = excluded.reason, changed_at = excluded.changed_at`,
+    ),
+    lockEvent: db.prepare(
+      'INSERT INTO agent_lock_events (tenant_id, agent_id, locked, actor, reason, changed_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+  }
+
+  return function applyOps(ops: readonly WriteOp[]): void {
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!
+      let passed = true
+      switch (op.op) {
+        case 'tenant_insert':
+          s.tenantInsert.run(op.tenant.tenantId, op.tenant.name, op.tenant.createdAtMs)
+          break
+        case 'api_key_insert': {
+          const k = op.key
+          s.apiKeyInsert.run(k.keyId, k.tenantId, k.keyHash, k.prefix, k.role, k.name, k.createdAtMs, k.revokedAtMs, k.lastUsedAtMs)
+          break
+        }
+        case 'api_key_revoke':
+          passed = s.apiKeyRevoke.run(op.atMs, op.tenantId, op.keyId).changes === 1
+          break
+        case 'signing_key_upsert': {
+          const k = op.key
+          s.signingKeyUpsert.run(k.kid, k.publicX, k.activeFromMs, k.retiredAtMs, k.revokedAtMs, k.source)
+          break
+        }
+        case 'burn':
+          passed = s.burn.run(op.jti, op.tenantId, op.agentId, op.expSeconds, op.atMs).changes === 1
+          break
+        case 'token_insert': {
+          const t = op.token
+          s.tokenInsert.run(t.jti, t.tenantId, t.requestId, t.agentId, t.toolName, t.kid, t.expSeconds, t.mintedAtMs)
+          break
+        }
+        case 'clearance_insert':
+          passed = s.clearanceInsert.run(clearanceParams(op.clearance)).changes === 1
+          break
+        case 'clearance_update': {
+          const p = clearanceParams(op.clearance)
+          passed = s.clearanceUpdate.run([...p.slice(2), p[0], p[1], op.expectStatus]).changes === 1
+          break
+        }
+        case 'event_insert':
+          s.eventInsert.run(eventParams(op.event))
+          break
+        case 'idempotency_insert': {
+          const r = op.record
+          passed =
+            s.idempotencyInsert.run(r.tenantId, r.route, r.key, r.bodyHash, r.requestId, r.statusCode, r.responseJson, r.createdAtMs)
+              .changes === 1
+          break
+        }
+        case 'policy_insert': {
+          const p = op.policy
+          s.policyInsert.run(p.tenantId, p.policyId, p.versionId, p.description, p.documentJson, p.contentHash, p.createdAtMs)
+          break
+        }
+        case 'settings_put':
+          s.settingsPut.run(op.tenantId, op.kind, op.valueJson, op.atMs)
+          break
+        case 'agent_lock_put': {
+          const l = op.lock
+          s.lockPut.run(l.tenantId, l.agentId, l.locked ? 1 : 0, l.actor, l.reason, l.changedAtMs)
+          s.lockEvent.run(l.tenantId, l.agentId, l.locked ? 1 : 0, l.actor, l.reason, l.changedAtMs)
+          break
+        }
+        default: {
+          const never: never = op
+          throw new Error(`unknown write op ${JSON.stringify(never)}`)
+        }
+      }
+      if (!passed) throw new GuardFailure(i, op.op)
+    }
+  }
+}

@@ -1,0 +1,218 @@
+// The driver-neutral Store contract: typed reads plus one atomic, group-committed `write(ops)`.
+// SQLite implements it now (src/store/sqlite/); PostgreSQL will implement the same shapes.
+import type { ApiKeyId, TenantId } from '../core/index.ts'
+
+export type ApiKeyRole = 'agent' | 'reviewer' | 'admin'
+
+export interface TenantRecord {
+  tenantId: TenantId
+  name: string
+  createdAtMs: number
+}
+
+export interface ApiKeyRecord {
+  keyId: ApiKeyId
+  tenantId: TenantId
+  /** Lowercase hex SHA-256 of the full key text; the key itself is never stored. */
+  keyHash: string
+  /** First characters of the key (`sk_live_ab12`), safe to show in listings. */
+  prefix: string
+  role: ApiKeyRole
+  name: string
+  createdAtMs: number
+  revokedAtMs: number | null
+  lastUsedAtMs: number | null
+}
+
+/** Instance-wide: one key ring signs for every tenant (the JWKS is public and tenant-less). */
+export interface SigningKeyRecord {
+  kid: string
+  /** base64url of the 32-byte Ed25519 public key. */
+  publicX: string
+  activeFromMs: number
+  retiredAtMs: number | null
+  revokedAtMs: number | null
+  source: 'file' | 'env'
+}
+
+export interface TokenRecord {
+  jti: string
+  tenantId: TenantId
+  requestId: string
+  agentId: string
+  toolName: string
+  kid: string
+  expSeconds: number
+  mintedAtMs: number
+}
+
+export type ClearanceStatus = 'processing' | 'approved' | 'denied' | 'pending_review'
+export type DecisionStatus = 'approved' | 'denied' | 'approved_pending_review'
+export type ReviewState = 'pending' | 'approved' | 'denied' | 'cancelled' | 'expired'
+
+/** One clearance request and its current state (also the `/mint-token` mints, kind 'mint'). */
+export interface ClearanceRecord {
+  tenantId: TenantId
+  requestId: string
+  kind: 'clearance' | 'mint'
+  status: ClearanceStatus
+  /** null only while processing (the response then omits the field). */
+  decisionStatus: DecisionStatus | null
+  token: string | null
+  jti: string | null
+  reason: string
+  reasonCode: string | null
+  confidence: number
+  confidenceBucket: string
+  minimumConfidenceScore: number
+  minimumConfidenceBucket: string
+  policyId: string
+  policyVersionId: string | null
+  policyContentHash: string | null
+  toolName: string
+  toolArgs: Record<string, unknown>
+  toolArgsHash: string
+  agentId: string
+  sessionId: string
+  context: Record<string, unknown>
+  matchedRuleIds: string[]
+  reviewState: ReviewState | null
+  reviewExpiresAtMs: number | null
+  reviewer: string | null
+  reviewReason: string | null
+  parentRequestId: string | null
+  createdAtMs: number
+  updatedAtMs: number
+}
+
+/** The full decision event (spec §7.2, canonical_version 3) persisted for the ledger. */
+export interface DecisionEvent {
+  tenantId: TenantId
+  eventUuid: string
+  /** 'clearance' | 'review' | 'review.cancelled_by_agent' | 'review.expired' | 'mint' | 'lockdown' */
+  eventType: string
+  requestId: string
+  toolName: string
+  toolArgs: Record<string, unknown>
+  agentId: string
+  policyId: string
+  reason: string
+  citations: Array<Record<string, unknown>>
+  evidenceChunks: Array<Record<string, unknown>>
+  confidence: number
+  confidenceBucket: string
+  decisionStatus: string
+  approved: boolean
+  /** ISO-8601 text, byte-identical to what /ledger will serve and the receipt will sign. */
+  acceptedAt: string
+  intentHash: string
+  ruleSetHash: string
+  matchedRuleIds: string[]
+  evalInputsHash: string
+  evalTraceHash: string
+  classifierLabel: string
+  classifierConfidenceBucket: string
+  canonicalVersion: number
+}
+
+export interface StoredDecisionEvent extends DecisionEvent {
+  /** Insertion order, 1-based, per store. */
+  seq: number
+}
+
+export interface IdempotencyRecord {
+  tenantId: TenantId
+  route: string
+  key: string
+  /** sha256 hex of the canonical request body. */
+  bodyHash: string
+  requestId: string | null
+  statusCode: number
+  responseJson: string
+  createdAtMs: number
+}
+
+export interface PolicyVersionRecord {
+  tenantId: TenantId
+  policyId: string
+  versionId: string
+  description: string
+  /** The registered document (rules, tools, ...) as JSON text. */
+  documentJson: string
+  contentHash: string
+  createdAtMs: number
+}
+
+export type SettingsKind = 'review' | 'notification' | 'drift'
+
+export interface AgentLockRecord {
+  tenantId: TenantId
+  agentId: string
+  locked: boolean
+  actor: string
+  reason: string
+  changedAtMs: number
+}
+
+export interface ListReviewsQuery {
+  status: ClearanceStatus | 'all'
+  limit: number
+  /** Exclusive lower bound on (createdAtMs, requestId), from the previous page. */
+  after: { createdAtMs: number; requestId: string } | null
+}
+
+/** One durable mutation. Ops marked "guard" abort the whole write() when their condition fails. */
+export type WriteOp =
+  | { op: 'tenant_insert'; tenant: TenantRecord }
+  | { op: 'api_key_insert'; key: ApiKeyRecord }
+  /** guard: key exists in tenant and is not yet revoked */
+  | { op: 'api_key_revoke'; tenantId: TenantId; keyId: ApiKeyId; atMs: number }
+  | { op: 'signing_key_upsert'; key: SigningKeyRecord }
+  /** guard: the jti was never burned (global: jtis are minted by one key ring, UUIDv4) */
+  | { op: 'burn'; jti: string; tenantId: TenantId; agentId: string; expSeconds: number; atMs: number }
+  | { op: 'token_insert'; token: TokenRecord }
+  /** guard: request id is new in the tenant */
+  | { op: 'clearance_insert'; clearance: ClearanceRecord }
+  /** guard: the stored row still has status `expectStatus` (exactly-once transitions) */
+  | { op: 'clearance_update'; clearance: ClearanceRecord; expectStatus: ClearanceStatus }
+  | { op: 'event_insert'; event: DecisionEvent }
+  /** guard: (tenant, route, key) is new */
+  | { op: 'idempotency_insert'; record: IdempotencyRecord }
+  | { op: 'policy_insert'; policy: PolicyVersionRecord }
+  | { op: 'settings_put'; tenantId: TenantId; kind: SettingsKind; valueJson: string; atMs: number }
+  | { op: 'agent_lock_put'; lock: AgentLockRecord }
+
+export type WriteResult = { ok: true } | { ok: false; failedOp: number; opName: WriteOp['op'] }
+
+export interface Store {
+  readonly driver: 'sqlite'
+  /**
+   * Apply `ops` atomically, durable before the promise resolves. Concurrent calls share one
+   * transaction (group commit). Rejects with LedgixError('overloaded') when the queue is full.
+   */
+  write(ops: readonly WriteOp[]): Promise<WriteResult>
+  /** Best-effort, coalesced, not durable: the last-used time of an API key. */
+  touchApiKey(keyId: ApiKeyId, atMs: number): void
+
+  getTenant(tenantId: TenantId): Promise<TenantRecord | null>
+  listTenants(): Promise<TenantRecord[]>
+  countApiKeys(): Promise<number>
+  findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null>
+  listApiKeys(tenantId: TenantId): Promise<ApiKeyRecord[]>
+  listSigningKeys(): Promise<SigningKeyRecord[]>
+  getToken(jti: string): Promise<TokenRecord | null>
+  isBurned(jti: string): Promise<boolean>
+  getClearance(tenantId: TenantId, requestId: string): Promise<ClearanceRecord | null>
+  listClearances(tenantId: TenantId, query: ListReviewsQuery): Promise<ClearanceRecord[]>
+  /** Clearances still pending review whose expiry is at or before `nowMs` (all tenants). */
+  listExpiredReviews(nowMs: number, limit: number): Promise<ClearanceRecord[]>
+  /** Clearances left in 'processing' (a restart interrupted their evaluation). */
+  listProcessing(limit: number): Promise<ClearanceRecord[]>
+  listDecisionEvents(tenantId: TenantId, afterSeq: number, limit: number): Promise<StoredDecisionEvent[]>
+  getIdempotency(tenantId: TenantId, route: string, key: string): Promise<IdempotencyRecord | null>
+  listLatestPolicies(tenantId: TenantId): Promise<PolicyVersionRecord[]>
+  getSettings(tenantId: TenantId, kind: SettingsKind): Promise<string | null>
+  getAgentLock(tenantId: TenantId, agentId: string): Promise<AgentLockRecord | null>
+  listAgentLockEvents(tenantId: TenantId, agentId: string): Promise<AgentLockRecord[]>
+  close(): Promise<void>
+}

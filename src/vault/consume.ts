@@ -1,0 +1,65 @@
+// Consuming an A-JWT: verify (key ring KeyObjects, iss/aud/sub/exp, zero skew), check tenant and
+// drift lockdown, then burn the jti exactly once. Shared by POST /consume-token and the in-process
+// VaultPort. jtis are burned globally (one key ring mints them all, UUIDv4), so a token is one
+// capability however many tenants or gateways see it. Failures are values, not throws.
+import type { ErrorCode, TenantId } from '../core/index.ts'
+import { decodeToken, verifyDecoded } from '../token/index.ts'
+import type { AJwtClaims, ClaimPolicy } from '../token/index.ts'
+import type { VaultContext } from './context.ts'
+
+export type ConsumeResult =
+  | { ok: true; claims: AJwtClaims }
+  | { ok: false; code: ErrorCode; detail: string }
+
+export function claimPolicyFor(ctx: VaultContext): ClaimPolicy {
+  // Zero skew: the tokens are ours and the clock is ours.
+  return { issuer: ctx.config.issuer, audience: ctx.config.audience, subject: 'clearance', clockSkewSeconds: 0, requireExp: true }
+}
+
+/** Verify signature and claims with the ring's non-revoked keys. */
+export function verifyWithRing(ctx: VaultContext, token: string, policy: ClaimPolicy, nowMs: number): ConsumeResult {
+  const decoded = decodeToken(token)
+  if (!decoded.ok) return decoded
+  const key = ctx.keyRing.verificationKey(decoded.value.kid)
+  if (key === undefined) {
+    return ctx.keyRing.isRevoked(decoded.value.kid)
+      ? { ok: false, code: 'token_key_revoked', detail: 'the key that signed this token was revoked' }
+      : { ok: false, code: 'token_key_unknown', detail: 'no verification key for the token kid' }
+  }
+  return verifyDecoded(decoded.value, key, policy, nowMs)
+}
+
+/**
+ * Burn a verified token. `callerTenant` is the consuming API key's tenant (HTTP) or null (in-process,
+ * where the tenant comes from the mint record).
+ */
+export async function burnVerified(ctx: VaultContext, claims: AJwtClaims, callerTenant: TenantId | null, nowMs: number): Promise<ConsumeResult> {
+  const minted = await ctx.store.getToken(claims.jti)
+  let tenantId: TenantId
+  if (minted !== null) {
+    if (callerTenant !== null && minted.tenantId !== callerTenant) {
+      return { ok: false, code: 'token_wrong_tenant', detail: 'this token was issued to another tenant' }
+    }
+    tenantId = minted.tenantId
+  } else if (callerTenant !== null) {
+    // Signed by our ring but minted elsewhere (a Vault sharing the key): burn under the caller.
+    tenantId = callerTenant
+  } else {
+    tenantId = '*' as TenantId
+  }
+  const lock = await ctx.store.getAgentLock(tenantId, claims.agent_id)
+  if (lock !== null && lock.locked) {
+    return { ok: false, code: 'agent_locked', detail: `agent is locked down: ${lock.reason}` }
+  }
+  const result = await ctx.store.write([
+    { op: 'burn', jti: claims.jti, tenantId, agentId: claims.agent_id, expSeconds: claims.exp ?? 0, atMs: nowMs },
+  ])
+  if (!result.ok) return { ok: false, code: 'token_replayed', detail: 'this token was already used' }
+  return { ok: true, claims }
+}
+
+export async function consumeToken(ctx: VaultContext, token: string, callerTenant: TenantId, nowMs: number): Promise<ConsumeResult> {
+  const verified = verifyWithRing(ctx, token, claimPolicyFor(ctx), nowMs)
+  if (!verified.ok) return verified
+  return burnVerified(ctx, verified.claims, callerTenant, nowMs)
+}

@@ -1,0 +1,30 @@
+// What every Vault route and service shares: store, key ring, clock, settings, ledger sink, policies.
+import type { VaultServerConfig } from '../config/types-vault.ts'
+import type { ApiKeyId, Clock, TenantId } from '../core/index.ts'
+import type { ApiKeyRole, Store } from '../store/index.ts'
+import type { KeyRing } from './key-ring.ts'
+import type { LedgerSink } from './ledger-sink.ts'
+import type { PolicyRegistry } from './policies.ts'
+import type { RateLimiter } from './rate-limit.ts'
+import type { Judge } from './policy/index.ts'
+
+export interface VaultContext {
+  store: Store
+  keyRing: KeyRing
+  clock: Clock
+  config: VaultServerConfig
+  ledger: LedgerSink
+  policies: PolicyRegistry
+  limiter: RateLimiter | null
+  judge: Judge | null
+  /** Evaluations still running after their request answered `processing` (close() awaits them). */
+  background: Set<Promise<unknown>>
+}
+
+/** The authenticated caller of a customer endpoint. */
+export interface AuthContext {
+  tenantId: TenantId
+  keyId: ApiKeyId
+  role: ApiKeyRole
+  keyName: string
+}

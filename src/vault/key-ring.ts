@@ -1,0 +1,213 @@
+// The Vault's Ed25519 signing key ring: private keys as PKCS#8 PEM files (mode 0600) in
+// data_dir/keys or one key from the environment, metadata (kid, active_from, retired_at, revoked_at)
+// in the store. Retired keys stay in the JWKS (ledger receipts must stay verifiable, spec §5.3);
+// revoked keys leave the JWKS and verification at once.
+import { createPrivateKey, createPublicKey, generateKeyPair as generateKeyPairCb, randomBytes } from 'node:crypto'
+import type { KeyObject } from 'node:crypto'
+import { mkdir, open, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { checkEd25519PublicKey } from '../core/index.ts'
+import type { Clock, JwksDocument, PublicJwk } from '../core/index.ts'
+import type { SigningKeyRecord, Store } from '../store/index.ts'
+
+const generateKeyPair = promisify(generateKeyPairCb)
+
+export interface EnvSigningKey {
+  kid: string
+  /** PKCS#8 PEM text of an Ed25519 private key. */
+  pem: string
+}
+
+export interface KeyRingOptions {
+  store: Store
+  /** Directory holding `<kid>.pem` files. */
+  keysDir: string
+  clock: Clock
+  envKey?: EnvSigningKey | null
+  /** Generate a first key when none is active (the server does; `keys list` does not). */
+  createIfMissing?: boolean
+}
+
+export interface Signer {
+  kid: string
+  privateKey: KeyObject
+}
+
+/** base64url of the raw 32-byte public key. */
+function publicX(publicKey: KeyObject): string {
+  const jwk = publicKey.export({ format: 'jwk' }) as { x?: string }
+  if (typeof jwk.x !== 'string') throw new Error('not an Ed25519 public key')
+  return jwk.x
+}
+
+function newKid(nowMs: number): string {
+  return `vault-key-${new Date(nowMs).toISOString().slice(0, 10).replaceAll('-', '')}-${randomBytes(4).toString('hex')}`
+}
+
+export class KeyRing {
+  #o: KeyRingOptions
+  #records: SigningKeyRecord[] = []
+  #signer: Signer | null = null
+  #verify = new Map<string, KeyObject>()
+  #jwks: JwksDocument = { keys: [] }
+  #jwksJson = '{"keys":[]}'
+
+  private constructor(options: KeyRingOptions) {
+    this.#o = options
+  }
+
+  static async open(options: KeyRingOptions): Promise<KeyRing> {
+    const ring = new KeyRing(options)
+    if (options.envKey) await ring.#adoptEnvKey(options.envKey)
+    await ring.reload()
+    if (ring.#signer === null && options.createIfMissing === true) {
+      await ring.generate()
+    }
+    return ring
+  }
+
+  /** The key new tokens are signed with; null only when the ring is empty (CLI use). */
+  get signer(): Signer | null {
+    return this.#signer
+  }
+
+  /** Verification key for a kid: active or retired, never revoked. */
+  verificationKey(kid: string): KeyObject | undefined {
+    return this.#verify.get(kid)
+  }
+
+  isRevoked(kid: string): boolean {
+    for (const r of this.#records) if (r.kid === kid) return r.revokedAtMs !== null
+    return false
+  }
+
+  get records(): readonly SigningKeyRecord[] {
+    return this.#records
+  }
+
+  get jwks(): JwksDocument {
+    return this.#jwks
+  }
+
+  /** Serialized once per key change; the JWKS route sends these bytes. */
+  get jwksJson(): string {
+    return this.#jwksJson
+  }
+
+  /** Re-read metadata and key files (after CLI or admin changes). */
+  async reload(): Promise<void> {
+    const records = await this.#o.store.listSigningKeys()
+    const verify = new Map<string, KeyObject>()
+    const keys: PublicJwk[] = []
+    let signer: Signer | null = null
+    let signerFrom = -Infinity
+    const nowMs = this.#o.clock.now()
+    for (const r of records) {
+      if (r.revokedAtMs !== null) continue
+      const x = Buffer.from(r.publicX, 'base64url')
+      const problem = checkEd25519PublicKey(x)
+      if (problem !== null) throw new Error(`signing key ${r.kid}: public key refused (${problem}); revoke it with "ledgix-gateway keys revoke"`)
+      verify.set(r.kid, createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: r.publicX }, format: 'jwk' }))
+      keys.push({ kty: 'OKP', crv: 'Ed25519', x: r.publicX, kid: r.kid, use: 'sig', alg: 'EdDSA' })
+      if (r.retiredAtMs === null && r.activeFromMs <= nowMs && r.activeFromMs >= signerFrom) {
+        const privateKey = await this.#loadPrivate(r)
+        if (privateKey !== null) {
+          signer = { kid: r.kid, privateKey }
+          signerFrom = r.activeFromMs
+        }
+      }
+    }
+    // An environment key, when configured and not retired, is the signing key.
+    const env = this.#envPrivate
+    if (env !== null && records.some((r) => r.kid === env.kid && r.retiredAtMs === null && r.revokedAtMs === null)) {
+      signer = { kid: env.kid, privateKey: env.key }
+    }
+    this.#records = records
+    this.#verify = verify
+    this.#signer = signer
+    this.#jwks = { keys }
+    this.#jwksJson = JSON.stringify(this.#jwks)
+  }
+
+  /** Creates a key file and record; it signs from now on. Refuses when a key is already active. */
+  async generate(): Promise<SigningKeyRecord> {
+    if (this.#signer !== null) throw new Error(`signing key ${this.#signer.kid} is active: use "keys rotate" to replace it`)
+    return this.#create()
+  }
+
+  /** New active key; the previous signing key is retired (still published, never signs again). */
+  async rotate(): Promise<SigningKeyRecord> {
+    const nowMs = this.#o.clock.now()
+    const previous = this.#records.filter((r) => r.retiredAtMs === null && r.revokedAtMs === null && r.source === 'file')
+    const created = await this.#create(previous.map((r) => ({ ...r, retiredAtMs: nowMs })))
+    return created
+  }
+
+  /** Compromise: the key leaves the JWKS and verification at once. Returns false for an unknown kid. */
+  async revoke(kid: string): Promise<boolean> {
+    const r = this.#records.find((k) => k.kid === kid)
+    if (r === undefined) return false
+    const nowMs = this.#o.clock.now()
+    const wasSigner = this.#signer?.kid === kid
+    await this.#o.store.write([{ op: 'signing_key_upsert', key: { ...r, revokedAtMs: r.revokedAtMs ?? nowMs, retiredAtMs: r.retiredAtMs ?? nowMs } }])
+    await this.reload()
+    // Never leave the Vault unable to approve: a revoked signing key is replaced at once.
+    if (wasSigner && this.#signer === null && this.#o.createIfMissing === true) await this.#create()
+    return true
+  }
+
+  async #create(alsoWrite: SigningKeyRecord[] = []): Promise<SigningKeyRecord> {
+    const nowMs = this.#o.clock.now()
+    const { publicKey, privateKey } = await generateKeyPair('ed25519')
+    const kid = newKid(nowMs)
+    await mkdir(this.#o.keysDir, { recursive: true, mode: 0o700 })
+    // wx: never overwrite a key file; 0600: the private key is readable by the owner only.
+    const fh = await open(join(this.#o.keysDir, `${kid}.pem`), 'wx', 0o600)
+    try {
+      await fh.writeFile(privateKey.export({ format: 'pem', type: 'pkcs8' }))
+      await fh.sync()
+    } finally {
+      await fh.close()
+    }
+    const record: SigningKeyRecord = { kid, publicX: publicX(publicKey), activeFromMs: nowMs, retiredAtMs: null, revokedAtMs: null, source: 'file' }
+    await this.#o.store.write([...alsoWrite, record].map((key) => ({ op: 'signing_key_upsert' as const, key })))
+    await this.reload()
+    return record
+  }
+
+  async #adoptEnvKey(env: EnvSigningKey): Promise<void> {
+    let privateKey: KeyObject
+    try {
+      privateKey = createPrivateKey({ key: env.pem, format: 'pem' })
+    } catch {
+      throw new Error('the environment signing key is not a PKCS#8 PEM private key: generate one with "ledgix-gateway keys generate"')
+    }
+    if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error('the environment signing key must be Ed25519')
+    const x = publicX(createPublicKey(privateKey))
+    const existing = (await this.#o.store.listSigningKeys()).find((r) => r.kid === env.kid)
+    if (existing !== undefined && existing.publicX !== x) {
+      throw new Error(`kid ${env.kid} already names a different key: choose a new kid for the environment key`)
+    }
+    if (existing === undefined) {
+      const record: SigningKeyRecord = { kid: env.kid, publicX: x, activeFromMs: this.#o.clock.now(), retiredAtMs: null, revokedAtMs: null, source: 'env' }
+      await this.#o.store.write([{ op: 'signing_key_upsert', key: record }])
+    }
+    this.#envPrivate = { kid: env.kid, key: privateKey }
+  }
+
+  #envPrivate: { kid: string; key: KeyObject } | null = null
+
+  async #loadPrivate(r: SigningKeyRecord): Promise<KeyObject | null> {
+    if (r.source === 'env') return this.#envPrivate?.kid === r.kid ? this.#envPrivate.key : null
+    let pem: string
+    try {
+      pem = await readFile(join(this.#o.keysDir, `${r.kid}.pem`), 'utf8')
+    } catch {
+      return null
+    }
+    const key = createPrivateKey({ key: pem, format: 'pem' })
+    if (publicX(createPublicKey(key)) !== r.publicX) throw new Error(`key file ${r.kid}.pem does not match its recorded public key`)
+    return key
+  }
+}

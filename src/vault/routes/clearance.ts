@@ -1,0 +1,126 @@
+// POST /request-clearance, GET /clearance-status/{request_id} and POST /mint-token (spec §3.1–§3.3),
+// with Idempotency-Key replay on both POSTs.
+import { randomUUID } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { ClearanceRecord } from '../../store/index.ts'
+import { snakeCaseKeys, toolArgsHash } from '../../token/index.ts'
+import { IdempotencyRace, clearanceInputFrom, clearanceView, persistDecision, requestClearance } from '../clearance.ts'
+import type { AuthContext, VaultContext } from '../context.ts'
+import { sendProblem } from '../http-errors.ts'
+import { IdempotencyGate, MAX_IDEMPOTENCY_KEY_LENGTH, bodyHash, idempotencyOp } from '../idempotency.ts'
+import type { IdempotencyStamp } from '../idempotency.ts'
+import { NO_EVIDENCE } from '../ledger-sink.ts'
+import { clearanceBody, mintTokenBody, requestIdParams } from './schemas.ts'
+
+type Body = Record<string, unknown>
+
+/** The stamp for this request, null without the header, or a string problem for a bad header. */
+export function stampFor(request: FastifyRequest, route: string): IdempotencyStamp | null | string {
+  const header = request.headers['idempotency-key']
+  if (header === undefined) return null
+  if (typeof header !== 'string' || header === '' || header.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+    return `Idempotency-Key must be 1-${MAX_IDEMPOTENCY_KEY_LENGTH} characters`
+  }
+  return { tenantId: request.auth!.tenantId, route, key: header, bodyHash: bodyHash(request.body) }
+}
+
+async function replayClearance(ctx: VaultContext, reply: FastifyReply, auth: AuthContext, requestId: string | null): Promise<unknown> {
+  const record = requestId === null ? null : await ctx.store.getClearance(auth.tenantId, requestId)
+  if (record === null) return sendProblem(reply, 'internal_error', 'stored idempotent response is missing its request')
+  return clearanceView(record)
+}
+
+export function registerClearanceRoutes(app: FastifyInstance, ctx: VaultContext, gate: IdempotencyGate): void {
+  app.post('/request-clearance', { schema: { body: clearanceBody } }, async (request, reply) => {
+    const auth = request.auth!
+    const input = clearanceInputFrom(request.body as Body)
+    const stamp = stampFor(request, '/request-clearance')
+    if (typeof stamp === 'string') return sendProblem(reply, 'invalid_request', stamp)
+    if (stamp === null) return clearanceView(await requestClearance(ctx, auth, input, null))
+    return gate.exclusive(stamp, async (check) => {
+      if (check.kind === 'conflict') return sendProblem(reply, 'idempotency_conflict', 'this Idempotency-Key was used with a different body')
+      if (check.kind === 'replay') return replayClearance(ctx, reply, auth, check.record.requestId)
+      try {
+        return clearanceView(await requestClearance(ctx, auth, input, stamp))
+      } catch (err) {
+        if (!(err instanceof IdempotencyRace)) throw err
+        const again = await gate.check(stamp)
+        if (again.kind !== 'replay') return sendProblem(reply, 'idempotency_conflict', 'this Idempotency-Key was used with a different body')
+        return replayClearance(ctx, reply, auth, again.record.requestId)
+      }
+    })
+  })
+
+  app.get('/clearance-status/:request_id', { schema: { params: requestIdParams } }, async (request, reply) => {
+    const { request_id: requestId } = request.params as { request_id: string }
+    const record = await ctx.store.getClearance(request.auth!.tenantId, requestId)
+    // Another tenant's request id is indistinguishable from an unknown one.
+    if (record === null) return sendProblem(reply, 'not_found', 'no such request')
+    return clearanceView(record)
+  })
+
+  app.post('/mint-token', { schema: { body: mintTokenBody } }, async (request, reply) => {
+    const stamp = stampFor(request, '/mint-token')
+    if (typeof stamp === 'string') return sendProblem(reply, 'invalid_request', stamp)
+    if (stamp === null) return mintFromApproval(ctx, request, reply, null)
+    return gate.exclusive(stamp, async (check) => {
+      if (check.kind === 'conflict') return sendProblem(reply, 'idempotency_conflict', 'this Idempotency-Key was used with a different body')
+      if (check.kind === 'replay') {
+        // The token is minted inside the transaction, so replay from the mint record, not the stored JSON.
+        const minted = check.record.requestId === null ? null : await ctx.store.getClearance(stamp.tenantId, check.record.requestId)
+        if (minted === null) return sendProblem(reply, 'internal_error', 'stored idempotent response is missing its mint')
+        return { token: minted.token, request_id: minted.requestId, reason: minted.reason }
+      }
+      return mintFromApproval(ctx, request, reply, stamp)
+    })
+  })
+}
+
+/**
+ * The decision cache's fresh token (spec §3.3): only for an exact prior approval of this tenant —
+ * same tool, agent and canonical args (after the camel→snake rewrite the client skips here) —
+ * recent enough that the policy verdict still stands; a new jti and a ledgered mint every time.
+ */
+async function mintFromApproval(ctx: VaultContext, request: FastifyRequest, reply: FastifyReply, stamp: IdempotencyStamp | null): Promise<unknown> {
+  const auth = request.auth!
+  const body = request.body as Body
+  const original = await ctx.store.getClearance(auth.tenantId, body.original_request_id as string)
+  if (original === null || original.kind !== 'clearance') return sendProblem(reply, 'not_found', 'original_request_id names no clearance of this tenant')
+  const args = snakeCaseKeys(typeof body.tool_args === 'object' && body.tool_args !== null ? body.tool_args : {}) as Record<string, unknown>
+  const agentId = typeof body.agent_id === 'string' ? body.agent_id : 'default-agent'
+  const nowMs = ctx.clock.now()
+  if (original.status !== 'approved') return sendProblem(reply, 'forbidden', 'the original request is not approved')
+  if (original.toolName !== body.tool_name || original.agentId !== agentId || original.toolArgsHash !== toolArgsHash(args)) {
+    return sendProblem(reply, 'forbidden', 'tool, agent or arguments differ from the original approval; request clearance again')
+  }
+  if (nowMs - original.updatedAtMs > ctx.config.tokenTtlMs) {
+    return sendProblem(reply, 'forbidden', 'the original approval is older than the token lifetime; request clearance again')
+  }
+  const lock = await ctx.store.getAgentLock(auth.tenantId, agentId)
+  if (lock !== null && lock.locked) return sendProblem(reply, 'agent_locked', 'the agent is locked down')
+
+  const mint: ClearanceRecord = {
+    ...original,
+    requestId: randomUUID(),
+    kind: 'mint',
+    token: null,
+    jti: null,
+    sessionId: typeof body.session_id === 'string' ? body.session_id : original.sessionId,
+    reason: original.reason,
+    reviewState: null,
+    reviewExpiresAtMs: null,
+    parentRequestId: original.requestId,
+    createdAtMs: nowMs,
+    updatedAtMs: nowMs,
+  }
+  // The mint record is written approved in one step; persistDecision mints the token into it.
+  const pendingResponse = { request_id: mint.requestId, reason: mint.reason }
+  try {
+    const extra = stamp === null ? [] : [idempotencyOp(stamp, mint.requestId, 200, pendingResponse, nowMs)]
+    const done = await persistDecision(ctx, mint, null, NO_EVIDENCE, 'mint', extra, nowMs)
+    return { token: done.token, request_id: done.requestId, reason: done.reason }
+  } catch (err) {
+    if (!(err instanceof IdempotencyRace) || stamp === null) throw err
+    return sendProblem(reply, 'idempotency_conflict', 'this Idempotency-Key is being used concurrently')
+  }
+}

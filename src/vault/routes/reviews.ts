@@ -1,0 +1,35 @@
+// GET /reviews (paged queue, full arguments) and POST /reviews/{request_id}/decision.
+import type { FastifyInstance } from 'fastify'
+import type { ClearanceStatus } from '../../store/index.ts'
+import { clearanceView } from '../clearance.ts'
+import type { VaultContext } from '../context.ts'
+import { sendProblem } from '../http-errors.ts'
+import { decideReview, decodeCursor, encodeCursor, reviewItemView } from '../reviews.ts'
+import { requestIdParams, reviewDecisionBody, reviewsQuery } from './schemas.ts'
+
+const DEFAULT_LIMIT = 100
+const MAX_LIMIT = 500
+
+export function registerReviewRoutes(app: FastifyInstance, ctx: VaultContext): void {
+  app.get('/reviews', { schema: { querystring: reviewsQuery } }, async (request, reply) => {
+    const q = request.query as { status?: ClearanceStatus | 'all'; limit?: string; cursor?: string }
+    const limit = Math.min(MAX_LIMIT, Math.max(1, q.limit === undefined ? DEFAULT_LIMIT : Number(q.limit)))
+    const after = q.cursor === undefined || q.cursor === '' ? null : decodeCursor(q.cursor)
+    if (after === null && q.cursor !== undefined && q.cursor !== '') return sendProblem(reply, 'invalid_request', 'query.cursor: not a cursor from this API')
+    const items = await ctx.store.listClearances(request.auth!.tenantId, { status: q.status ?? 'pending_review', limit, after })
+    const last = items[items.length - 1]
+    return { reviews: items.map(reviewItemView), next_cursor: items.length === limit && last !== undefined ? encodeCursor(last) : null }
+  })
+
+  app.post('/reviews/:request_id/decision', { schema: { params: requestIdParams, body: reviewDecisionBody } }, async (request, reply) => {
+    const { request_id: requestId } = request.params as { request_id: string }
+    const body = request.body as { approved: boolean; review_reason?: string; reviewer_email?: string }
+    const outcome = await decideReview(ctx, request.auth!, requestId, {
+      approved: body.approved,
+      reviewReason: body.review_reason ?? '',
+      reviewerEmail: body.reviewer_email ?? '',
+    })
+    if (!outcome.ok) return sendProblem(reply, outcome.code, outcome.detail)
+    return clearanceView(outcome.record)
+  })
+}

@@ -1,0 +1,194 @@
+// The embedded Vault API (fastify 5): composes store, key ring, policies, judge and ledger sink into
+// the customer routes (X-Vault-API-Key), the public routes and /admin. The lead starts it from
+// src/cli/serve.ts in vault-only and all-in-one modes.
+import { randomUUID } from 'node:crypto'
+import { join } from 'node:path'
+import Fastify from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify'
+import type { VaultServerConfig } from '../config/types-vault.ts'
+import { systemClock } from '../core/index.ts'
+import type { Clock, VaultPort } from '../core/index.ts'
+import { openSqliteStore } from '../store/index.ts'
+import type { Store } from '../store/index.ts'
+import { seedBootstrapKey } from './api-keys.ts'
+import { authenticateAdmin, authenticateApiKey } from './auth.ts'
+import { recoverInterrupted } from './clearance.ts'
+import type { AuthContext, VaultContext } from './context.ts'
+import { handleNotFound, handleVaultError } from './http-errors.ts'
+import { IdempotencyGate } from './idempotency.ts'
+import { createInProcessVaultPort } from './in-process-port.ts'
+import { KeyRing } from './key-ring.ts'
+import { createStoreLedgerSink, type LedgerSink } from './ledger-sink.ts'
+import { PolicyRegistry } from './policies.ts'
+import { createOpenAiJudge, formatLoadProblem, loadPoliciesDir } from './policy/index.ts'
+import type { CompiledPolicy, Judge } from './policy/index.ts'
+import { RateLimiter } from './rate-limit.ts'
+import { expireReviews } from './reviews.ts'
+import { registerAdminRoutes } from './routes/admin.ts'
+import { registerClearanceRoutes } from './routes/clearance.ts'
+import { registerConsumeRoute } from './routes/consume.ts'
+import { registerPolicyRoute } from './routes/policy.ts'
+import { registerPublicRoutes } from './routes/public.ts'
+import { registerReviewRoutes } from './routes/reviews.ts'
+import { registerSettingsRoutes } from './routes/settings.ts'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth: AuthContext | null
+  }
+  interface FastifyContextConfig {
+    /** DELETE and lockdown POSTs may arrive with Content-Type: application/json and no body. */
+    allowEmptyBody?: boolean
+  }
+}
+
+export interface VaultServerOptions {
+  config: VaultServerConfig
+  clock?: Clock
+  /** A pino logger (the root logger's child); default silent. */
+  logger?: FastifyBaseLogger
+  /** Default: SQLite at `{dataDir}/vault.db`, closed by close(). A given store is not closed. */
+  store?: Store
+  /** Default: an OpenAI-compatible judge from config.judge, or none. */
+  judge?: Judge | null
+  /** Default: the store sink (full event rows, same transaction as the decision). */
+  ledger?: LedgerSink
+  /** Policies in addition to config.policiesDir, for every tenant. */
+  policies?: readonly CompiledPolicy[]
+}
+
+export interface VaultServer {
+  app: FastifyInstance
+  context: VaultContext
+  /** The in-process VaultPort for all-in-one mode (same semantics as /consume-token). */
+  vaultPort: VaultPort
+  /** Listen on config.listen (port 0 = ephemeral); resolves to the bound port. */
+  listen(): Promise<number>
+  /** Stop accepting, let background decisions finish, close the store if we opened it. */
+  close(): Promise<void>
+}
+
+async function loadDirPolicies(dir: string | null): Promise<CompiledPolicy[]> {
+  if (dir === null) return []
+  const loaded = await loadPoliciesDir(dir)
+  if (!loaded.ok) throw new Error(`vault_server.policies_dir: ${loaded.errors.map(formatLoadProblem).join('; ')}`)
+  return loaded.policies
+}
+
+export async function createVaultServer(options: VaultServerOptions): Promise<VaultServer> {
+  const config = options.config
+  const clock = options.clock ?? systemClock
+  const ownsStore = options.store === undefined
+  const store = options.store ?? openSqliteStore({ path: join(config.dataDir, 'vault.db'), ...config.writeQueue })
+  try {
+    const keyRing = await KeyRing.open({ store, keysDir: join(config.dataDir, 'keys'), clock, envKey: config.signingKey, createIfMissing: true })
+    const fromDir = [...(await loadDirPolicies(config.policiesDir)), ...(options.policies ?? [])]
+    const judge =
+      options.judge !== undefined
+        ? options.judge
+        : config.judge === null
+          ? null
+          : createOpenAiJudge({ url: config.judge.url, model: config.judge.model, apiKey: config.judge.apiKey, timeoutMs: config.judge.timeoutMs })
+    const ctx: VaultContext = {
+      store,
+      keyRing,
+      clock,
+      config,
+      ledger: options.ledger ?? createStoreLedgerSink(store),
+      policies: new PolicyRegistry(store, fromDir),
+      limiter: config.rateLimit === null ? null : new RateLimiter(config.rateLimit),
+      judge,
+      background: new Set(),
+    }
+    await seedBootstrapKey(store, config.bootstrapApiKey, clock.now())
+    await recoverInterrupted(ctx)
+    const app = buildApp(ctx, options.logger)
+    await app.ready()
+    let sweeper: NodeJS.Timeout | null = null
+    if (config.reviewExpiryMs !== null) {
+      // A quarter of the expiry, within [1 s, 30 s]: expiry is a policy about hours, not milliseconds.
+      const everyMs = Math.min(30_000, Math.max(1_000, Math.floor(config.reviewExpiryMs / 4)))
+      sweeper = setInterval(sweepExpiredReviews, everyMs, ctx)
+      sweeper.unref()
+    }
+    return {
+      app,
+      context: ctx,
+      vaultPort: createInProcessVaultPort(ctx),
+      async listen() {
+        await app.listen({ host: config.listen.host, port: config.listen.port })
+        const address = app.server.address()
+        return typeof address === 'object' && address !== null ? address.port : config.listen.port
+      },
+      async close() {
+        if (sweeper !== null) clearInterval(sweeper)
+        await app.close()
+        await Promise.allSettled([...ctx.background])
+        if (ownsStore) await store.close()
+      },
+    }
+  } catch (err) {
+    if (ownsStore) await store.close()
+    throw err
+  }
+}
+
+function sweepExpiredReviews(ctx: VaultContext): void {
+  expireReviews(ctx, ctx.clock.now()).catch(() => undefined)
+}
+
+function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined): FastifyInstance {
+  const app = Fastify({
+    ...(logger === undefined ? { logger: false } : { loggerInstance: logger }),
+    bodyLimit: ctx.config.maxBodyBytes,
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+    // Spec §1: a trailing slash in the client's vaultUrl produces `//request-clearance`.
+    routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true },
+    // No coercion: a number where a string belongs is a 400 naming the field.
+    ajv: { customOptions: { coerceTypes: false, useDefaults: true, removeAdditional: false, allErrors: false } },
+  }) as unknown as FastifyInstance
+  app.decorateRequest('auth', null)
+  const defaultJson = app.getDefaultJsonParser('error', 'error')
+  // JSON only: any other media type is a 415 (fastify would otherwise parse text/plain).
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, function parseJson(request: FastifyRequest, body: string | Buffer, done) {
+    if (body.length === 0 && (request.method === 'DELETE' || request.routeOptions.config.allowEmptyBody === true)) {
+      done(null, undefined)
+      return
+    }
+    defaultJson(request, body as string, done)
+  })
+  app.setErrorHandler(handleVaultError)
+  app.setNotFoundHandler(handleNotFound)
+  registerPublicRoutes(app, ctx)
+  const gate = new IdempotencyGate(ctx.store)
+  void app.register(async (scope) => {
+    scope.addHook('onRequest', authenticateApiKey.bind(null, ctx))
+    registerClearanceRoutes(scope, ctx, gate)
+    registerConsumeRoute(scope, ctx)
+    registerPolicyRoute(scope, ctx, gate)
+    registerReviewRoutes(scope, ctx)
+    registerSettingsRoutes(scope, ctx)
+  })
+  void app.register(
+    async (scope) => {
+      scope.addHook('onRequest', authenticateAdmin.bind(null, ctx))
+      registerAdminRoutes(scope, ctx)
+    },
+    { prefix: '/admin' },
+  )
+  return app
+}
+
+/** create + listen: what serve.ts calls in vault-only mode. */
+export async function startVaultServer(options: VaultServerOptions): Promise<VaultServer & { port: number }> {
+  const server = await createVaultServer(options)
+  try {
+    const port = await server.listen()
+    return { ...server, port }
+  } catch (err) {
+    await server.close()
+    throw err
+  }
+}
