@@ -1,10 +1,17 @@
 // `ledger` command group. `ledger verify-bundle` checks a proof bundle offline, with no server: every
-// step of the strict verifier is printed. Exit codes: 0 intact, 1 not intact, 2 usage or I/O error.
+// step of the strict verifier is printed. `ledger verify --data DIR` runs the full store verification
+// of a stopped instance. Exit codes: 0 intact, 1 not intact, 2 usage or I/O error.
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { Command } from 'commander'
 import type { ErrorOptions } from 'commander'
-import { BUNDLE_STEP_LABELS, nodeLedgerCrypto, verifyProofBundle } from '../ledger/index.ts'
-import type { BundleVerification, StepStatus } from '../ledger/index.ts'
+import { systemClock } from '../core/index.ts'
+import type { TenantId } from '../core/index.ts'
+import { BUNDLE_STEP_LABELS, DEFAULT_MMD_SECONDS, LedgerService, nodeLedgerCrypto, parseEncryptionKey, verifyProofBundle } from '../ledger/index.ts'
+import type { BundleVerification, StepStatus, StoreVerification } from '../ledger/index.ts'
+import { openSqliteStore } from '../store/index.ts'
+import type { Store } from '../store/index.ts'
 
 /** A fetched JWKS must arrive quickly: this is an interactive, offline-first tool. */
 const JWKS_FETCH_TIMEOUT_MS = 10_000
@@ -103,6 +110,56 @@ async function verifyBundleAction(file: string, opts: VerifyBundleOptions, cmd: 
   if (!result.intact) exitWith(cmd, EXIT_NOT_INTACT, 'ledger.not_intact', `bundle ${file} is NOT intact`)
 }
 
+interface VerifyDataOptions {
+  data: string
+  tenant?: string
+  encryptionKeyEnv: string
+  json?: boolean
+}
+
+/** The published (non-revoked) keys of the instance, as the JWKS it serves. */
+async function storeJwks(store: Store): Promise<{ keys: object[] }> {
+  const records = await store.listSigningKeys()
+  return { keys: records.filter((r) => r.revokedAtMs === null).map((r) => ({ kty: 'OKP', crv: 'Ed25519', x: r.publicX, kid: r.kid })) }
+}
+
+function verifyLine(tenantId: string, r: StoreVerification): string {
+  return r.intact
+    ? `✓ tenant ${tenantId}: intact — ${r.verified_entries} entries (${r.unsealed_entries} not sealed yet), ${r.verified_checkpoints} checkpoints, tree size ${r.tree_size}`
+    : `✗ tenant ${tenantId}: DAMAGED — ${r.error}`
+}
+
+async function verifyDataAction(opts: VerifyDataOptions, cmd: Command): Promise<void> {
+  const dbPath = join(opts.data, 'vault.db')
+  if (!existsSync(dbPath)) return exitWith(cmd, EXIT_USAGE, 'ledger.io', `no Vault store at ${dbPath}: pass the vault_server.data_dir of a stopped instance`)
+  const keyText = process.env[opts.encryptionKeyEnv]
+  const encryptionKey = keyText === undefined || keyText === '' ? null : parseEncryptionKey(keyText)
+  if (keyText !== undefined && keyText !== '' && encryptionKey === null) {
+    return exitWith(cmd, EXIT_USAGE, 'ledger.usage', `${opts.encryptionKeyEnv} is not a 32-byte key (64 hex or base64url)`)
+  }
+  const store = openSqliteStore({ path: dbPath })
+  const results: Array<{ tenant_id: string; result: StoreVerification }> = []
+  try {
+    const tenants = opts.tenant !== undefined ? [opts.tenant as TenantId] : (await store.listTenants()).map((t) => t.tenantId)
+    const jwks = await storeJwks(store)
+    const service = new LedgerService({
+      store, clock: systemClock, signer: () => null, sealBatchSize: 1, sealIntervalMs: 1000, mmdSeconds: DEFAULT_MMD_SECONDS,
+      encryptionKey, readOnly: true, onError: () => undefined,
+    })
+    for (const tenantId of tenants) {
+      const counts = await store.countLedgerEvents(tenantId)
+      const encrypted = encryptionKey === null && counts.total > 0 && (await store.listLedgerEvents(tenantId, { after: null, limit: 1, order: 'asc' }))[0]?.bodyCipher != null
+      if (encrypted) return exitWith(cmd, EXIT_USAGE, 'ledger.usage', `tenant ${tenantId}: event bodies are encrypted at rest; set ${opts.encryptionKeyEnv} to the instance's ledger.encryption_key`)
+      results.push({ tenant_id: tenantId, result: await service.verify(tenantId, jwks) })
+    }
+  } finally {
+    await store.close()
+  }
+  writeOut(cmd, opts.json === true ? JSON.stringify({ tenants: results }, null, 2) + '\n' : results.map((r) => verifyLine(r.tenant_id, r.result)).join('\n') + '\n')
+  const damaged = results.filter((r) => !r.result.intact)
+  if (damaged.length > 0) exitWith(cmd, EXIT_NOT_INTACT, 'ledger.not_intact', `ledger of ${damaged.map((r) => r.tenant_id).join(', ')} is NOT intact`)
+}
+
 export function registerLedgerCommands(program: Command): void {
   const ledger = new LedgerCommand('ledger').description('Tamper-evident ledger tools')
   ledger.copyInheritedSettings(program)
@@ -128,4 +185,23 @@ Examples:
   $ ledgix-gateway ledger verify-bundle bundle.json --jwks jwks.json --json
   $ ledgix-gateway ledger verify-bundle bundle.json --trust-embedded-keys     self-consistency only`)
     .action(verifyBundleAction)
+  ledger
+    .command('verify')
+    .description('Verify a stopped instance\'s whole ledger from its store (every row, node, checkpoint and signature)')
+    .requiredOption('--data <dir>', 'Vault data directory (vault_server.data_dir) of a stopped instance')
+    .option('--tenant <id>', 'only this tenant (default: every tenant)')
+    .option('--encryption-key-env <name>', 'environment variable holding ledger.encryption_key', 'LEDGIX_LEDGER_ENCRYPTION_KEY')
+    .option('--json', 'print the verification results as JSON')
+    .addHelpText('after', `
+Recomputes every event hash from the stored row (decrypting bodies encrypted at rest), every leaf and
+receipt signature, the Merkle tree node by node against the stored nodes and every checkpoint root,
+and every checkpoint's payload, hash, signature and chain link. The first damage is named precisely
+(seq, leaf_index, checkpoint id or node, and what differs). Keys are the instance's published keys.
+
+Exit status: 0 intact, 1 damaged, 2 usage or I/O error.
+
+Examples:
+  $ ledgix-gateway ledger verify --data ./data
+  $ LEDGIX_LEDGER_ENCRYPTION_KEY=... ledgix-gateway ledger verify --data ./data --tenant default --json`)
+    .action(verifyDataAction)
 }

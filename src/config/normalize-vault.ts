@@ -2,7 +2,7 @@
 // VaultServerConfig. Owned by the Vault work together with schema-vault.ts and types-vault.ts.
 import type { Static } from '@sinclair/typebox'
 import type { VaultServerSchema } from './schema-vault.ts'
-import type { VaultServerConfig } from './types-vault.ts'
+import type { VaultLedgerConfig, VaultServerConfig } from './types-vault.ts'
 import { parseDuration, parseSize } from './units.ts'
 
 export type VaultServerYaml = Static<typeof VaultServerSchema>
@@ -19,6 +19,25 @@ function duration(text: string | undefined, fallback: string, path: string, minM
     return parseDuration(fallback)!
   }
   return ms
+}
+
+/** A 32-byte key as 64 hex characters or unpadded/padded base64url (or base64). */
+function isEncryptionKey(text: string): boolean {
+  if (/^[0-9a-fA-F]{64}$/.test(text)) return true
+  return /^[A-Za-z0-9+/_-]{43}=?$/.test(text) && Buffer.from(text.replace(/=$/, ''), 'base64url').length === 32
+}
+
+function normalizeLedger(raw: VaultServerYaml['ledger'], problems: Array<[string, string]>): VaultLedgerConfig {
+  const sealIntervalMs = duration(raw?.seal_interval, '250ms', 'ledger.seal_interval', 10, problems)
+  const mmdSeconds = raw?.mmd_seconds ?? 30
+  if (sealIntervalMs >= mmdSeconds * 1000) {
+    problems.push(['ledger.seal_interval', `must be below ledger.mmd_seconds (${mmdSeconds}s): every event is sealed within the promised delay`])
+  }
+  const key = raw?.encryption_key?.trim() ?? ''
+  if (key !== '' && !isEncryptionKey(key)) {
+    problems.push(['ledger.encryption_key', 'expected 32 bytes as 64 hex characters or base64url; generate one with "openssl rand -hex 32"'])
+  }
+  return { sealBatchSize: raw?.seal_batch_size ?? 256, sealIntervalMs, mmdSeconds, encryptionKey: key === '' ? null : key }
 }
 
 /** `problems` receives [yamlPathSuffix, message] pairs for values the schema could not judge. */
@@ -61,5 +80,6 @@ export function normalizeVaultServer(raw: VaultServerYaml, problems: Array<[stri
     signingKey: raw.signing_key === undefined ? null : { kid: raw.signing_key.kid, pem: raw.signing_key.pem },
     maxBodyBytes: maxBody ?? 1024 * 1024,
     writeQueue: { maxQueue: raw.write_queue?.max_queue ?? 10_000, maxBatch: raw.write_queue?.max_batch ?? 1024 },
+    ledger: normalizeLedger(raw.ledger, problems),
   }
 }

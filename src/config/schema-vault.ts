@@ -76,6 +76,23 @@ export const VaultServerSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    ledger: Type.Optional(
+      Type.Object(
+        {
+          seal_batch_size: Type.Optional(
+            Type.Integer({ minimum: 1, maximum: 65536, default: 256, description: 'Most events sealed under one signed checkpoint.' }),
+          ),
+          seal_interval: Type.Optional(Duration('Longest an appended event waits before it is sealed into a checkpoint.', '250ms')),
+          mmd_seconds: Type.Optional(
+            Type.Integer({ minimum: 1, default: 30, description: 'Maximum merge delay promised in every checkpoint (spec default 30).' }),
+          ),
+          encryption_key: Type.Optional(
+            Type.String({ description: '32-byte key (64 hex or base64url) encrypting ledger bodies at rest. Use ${LEDGIX_LEDGER_ENCRYPTION_KEY}.' }),
+          ),
+        },
+        { additionalProperties: false, default: {} },
+      ),
+    ),
   },
   { additionalProperties: false, default: {} },
 )

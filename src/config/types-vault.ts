@@ -16,6 +16,18 @@ export interface VaultRateLimitConfig {
   burst: number
 }
 
+/** The tamper-evident ledger (docs/design/ledger.md). */
+export interface VaultLedgerConfig {
+  /** Most events sealed under one checkpoint. */
+  sealBatchSize: number
+  /** Longest an appended event waits before the sealer checkpoints it. */
+  sealIntervalMs: number
+  /** Maximum merge delay promised (and signed) in every checkpoint. */
+  mmdSeconds: number
+  /** 32 bytes (64 hex or base64url) wrapping the per-tenant body keys; null = bodies in plaintext. */
+  encryptionKey: string | null
+}
+
 export interface VaultServerConfig {
   listen: { host: string; port: number }
   /** Directory for the SQLite store (`vault.db`) and signing keys (`keys/`). */
@@ -50,4 +62,6 @@ export interface VaultServerConfig {
   maxBodyBytes: number
   /** Durable write queue bound (503 overloaded beyond it) and writes per transaction. */
   writeQueue: { maxQueue: number; maxBatch: number }
+  /** Always set by the loader; absent (hand-built configs) means the defaults. */
+  ledger?: VaultLedgerConfig
 }

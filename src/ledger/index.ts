@@ -1,5 +1,5 @@
 // Public surface of src/ledger: the pure core (also reachable alone through browser.ts, which has no
-// `node:` import) plus the node:crypto implementations the server and CLI use.
+// `node:` import), the node:crypto implementations, and the store-backed service the Vault and CLI use.
 export { base64urlDecode, base64urlEncode, bytesToHex, digestFromHex, hexToBytes } from './bytes.ts'
 export { compareCborKeys, encodeCbor, Float64Json, MAX_CBOR_DEPTH } from './cbor.ts'
 export type { CborValue } from './cbor.ts'
@@ -71,6 +71,17 @@ export type {
   ProofBundle,
 } from './wire-types.ts'
 export type { ParseResult } from './wire.ts'
+export { parseEncryptionKey } from './body-cipher.ts'
+export { buildLedgerRecord, ledgerEntryOf } from './event-record.ts'
+export type { EventBodyValues } from './event-record.ts'
+export { DEFAULT_SEAL_BATCH_SIZE, DEFAULT_SEAL_INTERVAL_MS, LedgerService } from './ledger-service.ts'
+export type { LastVerification, LedgerServiceOptions } from './ledger-service.ts'
+export { LedgerSealer } from './sealer.ts'
+export type { SealerOptions } from './sealer.ts'
+export { ledgerCheckpointOf } from './store-nodes.ts'
+export type { ProofFailure, ProofResult } from './store-proofs.ts'
+export { verifyStoredLedger } from './verify-store.ts'
+export type { LedgerMismatch, MismatchKind, StoreVerification, VerifyStoreOptions } from './verify-store.ts'
 export {
   createNodeLedgerCrypto,
   createNodeSigner,

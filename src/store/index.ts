@@ -23,3 +23,16 @@ export type {
   WriteOp,
   WriteResult,
 } from './types.ts'
+export type {
+  LedgerCheckpointRecord,
+  LedgerCounts,
+  LedgerEventBody,
+  LedgerEventRecord,
+  LedgerListQuery,
+  LedgerNode,
+  LedgerNodeRef,
+  LedgerStore,
+  LedgerWriteOp,
+  StoredLedgerEvent,
+  UnsealedLeaf,
+} from './ledger-types.ts'

@@ -1,6 +1,7 @@
 // The driver-neutral Store contract: typed reads plus one atomic, group-committed `write(ops)`.
 // SQLite implements it now (src/store/sqlite/); PostgreSQL will implement the same shapes.
 import type { ApiKeyId, TenantId } from '../core/index.ts'
+import type { LedgerStore, LedgerWriteOp } from './ledger-types.ts'
 
 export type ApiKeyRole = 'agent' | 'reviewer' | 'admin'
 
@@ -85,7 +86,7 @@ export interface ClearanceRecord {
   updatedAtMs: number
 }
 
-/** The full decision event (spec §7.2, canonical_version 3) persisted for the ledger. */
+/** The full decision event (spec §7.2, canonical_version 3) the Vault hands to the ledger. */
 export interface DecisionEvent {
   tenantId: TenantId
   eventUuid: string
@@ -115,6 +116,7 @@ export interface DecisionEvent {
   canonicalVersion: number
 }
 
+/** A stored event read back as plain fields (bodies encrypted at rest read as placeholders). */
 export interface StoredDecisionEvent extends DecisionEvent {
   /** Insertion order, 1-based, per store. */
   seq: number
@@ -175,16 +177,16 @@ export type WriteOp =
   | { op: 'clearance_insert'; clearance: ClearanceRecord }
   /** guard: the stored row still has status `expectStatus` (exactly-once transitions) */
   | { op: 'clearance_update'; clearance: ClearanceRecord; expectStatus: ClearanceStatus }
-  | { op: 'event_insert'; event: DecisionEvent }
   /** guard: (tenant, route, key) is new */
   | { op: 'idempotency_insert'; record: IdempotencyRecord }
   | { op: 'policy_insert'; policy: PolicyVersionRecord }
   | { op: 'settings_put'; tenantId: TenantId; kind: SettingsKind; valueJson: string; atMs: number }
   | { op: 'agent_lock_put'; lock: AgentLockRecord }
+  | LedgerWriteOp
 
 export type WriteResult = { ok: true } | { ok: false; failedOp: number; opName: WriteOp['op'] }
 
-export interface Store {
+export interface Store extends LedgerStore {
   readonly driver: 'sqlite'
   /**
    * Apply `ops` atomically, durable before the promise resolves. Concurrent calls share one

@@ -1,6 +1,7 @@
-// What every Vault route and service shares: store, key ring, clock, settings, ledger sink, policies.
+// What every Vault route and service shares: store, key ring, clock, settings, ledger sink and service, policies.
 import type { VaultServerConfig } from '../config/types-vault.ts'
 import type { ApiKeyId, Clock, TenantId } from '../core/index.ts'
+import type { LedgerService } from '../ledger/index.ts'
 import type { ApiKeyRole, Store } from '../store/index.ts'
 import type { KeyRing } from './key-ring.ts'
 import type { LedgerSink } from './ledger-sink.ts'
@@ -14,6 +15,8 @@ export interface VaultContext {
   clock: Clock
   config: VaultServerConfig
   ledger: LedgerSink
+  /** Sealer, served rows, proofs and verification of the tamper-evident ledger. */
+  ledgerService: LedgerService
   policies: PolicyRegistry
   limiter: RateLimiter | null
   judge: Judge | null

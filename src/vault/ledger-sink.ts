@@ -1,9 +1,12 @@
 // The ledger hook: every terminal decision goes through one LedgerSink.append(), durable before the
-// response. Until src/ledger seals events (hashes, receipts), the store sink persists the full
-// canonical_version 3 event row in the same group-committed transaction as the decision itself.
+// response. The default sink is src/ledger's LedgerService: it hashes the canonical_version 3 event,
+// signs its receipt with the key ring's active key and writes it in the decision's own transaction.
 import { createHash, randomUUID } from 'node:crypto'
+import { createNodeSigner } from '../ledger/index.ts'
+import type { LedgerService, LedgerSigner } from '../ledger/index.ts'
 import { canonicalJson } from '../token/index.ts'
-import type { ClearanceRecord, DecisionEvent, Store, WriteOp, WriteResult } from '../store/index.ts'
+import type { ClearanceRecord, DecisionEvent, WriteOp, WriteResult } from '../store/index.ts'
+import type { KeyRing } from './key-ring.ts'
 import { BUCKET_MIDPOINTS } from './policy/index.ts'
 import type { ConfidenceBucket } from './policy/index.ts'
 
@@ -15,11 +18,23 @@ export interface LedgerSink {
   append(event: DecisionEvent, alongWith?: readonly WriteOp[]): Promise<WriteResult>
 }
 
-export function createStoreLedgerSink(store: Store): LedgerSink {
+/** The sink over the ledger service (hash, receipt, optional encryption, same transaction). */
+export function createStoreLedgerSink(service: LedgerService): LedgerSink {
   return {
     append(event: DecisionEvent, alongWith: readonly WriteOp[] = []): Promise<WriteResult> {
-      return store.write([...alongWith, { op: 'event_insert', event }])
+      return service.append(event, alongWith)
     },
+  }
+}
+
+/** The key ring's active key as a ledger signer; rebuilt only when the ring's signer changes (rotation). */
+export function ledgerSignerOf(keyRing: KeyRing): () => LedgerSigner | null {
+  let cached: LedgerSigner | null = null
+  return function currentLedgerSigner(): LedgerSigner | null {
+    const signer = keyRing.signer
+    if (signer === null) return null
+    if (cached === null || cached.keyId !== signer.kid) cached = createNodeSigner(signer.kid, signer.privateKey)
+    return cached
   }
 }
 
@@ -50,6 +65,24 @@ export function intentHash(c: ClearanceRecord): string {
   return createHash('sha256').update(canonicalJson(intent), 'utf8').digest('hex')
 }
 
+/**
+ * The Vault's own evidence objects (citations, evidence chunks) use camelCase keys in the ledger:
+ * the client's fetchLedger() camelCases nested keys before recomputing event_hash (spec §7.2
+ * nested-key pitfall), so keys that camelCasing leaves unchanged keep those rows verifiable by the
+ * client. Caller content (tool_args) is never rewritten.
+ */
+function camelKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(camelKeys)
+  if (typeof value !== 'object' || value === null) return value
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(value)) out[k.replace(/_([a-z0-9])/g, upperSecond)] = camelKeys(v)
+  return out
+}
+
+function upperSecond(_match: string, c: string): string {
+  return c.toUpperCase()
+}
+
 function midpoint(bucket: string): number {
   return Object.hasOwn(BUCKET_MIDPOINTS, bucket) ? BUCKET_MIDPOINTS[bucket as ConfidenceBucket] : 0
 }
@@ -66,8 +99,8 @@ export function decisionEventFor(c: ClearanceRecord, eventType: string, evidence
     agentId: c.agentId,
     policyId: c.policyId,
     reason: c.reason,
-    citations: evidence.citations,
-    evidenceChunks: evidence.evidenceChunks,
+    citations: camelKeys(evidence.citations) as Array<Record<string, unknown>>,
+    evidenceChunks: camelKeys(evidence.evidenceChunks) as Array<Record<string, unknown>>,
     // Spec §7.2: v3 rows store the bucket midpoint so a verifier's recomputation matches.
     confidence: midpoint(c.confidenceBucket),
     confidenceBucket: c.confidenceBucket,

@@ -5,9 +5,10 @@ import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
 import Fastify from 'fastify'
 import type { FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify'
-import type { VaultServerConfig } from '../config/types-vault.ts'
+import type { VaultLedgerConfig, VaultServerConfig } from '../config/types-vault.ts'
 import { systemClock } from '../core/index.ts'
 import type { Clock, VaultPort } from '../core/index.ts'
+import { DEFAULT_MMD_SECONDS, DEFAULT_SEAL_BATCH_SIZE, DEFAULT_SEAL_INTERVAL_MS, LedgerService, parseEncryptionKey } from '../ledger/index.ts'
 import { openSqliteStore } from '../store/index.ts'
 import type { Store } from '../store/index.ts'
 import { seedBootstrapKey } from './api-keys.ts'
@@ -18,7 +19,7 @@ import { handleNotFound, handleVaultError } from './http-errors.ts'
 import { IdempotencyGate } from './idempotency.ts'
 import { createInProcessVaultPort } from './in-process-port.ts'
 import { KeyRing } from './key-ring.ts'
-import { createStoreLedgerSink, type LedgerSink } from './ledger-sink.ts'
+import { createStoreLedgerSink, ledgerSignerOf, type LedgerSink } from './ledger-sink.ts'
 import { PolicyRegistry } from './policies.ts'
 import { createOpenAiJudge, formatLoadProblem, loadPoliciesDir } from './policy/index.ts'
 import type { CompiledPolicy, Judge } from './policy/index.ts'
@@ -27,6 +28,7 @@ import { expireReviews } from './reviews.ts'
 import { registerAdminRoutes } from './routes/admin.ts'
 import { registerClearanceRoutes } from './routes/clearance.ts'
 import { registerConsumeRoute } from './routes/consume.ts'
+import { registerLedgerRoutes } from './routes/ledger.ts'
 import { registerPolicyRoute } from './routes/policy.ts'
 import { registerPublicRoutes } from './routes/public.ts'
 import { registerReviewRoutes } from './routes/reviews.ts'
@@ -51,7 +53,7 @@ export interface VaultServerOptions {
   store?: Store
   /** Default: an OpenAI-compatible judge from config.judge, or none. */
   judge?: Judge | null
-  /** Default: the store sink (full event rows, same transaction as the decision). */
+  /** Default: the ledger service's sink (hashed, receipted rows, same transaction as the decision). */
   ledger?: LedgerSink
   /** Policies in addition to config.policiesDir, for every tenant. */
   policies?: readonly CompiledPolicy[]
@@ -75,6 +77,32 @@ async function loadDirPolicies(dir: string | null): Promise<CompiledPolicy[]> {
   return loaded.policies
 }
 
+/** Hand-built configs (tests, embedding) may leave `ledger` out: these are the loader's defaults. */
+const DEFAULT_LEDGER: VaultLedgerConfig = {
+  sealBatchSize: DEFAULT_SEAL_BATCH_SIZE,
+  sealIntervalMs: DEFAULT_SEAL_INTERVAL_MS,
+  mmdSeconds: DEFAULT_MMD_SECONDS,
+  encryptionKey: null,
+}
+
+function createLedgerService(config: VaultServerConfig, store: Store, keyRing: KeyRing, clock: Clock, logger: FastifyBaseLogger | undefined): LedgerService {
+  const ledger = config.ledger ?? DEFAULT_LEDGER
+  const encryptionKey = ledger.encryptionKey === null ? null : parseEncryptionKey(ledger.encryptionKey)
+  if (ledger.encryptionKey !== null && encryptionKey === null) {
+    throw new Error('vault_server.ledger.encryption_key: expected 32 bytes as 64 hex characters or base64url')
+  }
+  return new LedgerService({
+    store,
+    clock,
+    signer: ledgerSignerOf(keyRing),
+    sealBatchSize: ledger.sealBatchSize,
+    sealIntervalMs: ledger.sealIntervalMs,
+    mmdSeconds: ledger.mmdSeconds,
+    encryptionKey,
+    onError: (err) => logger?.error({ err, component: 'ledger-sealer' }, 'ledger seal failed; retrying at the next interval'),
+  })
+}
+
 export async function createVaultServer(options: VaultServerOptions): Promise<VaultServer> {
   const config = options.config
   const clock = options.clock ?? systemClock
@@ -89,12 +117,14 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
         : config.judge === null
           ? null
           : createOpenAiJudge({ url: config.judge.url, model: config.judge.model, apiKey: config.judge.apiKey, timeoutMs: config.judge.timeoutMs })
+    const ledgerService = createLedgerService(config, store, keyRing, clock, options.logger)
     const ctx: VaultContext = {
       store,
       keyRing,
       clock,
       config,
-      ledger: options.ledger ?? createStoreLedgerSink(store),
+      ledger: options.ledger ?? createStoreLedgerSink(ledgerService),
+      ledgerService,
       policies: new PolicyRegistry(store, fromDir),
       limiter: config.rateLimit === null ? null : new RateLimiter(config.rateLimit),
       judge,
@@ -104,6 +134,9 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
     await recoverInterrupted(ctx)
     const app = buildApp(ctx, options.logger)
     await app.ready()
+    // The sealer lives inside the server's lifecycle: started here (sealing whatever a previous run
+    // left unsealed), stopped in close() after the last decision and before the store closes.
+    await ledgerService.start()
     let sweeper: NodeJS.Timeout | null = null
     if (config.reviewExpiryMs !== null) {
       // A quarter of the expiry, within [1 s, 30 s]: expiry is a policy about hours, not milliseconds.
@@ -124,6 +157,7 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
         if (sweeper !== null) clearInterval(sweeper)
         await app.close()
         await Promise.allSettled([...ctx.background])
+        await ledgerService.stop()
         if (ownsStore) await store.close()
       },
     }
@@ -170,6 +204,7 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined): Fas
     registerPolicyRoute(scope, ctx, gate)
     registerReviewRoutes(scope, ctx)
     registerSettingsRoutes(scope, ctx)
+    registerLedgerRoutes(scope, ctx)
   })
   void app.register(
     async (scope) => {

@@ -12,6 +12,8 @@ import type { TenantId } from '../../src/core/index.ts'
 import { newApiKey } from '../../src/vault/index.ts'
 import { loadVector, skipWithoutVectors } from '../helpers/vectors.ts'
 import { call, startHarness, type JsonResponse } from '../vault/helpers.ts'
+import { nodeLedgerCrypto, parseLedgerCheckpoint, parseLedgerEntry, parseProofBundle, verifyLedger } from '../../src/ledger/index.ts'
+import { sdkView } from '../ledger/ledger-harness.ts'
 
 interface CapturedRequest { method: string; path: string; headers: Record<string, string>; body: unknown }
 interface Flow { name: string; note: string; requests: CapturedRequest[] }
@@ -78,6 +80,9 @@ test('sdk-wire-capture: every captured client flow against our Vault', { skip: s
     const mints: JsonResponse[] = []
     let requestId: string | null = null
     let polls = 0
+    const ledgerReads = new Map<string, JsonResponse>()
+    // Everything this tenant decided so far is sealed before the client reads the ledger.
+    if (flow.name === 'ledger_reads_paths') await h.server.context.ledgerService.sealer.flush()
     for (const captured of flow.requests) {
       const where = `${flow.name} ${captured.method} ${captured.path}`
       const headers: Record<string, string> = { ...captured.headers }
@@ -127,12 +132,13 @@ test('sdk-wire-capture: every captured client flow against our Vault', { skip: s
         assert.equal(res.body.status, 'registered')
         assert.equal(typeof res.body.message, 'string')
       } else if (path.startsWith('/ledger')) {
-        // GET /ledger* is the ledger issue's surface; here only: never a 2xx without JSON.
-        if (res.status >= 200 && res.status < 300) assert.notEqual(res.body, null, where)
+        ledgerReads.set(captured.path, res)
+        checkLedgerRead(captured.path, res, where)
       } else {
         assert.fail(`${where}: unexpected path in capture`)
       }
     }
+    if (flow.name === 'ledger_reads_paths') await expectLedgerFlow(h.base, k.agent, ledgerReads)
     await expect(flow, { clearances, mints, requestId, k, base: h.base, verify })
   }
 })
@@ -191,5 +197,51 @@ async function expect(flow: Flow, r: FlowResult): Promise<void> {
       assert.equal(first.status, 'approved', flow.name)
       assert.equal(first.decision_status, 'approved', flow.name)
       await r.verify(first.token)
+  }
+}
+
+/** Spec §3: the SDK's ledger reads. Lists are 200 JSON with the array; an unknown request id is 404. */
+function checkLedgerRead(path: string, res: JsonResponse, where: string): void {
+  if (path.startsWith('/ledger?')) {
+    assert.equal(res.status, 200, where)
+    for (const e of res.body.entries) assert.ok(parseLedgerEntry(e).ok, `${where}: every row parses as LedgerEntry`)
+  } else if (path.startsWith('/ledger/checkpoints')) {
+    assert.equal(res.status, 200, where)
+    for (const c of res.body.checkpoints) assert.ok(parseLedgerCheckpoint(c).ok, `${where}: every checkpoint parses`)
+  } else if (path.startsWith('/ledger/proof/consistency')) {
+    // Checkpoint ids 2 and 3 exist once the tenant has sealed three batches.
+    assert.ok(res.status === 200 || res.status === 404, where)
+    if (res.status === 200) assert.deepEqual([res.body.from_checkpoint.checkpoint_id, res.body.to_checkpoint.checkpoint_id], [2, 3], where)
+  } else {
+    // 'r/1 x' was never a request of ours: the client gets the 404 it got from the mock.
+    assert.equal(res.status, 404, where)
+  }
+}
+
+/**
+ * The captured verifyLedgerProof flow (fetchLedger() + fetchLedgerCheckpoints(), spec §7.8) over our
+ * answers: the chain starts at genesis, so it verifies. Rows whose nested keys camelCasing changes
+ * (snake_case tool args such as customer_id) fail the client's recomputation — the spec §7.2 pitfall —
+ * and pass once served redacted (?redact=1); our own verifier accepts the full rows.
+ */
+async function expectLedgerFlow(base: string, key: string, reads: Map<string, JsonResponse>): Promise<void> {
+  const jwks = (await call(base, 'GET', '/.well-known/jwks.json')).body
+  const entries = reads.get('/ledger?limit=100')!.body.entries as Array<Record<string, unknown>>
+  const checkpoints = reads.get('/ledger/checkpoints?limit=24')!.body.checkpoints as Array<Record<string, unknown>>
+  assert.ok(entries.length > 0 && checkpoints.length > 0, 'the tenant has a sealed ledger by now')
+  assert.equal(checkpoints[0]!.prev_checkpoint_hash, '', 'the list starts at genesis')
+  const ours = verifyLedger(entries, checkpoints, nodeLedgerCrypto, { pinnedJwks: jwks })
+  assert.equal(ours.intact, true, ours.error)
+  const camelSafe = (e: Record<string, unknown>): boolean => JSON.stringify(sdkView(e)) === JSON.stringify(e)
+  const sdk = verifyLedger(entries.map(sdkView), checkpoints, nodeLedgerCrypto, { pinnedJwks: jwks })
+  const firstUnsafe = entries.find((e) => !camelSafe(e))
+  if (firstUnsafe === undefined) assert.equal(sdk.intact, true, sdk.error)
+  else assert.equal(sdk.error, `Ledger event hash mismatch at seq ${firstUnsafe.seq}`)
+  const redacted = (await call(base, 'GET', '/ledger?limit=100&redact=1', { key })).body.entries as Array<Record<string, unknown>>
+  const sdkRedacted = verifyLedger(redacted.map(sdkView), checkpoints, nodeLedgerCrypto, { pinnedJwks: jwks })
+  assert.equal(sdkRedacted.intact, true, sdkRedacted.error)
+  for (const e of entries.slice(0, 5)) {
+    const bundle = (await call(base, 'GET', `/ledger/proof/bundle?request_id=${encodeURIComponent(String(e.request_id))}`, { key })).body
+    assert.ok(parseProofBundle(bundle).ok, 'bundles parse as the client parses them')
   }
 }

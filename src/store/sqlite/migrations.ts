@@ -173,6 +173,60 @@ CREATE TABLE agent_lock_events (
 CREATE INDEX agent_lock_events_agent ON agent_lock_events(tenant_id, agent_id, id);
 `,
   },
+  {
+    version: 2,
+    name: 'tamper-evident ledger',
+    // Rows appended before this version carry no hashes; the ledger service backfills them at start.
+    sql: `
+ALTER TABLE decision_events ADD COLUMN tenant_seq INTEGER;
+ALTER TABLE decision_events ADD COLUMN event_hash TEXT;
+ALTER TABLE decision_events ADD COLUMN leaf_hash TEXT;
+ALTER TABLE decision_events ADD COLUMN receipt_algorithm TEXT;
+ALTER TABLE decision_events ADD COLUMN receipt_key_id TEXT;
+ALTER TABLE decision_events ADD COLUMN receipt_payload TEXT;
+ALTER TABLE decision_events ADD COLUMN receipt_signature TEXT;
+ALTER TABLE decision_events ADD COLUMN body_cipher BLOB;
+ALTER TABLE decision_events ADD COLUMN leaf_index INTEGER;
+ALTER TABLE decision_events ADD COLUMN checkpoint_id INTEGER;
+UPDATE decision_events SET tenant_seq = (
+  SELECT COUNT(*) FROM decision_events d WHERE d.tenant_id = decision_events.tenant_id AND d.seq <= decision_events.seq
+);
+CREATE UNIQUE INDEX decision_events_tenant_seq ON decision_events(tenant_id, tenant_seq);
+CREATE UNIQUE INDEX decision_events_leaf ON decision_events(tenant_id, leaf_index) WHERE leaf_index IS NOT NULL;
+CREATE INDEX decision_events_unsealed ON decision_events(tenant_id, seq) WHERE leaf_index IS NULL;
+CREATE INDEX decision_events_request ON decision_events(tenant_id, request_id, seq);
+-- Complete-subtree hashes (docs/design/ledger.md): written once when their last leaf arrives.
+CREATE TABLE ledger_nodes (
+  tenant_id TEXT NOT NULL,
+  level INTEGER NOT NULL,
+  idx INTEGER NOT NULL,
+  hash BLOB NOT NULL,
+  PRIMARY KEY (tenant_id, level, idx)
+) WITHOUT ROWID;
+CREATE TABLE ledger_checkpoints (
+  tenant_id TEXT NOT NULL,
+  checkpoint_id INTEGER NOT NULL,
+  tree_size INTEGER NOT NULL,
+  root_hash TEXT NOT NULL,
+  checkpoint_hash TEXT NOT NULL,
+  prev_checkpoint_hash TEXT NOT NULL,
+  signed_at TEXT NOT NULL,
+  signature_algorithm TEXT NOT NULL,
+  signer_key_id TEXT NOT NULL,
+  checkpoint_payload TEXT NOT NULL,
+  checkpoint_signature TEXT NOT NULL,
+  mmd_seconds INTEGER NOT NULL,
+  export_target TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, checkpoint_id)
+);
+-- Per-tenant data keys for bodies encrypted at rest, wrapped by ledger.encryption_key.
+CREATE TABLE ledger_data_keys (
+  tenant_id TEXT PRIMARY KEY,
+  wrapped_key BLOB NOT NULL,
+  created_at INTEGER NOT NULL
+);
+`,
+  },
 ]
 
 /** Applies every migration newer than the recorded version; returns the versions applied. */

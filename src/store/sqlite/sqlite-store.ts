@@ -21,7 +21,17 @@ import type {
   WriteOp,
   WriteResult,
 } from '../types.ts'
+import type {
+  LedgerCheckpointRecord,
+  LedgerCounts,
+  LedgerListQuery,
+  LedgerNode,
+  LedgerNodeRef,
+  StoredLedgerEvent,
+  UnsealedLeaf,
+} from '../ledger-types.ts'
 import { GroupCommitter, type SideWork } from './group-commit.ts'
+import { SqliteLedgerReads } from './ledger-reads.ts'
 import { migrate } from './migrations.ts'
 import * as rows from './rows.ts'
 import { createOpApplier } from './write-ops.ts'
@@ -69,6 +79,7 @@ export class SqliteStore implements Store {
   #touches: TouchBuffer
   #touchTimer: NodeJS.Timeout
   #q: Record<string, Database.Statement>
+  #ledger: SqliteLedgerReads
 
   constructor(options: SqliteStoreOptions) {
     this.path = options.path
@@ -92,6 +103,7 @@ export class SqliteStore implements Store {
     this.#touchTimer = setInterval(pokeCommitter, TOUCH_FLUSH_MS, this.#committer)
     this.#touchTimer.unref()
     const r = this.#reader
+    this.#ledger = new SqliteLedgerReads(r)
     this.#q = {
       tenant: r.prepare('SELECT * FROM tenants WHERE tenant_id = ?'),
       tenants: r.prepare('SELECT * FROM tenants ORDER BY created_at, tenant_id'),
@@ -207,6 +219,46 @@ export class SqliteStore implements Store {
   }
   async listAgentLockEvents(tenantId: TenantId, agentId: string): Promise<AgentLockRecord[]> {
     return (this.#q.lockEvents!.all(tenantId, agentId) as Row[]).map(rows.toLock)
+  }
+
+  listLedgerEvents(tenantId: TenantId, query: LedgerListQuery): Promise<StoredLedgerEvent[]> {
+    return this.#ledger.listLedgerEvents(tenantId, query)
+  }
+  listLedgerEventsByLeaf(tenantId: TenantId, fromLeafIndex: number, limit: number): Promise<StoredLedgerEvent[]> {
+    return this.#ledger.listLedgerEventsByLeaf(tenantId, fromLeafIndex, limit)
+  }
+  listUnsealedLedgerEvents(tenantId: TenantId, afterRowSeq: number, limit: number): Promise<StoredLedgerEvent[]> {
+    return this.#ledger.listUnsealedLedgerEvents(tenantId, afterRowSeq, limit)
+  }
+  getLedgerEventByRequest(tenantId: TenantId, requestId: string): Promise<StoredLedgerEvent | null> {
+    return this.#ledger.getLedgerEventByRequest(tenantId, requestId)
+  }
+  listUnsealedLeaves(tenantId: TenantId, limit: number): Promise<UnsealedLeaf[]> {
+    return this.#ledger.listUnsealedLeaves(tenantId, limit)
+  }
+  listTenantsWithUnsealed(): Promise<TenantId[]> {
+    return this.#ledger.listTenantsWithUnsealed()
+  }
+  countLedgerEvents(tenantId: TenantId): Promise<LedgerCounts> {
+    return this.#ledger.countLedgerEvents(tenantId)
+  }
+  listLedgerCheckpoints(tenantId: TenantId, query: LedgerListQuery): Promise<LedgerCheckpointRecord[]> {
+    return this.#ledger.listLedgerCheckpoints(tenantId, query)
+  }
+  getLedgerCheckpoint(tenantId: TenantId, checkpointId: number): Promise<LedgerCheckpointRecord | null> {
+    return this.#ledger.getLedgerCheckpoint(tenantId, checkpointId)
+  }
+  getLatestLedgerCheckpoint(tenantId: TenantId): Promise<LedgerCheckpointRecord | null> {
+    return this.#ledger.getLatestLedgerCheckpoint(tenantId)
+  }
+  getLedgerNodes(tenantId: TenantId, refs: readonly LedgerNodeRef[]): Promise<Array<Uint8Array | undefined>> {
+    return this.#ledger.getLedgerNodes(tenantId, refs)
+  }
+  listLedgerNodes(tenantId: TenantId, level: number, fromIndex: number, toIndex: number): Promise<LedgerNode[]> {
+    return this.#ledger.listLedgerNodes(tenantId, level, fromIndex, toIndex)
+  }
+  getLedgerDataKey(tenantId: TenantId): Promise<Uint8Array | null> {
+    return this.#ledger.getLedgerDataKey(tenantId)
   }
 
   async close(): Promise<void> {

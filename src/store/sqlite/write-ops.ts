@@ -1,9 +1,10 @@
 // Prepared statements of the writer connection and the function that applies one caller's ops.
-// Guards (burn, clearance insert/update, idempotency, revoke) are INSERT OR IGNORE / conditional
+// Guards (burn, clearance insert/update, idempotency, revoke, ledger seal) are INSERT OR IGNORE / conditional
 // UPDATEs whose `changes` count decides: no exceptions on the expected paths.
 import type Database from 'better-sqlite3'
-import type { ClearanceRecord, DecisionEvent, WriteOp } from '../types.ts'
+import type { ClearanceRecord, WriteOp } from '../types.ts'
 import { GuardFailure, type OpApplier } from './group-commit.ts'
+import { createLedgerApplier } from './ledger-ops.ts'
 
 const CLEARANCE_COLUMNS = [
   'tenant_id', 'request_id', 'kind', 'status', 'decision_status', 'token', 'jti', 'reason', 'reason_code',
@@ -11,13 +12,6 @@ const CLEARANCE_COLUMNS = [
   'policy_version_id', 'policy_content_hash', 'tool_name', 'tool_args', 'tool_args_hash', 'agent_id', 'session_id',
   'context', 'matched_rule_ids', 'review_state', 'review_expires_at', 'reviewer', 'review_reason',
   'parent_request_id', 'created_at', 'updated_at',
-] as const
-
-const EVENT_COLUMNS = [
-  'tenant_id', 'event_uuid', 'event_type', 'request_id', 'tool_name', 'tool_args', 'agent_id', 'policy_id', 'reason',
-  'citations', 'evidence_chunks', 'confidence', 'confidence_bucket', 'decision_status', 'approved', 'accepted_at',
-  'intent_hash', 'rule_set_hash', 'matched_rule_ids', 'eval_inputs_hash', 'eval_trace_hash', 'classifier_label',
-  'classifier_confidence_bucket', 'canonical_version',
 ] as const
 
 function placeholders(n: number): string {
@@ -31,15 +25,6 @@ function clearanceParams(c: ClearanceRecord): unknown[] {
     c.policyVersionId, c.policyContentHash, c.toolName, JSON.stringify(c.toolArgs), c.toolArgsHash, c.agentId,
     c.sessionId, JSON.stringify(c.context), JSON.stringify(c.matchedRuleIds), c.reviewState, c.reviewExpiresAtMs,
     c.reviewer, c.reviewReason, c.parentRequestId, c.createdAtMs, c.updatedAtMs,
-  ]
-}
-
-function eventParams(e: DecisionEvent): unknown[] {
-  return [
-    e.tenantId, e.eventUuid, e.eventType, e.requestId, e.toolName, JSON.stringify(e.toolArgs), e.agentId, e.policyId,
-    e.reason, JSON.stringify(e.citations), JSON.stringify(e.evidenceChunks), e.confidence, e.confidenceBucket,
-    e.decisionStatus, e.approved ? 1 : 0, e.acceptedAt, e.intentHash, e.ruleSetHash, JSON.stringify(e.matchedRuleIds),
-    e.evalInputsHash, e.evalTraceHash, e.classifierLabel, e.classifierConfidenceBucket, e.canonicalVersion,
   ]
 }
 
@@ -67,7 +52,6 @@ export function createOpApplier(db: Database.Database): OpApplier {
       `UPDATE clearances SET ${CLEARANCE_COLUMNS.slice(2).map((c) => `${c} = ?`).join(', ')}
        WHERE tenant_id = ? AND request_id = ? AND status = ?`,
     ),
-    eventInsert: db.prepare(`INSERT INTO decision_events (${EVENT_COLUMNS.join(', ')}) VALUES (${placeholders(EVENT_COLUMNS.length)})`),
     idempotencyInsert: db.prepare(
       `INSERT OR IGNORE INTO idempotency (tenant_id, route, idem_key, body_hash, request_id, status_code, response, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -88,6 +72,8 @@ export function createOpApplier(db: Database.Database): OpApplier {
       'INSERT INTO agent_lock_events (tenant_id, agent_id, locked, actor, reason, changed_at) VALUES (?, ?, ?, ?, ?, ?)',
     ),
   }
+
+  const ledger = createLedgerApplier(db)
 
   return function applyOps(ops: readonly WriteOp[]): void {
     for (let i = 0; i < ops.length; i++) {
@@ -127,7 +113,9 @@ export function createOpApplier(db: Database.Database): OpApplier {
           break
         }
         case 'event_insert':
-          s.eventInsert.run(eventParams(op.event))
+        case 'ledger_seal':
+        case 'ledger_data_key_insert':
+          passed = ledger(op)
           break
         case 'idempotency_insert': {
           const r = op.record

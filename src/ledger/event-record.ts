@@ -1,0 +1,155 @@
+// Append-time work for one event: the body as the JSON text /ledger will serve, event_hash over
+// exactly that (spec §7.2), leaf_hash (§7.3) and the signed receipt (§7.4). One CBOR encode, two
+// SHA-256 and one Ed25519 signature; the caller stores the result in the decision's own transaction.
+import { LedgixError } from '../core/index.ts'
+import type { DecisionEvent, LedgerEventBody, LedgerEventRecord, StoredLedgerEvent } from '../store/index.ts'
+import type { LedgerHasher, LedgerSigner } from './crypto.ts'
+import { computeEventHash, computeLeafHash } from './event.ts'
+import type { EventHashInput } from './event.ts'
+import { signReceipt } from './receipt.ts'
+import type { JsonObject, LedgerEntry } from './wire-types.ts'
+
+/** The parsed body fields as served and hashed. */
+export interface EventBodyValues {
+  tool_args: JsonObject
+  reason: string
+  citations: JsonObject[]
+  evidence_chunks: JsonObject[]
+}
+
+export function parseBody(body: LedgerEventBody): EventBodyValues {
+  return {
+    tool_args: JSON.parse(body.toolArgsJson) as JsonObject,
+    reason: body.reason,
+    citations: JSON.parse(body.citationsJson) as JsonObject[],
+    evidence_chunks: JSON.parse(body.evidenceChunksJson) as JsonObject[],
+  }
+}
+
+/** The spec §7.2 hash input of a stored row with its (decrypted) body. */
+export function hashInputOf(e: LedgerEventRecord, body: EventBodyValues): EventHashInput {
+  return {
+    canonical_version: e.canonicalVersion,
+    event_uuid: e.eventUuid,
+    request_id: e.requestId,
+    agent_id: e.agentId,
+    policy_id: e.policyId,
+    tool_name: e.toolName,
+    intent_hash: e.intentHash,
+    reason: body.reason,
+    accepted_at: e.acceptedAt,
+    approved: e.approved,
+    confidence: e.confidence,
+    tool_args: body.tool_args,
+    citations: body.citations,
+    evidence_chunks: body.evidence_chunks,
+    confidence_bucket: e.confidenceBucket,
+    decision_status: e.decisionStatus,
+    rule_set_hash: e.ruleSetHash,
+    eval_inputs_hash: e.evalInputsHash,
+    eval_trace_hash: e.evalTraceHash,
+    classifier_label: e.classifierLabel,
+    classifier_confidence_bucket: e.classifierConfidenceBucket,
+    matched_rule_ids: e.matchedRuleIds,
+  }
+}
+
+/**
+ * Hash and sign `event`. The body is hashed as it will be read back from its JSON text (so -0,
+ * dropped `undefined` members and the like can never make the served row hash differently).
+ * Throws LedgixError invalid_request for content the spec cannot hash (a lone UTF-16 surrogate).
+ */
+export function buildLedgerRecord(event: DecisionEvent, signer: LedgerSigner, hasher: LedgerHasher): LedgerEventRecord {
+  const body: LedgerEventBody = {
+    toolArgsJson: JSON.stringify(event.toolArgs),
+    reason: event.reason,
+    citationsJson: JSON.stringify(event.citations),
+    evidenceChunksJson: JSON.stringify(event.evidenceChunks),
+  }
+  const record: LedgerEventRecord = {
+    tenantId: event.tenantId,
+    eventUuid: event.eventUuid,
+    eventType: event.eventType,
+    requestId: event.requestId,
+    toolName: event.toolName,
+    agentId: event.agentId,
+    policyId: event.policyId,
+    confidence: event.confidence,
+    confidenceBucket: event.confidenceBucket,
+    decisionStatus: event.decisionStatus,
+    approved: event.approved,
+    acceptedAt: event.acceptedAt,
+    intentHash: event.intentHash,
+    ruleSetHash: event.ruleSetHash,
+    matchedRuleIds: event.matchedRuleIds,
+    evalInputsHash: event.evalInputsHash,
+    evalTraceHash: event.evalTraceHash,
+    classifierLabel: event.classifierLabel,
+    classifierConfidenceBucket: event.classifierConfidenceBucket,
+    canonicalVersion: event.canonicalVersion,
+    body,
+    bodyCipher: null,
+    eventHash: '',
+    leafHash: '',
+    receiptAlgorithm: '',
+    receiptKeyId: '',
+    receiptPayload: '',
+    receiptSignature: '',
+  }
+  let eventHash: string
+  try {
+    eventHash = computeEventHash(hashInputOf(record, parseBody(body)), hasher)
+  } catch (err) {
+    throw new LedgixError('invalid_request', `the request cannot be ledgered: ${(err as Error).message}`)
+  }
+  const leafHash = computeLeafHash(eventHash, hasher)
+  const receipt = signReceipt(
+    { accepted_at: event.acceptedAt, event_hash: eventHash, event_uuid: event.eventUuid, leaf_hash: leafHash, request_id: event.requestId },
+    signer,
+  )
+  record.eventHash = eventHash
+  record.leafHash = leafHash
+  record.receiptAlgorithm = receipt.receipt_algorithm
+  record.receiptKeyId = receipt.receipt_key_id
+  record.receiptPayload = receipt.receipt_payload
+  record.receiptSignature = receipt.receipt_signature
+  return record
+}
+
+/** A stored row as the spec §7.6 LedgerEntry; `body` null serves the row redacted (intent_hash ""). */
+export function ledgerEntryOf(e: StoredLedgerEvent, body: EventBodyValues | null): LedgerEntry {
+  return {
+    seq: e.seq,
+    event_uuid: e.eventUuid,
+    request_id: e.requestId,
+    agent_id: e.agentId,
+    policy_id: e.policyId,
+    tool_name: e.toolName,
+    accepted_at: e.acceptedAt,
+    event_hash: e.eventHash,
+    leaf_hash: e.leafHash,
+    // Spec §7.2: an empty intent_hash marks a redacted row whose body is not re-hashed.
+    intent_hash: body === null ? '' : e.intentHash,
+    tool_args: body === null ? {} : body.tool_args,
+    reason: body === null ? '' : body.reason,
+    citations: body === null ? [] : body.citations,
+    evidence_chunks: body === null ? [] : body.evidence_chunks,
+    confidence: e.confidence,
+    approved: e.approved,
+    canonical_version: e.canonicalVersion,
+    confidence_bucket: e.confidenceBucket,
+    decision_status: e.decisionStatus,
+    leaf_index: e.leafIndex,
+    checkpoint_id: e.checkpointId,
+    receipt_algorithm: e.receiptAlgorithm,
+    receipt_key_id: e.receiptKeyId,
+    receipt_signature: e.receiptSignature,
+    receipt_payload: e.receiptPayload,
+    rule_set_hash: e.ruleSetHash,
+    eval_inputs_hash: e.evalInputsHash,
+    eval_trace_hash: e.evalTraceHash,
+    classifier_label: e.classifierLabel,
+    matched_rule_ids: e.matchedRuleIds,
+    classifier_confidence_bucket: e.classifierConfidenceBucket,
+  }
+}

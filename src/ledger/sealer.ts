@@ -1,0 +1,168 @@
+// The background sealer: takes each tenant's unsealed events in append order, assigns leaf indexes,
+// stores the complete-subtree nodes they finish and a signed checkpoint chained to the previous one —
+// all in one durable write, so a crash at any point leaves either the old tree or the new one, and a
+// restart simply continues from the store. Batches close by size (kick) or age (the interval tick).
+import type { TenantId } from '../core/index.ts'
+import type { Clock } from '../core/index.ts'
+import type { LedgerCheckpointRecord, Store } from '../store/index.ts'
+import { bytesToHex, digestFromHex } from './bytes.ts'
+import { GENESIS_PREV_CHECKPOINT_HASH, signCheckpoint } from './checkpoint.ts'
+import type { LedgerHasher, LedgerSigner } from './crypto.ts'
+import { appendLeaves, rootFromNodes } from './merkle/nodes.ts'
+import { loadNodesFor } from './store-nodes.ts'
+
+export interface SealerOptions {
+  store: Store
+  clock: Clock
+  hasher: LedgerHasher
+  /** The active signing key; null pauses sealing (nothing can be signed). */
+  signer: () => LedgerSigner | null
+  /** Most events per checkpoint. */
+  batchSize: number
+  /** Longest an appended event waits for its checkpoint (plus one seal's duration). */
+  intervalMs: number
+  /** Promised maximum merge delay, signed into every checkpoint. */
+  mmdSeconds: number
+  /** Called with failures of a background seal (logged by the owner); the sealer retries next tick. */
+  onError: (err: unknown) => void
+}
+
+export class LedgerSealer {
+  readonly #o: SealerOptions
+  /** Tenants with appends not yet sealed, with a count since their last seal (approximate). */
+  readonly #pending = new Map<TenantId, number>()
+  #timer: NodeJS.Timeout | null = null
+  #running: Promise<void> | null = null
+  #again = false
+  /** Checkpoints written by this sealer (tests and metrics). */
+  checkpoints = 0
+
+  constructor(options: SealerOptions) {
+    this.#o = options
+  }
+
+  get intervalMs(): number {
+    return this.#o.intervalMs
+  }
+
+  /** Pick up whatever a previous run left unsealed, then tick every interval. */
+  async start(): Promise<void> {
+    for (const tenantId of await this.#o.store.listTenantsWithUnsealed()) this.#pending.set(tenantId, 1)
+    this.#timer = setInterval(tickSealer, this.#o.intervalMs, this)
+    this.#timer.unref()
+    if (this.#pending.size > 0) this.kick()
+  }
+
+  /** An event of `tenantId` is durable: seal at the next tick, or now when a batch is full. */
+  notify(tenantId: TenantId): void {
+    const count = (this.#pending.get(tenantId) ?? 0) + 1
+    this.#pending.set(tenantId, count)
+    if (count >= this.#o.batchSize) this.kick()
+  }
+
+  /** Start a sealing pass unless one is running (then it runs once more when done). */
+  kick(): void {
+    if (this.#pending.size === 0) return
+    if (this.#running !== null) {
+      this.#again = true
+      return
+    }
+    this.#running = this.#drain().finally(() => {
+      this.#running = null
+      if (this.#again) {
+        this.#again = false
+        this.kick()
+      }
+    })
+  }
+
+  /** Seal everything pending now and wait for it (tests; close). */
+  async flush(): Promise<void> {
+    while (this.#running !== null) await this.#running
+    this.kick()
+    while (this.#running !== null) await this.#running
+  }
+
+  /** Stop ticking, then seal what is pending so a clean shutdown leaves nothing unsealed. */
+  async stop(): Promise<void> {
+    if (this.#timer !== null) clearInterval(this.#timer)
+    this.#timer = null
+    await this.flush()
+  }
+
+  async #drain(): Promise<void> {
+    for (const tenantId of [...this.#pending.keys()]) {
+      this.#pending.delete(tenantId)
+      try {
+        // Full batches back to back; the remainder (shorter than a batch) is sealed too: it has
+        // waited at most one interval, which is the age bound.
+        while ((await this.sealBatch(tenantId)) === this.#o.batchSize) {
+          /* keep going */
+        }
+      } catch (err) {
+        this.#pending.set(tenantId, this.#pending.get(tenantId) ?? 1)
+        this.#o.onError(err)
+      }
+    }
+  }
+
+  /** Seal up to one batch of `tenantId`; returns how many events it sealed (0: none or lost a race). */
+  async sealBatch(tenantId: TenantId): Promise<number> {
+    const o = this.#o
+    const signer = o.signer()
+    if (signer === null) throw new Error('ledger sealer: no active signing key; events stay unsealed until one is configured')
+    const head = await o.store.getLatestLedgerCheckpoint(tenantId)
+    const unsealed = await o.store.listUnsealedLeaves(tenantId, o.batchSize)
+    if (unsealed.length === 0) return 0
+    const treeSize = head?.treeSize ?? 0
+    const leaves = unsealed.map((u) => {
+      const leaf = digestFromHex(u.leafHash)
+      if (leaf === undefined) throw new Error(`ledger row ${u.rowSeq} of tenant ${tenantId} has a malformed leaf_hash; run "ledger verify"`)
+      return leaf
+    })
+    const nodes = await loadNodesFor(o.store, tenantId, (reader) => appendLeaves(reader, treeSize, [], o.hasher))
+    const created = appendLeaves(nodes, treeSize, leaves, o.hasher)
+    nodes.put(created)
+    const newSize = treeSize + leaves.length
+    const fields = {
+      tree_size: newSize,
+      root_hash: bytesToHex(rootFromNodes(nodes, newSize, o.hasher)),
+      prev_checkpoint_hash: head?.checkpointHash ?? GENESIS_PREV_CHECKPOINT_HASH,
+      signed_at: new Date(o.clock.now()).toISOString(),
+      mmd_seconds: o.mmdSeconds,
+      export_target: '',
+    }
+    const signed = signCheckpoint(fields, signer, o.hasher)
+    const checkpoint: LedgerCheckpointRecord = {
+      tenantId,
+      checkpointId: (head?.checkpointId ?? 0) + 1,
+      treeSize: newSize,
+      rootHash: fields.root_hash,
+      checkpointHash: signed.checkpoint_hash,
+      prevCheckpointHash: fields.prev_checkpoint_hash,
+      signedAt: fields.signed_at,
+      signatureAlgorithm: signed.signature_algorithm,
+      signerKeyId: signed.signer_key_id,
+      checkpointPayload: signed.checkpoint_payload,
+      checkpointSignature: signed.checkpoint_signature,
+      mmdSeconds: fields.mmd_seconds,
+      exportTarget: fields.export_target,
+    }
+    const result = await o.store.write([
+      {
+        op: 'ledger_seal',
+        tenantId,
+        checkpoint,
+        leaves: unsealed.map((u, i) => ({ rowSeq: u.rowSeq, leafIndex: treeSize + i })),
+        nodes: created,
+      },
+    ])
+    if (!result.ok) return 0 // another sealer extended the tree first: the next pass starts from its head
+    this.checkpoints++
+    return leaves.length
+  }
+}
+
+function tickSealer(sealer: LedgerSealer): void {
+  sealer.kick()
+}

@@ -1,0 +1,154 @@
+// The tenant-scoped ledger API (spec §3, §7.6): GET /ledger, /ledger/checkpoints (alias /manifests),
+// /ledger/proof/{inclusion,consistency,bundle}, /ledger/verify and /ledger/verification-summary. Thin:
+// the work is in src/ledger's LedgerService; here only query parsing and the wire shapes.
+import { setImmediate as yieldToLoop } from 'node:timers/promises'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { ledgerCheckpointOf } from '../../ledger/index.ts'
+import type { KeyVersion, ProofFailure } from '../../ledger/index.ts'
+import type { LedgerListQuery } from '../../store/index.ts'
+import type { VaultContext } from '../context.ts'
+import { sendProblem } from '../http-errors.ts'
+
+const DEFAULT_LIMIT = 100
+const MAX_LIMIT = 1000
+
+type Query = Record<string, string | undefined>
+
+/** A non-negative safe integer from a query value, undefined when absent, null when invalid. */
+function count(value: string | undefined): number | undefined | null {
+  if (value === undefined || value === '') return undefined
+  if (!/^\d{1,15}$/.test(value)) return null
+  return Number(value)
+}
+
+/**
+ * Paging shared by /ledger and /ledger/checkpoints: ascending from the start by default (so the
+ * client's chain-from-genesis check passes, docs/design/ledger.md), `order=desc` for newest first,
+ * `after` (alias `cursor`) an exclusive bound in that order, `from` an inclusive one.
+ */
+function listQuery(q: Query): LedgerListQuery | string {
+  const limit = count(q.limit)
+  if (limit === null || limit === 0) return 'query.limit: expected an integer from 1 to 1000'
+  const order = q.order ?? 'asc'
+  if (order !== 'asc' && order !== 'desc') return 'query.order: expected "asc" or "desc"'
+  const after = count(q.after ?? q.cursor)
+  if (after === null) return 'query.after: expected a seq or checkpoint id from this API'
+  const from = count(q.from)
+  if (from === null) return 'query.from: expected a seq or checkpoint id'
+  const bound = after ?? (from === undefined ? null : order === 'asc' ? from - 1 : from + 1)
+  return { after: bound, limit: Math.min(MAX_LIMIT, limit ?? DEFAULT_LIMIT), order }
+}
+
+function isTrue(value: string | undefined): boolean {
+  return value === '1' || value === 'true'
+}
+
+function sendFailure(ctx: VaultContext, reply: FastifyReply, failure: ProofFailure): FastifyReply {
+  if (failure.reason === 'invalid') return sendProblem(reply, 'invalid_request', failure.detail)
+  // "Not sealed yet" is a 404 that says when to retry: no proof exists yet, and the client maps any
+  // non-2xx to the same error anyway (spec §3), so a new status would only add a code to learn.
+  const retry = failure.reason === 'not_sealed' ? Math.max(1, Math.ceil(ctx.ledgerService.sealer.intervalMs / 1000)) : undefined
+  return sendProblem(reply, 'not_found', failure.detail, retry)
+}
+
+/** Published keys (active and retired; revoked keys are gone) as spec §7.6 KeyVersion rows. */
+export function keyVersions(ctx: VaultContext, kids: readonly string[] | null): KeyVersion[] {
+  const out: KeyVersion[] = []
+  for (const jwk of ctx.keyRing.jwks.keys) {
+    const kid = jwk.kid
+    if (kid === undefined || (kids !== null && !kids.includes(kid))) continue
+    const record = ctx.keyRing.records.find((r) => r.kid === kid)
+    const version: KeyVersion = {
+      key_id: kid,
+      algorithm: 'Ed25519',
+      active_from: new Date(record?.activeFromMs ?? 0).toISOString(),
+      public_jwk: Buffer.from(JSON.stringify(jwk), 'utf8').toString('base64url'),
+      attestation_payload: '',
+      attestation_signature: '',
+      attestation_key_id: '',
+      attestation_status: '',
+    }
+    if (record?.retiredAtMs != null) version.retired_at = new Date(record.retiredAtMs).toISOString()
+    out.push(version)
+  }
+  return out
+}
+
+export function registerLedgerRoutes(app: FastifyInstance, ctx: VaultContext): void {
+  const ledger = ctx.ledgerService
+
+  app.get('/ledger', async (request, reply) => {
+    const q = request.query as Query
+    const query = listQuery(q)
+    if (typeof query === 'string') return sendProblem(reply, 'invalid_request', query)
+    const rows = await ctx.store.listLedgerEvents(request.auth!.tenantId, query)
+    const redact = isTrue(q.redact)
+    const entries = []
+    for (const row of rows) entries.push(await ledger.entryOf(row, redact))
+    const last = rows[rows.length - 1]
+    return rows.length === query.limit && last !== undefined ? { entries, next_cursor: String(last.seq) } : { entries }
+  })
+
+  async function checkpoints(request: FastifyRequest, reply: FastifyReply) {
+    const query = listQuery(request.query as Query)
+    if (typeof query === 'string') return sendProblem(reply, 'invalid_request', query)
+    const list = await ctx.store.listLedgerCheckpoints(request.auth!.tenantId, query)
+    const last = list[list.length - 1]
+    const body = { checkpoints: list.map(ledgerCheckpointOf) }
+    return list.length === query.limit && last !== undefined ? { ...body, next_cursor: String(last.checkpointId) } : body
+  }
+  app.get('/ledger/checkpoints', checkpoints)
+  app.get('/ledger/manifests', checkpoints)
+
+  app.get('/ledger/proof/inclusion', async (request, reply) => {
+    const q = request.query as Query
+    if (q.request_id === undefined || q.request_id === '') return sendProblem(reply, 'invalid_request', 'query.request_id is required')
+    const checkpointId = count(q.checkpoint_id)
+    if (checkpointId === null) return sendProblem(reply, 'invalid_request', 'query.checkpoint_id: expected a checkpoint id')
+    const proof = await ledger.inclusion(request.auth!.tenantId, q.request_id, checkpointId ?? null)
+    return proof.ok ? proof.value : sendFailure(ctx, reply, proof)
+  })
+
+  app.get('/ledger/proof/consistency', async (request, reply) => {
+    const q = request.query as Query
+    const from = count(q.from)
+    const to = count(q.to)
+    if (from == null || to == null || from === 0 || to === 0) return sendProblem(reply, 'invalid_request', 'query.from and query.to: expected checkpoint ids (integers >= 1)')
+    const proof = await ledger.consistency(request.auth!.tenantId, from, to)
+    return proof.ok ? proof.value : sendFailure(ctx, reply, proof)
+  })
+
+  app.get('/ledger/proof/bundle', async (request, reply) => {
+    const q = request.query as Query
+    if (q.request_id === undefined || q.request_id === '') return sendProblem(reply, 'invalid_request', 'query.request_id is required')
+    const bundle = await ledger.bundle(request.auth!.tenantId, q.request_id, (kids) => keyVersions(ctx, kids))
+    return bundle.ok ? bundle.value : sendFailure(ctx, reply, bundle)
+  })
+
+  app.get('/ledger/verify', async (request) => {
+    // Yield between pages: a long pass must not starve clearances on the same event loop.
+    return ledger.verify(request.auth!.tenantId, ctx.keyRing.jwks, () => yieldToLoop())
+  })
+
+  app.get('/ledger/verification-summary', async (request) => {
+    const tenantId = request.auth!.tenantId
+    const [counts, latest] = await Promise.all([ctx.store.countLedgerEvents(tenantId), ctx.store.getLatestLedgerCheckpoint(tenantId)])
+    const last = ledger.lastVerification(tenantId)
+    return {
+      entries: counts.total,
+      sealed_entries: counts.sealed,
+      unsealed_entries: counts.unsealed,
+      tree_size: latest?.treeSize ?? 0,
+      checkpoints: latest?.checkpointId ?? 0,
+      latest_checkpoint: latest === null ? null : ledgerCheckpointOf(latest),
+      encrypted_at_rest: ledger.encrypted,
+      // No export target is configured: checkpoints are not anchored anywhere outside this store.
+      anchor_state: 'none',
+      key_versions: keyVersions(ctx, null),
+      last_verification:
+        last === null
+          ? null
+          : { verified_at: last.verified_at, intact: last.result.intact, verified_entries: last.result.verified_entries, ...(last.result.error === undefined ? {} : { error: last.result.error }) },
+    }
+  })
+}
