@@ -1,0 +1,75 @@
+// Scenarios against the Vault process alone (vault-only): durable /consume-token over HTTP with a
+// fresh token per request, /request-clearance with structured rules (decision + ledger append +
+// mint), and the naive reference gateway that burns through the same Vault.
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { expectStatus } from '../lib/measure.ts'
+import type { Ctx, LoadScenario } from '../lib/measure.ts'
+import type { Started, VaultStarted } from '../lib/stack.ts'
+import { BENCH_TOOL, mintBenchToken } from '../lib/tokens.ts'
+import { NAIVE_ID, checkGated } from './gateway.ts'
+import { VERIFY_ID } from './references.ts'
+
+export const CONSUME_ID = 'consume-token'
+export const CLEARANCE_ID = 'request-clearance'
+
+export const NAIVE_TITLE = 'naive reference gateway (undici + jose.jwtVerify + HTTP /consume-token), fresh token/request'
+
+export function naivePlan(ctx: Ctx, naive: Started): LoadScenario {
+  return {
+    id: NAIVE_ID,
+    title: NAIVE_TITLE,
+    spec: { url: `${naive.url}/gated`, connections: ctx.opts.connections, tokenMode: 'bearer' },
+    tokens: true,
+    expect: 'ok',
+    sut: naive.m,
+    compare: [{ ref: VERIFY_ID, target: null }],
+    check: () => checkGated(ctx, `${naive.url}/gated`),
+    notes: ['bench/naive-gateway.ts and the Vault share the SUT core; RSS is the naive process only'],
+  }
+}
+
+export function consumePlan(ctx: Ctx, vault: VaultStarted): LoadScenario {
+  const url = `${vault.url}/consume-token`
+  const headers = { 'x-vault-api-key': vault.apiKey }
+  return {
+    id: CONSUME_ID,
+    title: 'Vault POST /consume-token over HTTP, fresh token/request, durable',
+    spec: { url, connections: ctx.opts.connections, method: 'POST', headers, tokenMode: 'consume' },
+    tokens: true,
+    expect: 'ok',
+    sut: vault.m,
+    compare: [{ ref: VERIFY_ID, target: null }],
+    check: async () => {
+      const body = JSON.stringify({ token: mintBenchToken(ctx.key, Math.floor(Date.now() / 1000), 1800) })
+      const init = { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body }
+      return (await expectStatus(url, init, 200, '"valid":true')) ?? (await expectStatus(url, init, 409))
+    },
+    minRps: 5000,
+  }
+}
+
+export function clearancePlan(ctx: Ctx, vault: VaultStarted): LoadScenario {
+  const url = `${vault.url}/request-clearance`
+  const body = JSON.stringify({
+    tool_name: BENCH_TOOL,
+    tool_args: { amount: 100, currency: 'usd', payment_method_id: 'pm_bench' },
+    agent_id: 'bench-agent',
+    session_id: 'bench-session',
+  })
+  const bodyFile = join(ctx.dir, 'clearance-body.json')
+  writeFileSync(bodyFile, body)
+  const headers = { 'x-vault-api-key': vault.apiKey, 'content-type': 'application/json' }
+  return {
+    id: CLEARANCE_ID,
+    title: 'Vault POST /request-clearance, structured rules → allow (decision + ledger append + mint), durable',
+    spec: { url, connections: ctx.opts.connections, method: 'POST', headers, bodyFile },
+    tokens: false,
+    expect: 'ok',
+    sut: vault.m,
+    compare: [],
+    check: () => expectStatus(url, { method: 'POST', headers, body }, 200, '"approved":true'),
+    notes: ['bench/configs/policies/bench.yaml (3 CEL rules), no judge, no Idempotency-Key'],
+    minRps: 2000,
+  }
+}
