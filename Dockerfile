@@ -1,5 +1,6 @@
 # Ledgix Gateway image: build the single-file bundle, then ship it with production dependencies only.
-# Mirrored step by step by test/e2e/docker-layout.test.ts (no Docker engine runs in CI).
+# Mirrored by test/e2e/bundle.docker-layout.test.ts (no Docker engine runs in CI): same files, same
+# production-only node_modules, same entry point, command and environment, started and used.
 
 # ---- build stage: full toolchain, dev dependencies, esbuild bundle, native addon ----
 FROM node:24-slim AS build
@@ -18,7 +19,10 @@ COPY --from=build /src/package.json ./package.json
 COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY --from=build /src/bin ./bin
+COPY --from=build /src/config/policies ./config/policies
 COPY gateway.example.yaml /etc/ledgix/gateway.yaml
+# gateway.example.yaml reads these: listen beyond loopback inside the container, keep data on the volume.
+ENV LEDGIX_LISTEN_HOST=0.0.0.0 LEDGIX_DATA_DIR=/data
 RUN ln -s /app/bin/ledgix-gateway.mjs /usr/local/bin/ledgix-gateway \
  && mkdir -p /data && chown node:node /data
 USER node

@@ -1,11 +1,14 @@
 // `npm run build`: bundle the CLI into dist/ledgix-gateway.mjs, runnable with plain `node`.
 // The native SQLite addon stays external (it is loaded from node_modules at run time).
+// `--outfile FILE` builds elsewhere (the bundle test builds into a temp dir, never over dist/).
 import { build } from 'esbuild'
 import { chmodSync } from 'node:fs'
+import { resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const outfile = `${root}dist/ledgix-gateway.mjs`
+const flag = process.argv.indexOf('--outfile')
+const outfile = flag !== -1 && process.argv[flag + 1] !== undefined ? resolve(process.argv[flag + 1]!) : `${root}dist/ledgix-gateway.mjs`
 
 await build({
   entryPoints: [`${root}cmd/ledgix-gateway.ts`],

@@ -31,7 +31,40 @@ Examples:
   registerKeyCommands(program)
   registerLedgerCommands(program)
   registerDemoUpstreamCommand(program)
+  addMissingExamples(program)
   return program
+}
+
+/**
+ * Examples for commands whose own file shows none (issue 6: every --help has one). A command that
+ * registers its own "Examples:" text is not listed here.
+ */
+const EXAMPLES: Readonly<Record<string, string>> = {
+  token: `  $ ledgix-gateway token inspect eyJhbGciOi...                      decode header and claims, no verification
+  $ ledgix-gateway token verify eyJ... --jwks http://127.0.0.1:8000/.well-known/jwks.json --tool stripe_refund`,
+  apikeys: `  $ ledgix-gateway apikeys create --data ./data --role agent --name checkout-agent
+  $ ledgix-gateway apikeys list --data ./data`,
+  'apikeys create': `  $ ledgix-gateway apikeys create --data ./data --role agent --name checkout-agent   prints the key once
+  $ ledgix-gateway apikeys create --data ./data --tenant acme --role reviewer --env test`,
+  'apikeys list': `  $ ledgix-gateway apikeys list --data ./data
+  $ ledgix-gateway apikeys list --data ./data --tenant acme --json`,
+  'apikeys revoke': `  $ ledgix-gateway apikeys revoke key_0b6c... --data ./data                 the key stops working at once`,
+  keys: `  $ ledgix-gateway keys list --data ./data
+  $ ledgix-gateway keys rotate --data ./data`,
+  'keys generate': `  $ ledgix-gateway keys generate --data ./data                             first signing key of a new Vault`,
+  'keys rotate': `  $ ledgix-gateway keys rotate --data ./data         new signing key; the old one stays in the JWKS, retired`,
+  'keys revoke': `  $ ledgix-gateway keys revoke vault-key-20260101-ab12cd34 --data ./data   compromised key: leaves the JWKS now`,
+  'keys list': `  $ ledgix-gateway keys list --data ./data`,
+  ledger: `  $ ledgix-gateway ledger verify-bundle bundle.json --jwks http://127.0.0.1:8000/.well-known/jwks.json`,
+}
+
+function addMissingExamples(program: Command): void {
+  const visit = (command: Command, path: string): void => {
+    const text = EXAMPLES[path]
+    if (text !== undefined) command.addHelpText('after', `\nExamples:\n${text}`)
+    for (const sub of command.commands) visit(sub, path === '' ? sub.name() : `${path} ${sub.name()}`)
+  }
+  for (const sub of program.commands) visit(sub, sub.name())
 }
 
 export async function run(argv: readonly string[] = process.argv): Promise<void> {

@@ -1,85 +1,72 @@
 // `ledgix-gateway serve -c FILE`: the composition root. Loads the config (all problems or nothing),
-// builds logger, metrics, the VaultPort for the mode, the JWKS cache, the gateway and admin
-// listeners; SIGTERM/SIGINT drain and exit 0, SIGHUP reloads routes all-or-nothing.
+// opens the Vault for the mode (serve-vault.ts), then runs the gateway in this process or in
+// cluster workers (serve-cluster.ts), the admin listener and optionally the demo echo upstream.
+// SIGTERM/SIGINT drain and exit 0; SIGHUP reloads routes all-or-nothing.
+import cluster from 'node:cluster'
 import { rename, writeFile } from 'node:fs/promises'
+import type { Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { resolve } from 'node:path'
 import type { Command } from 'commander'
 import { ConfigError, formatProblems, loadConfig } from '../config/index.ts'
 import type { Config } from '../config/index.ts'
-import { systemClock } from '../core/index.ts'
-import type { VaultPort } from '../core/index.ts'
-import { Gateway, RemoteVault, compileRuntime, createJwksObserver, restartOnlyChanges } from '../gateway/index.ts'
 import { GatewayMetrics, closeServer, createAdminServer, createRootLogger, listen } from '../observability/index.ts'
-import type { Logger } from '../observability/index.ts'
-import { JwksCache } from '../token/index.ts'
+import type { Logger, Readiness } from '../observability/index.ts'
+import { startDemoUpstream } from './demo-upstream.ts'
+import { runPrimary, runWorker } from './serve-cluster.ts'
+import { combinedReadiness, startGateway } from './serve-gateway.ts'
+import { runUntilSignal, toAddress } from './serve-signals.ts'
+import type { Address } from './serve-signals.ts'
+import { BOOTSTRAP_ENV, openVault } from './serve-vault.ts'
+import type { OpenedVault } from './serve-vault.ts'
 
-/** The embedded Vault (all-in-one, vault-only), supplied by the Vault work through setServeHooks. */
-export interface EmbeddedVault {
-  /** The in-process VaultPort the gateway verifies and burns through. */
-  port: VaultPort
-  close(): Promise<void>
-}
-
-export interface ServeHooks {
-  startEmbeddedVault?: (config: Config, logger: Logger) => Promise<EmbeddedVault>
-}
-
-let hooks: ServeHooks = {}
-
-/** Wire the embedded Vault in (called by the CLI entry once src/vault provides it). */
-export function setServeHooks(next: ServeHooks): void {
-  hooks = next
-}
+/** The quickstart's demo route points here (gateway.example.yaml). */
+const DEMO_UPSTREAM_PORT = 4000
 
 export interface ServeOptions {
   config: string
   readyFile?: string
+  /** `--demo-upstream [port]`: true for the default port, or the port as given. */
+  demoUpstream?: string | true
 }
 
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
-    .description('Run the gateway for the configured mode (paired: gateway only, burning at a remote Vault)')
+    .description('Run the configured mode: all-in-one (gateway + embedded Vault), paired (gateway, remote Vault) or vault-only')
     .requiredOption('-c, --config <file>', 'YAML configuration file')
     .option(
       '--ready-file <file>',
-      'once listening, write {"pid","gateway":{"host","port"},"admin":{"host","port"}} to this file (supervisors and tests read bound ports here; port 0 in the config picks a free one)',
+      'once listening, write {"pid","gateway","admin","vault"?,"demo_upstream"?} (each {"host","port"}) to this file; supervisors and tests read bound ports here (port 0 in the config picks a free one)',
     )
-    .addHelpText('after', '\nSignals: SIGTERM/SIGINT drain in-flight requests (gateway.drain_timeout) and exit 0; SIGHUP reloads the config.')
+    .option('--demo-upstream [port]', `also run the demo echo upstream (ledgix-gateway demo-upstream) on 127.0.0.1, default port ${DEMO_UPSTREAM_PORT}`)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ ledgix-gateway serve -c gateway.example.yaml --demo-upstream    the quickstart (what npm start runs)
+  $ ${BOOTSTRAP_ENV}=sk_test_mykey ledgix-gateway serve -c config/all-in-one.yaml
+  $ ledgix-gateway serve -c config/paired.yaml --ready-file /run/ledgix/ready.json
+
+The embedded Vault (all-in-one, vault-only) seeds the default tenant's first API key on an empty
+store from vault_server.bootstrap_api_key, else ${BOOTSTRAP_ENV}, else a generated key printed once.
+gateway.workers: N|auto runs the gateway in N cluster workers; in all-in-one they burn through the
+primary, which owns the store. Signals: SIGTERM/SIGINT drain in-flight requests
+(gateway.drain_timeout) and exit 0; SIGHUP reloads the config.`,
+    )
     .action(async (options: ServeOptions) => {
       const code = await serve(options)
       process.exit(code)
     })
 }
 
-/** The VaultPort for the mode: the one place that branches on it. */
-async function openVault(config: Config, logger: Logger): Promise<{ port: VaultPort; close(): Promise<void> } | string> {
-  switch (config.mode) {
-    case 'paired': {
-      if (config.vault.url === null) return 'mode paired needs vault.url (the remote Vault\'s base URL)'
-      const remote = new RemoteVault({
-        url: config.vault.url,
-        apiKey: config.vault.apiKey,
-        timeoutMs: config.vault.timeoutMs,
-        connections: config.vault.connections,
-        jwksUrl: config.jwks.url,
-        jwksTimeoutMs: config.jwks.fetchTimeoutMs,
-      })
-      return { port: remote, close: () => remote.close() }
-    }
-    case 'all-in-one':
-    case 'vault-only':
-      if (hooks.startEmbeddedVault === undefined) return `mode ${config.mode} is not available in this build yet; use mode: paired`
-      return hooks.startEmbeddedVault(config, logger)
-    default: {
-      const never: never = config.mode
-      return `unknown mode ${String(never)}`
-    }
-  }
-}
-
 function fail(message: string): number {
   process.stderr.write(`ledgix-gateway: ${message}\n`)
   return 1
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
 }
 
 /** Runs until a shutdown signal; resolves with the exit code. */
@@ -89,131 +76,101 @@ export async function serve(options: ServeOptions): Promise<number> {
     config = await loadConfig(options.config)
   } catch (err) {
     if (err instanceof ConfigError) return fail(`${err.problems.length} problem(s) in ${options.config}; nothing was started:\n${formatProblems(err)}`)
-    return fail(err instanceof Error ? err.message : String(err))
+    return fail(errorText(err))
   }
   const logger = createRootLogger({ level: config.logging.level })
+  if (cluster.isWorker) return runWorker(config, options.config, logger)
   const log = logger.child({ component: 'serve' })
-  const vault = await openVault(config, logger)
+
+  const vault = await openVault(config, logger, null)
   if (typeof vault === 'string') return fail(vault)
-  if (config.mode === 'vault-only') {
-    // The embedded Vault serves its own API; there is no proxy listener in this mode.
-    return runUntilSignal(log, logger, async () => vault.close())
+  const extra: Record<string, Address> = {}
+  if (vault.listener !== null) {
+    extra['vault'] = vault.listener
+    log.info({ listener: 'vault', mode: config.mode, ...vault.listener, data_dir: resolve(config.vaultServer.dataDir) }, 'listening')
   }
-  if (config.gateway.workers > 1) log.warn({ workers: config.gateway.workers }, 'gateway.workers > 1 is not implemented yet; running one process')
+  let demo: Server | null = null
+  if (options.demoUpstream !== undefined) {
+    const port = options.demoUpstream === true ? DEMO_UPSTREAM_PORT : Number(options.demoUpstream)
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      await vault.close()
+      return fail(`--demo-upstream: expected a port from 0 to 65535, got "${String(options.demoUpstream)}"`)
+    }
+    try {
+      demo = await startDemoUpstream('127.0.0.1', port)
+    } catch (err) {
+      await vault.close()
+      return fail(`cannot start the demo upstream on 127.0.0.1:${port}: ${errorText(err)}`)
+    }
+    extra['demo_upstream'] = { host: '127.0.0.1', port: (demo.address() as AddressInfo).port }
+    log.info({ listener: 'demo-upstream', ...extra['demo_upstream'] }, 'listening')
+  }
+  const closeOwn = async (): Promise<void> => {
+    if (demo !== null) {
+      demo.closeAllConnections()
+      await closeServer(demo)
+    }
+    await vault.close()
+  }
+
+  if (config.mode === 'vault-only') return runVaultOnly(config, options, logger, vault, extra, closeOwn)
+  if (config.gateway.workers > 1) {
+    return runPrimary({ config, logger, vault, extra, closeOwn, writeReady: (bound) => writeReady(options, bound) })
+  }
 
   const metrics = new GatewayMetrics({ defaultMetrics: true })
-  const cache = new JwksCache({
-    fetch: (signal) => vault.port.fetchJwks(signal),
-    config: config.jwks,
-    clock: systemClock,
-    onEvent: createJwksObserver(metrics, logger.child({ component: 'jwks' })),
-  })
-  metrics.setKeyStatusSource(() => cache.status())
-  // Give the first key fetch a bounded head start; if it is slow, /readyz says so until it lands.
-  await Promise.race([cache.start(), delay(config.jwks.fetchTimeoutMs)])
-
-  const gatewayLog = logger.child({ component: 'gateway' })
-  let gateway: Gateway
+  let running
   try {
-    gateway = new Gateway({
-      runtime: compileRuntime(config, gatewayLog),
-      keys: cache,
-      vault: vault.port,
-      replayCacheSize: config.token.replayCacheSize,
-      metrics,
-      logger: gatewayLog,
-      maxHeaderBytes: config.gateway.maxHeaderBytes,
-      requestTimeoutMs: config.gateway.requestTimeoutMs,
-    })
+    running = await startGateway(config, options.config, vault.port, metrics, logger)
   } catch (err) {
-    cache.close()
-    await vault.close()
-    return fail(err instanceof Error ? err.message : String(err))
+    await closeOwn()
+    return fail(`cannot start the gateway: ${errorText(err)}`)
   }
-  const admin = createAdminServer({ metrics, readiness: gateway, logger: logger.child({ component: 'admin' }) })
-  let bound: { gateway: { host: string; port: number }; admin: { host: string; port: number } }
+  const admin = createAdminServer({ metrics, readiness: combinedReadiness(running.gateway, vault.readiness), logger: logger.child({ component: 'admin' }) })
+  let adminBound: Address
   try {
-    const g = await gateway.listen(config.gateway.listen.host, config.gateway.listen.port)
-    const a = await listen(admin, config.admin.listen.host, config.admin.listen.port)
-    bound = { gateway: { host: g.address, port: g.port }, admin: { host: a.address, port: a.port } }
+    adminBound = toAddress(await listen(admin, config.admin.listen.host, config.admin.listen.port))
   } catch (err) {
-    await gateway.drain(0)
-    await closeServer(admin)
-    cache.close()
-    await vault.close()
-    return fail(`cannot listen: ${err instanceof Error ? err.message : String(err)}`)
+    await running.close()
+    await closeOwn()
+    return fail(`cannot listen on the admin address: ${errorText(err)}`)
   }
-  log.info({ listener: 'gateway', mode: config.mode, host: bound.gateway.host, port: bound.gateway.port, routes: config.routes.length }, 'listening')
-  log.info({ listener: 'admin', host: bound.admin.host, port: bound.admin.port }, 'listening')
-  if (options.readyFile !== undefined) await writeReadyFile(options.readyFile, bound)
-
-  let current = config
-  const reload = async (): Promise<void> => {
-    let next: Config
-    try {
-      next = await loadConfig(options.config)
-    } catch (err) {
-      const problems = err instanceof ConfigError ? err.problems : [{ path: '', line: null, message: String(err) }]
-      for (const p of problems) log.error({ path: p.path, line: p.line, problem: p.message }, 'config reload rejected; keeping the running config')
-      return
-    }
-    for (const key of restartOnlyChanges(current, next)) log.warn({ setting: key }, 'changed setting needs a restart; the running value stays')
-    if (next.mode !== current.mode) return
-    try {
-      gateway.swapRuntime(compileRuntime(next, gatewayLog))
-    } catch (err) {
-      log.error({ problem: err instanceof Error ? err.message : String(err) }, 'config reload rejected; keeping the running config')
-      return
-    }
-    current = next
-    log.info({ routes: next.routes.length }, 'config reloaded')
-  }
+  log.info({ listener: 'gateway', mode: config.mode, ...running.bound, routes: config.routes.length }, 'listening')
+  log.info({ listener: 'admin', ...adminBound }, 'listening')
+  await writeReady(options, { gateway: running.bound, admin: adminBound, ...extra })
 
   return runUntilSignal(log, logger, async () => {
-    log.info({ drain_timeout_ms: current.gateway.drainTimeoutMs, in_flight: gateway.inFlight }, 'draining')
-    const { timedOut } = await gateway.drain(current.gateway.drainTimeoutMs)
-    if (timedOut) log.warn('drain timeout reached; remaining connections were closed')
+    await running.close()
     await closeServer(admin)
     admin.closeAllConnections()
-    cache.close()
-    await vault.close()
-  }, reload)
+    await closeOwn()
+  }, running.reload)
 }
 
-/** Block until SIGTERM/SIGINT, run `shutdown`, flush logs, resolve 0. SIGHUP runs `reload` (serialised). */
-function runUntilSignal(log: Logger, root: Logger, shutdown: () => Promise<void>, reload?: () => Promise<void>): Promise<number> {
-  return new Promise<number>((resolve) => {
-    let reloading: Promise<void> = Promise.resolve()
-    const onHup = (): void => {
-      if (reload === undefined) return
-      log.info('SIGHUP: reloading config')
-      reloading = reloading.then(reload, reload)
-    }
-    const onStop = (signal: NodeJS.Signals): void => {
-      process.off('SIGTERM', onStop)
-      process.off('SIGINT', onStop)
-      process.off('SIGHUP', onHup)
-      log.info({ signal }, 'shutting down')
-      shutdown()
-        .catch((err: unknown) => log.error({ err }, 'error during shutdown'))
-        .finally(() => {
-          log.info('stopped')
-          root.flush(() => resolve(0))
-        })
-    }
-    process.on('SIGTERM', onStop)
-    process.on('SIGINT', onStop)
-    process.on('SIGHUP', onHup)
+/** vault-only: the Vault API plus the admin listener (health, readiness of the Vault, metrics). */
+async function runVaultOnly(config: Config, options: ServeOptions, logger: Logger, vault: OpenedVault, extra: Record<string, Address>, closeOwn: () => Promise<void>): Promise<number> {
+  const log = logger.child({ component: 'serve' })
+  const admin = createAdminServer({ metrics: new GatewayMetrics({ defaultMetrics: true }), readiness: vault.readiness, logger: logger.child({ component: 'admin' }) })
+  let adminBound: Address
+  try {
+    adminBound = toAddress(await listen(admin, config.admin.listen.host, config.admin.listen.port))
+  } catch (err) {
+    await closeOwn()
+    return fail(`cannot listen on the admin address: ${errorText(err)}`)
+  }
+  log.info({ listener: 'admin', ...adminBound }, 'listening')
+  await writeReady(options, { admin: adminBound, ...extra })
+  return runUntilSignal(log, logger, async () => {
+    await closeServer(admin)
+    admin.closeAllConnections()
+    await closeOwn()
   })
 }
 
-async function writeReadyFile(file: string, bound: object): Promise<void> {
+async function writeReady(options: ServeOptions, bound: Record<string, Address>): Promise<void> {
+  if (options.readyFile === undefined) return
   // Write then rename, so a reader never sees half a file.
-  const tmp = `${file}.${process.pid}.tmp`
+  const tmp = `${options.readyFile}.${process.pid}.tmp`
   await writeFile(tmp, JSON.stringify({ pid: process.pid, ...bound }) + '\n')
-  await rename(tmp, file)
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref())
+  await rename(tmp, options.readyFile)
 }

@@ -2,6 +2,7 @@
 // fetches its JWKS. burn() never throws and never reports success unless the Vault said so:
 // anything unexpected is vault_unavailable, and the gateway then refuses to forward.
 import { Agent, Pool, request } from 'undici'
+import { burnRefusalFor } from '../core/index.ts'
 import type { BurnRequest, BurnResult, JwksFetchResult, VaultPort } from '../core/index.ts'
 
 export interface RemoteVaultOptions {
@@ -23,9 +24,7 @@ const MAX_BURN_RESPONSE_BYTES = 64 * 1024
 const UNAVAILABLE_STATUS = 'Vault answered an unexpected status; the token was not forwarded.'
 const UNAVAILABLE_TRANSPORT = 'Vault unreachable or timed out; the token was not forwarded.'
 const UNAVAILABLE_BODY = 'Vault answered 200 without valid:true; the token was not forwarded.'
-const REPLAYED: BurnResult = { ok: false, code: 'token_replayed', detail: 'Token already used.' }
-const LOCKED: BurnResult = { ok: false, code: 'agent_locked', detail: 'The Vault has locked this agent down.' }
-const EXPIRED: BurnResult = { ok: false, code: 'token_expired', detail: 'The Vault reports the token expired.' }
+const REPLAYED = burnRefusalFor('token_replayed')!
 const OK: BurnResult = { ok: true }
 
 export class RemoteVault implements VaultPort {
@@ -114,7 +113,7 @@ export class RemoteVault implements VaultPort {
   }
 }
 
-/** Map a /consume-token answer to a BurnResult (spec §9; 403 + code agent_locked is ours). */
+/** Map a /consume-token answer to a BurnResult (spec §9; 403 agent_locked and the 401 token codes are ours). */
 export function interpretBurn(status: number, text: string): BurnResult {
   if (status === 200) {
     const body = parseJson(text)
@@ -122,9 +121,9 @@ export function interpretBurn(status: number, text: string): BurnResult {
   }
   if (status === 409) return REPLAYED
   if (status === 403 || status === 401) {
-    const code = errorCodeOf(parseJson(text))
-    if (status === 403 && code === 'agent_locked') return LOCKED
-    if (status === 401 && code === 'token_expired') return EXPIRED
+    // Only refusals the Vault makes about this token; any other 401/403 (our API key) is ours to fix.
+    const refusal = burnRefusalFor(errorCodeOf(parseJson(text)))
+    if (refusal !== null && !refusal.ok && (status === 403) === (refusal.code === 'agent_locked')) return refusal
   }
   return { ok: false, code: 'vault_unavailable', detail: UNAVAILABLE_STATUS }
 }

@@ -1,10 +1,15 @@
 // The in-process VaultPort for all-in-one mode: JWKS straight from the key ring, burns straight into
-// the store, with the same semantics as POST /consume-token (replay 409, lockdown, revocation).
-import { LedgixError } from '../core/index.ts'
+// the store, with the same semantics as POST /consume-token and the same refusals the HTTP port
+// reports for them (replay 409, lockdown 403, revoked key 401), so both modes answer alike.
+import { LedgixError, burnRefusalFor } from '../core/index.ts'
 import type { BurnRequest, BurnResult, JwksFetchResult, VaultPort } from '../core/index.ts'
 import type { VaultContext } from './context.ts'
 import { burnVerified, claimPolicyFor, verifyWithRing } from './consume.ts'
 import { JWKS_MAX_AGE_SECONDS } from './routes/public.ts'
+
+/** What the HTTP port says for a 401 it cannot map (a token only this Vault would call invalid). */
+const REFUSED = 'Vault answered an unexpected status; the token was not forwarded.'
+const JTI_MISMATCH = 'jti does not match the token'
 
 export function createInProcessVaultPort(ctx: VaultContext): VaultPort {
   const policy = claimPolicyFor(ctx)
@@ -18,16 +23,13 @@ export function createInProcessVaultPort(ctx: VaultContext): VaultPort {
         // The gateway verified already; verifying again here is what makes a revocation immediate
         // even while the gateway's JWKS cache still holds the key.
         const verified = verifyWithRing(ctx, request.token, policy, nowMs)
-        if (!verified.ok) {
-          if (verified.code === 'token_expired') return { ok: false, code: 'token_expired', detail: verified.detail }
-          // BurnResult has no "revoked/invalid" code: refuse as unavailable so the gateway never forwards.
-          return { ok: false, code: 'vault_unavailable', detail: `vault refused the token: ${verified.code}` }
-        }
-        if (verified.claims.jti !== request.jti) return { ok: false, code: 'vault_unavailable', detail: 'jti does not match the token' }
+        // token_expired and token_key_revoked as the HTTP port maps them; any other verify failure
+        // is one the HTTP port reports as vault_unavailable, so this one does too.
+        if (!verified.ok) return burnRefusalFor(verified.code) ?? { ok: false, code: 'vault_unavailable', detail: REFUSED }
+        if (verified.claims.jti !== request.jti) return { ok: false, code: 'vault_unavailable', detail: JTI_MISMATCH }
         const burned = await burnVerified(ctx, verified.claims, null, nowMs)
         if (burned.ok) return { ok: true }
-        if (burned.code === 'token_replayed' || burned.code === 'agent_locked') return { ok: false, code: burned.code, detail: burned.detail }
-        return { ok: false, code: 'vault_unavailable', detail: burned.detail }
+        return burnRefusalFor(burned.code) ?? { ok: false, code: 'vault_unavailable', detail: REFUSED }
       } catch (err) {
         const detail = err instanceof LedgixError && err.code === 'overloaded' ? 'vault write queue full' : 'vault store error'
         return { ok: false, code: 'vault_unavailable', detail }
@@ -36,4 +38,3 @@ export function createInProcessVaultPort(ctx: VaultContext): VaultPort {
     async close(): Promise<void> {},
   }
 }
-

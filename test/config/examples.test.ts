@@ -1,10 +1,11 @@
 // Every shipped example config loads, and the printed JSON Schema accepts it as an editor would see it.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { readdirSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join, relative } from 'node:path'
 import { Ajv } from 'ajv'
-import { parse } from 'yaml'
+import { parse, parseAllDocuments } from 'yaml'
 import { ConfigError, configJsonSchema, loadConfig } from '../../src/config/index.ts'
 
 const root = join(import.meta.dirname, '..', '..')
@@ -17,8 +18,15 @@ const ENV: NodeJS.ProcessEnv = {
   LEDGIX_ADMIN_API_KEY: 'adm_example',
 }
 
-test('the shipped examples are the four documented files', () => {
-  assert.deepEqual(EXAMPLES.map((f) => relative(root, f)).sort(), ['config/all-in-one.yaml', 'config/paired.yaml', 'config/vault-only.yaml', 'gateway.example.yaml'])
+test('the shipped examples are the six documented files', () => {
+  assert.deepEqual(EXAMPLES.map((f) => relative(root, f)).sort(), [
+    'config/all-in-one.yaml',
+    'config/crm.yaml',
+    'config/paired.yaml',
+    'config/stripe.yaml',
+    'config/vault-only.yaml',
+    'gateway.example.yaml',
+  ])
 })
 
 for (const file of EXAMPLES) {
@@ -42,10 +50,14 @@ for (const file of EXAMPLES) {
   })
 }
 
-test('gateway.example.yaml is the quickstart: all-in-one, ./data, demo route to 127.0.0.1:4000', async () => {
+test('gateway.example.yaml is the quickstart: all-in-one, ./data, example policies, demo route to 127.0.0.1:4000', async () => {
   const c = await loadConfig(join(root, 'gateway.example.yaml'), {})
   assert.equal(c.mode, 'all-in-one')
   assert.equal(c.vaultServer.dataDir, './data')
+  assert.equal(c.vaultServer.policiesDir, 'config/policies')
+  assert.equal(c.vaultServer.defaultEffect, 'deny')
+  assert.equal(c.gateway.listen.host, '127.0.0.1')
+  assert.equal((await loadConfig(join(root, 'gateway.example.yaml'), { LEDGIX_LISTEN_HOST: '0.0.0.0', LEDGIX_DATA_DIR: '/data' })).vaultServer.dataDir, '/data')
   assert.equal(c.routes.length, 1)
   const demo = c.routes[0]!
   assert.equal(demo.name, 'demo')
@@ -80,3 +92,51 @@ test('config/vault-only.yaml and config/all-in-one.yaml run the modes their name
   assert.equal(aio.mode, 'all-in-one')
   assert.equal(aio.vaultServer.adminApiKey, 'adm_example')
 })
+
+test('config/stripe.yaml: payment intents and refunds bound to their exact arguments', async () => {
+  const c = await loadConfig(join(root, 'config', 'stripe.yaml'), ENV)
+  const intents = c.routes.find((r) => r.match.pathPrefix === '/v1/payment_intents')
+  assert.ok(intents !== undefined)
+  assert.equal(intents.bindArgs, 'exact')
+  assert.deepEqual(intents.match.methods, ['POST'])
+  assert.deepEqual(intents.tools, ['create_stripe_payment'])
+  assert.ok(c.routes.every((r) => r.bindArgs === 'exact'))
+})
+
+test('config/crm.yaml: several tools on one upstream, the example policies loaded', async () => {
+  const c = await loadConfig(join(root, 'config', 'crm.yaml'), ENV)
+  const crm = c.routes.find((r) => r.name === 'crm')!
+  assert.ok(crm.tools.length >= 3)
+  assert.equal(c.vaultServer.policiesDir, 'config/policies')
+  const upstreams = new Set(c.routes.map((r) => new URL(r.upstream.url).origin))
+  assert.equal(upstreams.size, 1, 'one upstream serves every tool')
+})
+
+const KUBE_DIR = join(root, 'config', 'kubernetes')
+const MANIFESTS = readdirSync(KUBE_DIR).filter((f) => f.endsWith('.yaml'))
+
+test('config/kubernetes has the sidecar and standalone manifests', () => {
+  assert.deepEqual(MANIFESTS.sort(), ['sidecar.yaml', 'standalone.yaml'])
+})
+
+for (const manifest of MANIFESTS) {
+  test(`config/kubernetes/${manifest}: every ConfigMap's gateway.yaml validates`, async (t) => {
+    const docs = parseAllDocuments(readFileSync(join(KUBE_DIR, manifest), 'utf8')).map((d) => d.toJS() as Record<string, unknown> | null)
+    const maps = docs.filter((d) => d !== null && d['kind'] === 'ConfigMap')
+    assert.ok(maps.length >= 1, 'no ConfigMap')
+    const validate = new Ajv({ allErrors: true, strict: true }).compile(configJsonSchema)
+    const dir = mkdtempSync(join(tmpdir(), 'ledgix-kube-'))
+    t.after(() => rmSync(dir, { recursive: true, force: true }))
+    for (const map of maps) {
+      const text = (map!['data'] as Record<string, string>)['gateway.yaml']
+      assert.equal(typeof text, 'string', 'ConfigMap without data.gateway.yaml')
+      const file = join(dir, 'gateway.yaml')
+      writeFileSync(file, text!)
+      const config = await loadConfig(file, ENV)
+      assert.ok(config.routes.length > 0)
+      assert.ok(validate(parse(text!)), JSON.stringify(validate.errors, null, 2))
+      // Probes hit the admin port; it must listen beyond loopback inside the pod.
+      assert.equal(config.admin.listen.host, '0.0.0.0')
+    }
+  })
+}

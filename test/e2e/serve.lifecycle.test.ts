@@ -89,10 +89,3 @@ test('invalid config → exit 1, every problem on stderr, nothing listening', as
   assert.match(proc.stderr(), /nothing was started/)
   assert.equal(existsSync(join(proc.dir, 'ready.json')), false)
 })
-
-test('all-in-one without the embedded Vault wired → clear error, exit 1', async (t) => {
-  const proc = await spawnServe('mode: all-in-one\nroutes: []\n', { expectReady: false })
-  t.after(() => proc.stop())
-  assert.equal(await proc.exited, 1)
-  assert.match(proc.stderr(), /mode all-in-one is not available in this build yet/)
-})

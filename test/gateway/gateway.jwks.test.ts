@@ -1,24 +1,11 @@
+// JWKS outage handling needs the stand-in Vault: a real one cannot be made to fail its key endpoint
+// while answering burns. Rotation against the real Vault: test/e2e/modes.replay.test.ts.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { ManualClock } from '../../src/core/index.ts'
 import { startHarness } from '../helpers/gateway-harness.ts'
 import { bearer, send } from '../helpers/http-client.ts'
 import { mint, newSigner } from '../helpers/tokens.ts'
-
-test('key rotation: a new kid published mid-run is accepted on its first request (one refetch)', async (t) => {
-  const h = await startHarness()
-  t.after(() => h.close())
-  assert.equal((await send(`${h.url}/v1/a`, { headers: bearer(mint(h.signer)) })).status, 200)
-  const rotated = newSigner('key-2')
-  h.vault.signers = [h.signer, rotated]
-  const fetches = h.vault.jwksCalls
-  const reply = await send(`${h.url}/v1/a`, { headers: bearer(mint(rotated)) })
-  assert.equal(reply.status, 200, reply.text)
-  assert.equal(h.vault.jwksCalls, fetches + 1)
-  // The old key keeps working without another fetch.
-  assert.equal((await send(`${h.url}/v1/a`, { headers: bearer(mint(h.signer)) })).status, 200)
-  assert.equal(h.vault.jwksCalls, fetches + 1)
-})
 
 test('JWKS outage within max_stale: known keys keep verifying; beyond it: 503 keys_unavailable, fail closed', async (t) => {
   const clock = new ManualClock(Date.now())

@@ -1,3 +1,5 @@
+// The in-flight marker: 50 copies cost ONE burn call. Needs the stand-in Vault to slow burns down and
+// count calls; the same race against the real Vault in both modes: test/e2e/modes.replay.test.ts.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startHarness } from '../helpers/gateway-harness.ts'

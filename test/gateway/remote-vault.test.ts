@@ -55,3 +55,22 @@ test('a path prefix in vault.url is kept (spec §1)', async (t) => {
   const { remote } = await setup(t, '/vault/')
   assert.equal(remote.jwksUrl.endsWith('/vault/.well-known/jwks.json'), true)
 })
+
+test('interpretBurn: the Vault\'s refusals about the token map to the same codes the in-process port reports', async () => {
+  const { interpretBurn } = await import('../../src/gateway/index.ts')
+  const code = (status: number, body: unknown): string => {
+    const r = interpretBurn(status, JSON.stringify(body))
+    return r.ok ? 'ok' : r.code
+  }
+  assert.equal(code(200, { valid: true }), 'ok')
+  assert.equal(code(409, { error: 'token_replayed' }), 'token_replayed')
+  assert.equal(code(403, { code: 'agent_locked' }), 'agent_locked')
+  assert.equal(code(401, { code: 'token_expired' }), 'token_expired')
+  assert.equal(code(401, { code: 'token_key_revoked' }), 'token_key_revoked')
+  assert.equal(code(401, { error: 'token_wrong_tenant' }), 'token_wrong_tenant')
+  // Our own API key being refused, or a refusal code on the wrong status, is not the caller's fault.
+  assert.equal(code(401, { code: 'api_key_invalid' }), 'vault_unavailable')
+  assert.equal(code(403, { code: 'token_key_revoked' }), 'vault_unavailable')
+  assert.equal(code(401, { code: 'agent_locked' }), 'vault_unavailable')
+  assert.equal(code(500, {}), 'vault_unavailable')
+})

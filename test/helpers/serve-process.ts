@@ -14,6 +14,10 @@ export interface ServeProcess {
   configFile: string
   gatewayUrl: string
   adminUrl: string
+  /** The embedded Vault API ('' when this process runs none). */
+  vaultUrl: string
+  /** The --demo-upstream echo ('' when not started). */
+  demoUrl: string
   lines: Record<string, unknown>[]
   stderr: () => string
   exited: Promise<number | null>
@@ -43,14 +47,30 @@ ${routesYaml}
 }
 
 /** Start the CLI; with `expectReady: false` resolve as soon as it exits (startup failures). */
-export async function spawnServe(yaml: string, options: { expectReady?: boolean; timeoutMs?: number } = {}): Promise<ServeProcess> {
-  const dir = mkdtempSync(join(tmpdir(), 'ledgix-e2e-'))
+export interface SpawnOptions {
+  expectReady?: boolean
+  timeoutMs?: number
+  /** Added to the environment (LEDGIX_BOOTSTRAP_API_KEY, …). */
+  env?: NodeJS.ProcessEnv
+  /** Extra `serve` arguments (--demo-upstream). */
+  args?: string[]
+  /** Working directory (relative data_dir and policies_dir resolve here); default the temp dir. */
+  cwd?: string
+  /** Run this entry instead of bin/ledgix-gateway.mjs (the built bundle). */
+  entry?: string
+  /** Use this temp dir instead of a fresh one (it is still removed by stop()). */
+  dir?: string
+}
+
+export async function spawnServe(yaml: string, options: SpawnOptions = {}): Promise<ServeProcess> {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'ledgix-e2e-'))
   const configFile = join(dir, 'gateway.yaml')
   const readyFile = join(dir, 'ready.json')
   writeFileSync(configFile, yaml)
-  const child = spawn(process.execPath, [BIN, 'serve', '-c', configFile, '--ready-file', readyFile], {
+  const child = spawn(process.execPath, [options.entry ?? BIN, 'serve', '-c', configFile, '--ready-file', readyFile, ...(options.args ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_OPTIONS: '' },
+    cwd: options.cwd ?? dir,
+    env: { ...process.env, NODE_OPTIONS: '', LEDGIX_BOOTSTRAP_API_KEY: '', ...options.env },
   })
   const lines: Record<string, unknown>[] = []
   let stderr = ''
@@ -76,6 +96,8 @@ export async function spawnServe(yaml: string, options: { expectReady?: boolean;
     configFile,
     gatewayUrl: '',
     adminUrl: '',
+    vaultUrl: '',
+    demoUrl: '',
     lines,
     stderr: () => stderr,
     exited,
@@ -100,9 +122,12 @@ export async function spawnServe(yaml: string, options: { expectReady?: boolean;
     }
     await sleep(25)
   }
-  const ready = JSON.parse(readFileSync(readyFile, 'utf8')) as { gateway: { port: number }; admin: { port: number } }
-  proc.gatewayUrl = `http://127.0.0.1:${ready.gateway.port}`
-  proc.adminUrl = `http://127.0.0.1:${ready.admin.port}`
+  const ready = JSON.parse(readFileSync(readyFile, 'utf8')) as Record<string, { port: number } | undefined>
+  const url = (a: { port: number } | undefined): string => (a === undefined ? '' : `http://127.0.0.1:${a.port}`)
+  proc.gatewayUrl = url(ready['gateway'])
+  proc.adminUrl = url(ready['admin'])
+  proc.vaultUrl = url(ready['vault'])
+  proc.demoUrl = url(ready['demo_upstream'])
   return proc
 }
 

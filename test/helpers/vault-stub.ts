@@ -1,4 +1,7 @@
-// Stand-in for a remote Vault (the real one is tested in test/vault): serves the JWKS with
+// Stand-in for a remote Vault, only where the real one cannot produce the condition — a JWKS outage
+// beyond max_stale, 5xx or slow burns, counting calls — and for gateway-internal tests where the Vault
+// plays no part. The core gateway suite runs against the real Vault in both modes (mode-stack.ts).
+// Original notes: serves the JWKS with
 // Cache-Control and /consume-token with a real burned-jti set, counts calls, and can be made slow,
 // down or failing, or rotate keys mid-run.
 import { createServer } from 'node:http'

@@ -143,7 +143,7 @@ test('in-process VaultPort: same semantics as /consume-token (burn once, JWKS fr
   const req = { token, jti: payload.jti, expSeconds: payload.exp, agentId: 'payments-agent' }
   const burns = await Promise.all([port.burn(req), port.burn(req), port.burn(req)])
   assert.equal(burns.filter((b) => b.ok).length, 1)
-  assert.deepEqual(burns.find((b) => !b.ok), { ok: false, code: 'token_replayed', detail: 'this token was already used' })
+  assert.deepEqual(burns.find((b) => !b.ok), { ok: false, code: 'token_replayed', detail: 'Token already used.' })
   const http = await call(h.base, 'POST', '/consume-token', { key: h.keys.agent, body: { token } })
   assert.equal(http.status, 409, 'one burn table for both paths')
 })

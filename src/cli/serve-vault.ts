@@ -1,0 +1,121 @@
+// The VaultPort for the mode — the one place in the program that branches on it: paired → HTTP to
+// the remote Vault; all-in-one and vault-only → the embedded Vault API on its own listener, whose
+// in-process port the gateway burns through (or, in a cluster worker, the primary's over IPC).
+// Also seeds the quickstart's first API key (LEDGIX_BOOTSTRAP_API_KEY or a generated one).
+import type { Config } from '../config/index.ts'
+import type { VaultPort } from '../core/index.ts'
+import { IpcVaultPort, RemoteVault } from '../gateway/index.ts'
+import type { IpcEndpoint } from '../gateway/index.ts'
+import type { Logger, Readiness } from '../observability/index.ts'
+import { DEFAULT_TENANT_ID, hashApiKey, newApiKey, startVaultServer } from '../vault/index.ts'
+import type { VaultServer } from '../vault/index.ts'
+
+export const BOOTSTRAP_ENV = 'LEDGIX_BOOTSTRAP_API_KEY'
+
+export interface OpenedVault {
+  port: VaultPort
+  /** The embedded Vault API listener, when this process runs one. */
+  listener: { host: string; port: number } | null
+  /** true when cluster workers must burn through this process (the store lives here). */
+  servesWorkers: boolean
+  readiness: Readiness
+  close(): Promise<void>
+}
+
+const ALWAYS_READY: Readiness = { notReadyReason: () => null }
+
+/**
+ * `worker` is the cluster worker's IPC channel to the primary, or null in the primary / a single
+ * process. Returns a message for the operator instead of throwing on a config the mode cannot run.
+ */
+export async function openVault(config: Config, logger: Logger, worker: IpcEndpoint | null): Promise<OpenedVault | string> {
+  switch (config.mode) {
+    case 'paired': {
+      if (config.vault.url === null) return 'mode paired needs vault.url (the remote Vault\'s base URL)'
+      // Workers each talk to the remote Vault directly: it is the authority, the primary adds nothing.
+      const remote = new RemoteVault({
+        url: config.vault.url,
+        apiKey: config.vault.apiKey,
+        timeoutMs: config.vault.timeoutMs,
+        connections: config.vault.connections,
+        jwksUrl: config.jwks.url,
+        jwksTimeoutMs: config.jwks.fetchTimeoutMs,
+      })
+      return { port: remote, listener: null, servesWorkers: false, readiness: ALWAYS_READY, close: () => remote.close() }
+    }
+    case 'all-in-one':
+      if (worker !== null) {
+        const ipc = new IpcVaultPort(worker, config.vault.timeoutMs)
+        return { port: ipc, listener: null, servesWorkers: false, readiness: ALWAYS_READY, close: () => ipc.close() }
+      }
+      return startEmbedded(config, logger)
+    case 'vault-only':
+      return startEmbedded(config, logger)
+    default: {
+      const never: never = config.mode
+      return `unknown mode ${String(never)}`
+    }
+  }
+}
+
+async function startEmbedded(config: Config, logger: Logger): Promise<OpenedVault | string> {
+  const log = logger.child({ component: 'vault' })
+  const bootstrap = bootstrapKeyFor(config)
+  let server: VaultServer & { port: number }
+  try {
+    server = await startVaultServer({
+      config: { ...config.vaultServer, bootstrapApiKey: bootstrap.key },
+      logger: log,
+    })
+  } catch (err) {
+    return `cannot start the embedded Vault (data_dir ${config.vaultServer.dataDir}): ${err instanceof Error ? err.message : String(err)}`
+  }
+  // seedBootstrapKey only registers a key on a store with none, so a generated key that is now in
+  // the store was generated for this very start: show it once.
+  if (bootstrap.generated && (await server.context.store.findApiKeyByHash(hashApiKey(bootstrap.key))) !== null) {
+    printGeneratedKey(bootstrap.key)
+    log.warn({ tenant_id: DEFAULT_TENANT_ID }, 'generated a bootstrap API key (printed once above); set LEDGIX_BOOTSTRAP_API_KEY to choose it')
+  } else if (!bootstrap.generated) {
+    log.info({ tenant_id: DEFAULT_TENANT_ID }, 'bootstrap API key configured (used only while the store has no keys)')
+  }
+  let closing = false
+  const readiness: Readiness = {
+    notReadyReason() {
+      if (closing) return 'draining'
+      if (!server.app.server.listening) return 'vault_not_listening'
+      if (server.context.keyRing.signer === null) return 'no_signing_key'
+      return null
+    },
+  }
+  return {
+    port: server.vaultPort,
+    listener: { host: config.vaultServer.listen.host, port: server.port },
+    servesWorkers: true,
+    readiness,
+    async close() {
+      closing = true
+      await server.close()
+    },
+  }
+}
+
+/** Configured key, else the environment's, else a fresh one (seeded only on an empty store). */
+export function bootstrapKeyFor(config: Config, env: NodeJS.ProcessEnv = process.env): { key: string; generated: boolean } {
+  const configured = config.vaultServer.bootstrapApiKey
+  if (configured !== null) return { key: configured, generated: false }
+  const fromEnv = env[BOOTSTRAP_ENV]
+  if (fromEnv !== undefined && fromEnv !== '') return { key: fromEnv, generated: false }
+  return { key: newApiKey(DEFAULT_TENANT_ID, 'admin', 'bootstrap', config.vaultServer.apiKeyEnv, 0).apiKey, generated: true }
+}
+
+function printGeneratedKey(key: string): void {
+  const rule = '='.repeat(78)
+  process.stdout.write(
+    `${rule}\n` +
+      ' Ledgix Vault: no API keys yet, so one was generated for the default tenant (role admin).\n' +
+      ' It is shown ONCE; only its hash is stored. Use it as X-Vault-API-Key:\n\n' +
+      `     ${key}\n\n` +
+      ` Next time, choose it yourself: ${BOOTSTRAP_ENV}=sk_... (only used while the store has no keys).\n` +
+      `${rule}\n`,
+  )
+}
