@@ -2,6 +2,8 @@
 export { DEFAULT_MAX_BATCH, DEFAULT_MAX_QUEUE, SqliteStore, openSqliteStore } from './sqlite/sqlite-store.ts'
 export type { SqliteStoreOptions } from './sqlite/sqlite-store.ts'
 export { MIGRATIONS } from './sqlite/migrations.ts'
+export { openRetainedDatabase, setPragma } from './sqlite/retain.ts'
+export type { SqliteDatabase, SqliteStatement } from './sqlite/retain.ts'
 export type {
   AgentLockRecord,
   ApiKeyRecord,

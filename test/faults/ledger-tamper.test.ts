@@ -5,7 +5,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { cpSync } from 'node:fs'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
+import { openRetainedDatabase } from '../../src/store/index.ts'
 import { CommanderError } from 'commander'
 import type { Command } from 'commander'
 import { buildProgram } from '../../src/cli/program.ts'
@@ -110,7 +110,7 @@ test('ledger verify --data: an untouched store is intact (exit 0); usage errors 
   for (const tamper of TAMPERS) {
     const copy = tempDir(t, 'ledgix-tampered-')
     cpSync(dir, copy, { recursive: true })
-    const db = new Database(join(copy, 'vault.db'))
+    const db = openRetainedDatabase(join(copy, 'vault.db'))
     for (const sql of tamper.sql) db.prepare(sql).run()
     db.close()
     const r = await runCli('verify', '--data', copy)
@@ -121,7 +121,7 @@ test('ledger verify --data: an untouched store is intact (exit 0); usage errors 
 
 test('GET /ledger/verify on a server restarted over a tampered file names the damage', async (t) => {
   const { dir, apiKey } = await buildLedger(t)
-  const db = new Database(join(dir, 'vault.db'))
+  const db = openRetainedDatabase(join(dir, 'vault.db'))
   db.prepare(TAMPERS[0]!.sql[0]!).run()
   db.close()
   const server = await startVaultServer({ config: vaultConfig(dir, { ledger: FAST_LEDGER }) })

@@ -3,14 +3,14 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
+import { openRetainedDatabase } from '../../src/store/index.ts'
 import type { TenantId } from '../../src/core/index.ts'
 import { MIGRATIONS, openSqliteStore } from '../../src/store/index.ts'
 import { tempDir } from '../helpers/temp-dir.ts'
 
 test('v1 → v2: legacy events get per-tenant seqs and are skipped by the sealer', async (t) => {
   const path = join(tempDir(t), 'vault.db')
-  const db = new Database(path)
+  const db = openRetainedDatabase(path)
   db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)')
   db.exec(MIGRATIONS[0]!.sql)
   db.prepare('INSERT INTO schema_migrations VALUES (1, ?, 0)').run(MIGRATIONS[0]!.name)

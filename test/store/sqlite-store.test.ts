@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
+import { openRetainedDatabase } from '../../src/store/index.ts'
 import type { TenantId } from '../../src/core/index.ts'
 import { MIGRATIONS, SqliteStore, openSqliteStore, type Store } from '../../src/store/index.ts'
 import { describeStoreContract } from '../contract/store.contract.ts'
@@ -34,7 +34,7 @@ test('sqlite: WAL + synchronous=FULL, migrations recorded once', async (t) => {
   await store.close()
   const again = openSqliteStore({ path })
   await again.close()
-  const db = new Database(path, { readonly: true })
+  const db = openRetainedDatabase(path, { readonly: true })
   t.after(() => db.close())
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal')
   const versions = db.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as Array<{ version: number }>
@@ -69,7 +69,7 @@ test('sqlite: a full queue refuses with overloaded instead of growing', async (t
 test('sqlite: a store written by a newer binary is refused with an upgrade hint', async (t) => {
   const path = join(tempDir(t), 'vault.db')
   await openSqliteStore({ path }).close()
-  const db = new Database(path)
+  const db = openRetainedDatabase(path)
   db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, ?, 0)').run('future')
   db.close()
   assert.throws(() => openSqliteStore({ path }), /newer than this binary knows .*upgrade ledgix-gateway/)

@@ -3,7 +3,7 @@
 // and encryption at rest.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import Database from 'better-sqlite3'
+import { openRetainedDatabase } from '../../src/store/index.ts'
 import { join } from 'node:path'
 import { digestFromHex, nodeLedgerCrypto, verifyConsistency, verifyInclusion, verifyLedger, verifyProofBundle } from '../../src/ledger/index.ts'
 import { call } from './helpers.ts'
@@ -163,7 +163,7 @@ test('ledger.encryption_key: bodies are AES-GCM ciphertext at rest, plaintext on
   const ids = await decide(h, 4, h.keys.agent, (i) => ({ secret_note: `card-4242-${i}` }))
   await decide(h, 2, h.keys.bAgent)
   await sealAll(h)
-  const db = new Database(join(h.dataDir, 'vault.db'), { readonly: true })
+  const db = openRetainedDatabase(join(h.dataDir, 'vault.db'), { readonly: true })
   t.after(() => db.close())
   const raw = db.prepare('SELECT tool_args, body_cipher FROM decision_events').all() as Array<{ tool_args: string; body_cipher: Buffer | null }>
   assert.equal(raw.length, 6)

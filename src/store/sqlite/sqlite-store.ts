@@ -33,6 +33,7 @@ import type {
 import { GroupCommitter, type SideWork } from './group-commit.ts'
 import { SqliteLedgerReads } from './ledger-reads.ts'
 import { migrate } from './migrations.ts'
+import { openRetainedDatabase, setPragma } from './retain.ts'
 import * as rows from './rows.ts'
 import { createOpApplier } from './write-ops.ts'
 
@@ -84,15 +85,15 @@ export class SqliteStore implements Store {
   constructor(options: SqliteStoreOptions) {
     this.path = options.path
     mkdirSync(dirname(options.path), { recursive: true })
-    this.#writer = new Database(options.path)
-    this.#writer.pragma('journal_mode = WAL')
+    this.#writer = openRetainedDatabase(options.path)
+    setPragma(this.#writer, 'journal_mode = WAL')
     // FULL: the WAL is fsynced at every COMMIT, so an acknowledged burn survives power loss.
-    this.#writer.pragma('synchronous = FULL')
-    this.#writer.pragma('busy_timeout = 5000')
-    this.#writer.pragma('foreign_keys = ON')
+    setPragma(this.#writer, 'synchronous = FULL')
+    setPragma(this.#writer, 'busy_timeout = 5000')
+    setPragma(this.#writer, 'foreign_keys = ON')
     migrate(this.#writer)
-    this.#reader = new Database(options.path, { readonly: true })
-    this.#reader.pragma('busy_timeout = 5000')
+    this.#reader = openRetainedDatabase(options.path, { readonly: true })
+    setPragma(this.#reader, 'busy_timeout = 5000')
     this.#touches = new TouchBuffer(this.#writer)
     this.#committer = new GroupCommitter(
       this.#writer,
