@@ -158,7 +158,7 @@ async function main(): Promise<void> {
     const coldValues = primary.mode === 'paired' && typeof vault !== 'string' ? { ...values, VAULT_URL: vault.url } : values
     rows.push(await measureColdStart(ctx, primary.mode, coldValues, entry.description))
   }
-  rows.push(...ledgerRows(ctx))
+  rows.push(...(await ledgerRows(ctx)))
   G.addedLatency(rows)
   resolveRatios(rows)
   // Table order = catalog order (references next to what they are references for).

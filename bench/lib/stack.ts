@@ -77,7 +77,9 @@ export async function startVault(ctx: Ctx, apiKey: string): Promise<VaultStarted
   const adminPort = await freePort()
   const config = writeConfig(ctx.dir, 'vault-only', 'vault-only', ctx.key, ctx.opts.logLevel, { VAULT_PORT: vaultPort, ADMIN_PORT: adminPort, API_KEY: apiKey })
   const url = `http://127.0.0.1:${vaultPort}`
-  const serve = spawnManaged('vault-serve', process.execPath, [ctx.entry.script, 'serve', '-c', config.file], ctx.dir, { core: ctx.env.placement.sut, cwd: REPO_DIR })
+  // --cpu-prof: the Vault's profile lands in <dir>/vault-only/ when it exits after SIGTERM.
+  const prof = ctx.opts.profile ? ['--cpu-prof', '--cpu-prof-dir', join(ctx.dir, 'vault-only')] : []
+  const serve = spawnManaged('vault-serve', process.execPath, [...prof, ctx.entry.script, 'serve', '-c', config.file], ctx.dir, { core: ctx.env.placement.sut, cwd: REPO_DIR })
   let serveProblem: string
   try {
     await waitForHttp(`${url}/health`, serve, START_TIMEOUT_MS)

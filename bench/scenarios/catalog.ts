@@ -26,7 +26,7 @@ export const CATALOG: Readonly<Record<string, readonly string[]>> = {
   [IDLE_ID]: [],
   [AFTER_ID]: [],
   [COLD_ID]: [],
-  ...Object.fromEntries(LEDGER_IDS.map((id) => [id, []])),
+  ...Object.fromEntries(LEDGER_IDS.map((id) => [id, id === 'ledger-full-verify' ? [VERIFY_ID] : []])),
 }
 
 /** null = everything; otherwise the ids containing any filter, plus their references. */

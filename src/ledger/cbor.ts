@@ -82,30 +82,50 @@ class CborWriter {
   }
 
   text(s: string): void {
-    if (!isWellFormed(s)) throw new TypeError('CBOR: a string holds a lone UTF-16 surrogate')
-    const bytes = utf8.encode(s)
-    this.head(3, bytes.length)
-    this.reserve(bytes.length)
-    this.buf.set(bytes, this.length)
-    this.length += bytes.length
+    // One scan gives the UTF-8 length and refuses lone surrogates; ASCII (keys, hex digests, ids —
+    // most of an event) is copied byte by byte with no intermediate allocation.
+    const n = utf8Length(s)
+    if (n < 0) throw new TypeError('CBOR: a string holds a lone UTF-16 surrogate')
+    this.head(3, n)
+    this.reserve(n)
+    if (n === s.length) {
+      const buf = this.buf
+      let at = this.length
+      for (let i = 0; i < s.length; i++) buf[at++] = s.charCodeAt(i)
+    } else {
+      utf8.encodeInto(s, this.buf.subarray(this.length, this.length + n))
+    }
+    this.length += n
   }
 }
 
 /**
- * Lone surrogates are refused where the SDK would encode U+FFFD: otherwise "\uD800" and "\uD801"
- * hash alike, and a verified event would not pin down the text it shows. The Vault rejects such
- * input at the request boundary, so no honest row holds one.
+ * The UTF-8 byte length of `s`, or -1 when it holds a lone surrogate. Lone surrogates are refused
+ * where the SDK would encode U+FFFD: otherwise "\uD800" and "\uD801" hash alike, and a verified
+ * event would not pin down the text it shows. The Vault rejects such input at the request boundary,
+ * so no honest row holds one.
  */
-function isWellFormed(s: string): boolean {
+function utf8Length(s: string): number {
+  let n = s.length
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i)
-    if (c < 0xd800 || c > 0xdfff) continue
-    if (c >= 0xdc00) return false
+    if (c < 0x80) continue
+    if (c < 0x800) {
+      n += 1
+      continue
+    }
+    if (c < 0xd800 || c > 0xdfff) {
+      n += 2
+      continue
+    }
+    if (c >= 0xdc00) return -1
     const next = s.charCodeAt(i + 1)
-    if (!(next >= 0xdc00 && next <= 0xdfff)) return false
+    if (!(next >= 0xdc00 && next <= 0xdfff)) return -1
+    // A pair is two code units and four bytes.
+    n += 2
     i++
   }
-  return true
+  return n
 }
 
 /** The SDK's key order: shorter JS string length (UTF-16 code units) first, then JS `<`. */
@@ -164,7 +184,16 @@ function writeValue(w: CborWriter, value: unknown, forceFloat: boolean, depth: n
  * that is a bug (append) or a failed check (verify).
  */
 export function encodeCbor(value: CborValue): Uint8Array {
-  const w = new CborWriter()
+  // One writer reused across calls (encoding is synchronous and never re-entrant): no buffer growth
+  // per event. A failed encode leaves it dirty, so the length is reset before every use.
+  const w = shared
+  w.length = 0
   writeValue(w, value, false, 0)
-  return w.buf.slice(0, w.length)
+  const out = w.buf.slice(0, w.length)
+  // Do not keep a buffer that one huge event grew.
+  if (w.buf.length > MAX_RETAINED_CAPACITY) shared = new CborWriter()
+  return out
 }
+
+const MAX_RETAINED_CAPACITY = 64 * 1024
+let shared = new CborWriter()

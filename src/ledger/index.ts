@@ -81,7 +81,7 @@ export type { SealerOptions } from './sealer.ts'
 export { ledgerCheckpointOf } from './store-nodes.ts'
 export type { ProofFailure, ProofResult } from './store-proofs.ts'
 export { verifyStoredLedger } from './verify-store.ts'
-export type { LedgerMismatch, MismatchKind, StoreVerification, VerifyStoreOptions } from './verify-store.ts'
+export type { LedgerMismatch, MismatchKind, StoreVerification, VerifyMode, VerifyStoreOptions } from './verify-store.ts'
 export {
   createNodeLedgerCrypto,
   createNodeSigner,

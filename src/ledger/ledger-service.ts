@@ -12,7 +12,7 @@ import { LedgerSealer } from './sealer.ts'
 import { consistencyProofFor, inclusionProofFor, proofBundleFor } from './store-proofs.ts'
 import type { ProofResult } from './store-proofs.ts'
 import { verifyStoredLedger } from './verify-store.ts'
-import type { StoreVerification } from './verify-store.ts'
+import type { StoreVerification, VerifyMode } from './verify-store.ts'
 import type { ConsistencyProof, InclusionProof, KeyVersion, LedgerEntry, ProofBundle } from './wire-types.ts'
 
 /** Tessera's defaults (append_lifecycle.go): 256 entries or 250 ms, whichever comes first. */
@@ -46,7 +46,7 @@ export class LedgerService {
   readonly crypto: LedgerCrypto
   readonly #o: LedgerServiceOptions
   readonly #cipher: LedgerBodyCipher | null
-  readonly #verifying = new Map<TenantId, Promise<StoreVerification>>()
+  readonly #verifying = new Map<string, Promise<StoreVerification>>()
   readonly #lastVerification = new Map<TenantId, LastVerification>()
 
   constructor(options: LedgerServiceOptions) {
@@ -128,22 +128,24 @@ export class LedgerService {
     return proofBundleFor(this.#o.store, tenantId, requestId, this.crypto, { entryOf: (e) => this.entryOf(e), keyVersions })
   }
 
-  /** Full verification of a tenant's ledger; concurrent calls for one tenant share one pass. */
-  verify(tenantId: TenantId, pinnedJwks: unknown, pause?: () => Promise<void>): Promise<StoreVerification> {
-    let running = this.#verifying.get(tenantId)
+  /** Full verification of a tenant's ledger; concurrent calls for one tenant and mode share one pass. */
+  verify(tenantId: TenantId, pinnedJwks: unknown, pause?: () => Promise<void>, mode: VerifyMode = 'full'): Promise<StoreVerification> {
+    const flight = `${mode} ${tenantId}`
+    let running = this.#verifying.get(flight)
     if (running === undefined) {
       running = verifyStoredLedger(this.#o.store, tenantId, {
         pinnedJwks,
         crypto: this.crypto,
         body: (e) => this.bodyOf(e),
+        mode,
         ...(pause === undefined ? {} : { pause }),
       })
         .then((result) => {
           this.#lastVerification.set(tenantId, { verified_at: new Date(this.#o.clock.now()).toISOString(), result })
           return result
         })
-        .finally(() => this.#verifying.delete(tenantId))
-      this.#verifying.set(tenantId, running)
+        .finally(() => this.#verifying.delete(flight))
+      this.#verifying.set(flight, running)
     }
     return running
   }

@@ -1,6 +1,6 @@
 // node:crypto implementations of the ledger's crypto seam, for the server and the CLI. Kept apart
 // from the pure verifier so a browser bundle (browser.ts) never pulls in a `node:` import.
-import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto'
+import { createPrivateKey, createPublicKey, hash, sign, verify } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
 import type { LedgerCrypto, LedgerSigner } from './crypto.ts'
 
@@ -39,7 +39,8 @@ export function createNodeLedgerCrypto(): LedgerCrypto {
   }
   return {
     sha256(data: Uint8Array): Uint8Array {
-      return createHash('sha256').update(data).digest()
+      // One-shot hash (Node >= 20.12): no Hash object per call; ~1.5x faster on 30–300 byte inputs.
+      return hash('sha256', data, 'buffer')
     },
     verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
       if (publicKey.length !== 32 || signature.length !== 64) return false

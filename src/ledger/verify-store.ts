@@ -34,6 +34,8 @@ export interface LedgerMismatch {
 /** Spec §7.6 verification result, plus where it failed and what is still unsealed. */
 export interface StoreVerification {
   intact: boolean
+  /** Which receipt signatures were checked: every one ('full') or only unsealed rows' ('tree'). */
+  mode: VerifyMode
   verified_entries: number
   verified_checkpoints: number
   verified_manifests: number
@@ -55,7 +57,17 @@ export interface VerifyStoreOptions {
   readonly pageSize?: number
   /** Awaited between pages so a long pass leaves the event loop to other requests. */
   readonly pause?: () => Promise<void>
+  /**
+   * 'full' (default) checks every receipt's Ed25519 signature. 'tree' checks them only on unsealed
+   * rows: a sealed row's content is then proven by its leaf, the recomputed tree and the signed
+   * checkpoint root instead, and its receipt only for algorithm, key and payload binding
+   * (docs/design/ledger.md "Verification modes" says exactly what each mode proves).
+   */
+  readonly mode?: VerifyMode
 }
+
+export type VerifyMode = 'full' | 'tree'
+
 
 const DEFAULT_PAGE = 1000
 
@@ -117,7 +129,7 @@ class CheckpointCursor {
   }
 }
 
-async function checkRow(e: StoredLedgerEvent, o: VerifyStoreOptions, keys: ReadonlyMap<string, Uint8Array>): Promise<void> {
+async function checkRow(e: StoredLedgerEvent, o: VerifyStoreOptions, keys: ReadonlyMap<string, Uint8Array>, signature: boolean): Promise<void> {
   const at = e.leafIndex === null ? { seq: e.seq } : { seq: e.seq, leaf_index: e.leafIndex }
   const body = await o.body(e)
   if (body === null) fail({ kind: 'body', ...at, detail: 'the stored event body cannot be read (encrypted body fails authentication, or is not JSON)' })
@@ -134,7 +146,11 @@ async function checkRow(e: StoredLedgerEvent, o: VerifyStoreOptions, keys: Reado
   const problem =
     (e.receiptAlgorithm === LEDGER_SIGNATURE_ALGORITHM ? null : `receipt_algorithm is ${JSON.stringify(e.receiptAlgorithm)}`) ??
     checkReceiptPayload(entry) ??
-    (key === undefined ? `receipt key ${JSON.stringify(e.receiptKeyId)} is not published (unknown or revoked)` : checkReceiptSignature(entry, key, o.crypto))
+    (key === undefined
+      ? `receipt key ${JSON.stringify(e.receiptKeyId)} is not published (unknown or revoked)`
+      : signature
+        ? checkReceiptSignature(entry, key, o.crypto)
+        : null)
   if (problem !== null) fail({ kind: 'receipt', ...at, detail: problem })
 }
 
@@ -161,12 +177,13 @@ async function compareNodes(store: Store, tenant: TenantId, created: LedgerNode[
 
 export async function verifyStoredLedger(store: Store, tenantId: TenantId, o: VerifyStoreOptions): Promise<StoreVerification> {
   const result: StoreVerification = {
-    intact: true, verified_entries: 0, verified_checkpoints: 0, verified_manifests: 0, tree_size: 0, unsealed_entries: 0,
+    intact: true, mode: o.mode ?? 'full', verified_entries: 0, verified_checkpoints: 0, verified_manifests: 0, tree_size: 0, unsealed_entries: 0,
     latest_leaf_hash: null, latest_checkpoint_hash: null, latest_manifest_hash: null,
   }
   const jwks = parseJwks(o.pinnedJwks)
   const cps = new CheckpointCursor(store, tenantId, jwks.keys, o.crypto)
   const pageSize = o.pageSize ?? DEFAULT_PAGE
+  const sealedSignatures = o.mode !== 'tree'
   try {
     if (jwks.problems.length > 0) fail({ kind: 'keys', detail: `published keys refused: ${jwks.problems.join('; ')}` })
     let next = await cps.next()
@@ -181,7 +198,7 @@ export async function verifyStoredLedger(store: Store, tenantId: TenantId, o: Ve
       for (const e of rows) {
         if (e.leafIndex !== size) fail({ kind: 'leaf_missing', leaf_index: size, detail: `leaf_index ${size} is missing (next stored is ${e.leafIndex} at seq ${e.seq}): a sealed row was deleted` })
         if (e.rowSeq <= lastRowSeq) fail({ kind: 'order', seq: e.seq, leaf_index: size, detail: 'rows are out of append order: leaf indexes were assigned in seq order, so rows were reordered' })
-        await checkRow(e, o, jwks.keys)
+        await checkRow(e, o, jwks.keys, sealedSignatures)
         if (next === null) fail({ kind: 'checkpoint_uncovered', seq: e.seq, leaf_index: size, detail: 'the row is sealed but no checkpoint covers it' })
         if (e.checkpointId !== next.checkpointId) fail({ kind: 'checkpoint_uncovered', seq: e.seq, leaf_index: size, detail: `the row names checkpoint ${e.checkpointId}, but checkpoint ${next.checkpointId} first covers leaf ${size}` })
         let entry = { level: 0, hash: digestFromHex(e.leafHash)! }
@@ -215,7 +232,8 @@ export async function verifyStoredLedger(store: Store, tenantId: TenantId, o: Ve
       if (rows.length === 0) break
       for (const e of rows) {
         if (e.rowSeq <= lastRowSeq) fail({ kind: 'order', seq: e.seq, detail: 'an unsealed row precedes sealed rows in append order' })
-        await checkRow(e, o, jwks.keys)
+        // Nothing but its receipt signs an unsealed row: always checked, in every mode.
+        await checkRow(e, o, jwks.keys, true)
         result.unsealed_entries++
         result.verified_entries++
         after = e.rowSeq

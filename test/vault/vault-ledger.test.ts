@@ -56,7 +56,11 @@ test('append → seal: rows, checkpoints, inclusion, consistency and bundles all
     }
   }
   const verify = await getJson(h, '/ledger/verify')
-  assert.deepEqual([verify.intact, verify.verified_entries, verify.verified_checkpoints, verify.tree_size], [true, 37, checkpoints.length, 37])
+  assert.deepEqual([verify.intact, verify.mode, verify.verified_entries, verify.verified_checkpoints, verify.tree_size], [true, 'full', 37, checkpoints.length, 37])
+  const tree = await getJson(h, '/ledger/verify?mode=tree')
+  assert.deepEqual([tree.intact, tree.mode, tree.verified_entries, tree.tree_size], [true, 'tree', 37, 37])
+  const bogus = await call(h.base, 'GET', '/ledger/verify?mode=fast', { key: h.keys.agent })
+  assert.equal(bogus.status, 400, bogus.text)
   const summary = await getJson(h, '/ledger/verification-summary')
   assert.deepEqual([summary.entries, summary.unsealed_entries, summary.tree_size, summary.last_verification.intact], [37, 0, 37, true])
 })

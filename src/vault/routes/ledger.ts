@@ -125,9 +125,13 @@ export function registerLedgerRoutes(app: FastifyInstance, ctx: VaultContext): v
     return bundle.ok ? bundle.value : sendFailure(ctx, reply, bundle)
   })
 
-  app.get('/ledger/verify', async (request) => {
+  app.get('/ledger/verify', async (request, reply) => {
+    // mode=full (default) checks every receipt signature; mode=tree proves sealed rows through the
+    // signed tree instead (docs/design/ledger.md "Verification modes").
+    const mode = (request.query as Query).mode ?? 'full'
+    if (mode !== 'full' && mode !== 'tree') return sendProblem(reply, 'invalid_request', 'query.mode must be "full" or "tree"')
     // Yield between pages: a long pass must not starve clearances on the same event loop.
-    return ledger.verify(request.auth!.tenantId, ctx.keyRing.jwks, () => yieldToLoop())
+    return ledger.verify(request.auth!.tenantId, ctx.keyRing.jwks, () => yieldToLoop(), mode)
   })
 
   app.get('/ledger/verification-summary', async (request) => {
