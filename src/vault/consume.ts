@@ -29,12 +29,19 @@ export function verifyWithRing(ctx: VaultContext, token: string, policy: ClaimPo
   return verifyDecoded(decoded.value, key, policy, nowMs)
 }
 
+/** What a burn needs from a token that was already verified (signature and claims). */
+export interface VerifiedBurn {
+  jti: string
+  agentId: string
+  expSeconds: number
+}
+
 /**
  * Burn a verified token. `callerTenant` is the consuming API key's tenant (HTTP) or null (in-process,
  * where the tenant comes from the mint record).
  */
-export async function burnVerified(ctx: VaultContext, claims: AJwtClaims, callerTenant: TenantId | null, nowMs: number): Promise<ConsumeResult> {
-  const minted = await ctx.store.getToken(claims.jti)
+export async function burnVerified(ctx: VaultContext, token: VerifiedBurn, callerTenant: TenantId | null, nowMs: number): Promise<{ ok: true } | { ok: false; code: ErrorCode; detail: string }> {
+  const minted = await ctx.store.getToken(token.jti)
   let tenantId: TenantId
   if (minted !== null) {
     if (callerTenant !== null && minted.tenantId !== callerTenant) {
@@ -47,19 +54,21 @@ export async function burnVerified(ctx: VaultContext, claims: AJwtClaims, caller
   } else {
     tenantId = '*' as TenantId
   }
-  const lock = await ctx.store.getAgentLock(tenantId, claims.agent_id)
+  const lock = await ctx.store.getAgentLock(tenantId, token.agentId)
   if (lock !== null && lock.locked) {
     return { ok: false, code: 'agent_locked', detail: `agent is locked down: ${lock.reason}` }
   }
   const result = await ctx.store.write([
-    { op: 'burn', jti: claims.jti, tenantId, agentId: claims.agent_id, expSeconds: claims.exp ?? 0, atMs: nowMs },
+    { op: 'burn', jti: token.jti, tenantId, agentId: token.agentId, expSeconds: token.expSeconds, atMs: nowMs },
   ])
   if (!result.ok) return { ok: false, code: 'token_replayed', detail: 'this token was already used' }
-  return { ok: true, claims }
+  return { ok: true }
 }
 
 export async function consumeToken(ctx: VaultContext, token: string, callerTenant: TenantId, nowMs: number): Promise<ConsumeResult> {
   const verified = verifyWithRing(ctx, token, claimPolicyFor(ctx), nowMs)
   if (!verified.ok) return verified
-  return burnVerified(ctx, verified.claims, callerTenant, nowMs)
+  const claims = verified.claims
+  const burned = await burnVerified(ctx, { jti: claims.jti, agentId: claims.agent_id, expSeconds: claims.exp ?? 0 }, callerTenant, nowMs)
+  return burned.ok ? verified : burned
 }

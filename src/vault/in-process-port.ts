@@ -4,15 +4,14 @@
 import { LedgixError, burnRefusalFor } from '../core/index.ts'
 import type { BurnRequest, BurnResult, JwksFetchResult, VaultPort } from '../core/index.ts'
 import type { VaultContext } from './context.ts'
-import { burnVerified, claimPolicyFor, verifyWithRing } from './consume.ts'
+import { decodeToken } from '../token/index.ts'
+import { burnVerified } from './consume.ts'
 import { JWKS_MAX_AGE_SECONDS } from './routes/public.ts'
 
 /** What the HTTP port says for a 401 it cannot map (a token only this Vault would call invalid). */
 const REFUSED = 'Vault answered an unexpected status; the token was not forwarded.'
-const JTI_MISMATCH = 'jti does not match the token'
 
 export function createInProcessVaultPort(ctx: VaultContext): VaultPort {
-  const policy = claimPolicyFor(ctx)
   return {
     async fetchJwks(): Promise<JwksFetchResult> {
       return { jwks: ctx.keyRing.jwks, maxAgeSeconds: JWKS_MAX_AGE_SECONDS }
@@ -20,14 +19,19 @@ export function createInProcessVaultPort(ctx: VaultContext): VaultPort {
     async burn(request: BurnRequest): Promise<BurnResult> {
       const nowMs = ctx.clock.now()
       try {
-        // The gateway verified already; verifying again here is what makes a revocation immediate
-        // even while the gateway's JWKS cache still holds the key.
-        const verified = verifyWithRing(ctx, request.token, policy, nowMs)
-        // token_expired and token_key_revoked as the HTTP port maps them; any other verify failure
-        // is one the HTTP port reports as vault_unavailable, so this one does too.
-        if (!verified.ok) return burnRefusalFor(verified.code) ?? { ok: false, code: 'vault_unavailable', detail: REFUSED }
-        if (verified.claims.jti !== request.jti) return { ok: false, code: 'vault_unavailable', detail: JTI_MISMATCH }
-        const burned = await burnVerified(ctx, verified.claims, null, nowMs)
+        // The port's contract: the gateway verified signature and claims with keys from this very ring
+        // (fetchJwks above), so the signature is not checked twice (it is the costliest step of a
+        // request). What the gateway's cached key set cannot know is checked here, against the live
+        // ring: a revoked (or removed) kid is refused at once, and expiry is re-checked with zero skew,
+        // as POST /consume-token does.
+        const decoded = decodeToken(request.token)
+        if (!decoded.ok) return { ok: false, code: 'vault_unavailable', detail: REFUSED }
+        const kid = decoded.value.kid
+        if (ctx.keyRing.verificationKey(kid) === undefined) {
+          return burnRefusalFor(ctx.keyRing.isRevoked(kid) ? 'token_key_revoked' : 'token_key_unknown') ?? { ok: false, code: 'vault_unavailable', detail: REFUSED }
+        }
+        if (request.expSeconds * 1000 <= nowMs) return burnRefusalFor('token_expired') ?? { ok: false, code: 'vault_unavailable', detail: REFUSED }
+        const burned = await burnVerified(ctx, { jti: request.jti, agentId: request.agentId, expSeconds: request.expSeconds }, null, nowMs)
         if (burned.ok) return { ok: true }
         return burnRefusalFor(burned.code) ?? { ok: false, code: 'vault_unavailable', detail: REFUSED }
       } catch (err) {
