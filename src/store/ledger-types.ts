@@ -2,6 +2,7 @@
 // signed checkpoints and wrapped per-tenant data keys. Pure data shapes: hashing, signing and
 // encryption happen in src/ledger; a driver only stores and returns these values.
 import type { TenantId } from '../core/index.ts'
+import type { DecisionEvent } from './types.ts'
 
 /** The event body the ledger may encrypt at rest (spec §7.2 fields that carry caller content). */
 export interface LedgerEventBody {
@@ -13,29 +14,12 @@ export interface LedgerEventBody {
 }
 
 /** One appended ledger event (canonical_version 3) with its hashes and signed receipt. */
-export interface LedgerEventRecord {
-  tenantId: TenantId
-  eventUuid: string
-  /** 'clearance' | 'review' | 'review.cancelled_by_agent' | 'review.expired' | 'mint' | … */
-  eventType: string
-  requestId: string
-  toolName: string
-  agentId: string
-  policyId: string
-  confidence: number
-  confidenceBucket: string
-  decisionStatus: string
-  approved: boolean
-  /** ISO-8601 text, byte-identical to what /ledger serves and the receipt signs. */
-  acceptedAt: string
-  intentHash: string
-  ruleSetHash: string
-  matchedRuleIds: string[]
-  evalInputsHash: string
-  evalTraceHash: string
-  classifierLabel: string
-  classifierConfidenceBucket: string
-  canonicalVersion: number
+/**
+ * One appended ledger event (canonical_version 3) with its hashes and signed receipt: the decision
+ * event's fields, except that the caller content (args, reason, citations, evidence) moves into a
+ * body that may be encrypted at rest.
+ */
+export interface LedgerEventRecord extends Omit<DecisionEvent, 'toolArgs' | 'reason' | 'citations' | 'evidenceChunks'> {
   /** Plaintext body, or null when `bodyCipher` holds it (ledger.encryption_key configured). */
   body: LedgerEventBody | null
   /** AES-256-GCM envelope of the JSON-encoded body under the tenant's data key; null = plaintext. */

@@ -3,37 +3,17 @@
 // /ledger/verify is intact, and every acknowledged request id is in the ledger with an inclusion proof.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
 import { tempDir } from '../helpers/temp-dir.ts'
+import { exited, startVaultChild } from './fixtures/vault-child-process.ts'
 import { call } from '../vault/helpers.ts'
 
-const CHILD = fileURLToPath(new URL('./fixtures/vault-child.ts', import.meta.url))
 const KEY = 'sk_test_ledger_crash_bootstrap_0123456789'
 const STORM = 400
 const KILL_AFTER = 120
 
-async function startChild(dataDir: string): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir, KEY], { stdio: ['ignore', 'pipe', 'inherit'] })
-  const line = await new Promise<string>((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout! })
-    rl.once('line', resolve)
-    child.once('exit', (code) => reject(new Error(`vault child exited early (${code})`)))
-  })
-  return { child, base: `http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}` }
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve()
-    child.once('exit', () => resolve())
-  })
-}
-
 test('SIGKILL during an append storm: after restart every acknowledged decision is sealed and the ledger verifies', async (t) => {
   const dataDir = tempDir(t, 'ledgix-ledger-crash-')
-  let { child, base } = await startChild(dataDir)
+  let { child, base } = await startVaultChild(dataDir, KEY)
   t.after(() => child.kill('SIGKILL'))
   const policy = { policy_id: 'p', rules: [{ id: 'ok', description: '', when: 'tool_name == "ping"', effect: 'allow', reason: 'ok' }] }
   assert.equal((await call(base, 'POST', '/register-policy', { key: KEY, body: policy })).status, 200)
@@ -55,7 +35,7 @@ test('SIGKILL during an append storm: after restart every acknowledged decision 
   assert.ok(acknowledged.length >= KILL_AFTER, `acknowledged ${acknowledged.length}`)
   assert.ok(failed > 0, 'killed mid-storm')
 
-  ;({ child, base } = await startChild(dataDir))
+  ;({ child, base } = await startVaultChild(dataDir, KEY))
   // The sealer picks up what the crash left unsealed at start; give it a bounded moment.
   let summary: any = null
   for (let i = 0; i < 100; i++) {

@@ -3,36 +3,16 @@
 // is accepted again, and tokens never consumed still work (the test can tell the difference).
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
-import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
 import { tempDir } from '../helpers/temp-dir.ts'
+import { exited, startVaultChild } from './fixtures/vault-child-process.ts'
 import { call } from '../vault/helpers.ts'
 
-const CHILD = fileURLToPath(new URL('./fixtures/vault-child.ts', import.meta.url))
 const KEY = 'sk_test_crash_bootstrap_key_0123456789'
 const TOKENS = 80
 
-async function startChild(dataDir: string): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dataDir, KEY], { stdio: ['ignore', 'pipe', 'inherit'] })
-  const line = await new Promise<string>((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout! })
-    rl.once('line', resolve)
-    child.once('exit', (code) => reject(new Error(`vault child exited early (${code})`)))
-  })
-  return { child, base: `http://127.0.0.1:${(JSON.parse(line) as { port: number }).port}` }
-}
-
-function killed(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve()
-    child.once('exit', () => resolve())
-  })
-}
-
 test('SIGKILL during a burn storm: no acknowledged burn is accepted after restart', async (t) => {
   const dataDir = tempDir(t, 'ledgix-crash-')
-  let { child, base } = await startChild(dataDir)
+  let { child, base } = await startVaultChild(dataDir, KEY)
   t.after(() => child.kill('SIGKILL'))
   const policy = { policy_id: 'p', rules: [{ id: 'ok', description: '', when: 'tool_name == "ping"', effect: 'allow', reason: 'ok' }] }
   assert.equal((await call(base, 'POST', '/register-policy', { key: KEY, body: policy })).status, 200)
@@ -60,11 +40,11 @@ test('SIGKILL during a burn storm: no acknowledged burn is accepted after restar
     }
   }
   await Promise.all(Array.from({ length: 8 }, worker))
-  await killed(child)
+  await exited(child)
   assert.ok(acknowledged.size >= 30, `acknowledged ${acknowledged.size}`)
   assert.ok(acknowledged.size < TOKENS, 'killed mid-run')
 
-  ;({ child, base } = await startChild(dataDir))
+  ;({ child, base } = await startVaultChild(dataDir, KEY))
   for (const token of acknowledged) {
     const res = await call(base, 'POST', '/consume-token', { key: KEY, body: { token } })
     assert.equal(res.status, 409, 'an acknowledged burn survived the crash')
