@@ -3,7 +3,7 @@
 // src/cli/serve.ts in vault-only and all-in-one modes.
 import { randomUUID } from 'node:crypto'
 import { join } from 'node:path'
-import Fastify from 'fastify'
+import Fastify, { LogController } from 'fastify'
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { VaultLedgerConfig, VaultServerConfig } from '../config/types-vault.ts'
 import { systemClock } from '../core/index.ts'
@@ -179,7 +179,7 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined): Fas
     // One access line per request, written at the end (STYLE.md §8), instead of fastify's two
     // ("incoming request" + "request completed"): at /consume-token rates the second line was
     // measurable (bench/README.md "What limits us").
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
     // Spec §1: a trailing slash in the client's vaultUrl produces `//request-clearance`.
     routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true },
