@@ -1,9 +1,11 @@
-// `npm run build`: bundle the CLI into dist/ledgix-gateway.mjs, runnable with plain `node`.
-// The native SQLite addon stays external (it is loaded from node_modules at run time).
+// `npm run build`: bundle the CLI into dist/ledgix-gateway.mjs, runnable with plain `node`, plus the
+// chunks its dynamic imports load on demand (dist/chunks/): the Vault, the config loader, the ledger
+// and http-proxy-3 are read and compiled only by the commands and modes that use them (cold start,
+// issue 7). The native SQLite addon stays external (it is loaded from node_modules at run time).
 // `--outfile FILE` builds elsewhere (the bundle test builds into a temp dir, never over dist/).
 import { build } from 'esbuild'
 import { chmodSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { basename, dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
@@ -12,7 +14,12 @@ const outfile = flag !== -1 && process.argv[flag + 1] !== undefined ? resolve(pr
 
 await build({
   entryPoints: [`${root}cmd/ledgix-gateway.ts`],
-  outfile,
+  outdir: dirname(outfile),
+  entryNames: basename(outfile).replace(/\.m?js$/, ''),
+  outExtension: { '.js': '.mjs' },
+  // Content-hashed: two builds into one directory (bench runs) never overwrite each other's chunks.
+  chunkNames: 'chunks/[name]-[hash]',
+  splitting: true,
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -20,7 +27,7 @@ await build({
   sourcemap: 'linked',
   legalComments: 'linked',
   external: ['better-sqlite3', 'pg-native'],
-  // CommonJS dependencies call require(); give the ESM bundle one.
+  // CommonJS dependencies call require(); give every ESM output file one.
   banner: {
     js: "import { createRequire as __ledgixCreateRequire } from 'node:module'; const require = __ledgixCreateRequire(import.meta.url);",
   },

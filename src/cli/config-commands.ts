@@ -1,7 +1,6 @@
 // `config validate` (load a file with the same loader `serve` uses and list every problem) and
 // `config schema` (print the JSON Schema editors use to complete and check the YAML).
 import type { Command } from 'commander'
-import { ConfigError, configJsonSchema, formatProblems, loadConfig } from '../config/index.ts'
 import type { Config } from '../config/index.ts'
 
 const REDACTED = '[redacted]'
@@ -37,6 +36,8 @@ Examples:
   $ ledgix-gateway config validate -c gateway.yaml --print`,
     )
     .action(async function validateAction(this: Command, opts: { config: string; print?: boolean }) {
+      // The config module (YAML, TypeBox, Ajv) loads when a config command runs, not at start-up.
+      const { ConfigError, formatProblems, loadConfig } = await import('../config/index.ts')
       let loaded: Config
       try {
         loaded = await loadConfig(opts.config)
@@ -65,7 +66,8 @@ Examples:
   $ ledgix-gateway config schema > ledgix-gateway.schema.json
   $ ledgix-gateway config schema | jq '.properties.routes.items.properties | keys'`,
     )
-    .action(function schemaAction(this: Command) {
+    .action(async function schemaAction(this: Command) {
+      const { configJsonSchema } = await import('../config/index.ts')
       this.configureOutput().writeOut?.(`${JSON.stringify(configJsonSchema, null, 2)}\n`)
     })
 }

@@ -8,10 +8,11 @@ import { Command } from 'commander'
 import type { ErrorOptions } from 'commander'
 import { systemClock } from '../core/index.ts'
 import type { TenantId } from '../core/index.ts'
-import { BUNDLE_STEP_LABELS, DEFAULT_MMD_SECONDS, LedgerService, nodeLedgerCrypto, parseEncryptionKey, verifyProofBundle } from '../ledger/index.ts'
 import type { BundleVerification, StepStatus, StoreVerification } from '../ledger/index.ts'
-import { openSqliteStore } from '../store/index.ts'
 import type { Store } from '../store/index.ts'
+
+// The ledger and the store (native SQLite addon) load only when a ledger command runs.
+type LedgerModule = typeof import('../ledger/index.ts')
 
 /** A fetched JWKS must arrive quickly: this is an interactive, offline-first tool. */
 const JWKS_FETCH_TIMEOUT_MS = 10_000
@@ -78,7 +79,7 @@ async function readJson(cmd: Command, source: string, what: string): Promise<unk
   }
 }
 
-function report(result: BundleVerification, opts: VerifyBundleOptions): string {
+function report(result: BundleVerification, opts: VerifyBundleOptions, labels: LedgerModule['BUNDLE_STEP_LABELS']): string {
   const lines: string[] = []
   if (opts.jwks === undefined) {
     lines.push(opts.trustEmbeddedKeys === true
@@ -86,7 +87,7 @@ function report(result: BundleVerification, opts: VerifyBundleOptions): string {
       : '! no --jwks: the keys embedded in the bundle are unpinned, so signatures prove nothing; failing closed.\n' +
         '  Pass --jwks URL|FILE (the Vault\'s /.well-known/jwks.json), or --trust-embedded-keys to accept them.')
   }
-  for (const step of result.steps) lines.push(`${MARKS[step.status]} ${BUNDLE_STEP_LABELS[step.step]}: ${step.message}`)
+  for (const step of result.steps) lines.push(`${MARKS[step.status]} ${labels[step.step]}: ${step.message}`)
   const failed = result.steps.filter((s) => s.status === 'fail').length
   lines.push(result.intact
     ? `intact: all ${result.steps.length - countSkipped(result)} checks passed; latest checkpoint ${result.latest_checkpoint_hash ?? '-'}`
@@ -101,12 +102,13 @@ function countSkipped(result: BundleVerification): number {
 async function verifyBundleAction(file: string, opts: VerifyBundleOptions, cmd: Command): Promise<void> {
   const bundle = await readJson(cmd, file, 'bundle')
   const pinnedJwks = opts.jwks === undefined ? undefined : await readJson(cmd, opts.jwks, 'JWKS')
+  const { BUNDLE_STEP_LABELS, nodeLedgerCrypto, verifyProofBundle } = await import('../ledger/index.ts')
   const result = verifyProofBundle(bundle, nodeLedgerCrypto, {
     ...(pinnedJwks === undefined ? {} : { pinnedJwks }),
     trustEmbeddedKeys: opts.trustEmbeddedKeys === true,
     requireEventBody: opts.requireEventBody === true,
   })
-  writeOut(cmd, opts.json === true ? JSON.stringify(result, null, 2) + '\n' : report(result, opts))
+  writeOut(cmd, opts.json === true ? JSON.stringify(result, null, 2) + '\n' : report(result, opts, BUNDLE_STEP_LABELS))
   if (!result.intact) exitWith(cmd, EXIT_NOT_INTACT, 'ledger.not_intact', `bundle ${file} is NOT intact`)
 }
 
@@ -132,6 +134,7 @@ function verifyLine(tenantId: string, r: StoreVerification): string {
 async function verifyDataAction(opts: VerifyDataOptions, cmd: Command): Promise<void> {
   const dbPath = join(opts.data, 'vault.db')
   if (!existsSync(dbPath)) return exitWith(cmd, EXIT_USAGE, 'ledger.io', `no Vault store at ${dbPath}: pass the vault_server.data_dir of a stopped instance`)
+  const [{ DEFAULT_MMD_SECONDS, LedgerService, parseEncryptionKey }, { openSqliteStore }] = await Promise.all([import('../ledger/index.ts'), import('../store/index.ts')])
   const keyText = process.env[opts.encryptionKeyEnv]
   const encryptionKey = keyText === undefined || keyText === '' ? null : parseEncryptionKey(keyText)
   if (keyText !== undefined && keyText !== '' && encryptionKey === null) {

@@ -26,7 +26,7 @@ export async function startGateway(config: Config, configFile: string, vault: Va
   })
   metrics.setKeyStatusSource(() => cache.status())
   // Give the first key fetch a bounded head start; if it is slow, /readyz says so until it lands.
-  await Promise.race([cache.start(), delay(config.jwks.fetchTimeoutMs)])
+  await headStart(cache.start(), config.jwks.fetchTimeoutMs)
 
   const gatewayLog = logger.child({ component: 'gateway' })
   const log = logger.child({ component: 'serve' })
@@ -100,6 +100,22 @@ export function combinedReadiness(...parts: { notReadyReason(): string | null }[
       }
       return null
     },
+  }
+}
+
+/**
+ * Wait for `work` at most `ms`. The timer is a ref'd one, cleared after: an unref'd one let the
+ * process exit silently (code 0) when the Vault was down at boot, since nothing else was pending yet.
+ */
+async function headStart(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const limit = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms)
+  })
+  try {
+    await Promise.race([work, limit])
+  } finally {
+    clearTimeout(timer)
   }
 }
 

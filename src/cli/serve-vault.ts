@@ -7,10 +7,12 @@ import type { VaultPort } from '../core/index.ts'
 import { IpcVaultPort, RemoteVault } from '../gateway/index.ts'
 import type { IpcEndpoint } from '../gateway/index.ts'
 import type { Logger, Readiness } from '../observability/index.ts'
-import { DEFAULT_TENANT_ID, hashApiKey, newApiKey, startVaultServer } from '../vault/index.ts'
 import type { VaultServer } from '../vault/index.ts'
+import { BOOTSTRAP_ENV } from './serve.ts'
 
-export const BOOTSTRAP_ENV = 'LEDGIX_BOOTSTRAP_API_KEY'
+// The embedded Vault (fastify, SQLite, CEL, the ledger) loads only in the modes that run it:
+// a paired gateway starts without it.
+type VaultModule = typeof import('../vault/index.ts')
 
 export interface OpenedVault {
   port: VaultPort
@@ -60,7 +62,9 @@ export async function openVault(config: Config, logger: Logger, worker: IpcEndpo
 
 async function startEmbedded(config: Config, logger: Logger): Promise<OpenedVault | string> {
   const log = logger.child({ component: 'vault' })
-  const bootstrap = bootstrapKeyFor(config)
+  const vault = await import('../vault/index.ts')
+  const { DEFAULT_TENANT_ID, hashApiKey, startVaultServer } = vault
+  const bootstrap = bootstrapKeyFor(config, vault)
   let server: VaultServer & { port: number }
   try {
     server = await startVaultServer({
@@ -100,12 +104,12 @@ async function startEmbedded(config: Config, logger: Logger): Promise<OpenedVaul
 }
 
 /** Configured key, else the environment's, else a fresh one (seeded only on an empty store). */
-export function bootstrapKeyFor(config: Config, env: NodeJS.ProcessEnv = process.env): { key: string; generated: boolean } {
+export function bootstrapKeyFor(config: Config, vault: Pick<VaultModule, 'DEFAULT_TENANT_ID' | 'newApiKey'>, env: NodeJS.ProcessEnv = process.env): { key: string; generated: boolean } {
   const configured = config.vaultServer.bootstrapApiKey
   if (configured !== null) return { key: configured, generated: false }
   const fromEnv = env[BOOTSTRAP_ENV]
   if (fromEnv !== undefined && fromEnv !== '') return { key: fromEnv, generated: false }
-  return { key: newApiKey(DEFAULT_TENANT_ID, 'admin', 'bootstrap', config.vaultServer.apiKeyEnv, 0).apiKey, generated: true }
+  return { key: vault.newApiKey(vault.DEFAULT_TENANT_ID, 'admin', 'bootstrap', config.vaultServer.apiKeyEnv, 0).apiKey, generated: true }
 }
 
 function printGeneratedKey(key: string): void {

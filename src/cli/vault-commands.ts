@@ -5,9 +5,15 @@ import { join } from 'node:path'
 import type { Command } from 'commander'
 import { systemClock } from '../core/index.ts'
 import type { ApiKeyId, TenantId } from '../core/index.ts'
-import { openSqliteStore } from '../store/index.ts'
 import type { ApiKeyRole, SqliteStore } from '../store/index.ts'
-import { DEFAULT_TENANT_ID, KeyRing, apiKeyView, newApiKey } from '../vault/index.ts'
+import type { KeyRing } from '../vault/index.ts'
+
+// The store and the Vault (fastify, SQLite, …) load only when one of these commands runs, so
+// `--help`, `token …` and `serve` in paired mode never pay for them.
+type VaultModule = typeof import('../vault/index.ts')
+
+/** The Vault's DEFAULT_TENANT_ID, restated so that registering these commands loads nothing (test/cli checks they match). */
+export const DEFAULT_TENANT = 'default'
 
 const ROLES: readonly ApiKeyRole[] = ['agent', 'reviewer', 'admin']
 
@@ -22,10 +28,11 @@ function out(cmd: Command): (text: string) => void {
   return (text) => write(text.endsWith('\n') ? text : text + '\n')
 }
 
-async function withStore<T>(dataDir: string, fn: (store: SqliteStore) => Promise<T>): Promise<T> {
+async function withStore<T>(dataDir: string, fn: (store: SqliteStore, vault: VaultModule) => Promise<T>): Promise<T> {
+  const [{ openSqliteStore }, vault] = await Promise.all([import('../store/index.ts'), import('../vault/index.ts')])
   const store = openSqliteStore({ path: join(dataDir, 'vault.db') })
   try {
-    return await fn(store)
+    return await fn(store, vault)
   } finally {
     await store.close()
   }
@@ -42,7 +49,7 @@ export function registerApiKeyCommands(program: Command): void {
     .command('create')
     .description('Create an API key; the key is printed once and stored only as its SHA-256')
     .requiredOption('--data <dir>', 'Vault data directory (vault_server.data_dir)')
-    .option('--tenant <id>', 'tenant id (created when missing)', DEFAULT_TENANT_ID)
+    .option('--tenant <id>', 'tenant id (created when missing)', DEFAULT_TENANT)
     .option('--role <role>', `one of ${ROLES.join(', ')}`, 'agent')
     .option('--name <name>', 'label shown in listings', '')
     .option('--env <env>', 'the {env} in sk_{env}_…', 'live')
@@ -50,10 +57,10 @@ export function registerApiKeyCommands(program: Command): void {
       if (!ROLES.includes(opts.role as ApiKeyRole)) cmd.error(`--role must be one of ${ROLES.join(', ')}, got "${opts.role}"`)
       if (!/^[a-z0-9]{1,16}$/.test(opts.env)) cmd.error(`--env must be 1-16 lowercase letters or digits, got "${opts.env}"`)
       const print = out(cmd)
-      await withStore(opts.data, async (store) => {
+      await withStore(opts.data, async (store, vault) => {
         const tenantId = opts.tenant as TenantId
         const nowMs = systemClock.now()
-        const created = newApiKey(tenantId, opts.role as ApiKeyRole, opts.name, opts.env, nowMs)
+        const created = vault.newApiKey(tenantId, opts.role as ApiKeyRole, opts.name, opts.env, nowMs)
         const ops = []
         if ((await store.getTenant(tenantId)) === null) {
           ops.push({ op: 'tenant_insert' as const, tenant: { tenantId, name: tenantId, createdAtMs: nowMs } })
@@ -69,13 +76,13 @@ export function registerApiKeyCommands(program: Command): void {
     .command('list')
     .description('List API keys (never the secrets)')
     .requiredOption('--data <dir>', 'Vault data directory')
-    .option('--tenant <id>', 'tenant id', DEFAULT_TENANT_ID)
+    .option('--tenant <id>', 'tenant id', DEFAULT_TENANT)
     .option('--json', 'print JSON')
     .action(async (opts: DataOptions & { tenant: string; json?: boolean }, cmd: Command) => {
       const print = out(cmd)
-      await withStore(opts.data, async (store) => {
+      await withStore(opts.data, async (store, vault) => {
         const keys = await store.listApiKeys(opts.tenant as TenantId)
-        if (opts.json === true) return print(JSON.stringify({ api_keys: keys.map(apiKeyView) }, null, 2))
+        if (opts.json === true) return print(JSON.stringify({ api_keys: keys.map(vault.apiKeyView) }, null, 2))
         if (keys.length === 0) return print(`no API keys in tenant ${opts.tenant}`)
         for (const k of keys) {
           const state = k.revokedAtMs === null ? 'active' : `revoked ${iso(k.revokedAtMs)}`
@@ -89,7 +96,7 @@ export function registerApiKeyCommands(program: Command): void {
     .description('Revoke an API key; the next request with it gets 401')
     .argument('<key-id>', 'the key_id from "apikeys list"')
     .requiredOption('--data <dir>', 'Vault data directory')
-    .option('--tenant <id>', 'tenant id', DEFAULT_TENANT_ID)
+    .option('--tenant <id>', 'tenant id', DEFAULT_TENANT)
     .action(async (keyId: string, opts: DataOptions & { tenant: string }, cmd: Command) => {
       const print = out(cmd)
       const ok = await withStore(opts.data, async (store) =>
@@ -102,8 +109,8 @@ export function registerApiKeyCommands(program: Command): void {
 
 export function registerKeyCommands(program: Command): void {
   const keys = program.command('keys').description('Manage the Ed25519 signing key ring of an embedded Vault (offline, on --data DIR)')
-  const openRing = (store: SqliteStore, dataDir: string): Promise<KeyRing> =>
-    KeyRing.open({ store, keysDir: join(dataDir, 'keys'), clock: systemClock })
+  const openRing = (store: SqliteStore, dataDir: string, vault: VaultModule): Promise<KeyRing> =>
+    vault.KeyRing.open({ store, keysDir: join(dataDir, 'keys'), clock: systemClock })
   const printRing = (print: (s: string) => void, ring: KeyRing): void => {
     for (const r of ring.records) {
       const state = r.revokedAtMs !== null ? 'revoked' : r.retiredAtMs !== null ? 'retired' : ring.signer?.kid === r.kid ? 'active' : 'published'
@@ -117,8 +124,8 @@ export function registerKeyCommands(program: Command): void {
     .requiredOption('--data <dir>', 'Vault data directory')
     .action(async (opts: DataOptions, cmd: Command) => {
       const print = out(cmd)
-      await withStore(opts.data, async (store) => {
-        const ring = await openRing(store, opts.data)
+      await withStore(opts.data, async (store, vault) => {
+        const ring = await openRing(store, opts.data, vault)
         if (ring.signer !== null) cmd.error(`signing key ${ring.signer.kid} is already active: use "keys rotate" to replace it`)
         const created = await ring.generate()
         print(`generated signing key ${created.kid}`)
@@ -131,8 +138,8 @@ export function registerKeyCommands(program: Command): void {
     .requiredOption('--data <dir>', 'Vault data directory')
     .action(async (opts: DataOptions, cmd: Command) => {
       const print = out(cmd)
-      await withStore(opts.data, async (store) => {
-        const ring = await openRing(store, opts.data)
+      await withStore(opts.data, async (store, vault) => {
+        const ring = await openRing(store, opts.data, vault)
         const created = await ring.rotate()
         print(`rotated: ${created.kid} now signs; restart a running Vault to pick it up`)
       })
@@ -145,8 +152,8 @@ export function registerKeyCommands(program: Command): void {
     .requiredOption('--data <dir>', 'Vault data directory')
     .action(async (kid: string, opts: DataOptions, cmd: Command) => {
       const print = out(cmd)
-      await withStore(opts.data, async (store) => {
-        const ring = await openRing(store, opts.data)
+      await withStore(opts.data, async (store, vault) => {
+        const ring = await openRing(store, opts.data, vault)
         if (!(await ring.revoke(kid))) cmd.error(`no key ${kid}: check "keys list --data ${opts.data}"`)
         print(`revoked ${kid}`)
       })
@@ -158,8 +165,8 @@ export function registerKeyCommands(program: Command): void {
     .requiredOption('--data <dir>', 'Vault data directory')
     .action(async (opts: DataOptions, cmd: Command) => {
       const print = out(cmd)
-      await withStore(opts.data, async (store) => {
-        const ring = await openRing(store, opts.data)
+      await withStore(opts.data, async (store, vault) => {
+        const ring = await openRing(store, opts.data, vault)
         if (ring.records.length === 0) return print('no signing keys: run "keys generate"')
         printRing(print, ring)
       })

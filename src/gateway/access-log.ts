@@ -4,11 +4,67 @@
 import { createHash } from 'node:crypto'
 import type { Logger } from 'pino'
 import { ERRORS } from '../core/index.ts'
-import type { GatewayMetrics } from '../observability/index.ts'
+import { isoTimeField, rawLineTarget } from '../observability/index.ts'
+import type { GatewayMetrics, LineSink } from '../observability/index.ts'
 import type { RequestContext } from './request-context.ts'
 
 /** Route label for requests that matched no route (bounded cardinality). */
 export const NO_ROUTE = '(none)'
+
+/**
+ * Where one logger's access lines go, built once per route at load (and once for unrouted
+ * requests). The line is assembled as a string with the logger's own pre-rendered bindings: the
+ * fields below are a fixed allow-list, so pino's redaction pass could never change one, and its
+ * generic serialiser cost more than the whole routing step (see bench/README.md "What limits us").
+ */
+export class AccessTarget {
+  readonly log: Logger
+  readonly #sink: LineSink
+  /** `,"service":…,"component":…,"route":…,"request_id":"` */
+  readonly #head: string
+
+  constructor(log: Logger) {
+    this.log = log
+    const raw = rawLineTarget(log)
+    this.#sink = raw.sink
+    this.#head = `${raw.bindings},"request_id":"`
+  }
+
+  /** The line for a request with no cause to report; `level` is 'info' or 'warn'. */
+  write(ctx: RequestContext, level: 'info' | 'warn', status: number, totalMs: number): void {
+    const claims = ctx.claims
+    let line =
+      (level === 'info' ? INFO_OPEN : WARN_OPEN) +
+      isoTimeField(Date.now()) +
+      this.#head +
+      ctx.requestId +
+      '","method":' +
+      JSON.stringify(ctx.method) +
+      ',"path":' +
+      JSON.stringify(ctx.path) +
+      ',"status":' +
+      status +
+      ',"code":"' +
+      ctx.outcome +
+      '"'
+    if (claims === null) line += ',"jti_hash":null,"agent":null,"tool":null'
+    else line += ',"jti_hash":"' + jtiHash(claims.jti) + '","agent":' + JSON.stringify(claims.agent_id) + ',"tool":' + JSON.stringify(claims.tool)
+    line +=
+      ',"total_ms":' +
+      ms(totalMs) +
+      ',"verify_ms":' +
+      ms(ctx.verifyMs) +
+      ',"burn_ms":' +
+      ms(ctx.burnMs) +
+      ',"upstream_ms":' +
+      ms(ctx.upstreamMs) +
+      ',"msg":"request"}\n'
+    this.#sink.writeLine(line)
+  }
+}
+
+const INFO_OPEN = '{"level":"info",'
+const WARN_OPEN = '{"level":"warn",'
 
 /** First 16 hex of SHA-256(jti): enough to correlate, useless to replay. */
 export function jtiHash(jti: string): string {
@@ -26,31 +82,38 @@ export function statusOf(ctx: RequestContext): number {
   return ERRORS[ctx.outcome].status
 }
 
-export function recordRequest(ctx: RequestContext, fallbackLog: Logger, metrics: GatewayMetrics): void {
+export function recordRequest(ctx: RequestContext, fallback: AccessTarget, metrics: GatewayMetrics): void {
   const totalMs = performance.now() - ctx.startedAt
   const route = ctx.route
-  const routeName = route === null ? NO_ROUTE : route.name
   const status = statusOf(ctx)
-  metrics.requests.inc({ route: routeName, outcome: ctx.outcome })
-  metrics.requestDuration.observe({ route: routeName }, totalMs / 1000)
-  const claims = ctx.claims
-  const line = {
-    request_id: ctx.requestId,
-    method: ctx.method,
-    path: ctx.path,
-    status,
-    code: ctx.outcome,
-    jti_hash: claims === null ? null : jtiHash(claims.jti),
-    agent: claims === null ? null : claims.agent_id,
-    tool: claims === null ? null : claims.tool,
-    total_ms: ms(totalMs),
-    verify_ms: ms(ctx.verifyMs),
-    burn_ms: ms(ctx.burnMs),
-    upstream_ms: ms(ctx.upstreamMs),
+  metrics.requests.inc({ route: route === null ? NO_ROUTE : route.name, outcome: ctx.outcome })
+  metrics.requestDuration.observe({ route: route === null ? NO_ROUTE : route.name }, totalMs / 1000)
+  // Route targets already carry `route` in their bindings; unmatched requests bind it as null.
+  const target = route === null ? fallback : route.access
+  const level = ctx.outcome === 'internal_error' ? 'error' : status >= 500 ? 'warn' : 'info'
+  if (!target.log.isLevelEnabled(level)) return
+  if (level === 'info' || (level === 'warn' && ctx.cause === null)) {
+    target.write(ctx, level, status, totalMs)
+    return
   }
-  // Route loggers already carry `route`; unmatched requests get it explicitly.
-  const log = route === null ? fallbackLog : route.log
-  if (ctx.outcome === 'internal_error') log.error({ ...line, err: ctx.cause }, 'request')
-  else if (status >= 500) log.warn(ctx.cause === null ? line : { ...line, err: ctx.cause }, 'request')
-  else log.info(line, 'request')
+  // Rare: a failure with a cause goes through pino, whose error serialiser and redaction apply.
+  const claims = ctx.claims
+  target.log[level](
+    {
+      request_id: ctx.requestId,
+      method: ctx.method,
+      path: ctx.path,
+      status,
+      code: ctx.outcome,
+      jti_hash: claims === null ? null : jtiHash(claims.jti),
+      agent: claims === null ? null : claims.agent_id,
+      tool: claims === null ? null : claims.tool,
+      total_ms: ms(totalMs),
+      verify_ms: ms(ctx.verifyMs),
+      burn_ms: ms(ctx.burnMs),
+      upstream_ms: ms(ctx.upstreamMs),
+      err: ctx.cause,
+    },
+    'request',
+  )
 }

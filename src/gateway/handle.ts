@@ -89,6 +89,8 @@ async function routeUpgrade(gateway: Gateway, ctx: RequestContext): Promise<void
   }
   const req = ctx.req
   const headers = buildUpstreamHeaders(req, match.dropHeaders, ctx.requestId, ctx.claims, runtime.trusted.isTrusted(req.socket.remoteAddress))
-  tunnel(gateway.tunnelProxy, ctx, match, headers)
+  const proxy = await gateway.tunnelProxy()
+  if (socket.destroyed) return undefined
+  tunnel(proxy, ctx, match, headers)
   return undefined
 }

@@ -1,7 +1,7 @@
 // Upstream request headers (ARCHITECTURE "Request path" step 6) and response header hygiene.
 // Drop hop-by-hop and every header named in Connection, every inbound X-Ledgix-*, Authorization
 // unless the route forwards it, the route's strip list; then set ours and X-Forwarded-*.
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
 
 /** RFC 9110 §7.6.1 hop-by-hop headers, plus names we always rebuild ourselves. */
 export const HOP_BY_HOP: readonly string[] = [
@@ -15,6 +15,9 @@ export const HOP_BY_HOP: readonly string[] = [
   'transfer-encoding',
   'upgrade',
 ]
+
+const HOP_BY_HOP_SET: ReadonlySet<string> = new Set(HOP_BY_HOP)
+const REQUEST_ID = 'x-ledgix-request-id'
 
 /** Request headers the gateway rebuilds (host → upstream host; forwarded set from the socket). */
 const REBUILT = ['host', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'expect']
@@ -132,12 +135,27 @@ export function filterResponseHeaders(headers: IncomingHttpHeaders): IncomingHtt
   const named = connectionNamed(typeof headers.connection === 'string' ? headers.connection : undefined)
   const out: IncomingHttpHeaders = Object.create(null) as IncomingHttpHeaders
   for (const name in headers) {
-    if (HOP_BY_HOP.includes(name)) continue
+    if (HOP_BY_HOP_SET.has(name)) continue
     if (named !== null && named.includes(name)) continue
     const value = headers[name]
     if (value !== undefined) out[name] = value
   }
   return out
+}
+
+/**
+ * Copy upstream response headers onto our response, minus hop-by-hop and whatever Connection names,
+ * without an intermediate object. Our request id is authoritative: an upstream echoing one back
+ * must not replace it.
+ */
+export function copyResponseHeaders(res: ServerResponse, headers: IncomingHttpHeaders): void {
+  const named = connectionNamed(typeof headers.connection === 'string' ? headers.connection : undefined)
+  for (const name in headers) {
+    if (HOP_BY_HOP_SET.has(name) || name === REQUEST_ID) continue
+    if (named !== null && named.includes(name)) continue
+    const value = headers[name]
+    if (value !== undefined) res.setHeader(name, value)
+  }
 }
 
 /** Flat list → object, for http-proxy-3 (WebSocket path only). Repeated names become arrays. */

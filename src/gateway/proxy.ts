@@ -2,9 +2,10 @@
 // backpressure both ways. One handler object per request; no closures. Upstream failures become
 // 502/504 problems, or a destroyed response once headers are out.
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
 import type { Dispatcher } from 'undici'
 import type { ErrorCode } from '../core/index.ts'
-import { filterResponseHeaders } from './header-policy.ts'
+import { copyResponseHeaders } from './header-policy.ts'
 import { writeProblem } from './problem.ts'
 import type { RequestContext } from './request-context.ts'
 import { upstreamPath } from './route-table.ts'
@@ -38,19 +39,30 @@ class UpstreamHandler implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return
     const res = this.res
     if (res.headersSent || res.destroyed) return
-    const out = filterResponseHeaders(headers)
-    if (this.closeConnection) out['connection'] = 'close'
     res.statusCode = statusCode
     if (statusMessage !== undefined && statusMessage !== '') res.statusMessage = statusMessage
-    for (const name in out) {
-      // Our request id is authoritative; an upstream echoing one back must not replace it.
-      if (name !== 'x-ledgix-request-id') res.setHeader(name, out[name]!)
+    copyResponseHeaders(res, headers)
+    if (this.closeConnection) res.setHeader('connection', 'close')
+    // Headers go out now even if the body is slow (streams, SSE), but in the same write(2) as a body
+    // that arrives in this tick: cork until the next tick (res.end() uncorks at once). Flushing
+    // uncorked cost a second write per small response.
+    const socket = res.socket
+    if (socket !== null && !socket.writableCorked) {
+      socket.cork()
+      process.nextTick(uncorkSocket, socket)
     }
     res.flushHeaders()
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (!this.res.write(chunk)) controller.pause()
+    const res = this.res
+    if (res.write(chunk)) return
+    controller.pause()
+    // Only a response that pushed back needs the drain listener (most never do).
+    if (res[kHandler] === undefined) {
+      res[kHandler] = this
+      res.on('drain', onResponseDrain)
+    }
   }
 
   onResponseEnd(): void {
@@ -87,6 +99,10 @@ function upstreamErrorCode(err: Error): ErrorCode {
   }
 }
 
+function uncorkSocket(socket: Socket): void {
+  socket.uncork()
+}
+
 function onResponseDrain(this: ProxiedResponse): void {
   const controller = this[kHandler]?.ctx.controller
   if (controller !== null && controller !== undefined && controller.paused) controller.resume()
@@ -103,8 +119,6 @@ function hasRequestBody(ctx: RequestContext): boolean {
 export function forward(ctx: RequestContext, route: CompiledRoute, headers: string[], closeConnection: boolean): void {
   const res = ctx.res as ProxiedResponse
   const handler = new UpstreamHandler(ctx, res, closeConnection)
-  res[kHandler] = handler
-  res.on('drain', onResponseDrain)
   // Bound-args routes already hold the body; everything else streams the request straight through.
   let body: Dispatcher.DispatchOptions['body'] = null
   if (ctx.body !== null) body = ctx.body

@@ -4,6 +4,7 @@
 import { Pool } from 'undici'
 import type { Logger } from 'pino'
 import type { RouteConfig } from '../config/index.ts'
+import { AccessTarget } from './access-log.ts'
 import { compileDropSet } from './header-policy.ts'
 
 export interface CompiledRoute {
@@ -30,6 +31,8 @@ export interface CompiledRoute {
   readonly pool: Pool
   /** Child logger with the route bound, made once (pino pre-renders bindings). */
   readonly log: Logger
+  /** The access-log line prefix for this route's logger, rendered once. */
+  readonly access: AccessTarget
 }
 
 export type RouteMiss = 'route_not_found' | 'method_not_allowed'
@@ -130,6 +133,7 @@ function compileRoute(config: RouteConfig, logger: Logger): CompiledRoute {
     connect: { timeout: up.connectTimeoutMs },
   })
   const methods = config.match.methods === null ? null : new Set(config.match.methods.map((m) => m.toUpperCase()))
+  const log = logger.child({ route: config.name })
   return {
     name: config.name,
     host: config.match.host === null ? null : config.match.host.toLowerCase(),
@@ -148,7 +152,8 @@ function compileRoute(config: RouteConfig, logger: Logger): CompiledRoute {
     headersTimeoutMs: up.headersTimeoutMs,
     bodyTimeoutMs: up.bodyTimeoutMs,
     pool,
-    log: logger.child({ route: config.name }),
+    log,
+    access: new AccessTarget(log),
   }
 }
 

@@ -10,7 +10,7 @@ import type { Logger } from 'pino'
 import { systemClock } from '../core/index.ts'
 import type { Clock, VaultPort } from '../core/index.ts'
 import type { GatewayMetrics, Readiness } from '../observability/index.ts'
-import { recordRequest } from './access-log.ts'
+import { AccessTarget, recordRequest } from './access-log.ts'
 import type { KeySource } from './auth-pipeline.ts'
 import { handleRequest, handleUpgrade } from './handle.ts'
 import { writeProblemOnSocket } from './problem.ts'
@@ -48,11 +48,11 @@ export class Gateway implements Readiness {
   readonly replay: ReplayCache
   readonly metrics: GatewayMetrics
   readonly log: Logger
-  /** Logger for requests that matched no route (route: null bound once). */
-  readonly unroutedLog: Logger
+  /** Access lines of requests that matched no route (route: null bound once). */
+  readonly unrouted: AccessTarget
   readonly clock: Clock
-  readonly tunnelProxy: ProxyServer
   #runtime: GatewayRuntime
+  #tunnel: Promise<ProxyServer> | null = null
   #draining = false
   #inFlight = 0
   #onIdle: (() => void) | null = null
@@ -65,9 +65,9 @@ export class Gateway implements Readiness {
     this.replay = new ReplayCache(options.replayCacheSize)
     this.metrics = options.metrics
     this.log = options.logger
-    this.unroutedLog = options.logger.child({ route: null })
+    this.unrouted = new AccessTarget(options.logger.child({ route: null }))
     this.clock = options.clock ?? systemClock
-    this.tunnelProxy = createTunnel()
+    this.#preloadTunnel(options.runtime)
     const server = createServer(
       {
         maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024,
@@ -79,6 +79,25 @@ export class Gateway implements Readiness {
     server.on('upgrade', onUpgrade)
     server.on('clientError', onClientError)
     this.server = server
+  }
+
+  /** The WebSocket tunnel (http-proxy-3), created on first need. */
+  tunnelProxy(): Promise<ProxyServer> {
+    if (this.#tunnel === null) {
+      const loading = createTunnel()
+      this.#tunnel = loading
+      // A failed load is not cached: the upgrade that saw it answers 500, the next one retries.
+      loading.catch((err: unknown) => {
+        if (this.#tunnel === loading) this.#tunnel = null
+        this.log.error({ err }, 'cannot load the WebSocket proxy')
+      })
+    }
+    return this.#tunnel
+  }
+
+  /** Load the tunnel at start (or reload) when a route accepts upgrades, so no upgrade waits for it. */
+  #preloadTunnel(runtime: GatewayRuntime): void {
+    if (runtime.routes.routes.some(isWebSocketRoute)) this.tunnelProxy().catch(ignoreLoadError)
   }
 
   get runtime(): GatewayRuntime {
@@ -106,6 +125,7 @@ export class Gateway implements Readiness {
   swapRuntime(next: GatewayRuntime): void {
     const previous = this.#runtime
     this.#runtime = next
+    this.#preloadTunnel(next)
     void previous.routes.close()
   }
 
@@ -120,7 +140,8 @@ export class Gateway implements Readiness {
     }
     this.server.closeAllConnections()
     for (const socket of this.#tunnels) socket.destroy()
-    this.tunnelProxy.close()
+    const tunnel = this.#tunnel === null ? null : await this.#tunnel.catch(ignoreLoadError)
+    if (tunnel !== null && tunnel !== undefined) tunnel.close()
     if (timedOut) await this.#runtime.routes.destroy()
     else await this.#runtime.routes.close()
     await closed
@@ -134,7 +155,7 @@ export class Gateway implements Readiness {
 
   requestEnded(ctx: RequestContext): void {
     this.#inFlight--
-    recordRequest(ctx, this.unroutedLog, this.metrics)
+    recordRequest(ctx, this.unrouted, this.metrics)
     if (this.#inFlight === 0 && this.#onIdle !== null) this.#onIdle()
   }
 
@@ -160,6 +181,15 @@ export class Gateway implements Readiness {
       })
     })
   }
+}
+
+/** Already logged by tunnelProxy(). */
+function ignoreLoadError(): undefined {
+  return undefined
+}
+
+function isWebSocketRoute(route: { readonly websocket: boolean }): boolean {
+  return route.websocket
 }
 
 function waitForIdle(gateway: Gateway, timeoutMs: number): Promise<boolean> {

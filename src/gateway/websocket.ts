@@ -3,7 +3,6 @@
 // auth: here every upgrade is its own authorization, and a refusal is an HTTP problem then close.
 import type { IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { createProxyServer } from 'http-proxy-3'
 import type { ProxyServer } from 'http-proxy-3'
 import { headerListToObject } from './header-policy.ts'
 import { writeProblemOnSocket } from './problem.ts'
@@ -16,8 +15,29 @@ type UpgradeRequest = IncomingMessage & { [kContext]?: RequestContext }
 
 export type TunnelDone = (ctx: RequestContext) => void
 
-/** One proxy instance per gateway; per-upgrade state travels on the request. */
-export function createTunnel(): ProxyServer {
+type CreateProxyServer = typeof import('http-proxy-3').createProxyServer
+let loading: Promise<CreateProxyServer> | null = null
+
+function loadCreateProxyServer(): Promise<CreateProxyServer> {
+  loading ??= import('http-proxy-3').then(pickCreateProxyServer)
+  return loading
+}
+
+/**
+ * Node's own ESM loader exposes the CommonJS package's named exports; the esbuild bundle's chunk
+ * exposes only `default` (= module.exports). Accept both.
+ */
+function pickCreateProxyServer(mod: { createProxyServer?: CreateProxyServer; default?: unknown }): CreateProxyServer {
+  if (typeof mod.createProxyServer === 'function') return mod.createProxyServer
+  return (mod.default as { createProxyServer: CreateProxyServer }).createProxyServer
+}
+
+/**
+ * One proxy instance per gateway; per-upgrade state travels on the request. http-proxy-3 is loaded
+ * on first need (a WebSocket route exists): a gateway without one never pays for its import.
+ */
+export async function createTunnel(): Promise<ProxyServer> {
+  const createProxyServer = await loadCreateProxyServer()
   const proxy = createProxyServer({ ws: true, xfwd: false, prependPath: false, ignorePath: true })
   // Without an 'error' listener an EventEmitter error would crash the process; errors are handled
   // per call through the callback below, this only keeps stray ones from being fatal.

@@ -1,6 +1,6 @@
 // Public surface of src/observability: logger factory, metrics registry, admin server.
-export { REDACT_PATHS, componentLogger, createRootLogger } from './logger.ts'
-export type { LogLevel, Logger, LoggerOptions } from './logger.ts'
+export { LOG_BUFFER_BYTES, LOG_FLUSH_INTERVAL_MS, REDACT_PATHS, componentLogger, createRootLogger, isoTimeField, rawLineTarget } from './logger.ts'
+export type { LineSink, LogLevel, Logger, LoggerOptions, RawLineTarget } from './logger.ts'
 export { GatewayMetrics } from './metrics.ts'
 export type { KeySetStatus, ReplaySource } from './metrics.ts'
 export { closeServer, createAdminServer, listen } from './admin-server.ts'

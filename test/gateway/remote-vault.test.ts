@@ -74,3 +74,31 @@ test('interpretBurn: the Vault\'s refusals about the token map to the same codes
   assert.equal(code(401, { code: 'agent_locked' }), 'vault_unavailable')
   assert.equal(code(500, {}), 'vault_unavailable')
 })
+
+test('burn: an oversized or non-JSON 200 answer → vault_unavailable, never ok; a dropped connection too', async (t) => {
+  const { createServer } = await import('node:http')
+  let mode: 'huge' | 'garbage' | 'drop' = 'huge'
+  let hits = 0
+  const server = createServer((req, res) => {
+    hits++
+    req.resume()
+    if (mode === 'drop') return void req.socket.destroy()
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.end(mode === 'huge' ? `{"valid":true,"pad":"${'x'.repeat(100 * 1024)}"}` : 'valid:true')
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as import('node:net').AddressInfo).port
+  const remote = new RemoteVault({ url: `http://127.0.0.1:${port}`, apiKey: null, timeoutMs: 500, connections: 1, jwksUrl: null, jwksTimeoutMs: 500 })
+  t.after(async () => {
+    await remote.close()
+    server.closeAllConnections()
+    await new Promise((resolve) => server.close(resolve))
+  })
+  const request = { token: 'a.b.c', jti: 'j', expSeconds: Math.floor(Date.now() / 1000) + 60, agentId: 'agent-7' }
+  for (const m of ['huge', 'garbage', 'drop'] as const) {
+    mode = m
+    const result = await remote.burn(request)
+    assert.equal(result.ok ? 'ok' : result.code, 'vault_unavailable', m)
+  }
+  assert.equal(hits, 3)
+})
