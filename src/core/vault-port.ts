@@ -26,6 +26,11 @@ export interface BurnRequest {
   /** The compact token exactly as presented: paired mode forwards it to /consume-token. */
   token: string
   jti: string
+  /**
+   * The header's `kid`, as the gateway decoded it: the in-process port checks it against the live key
+   * ring (revocation) without decoding the token a second time.
+   */
+  kid: string
   /** `exp` claim, seconds since the epoch. */
   expSeconds: number
   agentId: string

@@ -67,7 +67,7 @@ export async function authorize(ctx: RequestContext, route: CompiledRoute, polic
     const bound = upgrade ? ctx.fail('tool_args_mismatch', UPGRADE_BOUND) : await checkBoundArgs(ctx, route, claims)
     if (bound !== null) return bound
   }
-  return burn(ctx, claims, deps)
+  return burn(ctx, claims, decoded.value.kid, deps)
 }
 
 async function checkBoundArgs(ctx: RequestContext, route: CompiledRoute, claims: AJwtClaims): Promise<ErrorCode | null> {
@@ -94,7 +94,7 @@ async function checkBoundArgs(ctx: RequestContext, route: CompiledRoute, claims:
   return ctx.fail('tool_args_mismatch', ARGS_MISMATCH)
 }
 
-async function burn(ctx: RequestContext, claims: AJwtClaims, deps: AuthDeps): Promise<ErrorCode | null> {
+async function burn(ctx: RequestContext, claims: AJwtClaims, kid: string, deps: AuthDeps): Promise<ErrorCode | null> {
   const replay = deps.replay
   const jti = claims.jti
   if (replay.has(jti)) {
@@ -106,6 +106,7 @@ async function burn(ctx: RequestContext, claims: AJwtClaims, deps: AuthDeps): Pr
   const result = await deps.vault.burn({
     token: ctx.token!,
     jti,
+    kid,
     expSeconds: claims.exp ?? Math.floor(ctx.nowMs / 1000),
     agentId: claims.agent_id,
   })

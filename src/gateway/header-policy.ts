@@ -1,7 +1,7 @@
 // Upstream request headers (ARCHITECTURE "Request path" step 6) and response header hygiene.
 // Drop hop-by-hop and every header named in Connection, every inbound X-Ledgix-*, Authorization
 // unless the route forwards it, the route's strip list; then set ours and X-Forwarded-*.
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http'
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 
 /** RFC 9110 §7.6.1 hop-by-hop headers, plus names we always rebuild ourselves. */
 export const HOP_BY_HOP: readonly string[] = [
@@ -130,32 +130,27 @@ function connectionNamed(value: string | undefined): string[] | null {
   return names
 }
 
-/** Response headers from upstream, minus hop-by-hop and whatever its Connection header names. */
-export function filterResponseHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
-  const named = connectionNamed(typeof headers.connection === 'string' ? headers.connection : undefined)
-  const out: IncomingHttpHeaders = Object.create(null) as IncomingHttpHeaders
-  for (const name in headers) {
-    if (HOP_BY_HOP_SET.has(name)) continue
-    if (named !== null && named.includes(name)) continue
-    const value = headers[name]
-    if (value !== undefined) out[name] = value
-  }
-  return out
-}
-
 /**
- * Copy upstream response headers onto our response, minus hop-by-hop and whatever Connection names,
- * without an intermediate object. Our request id is authoritative: an upstream echoing one back
- * must not replace it.
+ * The response header block for `res.writeHead(status, list)`: upstream headers minus hop-by-hop
+ * and whatever Connection names, then our request id (authoritative: an upstream echoing one back
+ * must not replace it) and `connection: close` when asked. A flat [name, value, …] list handed to
+ * writeHead goes straight to node:http's header serialiser, without the per-header setHeader()
+ * bookkeeping; repeated fields (set-cookie) stay separate lines.
  */
-export function copyResponseHeaders(res: ServerResponse, headers: IncomingHttpHeaders): void {
+export function responseHeaderList(headers: IncomingHttpHeaders, requestId: string, closeConnection: boolean): string[] {
   const named = connectionNamed(typeof headers.connection === 'string' ? headers.connection : undefined)
+  const out: string[] = []
   for (const name in headers) {
     if (HOP_BY_HOP_SET.has(name) || name === REQUEST_ID) continue
     if (named !== null && named.includes(name)) continue
     const value = headers[name]
-    if (value !== undefined) res.setHeader(name, value)
+    if (value === undefined) continue
+    if (typeof value === 'string') out.push(name, value)
+    else for (let i = 0; i < value.length; i++) out.push(name, value[i]!)
   }
+  out.push(REQUEST_ID, requestId)
+  if (closeConnection) out.push('connection', 'close')
+  return out
 }
 
 /** Flat list → object, for http-proxy-3 (WebSocket path only). Repeated names become arrays. */

@@ -37,6 +37,7 @@ export function writeProblem(
   const problem = problemFor(code, detail ?? undefined, requestId)
   const body = JSON.stringify(problem)
   res.statusCode = problem.status
+  res.setHeader('x-ledgix-request-id', requestId)
   res.setHeader('content-type', PROBLEM_CONTENT_TYPE)
   res.setHeader('content-length', Buffer.byteLength(body))
   res.setHeader('cache-control', 'no-store')

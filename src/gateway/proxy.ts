@@ -5,7 +5,7 @@ import type { IncomingHttpHeaders, ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Dispatcher } from 'undici'
 import type { ErrorCode } from '../core/index.ts'
-import { copyResponseHeaders } from './header-policy.ts'
+import { responseHeaderList } from './header-policy.ts'
 import { writeProblem } from './problem.ts'
 import type { RequestContext } from './request-context.ts'
 import { upstreamPath } from './route-table.ts'
@@ -39,10 +39,9 @@ class UpstreamHandler implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return
     const res = this.res
     if (res.headersSent || res.destroyed) return
-    res.statusCode = statusCode
-    if (statusMessage !== undefined && statusMessage !== '') res.statusMessage = statusMessage
-    copyResponseHeaders(res, headers)
-    if (this.closeConnection) res.setHeader('connection', 'close')
+    const list = responseHeaderList(headers, this.ctx.requestId, this.closeConnection)
+    if (statusMessage !== undefined && statusMessage !== '') res.writeHead(statusCode, statusMessage, list)
+    else res.writeHead(statusCode, list)
     // Headers go out now even if the body is slow (streams, SSE), but in the same write(2) as a body
     // that arrives in this tick: cork until the next tick (res.end() uncorks at once). Flushing
     // uncorked cost a second write per small response.

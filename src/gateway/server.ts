@@ -212,9 +212,11 @@ function onRequest(this: GatewayServer, req: IncomingMessage, res: ServerRespons
   const tracked = res as TrackedResponse
   tracked[kContext] = ctx
   tracked[kGateway] = gateway
-  res.setHeader('x-ledgix-request-id', ctx.requestId)
+  // x-ledgix-request-id goes out with the header block (proxy.ts, problem.ts): no setHeader() here,
+  // so a proxied response's headers take node:http's writeHead(list) fast path.
   gateway.requestStarted()
-  res.once('close', onResponseClose)
+  // A response closes once: on() instead of once() saves the once-wrapper closure per request.
+  res.on('close', onResponseClose)
   void handleRequest(gateway, ctx)
 }
 

@@ -25,7 +25,7 @@ function keepAlive(t: { after(fn: () => void): void }): void {
   t.after(() => clearInterval(timer))
 }
 
-const REQUEST: BurnRequest = { token: 'x.y.z', jti: 'jti-1', expSeconds: 2_000_000_000, agentId: 'agent-7' }
+const REQUEST: BurnRequest = { token: 'x.y.z', jti: 'jti-1', kid: 'k1', expSeconds: 2_000_000_000, agentId: 'agent-7' }
 
 test('burns and JWKS fetches round-trip to the primary port; its answer is passed through unchanged', async (t) => {
   const [worker, primary] = channelPair()

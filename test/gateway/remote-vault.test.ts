@@ -38,7 +38,7 @@ test('fetchJwks throws on 5xx and on a closed connection (the cache turns that i
 test('burn: 200 → ok with the API key; 409 on the second burn; slow → vault_unavailable within the timeout', async (t) => {
   const { signer, stub, remote } = await setup(t)
   const token = mint(signer, { jti: 'burn-1' })
-  const request = { token, jti: 'burn-1', expSeconds: Math.floor(Date.now() / 1000) + 60, agentId: 'agent-7' }
+  const request = { token, jti: 'burn-1', kid: 'k1', expSeconds: Math.floor(Date.now() / 1000) + 60, agentId: 'agent-7' }
   assert.deepEqual(await remote.burn(request), { ok: true })
   assert.deepEqual(stub.apiKeys, ['sk_remote'])
   const again = await remote.burn(request)
@@ -94,7 +94,7 @@ test('burn: an oversized or non-JSON 200 answer → vault_unavailable, never ok;
     server.closeAllConnections()
     await new Promise((resolve) => server.close(resolve))
   })
-  const request = { token: 'a.b.c', jti: 'j', expSeconds: Math.floor(Date.now() / 1000) + 60, agentId: 'agent-7' }
+  const request = { token: 'a.b.c', jti: 'j', kid: 'k1', expSeconds: Math.floor(Date.now() / 1000) + 60, agentId: 'agent-7' }
   for (const m of ['huge', 'garbage', 'drop'] as const) {
     mode = m
     const result = await remote.burn(request)

@@ -4,7 +4,7 @@ import { extractBearer } from '../../src/gateway/bearer.ts'
 import { isSafePath } from '../../src/gateway/request-context.ts'
 import { TrustedProxies } from '../../src/gateway/trusted-proxies.ts'
 import { interpretBurn, parseMaxAge } from '../../src/gateway/index.ts'
-import { filterResponseHeaders } from '../../src/gateway/header-policy.ts'
+import { responseHeaderList } from '../../src/gateway/header-policy.ts'
 
 test('extractBearer: exactly one Authorization with scheme Bearer', () => {
   assert.deepEqual(extractBearer([]), { ok: false, code: 'token_missing', detail: 'Send the A-JWT as "Authorization: Bearer <token>".' })
@@ -73,7 +73,11 @@ test('parseMaxAge reads Cache-Control max-age in seconds', () => {
   assert.equal(parseMaxAge(undefined), null)
 })
 
-test('filterResponseHeaders drops hop-by-hop and Connection-named headers', () => {
-  const out = filterResponseHeaders({ connection: 'x-secret', 'x-secret': '1', 'keep-alive': 'timeout=5', 'transfer-encoding': 'chunked', 'set-cookie': ['a=1', 'b=2'], 'content-type': 'text/plain' })
-  assert.deepEqual({ ...out }, { 'set-cookie': ['a=1', 'b=2'], 'content-type': 'text/plain' })
+test('responseHeaderList drops hop-by-hop and Connection-named headers, keeps repeated fields, adds ours last', () => {
+  const upstream = {
+    connection: 'x-secret', 'x-secret': '1', 'keep-alive': 'timeout=5', 'transfer-encoding': 'chunked',
+    'set-cookie': ['a=1', 'b=2'], 'content-type': 'text/plain', 'x-ledgix-request-id': 'spoofed',
+  }
+  assert.deepEqual(responseHeaderList(upstream, 'req-1', false), ['set-cookie', 'a=1', 'set-cookie', 'b=2', 'content-type', 'text/plain', 'x-ledgix-request-id', 'req-1'])
+  assert.deepEqual(responseHeaderList({ 'content-length': '2' }, 'req-2', true), ['content-length', '2', 'x-ledgix-request-id', 'req-2', 'connection', 'close'])
 })

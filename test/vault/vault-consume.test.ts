@@ -140,7 +140,8 @@ test('in-process VaultPort: same semantics as /consume-token (burn once, JWKS fr
   assert.equal(maxAgeSeconds, 300)
   assert.equal(jwks.keys.length, 1)
   const payload = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { jti: string; exp: number }
-  const req = { token, jti: payload.jti, expSeconds: payload.exp, agentId: 'payments-agent' }
+  const kid = (JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as { kid: string }).kid
+  const req = { token, jti: payload.jti, kid, expSeconds: payload.exp, agentId: 'payments-agent' }
   const burns = await Promise.all([port.burn(req), port.burn(req), port.burn(req)])
   assert.equal(burns.filter((b) => b.ok).length, 1)
   assert.deepEqual(burns.find((b) => !b.ok), { ok: false, code: 'token_replayed', detail: 'Token already used.' })
