@@ -7,6 +7,7 @@ import { writeProblem } from './problem.ts'
 import { forward } from './proxy.ts'
 import { isSafePath } from './request-context.ts'
 import type { RequestContext } from './request-context.ts'
+import type { CompiledRoute } from './route-table.ts'
 import type { Gateway } from './server.ts'
 import { refuseUpgrade, tunnel } from './websocket.ts'
 
@@ -16,42 +17,61 @@ const WRONG_METHOD = 'This route does not accept this method.'
 const NOT_WEBSOCKET = 'This route does not accept WebSocket upgrades.'
 const INTERNAL = 'Internal error; see the gateway log for this request_id.'
 
-export async function handleRequest(gateway: Gateway, ctx: RequestContext): Promise<void> {
+/**
+ * Synchronous up to the token step: an `auth: none` route is matched, filtered and dispatched in the
+ * same tick with no promise allocated; only token routes continue in the async authorizeThenForward.
+ */
+export function handleRequest(gateway: Gateway, ctx: RequestContext): void {
   try {
-    await routeRequest(gateway, ctx)
+    const runtime = gateway.runtime
+    if (!isSafePath(ctx.path)) return respond(gateway, ctx, ctx.fail('route_not_found', UNSAFE_PATH))
+    const match = runtime.routes.match(ctx.host, ctx.path, ctx.method)
+    if (match === 'route_not_found') return respond(gateway, ctx, ctx.fail(match, NO_ROUTE))
+    if (match === 'method_not_allowed') {
+      ctx.res!.setHeader('allow', runtime.routes.allowFor(ctx.host, ctx.path))
+      return respond(gateway, ctx, ctx.fail(match, WRONG_METHOD))
+    }
+    ctx.route = match
+    if (match.requiresToken) {
+      void authorizeThenForward(gateway, ctx, match)
+      return undefined
+    }
+    forwardRequest(gateway, ctx, match)
   } catch (err) {
-    ctx.fail('internal_error', INTERNAL)
-    ctx.cause = err
-    if (ctx.res !== null && !ctx.res.destroyed) writeProblem(ctx.res, 'internal_error', INTERNAL, ctx.requestId, true)
+    internalError(ctx, err)
   }
+  return undefined
+}
+
+async function authorizeThenForward(gateway: Gateway, ctx: RequestContext, match: CompiledRoute): Promise<void> {
+  try {
+    const code = await authorize(ctx, match, gateway.runtime.claimPolicy, gateway, false)
+    if (code !== null) return respond(gateway, ctx, code)
+    // The client left while we verified and burned: the token is spent, but nobody is listening.
+    if (ctx.clientGone || ctx.res!.destroyed) return undefined
+    forwardRequest(gateway, ctx, match)
+  } catch (err) {
+    internalError(ctx, err)
+  }
+  return undefined
+}
+
+function forwardRequest(gateway: Gateway, ctx: RequestContext, match: CompiledRoute): void {
+  const req = ctx.req
+  const headers = buildUpstreamHeaders(req, match.dropHeaders, ctx.requestId, ctx.claims, gateway.runtime.trusted.isTrusted(req.socket.remoteAddress))
+  forward(ctx, match, headers, gateway.draining)
+}
+
+function internalError(ctx: RequestContext, err: unknown): void {
+  ctx.fail('internal_error', INTERNAL)
+  ctx.cause = err
+  if (ctx.res !== null && !ctx.res.destroyed) writeProblem(ctx.res, 'internal_error', INTERNAL, ctx.requestId, true)
 }
 
 function respond(gateway: Gateway, ctx: RequestContext, code: ErrorCode): void {
   const res = ctx.res!
   // A body we did not read would otherwise be drained by node:http to keep the connection: close it.
   writeProblem(res, code, ctx.detail, ctx.requestId, gateway.draining || !ctx.req.complete)
-}
-
-async function routeRequest(gateway: Gateway, ctx: RequestContext): Promise<void> {
-  const runtime = gateway.runtime
-  if (!isSafePath(ctx.path)) return respond(gateway, ctx, ctx.fail('route_not_found', UNSAFE_PATH))
-  const match = runtime.routes.match(ctx.host, ctx.path, ctx.method)
-  if (match === 'route_not_found') return respond(gateway, ctx, ctx.fail(match, NO_ROUTE))
-  if (match === 'method_not_allowed') {
-    ctx.res!.setHeader('allow', runtime.routes.allowFor(ctx.host, ctx.path))
-    return respond(gateway, ctx, ctx.fail(match, WRONG_METHOD))
-  }
-  ctx.route = match
-  if (match.requiresToken) {
-    const code = await authorize(ctx, match, runtime.claimPolicy, gateway, false)
-    if (code !== null) return respond(gateway, ctx, code)
-    // The client left while we verified and burned: the token is spent, but nobody is listening.
-    if (ctx.clientGone || ctx.res!.destroyed) return undefined
-  }
-  const req = ctx.req
-  const headers = buildUpstreamHeaders(req, match.dropHeaders, ctx.requestId, ctx.claims, runtime.trusted.isTrusted(req.socket.remoteAddress))
-  forward(ctx, match, headers, gateway.draining)
-  return undefined
 }
 
 export async function handleUpgrade(gateway: Gateway, ctx: RequestContext): Promise<void> {

@@ -217,7 +217,7 @@ function onRequest(this: GatewayServer, req: IncomingMessage, res: ServerRespons
   gateway.requestStarted()
   // A response closes once: on() instead of once() saves the once-wrapper closure per request.
   res.on('close', onResponseClose)
-  void handleRequest(gateway, ctx)
+  handleRequest(gateway, ctx)
 }
 
 function onResponseClose(this: TrackedResponse): void {
