@@ -26,6 +26,11 @@ await build({
   target: 'node20.19',
   sourcemap: 'linked',
   legalComments: 'linked',
+  // Start-up reads, decodes and pre-parses every byte a command loads (serve: ~3.9 MB before, ~2.7 MB
+  // after). Whitespace and syntax only: identifiers keep their names, so stack traces and CPU
+  // profiles stay readable without the source map (issue 7).
+  minifyWhitespace: true,
+  minifySyntax: true,
   external: ['better-sqlite3', 'pg-native'],
   // CommonJS dependencies call require(); give every ESM output file one.
   banner: {

@@ -159,9 +159,8 @@ export async function runPrimary(o: PrimaryOptions): Promise<number> {
   }
   log.info({ listener: 'gateway', mode: config.mode, ...gatewayBound, workers: count, routes: config.routes.length }, 'listening')
   log.info({ listener: 'admin', ...adminBound }, 'listening')
-  await o.writeReady({ gateway: gatewayBound, admin: adminBound, ...o.extra })
-
-  return runUntilSignal(
+  // Signals first: /readyz already answers 200 (see serve-run.ts).
+  const exited = runUntilSignal(
     log,
     logger,
     async () => {
@@ -175,6 +174,8 @@ export async function runPrimary(o: PrimaryOptions): Promise<number> {
       for (const worker of states.keys()) worker.process.kill('SIGHUP')
     },
   )
+  await o.writeReady({ gateway: gatewayBound, admin: adminBound, ...o.extra })
+  return exited
 }
 
 /** SIGTERM every worker (each drains), wait up to `graceMs`, then SIGKILL what is left. */

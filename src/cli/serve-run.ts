@@ -98,14 +98,16 @@ export async function serve(options: ServeOptions): Promise<number> {
   }
   log.info({ listener: 'gateway', mode: config.mode, ...running.bound, routes: config.routes.length }, 'listening')
   log.info({ listener: 'admin', ...adminBound }, 'listening')
-  await writeReady(options, { gateway: running.bound, admin: adminBound, ...extra })
-
-  return runUntilSignal(log, logger, async () => {
+  // /readyz answers 200 from here on, so take the signals before writing the ready file: a
+  // supervisor's SIGTERM in between must drain, not kill the process outright.
+  const exited = runUntilSignal(log, logger, async () => {
     await running.close()
     await closeServer(admin)
     admin.closeAllConnections()
     await closeOwn()
   }, running.reload)
+  await writeReady(options, { gateway: running.bound, admin: adminBound, ...extra })
+  return exited
 }
 
 /** vault-only: the Vault API plus the admin listener (health, readiness of the Vault, metrics). */
@@ -120,12 +122,13 @@ async function runVaultOnly(config: Config, options: ServeOptions, logger: Logge
     return fail(`cannot listen on the admin address: ${errorText(err)}`)
   }
   log.info({ listener: 'admin', ...adminBound }, 'listening')
-  await writeReady(options, { admin: adminBound, ...extra })
-  return runUntilSignal(log, logger, async () => {
+  const exited = runUntilSignal(log, logger, async () => {
     await closeServer(admin)
     admin.closeAllConnections()
     await closeOwn()
   })
+  await writeReady(options, { admin: adminBound, ...extra })
+  return exited
 }
 
 async function writeReady(options: ServeOptions, bound: Record<string, Address>): Promise<void> {

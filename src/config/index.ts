@@ -2,7 +2,7 @@
 export { loadConfig, parseConfigText } from './load.ts'
 export { ConfigError, formatProblems } from './problems.ts'
 export type { ConfigProblem } from './problems.ts'
-export { configJsonSchema } from './schema.ts'
+export { configJsonSchema } from './json-schema.ts'
 export { parseDuration, parseSize } from './units.ts'
 export type {
   AdminConfig,

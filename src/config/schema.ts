@@ -1,18 +1,14 @@
-// The one YAML schema (TypeBox): it gives the TypeScript type of the raw file, the Ajv validator
-// (validate.ts) and the JSON Schema that `config schema` prints. Every object is closed.
+// The one YAML schema (TypeBox): it gives the TypeScript type of the raw file, and through
+// scripts/gen-config-validator.ts the Ajv validator (generated/config-validator.ts, run by
+// validate.ts) and the JSON Schema that `config schema` prints (json-schema.ts). Every object is
+// closed. Only types are imported from here at run time: building the schema is generation work.
 import { Type } from '@sinclair/typebox'
 import type { Static, TInteger, TString, TUnion, TUnsafe } from '@sinclair/typebox'
 import { deepFreeze } from './deep-freeze.ts'
 import * as D from './defaults.ts'
+import { HOST_PATTERN, ROUTE_NAME_PATTERN, TOKEN_PATTERN } from './patterns.ts'
 import { VaultServerSchema } from './schema-vault.ts'
 import { DURATION_PATTERN, SIZE_PATTERN } from './units.ts'
-
-/** RFC 9110 token: header names and methods. */
-export const TOKEN_PATTERN = "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"
-/** Route names become metric labels and log fields, so keep them short and plain. */
-export const ROUTE_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]*$'
-/** A Host header value without the port: a DNS name, an IPv4 address or a bracketed IPv6 one. */
-export const HOST_PATTERN = '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$'
 
 const closed = { additionalProperties: false } as const
 
@@ -189,7 +185,10 @@ export type RawConfig = Static<typeof ConfigSchema>
 export type RawRoute = Static<typeof RouteSchema>
 export type RawUpstream = Static<typeof UpstreamObjectSchema>
 
-/** The JSON Schema that `config schema` prints: plain JSON (TypeBox's symbol keys dropped), draft-07. */
+/**
+ * The JSON Schema the generator embeds in generated/config-validator.ts: plain JSON (TypeBox's
+ * symbol keys dropped), draft-07. At run time use json-schema.ts (the embedded copy, no TypeBox).
+ */
 export const configJsonSchema: Readonly<Record<string, unknown>> = deepFreeze({
   $schema: 'http://json-schema.org/draft-07/schema#',
   title: 'Ledgix Gateway configuration',

@@ -30,6 +30,15 @@ const claims = (extra: Record<string, unknown> = {}) => ({
   ...extra,
 })
 const mint = (extra: Record<string, unknown> = {}) => mintToken(claims(extra), { kid: 'cli-1', privateKey })
+/**
+ * A different signature, always: one full 6-bit character in the middle of it is changed. Replacing
+ * the last two characters with "AA" left the bytes unchanged about once in 256 runs (the second-last
+ * was already "A" and the last one's two data bits were 0), so the "invalid" token verified.
+ */
+const tamperSignature = (token: string) => {
+  const at = token.length - 20
+  return `${token.slice(0, at)}${token[at] === 'A' ? 'B' : 'A'}${token.slice(at + 1)}`
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'ledgix-token-cli-'))
 const jwksFile = join(dir, 'jwks.json')
@@ -98,7 +107,7 @@ test('verify: invalid tokens → exit 1 and stdout names the code', async () => 
     [[mint({ aud: 'other' })], 'token_wrong_audience'],
     [[mint(), '--issuer', 'ledgix-vault'], 'token_wrong_issuer'],
     [[mint(), '--tool', 'delete_everything'], 'tool_not_allowed'],
-    [[mint().slice(0, -2) + 'AA'], 'token_signature_invalid'],
+    [[tamperSignature(mint())], 'token_signature_invalid'],
     [[mintToken(claims(), { kid: 'other-kid', privateKey })], 'token_key_unknown'],
     [[mint({ exp: undefined })], 'token_malformed'],
   ]
