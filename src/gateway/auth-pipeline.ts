@@ -97,7 +97,7 @@ async function checkBoundArgs(ctx: RequestContext, route: CompiledRoute, claims:
 async function burn(ctx: RequestContext, claims: AJwtClaims, kid: string, deps: AuthDeps): Promise<ErrorCode | null> {
   const replay = deps.replay
   const jti = claims.jti
-  if (replay.has(jti)) {
+  if (replay.has(jti, ctx.nowMs)) {
     deps.metrics.replayRejections.inc(LOCAL)
     return ctx.fail('token_replayed', REPLAYED_LOCAL)
   }

@@ -67,7 +67,6 @@ export class Gateway implements Readiness {
     this.log = options.logger
     this.unrouted = new AccessTarget(options.logger.child({ route: null }))
     this.clock = options.clock ?? systemClock
-    this.#preloadTunnel(options.runtime)
     const server = createServer(
       {
         maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024,
@@ -95,9 +94,19 @@ export class Gateway implements Readiness {
     return this.#tunnel
   }
 
-  /** Load the tunnel at start (or reload) when a route accepts upgrades, so no upgrade waits for it. */
+  /**
+   * Load the tunnel soon after start (or at reload) when a route accepts upgrades, so no upgrade
+   * waits for it. At start it waits PRELOAD_DELAY_MS after listen: loading http-proxy-3 is ~20 ms of
+   * CPU that would otherwise compete with the first /readyz probe; an upgrade arriving before then
+   * loads it on demand (tunnelProxy).
+   */
   #preloadTunnel(runtime: GatewayRuntime): void {
     if (runtime.routes.routes.some(isWebSocketRoute)) this.tunnelProxy().catch(ignoreLoadError)
+  }
+
+  /** @internal the delayed start-up preload (see #preloadTunnel). */
+  preloadTunnel(): void {
+    this.#preloadTunnel(this.#runtime)
   }
 
   get runtime(): GatewayRuntime {
@@ -177,10 +186,17 @@ export class Gateway implements Readiness {
       server.once('error', reject)
       server.listen(port, host, () => {
         server.off('error', reject)
+        setTimeout(preloadAfterStart, PRELOAD_DELAY_MS, this).unref()
         resolve(server.address() as AddressInfo)
       })
     })
   }
+}
+
+const PRELOAD_DELAY_MS = 250
+
+function preloadAfterStart(gateway: Gateway): void {
+  if (!gateway.draining) gateway.preloadTunnel()
 }
 
 /** Already logged by tunnelProxy(). */

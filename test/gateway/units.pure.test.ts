@@ -5,6 +5,7 @@ import { isSafePath } from '../../src/gateway/request-context.ts'
 import { TrustedProxies } from '../../src/gateway/trusted-proxies.ts'
 import { interpretBurn, parseMaxAge } from '../../src/gateway/index.ts'
 import { responseHeaderList } from '../../src/gateway/header-policy.ts'
+import { ReplayCache } from '../../src/gateway/replay-cache.ts'
 
 test('extractBearer: exactly one Authorization with scheme Bearer', () => {
   assert.deepEqual(extractBearer([]), { ok: false, code: 'token_missing', detail: 'Send the A-JWT as "Authorization: Bearer <token>".' })
@@ -80,4 +81,34 @@ test('responseHeaderList drops hop-by-hop and Connection-named headers, keeps re
   }
   assert.deepEqual(responseHeaderList(upstream, 'req-1', false), ['set-cookie', 'a=1', 'set-cookie', 'b=2', 'content-type', 'text/plain', 'x-ledgix-request-id', 'req-1'])
   assert.deepEqual(responseHeaderList({ 'content-length': '2' }, 'req-2', true), ['content-length', '2', 'x-ledgix-request-id', 'req-2', 'connection', 'close'])
+})
+
+test('ReplayCache: pending then burned, release only while pending, expiry past exp + margin, bounded size', () => {
+  const now = 1_800_000_000_000
+  const exp = now / 1000 + 60
+  const cache = new ReplayCache(3)
+  assert.equal(cache.has('a', now), false)
+  cache.markPending('a', exp, now)
+  assert.equal(cache.has('a', now), true)
+  cache.release('a')
+  assert.equal(cache.has('a', now), false, 'a failed burn lets the client retry')
+  cache.markPending('a', exp, now)
+  cache.markBurned('a', exp, now)
+  cache.release('a')
+  assert.equal(cache.has('a', now), true, 'a burned jti is never released')
+  // Remembered until exp + 60 s (clock skew margin), then forgotten.
+  assert.equal(cache.has('a', now + 119_999), true)
+  assert.equal(cache.has('a', now + 120_000), false)
+  assert.equal(cache.size, 0)
+  // At capacity the oldest entry goes; the youngest stay.
+  for (const jti of ['b', 'c', 'd', 'e']) cache.markBurned(jti, exp, now)
+  assert.equal(cache.size, 3)
+  assert.deepEqual(['b', 'c', 'd', 'e'].map((j) => cache.has(j, now)), [false, true, true, true])
+  // Inserts retire expired entries from the oldest end without a sweep.
+  cache.markBurned('f', exp + 1000, now + 200_000)
+  assert.ok(cache.size <= 2, `expired entries retired on insert (size ${cache.size})`)
+  assert.equal(cache.has('f', now + 200_000), true)
+  // No exp claim: remembered for a day.
+  cache.markBurned('g', null, now)
+  assert.equal(cache.has('g', now + 23 * 3600_000), true)
 })
