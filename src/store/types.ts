@@ -172,6 +172,13 @@ export type WriteOp =
   | { op: 'signing_key_upsert'; key: SigningKeyRecord }
   /** guard: the jti was never burned (global: jtis are minted by one key ring, UUIDv4) */
   | { op: 'burn'; jti: string; tenantId: TenantId; agentId: string; expSeconds: number; atMs: number }
+  /**
+   * guard: the consume checks, read inside the burn's own transaction (no reads before it): the
+   * token's mint record does not name another tenant than `callerTenant` (null = in-process, no
+   * caller tenant), the agent is not locked down in the burning tenant (the mint record's, else the
+   * caller's, else '*'), and the jti was never burned. A failure carries `refusal`.
+   */
+  | { op: 'token_burn'; jti: string; callerTenant: TenantId | null; agentId: string; expSeconds: number; atMs: number }
   | { op: 'token_insert'; token: TokenRecord }
   /** guard: request id is new in the tenant */
   | { op: 'clearance_insert'; clearance: ClearanceRecord }
@@ -184,7 +191,14 @@ export type WriteOp =
   | { op: 'agent_lock_put'; lock: AgentLockRecord }
   | LedgerWriteOp
 
-export type WriteResult = { ok: true } | { ok: false; failedOp: number; opName: WriteOp['op'] }
+/** Why a `token_burn` was refused, in the order checked; `lockReason` is set for agent_locked only. */
+export interface BurnRefusal {
+  code: 'token_wrong_tenant' | 'agent_locked' | 'token_replayed'
+  lockReason: string | null
+}
+
+/** `refusal` is present only when a `token_burn` op failed. */
+export type WriteResult = { ok: true } | { ok: false; failedOp: number; opName: WriteOp['op']; refusal?: BurnRefusal }
 
 export interface Store extends LedgerStore {
   readonly driver: 'sqlite'
@@ -199,6 +213,11 @@ export interface Store extends LedgerStore {
   getTenant(tenantId: TenantId): Promise<TenantRecord | null>
   listTenants(): Promise<TenantRecord[]>
   countApiKeys(): Promise<number>
+  /**
+   * The three reads every customer request makes (this one, getSettings, getAgentLock) may be served
+   * from memory, but never stale: a write acknowledged by this store, or committed by any other
+   * connection to the same database, is seen by the next read. Returned records are shared: read-only.
+   */
   findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null>
   listApiKeys(tenantId: TenantId): Promise<ApiKeyRecord[]>
   listSigningKeys(): Promise<SigningKeyRecord[]>

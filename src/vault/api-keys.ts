@@ -1,6 +1,6 @@
 // API key material: `sk_{env}_{random}` shown once, stored as SHA-256 hex, plus the bootstrap that
 // seeds a default tenant's first admin key on an empty store (LEDGIX_BOOTSTRAP_API_KEY).
-import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import { hash, randomBytes, randomUUID } from 'node:crypto'
 import type { ApiKeyId, TenantId } from '../core/index.ts'
 import type { ApiKeyRecord, ApiKeyRole, Store } from '../store/index.ts'
 
@@ -11,8 +11,9 @@ const KEY_RANDOM_BYTES = 32
 const PREFIX_LENGTH = 12
 export const API_KEY_ROLES: readonly ApiKeyRole[] = ['agent', 'reviewer', 'admin']
 
+/** One-shot SHA-256 (no Hash object): every customer request hashes its key. */
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key, 'utf8').digest('hex')
+  return hash('sha256', key, 'hex')
 }
 
 export function generateApiKeyText(env: string): string {

@@ -2,7 +2,8 @@
 // limit, last-used time) for customer routes; `X-Admin-API-Key` or `Authorization: Bearer` for /admin.
 import { timingSafeEqual, createHash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import type { VaultContext } from './context.ts'
+import type { ErrorCode } from '../core/index.ts'
+import type { AuthContext, VaultContext } from './context.ts'
 import { hashApiKey } from './api-keys.ts'
 import { sendProblem } from './http-errors.ts'
 
@@ -14,32 +15,50 @@ function headerValue(value: string | string[] | undefined): string | null {
   return null
 }
 
-/** preHandler for customer routes; sets request.auth or answers 401/429. */
-export async function authenticateApiKey(ctx: VaultContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const key = headerValue(request.headers['x-vault-api-key'])
-  if (key === null || key === '') {
-    sendProblem(reply, 'api_key_missing', 'send your tenant API key in X-Vault-API-Key')
-    return reply
+/** Why a customer request was refused before its handler ran. */
+export class AuthRefusal {
+  readonly code: ErrorCode
+  readonly detail: string
+  /** Set for rate_limited only. */
+  readonly retryAfterSeconds: number | undefined
+  constructor(code: ErrorCode, detail: string, retryAfterSeconds?: number) {
+    this.code = code
+    this.detail = detail
+    this.retryAfterSeconds = retryAfterSeconds
   }
-  if (key.length > MAX_API_KEY_LENGTH) {
-    sendProblem(reply, 'api_key_invalid', 'unknown or revoked API key')
-    return reply
-  }
+}
+
+const MISSING = new AuthRefusal('api_key_missing', 'send your tenant API key in X-Vault-API-Key')
+const INVALID = new AuthRefusal('api_key_invalid', 'unknown or revoked API key')
+
+/**
+ * X-Vault-API-Key → the caller, or why not: SHA-256 lookup (the store serves known keys from memory
+ * and drops them on revocation), per-key rate limit, coalesced last-used time. Shared by the fastify
+ * hook and the fast path (fast-path.ts), so both refuse alike.
+ */
+export async function authenticateKey(ctx: VaultContext, header: string | string[] | undefined): Promise<AuthContext | AuthRefusal> {
+  const key = headerValue(header)
+  if (key === null || key === '') return MISSING
+  if (key.length > MAX_API_KEY_LENGTH) return INVALID
   const record = await ctx.store.findApiKeyByHash(hashApiKey(key))
-  if (record === null || record.revokedAtMs !== null) {
-    sendProblem(reply, 'api_key_invalid', 'unknown or revoked API key')
-    return reply
-  }
+  if (record === null || record.revokedAtMs !== null) return INVALID
   const nowMs = ctx.clock.now()
   if (ctx.limiter !== null) {
     const waitSeconds = ctx.limiter.take(record.keyId, nowMs)
-    if (waitSeconds > 0) {
-      sendProblem(reply, 'rate_limited', `rate limit for this API key exceeded; retry in ${waitSeconds}s`, waitSeconds)
-      return reply
-    }
+    if (waitSeconds > 0) return new AuthRefusal('rate_limited', `rate limit for this API key exceeded; retry in ${waitSeconds}s`, waitSeconds)
   }
   ctx.store.touchApiKey(record.keyId, nowMs)
-  request.auth = { tenantId: record.tenantId, keyId: record.keyId, role: record.role, keyName: record.name }
+  return { tenantId: record.tenantId, keyId: record.keyId, role: record.role, keyName: record.name }
+}
+
+/** onRequest hook for customer routes; sets request.auth or answers 401/429. */
+export async function authenticateApiKey(ctx: VaultContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const auth = await authenticateKey(ctx, request.headers['x-vault-api-key'])
+  if (auth instanceof AuthRefusal) {
+    sendProblem(reply, auth.code, auth.detail, auth.retryAfterSeconds)
+    return reply
+  }
+  request.auth = auth
 }
 
 function digest(text: string): Buffer {

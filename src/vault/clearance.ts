@@ -198,12 +198,9 @@ export async function requestClearance(
     policies,
     { judge: ctx.judge, minimumConfidence: settings.minimum_confidence_score, defaultEffect: ctx.config.defaultEffect },
   )
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(resolve, ctx.config.decisionTimeoutMs, TIMED_OUT)
-  })
-  const first = await Promise.race([evaluation, timeout])
-  clearTimeout(timer)
+  // Without a judge nothing in an evaluation waits on I/O, so no timer could fire before it settles:
+  // the race (a timer, a promise and closures per request) is only run when a judge may be called.
+  const first = ctx.judge === null ? await evaluation : await withinDecisionTimeout(evaluation, ctx.config.decisionTimeoutMs)
   if (first !== TIMED_OUT) {
     const decidedAt = ctx.clock.now()
     return persistDecision(ctx, decided(base, first, ctx.config.reviewExpiryMs, decidedAt), null, evidenceOf(first), 'clearance', idem(base), decidedAt)
@@ -218,6 +215,18 @@ export async function requestClearance(
   ctx.background.add(background)
   void background.finally(() => ctx.background.delete(background))
   return base
+}
+
+async function withinDecisionTimeout(evaluation: Promise<Decision>, timeoutMs: number): Promise<Decision | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(resolve, timeoutMs, TIMED_OUT)
+  })
+  try {
+    return await Promise.race([evaluation, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
 }
 
 async function finishInBackground(ctx: VaultContext, base: ClearanceRecord, d: Decision): Promise<void> {

@@ -29,6 +29,8 @@ export function verifyWithRing(ctx: VaultContext, token: string, policy: ClaimPo
   return verifyDecoded(decoded.value, key, policy, nowMs)
 }
 
+const BURNED = { ok: true } as const
+
 /** What a burn needs from a token that was already verified (signature and claims). */
 export interface VerifiedBurn {
   jti: string
@@ -38,31 +40,23 @@ export interface VerifiedBurn {
 
 /**
  * Burn a verified token. `callerTenant` is the consuming API key's tenant (HTTP) or null (in-process,
- * where the tenant comes from the mint record).
+ * where the tenant comes from the mint record). One durable write and no reads before it: the
+ * tenant, lockdown and replay checks run inside the burn's own transaction (`token_burn`), so a
+ * lockdown acknowledged before this call is always seen.
  */
 export async function burnVerified(ctx: VaultContext, token: VerifiedBurn, callerTenant: TenantId | null, nowMs: number): Promise<{ ok: true } | { ok: false; code: ErrorCode; detail: string }> {
-  const minted = await ctx.store.getToken(token.jti)
-  let tenantId: TenantId
-  if (minted !== null) {
-    if (callerTenant !== null && minted.tenantId !== callerTenant) {
-      return { ok: false, code: 'token_wrong_tenant', detail: 'this token was issued to another tenant' }
-    }
-    tenantId = minted.tenantId
-  } else if (callerTenant !== null) {
-    // Signed by our ring but minted elsewhere (a Vault sharing the key): burn under the caller.
-    tenantId = callerTenant
-  } else {
-    tenantId = '*' as TenantId
-  }
-  const lock = await ctx.store.getAgentLock(tenantId, token.agentId)
-  if (lock !== null && lock.locked) {
-    return { ok: false, code: 'agent_locked', detail: `agent is locked down: ${lock.reason}` }
-  }
   const result = await ctx.store.write([
-    { op: 'burn', jti: token.jti, tenantId, agentId: token.agentId, expSeconds: token.expSeconds, atMs: nowMs },
+    { op: 'token_burn', jti: token.jti, callerTenant, agentId: token.agentId, expSeconds: token.expSeconds, atMs: nowMs },
   ])
-  if (!result.ok) return { ok: false, code: 'token_replayed', detail: 'this token was already used' }
-  return { ok: true }
+  if (result.ok) return BURNED
+  switch (result.refusal?.code) {
+    case 'token_wrong_tenant':
+      return { ok: false, code: 'token_wrong_tenant', detail: 'this token was issued to another tenant' }
+    case 'agent_locked':
+      return { ok: false, code: 'agent_locked', detail: `agent is locked down: ${result.refusal.lockReason ?? ''}` }
+    default:
+      return { ok: false, code: 'token_replayed', detail: 'this token was already used' }
+  }
 }
 
 export async function consumeToken(ctx: VaultContext, token: string, callerTenant: TenantId, nowMs: number): Promise<ConsumeResult> {

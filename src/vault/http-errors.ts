@@ -10,17 +10,52 @@ import {
 } from '../core/index.ts'
 import type { ErrorCode } from '../core/index.ts'
 
+/** A route's answer before it meets a transport (fastify's reply or the fast path): JSON body or problem. */
+export type RouteAnswer = { ok: true; body: unknown } | { ok: false; code: ErrorCode; detail: string }
+
 /** Seconds a client should wait after 503 overloaded: one group-commit batch drains in well under that. */
 const OVERLOADED_RETRY_AFTER_SECONDS = 1
 
+/** The Retry-After value of a problem, or null when it has none. */
+export function retryAfterFor(code: ErrorCode, retryAfterSeconds: number | undefined): string | null {
+  if (retryAfterSeconds !== undefined) return String(retryAfterSeconds)
+  return code === 'overloaded' ? String(OVERLOADED_RETRY_AFTER_SECONDS) : null
+}
+
+/** The problem body of every Vault error: RFC 9457 members plus `error` (the Ledgix shape). */
+export function problemBody(code: ErrorCode, detail: string | undefined, requestId: string): Record<string, unknown> {
+  return { ...problemFor(code, detail, requestId), error: code }
+}
+
 export function sendProblem(reply: FastifyReply, code: ErrorCode, detail?: string, retryAfterSeconds?: number): FastifyReply {
-  const problem = problemFor(code, detail, String(reply.request.id))
+  const body = problemBody(code, detail, String(reply.request.id))
   const status = ERRORS[code].status
   reply.code(status).type(PROBLEM_CONTENT_TYPE)
   if (status === 401) reply.header('www-authenticate', WWW_AUTHENTICATE_INVALID_TOKEN)
-  if (retryAfterSeconds !== undefined) reply.header('retry-after', String(retryAfterSeconds))
-  else if (code === 'overloaded') reply.header('retry-after', String(OVERLOADED_RETRY_AFTER_SECONDS))
-  return reply.send({ ...problem, error: code })
+  const retryAfter = retryAfterFor(code, retryAfterSeconds)
+  if (retryAfter !== null) reply.header('retry-after', retryAfter)
+  return reply.send(body)
+}
+
+/** What a handler's thrown error answers; `unexpected` ones are logged (the cause never reaches the wire). */
+export interface ThrownProblem {
+  code: ErrorCode
+  detail: string | undefined
+  unexpected: boolean
+}
+
+/** The answer to an error thrown by a handler (not a validation or body-parser error). */
+export function problemOfThrown(err: unknown): ThrownProblem {
+  if (err instanceof LedgixError) return { code: err.code, detail: err.detail, unexpected: false }
+  const statusCode = (err as { statusCode?: unknown } | null)?.statusCode
+  if (statusCode === 400 || err instanceof SyntaxError) {
+    // Parser errors (bad JSON, __proto__ keys): never echo the body back.
+    return { code: 'invalid_json', detail: 'the body is not valid JSON', unexpected: false }
+  }
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    return { code: 'invalid_request', detail: 'the request could not be processed', unexpected: false }
+  }
+  return { code: 'internal_error', detail: 'internal error; see the server log for the request id', unexpected: true }
 }
 
 function validationPath(err: FastifyError): string {
@@ -35,11 +70,7 @@ function validationPath(err: FastifyError): string {
 
 /** fastify error handler: validation and parser errors become 400s naming the field; bugs become 500. */
 export function handleVaultError(this: unknown, err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  if (err instanceof LedgixError) {
-    sendProblem(reply, err.code, err.detail)
-    return
-  }
-  if (err.validation !== undefined) {
+  if (err.validation !== undefined && !(err instanceof LedgixError)) {
     const first = err.validation[0]
     sendProblem(reply, 'invalid_request', `${validationPath(err)}: ${first?.message ?? 'invalid value'}`)
     return
@@ -57,17 +88,9 @@ export function handleVaultError(this: unknown, err: FastifyError, request: Fast
     default:
       break
   }
-  if (err.statusCode === 400 || err instanceof SyntaxError) {
-    // Parser errors (bad JSON, __proto__ keys): never echo the body back.
-    sendProblem(reply, 'invalid_json', 'the body is not valid JSON')
-    return
-  }
-  if (typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500) {
-    sendProblem(reply, 'invalid_request', 'the request could not be processed')
-    return
-  }
-  request.log.error({ err }, 'unhandled Vault error')
-  sendProblem(reply, 'internal_error', 'internal error; see the server log for the request id')
+  const problem = problemOfThrown(err)
+  if (problem.unexpected) request.log.error({ err }, 'unhandled Vault error')
+  sendProblem(reply, problem.code, problem.detail)
 }
 
 export function handleNotFound(_request: FastifyRequest, reply: FastifyReply): void {

@@ -2,9 +2,12 @@
 // the customer routes (X-Vault-API-Key), the public routes and /admin. The lead starts it from
 // src/cli/serve.ts in vault-only and all-in-one modes.
 import { randomUUID } from 'node:crypto'
+import { createServer } from 'node:http'
+import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http'
 import { join } from 'node:path'
+import type { Ajv, ValidateFunction } from 'ajv'
 import Fastify, { LogController } from 'fastify'
-import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerFactoryHandler } from 'fastify'
 import type { VaultLedgerConfig, VaultServerConfig } from '../config/types-vault.ts'
 import { systemClock } from '../core/index.ts'
 import type { Clock, VaultPort } from '../core/index.ts'
@@ -15,6 +18,8 @@ import { seedBootstrapKey } from './api-keys.ts'
 import { authenticateAdmin, authenticateApiKey } from './auth.ts'
 import { recoverInterrupted } from './clearance.ts'
 import type { AuthContext, VaultContext } from './context.ts'
+import { FastPath } from './fast-path.ts'
+import type { JsonBodyParser } from './fast-path.ts'
 import { handleNotFound, handleVaultError } from './http-errors.ts'
 import { IdempotencyGate } from './idempotency.ts'
 import { createInProcessVaultPort } from './in-process-port.ts'
@@ -133,6 +138,7 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
     await seedBootstrapKey(store, config.bootstrapApiKey, clock.now())
     await recoverInterrupted(ctx)
     const app = buildApp(ctx, options.logger)
+    const fastPath = app.vaultFastPath
     await app.ready()
     // The sealer lives inside the server's lifecycle: started here (sealing whatever a previous run
     // left unsealed), stopped in close() after the last decision and before the store closes.
@@ -155,6 +161,7 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
       },
       async close() {
         if (sweeper !== null) clearInterval(sweeper)
+        fastPath.closing = true
         await app.close()
         await Promise.allSettled([...ctx.background])
         await ledgerService.stop()
@@ -171,7 +178,72 @@ function sweepExpiredReviews(ctx: VaultContext): void {
   expireReviews(ctx, ctx.clock.now()).catch(() => undefined)
 }
 
+/** One Ajv for every route schema, loaded and created by the first validation that needs one. */
+let routeAjv: Ajv | null = null
+let routeAjvLoading: Promise<void> | null = null
+
+function loadRouteAjv(): Promise<void> {
+  routeAjvLoading ??= import('ajv').then(createRouteAjv)
+  return routeAjvLoading
+}
+
+function createRouteAjv(module: { Ajv: new (options: object) => Ajv }): void {
+  // fastify's own options (@fastify/ajv-compiler defaults) with ours: no coercion, no removal.
+  routeAjv = new module.Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, addUsedSchema: false, allErrors: false })
+}
+
+type LazyValidator = ((data: unknown) => boolean | Promise<boolean>) & { errors?: ValidateFunction['errors'] }
+
+/**
+ * fastify's validator compiler, compiling a route's schema on its first request instead of at boot:
+ * loading Ajv and compiling every route schema was most of the Vault's start-up (cold start target
+ * ≤ 500 ms, issue 7), and the two hot routes are mostly served by the fast path. The very first
+ * validation after start waits for Ajv to load (fastify accepts a promise from a validator); the
+ * errors are Ajv's, as before. No schema uses `format`, so ajv-formats is not needed.
+ */
+function lazyValidatorCompiler({ schema }: { schema: unknown }): LazyValidator {
+  let compiled: ValidateFunction | null = null
+  const validate: LazyValidator = function validateLazily(data: unknown): boolean | Promise<boolean> {
+    if (compiled === null) {
+      if (routeAjv === null) return loadRouteAjv().then(() => validate(data) as boolean)
+      compiled = routeAjv.compile(schema as object)
+    }
+    const ok = compiled(data)
+    validate.errors = compiled.errors
+    return ok
+  }
+  return validate
+}
+
+/** No route declares a response schema; one added later must come with a serializer decision. */
+function noResponseSchemas(): never {
+  throw new Error('Vault routes have no response schemas: serialisation is JSON.stringify')
+}
+
+/** fastify's own HTTP/1 server set-up (lib/server.js), with the fast path ahead of its handler. */
+function vaultServerFactory(fastPath: FastPath): (handler: FastifyServerFactoryHandler, opts: Record<string, unknown>) => Server {
+  return function createVaultHttpServer(handler, opts) {
+    const server = createServer((opts.http ?? {}) as ServerOptions, function onVaultRequest(req: IncomingMessage, res: ServerResponse) {
+      if (!fastPath.handle(req, res)) handler(req, res)
+    })
+    server.keepAliveTimeout = opts.keepAliveTimeout as number
+    server.requestTimeout = opts.requestTimeout as number
+    server.setTimeout(opts.connectionTimeout as number)
+    if ((opts.maxRequestsPerSocket as number) > 0) server.maxRequestsPerSocket = opts.maxRequestsPerSocket as number
+    return server
+  }
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The fast path in front of this app's routes (server.ts); close() turns it off first. */
+    vaultFastPath: FastPath
+  }
+}
+
 function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined): FastifyInstance {
+  const gate = new IdempotencyGate(ctx.store)
+  const fastPath = new FastPath(ctx, gate, logger ?? null)
   const app = Fastify({
     ...(logger === undefined ? { logger: false } : { loggerInstance: logger }),
     bodyLimit: ctx.config.maxBodyBytes,
@@ -183,12 +255,17 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined): Fas
     return503OnClosing: true,
     // Spec §1: a trailing slash in the client's vaultUrl produces `//request-clearance`.
     routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true },
+    serverFactory: vaultServerFactory(fastPath),
+    // Our compilers: fastify then never loads @fastify/ajv-compiler or fast-json-stringify at boot.
     // No coercion: a number where a string belongs is a 400 naming the field.
-    ajv: { customOptions: { coerceTypes: false, useDefaults: true, removeAdditional: false, allErrors: false } },
+    // (fastify types buildValidator after @fastify/ajv-compiler's pool; any compiler function is accepted.)
+    schemaController: { compilersFactory: { buildValidator: (() => lazyValidatorCompiler) as never, buildSerializer: () => noResponseSchemas } },
   }) as unknown as FastifyInstance
+  app.decorate('vaultFastPath', fastPath)
   app.decorateRequest('auth', null)
   if (logger !== undefined) app.addHook('onResponse', logVaultRequest)
   const defaultJson = app.getDefaultJsonParser('error', 'error')
+  fastPath.parseJson = defaultJson as unknown as JsonBodyParser
   // JSON only: any other media type is a 415 (fastify would otherwise parse text/plain).
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('application/json', { parseAs: 'string' }, function parseJson(request: FastifyRequest, body: string | Buffer, done) {
@@ -201,7 +278,6 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined): Fas
   app.setErrorHandler(handleVaultError)
   app.setNotFoundHandler(handleNotFound)
   registerPublicRoutes(app, ctx)
-  const gate = new IdempotencyGate(ctx.store)
   void app.register(async (scope) => {
     scope.addHook('onRequest', authenticateApiKey.bind(null, ctx))
     registerClearanceRoutes(scope, ctx, gate)

@@ -92,6 +92,53 @@ export function describeStoreContract(driver: string, factory: StoreFactory): vo
     assert.deepEqual(page2.map((c) => c.requestId), ['r3', 'r4'])
   })
 
+  test(`${driver}: token_burn checks tenant, lockdown and replay inside the burn, in that order`, async (t) => {
+    const store = await fresh(t)
+    const token = { jti: 'minted', tenantId: T1, requestId: 'r', agentId: 'bot', toolName: 'tool', kid: 'k', expSeconds: 10, mintedAtMs: 1 }
+    await store.write([{ op: 'token_insert', token }])
+    const burn = (jti: string, callerTenant: TenantId | null, agentId = 'bot') =>
+      store.write([{ op: 'token_burn', jti, callerTenant, agentId, expSeconds: 10, atMs: 5 }])
+    assert.deepEqual(await burn('minted', T2), { ok: false, failedOp: 0, opName: 'token_burn', refusal: { code: 'token_wrong_tenant', lockReason: null } })
+    const lock = { tenantId: T1, agentId: 'bot', locked: true, actor: 'ops', reason: 'drift', changedAtMs: 2 }
+    // The lock and the burn in one batch: the burn reads what the transaction wrote before it.
+    const [locked, refused] = await Promise.all([store.write([{ op: 'agent_lock_put', lock }]), burn('minted', T1)])
+    assert.equal(locked.ok, true)
+    assert.deepEqual(refused, { ok: false, failedOp: 0, opName: 'token_burn', refusal: { code: 'agent_locked', lockReason: 'drift' } })
+    assert.equal(await store.isBurned('minted'), false, 'a refused burn burns nothing')
+    assert.deepEqual(await burn('minted', T2), { ok: false, failedOp: 0, opName: 'token_burn', refusal: { code: 'token_wrong_tenant', lockReason: null } }, 'tenant before lockdown')
+    await store.write([{ op: 'agent_lock_put', lock: { ...lock, locked: false, changedAtMs: 3 } }])
+    assert.deepEqual(await burn('minted', null), { ok: true }, 'in-process: the mint record names the tenant')
+    assert.deepEqual(await burn('minted', T1), { ok: false, failedOp: 0, opName: 'token_burn', refusal: { code: 'token_replayed', lockReason: null } })
+    // Minted elsewhere (no mint record): burned under the caller's tenant, whose locks apply.
+    await store.write([{ op: 'agent_lock_put', lock: { ...lock, tenantId: T2, changedAtMs: 4 } }])
+    assert.equal((await burn('foreign', T2)).ok, false)
+    assert.deepEqual(await burn('foreign', T1), { ok: true })
+    assert.equal((await burn('elsewhere', null)).ok, true, "no caller, no mint record: tenant '*'")
+    const storm = await Promise.all(Array.from({ length: 50 }, () => burn('storm', T1)))
+    assert.equal(storm.filter((r) => r.ok).length, 1, 'exactly one of concurrent burns wins')
+  })
+
+  test(`${driver}: reads see every acknowledged write at once (API key revocation, settings, locks)`, async (t) => {
+    const store = await fresh(t)
+    const key = { keyId: 'key-c' as ApiKeyId, tenantId: T1, keyHash: 'cc', prefix: 'sk_test_cc', role: 'agent' as const, name: 'n', createdAtMs: 1, revokedAtMs: null, lastUsedAtMs: null }
+    assert.equal(await store.findApiKeyByHash('cc'), null)
+    await store.write([{ op: 'api_key_insert', key }])
+    assert.equal((await store.findApiKeyByHash('cc'))?.revokedAtMs, null)
+    store.touchApiKey(key.keyId, 50)
+    assert.equal((await store.findApiKeyByHash('cc'))?.lastUsedAtMs, 50)
+    await store.write([{ op: 'api_key_revoke', tenantId: T1, keyId: key.keyId, atMs: 60 }])
+    assert.equal((await store.findApiKeyByHash('cc'))?.revokedAtMs, 60)
+    assert.equal(await store.getSettings(T1, 'review'), null)
+    await store.write([{ op: 'settings_put', tenantId: T1, kind: 'review', valueJson: '{"a":1}', atMs: 1 }])
+    assert.equal(await store.getSettings(T1, 'review'), '{"a":1}')
+    assert.equal(await store.getSettings(T2, 'review'), null, 'settings are per tenant')
+    assert.equal(await store.getAgentLock(T1, 'bot'), null)
+    await store.write([{ op: 'agent_lock_put', lock: { tenantId: T1, agentId: 'bot', locked: true, actor: 'a', reason: 'r', changedAtMs: 1 } }])
+    assert.equal((await store.getAgentLock(T1, 'bot'))?.locked, true)
+    await store.write([{ op: 'agent_lock_put', lock: { tenantId: T1, agentId: 'bot', locked: false, actor: 'a', reason: '', changedAtMs: 2 } }])
+    assert.equal((await store.getAgentLock(T1, 'bot'))?.locked, false)
+  })
+
   test(`${driver}: idempotency records are unique per (tenant, route, key)`, async (t) => {
     const store = await fresh(t)
     const rec = { tenantId: T1, route: '/mint-token', key: 'k1', bodyHash: 'h', requestId: null, statusCode: 200, responseJson: '{}', createdAtMs: 1 }

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openRetainedDatabase } from '../../src/store/index.ts'
-import type { TenantId } from '../../src/core/index.ts'
+import type { ApiKeyId, TenantId } from '../../src/core/index.ts'
 import { MIGRATIONS, SqliteStore, openSqliteStore, type Store } from '../../src/store/index.ts'
 import { describeStoreContract } from '../contract/store.contract.ts'
 import { tempDir } from '../helpers/temp-dir.ts'
@@ -73,4 +73,26 @@ test('sqlite: a store written by a newer binary is refused with an upgrade hint'
   db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, ?, 0)').run('future')
   db.close()
   assert.throws(() => openSqliteStore({ path }), /newer than this binary knows .*upgrade ledgix-gateway/)
+})
+
+test('sqlite: a commit by another connection (the CLI on a live data dir) is seen by the next cached read', async (t) => {
+  const path = join(tempDir(t), 'vault.db')
+  const store = openSqliteStore({ path })
+  t.after(() => store.close())
+  const key = { keyId: 'key-x' as ApiKeyId, tenantId: T, keyHash: 'xx', prefix: 'sk_test_xx', role: 'agent' as const, name: 'n', createdAtMs: 1, revokedAtMs: null, lastUsedAtMs: null }
+  await store.write([{ op: 'tenant_insert', tenant: { tenantId: T, name: 't', createdAtMs: 1 } }, { op: 'api_key_insert', key }])
+  // Warm every cached read first.
+  assert.equal((await store.findApiKeyByHash('xx'))?.revokedAtMs, null)
+  assert.equal(await store.getSettings(T, 'drift'), null)
+  assert.equal(await store.getAgentLock(T, 'bot'), null)
+  const other = openSqliteStore({ path })
+  await other.write([
+    { op: 'api_key_revoke', tenantId: T, keyId: key.keyId, atMs: 9 },
+    { op: 'settings_put', tenantId: T, kind: 'drift', valueJson: '{}', atMs: 9 },
+    { op: 'agent_lock_put', lock: { tenantId: T, agentId: 'bot', locked: true, actor: 'cli', reason: 'r', changedAtMs: 9 } },
+  ])
+  await other.close()
+  assert.equal((await store.findApiKeyByHash('xx'))?.revokedAtMs, 9)
+  assert.equal(await store.getSettings(T, 'drift'), '{}')
+  assert.equal((await store.getAgentLock(T, 'bot'))?.locked, true)
 })

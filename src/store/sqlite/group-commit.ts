@@ -4,16 +4,25 @@
 // the COMMIT returns. The queue is bounded: a full queue rejects with `overloaded` (Tessera ErrPushback).
 import type Database from 'better-sqlite3'
 import { LedgixError } from '../../core/index.ts'
-import type { WriteOp, WriteResult } from '../types.ts'
+import type { BurnRefusal, WriteOp, WriteResult } from '../types.ts'
 
 /** Thrown inside a savepoint to roll back one caller's ops when a guard fails. */
 export class GuardFailure {
   readonly failedOp: number
   readonly opName: WriteOp['op']
-  constructor(failedOp: number, opName: WriteOp['op']) {
+  /** Only `token_burn` says why. */
+  readonly refusal: BurnRefusal | null
+  constructor(failedOp: number, opName: WriteOp['op'], refusal: BurnRefusal | null = null) {
     this.failedOp = failedOp
     this.opName = opName
+    this.refusal = refusal
   }
+}
+
+function guardResult(err: GuardFailure): WriteResult {
+  return err.refusal === null
+    ? { ok: false, failedOp: err.failedOp, opName: err.opName }
+    : { ok: false, failedOp: err.failedOp, opName: err.opName, refusal: err.refusal }
 }
 
 /** Applies ops in order; throws GuardFailure when a guarded op finds its condition false. */
@@ -132,7 +141,7 @@ function runBatchBody(
       runOne(batch[i]!.ops)
       results[i] = OK
     } catch (err) {
-      if (err instanceof GuardFailure) results[i] = { ok: false, failedOp: err.failedOp, opName: err.opName }
+      if (err instanceof GuardFailure) results[i] = guardResult(err)
       else results[i] = err instanceof Error ? err : new Error(String(err))
     }
   }

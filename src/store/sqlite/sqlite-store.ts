@@ -33,6 +33,7 @@ import type {
 import { GroupCommitter, type SideWork } from './group-commit.ts'
 import { SqliteLedgerReads } from './ledger-reads.ts'
 import { migrate } from './migrations.ts'
+import { ReadCache } from './read-cache.ts'
 import { openRetainedDatabase, setPragma } from './retain.ts'
 import * as rows from './rows.ts'
 import { createOpApplier } from './write-ops.ts'
@@ -81,6 +82,7 @@ export class SqliteStore implements Store {
   #touchTimer: NodeJS.Timeout
   #q: Record<string, Database.Statement>
   #ledger: SqliteLedgerReads
+  #cache: ReadCache
 
   constructor(options: SqliteStoreOptions) {
     this.path = options.path
@@ -95,9 +97,10 @@ export class SqliteStore implements Store {
     this.#reader = openRetainedDatabase(options.path, { readonly: true })
     setPragma(this.#reader, 'busy_timeout = 5000')
     this.#touches = new TouchBuffer(this.#writer)
+    this.#cache = new ReadCache(this.#writer)
     this.#committer = new GroupCommitter(
       this.#writer,
-      createOpApplier(this.#writer),
+      createOpApplier(this.#writer, this.#cache),
       { maxQueue: options.maxQueue ?? DEFAULT_MAX_QUEUE, maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH },
       this.#touches,
     )
@@ -152,6 +155,7 @@ export class SqliteStore implements Store {
 
   touchApiKey(keyId: ApiKeyId, atMs: number): void {
     this.#touches.add(keyId, atMs)
+    this.#cache.touchApiKey(keyId, atMs)
   }
 
   async getTenant(tenantId: TenantId): Promise<TenantRecord | null> {
@@ -164,9 +168,16 @@ export class SqliteStore implements Store {
   async countApiKeys(): Promise<number> {
     return (this.#q.countKeys!.get() as { n: number }).n
   }
+  /** Served from the read cache when it can (every customer request authenticates). */
   async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
+    this.#cache.sync()
+    const cached = this.#cache.apiKey(keyHash)
+    if (cached !== undefined) return cached
     const r = this.#q.keyByHash!.get(keyHash) as Row | undefined
-    return r === undefined ? null : rows.toApiKey(r)
+    if (r === undefined) return null
+    const record = rows.toApiKey(r)
+    this.#cache.putApiKey(record)
+    return record
   }
   async listApiKeys(tenantId: TenantId): Promise<ApiKeyRecord[]> {
     return (this.#q.keysOfTenant!.all(tenantId) as Row[]).map(rows.toApiKey)
@@ -211,12 +222,22 @@ export class SqliteStore implements Store {
     return (this.#q.latestPolicies!.all(tenantId) as Row[]).map(rows.toPolicy)
   }
   async getSettings(tenantId: TenantId, kind: SettingsKind): Promise<string | null> {
+    this.#cache.sync()
+    const cached = this.#cache.settings(tenantId, kind)
+    if (cached !== undefined) return cached
     const r = this.#q.settings!.get(tenantId, kind) as { value: string } | undefined
-    return r === undefined ? null : r.value
+    const value = r === undefined ? null : r.value
+    this.#cache.putSettings(tenantId, kind, value)
+    return value
   }
   async getAgentLock(tenantId: TenantId, agentId: string): Promise<AgentLockRecord | null> {
+    this.#cache.sync()
+    const cached = this.#cache.lock(tenantId, agentId)
+    if (cached !== undefined) return cached
     const r = this.#q.lock!.get(tenantId, agentId) as Row | undefined
-    return r === undefined ? null : rows.toLock(r)
+    const lock = r === undefined ? null : rows.toLock(r)
+    this.#cache.putLock(tenantId, agentId, lock)
+    return lock
   }
   async listAgentLockEvents(tenantId: TenantId, agentId: string): Promise<AgentLockRecord[]> {
     return (this.#q.lockEvents!.all(tenantId, agentId) as Row[]).map(rows.toLock)
@@ -257,6 +278,9 @@ export class SqliteStore implements Store {
   }
   listLedgerNodes(tenantId: TenantId, level: number, fromIndex: number, toIndex: number): Promise<LedgerNode[]> {
     return this.#ledger.listLedgerNodes(tenantId, level, fromIndex, toIndex)
+  }
+  matchLedgerNodes(tenantId: TenantId, level: number, fromIndex: number, expected: Uint8Array): ReturnType<SqliteLedgerReads['matchLedgerNodes']> {
+    return this.#ledger.matchLedgerNodes(tenantId, level, fromIndex, expected)
   }
   getLedgerDataKey(tenantId: TenantId): Promise<Uint8Array | null> {
     return this.#ledger.getLedgerDataKey(tenantId)

@@ -2,9 +2,13 @@
 // Guards (burn, clearance insert/update, idempotency, revoke, ledger seal) are INSERT OR IGNORE / conditional
 // UPDATEs whose `changes` count decides: no exceptions on the expected paths.
 import type Database from 'better-sqlite3'
-import type { ClearanceRecord, WriteOp } from '../types.ts'
+import type { BurnRefusal, ClearanceRecord, WriteOp } from '../types.ts'
 import { GuardFailure, type OpApplier } from './group-commit.ts'
 import { createLedgerApplier } from './ledger-ops.ts'
+import type { ReadCache } from './read-cache.ts'
+
+const WRONG_TENANT: BurnRefusal = { code: 'token_wrong_tenant', lockReason: null }
+const REPLAYED: BurnRefusal = { code: 'token_replayed', lockReason: null }
 
 const CLEARANCE_COLUMNS = [
   'tenant_id', 'request_id', 'kind', 'status', 'decision_status', 'token', 'jti', 'reason', 'reason_code',
@@ -28,8 +32,35 @@ function clearanceParams(c: ClearanceRecord): unknown[] {
   ]
 }
 
-/** Builds the applier for one writer connection (statements prepared once). */
-export function createOpApplier(db: Database.Database): OpApplier {
+type TokenBurnOp = Extract<WriteOp, { op: 'token_burn' }>
+
+interface BurnStatements {
+  tokenTenant: Database.Statement
+  lockOf: Database.Statement
+  burn: Database.Statement
+}
+
+/** The consume checks of `token_burn`, in burnVerified's order; null = burned. */
+function burnChecked(s: BurnStatements, op: TokenBurnOp): BurnRefusal | null {
+  const minted = s.tokenTenant.get(op.jti) as string | undefined
+  let tenantId: string
+  if (minted !== undefined) {
+    if (op.callerTenant !== null && minted !== op.callerTenant) return WRONG_TENANT
+    tenantId = minted
+  } else {
+    // Signed by our ring but minted elsewhere (a Vault sharing the key): burn under the caller.
+    tenantId = op.callerTenant ?? '*'
+  }
+  const lock = s.lockOf.get(tenantId, op.agentId) as { locked: number; reason: string } | undefined
+  if (lock !== undefined && lock.locked === 1) return { code: 'agent_locked', lockReason: lock.reason }
+  return s.burn.run(op.jti, tenantId, op.agentId, op.expSeconds, op.atMs).changes === 1 ? null : REPLAYED
+}
+
+/**
+ * Builds the applier for one writer connection (statements prepared once). `cache` hears of every
+ * applied op that changes a table it mirrors.
+ */
+export function createOpApplier(db: Database.Database, cache: ReadCache | null = null): OpApplier {
   const s = {
     tenantInsert: db.prepare('INSERT INTO tenants (tenant_id, name, created_at) VALUES (?, ?, ?)'),
     apiKeyInsert: db.prepare(
@@ -42,6 +73,8 @@ export function createOpApplier(db: Database.Database): OpApplier {
          retired_at = excluded.retired_at, revoked_at = excluded.revoked_at, source = excluded.source`,
     ),
     burn: db.prepare('INSERT OR IGNORE INTO burns (jti, tenant_id, agent_id, exp, burned_at) VALUES (?, ?, ?, ?, ?)'),
+    tokenTenant: db.prepare('SELECT tenant_id FROM tokens WHERE jti = ?').pluck(),
+    lockOf: db.prepare('SELECT locked, reason FROM agent_locks WHERE tenant_id = ? AND agent_id = ?'),
     tokenInsert: db.prepare(
       'INSERT INTO tokens (jti, tenant_id, request_id, agent_id, tool_name, kid, exp, minted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ),
@@ -90,6 +123,7 @@ export function createOpApplier(db: Database.Database): OpApplier {
         }
         case 'api_key_revoke':
           passed = s.apiKeyRevoke.run(op.atMs, op.tenantId, op.keyId).changes === 1
+          cache?.applied(op)
           break
         case 'signing_key_upsert': {
           const k = op.key
@@ -99,6 +133,11 @@ export function createOpApplier(db: Database.Database): OpApplier {
         case 'burn':
           passed = s.burn.run(op.jti, op.tenantId, op.agentId, op.expSeconds, op.atMs).changes === 1
           break
+        case 'token_burn': {
+          const refusal = burnChecked(s, op)
+          if (refusal !== null) throw new GuardFailure(i, op.op, refusal)
+          break
+        }
         case 'token_insert': {
           const t = op.token
           s.tokenInsert.run(t.jti, t.tenantId, t.requestId, t.agentId, t.toolName, t.kid, t.expSeconds, t.mintedAtMs)
@@ -131,11 +170,13 @@ export function createOpApplier(db: Database.Database): OpApplier {
         }
         case 'settings_put':
           s.settingsPut.run(op.tenantId, op.kind, op.valueJson, op.atMs)
+          cache?.applied(op)
           break
         case 'agent_lock_put': {
           const l = op.lock
           s.lockPut.run(l.tenantId, l.agentId, l.locked ? 1 : 0, l.actor, l.reason, l.changedAtMs)
           s.lockEvent.run(l.tenantId, l.agentId, l.locked ? 1 : 0, l.actor, l.reason, l.changedAtMs)
+          cache?.applied(op)
           break
         }
         default: {

@@ -2,11 +2,12 @@
 // with Idempotency-Key replay on both POSTs.
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { TenantId } from '../../core/index.ts'
 import type { ClearanceRecord } from '../../store/index.ts'
 import { snakeCaseKeys, toolArgsHash } from '../../token/index.ts'
 import { IdempotencyRace, clearanceInputFrom, clearanceView, persistDecision, requestClearance } from '../clearance.ts'
 import type { AuthContext, VaultContext } from '../context.ts'
-import { sendProblem } from '../http-errors.ts'
+import { sendProblem, type RouteAnswer } from '../http-errors.ts'
 import { IdempotencyGate, MAX_IDEMPOTENCY_KEY_LENGTH, bodyHash, idempotencyOp } from '../idempotency.ts'
 import type { IdempotencyStamp } from '../idempotency.ts'
 import { NO_EVIDENCE } from '../ledger-sink.ts'
@@ -14,41 +15,59 @@ import { clearanceBody, mintTokenBody, requestIdParams } from './schemas.ts'
 
 type Body = Record<string, unknown>
 
-/** The stamp for this request, null without the header, or a string problem for a bad header. */
-export function stampFor(request: FastifyRequest, route: string): IdempotencyStamp | null | string {
-  const header = request.headers['idempotency-key']
+/** The stamp for a request's Idempotency-Key header, null without one, or a string problem for a bad header. */
+export function stampOf(header: string | string[] | undefined, tenantId: TenantId, route: string, body: unknown): IdempotencyStamp | null | string {
   if (header === undefined) return null
   if (typeof header !== 'string' || header === '' || header.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
     return `Idempotency-Key must be 1-${MAX_IDEMPOTENCY_KEY_LENGTH} characters`
   }
-  return { tenantId: request.auth!.tenantId, route, key: header, bodyHash: bodyHash(request.body) }
+  return { tenantId, route, key: header, bodyHash: bodyHash(body) }
 }
 
-async function replayClearance(ctx: VaultContext, reply: FastifyReply, auth: AuthContext, requestId: string | null): Promise<unknown> {
+/** The stamp for this request, null without the header, or a string problem for a bad header. */
+export function stampFor(request: FastifyRequest, route: string): IdempotencyStamp | null | string {
+  return stampOf(request.headers['idempotency-key'], request.auth!.tenantId, route, request.body)
+}
+
+const IDEMPOTENCY_CONFLICT: RouteAnswer = { ok: false, code: 'idempotency_conflict', detail: 'this Idempotency-Key was used with a different body' }
+
+function answer(body: unknown): RouteAnswer {
+  return { ok: true, body }
+}
+
+async function replayClearance(ctx: VaultContext, auth: AuthContext, requestId: string | null): Promise<RouteAnswer> {
   const record = requestId === null ? null : await ctx.store.getClearance(auth.tenantId, requestId)
-  if (record === null) return sendProblem(reply, 'internal_error', 'stored idempotent response is missing its request')
-  return clearanceView(record)
+  if (record === null) return { ok: false, code: 'internal_error', detail: 'stored idempotent response is missing its request' }
+  return answer(clearanceView(record))
+}
+
+/**
+ * POST /request-clearance after auth and body validation, for the fastify route and the fast path
+ * alike. Throws what persistDecision throws (the transports map it with problemOfThrown).
+ */
+export async function clearanceAnswer(ctx: VaultContext, gate: IdempotencyGate, auth: AuthContext, body: Body, idempotencyKey: string | string[] | undefined): Promise<RouteAnswer> {
+  const input = clearanceInputFrom(body)
+  const stamp = stampOf(idempotencyKey, auth.tenantId, '/request-clearance', body)
+  if (typeof stamp === 'string') return { ok: false, code: 'invalid_request', detail: stamp }
+  if (stamp === null) return answer(clearanceView(await requestClearance(ctx, auth, input, null)))
+  return gate.exclusive(stamp, async (check): Promise<RouteAnswer> => {
+    if (check.kind === 'conflict') return IDEMPOTENCY_CONFLICT
+    if (check.kind === 'replay') return replayClearance(ctx, auth, check.record.requestId)
+    try {
+      return answer(clearanceView(await requestClearance(ctx, auth, input, stamp)))
+    } catch (err) {
+      if (!(err instanceof IdempotencyRace)) throw err
+      const again = await gate.check(stamp)
+      if (again.kind !== 'replay') return IDEMPOTENCY_CONFLICT
+      return replayClearance(ctx, auth, again.record.requestId)
+    }
+  })
 }
 
 export function registerClearanceRoutes(app: FastifyInstance, ctx: VaultContext, gate: IdempotencyGate): void {
   app.post('/request-clearance', { schema: { body: clearanceBody } }, async (request, reply) => {
-    const auth = request.auth!
-    const input = clearanceInputFrom(request.body as Body)
-    const stamp = stampFor(request, '/request-clearance')
-    if (typeof stamp === 'string') return sendProblem(reply, 'invalid_request', stamp)
-    if (stamp === null) return clearanceView(await requestClearance(ctx, auth, input, null))
-    return gate.exclusive(stamp, async (check) => {
-      if (check.kind === 'conflict') return sendProblem(reply, 'idempotency_conflict', 'this Idempotency-Key was used with a different body')
-      if (check.kind === 'replay') return replayClearance(ctx, reply, auth, check.record.requestId)
-      try {
-        return clearanceView(await requestClearance(ctx, auth, input, stamp))
-      } catch (err) {
-        if (!(err instanceof IdempotencyRace)) throw err
-        const again = await gate.check(stamp)
-        if (again.kind !== 'replay') return sendProblem(reply, 'idempotency_conflict', 'this Idempotency-Key was used with a different body')
-        return replayClearance(ctx, reply, auth, again.record.requestId)
-      }
-    })
+    const result = await clearanceAnswer(ctx, gate, request.auth!, request.body as Body, request.headers['idempotency-key'])
+    return result.ok ? result.body : sendProblem(reply, result.code, result.detail)
   })
 
   app.get('/clearance-status/:request_id', { schema: { params: requestIdParams } }, async (request, reply) => {
