@@ -4,7 +4,6 @@
 import { LedgixError, burnRefusalFor } from '../core/index.ts'
 import type { BurnRequest, BurnResult, JwksFetchResult, VaultPort } from '../core/index.ts'
 import type { VaultContext } from './context.ts'
-import { decodeToken } from '../token/index.ts'
 import { burnVerified } from './consume.ts'
 import { JWKS_MAX_AGE_SECONDS } from './routes/public.ts'
 
@@ -23,10 +22,8 @@ export function createInProcessVaultPort(ctx: VaultContext): VaultPort {
         // (fetchJwks above), so the signature is not checked twice (it is the costliest step of a
         // request). What the gateway's cached key set cannot know is checked here, against the live
         // ring: a revoked (or removed) kid is refused at once, and expiry is re-checked with zero skew,
-        // as POST /consume-token does.
-        const decoded = decodeToken(request.token)
-        if (!decoded.ok) return { ok: false, code: 'vault_unavailable', detail: REFUSED }
-        const kid = decoded.value.kid
+        // as POST /consume-token does. The kid is the one the gateway decoded from this token.
+        const kid = request.kid
         if (ctx.keyRing.verificationKey(kid) === undefined) {
           return burnRefusalFor(ctx.keyRing.isRevoked(kid) ? 'token_key_revoked' : 'token_key_unknown') ?? { ok: false, code: 'vault_unavailable', detail: REFUSED }
         }
