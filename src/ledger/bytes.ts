@@ -5,6 +5,8 @@ const HEX = '0123456789abcdef'
 const B64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 const B64URL_VALUE = new Int8Array(128).fill(-1)
 for (let i = 0; i < B64URL.length; i++) B64URL_VALUE[B64URL.charCodeAt(i)] = i
+const HEX_CODE = Uint8Array.from(HEX, (c) => c.charCodeAt(0))
+const B64URL_CODE = Uint8Array.from(B64URL, (c) => c.charCodeAt(0))
 
 const utf8 = new TextEncoder()
 
@@ -108,5 +110,64 @@ export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+// Allocation-free comparisons for the verifier's per-row path: each is true exactly when the
+// allocating spelling (bytesToHex(bytes) === hex, base64urlEncode(bytes) === text) is.
+
+/** True when `hex` is exactly the lowercase hex of `bytes`. */
+export function bytesEqualHex(bytes: Uint8Array, hex: string): boolean {
+  if (hex.length !== 2 * bytes.length) return false
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i]!
+    if (hex.charCodeAt(2 * i) !== HEX_CODE[b >> 4] || hex.charCodeAt(2 * i + 1) !== HEX_CODE[b & 15]) return false
+  }
+  return true
+}
+
+/** Decode lowercase hex into out[offset…]; false (out partly written) unless it is exactly out's room. */
+export function hexInto(hex: string, out: Uint8Array, offset: number): boolean {
+  if (hex.length !== 2 * (out.length - offset)) return false
+  for (let i = 0; i < hex.length; i += 2) {
+    const hi = hexNibble(hex.charCodeAt(i))
+    const lo = hexNibble(hex.charCodeAt(i + 1))
+    if (hi < 0 || lo < 0) return false
+    out[offset + i / 2] = (hi << 4) | lo
+  }
+  return true
+}
+
+/**
+ * True when `text` is the unpadded base64url of bytes[0, length). Strict decoding (base64urlDecode)
+ * accepts exactly one text per byte string, so this equals "text decodes to these bytes".
+ */
+export function base64urlMatches(text: string, bytes: Uint8Array, length: number): boolean {
+  const rest = length % 3
+  if (text.length !== ((length - rest) / 3) * 4 + (rest === 0 ? 0 : rest + 1)) return false
+  let t = 0
+  let i = 0
+  for (; i + 2 < length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!
+    if (
+      text.charCodeAt(t) !== B64URL_CODE[n >> 18] ||
+      text.charCodeAt(t + 1) !== B64URL_CODE[(n >> 12) & 63] ||
+      text.charCodeAt(t + 2) !== B64URL_CODE[(n >> 6) & 63] ||
+      text.charCodeAt(t + 3) !== B64URL_CODE[n & 63]
+    ) return false
+    t += 4
+  }
+  if (rest === 1) {
+    const n = bytes[i]! << 16
+    return text.charCodeAt(t) === B64URL_CODE[n >> 18] && text.charCodeAt(t + 1) === B64URL_CODE[(n >> 12) & 63]
+  }
+  if (rest === 2) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8)
+    return (
+      text.charCodeAt(t) === B64URL_CODE[n >> 18] &&
+      text.charCodeAt(t + 1) === B64URL_CODE[(n >> 12) & 63] &&
+      text.charCodeAt(t + 2) === B64URL_CODE[(n >> 6) & 63]
+    )
+  }
   return true
 }

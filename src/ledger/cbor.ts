@@ -30,10 +30,17 @@ export class Float64Json {
 export const MAX_CBOR_DEPTH = 1000
 
 const INITIAL_CAPACITY = 512
+/** A writer whose buffer one huge value grew past this is dropped rather than kept for the process. */
+const MAX_RETAINED_CAPACITY = 64 * 1024
 const TWO_POW_32 = 2 ** 32
 const utf8 = new TextEncoder()
 
-class CborWriter {
+/**
+ * A growable output buffer with the encoder's primitives. encodeCbor uses one shared instance; the
+ * event and receipt encoders (event.ts, receipt.ts) keep their own, so a hot path writes constant
+ * prefixes and pre-encoded keys once and hashes the bytes in place, with no copy per call.
+ */
+export class CborWriter {
   buf = new Uint8Array(INITIAL_CAPACITY)
   view = new DataView(this.buf.buffer)
   length = 0
@@ -47,6 +54,13 @@ class CborWriter {
     next.set(this.buf.subarray(0, this.length))
     this.buf = next
     this.view = new DataView(next.buffer)
+  }
+
+  /** Bytes that are already CBOR (a pre-encoded key, a constant prefix). */
+  raw(bytes: Uint8Array): void {
+    this.reserve(bytes.length)
+    this.buf.set(bytes, this.length)
+    this.length += bytes.length
   }
 
   /** Major type + argument with the shortest header (1, 2, 3, 5 or 9 bytes). 0 ≤ n ≤ 2^53−1. */
@@ -82,20 +96,58 @@ class CborWriter {
   }
 
   text(s: string): void {
-    // One scan gives the UTF-8 length and refuses lone surrogates; ASCII (keys, hex digests, ids —
-    // most of an event) is copied byte by byte with no intermediate allocation.
+    // ASCII (keys, hex digests, ids, timestamps — most of an event) in one pass: the header assumes
+    // one byte per code unit and the copy bails out to the general path at the first non-ASCII one.
+    const n = s.length
+    const start = this.length
+    this.reserve(9 + n)
+    const buf = this.buf
+    let at = start
+    if (n < 24) buf[at++] = 0x60 | n
+    else if (n < 0x100) {
+      buf[at++] = 0x78
+      buf[at++] = n
+    } else {
+      this.head(3, n)
+      at = this.length
+    }
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i)
+      if (c >= 0x80) {
+        this.length = start
+        return this.#textUtf8(s)
+      }
+      buf[at++] = c
+    }
+    this.length = at
+  }
+
+  #textUtf8(s: string): void {
+    // One scan gives the UTF-8 length and refuses lone surrogates.
     const n = utf8Length(s)
     if (n < 0) throw new TypeError('CBOR: a string holds a lone UTF-16 surrogate')
     this.head(3, n)
     this.reserve(n)
-    if (n === s.length) {
-      const buf = this.buf
-      let at = this.length
-      for (let i = 0; i < s.length; i++) buf[at++] = s.charCodeAt(i)
-    } else {
-      utf8.encodeInto(s, this.buf.subarray(this.length, this.length + n))
-    }
+    utf8.encodeInto(s, this.buf.subarray(this.length, this.length + n))
     this.length += n
+  }
+
+  /**
+   * Any encodable value at nesting `depth` (a map's values are at its depth + 1), numbers as binary64
+   * when `forceFloat`. Throws as encodeCbor does.
+   */
+  value(value: unknown, forceFloat: boolean, depth: number): void {
+    writeValue(this, value, forceFloat, depth)
+  }
+
+  /** Start over (a failed encode leaves the writer dirty, so every use begins here). */
+  reset(): void {
+    this.length = 0
+  }
+
+  /** True when the buffer grew past MAX_RETAINED_CAPACITY: the owner should drop this writer. */
+  get oversized(): boolean {
+    return this.buf.length > MAX_RETAINED_CAPACITY
   }
 }
 
@@ -170,12 +222,20 @@ function writeValue(w: CborWriter, value: unknown, forceFloat: boolean, depth: n
   }
   if (!isPlainObject(value)) throw new TypeError('CBOR: only plain objects, arrays and JSON scalars are encodable')
   const record = value as Record<string, unknown>
-  const keys = Object.keys(record).sort(compareCborKeys)
+  const keys = Object.keys(record)
+  // Objects parsed from JSON the SDK wrote are usually in order already: one pass checks, no sort.
+  if (!isSorted(keys)) keys.sort(compareCborKeys)
   w.head(5, keys.length)
-  for (const key of keys) {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!
     w.text(key)
     writeValue(w, record[key], forceFloat, depth + 1)
   }
+}
+
+function isSorted(keys: readonly string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (compareCborKeys(keys[i - 1]!, keys[i]!) > 0) return false
+  return true
 }
 
 /**
@@ -187,13 +247,17 @@ export function encodeCbor(value: CborValue): Uint8Array {
   // One writer reused across calls (encoding is synchronous and never re-entrant): no buffer growth
   // per event. A failed encode leaves it dirty, so the length is reset before every use.
   const w = shared
-  w.length = 0
+  w.reset()
   writeValue(w, value, false, 0)
   const out = w.buf.slice(0, w.length)
   // Do not keep a buffer that one huge event grew.
-  if (w.buf.length > MAX_RETAINED_CAPACITY) shared = new CborWriter()
+  if (w.oversized) shared = new CborWriter()
   return out
 }
 
-const MAX_RETAINED_CAPACITY = 64 * 1024
+/** The text string `key` as CBOR (header and UTF-8), for encoders that write constant keys. */
+export function encodeCborKey(key: string): Uint8Array {
+  return encodeCbor(key)
+}
+
 let shared = new CborWriter()

@@ -26,32 +26,73 @@ export function parseBody(body: LedgerEventBody): EventBodyValues {
   }
 }
 
+/** parseBody, or null when a stored body is not JSON (a damaged row: verification reports it). */
+export function parseBodyOrNull(body: LedgerEventBody): EventBodyValues | null {
+  try {
+    return parseBody(body)
+  } catch {
+    return null
+  }
+}
+
+/**
+ * The spec §7.2 hash input of a stored row with its (decrypted) body, as a class so the verifier can
+ * refill one instance per row instead of allocating one (set() returns it).
+ */
+export class RowHashInput implements EventHashInput {
+  canonical_version = 0
+  event_uuid = ''
+  request_id = ''
+  agent_id = ''
+  policy_id = ''
+  tool_name = ''
+  intent_hash = ''
+  reason = ''
+  accepted_at = ''
+  approved = false
+  confidence = 0
+  tool_args: unknown = null
+  citations: readonly unknown[] = []
+  evidence_chunks: readonly unknown[] = []
+  confidence_bucket = ''
+  decision_status = ''
+  rule_set_hash = ''
+  eval_inputs_hash = ''
+  eval_trace_hash = ''
+  classifier_label = ''
+  classifier_confidence_bucket = ''
+  matched_rule_ids: readonly string[] = []
+
+  set(e: LedgerEventRecord, body: EventBodyValues): this {
+    this.canonical_version = e.canonicalVersion
+    this.event_uuid = e.eventUuid
+    this.request_id = e.requestId
+    this.agent_id = e.agentId
+    this.policy_id = e.policyId
+    this.tool_name = e.toolName
+    this.intent_hash = e.intentHash
+    this.reason = body.reason
+    this.accepted_at = e.acceptedAt
+    this.approved = e.approved
+    this.confidence = e.confidence
+    this.tool_args = body.tool_args
+    this.citations = body.citations
+    this.evidence_chunks = body.evidence_chunks
+    this.confidence_bucket = e.confidenceBucket
+    this.decision_status = e.decisionStatus
+    this.rule_set_hash = e.ruleSetHash
+    this.eval_inputs_hash = e.evalInputsHash
+    this.eval_trace_hash = e.evalTraceHash
+    this.classifier_label = e.classifierLabel
+    this.classifier_confidence_bucket = e.classifierConfidenceBucket
+    this.matched_rule_ids = e.matchedRuleIds
+    return this
+  }
+}
+
 /** The spec §7.2 hash input of a stored row with its (decrypted) body. */
 export function hashInputOf(e: LedgerEventRecord, body: EventBodyValues): EventHashInput {
-  return {
-    canonical_version: e.canonicalVersion,
-    event_uuid: e.eventUuid,
-    request_id: e.requestId,
-    agent_id: e.agentId,
-    policy_id: e.policyId,
-    tool_name: e.toolName,
-    intent_hash: e.intentHash,
-    reason: body.reason,
-    accepted_at: e.acceptedAt,
-    approved: e.approved,
-    confidence: e.confidence,
-    tool_args: body.tool_args,
-    citations: body.citations,
-    evidence_chunks: body.evidence_chunks,
-    confidence_bucket: e.confidenceBucket,
-    decision_status: e.decisionStatus,
-    rule_set_hash: e.ruleSetHash,
-    eval_inputs_hash: e.evalInputsHash,
-    eval_trace_hash: e.evalTraceHash,
-    classifier_label: e.classifierLabel,
-    classifier_confidence_bucket: e.classifierConfidenceBucket,
-    matched_rule_ids: e.matchedRuleIds,
-  }
+  return new RowHashInput().set(e, body)
 }
 
 /**

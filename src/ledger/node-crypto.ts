@@ -40,7 +40,13 @@ export function createNodeLedgerCrypto(): LedgerCrypto {
   return {
     sha256(data: Uint8Array): Uint8Array {
       // One-shot hash (Node >= 20.12): no Hash object per call; ~1.5x faster on 30–300 byte inputs.
-      return hash('sha256', data, 'buffer')
+      // The digest comes back as a 'binary' (latin1) string, one char per byte, copied into a small
+      // Uint8Array that V8 keeps on its heap: a 'buffer' digest allocates an ArrayBuffer backing
+      // store per call, ~0.5 µs more plus GC work, and the verifier hashes three times per row.
+      const digest = hash('sha256', data, 'binary')
+      const out = new Uint8Array(32)
+      for (let i = 0; i < 32; i++) out[i] = digest.charCodeAt(i)
+      return out
     },
     verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
       if (publicKey.length !== 32 || signature.length !== 64) return false

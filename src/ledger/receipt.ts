@@ -1,7 +1,7 @@
 // Signed receipts (spec §7.4): the per-event proof, signed at append time, that the ledger accepted
 // exactly these hashes and ids. Verifiers rebuild the payload from the row and require byte equality.
-import { base64urlDecode, base64urlEncode, bytesEqual } from './bytes.ts'
-import { encodeCbor } from './cbor.ts'
+import { base64urlDecode, base64urlEncode, base64urlMatches, bytesEqual, concatBytes } from './bytes.ts'
+import { CborWriter, compareCborKeys, encodeCbor, encodeCborKey } from './cbor.ts'
 import { LEDGER_SIGNATURE_ALGORITHM } from './crypto.ts'
 import type { LedgerCrypto, LedgerSigner } from './crypto.ts'
 
@@ -24,18 +24,77 @@ export interface SignedReceipt {
   readonly receipt_signature: string
 }
 
+// The payload's keys in the SDK's order (length, then code units) with the two constant values
+// already encoded: one template, then the six fields. Same bytes as encodeCbor of the object (tested).
+const RECEIPT_KEYS = ['accepted_at', 'event_hash', 'event_uuid', 'leaf_hash', 'receipt_key_id', 'request_id', 'type', 'version'].sort(compareCborKeys)
+if (RECEIPT_KEYS.join() !== 'type,version,leaf_hash,event_hash,event_uuid,request_id,accepted_at,receipt_key_id') throw new Error('receipt key order')
+const RECEIPT_HEAD = concatBytes(
+  Uint8Array.of(0xa8), encodeCborKey('type'), encodeCbor('event_receipt'), encodeCborKey('version'), encodeCbor(1), encodeCborKey('leaf_hash'),
+)
+const K_EVENT_HASH = encodeCborKey('event_hash')
+const K_EVENT_UUID = encodeCborKey('event_uuid')
+const K_REQUEST_ID = encodeCborKey('request_id')
+const K_ACCEPTED_AT = encodeCborKey('accepted_at')
+const K_RECEIPT_KEY_ID = encodeCborKey('receipt_key_id')
+
+let receiptWriter = new CborWriter()
+
+function writeText(w: CborWriter, value: string): void {
+  if (typeof value === 'string') w.text(value)
+  else w.value(value, false, 1)
+}
+
+/** The receipt writer holding the payload for these fields. Valid until the next call. */
+function writeReceiptPayload(acceptedAt: string, eventHash: string, eventUuid: string, leafHash: string, keyId: string, requestId: string): CborWriter {
+  const w = receiptWriter
+  w.reset()
+  w.raw(RECEIPT_HEAD)
+  // Values sit at depth 1 (inside the map); a non-string from a caller goes through the general
+  // writer and fails exactly as encodeCbor would.
+  writeText(w, leafHash)
+  w.raw(K_EVENT_HASH)
+  writeText(w, eventHash)
+  w.raw(K_EVENT_UUID)
+  writeText(w, eventUuid)
+  w.raw(K_REQUEST_ID)
+  writeText(w, requestId)
+  w.raw(K_ACCEPTED_AT)
+  writeText(w, acceptedAt)
+  w.raw(K_RECEIPT_KEY_ID)
+  writeText(w, keyId)
+  return w
+}
+
 /** cbor({accepted_at, event_hash, event_uuid, leaf_hash, receipt_key_id, request_id, type, version: 1}). */
 export function buildReceiptPayload(fields: ReceiptFields): Uint8Array {
-  return encodeCbor({
-    accepted_at: fields.accepted_at,
-    event_hash: fields.event_hash,
-    event_uuid: fields.event_uuid,
-    leaf_hash: fields.leaf_hash,
-    receipt_key_id: fields.receipt_key_id,
-    request_id: fields.request_id,
-    type: 'event_receipt',
-    version: 1,
-  })
+  const w = writeReceiptPayload(fields.accepted_at, fields.event_hash, fields.event_uuid, fields.leaf_hash, fields.receipt_key_id, fields.request_id)
+  const out = w.buf.slice(0, w.length)
+  if (w.oversized) receiptWriter = new CborWriter()
+  return out
+}
+
+/**
+ * The verifier's per-row form of checkReceiptPayload: non-null exactly when that returns null (the
+ * stored base64url text is the payload rebuilt from these fields), with no allocation. The returned
+ * view holds those payload bytes until the next call, for the signature check.
+ */
+export function receiptPayloadMatches(
+  payloadText: string, acceptedAt: string, eventHash: string, eventUuid: string, leafHash: string, keyId: string, requestId: string,
+): ReceiptBytes | null {
+  let w: CborWriter
+  try {
+    w = writeReceiptPayload(acceptedAt, eventHash, eventUuid, leafHash, keyId, requestId)
+  } catch {
+    return null
+  }
+  if (w.oversized) receiptWriter = new CborWriter()
+  return base64urlMatches(payloadText, w.buf, w.length) ? w : null
+}
+
+/** A view of encoded payload bytes: bytes[0, length). */
+export interface ReceiptBytes {
+  readonly buf: Uint8Array
+  readonly length: number
 }
 
 /** Sign a receipt with `signer`; its keyId becomes receipt_key_id. */

@@ -3,33 +3,25 @@
 // tree recomputed from the leaves and compared node by node with the stored nodes and with every
 // checkpoint root; every checkpoint's payload, hash, signature and chain link. Streams in pages with
 // O(page + log n) memory and stops at the first mismatch, naming seq / leaf_index / checkpoint / node.
+// Row checks: verify-row.ts; the tree: verify-tree.ts; 'full' mode's sealed receipt signatures may
+// run on worker threads (verify-signatures.ts) without changing what is reported.
 import type { TenantId } from '../core/index.ts'
-import type { LedgerCheckpointRecord, LedgerNode, Store, StoredLedgerEvent } from '../store/index.ts'
-import { bytesEqual, bytesToHex, digestFromHex } from './bytes.ts'
+import type { LedgerCheckpointRecord, Store, StoredLedgerEvent } from '../store/index.ts'
+import { base64urlDecode, bytesEqualHex, bytesToHex } from './bytes.ts'
 import { checkCheckpointHash, checkCheckpointPayload, checkCheckpointSignature, GENESIS_PREV_CHECKPOINT_HASH } from './checkpoint.ts'
 import type { LedgerCrypto } from './crypto.ts'
-import { LEDGER_SIGNATURE_ALGORITHM } from './crypto.ts'
-import { computeEventHash, computeLeafHash } from './event.ts'
 import type { EventBodyValues } from './event-record.ts'
-import { hashInputOf, ledgerEntryOf } from './event-record.ts'
+import { parseBodyOrNull } from './event-record.ts'
 import { parseJwks } from './keys.ts'
-import { hashChildren } from './merkle/hash.ts'
-import { checkReceiptPayload, checkReceiptSignature } from './receipt.ts'
+import { nodeLedgerCrypto } from './node-crypto.ts'
 import { ledgerCheckpointOf } from './store-nodes.ts'
+import { Failed, fail } from './verify-mismatch.ts'
+import type { LedgerMismatch } from './verify-mismatch.ts'
+import { RowChecker } from './verify-row.ts'
+import { defaultSignatureWorkers, ReceiptSignatureQueue } from './verify-signatures.ts'
+import { TreeRebuilder } from './verify-tree.ts'
 
-export type MismatchKind =
-  | 'keys' | 'event_hash' | 'body' | 'leaf_hash' | 'receipt' | 'leaf_missing' | 'order' | 'checkpoint_link'
-  | 'checkpoint' | 'checkpoint_root' | 'checkpoint_uncovered' | 'node'
-
-export interface LedgerMismatch {
-  kind: MismatchKind
-  seq?: number
-  leaf_index?: number
-  checkpoint_id?: number
-  level?: number
-  index?: number
-  detail: string
-}
+export type { LedgerMismatch, MismatchKind } from './verify-mismatch.ts'
 
 /** Spec §7.6 verification result, plus where it failed and what is still unsealed. */
 export interface StoreVerification {
@@ -52,7 +44,10 @@ export interface VerifyStoreOptions {
   /** The trusted JWKS (the key ring's published keys): receipts and checkpoints verify only under these. */
   readonly pinnedJwks: unknown
   readonly crypto: LedgerCrypto
-  /** The row's body (decrypted when encrypted at rest); null when it cannot be read. */
+  /**
+   * The body of a row encrypted at rest, decrypted; null when it cannot be read. Plaintext bodies
+   * are parsed by the verifier itself (as LedgerService.bodyOf does), with no promise per row.
+   */
   readonly body: (event: StoredLedgerEvent) => Promise<EventBodyValues | null>
   readonly pageSize?: number
   /** Awaited between pages so a long pass leaves the event loop to other requests. */
@@ -64,23 +59,18 @@ export interface VerifyStoreOptions {
    * (docs/design/ledger.md "Verification modes" says exactly what each mode proves).
    */
   readonly mode?: VerifyMode
+  /**
+   * Worker threads for sealed rows' receipt signatures in 'full' mode (they verify with node:crypto).
+   * Default: one per available core when `crypto` is nodeLedgerCrypto, none on a single core or with
+   * another crypto. Results are the same either way; 0 checks every signature on this thread.
+   */
+  readonly signatureWorkers?: number
 }
 
 export type VerifyMode = 'full' | 'tree'
 
 
 const DEFAULT_PAGE = 1000
-
-class Failed {
-  readonly mismatch: LedgerMismatch
-  constructor(mismatch: LedgerMismatch) {
-    this.mismatch = mismatch
-  }
-}
-
-function fail(m: LedgerMismatch): never {
-  throw new Failed(m)
-}
 
 /** Pulls checkpoints in id order and checks each link as it arrives. */
 class CheckpointCursor {
@@ -129,51 +119,21 @@ class CheckpointCursor {
   }
 }
 
-async function checkRow(e: StoredLedgerEvent, o: VerifyStoreOptions, keys: ReadonlyMap<string, Uint8Array>, signature: boolean): Promise<void> {
-  const at = e.leafIndex === null ? { seq: e.seq } : { seq: e.seq, leaf_index: e.leafIndex }
-  const body = await o.body(e)
-  if (body === null) fail({ kind: 'body', ...at, detail: 'the stored event body cannot be read (encrypted body fails authentication, or is not JSON)' })
-  let hash: string
-  try {
-    hash = computeEventHash(hashInputOf(e, body), o.crypto)
-  } catch (err) {
-    fail({ kind: 'event_hash', ...at, detail: `the stored event cannot be hashed: ${(err as Error).message}` })
-  }
-  if (hash !== e.eventHash) fail({ kind: 'event_hash', ...at, detail: `stored fields hash to ${hash}, the row says ${e.eventHash}: a hashed field (tool_args, reason, decision …) was changed after append` })
-  if (digestFromHex(e.eventHash) === undefined || computeLeafHash(e.eventHash, o.crypto) !== e.leafHash) fail({ kind: 'leaf_hash', ...at, detail: 'leaf_hash is not H(0x00 || event_hash)' })
-  const entry = ledgerEntryOf(e, body)
-  const key = keys.get(e.receiptKeyId)
-  const problem =
-    (e.receiptAlgorithm === LEDGER_SIGNATURE_ALGORITHM ? null : `receipt_algorithm is ${JSON.stringify(e.receiptAlgorithm)}`) ??
-    checkReceiptPayload(entry) ??
-    (key === undefined
-      ? `receipt key ${JSON.stringify(e.receiptKeyId)} is not published (unknown or revoked)`
-      : signature
-        ? checkReceiptSignature(entry, key, o.crypto)
-        : null)
-  if (problem !== null) fail({ kind: 'receipt', ...at, detail: problem })
+/** The row's body as hashed: plaintext is parsed here (no promise per row), encrypted goes to o.body. */
+function bodyOf(e: StoredLedgerEvent, o: VerifyStoreOptions): EventBodyValues | null | Promise<EventBodyValues | null> {
+  return e.body !== null ? parseBodyOrNull(e.body) : o.body(e)
 }
 
-/** Compare the nodes recomputed for one page with the stored ones, level by level (range reads). */
-async function compareNodes(store: Store, tenant: TenantId, created: LedgerNode[]): Promise<void> {
-  const byLevel = new Map<number, LedgerNode[]>()
-  for (const n of created) {
-    const list = byLevel.get(n.level)
-    if (list === undefined) byLevel.set(n.level, [n])
-    else list.push(n)
-  }
-  for (const [level, nodes] of byLevel) {
-    const from = nodes[0]!.index
-    const stored = await store.listLedgerNodes(tenant, level, from, nodes[nodes.length - 1]!.index + 1)
-    const found = new Map(stored.map((s) => [s.index, s.hash]))
-    for (const n of nodes) {
-      const s = found.get(n.index)
-      const where = level === 0 ? `leaf node ${n.index}` : `node (level ${level}, index ${n.index})`
-      if (s === undefined) fail({ kind: 'node', level, index: n.index, ...(level === 0 ? { leaf_index: n.index } : {}), detail: `stored merkle ${where} is missing` })
-      if (!bytesEqual(s, n.hash)) fail({ kind: 'node', level, index: n.index, ...(level === 0 ? { leaf_index: n.index } : {}), detail: `stored merkle ${where} differs from the one recomputed from the event rows` })
-    }
-  }
+/** Where the pass stood when it reached a sealed row: what the result reports if that row fails. */
+interface RowSnapshot {
+  readonly leafIndex: number
+  readonly treeSize: number
+  readonly checkpoints: number
+  readonly checkpointHash: string | null
+  readonly latestLeafHash: string | null
 }
+
+const NO_SIGNATURE = new Uint8Array(0)
 
 export async function verifyStoredLedger(store: Store, tenantId: TenantId, o: VerifyStoreOptions): Promise<StoreVerification> {
   const result: StoreVerification = {
@@ -182,58 +142,88 @@ export async function verifyStoredLedger(store: Store, tenantId: TenantId, o: Ve
   }
   const jwks = parseJwks(o.pinnedJwks)
   const cps = new CheckpointCursor(store, tenantId, jwks.keys, o.crypto)
+  const rows = new RowChecker(jwks.keys, o.crypto)
   const pageSize = o.pageSize ?? DEFAULT_PAGE
   const sealedSignatures = o.mode !== 'tree'
+  const workers = sealedSignatures ? (o.signatureWorkers ?? (o.crypto === nodeLedgerCrypto ? defaultSignatureWorkers() : 0)) : 0
+  // Created once the first page is full, so a small ledger never starts a thread.
+  let queue: ReceiptSignatureQueue<RowSnapshot> | null = null
+  // Set by failAtSignature (a closure, so a holder object keeps the type checker's narrowing honest).
+  const stopped: { at: RowSnapshot | null } = { at: null }
+
+  /** The earliest queued row whose signature failed: report exactly what the inline check would have. */
+  async function failAtSignature(s: RowSnapshot): Promise<never> {
+    stopped.at = s
+    const [e] = await store.listLedgerEventsByLeaf(tenantId, s.leafIndex, 1)
+    if (e === undefined || e.leafIndex !== s.leafIndex) throw new Error(`ledger verification: sealed row ${s.leafIndex} vanished during the pass`)
+    let body = bodyOf(e, o)
+    if (body instanceof Promise) body = await body
+    rows.check(e, body, true)
+    throw new Error(`ledger verification: the receipt signature of leaf ${s.leafIndex} failed on a worker but verifies here`)
+  }
+
   try {
     if (jwks.problems.length > 0) fail({ kind: 'keys', detail: `published keys refused: ${jwks.problems.join('; ')}` })
     let next = await cps.next()
-    // The frontier of the recomputed tree: a binary counter of perfect subtrees, O(log n) entries.
-    const frontier: Array<{ level: number; hash: Uint8Array }> = []
-    let size = 0
+    const tree = new TreeRebuilder(o.crypto)
     let lastRowSeq = 0
-    for (;;) {
-      const rows = await store.listLedgerEventsByLeaf(tenantId, size, pageSize)
-      if (rows.length === 0) break
-      const created: LedgerNode[] = []
-      for (const e of rows) {
-        if (e.leafIndex !== size) fail({ kind: 'leaf_missing', leaf_index: size, detail: `leaf_index ${size} is missing (next stored is ${e.leafIndex} at seq ${e.seq}): a sealed row was deleted` })
-        if (e.rowSeq <= lastRowSeq) fail({ kind: 'order', seq: e.seq, leaf_index: size, detail: 'rows are out of append order: leaf indexes were assigned in seq order, so rows were reordered' })
-        await checkRow(e, o, jwks.keys, sealedSignatures)
-        if (next === null) fail({ kind: 'checkpoint_uncovered', seq: e.seq, leaf_index: size, detail: 'the row is sealed but no checkpoint covers it' })
-        if (e.checkpointId !== next.checkpointId) fail({ kind: 'checkpoint_uncovered', seq: e.seq, leaf_index: size, detail: `the row names checkpoint ${e.checkpointId}, but checkpoint ${next.checkpointId} first covers leaf ${size}` })
-        let entry = { level: 0, hash: digestFromHex(e.leafHash)! }
-        let index = size
-        created.push({ level: 0, index, hash: entry.hash })
-        while (frontier.length > 0 && frontier[frontier.length - 1]!.level === entry.level) {
-          const left = frontier.pop()!
-          index = Math.floor(index / 2)
-          entry = { level: entry.level + 1, hash: hashChildren(left.hash, entry.hash, o.crypto) }
-          created.push({ level: entry.level, index, hash: entry.hash })
+    try {
+      for (;;) {
+        const page = await store.listLedgerEventsByLeaf(tenantId, tree.size, pageSize)
+        if (page.length === 0) break
+        for (let i = 0; i < page.length; i++) {
+          const e = page[i]!
+          const size = tree.size
+          if (e.leafIndex !== size) fail({ kind: 'leaf_missing', leaf_index: size, detail: `leaf_index ${size} is missing (next stored is ${e.leafIndex} at seq ${e.seq}): a sealed row was deleted` })
+          if (e.rowSeq <= lastRowSeq) fail({ kind: 'order', seq: e.seq, leaf_index: size, detail: 'rows are out of append order: leaf indexes were assigned in seq order, so rows were reordered' })
+          let body = bodyOf(e, o)
+          if (body instanceof Promise) body = await body
+          const leaf = rows.check(e, body, sealedSignatures && queue === null)
+          if (queue !== null) {
+            const snapshot: RowSnapshot = { leafIndex: size, treeSize: result.tree_size, checkpoints: cps.verified, checkpointHash: cps.latestHash, latestLeafHash: result.latest_leaf_hash }
+            const payload = rows.receiptPayload
+            const wait = queue.push(e.receiptKeyId, base64urlDecode(e.receiptSignature) ?? NO_SIGNATURE, payload.buf, payload.length, snapshot)
+            if (wait !== null) await wait
+            if (queue.firstBad !== null) await failAtSignature(queue.firstBad)
+          }
+          if (next === null) fail({ kind: 'checkpoint_uncovered', seq: e.seq, leaf_index: size, detail: 'the row is sealed but no checkpoint covers it' })
+          if (e.checkpointId !== next.checkpointId) fail({ kind: 'checkpoint_uncovered', seq: e.seq, leaf_index: size, detail: `the row names checkpoint ${e.checkpointId}, but checkpoint ${next.checkpointId} first covers leaf ${size}` })
+          tree.append(leaf)
+          lastRowSeq = e.rowSeq
+          result.verified_entries++
+          result.latest_leaf_hash = e.leafHash
+          while (next !== null && next.treeSize === tree.size) {
+            const root = tree.root()
+            if (!bytesEqualHex(root, next.rootHash)) fail({ kind: 'checkpoint_root', checkpoint_id: next.checkpointId, detail: `root_hash ${next.rootHash} differs from the root ${bytesToHex(root)} recomputed from leaves 0..${tree.size - 1}` })
+            result.tree_size = tree.size
+            next = await cps.next()
+          }
         }
-        frontier.push(entry)
-        size++
-        lastRowSeq = e.rowSeq
-        result.verified_entries++
-        result.latest_leaf_hash = e.leafHash
-        while (next !== null && next.treeSize === size) {
-          let acc = frontier[frontier.length - 1]!.hash
-          for (let i = frontier.length - 2; i >= 0; i--) acc = hashChildren(frontier[i]!.hash, acc, o.crypto)
-          if (bytesToHex(acc) !== next.rootHash) fail({ kind: 'checkpoint_root', checkpoint_id: next.checkpointId, detail: `root_hash ${next.rootHash} differs from the root ${bytesToHex(acc)} recomputed from leaves 0..${size - 1}` })
-          result.tree_size = size
-          next = await cps.next()
-        }
+        await tree.compare(store, tenantId)
+        if (queue === null && workers > 0 && page.length === pageSize) queue = new ReceiptSignatureQueue(jwks.keys, workers)
+        if (o.pause !== undefined) await o.pause()
       }
-      await compareNodes(store, tenantId, created)
-      if (o.pause !== undefined) await o.pause()
+      if (next !== null) fail({ kind: 'leaf_missing', checkpoint_id: next.checkpointId, leaf_index: tree.size, detail: `checkpoint ${next.checkpointId} covers ${next.treeSize} leaves but only ${tree.size} sealed rows are stored: rows were deleted` })
+      const bad = queue === null ? null : await queue.firstFailure()
+      if (bad !== null) await failAtSignature(bad)
+    } catch (err) {
+      // A later failure found on this thread yields to an earlier row's signature still in flight.
+      if (err instanceof Failed && queue !== null && stopped.at === null) {
+        const bad = await queue.firstFailure()
+        if (bad !== null) await failAtSignature(bad)
+      }
+      throw err
     }
-    if (next !== null) fail({ kind: 'leaf_missing', checkpoint_id: next.checkpointId, leaf_index: size, detail: `checkpoint ${next.checkpointId} covers ${next.treeSize} leaves but only ${size} sealed rows are stored: rows were deleted` })
     for (let after = 0; ; ) {
-      const rows = await store.listUnsealedLedgerEvents(tenantId, after, pageSize)
-      if (rows.length === 0) break
-      for (const e of rows) {
+      const page = await store.listUnsealedLedgerEvents(tenantId, after, pageSize)
+      if (page.length === 0) break
+      for (let i = 0; i < page.length; i++) {
+        const e = page[i]!
         if (e.rowSeq <= lastRowSeq) fail({ kind: 'order', seq: e.seq, detail: 'an unsealed row precedes sealed rows in append order' })
         // Nothing but its receipt signs an unsealed row: always checked, in every mode.
-        await checkRow(e, o, jwks.keys, true)
+        let body = bodyOf(e, o)
+        if (body instanceof Promise) body = await body
+        rows.check(e, body, true)
         result.unsealed_entries++
         result.verified_entries++
         after = e.rowSeq
@@ -250,8 +240,20 @@ export async function verifyStoredLedger(store: Store, tenantId: TenantId, o: Ve
       err.mismatch.checkpoint_id !== undefined ? `checkpoint ${err.mismatch.checkpoint_id}` : '',
     ].filter((s) => s !== '').join(', ')
     result.error = `Ledger ${err.mismatch.kind.replaceAll('_', ' ')} mismatch${where === '' ? '' : ` at ${where}`}: ${err.mismatch.detail}`
+  } finally {
+    await queue?.close()
   }
-  result.verified_checkpoints = result.verified_manifests = cps.verified
-  result.latest_checkpoint_hash = result.latest_manifest_hash = cps.latestHash
+  const s = stopped.at
+  if (s !== null) {
+    // The pass ran ahead of the failing signature: report the state at that row, as the inline check would.
+    result.verified_entries = s.leafIndex
+    result.tree_size = s.treeSize
+    result.latest_leaf_hash = s.latestLeafHash
+    result.verified_checkpoints = result.verified_manifests = s.checkpoints
+    result.latest_checkpoint_hash = result.latest_manifest_hash = s.checkpointHash
+  } else {
+    result.verified_checkpoints = result.verified_manifests = cps.verified
+    result.latest_checkpoint_hash = result.latest_manifest_hash = cps.latestHash
+  }
   return result
 }

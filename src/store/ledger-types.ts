@@ -71,6 +71,21 @@ export interface LedgerNode {
   hash: Uint8Array
 }
 
+/**
+ * How the stored nodes of one level with fromIndex <= index < fromIndex + n compare with n expected
+ * hashes, in one read: the verifier confirms a whole range without a row (and a Buffer) per node, and
+ * falls back to listLedgerNodes to name a node only when the range is not exactly as expected.
+ */
+export interface LedgerNodeRangeMatch {
+  /** Stored nodes in the range. */
+  count: number
+  /** null when the range holds no node. */
+  minIndex: number | null
+  maxIndex: number | null
+  /** Stored nodes whose hash is a 32-byte blob equal to the expected hash at their index. */
+  matching: number
+}
+
 export interface LedgerNodeRef {
   level: number
   index: number
@@ -128,5 +143,10 @@ export interface LedgerStore {
   getLedgerNodes(tenantId: TenantId, refs: readonly LedgerNodeRef[]): Promise<Array<Uint8Array | undefined>>
   /** Stored nodes of one level with fromIndex <= index < toIndex, in index order. */
   listLedgerNodes(tenantId: TenantId, level: number, fromIndex: number, toIndex: number): Promise<LedgerNode[]>
+  /**
+   * Compare the stored nodes of `level` from `fromIndex` on with `expected`: the 32-byte hashes of
+   * nodes fromIndex, fromIndex + 1, … back to back (verification).
+   */
+  matchLedgerNodes(tenantId: TenantId, level: number, fromIndex: number, expected: Uint8Array): Promise<LedgerNodeRangeMatch>
   getLedgerDataKey(tenantId: TenantId): Promise<Uint8Array | null>
 }

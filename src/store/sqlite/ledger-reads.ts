@@ -7,6 +7,7 @@ import type {
   LedgerCounts,
   LedgerListQuery,
   LedgerNode,
+  LedgerNodeRangeMatch,
   LedgerNodeRef,
   LedgerStore,
   StoredLedgerEvent,
@@ -22,45 +23,65 @@ function bytes(v: unknown): Uint8Array | null {
   return v instanceof Uint8Array ? v : null
 }
 
-export function toLedgerEvent(r: Row): StoredLedgerEvent {
-  const cipher = bytes(r.body_cipher)
+/**
+ * The event columns in the order the raw (array) statements return them. Rows are read as arrays:
+ * better-sqlite3 builds a 35-property object per row otherwise, which costs more than the row itself
+ * on the verifier's path (docs/design/ledger.md "Rough numbers").
+ */
+const EVENT_COLUMNS = [
+  'seq', 'tenant_seq', 'tenant_id', 'event_uuid', 'event_type', 'request_id', 'tool_name', 'agent_id', 'policy_id',
+  'confidence', 'confidence_bucket', 'decision_status', 'approved', 'accepted_at', 'intent_hash', 'rule_set_hash',
+  'matched_rule_ids', 'eval_inputs_hash', 'eval_trace_hash', 'classifier_label', 'classifier_confidence_bucket',
+  'canonical_version', 'tool_args', 'reason', 'citations', 'evidence_chunks', 'body_cipher', 'event_hash', 'leaf_hash',
+  'receipt_algorithm', 'receipt_key_id', 'receipt_payload', 'receipt_signature', 'leaf_index', 'checkpoint_id',
+] as const
+const EVENTS = `SELECT ${EVENT_COLUMNS.join(', ')} FROM decision_events`
+
+/** A row of an EVENTS statement (raw mode) as the stored event. */
+export function toLedgerEvent(r: readonly unknown[]): StoredLedgerEvent {
+  const cipher = bytes(r[26])
+  const matched = str(r[16])
   return {
-    rowSeq: r.seq as number,
-    seq: (r.tenant_seq as number | null) ?? (r.seq as number),
-    tenantId: str(r.tenant_id) as TenantId,
-    eventUuid: str(r.event_uuid),
-    eventType: str(r.event_type),
-    requestId: str(r.request_id),
-    toolName: str(r.tool_name),
-    agentId: str(r.agent_id),
-    policyId: str(r.policy_id),
-    confidence: r.confidence as number,
-    confidenceBucket: str(r.confidence_bucket),
-    decisionStatus: str(r.decision_status),
-    approved: r.approved === 1,
-    acceptedAt: str(r.accepted_at),
-    intentHash: str(r.intent_hash),
-    ruleSetHash: str(r.rule_set_hash),
-    matchedRuleIds: JSON.parse(str(r.matched_rule_ids) || '[]') as string[],
-    evalInputsHash: str(r.eval_inputs_hash),
-    evalTraceHash: str(r.eval_trace_hash),
-    classifierLabel: str(r.classifier_label),
-    classifierConfidenceBucket: str(r.classifier_confidence_bucket),
-    canonicalVersion: r.canonical_version as number,
-    body:
-      cipher !== null
-        ? null
-        : { toolArgsJson: str(r.tool_args), reason: str(r.reason), citationsJson: str(r.citations), evidenceChunksJson: str(r.evidence_chunks) },
+    rowSeq: r[0] as number,
+    seq: (r[1] as number | null) ?? (r[0] as number),
+    tenantId: str(r[2]) as TenantId,
+    eventUuid: str(r[3]),
+    eventType: str(r[4]),
+    requestId: str(r[5]),
+    toolName: str(r[6]),
+    agentId: str(r[7]),
+    policyId: str(r[8]),
+    confidence: r[9] as number,
+    confidenceBucket: str(r[10]),
+    decisionStatus: str(r[11]),
+    approved: r[12] === 1,
+    acceptedAt: str(r[13]),
+    intentHash: str(r[14]),
+    ruleSetHash: str(r[15]),
+    // Most rows match no rule or one: skip JSON.parse for the empty list.
+    matchedRuleIds: matched === '' || matched === '[]' ? [] : (JSON.parse(matched) as string[]),
+    evalInputsHash: str(r[17]),
+    evalTraceHash: str(r[18]),
+    classifierLabel: str(r[19]),
+    classifierConfidenceBucket: str(r[20]),
+    canonicalVersion: r[21] as number,
+    body: cipher !== null ? null : { toolArgsJson: str(r[22]), reason: str(r[23]), citationsJson: str(r[24]), evidenceChunksJson: str(r[25]) },
     bodyCipher: cipher,
-    eventHash: str(r.event_hash),
-    leafHash: str(r.leaf_hash),
-    receiptAlgorithm: str(r.receipt_algorithm),
-    receiptKeyId: str(r.receipt_key_id),
-    receiptPayload: str(r.receipt_payload),
-    receiptSignature: str(r.receipt_signature),
-    leafIndex: numOrNull(r.leaf_index),
-    checkpointId: numOrNull(r.checkpoint_id),
+    eventHash: str(r[27]),
+    leafHash: str(r[28]),
+    receiptAlgorithm: str(r[29]),
+    receiptKeyId: str(r[30]),
+    receiptPayload: str(r[31]),
+    receiptSignature: str(r[32]),
+    leafIndex: numOrNull(r[33]),
+    checkpointId: numOrNull(r[34]),
   }
+}
+
+function toLedgerEvents(rows: unknown[]): StoredLedgerEvent[] {
+  const out: StoredLedgerEvent[] = new Array(rows.length)
+  for (let i = 0; i < rows.length; i++) out[i] = toLedgerEvent(rows[i] as unknown[])
+  return out
 }
 
 export function toLedgerCheckpoint(r: Row): LedgerCheckpointRecord {
@@ -91,13 +112,11 @@ export class SqliteLedgerReads implements LedgerStore {
 
   constructor(r: Database.Database) {
     this.#q = {
-      eventsAsc: r.prepare('SELECT * FROM decision_events WHERE tenant_id = ? AND tenant_seq > ? ORDER BY tenant_seq LIMIT ?'),
-      eventsDesc: r.prepare('SELECT * FROM decision_events WHERE tenant_id = ? AND tenant_seq < ? ORDER BY tenant_seq DESC LIMIT ?'),
-      byLeaf: r.prepare(
-        'SELECT * FROM decision_events WHERE tenant_id = ? AND leaf_index IS NOT NULL AND leaf_index >= ? ORDER BY leaf_index LIMIT ?',
-      ),
-      unsealedRows: r.prepare('SELECT * FROM decision_events WHERE tenant_id = ? AND leaf_index IS NULL AND seq > ? ORDER BY seq LIMIT ?'),
-      byRequest: r.prepare('SELECT * FROM decision_events WHERE tenant_id = ? AND request_id = ? ORDER BY seq DESC LIMIT 1'),
+      eventsAsc: r.prepare(`${EVENTS} WHERE tenant_id = ? AND tenant_seq > ? ORDER BY tenant_seq LIMIT ?`).raw(),
+      eventsDesc: r.prepare(`${EVENTS} WHERE tenant_id = ? AND tenant_seq < ? ORDER BY tenant_seq DESC LIMIT ?`).raw(),
+      byLeaf: r.prepare(`${EVENTS} WHERE tenant_id = ? AND leaf_index IS NOT NULL AND leaf_index >= ? ORDER BY leaf_index LIMIT ?`).raw(),
+      unsealedRows: r.prepare(`${EVENTS} WHERE tenant_id = ? AND leaf_index IS NULL AND seq > ? ORDER BY seq LIMIT ?`).raw(),
+      byRequest: r.prepare(`${EVENTS} WHERE tenant_id = ? AND request_id = ? ORDER BY seq DESC LIMIT 1`).raw(),
       // Rows written before schema version 2 have no hashes and can never be sealed: the sealer skips
       // them (so it does not retry forever) and verification reports them.
       unsealedLeaves: r.prepare(
@@ -111,23 +130,29 @@ export class SqliteLedgerReads implements LedgerStore {
       cp: r.prepare('SELECT * FROM ledger_checkpoints WHERE tenant_id = ? AND checkpoint_id = ?'),
       cpLatest: r.prepare('SELECT * FROM ledger_checkpoints WHERE tenant_id = ? ORDER BY checkpoint_id DESC LIMIT 1'),
       node: r.prepare('SELECT hash FROM ledger_nodes WHERE tenant_id = ? AND level = ? AND idx = ?').pluck(),
-      nodes: r.prepare('SELECT level, idx, hash FROM ledger_nodes WHERE tenant_id = ? AND level = ? AND idx >= ? AND idx < ? ORDER BY idx'),
+      nodes: r.prepare('SELECT idx, hash FROM ledger_nodes WHERE tenant_id = ? AND level = ? AND idx >= ? AND idx < ? ORDER BY idx').raw(),
+      // substr() of a blob is a blob, and blob = blob compares length and bytes: a node counts as
+      // matching only when it is exactly the expected 32 bytes for its index.
+      nodeMatch: r.prepare(
+        `SELECT count(*), min(idx), max(idx), coalesce(sum(typeof(hash) = 'blob' AND hash = substr(?, (idx - ?) * 32 + 1, 32)), 0)
+         FROM ledger_nodes WHERE tenant_id = ? AND level = ? AND idx >= ? AND idx < ?`,
+      ).raw(),
       dataKey: r.prepare('SELECT wrapped_key FROM ledger_data_keys WHERE tenant_id = ?').pluck(),
     }
   }
 
   async listLedgerEvents(tenantId: TenantId, query: LedgerListQuery): Promise<StoredLedgerEvent[]> {
     const stmt = query.order === 'asc' ? this.#q.eventsAsc! : this.#q.eventsDesc!
-    return (stmt.all(tenantId, cursor(query), query.limit) as Row[]).map(toLedgerEvent)
+    return toLedgerEvents(stmt.all(tenantId, cursor(query), query.limit))
   }
   async listLedgerEventsByLeaf(tenantId: TenantId, fromLeafIndex: number, limit: number): Promise<StoredLedgerEvent[]> {
-    return (this.#q.byLeaf!.all(tenantId, fromLeafIndex, limit) as Row[]).map(toLedgerEvent)
+    return toLedgerEvents(this.#q.byLeaf!.all(tenantId, fromLeafIndex, limit))
   }
   async listUnsealedLedgerEvents(tenantId: TenantId, afterRowSeq: number, limit: number): Promise<StoredLedgerEvent[]> {
-    return (this.#q.unsealedRows!.all(tenantId, afterRowSeq, limit) as Row[]).map(toLedgerEvent)
+    return toLedgerEvents(this.#q.unsealedRows!.all(tenantId, afterRowSeq, limit))
   }
   async getLedgerEventByRequest(tenantId: TenantId, requestId: string): Promise<StoredLedgerEvent | null> {
-    const r = this.#q.byRequest!.get(tenantId, requestId) as Row | undefined
+    const r = this.#q.byRequest!.get(tenantId, requestId) as unknown[] | undefined
     return r === undefined ? null : toLedgerEvent(r)
   }
   async listUnsealedLeaves(tenantId: TenantId, limit: number): Promise<UnsealedLeaf[]> {
@@ -159,11 +184,15 @@ export class SqliteLedgerReads implements LedgerStore {
     return out
   }
   async listLedgerNodes(tenantId: TenantId, level: number, fromIndex: number, toIndex: number): Promise<LedgerNode[]> {
-    return (this.#q.nodes!.all(tenantId, level, fromIndex, toIndex) as Row[]).map((r) => ({
-      level: r.level as number,
-      index: r.idx as number,
-      hash: r.hash as Uint8Array,
-    }))
+    const rows = this.#q.nodes!.all(tenantId, level, fromIndex, toIndex) as Array<[number, Uint8Array]>
+    const out: LedgerNode[] = new Array(rows.length)
+    for (let i = 0; i < rows.length; i++) out[i] = { level, index: rows[i]![0], hash: rows[i]![1] }
+    return out
+  }
+  async matchLedgerNodes(tenantId: TenantId, level: number, fromIndex: number, expected: Uint8Array): Promise<LedgerNodeRangeMatch> {
+    const toIndex = fromIndex + Math.floor(expected.length / 32)
+    const r = this.#q.nodeMatch!.get(expected, fromIndex, tenantId, level, fromIndex, toIndex) as [number, number | null, number | null, number]
+    return { count: r[0], minIndex: r[1], maxIndex: r[2], matching: r[3] }
   }
   async getLedgerDataKey(tenantId: TenantId): Promise<Uint8Array | null> {
     return bytes(this.#q.dataKey!.get(tenantId))
