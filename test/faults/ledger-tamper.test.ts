@@ -62,6 +62,11 @@ const TAMPERS: Array<{ name: string; sql: string[]; expect: RegExp }> = [
     expect: /event hash mismatch at seq 3, leaf_index 2: stored fields hash to/,
   },
   {
+    name: 'matched_rule_ids edited into text that is not JSON',
+    sql: [`UPDATE decision_events SET matched_rule_ids = '[not json' WHERE tenant_seq = 4`],
+    expect: /event hash mismatch at seq 4, leaf_index 3: stored fields hash to/,
+  },
+  {
     name: 'a row deleted',
     sql: ['DELETE FROM decision_events WHERE tenant_seq = 6'],
     expect: /leaf missing mismatch at leaf_index 5: leaf_index 5 is missing \(next stored is 6 at seq 7\)/,

@@ -59,7 +59,7 @@ export function toLedgerEvent(r: readonly unknown[]): StoredLedgerEvent {
     intentHash: str(r[14]),
     ruleSetHash: str(r[15]),
     // Most rows match no rule or one: skip JSON.parse for the empty list.
-    matchedRuleIds: matched === '' || matched === '[]' ? [] : (JSON.parse(matched) as string[]),
+    matchedRuleIds: matched === '' || matched === '[]' ? [] : ruleIdsOf(matched),
     evalInputsHash: str(r[17]),
     evalTraceHash: str(r[18]),
     classifierLabel: str(r[19]),
@@ -76,6 +76,22 @@ export function toLedgerEvent(r: readonly unknown[]): StoredLedgerEvent {
     leafIndex: numOrNull(r[33]),
     checkpointId: numOrNull(r[34]),
   }
+}
+
+/**
+ * The stored JSON list of rule ids. A column edited into something that is not a JSON list of
+ * strings is storage damage, not a crash: it reads as one marker id that no append can produce
+ * (ids are JSON-encoded on append, so the raw text was never a valid list), the recomputed event hash
+ * then differs, and /ledger/verify names the row instead of failing with 500.
+ */
+function ruleIdsOf(text: string): string[] {
+  try {
+    const parsed: unknown = JSON.parse(text)
+    if (Array.isArray(parsed) && parsed.every((id) => typeof id === 'string')) return parsed as string[]
+  } catch {
+    // fall through to the marker
+  }
+  return [`\u0000unreadable matched_rule_ids: ${text}`]
 }
 
 function toLedgerEvents(rows: unknown[]): StoredLedgerEvent[] {
