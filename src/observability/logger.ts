@@ -39,11 +39,14 @@ export interface LoggerOptions {
 }
 
 /**
- * Access lines reach stdout in batches of about this many bytes: one write(2) per ~15 lines
- * instead of one per line. In a passthrough profile the per-line writes were the largest single
- * cost (~27 % of busy CPU, the thread-pool write sharing the gateway's core). 4 KiB is one page.
+ * Access lines reach stdout in batches of about this many bytes: one write(2) per ~200 lines
+ * instead of one per line. stdout is written through the libuv thread pool (never a blocking write
+ * on the event loop), and each hand-off costs tens of µs of wake-ups and context switches on the
+ * gateway's own core: measured on one pinned core, 5.5 µs per line in 4 KiB batches, 1.3 µs in
+ * 64 KiB batches, 0.6 µs with no thread hop at all. At most one batch (or LOG_FLUSH_INTERVAL_MS of
+ * lines, whichever is less) is lost if the process is SIGKILLed; SIGTERM and exit flush it.
  */
-export const LOG_BUFFER_BYTES = 4096
+export const LOG_BUFFER_BYTES = 64 * 1024
 /** A quiet gateway's access lines still reach stdout within this; exit and SIGTERM flush at once. */
 export const LOG_FLUSH_INTERVAL_MS = 250
 
