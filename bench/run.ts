@@ -19,9 +19,12 @@ import { probeEnvironment } from './lib/tools.ts'
 import { CATALOG, selectScenarios } from './scenarios/catalog.ts'
 import * as G from './scenarios/gateway.ts'
 import { LEDGER_IDS, ledgerRows } from './scenarios/ledger.ts'
+import { KEY_IDS, keyRotationRows } from './scenarios/keys.ts'
 import { AFTER_ID, COLD_ID, IDLE_ID, measureColdStart, measureIdleConnections, rssAfterRequests } from './scenarios/memory.ts'
+import { SOAK_ID, measureSoak } from './scenarios/soak.ts'
+import { UPLOAD_ID, WS_ID, streamRows } from './scenarios/streams.ts'
 import { BARE_ID, DIRECT_ID, LAT_BARE_ID, NGINX_ID, VERIFY_ID, barePlans, directPlan, nginxPlan, verifyPlan } from './scenarios/references.ts'
-import { CLEARANCE_ID, CONSUME_ID, NAIVE_TITLE, clearancePlan, consumePlan, naivePlan } from './scenarios/vault.ts'
+import { CLEARANCE_ID, CONSUME_ID, NAIVE_SHARED_TITLE, NAIVE_TITLE, clearancePlan, consumePlan, naivePlan } from './scenarios/vault.ts'
 
 function usageError(err: unknown): never {
   process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`)
@@ -99,9 +102,15 @@ async function main(): Promise<void> {
   }
 
   const needPrimary = PRIMARY_IDS.some(sel)
-  const needVault = [G.GATED_PAIRED_ID, G.NAIVE_ID, CONSUME_ID, CLEARANCE_ID].some(sel) || needPrimary
+  // Two vault-only processes: one on the SUT core (the Vault rows, and the shared-core paired and
+  // naive rows), one on the load core as the remote Vault of the paired gateway and the naive
+  // reference, so that those have the SUT core to themselves (issue 7: "on a dedicated core").
+  const needVault = [G.GATED_PAIRED_SHARED_ID, G.NAIVE_SHARED_ID, CONSUME_ID, CLEARANCE_ID].some(sel)
   const vault: VaultStarted | string = needVault ? await startVault(ctx, apiKey) : 'not needed by the selected scenarios'
   const vaultNote = typeof vault === 'string' ? `Vault not available: ${vault}` : (vault.note ?? 'Vault started')
+  const remote: { started: Promise<VaultStarted | string> | null } = { started: null }
+  const remoteVault = (): Promise<VaultStarted | string> => (remote.started ??= startVault(ctx, apiKey, { name: 'vault-remote', core: ctx.env.placement.load }))
+  if (sel(G.GATED_PAIRED_ID) || sel(G.NAIVE_ID)) await remoteVault()
 
   let primary: GatewayStarted | null = null
   let aioProblem: string | null = null
@@ -113,49 +122,75 @@ async function main(): Promise<void> {
       if (sel(G.GATED_AIO_ID)) rows.push(unavailable(G.GATED_AIO_ID, 'token-gated, all-in-one, fresh token/request, durable burn', `serve all-in-one: ${aio}`))
     }
   }
+  const startPaired = async (name: string, v: VaultStarted | string): Promise<GatewayStarted | string> =>
+    typeof v === 'string' ? `Vault not available: ${v}` : await startGateway(ctx, name, 'paired', { ...values, VAULT_URL: v.url })
   let paired: GatewayStarted | null = null
   if (sel(G.GATED_PAIRED_ID) || (needPrimary && primary === null)) {
-    const started = typeof vault === 'string' ? vaultNote : await startGateway(ctx, 'gateway-paired', 'paired', { ...values, VAULT_URL: vault.url })
+    const started = await startPaired('gateway-paired', await remoteVault())
     if (typeof started !== 'string') paired = started
-    else if (sel(G.GATED_PAIRED_ID)) rows.push(unavailable(G.GATED_PAIRED_ID, 'token-gated, paired, fresh token/request', `serve paired: ${started}`))
+    else if (sel(G.GATED_PAIRED_ID)) rows.push(unavailable(G.GATED_PAIRED_ID, 'token-gated, paired, fresh token/request — gateway on a dedicated core', `serve paired: ${started}`))
+  }
+  let pairedShared: GatewayStarted | null = null
+  if (sel(G.GATED_PAIRED_SHARED_ID)) {
+    const started = await startPaired('gateway-paired-shared', vault)
+    if (typeof started !== 'string') pairedShared = started
+    else rows.push(unavailable(G.GATED_PAIRED_SHARED_ID, 'token-gated, paired — gateway and Vault on one core', `serve paired: ${started}`))
   }
   primary ??= paired
   if (primary !== null) plans.push(...primaryPlans(primary))
   else if (needPrimary) {
     for (const id of PRIMARY_IDS) if (sel(id)) rows.push(unavailable(id, id, `no gateway could be started (all-in-one: ${aioProblem ?? 'not tried'}; paired: see other rows)`))
   }
-  if (paired !== null && sel(G.GATED_PAIRED_ID)) plans.push(G.gatedPlan(ctx, paired))
-  const vaultIds = [G.NAIVE_ID, CONSUME_ID, CLEARANCE_ID]
+  if (paired !== null && sel(G.GATED_PAIRED_ID)) plans.push(G.gatedPlan(ctx, paired, 'remote'))
+  if (pairedShared !== null) plans.push(G.gatedPlan(ctx, pairedShared, 'shared'))
+  const naives: Array<[string, string, G.VaultPlacement, VaultStarted | string]> = []
+  if (sel(G.NAIVE_ID)) naives.push([G.NAIVE_ID, NAIVE_TITLE, 'remote', await remoteVault()])
+  if (sel(G.NAIVE_SHARED_ID)) naives.push([G.NAIVE_SHARED_ID, NAIVE_SHARED_TITLE, 'shared', vault])
+  for (const [id, title, placement, v] of naives) {
+    if (typeof v === 'string') {
+      rows.push(unavailable(id, title, `Vault not available: ${v}`))
+      continue
+    }
+    const naive = await startNaive(ctx, upstream.url, v, placement === 'remote' ? 'naive-gateway' : 'naive-gateway-shared')
+    if (typeof naive === 'string') rows.push(unavailable(id, title, naive))
+    else plans.push(naivePlan(ctx, naive, placement))
+  }
+  const vaultIds = [CONSUME_ID, CLEARANCE_ID]
   if (typeof vault === 'string') {
     for (const id of vaultIds) if (sel(id)) rows.push(unavailable(id, id, vaultNote))
   } else {
-    if (sel(G.NAIVE_ID)) {
-      const naive = await startNaive(ctx, upstream.url, vault)
-      if (typeof naive === 'string') rows.push(unavailable(G.NAIVE_ID, NAIVE_TITLE, naive))
-      else plans.push(naivePlan(ctx, naive))
-    }
     if (sel(CONSUME_ID)) plans.push(consumePlan(ctx, vault))
     if (sel(CLEARANCE_ID)) plans.push(clearancePlan(ctx, vault))
   }
+  const remoteStarted = remote.started === null ? null : await remote.started
+  const remoteNote = remoteStarted === null ? null : typeof remoteStarted === 'string' ? `remote Vault not available: ${remoteStarted}` : `${remoteStarted.note ?? 'Vault started'} on the load core`
 
   const readyRss = primary === null ? null : rssMiB(primary.m)
   rows.push(...(await measureInterleaved(ctx, plans)))
   for (const r of rows) {
     if (r.status !== 'ok') continue
-    if (typeof vault !== 'string' && [...vaultIds, G.GATED_PAIRED_ID].includes(r.id)) r.notes.push(vaultNote)
+    if (typeof vault !== 'string' && [...vaultIds, G.GATED_PAIRED_SHARED_ID, G.NAIVE_SHARED_ID].includes(r.id)) r.notes.push(vaultNote)
+    if (remoteNote !== null && [G.GATED_PAIRED_ID, G.NAIVE_ID].includes(r.id)) r.notes.push(remoteNote)
     if (aioProblem !== null && r.title.endsWith('[paired]')) r.notes.push(`ran in paired mode: all-in-one not available (${aioProblem})`)
   }
   if (primary !== null) {
     if (sel(IDLE_ID)) rows.push(await measureIdleConnections(ctx, primary))
     if (sel(AFTER_ID)) rows.push(rssAfterRequests(primary, readyRss, requestsOf(PRIMARY_LOAD_IDS)))
   }
+  // Dedicated processes, started and stopped by each of these in turn (the others above stay idle).
+  if (sel(SOAK_ID)) rows.push(await measureSoak(ctx, values))
+  if (sel(UPLOAD_ID) || sel(WS_ID)) rows.push(...(await streamRows(ctx, values, { upload: sel(UPLOAD_ID), ws: sel(WS_ID) })))
+  const keyIds = new Set(KEY_IDS.filter(sel))
+  if (keyIds.size > 0) rows.push(...(await keyRotationRows(ctx, upstream.url, apiKey, keyIds)))
 
   if (sel(COLD_ID) && primary !== null) {
     // Stop the gateways first (same ports are not reused, but the SUT core should be quiet); a
     // paired cold start still needs the Vault for its first JWKS fetch.
     if (primary !== paired) await stopManaged(primary.m)
     if (paired !== null) await stopManaged(paired.m)
-    const coldValues = primary.mode === 'paired' && typeof vault !== 'string' ? { ...values, VAULT_URL: vault.url } : values
+    if (pairedShared !== null) await stopManaged(pairedShared.m)
+    const coldVault = primary.mode === 'paired' ? await remoteVault() : null
+    const coldValues = coldVault !== null && typeof coldVault !== 'string' ? { ...values, VAULT_URL: coldVault.url } : values
     rows.push(await measureColdStart(ctx, primary.mode, coldValues, entry.description))
   }
   rows.push(...(await ledgerRows(ctx)))

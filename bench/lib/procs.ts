@@ -190,7 +190,8 @@ export function lastLines(text: string, count = 3): string {
   return picked.join(' | ').slice(0, 400) || '(no output)'
 }
 
-function rssKiB(pid: number): number | null {
+/** VmRSS of one process in KiB from /proc/<pid>/status (Linux); null elsewhere or when gone. */
+export function rssKiB(pid: number): number | null {
   try {
     const match = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
     return match === null ? null : Number(match[1])

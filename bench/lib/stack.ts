@@ -35,6 +35,20 @@ export async function startUpstream(ctx: Ctx): Promise<Started> {
   return { m, url, note: null }
 }
 
+/** bench/sink-upstream.mjs on the load core: counts request bodies, echoes WebSocket messages. */
+export async function startSink(ctx: Ctx): Promise<Started | string> {
+  const port = await freePort()
+  const m = spawnManaged('sink-upstream', process.execPath, [join(BENCH_DIR, 'sink-upstream.mjs'), String(port)], ctx.dir, { core: ctx.env.placement.load, cwd: REPO_DIR })
+  const url = `http://127.0.0.1:${port}`
+  try {
+    await waitForHttp(`${url}/`, m, 10_000)
+    return { m, url, note: null }
+  } catch (err) {
+    await stopManaged(m)
+    return err instanceof Error ? err.message : String(err)
+  }
+}
+
 export async function startBareProxy(ctx: Ctx, upstream: string): Promise<Started | string> {
   const port = await freePort()
   const m = spawnManaged('bare-proxy', process.execPath, tsxArgs('bare-proxy.ts', String(port), upstream), ctx.dir, { core: ctx.env.placement.sut, cwd: REPO_DIR })
@@ -71,15 +85,26 @@ export interface VaultStarted extends Started {
   apiKey: string
 }
 
+export interface VaultOptions {
+  /** Temp-dir name of the config/data and log name stem (default vault-only). */
+  name?: string
+  /** CPU list to pin it to (default the SUT core). */
+  core?: string | null
+  template?: Template
+  values?: Readonly<Record<string, string | number>>
+}
+
 /** The Vault alone: `serve` in vault-only mode, or bench/vault-host.ts when serve cannot run it yet. */
-export async function startVault(ctx: Ctx, apiKey: string): Promise<VaultStarted | string> {
+export async function startVault(ctx: Ctx, apiKey: string, options: VaultOptions = {}): Promise<VaultStarted | string> {
+  const name = options.name ?? 'vault-only'
+  const core = options.core === undefined ? ctx.env.placement.sut : options.core
   const vaultPort = await freePort()
   const adminPort = await freePort()
-  const config = writeConfig(ctx.dir, 'vault-only', 'vault-only', ctx.key, ctx.opts.logLevel, { VAULT_PORT: vaultPort, ADMIN_PORT: adminPort, API_KEY: apiKey })
+  const config = writeConfig(ctx.dir, name, options.template ?? 'vault-only', ctx.key, ctx.opts.logLevel, { VAULT_PORT: vaultPort, ADMIN_PORT: adminPort, API_KEY: apiKey, ...options.values })
   const url = `http://127.0.0.1:${vaultPort}`
-  // --cpu-prof: the Vault's profile lands in <dir>/vault-only/ when it exits after SIGTERM.
-  const prof = ctx.opts.profile ? ['--cpu-prof', '--cpu-prof-dir', join(ctx.dir, 'vault-only')] : []
-  const serve = spawnManaged('vault-serve', process.execPath, [...prof, ctx.entry.script, 'serve', '-c', config.file], ctx.dir, { core: ctx.env.placement.sut, cwd: REPO_DIR })
+  // --cpu-prof: the Vault's profile lands in <dir>/<name>/ when it exits after SIGTERM.
+  const prof = ctx.opts.profile ? ['--cpu-prof', '--cpu-prof-dir', join(ctx.dir, name)] : []
+  const serve = spawnManaged(`${name}-serve`, process.execPath, [...prof, ctx.entry.script, 'serve', '-c', config.file], ctx.dir, { core, cwd: REPO_DIR })
   let serveProblem: string
   try {
     await waitForHttp(`${url}/health`, serve, START_TIMEOUT_MS)
@@ -88,7 +113,7 @@ export async function startVault(ctx: Ctx, apiKey: string): Promise<VaultStarted
     await stopManaged(serve)
     serveProblem = lastLines(serve.tail(), 1) || (err instanceof Error ? err.message : String(err))
   }
-  const host = spawnManaged('vault-host', process.execPath, tsxArgs('vault-host.ts', config.file), ctx.dir, { core: ctx.env.placement.sut, cwd: REPO_DIR })
+  const host = spawnManaged(`${name}-host`, process.execPath, tsxArgs('vault-host.ts', config.file), ctx.dir, { core, cwd: REPO_DIR })
   try {
     await waitForHttp(`${url}/health`, host, START_TIMEOUT_MS)
     return { m: host, url, apiKey, note: `Vault: bench/vault-host.ts (serve vault-only not available: ${serveProblem})` }
@@ -106,7 +131,7 @@ export interface GatewayStarted extends Started {
 }
 
 /** `serve -c` with a config rendered from bench/configs/<template>.yaml; ready when /readyz says 200. */
-export async function startGateway(ctx: Ctx, name: string, template: Template, values: Record<string, string | number>): Promise<GatewayStarted | string> {
+export async function startGateway(ctx: Ctx, name: string, template: Template, values: Record<string, string | number>, env?: Readonly<Record<string, string>>): Promise<GatewayStarted | string> {
   const gatewayPort = await freePort()
   const adminPort = await freePort()
   const vaultPort = await freePort()
@@ -117,6 +142,7 @@ export async function startGateway(ctx: Ctx, name: string, template: Template, v
   const m = spawnManaged(name, process.execPath, [...prof, ctx.entry.script, 'serve', '-c', config.file, '--ready-file', join(ctx.dir, name, 'ready.json')], ctx.dir, {
     core: ctx.env.placement.sut,
     cwd: REPO_DIR,
+    ...(env === undefined ? {} : { env: { ...process.env, ...env } }),
   })
   const adminUrl = `http://127.0.0.1:${adminPort}`
   try {
@@ -128,9 +154,9 @@ export async function startGateway(ctx: Ctx, name: string, template: Template, v
   return { m, url: `http://127.0.0.1:${gatewayPort}`, adminUrl, mode: template, readyMs: performance.now() - started, note: null }
 }
 
-export async function startNaive(ctx: Ctx, upstream: string, vault: VaultStarted): Promise<Started | string> {
+export async function startNaive(ctx: Ctx, upstream: string, vault: VaultStarted, name = 'naive-gateway'): Promise<Started | string> {
   const port = await freePort()
-  const m = spawnManaged('naive-gateway', process.execPath, tsxArgs('naive-gateway.ts', String(port), upstream, vault.url, vault.apiKey, BENCH_ISSUER, BENCH_AUDIENCE), ctx.dir, {
+  const m = spawnManaged(name, process.execPath, tsxArgs('naive-gateway.ts', String(port), upstream, vault.url, vault.apiKey, BENCH_ISSUER, BENCH_AUDIENCE), ctx.dir, {
     core: ctx.env.placement.sut,
     cwd: REPO_DIR,
   })

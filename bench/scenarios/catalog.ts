@@ -4,6 +4,9 @@ import { CLEARANCE_ID, CONSUME_ID } from './vault.ts'
 import * as G from './gateway.ts'
 import { LEDGER_IDS } from './ledger.ts'
 import { AFTER_ID, COLD_ID, IDLE_ID } from './memory.ts'
+import { KEY_IDS } from './keys.ts'
+import { SOAK_ID } from './soak.ts'
+import { UPLOAD_ID, WS_ID } from './streams.ts'
 import { BARE_ID, DIRECT_ID, LAT_BARE_ID, NGINX_ID, VERIFY_ID } from './references.ts'
 
 /** id → ids it is compared against (or needs to be meaningful). */
@@ -13,9 +16,11 @@ export const CATALOG: Readonly<Record<string, readonly string[]>> = {
   [BARE_ID]: [DIRECT_ID],
   [NGINX_ID]: [DIRECT_ID],
   [G.PASSTHROUGH_ID]: [BARE_ID, NGINX_ID, DIRECT_ID],
-  [G.GATED_AIO_ID]: [VERIFY_ID, G.NAIVE_ID],
-  [G.GATED_PAIRED_ID]: [VERIFY_ID],
+  [G.GATED_AIO_ID]: [VERIFY_ID, G.NAIVE_ID, G.NAIVE_SHARED_ID],
+  [G.GATED_PAIRED_ID]: [VERIFY_ID, G.NAIVE_ID],
+  [G.GATED_PAIRED_SHARED_ID]: [VERIFY_ID, G.NAIVE_SHARED_ID],
   [G.NAIVE_ID]: [VERIFY_ID],
+  [G.NAIVE_SHARED_ID]: [VERIFY_ID],
   [G.REPLAY_ID]: [VERIFY_ID],
   [CONSUME_ID]: [VERIFY_ID],
   [CLEARANCE_ID]: [],
@@ -25,6 +30,10 @@ export const CATALOG: Readonly<Record<string, readonly string[]>> = {
   [G.LAT_GATED_ID]: [G.LAT_DIRECT_ID],
   [IDLE_ID]: [],
   [AFTER_ID]: [],
+  [SOAK_ID]: [],
+  [UPLOAD_ID]: [],
+  [WS_ID]: [],
+  ...Object.fromEntries(KEY_IDS.map((id) => [id, []])),
   [COLD_ID]: [],
   ...Object.fromEntries(LEDGER_IDS.map((id) => [id, id === 'ledger-full-verify' ? [VERIFY_ID] : []])),
 }

@@ -12,6 +12,8 @@ export const PASSTHROUGH_ID = 'passthrough'
 export const NAIVE_ID = 'naive-reference'
 export const GATED_AIO_ID = 'token-gated-all-in-one'
 export const GATED_PAIRED_ID = 'token-gated-paired'
+export const GATED_PAIRED_SHARED_ID = 'token-gated-paired-shared-core'
+export const NAIVE_SHARED_ID = 'naive-reference-shared-core'
 export const REPLAY_ID = 'replayed-token'
 export const LAT_DIRECT_ID = 'latency-1conn-direct'
 export const LAT_PASS_ID = 'latency-1conn-passthrough'
@@ -44,11 +46,31 @@ export function passthroughPlan(ctx: Ctx, gw: GatewayStarted): LoadScenario {
   }
 }
 
-export function gatedPlan(ctx: Ctx, gw: GatewayStarted): LoadScenario {
+/**
+ * Where the Vault of a paired gateway (or of the naive reference) runs: 'remote' = on the load core
+ * beside the load generator and upstream, as the separate service it is in production, so the
+ * gateway has the SUT core to itself; 'shared' = on the SUT core with the gateway (informational).
+ */
+export type VaultPlacement = 'remote' | 'shared'
+
+export function placementNote(ctx: Ctx, who: string, placement: VaultPlacement): string {
+  const { sut, load } = ctx.env.placement
+  if (sut === null || load === null) return `not pinned: ${who} and its Vault share the machine's cores`
+  return placement === 'remote'
+    ? `${who} alone on core ${sut}; its vault-only process on core ${load} beside the load generator and upstream (the remote service it is in production)`
+    : `${who} and its vault-only process share core ${sut} (informational; the placement before the dedicated-core row)`
+}
+
+export function gatedPlan(ctx: Ctx, gw: GatewayStarted, placement: VaultPlacement = 'remote'): LoadScenario {
   const aio = gw.mode === 'all-in-one'
+  const shared = !aio && placement === 'shared'
   return {
-    id: aio ? GATED_AIO_ID : GATED_PAIRED_ID,
-    title: aio ? 'token-gated, all-in-one, fresh token/request, durable burn' : 'token-gated, paired (burn over HTTP at vault-only), fresh token/request',
+    id: aio ? GATED_AIO_ID : shared ? GATED_PAIRED_SHARED_ID : GATED_PAIRED_ID,
+    title: aio
+      ? 'token-gated, all-in-one, fresh token/request, durable burn'
+      : shared
+        ? 'token-gated, paired, fresh token/request — gateway and Vault on one core (informational)'
+        : 'token-gated, paired (burn over HTTP at vault-only), fresh token/request — gateway on a dedicated core',
     spec: { url: `${gw.url}/gated`, connections: ctx.opts.connections, tokenMode: 'bearer' },
     tokens: true,
     expect: 'ok',
@@ -57,10 +79,19 @@ export function gatedPlan(ctx: Ctx, gw: GatewayStarted): LoadScenario {
       ? [
           { ref: NAIVE_ID, target: 1.5 },
           { ref: VERIFY_ID, target: 0.5 },
+          { ref: NAIVE_SHARED_ID, target: null },
         ]
-      : [{ ref: VERIFY_ID, target: 0.35 }],
+      : shared
+        ? [
+            { ref: VERIFY_ID, target: null },
+            { ref: NAIVE_SHARED_ID, target: null },
+          ]
+        : [
+            { ref: VERIFY_ID, target: 0.35 },
+            { ref: NAIVE_ID, target: null },
+          ],
     check: () => checkGated(ctx, `${gw.url}/gated`),
-    notes: aio ? [] : ['gateway and Vault processes share the SUT core'],
+    notes: aio ? ['gateway and its embedded Vault in one process on the SUT core'] : [placementNote(ctx, 'gateway', placement)],
   }
 }
 

@@ -7,25 +7,28 @@ import { expectStatus } from '../lib/measure.ts'
 import type { Ctx, LoadScenario } from '../lib/measure.ts'
 import type { Started, VaultStarted } from '../lib/stack.ts'
 import { BENCH_TOOL, mintBenchToken } from '../lib/tokens.ts'
-import { NAIVE_ID, checkGated } from './gateway.ts'
+import { NAIVE_ID, NAIVE_SHARED_ID, checkGated, placementNote } from './gateway.ts'
+import type { VaultPlacement } from './gateway.ts'
 import { VERIFY_ID } from './references.ts'
 
 export const CONSUME_ID = 'consume-token'
 export const CLEARANCE_ID = 'request-clearance'
 
 export const NAIVE_TITLE = 'naive reference gateway (undici + jose.jwtVerify + HTTP /consume-token), fresh token/request'
+export const NAIVE_SHARED_TITLE = `${NAIVE_TITLE} — Vault on the same core (informational)`
 
-export function naivePlan(ctx: Ctx, naive: Started): LoadScenario {
+export function naivePlan(ctx: Ctx, naive: Started, placement: VaultPlacement = 'remote'): LoadScenario {
+  const shared = placement === 'shared'
   return {
-    id: NAIVE_ID,
-    title: NAIVE_TITLE,
+    id: shared ? NAIVE_SHARED_ID : NAIVE_ID,
+    title: shared ? NAIVE_SHARED_TITLE : NAIVE_TITLE,
     spec: { url: `${naive.url}/gated`, connections: ctx.opts.connections, tokenMode: 'bearer' },
     tokens: true,
     expect: 'ok',
     sut: naive.m,
     compare: [{ ref: VERIFY_ID, target: null }],
     check: () => checkGated(ctx, `${naive.url}/gated`),
-    notes: ['bench/naive-gateway.ts and the Vault share the SUT core; RSS is the naive process only'],
+    notes: [placementNote(ctx, 'bench/naive-gateway.ts', placement), 'RSS is the naive process only'],
   }
 }
 
