@@ -136,10 +136,15 @@ export class KeyRing {
     return this.#create()
   }
 
-  /** New active key; the previous signing key is retired (still published, never signs again). */
+  /**
+   * New active key; every previous signing key is retired (still published, never signs again) —
+   * a configured `vault_server.signing_key` too: otherwise it would go on signing and the rotation
+   * would be a no-op. The retirement is durable, so the configured key does not sign again after a
+   * restart either; configure a new kid to pin a key again.
+   */
   async rotate(): Promise<SigningKeyRecord> {
     const nowMs = this.#o.clock.now()
-    const previous = this.#records.filter((r) => r.retiredAtMs === null && r.revokedAtMs === null && r.source === 'file')
+    const previous = this.#records.filter((r) => r.retiredAtMs === null && r.revokedAtMs === null)
     const created = await this.#create(previous.map((r) => ({ ...r, retiredAtMs: nowMs })))
     return created
   }

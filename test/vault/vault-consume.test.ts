@@ -1,12 +1,14 @@
 // POST /consume-token and the minted A-JWT: jose and our gateway verifier accept it; a burn happens
 // once however many consumers race; invalid, expired, revoked-key, other-tenant and locked-agent
 // tokens are refused with their own codes.
+import { generateKeyPairSync } from 'node:crypto'
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose'
 import { ManualClock } from '../../src/core/index.ts'
 import { buildKeySet, verifyToken } from '../../src/token/index.ts'
-import { ADMIN_KEY, call, registerPayments, startHarness, type Harness } from './helpers.ts'
+import { startVaultServer } from '../../src/vault/index.ts'
+import { ADMIN_KEY, call, registerPayments, startHarness, vaultConfig, type Harness } from './helpers.ts'
 
 async function approvedToken(h: Harness, key = h.keys.agent, args: Record<string, unknown> = { amount: 10, customer_id: 'cus_1' }): Promise<string> {
   const res = await call(h.base, 'POST', '/request-clearance', {
@@ -147,4 +149,22 @@ test('in-process VaultPort: same semantics as /consume-token (burn once, JWKS fr
   assert.deepEqual(burns.find((b) => !b.ok), { ok: false, code: 'token_replayed', detail: 'Token already used.' })
   const http = await call(h.base, 'POST', '/consume-token', { key: h.keys.agent, body: { token } })
   assert.equal(http.status, 409, 'one burn table for both paths')
+})
+
+test('rotation retires a configured signing_key too: the new ring key signs, also after a restart with the same config', async (t) => {
+  const { privateKey } = generateKeyPairSync('ed25519')
+  const signingKey = { kid: 'configured-kid', pem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString() }
+  const h = await startHarness(t, { config: { signingKey } })
+  await registerPayments(h)
+  assert.equal(decodeProtectedHeader(await approvedToken(h)).kid, 'configured-kid')
+  const rotated = await call(h.base, 'POST', '/admin/keys/rotate', { headers: { 'x-admin-api-key': ADMIN_KEY } })
+  assert.equal(rotated.status, 200)
+  assert.notEqual(rotated.body.active_kid, 'configured-kid')
+  assert.equal(decodeProtectedHeader(await approvedToken(h)).kid, rotated.body.active_kid, 'the configured key no longer signs')
+  const jwks = (await call(h.base, 'GET', '/.well-known/jwks.json')).body
+  assert.deepEqual(jwks.keys.map((k: { kid: string }) => k.kid).sort(), ['configured-kid', rotated.body.active_kid].sort(), 'the retired key stays published')
+  // A second start over the same data dir with the same configured key keeps the rotation.
+  const again = await startVaultServer({ config: vaultConfig(h.dataDir, { signingKey }) })
+  t.after(() => again.close())
+  assert.equal(again.context.keyRing.signer?.kid, rotated.body.active_kid)
 })
