@@ -51,14 +51,14 @@ function plans(): Record<LedgerId, Plan> {
       setupSec: 600,
     },
     'ledger-full-verify': {
-      title: 'ledger: full verify (mode=full: every receipt signature), events/s',
+      title: 'ledger: verify mode=full (issue 5 checks plus every receipt signature), events/s',
       args: ['verify', '--entries', String(VERIFY_ENTRIES), '--mode', 'full'],
       minRps: 50_000,
       notes: [`${VERIFY_ENTRIES.toLocaleString('en-US')} events, one verification pass per round; bounded by one Ed25519 verify per receipt (see the verify-ceiling row)`],
       setupSec: 120,
     },
     'ledger-tree-verify': {
-      title: 'ledger: tree verify (mode=tree: receipt signatures of sealed rows proven via checkpoints), events/s',
+      title: 'ledger: full verify as issue 5 defines it (mode=tree: every leaf and the tree recomputed, every checkpoint signature and link; sealed receipts proven via checkpoints), events/s',
       args: ['verify', '--entries', String(VERIFY_ENTRIES), '--mode', 'tree'],
       minRps: 50_000,
       notes: [`${VERIFY_ENTRIES.toLocaleString('en-US')} events; what each mode proves: docs/design/ledger.md "Verification modes"`],
