@@ -16,6 +16,17 @@ export const REPO_DIR = dirname(BENCH_DIR)
 /** Generous: without a dist bundle the gateway is compiled by tsx at start. */
 const START_TIMEOUT_MS = 60_000
 
+/** Wait until the process answers on `url`; if it does not, stop it and say why. */
+async function awaitStarted(m: Managed, url: string, timeoutMs: number): Promise<Started | string> {
+  try {
+    await waitForHttp(`${url}/`, m, timeoutMs)
+    return { m, url, note: null }
+  } catch (err) {
+    await stopManaged(m)
+    return err instanceof Error ? err.message : String(err)
+  }
+}
+
 export interface Started {
   m: Managed
   url: string
@@ -39,27 +50,13 @@ export async function startUpstream(ctx: Ctx): Promise<Started> {
 export async function startSink(ctx: Ctx): Promise<Started | string> {
   const port = await freePort()
   const m = spawnManaged('sink-upstream', process.execPath, [join(BENCH_DIR, 'sink-upstream.mjs'), String(port)], ctx.dir, { core: ctx.env.placement.load, cwd: REPO_DIR })
-  const url = `http://127.0.0.1:${port}`
-  try {
-    await waitForHttp(`${url}/`, m, 10_000)
-    return { m, url, note: null }
-  } catch (err) {
-    await stopManaged(m)
-    return err instanceof Error ? err.message : String(err)
-  }
+  return awaitStarted(m, `http://127.0.0.1:${port}`, 10_000)
 }
 
 export async function startBareProxy(ctx: Ctx, upstream: string): Promise<Started | string> {
   const port = await freePort()
   const m = spawnManaged('bare-proxy', process.execPath, tsxArgs('bare-proxy.ts', String(port), upstream), ctx.dir, { core: ctx.env.placement.sut, cwd: REPO_DIR })
-  const url = `http://127.0.0.1:${port}`
-  try {
-    await waitForHttp(`${url}/`, m, START_TIMEOUT_MS)
-    return { m, url, note: null }
-  } catch (err) {
-    await stopManaged(m)
-    return err instanceof Error ? err.message : String(err)
-  }
+  return awaitStarted(m, `http://127.0.0.1:${port}`, START_TIMEOUT_MS)
 }
 
 export async function startNginx(ctx: Ctx, upstreamPort: number): Promise<Started | string> {
@@ -71,14 +68,7 @@ export async function startNginx(ctx: Ctx, upstreamPort: number): Promise<Starte
   const conf = join(prefix, 'nginx.conf')
   writeFileSync(conf, template.replaceAll('{{PREFIX}}', prefix).replaceAll('{{PORT}}', String(port)).replaceAll('{{UPSTREAM_PORT}}', String(upstreamPort)))
   const m = spawnManaged('nginx', ctx.env.nginx, ['-p', prefix, '-c', conf, '-g', 'daemon off;'], ctx.dir, { core: ctx.env.placement.sut })
-  const url = `http://127.0.0.1:${port}`
-  try {
-    await waitForHttp(`${url}/`, m, 10_000)
-    return { m, url, note: null }
-  } catch (err) {
-    await stopManaged(m)
-    return err instanceof Error ? err.message : String(err)
-  }
+  return awaitStarted(m, `http://127.0.0.1:${port}`, 10_000)
 }
 
 export interface VaultStarted extends Started {
