@@ -9,14 +9,14 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyBaseLogger } from 'fastify'
-import { ERRORS, PROBLEM_CONTENT_TYPE, WWW_AUTHENTICATE_INVALID_TOKEN } from '../core/index.ts'
+import { ERRORS, PROBLEM_CONTENT_TYPE } from '../core/index.ts'
 import type { ErrorCode } from '../core/index.ts'
 import { isoTimeField, rawLineTarget } from '../observability/index.ts'
 import type { LineSink, Logger } from '../observability/index.ts'
 import { AuthRefusal, authenticateKey } from './auth.ts'
 import { clearanceBodyProblem, consumeBodyProblem } from './body-checks.ts'
 import type { AuthContext, VaultContext } from './context.ts'
-import { problemBody, problemOfThrown, retryAfterFor, type RouteAnswer } from './http-errors.ts'
+import { problemBody, problemOfThrown, pushProblemHeaders, type RouteAnswer } from './http-errors.ts'
 import type { IdempotencyGate } from './idempotency.ts'
 import { clearanceAnswer } from './routes/clearance.ts'
 import { consumeAnswer } from './routes/consume.ts'
@@ -232,10 +232,7 @@ function sendThrown(r: FastRequest, err: unknown): void {
 function sendProblem(r: FastRequest, code: ErrorCode, detail: string | undefined, retryAfterSeconds: number | undefined, close: boolean): void {
   const status = ERRORS[code].status
   const payload = JSON.stringify(problemBody(code, detail, r.id))
-  const headers: string[] = close ? ['connection', 'close', 'content-type', PROBLEM_TYPE] : ['content-type', PROBLEM_TYPE]
-  if (status === 401) headers.push('www-authenticate', WWW_AUTHENTICATE_INVALID_TOKEN)
-  const retryAfter = retryAfterFor(code, retryAfterSeconds)
-  if (retryAfter !== null) headers.push('retry-after', retryAfter)
+  const headers = pushProblemHeaders(close ? ['connection', 'close', 'content-type', PROBLEM_TYPE] : ['content-type', PROBLEM_TYPE], code, retryAfterSeconds)
   headers.push('content-length', String(Buffer.byteLength(payload)))
   r.res.writeHead(status, headers)
   r.res.end(payload)

@@ -17,7 +17,7 @@ export type RouteAnswer = { ok: true; body: unknown } | { ok: false; code: Error
 const OVERLOADED_RETRY_AFTER_SECONDS = 1
 
 /** The Retry-After value of a problem, or null when it has none. */
-export function retryAfterFor(code: ErrorCode, retryAfterSeconds: number | undefined): string | null {
+function retryAfterFor(code: ErrorCode, retryAfterSeconds: number | undefined): string | null {
   if (retryAfterSeconds !== undefined) return String(retryAfterSeconds)
   return code === 'overloaded' ? String(OVERLOADED_RETRY_AFTER_SECONDS) : null
 }
@@ -27,13 +27,23 @@ export function problemBody(code: ErrorCode, detail: string | undefined, request
   return { ...problemFor(code, detail, requestId), error: code }
 }
 
+/**
+ * The headers a problem carries besides its content type, appended to `out` as [name, value, …]:
+ * the Bearer challenge on a 401 and Retry-After where the code has one. Shared by fastify's reply
+ * (sendProblem) and the fast path's raw response, so both answer header for header alike.
+ */
+export function pushProblemHeaders(out: string[], code: ErrorCode, retryAfterSeconds: number | undefined): string[] {
+  if (ERRORS[code].status === 401) out.push('www-authenticate', WWW_AUTHENTICATE_INVALID_TOKEN)
+  const retryAfter = retryAfterFor(code, retryAfterSeconds)
+  if (retryAfter !== null) out.push('retry-after', retryAfter)
+  return out
+}
+
 export function sendProblem(reply: FastifyReply, code: ErrorCode, detail?: string, retryAfterSeconds?: number): FastifyReply {
   const body = problemBody(code, detail, String(reply.request.id))
-  const status = ERRORS[code].status
-  reply.code(status).type(PROBLEM_CONTENT_TYPE)
-  if (status === 401) reply.header('www-authenticate', WWW_AUTHENTICATE_INVALID_TOKEN)
-  const retryAfter = retryAfterFor(code, retryAfterSeconds)
-  if (retryAfter !== null) reply.header('retry-after', retryAfter)
+  reply.code(ERRORS[code].status).type(PROBLEM_CONTENT_TYPE)
+  const headers = pushProblemHeaders([], code, retryAfterSeconds)
+  for (let i = 0; i < headers.length; i += 2) reply.header(headers[i]!, headers[i + 1]!)
   return reply.send(body)
 }
 
