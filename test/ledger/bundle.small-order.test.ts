@@ -3,7 +3,8 @@
 // verifier must refuse the key before any signature is trusted.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
+import * as ed from '@noble/ed25519'
 import {
   base64urlDecode,
   base64urlEncode,
@@ -51,13 +52,18 @@ function forge(): Json {
   return b
 }
 
-// Node 20's OpenSSL accepts the forgery; Node 24's (OpenSSL 3.5) refuses it by itself. The key screen
-// must hold on every runtime, so the refusal tests below run everywhere and the trap is shown where it exists.
+// Node 20's OpenSSL accepts the forgery; Node 24's (OpenSSL 3.5) refuses it by itself. Default
+// @noble/ed25519 (ZIP-215 rules) accepts it everywhere. The key screen must hold on every runtime, so
+// the refusal tests below run everywhere, and the trap is shown in every verifier that has it.
 const OPENSSL_ACCEPTS_FORGERY = crypto.verifyEd25519(IDENTITY, randomBytes(32), ZERO_S_SIGNATURE)
-const NO_TRAP = OPENSSL_ACCEPTS_FORGERY ? false : `this runtime's OpenSSL (${process.versions.openssl}) already refuses the all-zero-S forgery`
+ed.hashes.sha512 = (m) => new Uint8Array(createHash('sha512').update(m).digest())
 
-test('the trap is real: node:crypto verifies an all-zero-S signature under the identity key for any message', { skip: NO_TRAP }, () => {
-  for (let i = 0; i < 3; i++) assert.equal(crypto.verifyEd25519(IDENTITY, randomBytes(1 + i * 40), ZERO_S_SIGNATURE), true)
+test('the trap is real: default @noble/ed25519 (and node:crypto where its OpenSSL has the trap) verifies an all-zero-S signature under the identity key for any message', () => {
+  for (let i = 0; i < 3; i++) {
+    const message = randomBytes(1 + i * 40)
+    assert.equal(ed.verify(ZERO_S_SIGNATURE, message, IDENTITY), true)
+    if (OPENSSL_ACCEPTS_FORGERY) assert.equal(crypto.verifyEd25519(IDENTITY, message, ZERO_S_SIGNATURE), true)
+  }
 })
 
 test('the forged bundle is refused: trusted embedded identity key → keys step fails, no signature counts', { skip: skipWithoutVectors }, () => {
