@@ -41,6 +41,17 @@ test('sqlite: WAL + synchronous=FULL, migrations recorded once', async (t) => {
   assert.deepEqual(versions.map((v) => v.version), MIGRATIONS.map((m) => m.version))
 })
 
+test('sqlite: the writer keeps savepoint sub-journals in memory, durability settings unchanged', async (t) => {
+  // Every group-committed caller runs in a SAVEPOINT; with temp_store=FILE its undo pages went to a
+  // temp file (~4 pwrite(2)s per WAL frame). The WAL, fsynced per COMMIT, stays the recovery log.
+  const store = openSqliteStore({ path: join(tempDir(t), 'vault.db') })
+  t.after(() => store.close())
+  assert.equal(store.writerPragma('temp_store'), 2) // MEMORY
+  assert.equal(store.writerPragma('synchronous'), 2) // FULL
+  assert.equal(store.writerPragma('journal_mode'), 'wal')
+  assert.equal(store.writerPragma('foreign_keys'), 1)
+})
+
 test('sqlite: 500 writes queued in one turn commit in one transaction', async (t) => {
   const store = openSqliteStore({ path: join(tempDir(t), 'vault.db') })
   t.after(() => store.close())
