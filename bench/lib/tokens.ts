@@ -6,6 +6,7 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
 import { once } from 'node:events'
+import { uuidv7 } from '../../src/core/index.ts'
 import { mintToken } from '../../src/token/index.ts'
 
 export const BENCH_ISSUER = 'alcv-vault'
@@ -34,12 +35,12 @@ export function mintBenchToken(key: BenchKey, nowSeconds: number, ttlSeconds: nu
       aud: [BENCH_AUDIENCE],
       exp: nowSeconds + ttlSeconds,
       iat: nowSeconds,
-      jti: randomUUID(),
+      jti: uuidv7(),
       tool: BENCH_TOOL,
       agent_id: 'bench-agent',
       session_id: 'bench-session',
       policy_id: 'bench-payments',
-      request_id: randomUUID(),
+      request_id: uuidv7(),
       decision: 'approved',
     },
     { kid: key.kid, privateKey: key.privateKey },

@@ -170,7 +170,7 @@ export type WriteOp =
   /** guard: key exists in tenant and is not yet revoked */
   | { op: 'api_key_revoke'; tenantId: TenantId; keyId: ApiKeyId; atMs: number }
   | { op: 'signing_key_upsert'; key: SigningKeyRecord }
-  /** guard: the jti was never burned (global: jtis are minted by one key ring, UUIDv4) */
+  /** guard: the jti was never burned (global: jtis are minted by one key ring, UUIDv7) */
   | { op: 'burn'; jti: string; tenantId: TenantId; agentId: string; expSeconds: number; atMs: number }
   /**
    * guard: the consume checks, read inside the burn's own transaction (no reads before it): the

@@ -2,8 +2,7 @@
 // ledger append (durable, same transaction as the clearance row, token and idempotency record) →
 // response. A decision slower than decision_timeout answers `processing` and finishes in the
 // background; /clearance-status then delivers it.
-import { randomUUID } from 'node:crypto'
-import { LedgixError } from '../core/index.ts'
+import { LedgixError, uuidv7 } from '../core/index.ts'
 import type { TenantId } from '../core/index.ts'
 import type { ClearanceRecord, WriteOp } from '../store/index.ts'
 import { toolArgsHash } from '../token/index.ts'
@@ -147,7 +146,7 @@ export async function requestClearance(
   const settings = await readReviewSettings(ctx.store, auth.tenantId, ctx.config.minimumConfidenceScore)
   const base: ClearanceRecord = {
     tenantId: auth.tenantId,
-    requestId: randomUUID(),
+    requestId: uuidv7(),
     kind: 'clearance',
     status: 'processing',
     decisionStatus: null,

@@ -1,6 +1,6 @@
 // Consuming an A-JWT: verify (key ring KeyObjects, iss/aud/sub/exp, zero skew), check tenant and
 // drift lockdown, then burn the jti exactly once. Shared by POST /consume-token and the in-process
-// VaultPort. jtis are burned globally (one key ring mints them all, UUIDv4), so a token is one
+// VaultPort. jtis are burned globally (one key ring mints them all, UUIDv7), so a token is one
 // capability however many tenants or gateways see it. Failures are values, not throws.
 import type { ErrorCode, TenantId } from '../core/index.ts'
 import { decodeToken, verifyDecoded } from '../token/index.ts'

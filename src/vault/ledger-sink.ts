@@ -1,7 +1,8 @@
 // The ledger hook: every terminal decision goes through one LedgerSink.append(), durable before the
 // response. The default sink is src/ledger's LedgerService: it hashes the canonical_version 3 event,
 // signs its receipt with the key ring's active key and writes it in the decision's own transaction.
-import { createHash, randomUUID } from 'node:crypto'
+import { createHash } from 'node:crypto'
+import { uuidv7 } from '../core/index.ts'
 import { createNodeSigner } from '../ledger/index.ts'
 import type { LedgerService, LedgerSigner } from '../ledger/index.ts'
 import { canonicalJson } from '../token/index.ts'
@@ -91,7 +92,7 @@ function midpoint(bucket: string): number {
 export function decisionEventFor(c: ClearanceRecord, eventType: string, evidence: EventEvidence, nowMs: number): DecisionEvent {
   return {
     tenantId: c.tenantId,
-    eventUuid: randomUUID(),
+    eventUuid: uuidv7(nowMs),
     eventType,
     requestId: c.requestId,
     toolName: c.toolName,

@@ -1,7 +1,6 @@
 // A-JWT minting for approvals (spec §5.2): claims in the golden fixture's order, no nbf (the client
-// allows zero clock skew), a fresh UUIDv4 jti per mint, tool_args_hash over the args as received.
-import { randomUUID } from 'node:crypto'
-import { LedgixError } from '../core/index.ts'
+// allows zero clock skew), a fresh time-ordered UUIDv7 jti per mint (src/core/uuid7.ts), tool_args_hash over the args as received.
+import { LedgixError, uuidv7 } from '../core/index.ts'
 import { mintToken } from '../token/index.ts'
 import type { ClearanceRecord, TokenRecord } from '../store/index.ts'
 import type { VaultContext } from './context.ts'
@@ -18,7 +17,7 @@ export function mintFor(ctx: VaultContext, c: ClearanceRecord, nowMs: number): M
   if (signer === null) throw new LedgixError('internal_error', 'no active signing key: run "ledgix-gateway keys generate"')
   const iat = Math.floor(nowMs / 1000)
   const exp = iat + Math.max(1, Math.floor(ctx.config.tokenTtlMs / 1000))
-  const jti = randomUUID()
+  const jti = uuidv7(nowMs)
   const claims = {
     iss: ctx.config.issuer,
     sub: 'clearance',

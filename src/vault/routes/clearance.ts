@@ -1,7 +1,7 @@
 // POST /request-clearance, GET /clearance-status/{request_id} and POST /mint-token (spec §3.1–§3.3),
 // with Idempotency-Key replay on both POSTs.
-import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { uuidv7 } from '../../core/index.ts'
 import type { TenantId } from '../../core/index.ts'
 import type { ClearanceRecord } from '../../store/index.ts'
 import { snakeCaseKeys, toolArgsHash } from '../../token/index.ts'
@@ -120,7 +120,7 @@ async function mintFromApproval(ctx: VaultContext, request: FastifyRequest, repl
 
   const mint: ClearanceRecord = {
     ...original,
-    requestId: randomUUID(),
+    requestId: uuidv7(),
     kind: 'mint',
     token: null,
     jti: null,
