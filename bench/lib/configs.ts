@@ -4,6 +4,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { DEFAULT_REPLAY_CACHE_SIZE } from '../../src/config/defaults.ts'
 import type { BenchKey } from './tokens.ts'
 
 const CONFIG_DIR = join(dirname(dirname(fileURLToPath(import.meta.url))), 'configs')
@@ -48,6 +49,8 @@ export function writeConfig(dir: string, name: string, template: Template, key: 
       KID: key.kid,
       PEM: pemBlock(key),
       LOG_LEVEL: logLevel,
+      // The product's own default, so only a scenario that asks for another bound gets one.
+      REPLAY_CACHE_SIZE: DEFAULT_REPLAY_CACHE_SIZE,
       ...values,
     }),
   )

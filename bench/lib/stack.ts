@@ -120,8 +120,16 @@ export interface GatewayStarted extends Started {
   readyMs: number
 }
 
+export interface GatewayOptions {
+  /** Added to the gateway's environment (the soak's MALLOC_ARENA_MAX knob). */
+  env?: Readonly<Record<string, string>>
+  /** Extra node flags before the entry script (the soak's `--inspect=127.0.0.1:<port>`). */
+  nodeArgs?: readonly string[]
+}
+
 /** `serve -c` with a config rendered from bench/configs/<template>.yaml; ready when /readyz says 200. */
-export async function startGateway(ctx: Ctx, name: string, template: Template, values: Record<string, string | number>, env?: Readonly<Record<string, string>>): Promise<GatewayStarted | string> {
+export async function startGateway(ctx: Ctx, name: string, template: Template, values: Record<string, string | number>, options: GatewayOptions = {}): Promise<GatewayStarted | string> {
+  const { env, nodeArgs = [] } = options
   const gatewayPort = await freePort()
   const adminPort = await freePort()
   const vaultPort = await freePort()
@@ -129,7 +137,7 @@ export async function startGateway(ctx: Ctx, name: string, template: Template, v
   const started = performance.now()
   // --cpu-prof writes <dir>/<name>/*.cpuprofile when the process exits after SIGTERM (open in Chrome DevTools or speedscope).
   const prof = ctx.opts.profile ? ['--cpu-prof', '--cpu-prof-dir', join(ctx.dir, name)] : []
-  const m = spawnManaged(name, process.execPath, [...prof, ctx.entry.script, 'serve', '-c', config.file, '--ready-file', join(ctx.dir, name, 'ready.json')], ctx.dir, {
+  const m = spawnManaged(name, process.execPath, [...prof, ...nodeArgs, ctx.entry.script, 'serve', '-c', config.file, '--ready-file', join(ctx.dir, name, 'ready.json')], ctx.dir, {
     core: ctx.env.placement.sut,
     cwd: REPO_DIR,
     ...(env === undefined ? {} : { env: { ...process.env, ...env } }),
