@@ -41,7 +41,7 @@ test('sqlite: WAL + synchronous=FULL, migrations recorded once', async (t) => {
   assert.deepEqual(versions.map((v) => v.version), MIGRATIONS.map((m) => m.version))
 })
 
-test('sqlite: the writer keeps savepoint sub-journals in memory, durability settings unchanged', async (t) => {
+test('sqlite: the writer keeps savepoint sub-journals in memory and a 2 MiB page cache, durability settings unchanged', async (t) => {
   // Every group-committed caller runs in a SAVEPOINT; with temp_store=FILE its undo pages went to a
   // temp file (~4 pwrite(2)s per WAL frame). The WAL, fsynced per COMMIT, stays the recovery log.
   const store = openSqliteStore({ path: join(tempDir(t), 'vault.db') })
@@ -50,6 +50,8 @@ test('sqlite: the writer keeps savepoint sub-journals in memory, durability sett
   assert.equal(store.writerPragma('synchronous'), 2) // FULL
   assert.equal(store.writerPragma('journal_mode'), 'wal')
   assert.equal(store.writerPragma('foreign_keys'), 1)
+  // 2 MiB, not better-sqlite3's 16 MB: the writer works at the right edge of time-ordered keys.
+  assert.equal(store.writerPragma('cache_size'), -2048)
 })
 
 test('sqlite: 500 writes queued in one turn commit in one transaction', async (t) => {

@@ -44,6 +44,8 @@ export const DEFAULT_MAX_QUEUE = 10_000
 export const DEFAULT_MAX_BATCH = 1_024
 /** How often coalesced last-used times reach disk when nothing else is being written. */
 const TOUCH_FLUSH_MS = 5_000
+/** The writer connection's page cache, KiB (see the constructor). */
+const WRITER_CACHE_KIB = 2048
 
 export interface SqliteStoreOptions {
   /** Path of the database file; its directory is created. */
@@ -98,6 +100,11 @@ export class SqliteStore implements Store {
     // (docs/design/store.md "Page writes per commit"). It is never read after a crash (the WAL is the
     // recovery log), so memory loses nothing; it is emptied when the last savepoint ends.
     setPragma(this.#writer, 'temp_store = MEMORY')
+    // 2 MiB of page cache for the writer instead of better-sqlite3's 16 MB: with time-ordered keys it
+    // touches the right edge of each B-tree and their interior pages; a larger cache only kept every
+    // page the process ever appended (~200 bytes of native memory per burn, the soak's growth until
+    // 16 MB), which the OS page cache holds anyway. Measured: no change in clearance or consume rates.
+    setPragma(this.#writer, `cache_size = -${WRITER_CACHE_KIB}`)
     migrate(this.#writer)
     this.#reader = openRetainedDatabase(options.path, { readonly: true })
     setPragma(this.#reader, 'busy_timeout = 5000')
@@ -155,7 +162,7 @@ export class SqliteStore implements Store {
   }
 
   /** One pragma's value on the writer connection (tests check the durability settings with it). */
-  writerPragma(name: 'synchronous' | 'temp_store' | 'journal_mode' | 'foreign_keys'): unknown {
+  writerPragma(name: 'synchronous' | 'temp_store' | 'journal_mode' | 'foreign_keys' | 'cache_size'): unknown {
     return this.#writer.pragma(name, { simple: true })
   }
 
