@@ -96,9 +96,10 @@ export class SqliteStore implements Store {
     setPragma(this.#writer, 'busy_timeout = 5000')
     setPragma(this.#writer, 'foreign_keys = ON')
     // Each caller in a group commit runs in its own SAVEPOINT, and SQLite keeps a savepoint's undo
-    // pages in a statement sub-journal: a temp file by default, which cost ~4 pwrite(2)s per WAL frame
-    // (docs/design/store.md "Page writes per commit"). It is never read after a crash (the WAL is the
-    // recovery log), so memory loses nothing; it is emptied when the last savepoint ends.
+    // pages in a statement sub-journal, spilled to a temp file past 64 KiB by default: every clearance
+    // did, at ~4 pwrite(2)s per WAL frame (docs/design/store.md "Page writes per commit"). It is never
+    // read after a crash (the WAL is the recovery log), so memory loses nothing; it is truncated when
+    // the last open savepoint is released.
     setPragma(this.#writer, 'temp_store = MEMORY')
     // 2 MiB of page cache for the writer instead of better-sqlite3's 16 MB: with time-ordered keys it
     // touches the right edge of each B-tree and their interior pages; a larger cache only kept every
