@@ -4,7 +4,7 @@
 // client is the smallest one that does this: GET /json/list for the target's WebSocket URL, one
 // session, `HeapProfiler.collectGarbage` (V8 runs a full, major collection before it
 // answers), close. Loopback only, every step bounded; a failure throws with the reason.
-import { closeSync, openSync, readSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { WebSocket } from 'undici'
 import { sleep } from './procs.ts'
 
@@ -13,24 +13,18 @@ const LIST_TIMEOUT_MS = 3000
 const REPLY_TIMEOUT_MS = 10_000
 
 /**
- * The WebSocket URL node printed when its inspector started ("Debugger listening on ws://…"), from
- * the head of the process's log (node prints it before running anything); null when it did not
+ * The WebSocket URL node printed when its inspector started ("Debugger listening on ws://…"); read
+ * right after start, when the log holds little more than that line. null when node did not print it
  * (the port was taken: node then says so and runs on without an inspector).
  */
 export function announcedInspectorUrl(logFile: string, port: number): string | null {
-  const head = Buffer.alloc(8192)
-  let length = 0
+  let text: string
   try {
-    const fd = openSync(logFile, 'r')
-    try {
-      length = readSync(fd, head, 0, head.length, 0)
-    } finally {
-      closeSync(fd)
-    }
+    text = readFileSync(logFile, 'utf8')
   } catch {
     return null
   }
-  const match = new RegExp(`Debugger listening on (ws://127\\.0\\.0\\.1:${port}/\\S+)`).exec(head.toString('utf8', 0, length))
+  const match = new RegExp(`Debugger listening on (ws://127\\.0\\.0\\.1:${port}/\\S+)`).exec(text)
   return match === null ? null : match[1]!
 }
 
