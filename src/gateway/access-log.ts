@@ -86,8 +86,7 @@ export function recordRequest(ctx: RequestContext, fallback: AccessTarget, metri
   const totalMs = performance.now() - ctx.startedAt
   const route = ctx.route
   const status = statusOf(ctx)
-  metrics.requests.inc({ route: route === null ? NO_ROUTE : route.name, outcome: ctx.outcome })
-  metrics.requestDuration.observe({ route: route === null ? NO_ROUTE : route.name }, totalMs / 1000)
+  metrics.requests.record(route === null ? NO_ROUTE : route.name, ctx.outcome, totalMs / 1000)
   // Route targets already carry `route` in their bindings; unmatched requests bind it as null.
   const target = route === null ? fallback : route.access
   const level = ctx.outcome === 'internal_error' ? 'error' : status >= 500 ? 'warn' : 'info'

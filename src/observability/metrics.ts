@@ -1,6 +1,8 @@
 // The prom-client registry and every metric the gateway exports. One private Registry per process
 // (not prom-client's global one) so tests can build many gateways side by side.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
+import type { Metric } from 'prom-client'
+import { RequestMetrics } from './request-metrics.ts'
 
 export type ReplaySource = 'local' | 'vault'
 
@@ -17,8 +19,8 @@ const BURN_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0
 
 export class GatewayMetrics {
   readonly registry: Registry
-  readonly requests: Counter<'route' | 'outcome'>
-  readonly requestDuration: Histogram<'route'>
+  /** ledgix_gateway_requests_total and ledgix_gateway_request_duration_seconds (plain numbers, rendered at scrape). */
+  readonly requests: RequestMetrics
   readonly jwksRefresh: Counter<'trigger' | 'result'>
   readonly jwksAge: Gauge
   readonly jwksKeys: Gauge
@@ -30,19 +32,15 @@ export class GatewayMetrics {
     const registry = new Registry()
     this.registry = registry
     const registers = [registry]
-    this.requests = new Counter({
-      name: 'ledgix_gateway_requests_total',
-      help: 'Requests handled by the gateway, by route and outcome (ok or an error code).',
-      labelNames: ['route', 'outcome'],
-      registers,
-    })
-    this.requestDuration = new Histogram({
-      name: 'ledgix_gateway_request_duration_seconds',
-      help: 'Time from request arrival to the end of the response, by route.',
-      labelNames: ['route'],
+    this.requests = new RequestMetrics({
+      requestsName: 'ledgix_gateway_requests_total',
+      requestsHelp: 'Requests handled by the gateway, by route and outcome (ok or an error code).',
+      durationName: 'ledgix_gateway_request_duration_seconds',
+      durationHelp: 'Time from request arrival to the end of the response, by route.',
       buckets: REQUEST_BUCKETS_SECONDS,
-      registers,
     })
+    registry.registerMetric(this.requests.counter as unknown as Metric)
+    registry.registerMetric(this.requests.histogram as unknown as Metric)
     this.jwksRefresh = new Counter({
       name: 'ledgix_jwks_refresh_total',
       help: 'JWKS fetches by trigger (startup, scheduled, kid_miss) and result (ok, error, suppressed).',

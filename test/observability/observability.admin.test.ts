@@ -27,7 +27,7 @@ test('admin server: /healthz always 200, /readyz follows readiness, /metrics ren
   assert.equal(notReady.json['reason'], 'keys_unavailable')
   reason = null
   assert.equal((await send(`${base}/readyz`)).status, 200)
-  metrics.requests.inc({ route: 'r', outcome: 'ok' })
+  metrics.requests.count('r', 'ok')
   metrics.setKeyStatusSource(() => ({ keyCount: 3, ageMs: 1500 }))
   const text = (await send(`${base}/metrics`)).text
   assert.match(text, /ledgix_gateway_requests_total\{route="r",outcome="ok"\} 1/)
@@ -43,6 +43,6 @@ test('admin server: /healthz always 200, /readyz follows readiness, /metrics ren
 test('two GatewayMetrics instances do not collide (private registries)', () => {
   const a = new GatewayMetrics()
   const b = new GatewayMetrics()
-  a.requests.inc({ route: 'x', outcome: 'ok' })
+  a.requests.count('x', 'ok')
   assert.notEqual(a.registry, b.registry)
 })
