@@ -139,45 +139,44 @@ export class RequestMetrics {
   }
 }
 
-/** `ledgix_gateway_requests_total{route,outcome}` as a prom-client counter. */
-class RequestCounter {
+/** What prom-client's registry reads of a metric: name, help, type, and the aggregator for clusters. */
+abstract class ScrapedMetric {
   readonly name: string
   readonly help: string
-  readonly type = 'counter' as const
+  abstract readonly type: MetricSnapshot['type']
   readonly aggregator = 'sum' as const
-  readonly #owner: RequestMetrics
+  protected readonly owner: RequestMetrics
 
   constructor(name: string, help: string, owner: RequestMetrics) {
     this.name = name
     this.help = help
-    this.#owner = owner
+    this.owner = owner
   }
+
+  protected snapshotOf(values: MetricValue[]): MetricSnapshot {
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator }
+  }
+}
+
+/** `ledgix_gateway_requests_total{route,outcome}` as a prom-client counter. */
+class RequestCounter extends ScrapedMetric {
+  readonly type = 'counter' as const
 
   get(): Promise<MetricSnapshot> {
     const values: MetricValue[] = []
-    for (const cell of this.#owner.cells()) values.push({ value: cell.value, labels: { route: cell.route, outcome: cell.outcome } })
-    return Promise.resolve({ name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator })
+    for (const cell of this.owner.cells()) values.push({ value: cell.value, labels: { route: cell.route, outcome: cell.outcome } })
+    return Promise.resolve(this.snapshotOf(values))
   }
 
   /** Registry#resetMetrics calls this. */
   reset(): void {
-    this.#owner.resetCounts()
+    this.owner.resetCounts()
   }
 }
 
 /** `ledgix_gateway_request_duration_seconds{route}` as a prom-client histogram. */
-class DurationHistogram {
-  readonly name: string
-  readonly help: string
+class DurationHistogram extends ScrapedMetric {
   readonly type = 'histogram' as const
-  readonly aggregator = 'sum' as const
-  readonly #owner: RequestMetrics
-
-  constructor(name: string, help: string, owner: RequestMetrics) {
-    this.name = name
-    this.help = help
-    this.#owner = owner
-  }
 
   /** The text exposition's form: `le` in labels, the route as a shared label (prom-client's split). */
   getForPromString(): Promise<MetricSnapshot> {
@@ -190,7 +189,7 @@ class DurationHistogram {
   }
 
   reset(): void {
-    for (const stats of this.#owner.routes()) {
+    for (const stats of this.owner.routes()) {
       stats.buckets.fill(0)
       stats.sum = 0
       stats.count = 0
@@ -199,10 +198,10 @@ class DurationHistogram {
   }
 
   #snapshot(split: boolean): MetricSnapshot {
-    const bounds = this.#owner.bounds
+    const bounds = this.owner.bounds
     const bucketName = `${this.name}_bucket`
     const values: MetricValue[] = []
-    for (const stats of this.#owner.routes()) {
+    for (const stats of this.owner.routes()) {
       if (!stats.observed) continue
       const route = stats.route
       let cumulative = 0
@@ -214,7 +213,7 @@ class DurationHistogram {
       values.push(sample(`${this.name}_sum`, {}, stats.sum, route, split))
       values.push(sample(`${this.name}_count`, {}, stats.count, route, split))
     }
-    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator }
+    return this.snapshotOf(values)
   }
 }
 
