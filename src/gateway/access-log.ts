@@ -1,7 +1,7 @@
 // The one access-log line per request, written when the response closes, with a fixed allow-listed
 // field set (STYLE §8): never headers, query strings, token text or keys. jti is hashed so lines can
 // be correlated with the Vault's ledger without putting a bearer credential's id in plain sight.
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { Logger } from 'pino'
 import { ERRORS } from '../core/index.ts'
 import { isoTimeField, rawLineTarget } from '../observability/index.ts'
@@ -68,7 +68,7 @@ const WARN_OPEN = '{"level":"warn",'
 
 /** First 16 hex of SHA-256(jti): enough to correlate, useless to replay. */
 export function jtiHash(jti: string): string {
-  return createHash('sha256').update(jti).digest('hex').slice(0, 16)
+  return hash('sha256', jti, 'hex').slice(0, 16)
 }
 
 function ms(value: number): number {

@@ -1,7 +1,7 @@
 // Canonical JSON and tool_args_hash (spec §6): the SDK's canonicaliser, equal to RFC 8785 (JCS) on
 // parsed JSON. Keys sorted by UTF-16 code units (the default Array sort), no whitespace, strings and
 // numbers exactly as JSON.stringify writes them (ECMAScript shortest form; -0 → 0). Pure, no I/O.
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 
 /**
  * Canonical JSON text of a JSON value. Follows JSON.stringify for `undefined` (object members are
@@ -53,5 +53,5 @@ function canonicalObject(object: Record<string, unknown>): string {
 
 /** 'sha256:' + lowercase hex SHA-256 of the UTF-8 canonical JSON; absent args hash as `{}`. */
 export function toolArgsHash(args: unknown): string {
-  return 'sha256:' + createHash('sha256').update(canonicalJson(args ?? {}), 'utf8').digest('hex')
+  return 'sha256:' + hash('sha256', canonicalJson(args ?? {}), 'hex')
 }

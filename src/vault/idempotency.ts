@@ -2,7 +2,7 @@
 // reuses one key across retries, so (tenant, route, key) + a hash of the body decide between
 // "new", "replay the stored response" and 409. The record is written in the same transaction as
 // the work it describes; an in-process map serialises concurrent retries of one key.
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { TenantId } from '../core/index.ts'
 import type { IdempotencyRecord, Store, WriteOp } from '../store/index.ts'
 import { canonicalJson } from '../token/index.ts'
@@ -23,7 +23,7 @@ export type IdempotencyCheck =
   | { kind: 'conflict' }
 
 export function bodyHash(body: unknown): string {
-  return createHash('sha256').update(canonicalJson(body ?? null), 'utf8').digest('hex')
+  return hash('sha256', canonicalJson(body ?? null), 'hex')
 }
 
 export function idempotencyOp(stamp: IdempotencyStamp, requestId: string | null, statusCode: number, response: unknown, nowMs: number): WriteOp {
