@@ -1,19 +1,9 @@
 // Summarises a V8 .cpuprofile (from `tsx bench/run.ts --cpu-prof`): self time by function and by
-// file/package, so "what limits us" can be read without opening DevTools. For a flame graph, load
-// the same file in Chrome DevTools (Performance) or https://www.speedscope.app.
+// file/package, so "what limits us" can be read without opening DevTools. For a flame graph:
+// bench/flamegraph.ts (SVG), or load the same file in Chrome DevTools (Performance) or speedscope.
+// To compare two profiles per request: bench/profile-diff.ts.
 // Usage: tsx bench/profile-summary.ts <file.cpuprofile> [top=25]
-import { readFileSync } from 'node:fs'
-
-interface ProfileNode {
-  id: number
-  callFrame: { functionName: string; url: string; lineNumber: number }
-}
-
-interface Profile {
-  nodes: ProfileNode[]
-  samples: number[]
-  timeDeltas: number[]
-}
+import { readProfile, selfByKey, selfByLabel } from './lib/cpuprofile.ts'
 
 const file = process.argv[2]
 if (file === undefined) {
@@ -21,8 +11,7 @@ if (file === undefined) {
   process.exit(2)
 }
 const top = Number(process.argv[3] ?? 25)
-const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile
-const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+const profile = readProfile(file)
 
 /** node_modules/<pkg>, src/<module>, node:internal, or the bare url. */
 function bucketOf(url: string): string {
@@ -35,21 +24,8 @@ function bucketOf(url: string): string {
   return url
 }
 
-const selfByFn = new Map<string, number>()
-const selfByBucket = new Map<string, number>()
-let total = 0
-for (let i = 0; i < profile.samples.length; i++) {
-  const node = byId.get(profile.samples[i]!)
-  const dt = profile.timeDeltas[i] ?? 0
-  if (node === undefined) continue
-  total += dt
-  const f = node.callFrame
-  const where = f.url === '' ? '' : ` ${f.url.replace(/^.*\/(node_modules|src|bench)\//, '$1/')}:${f.lineNumber + 1}`
-  const key = `${f.functionName || '(anonymous)'}${where}`
-  selfByFn.set(key, (selfByFn.get(key) ?? 0) + dt)
-  const bucket = bucketOf(f.url)
-  selfByBucket.set(bucket, (selfByBucket.get(bucket) ?? 0) + dt)
-}
+const { byLabel: selfByFn, totalUs: total } = selfByLabel(profile)
+const { byKey: selfByBucket } = selfByKey(profile, (frame) => bucketOf(frame.url))
 
 function print(title: string, map: Map<string, number>, count: number): void {
   process.stdout.write(`\n${title}\n`)
