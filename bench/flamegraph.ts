@@ -4,8 +4,9 @@
 // native / V8 (GC, program, syscalls) red.
 // Usage: tsx bench/flamegraph.ts <file.cpuprofile> [--out flame.svg] [--width 1600] [--idle] [--title T]
 //   --idle  keep the (idle) box: by default the graph shows where busy time went
-import { writeFileSync } from 'node:fs'
-import { basename } from 'node:path'
+import { readdirSync, writeFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { callTree, frameLabel, readProfile } from './lib/cpuprofile.ts'
 import type { CallFrame, TreeNode } from './lib/cpuprofile.ts'
@@ -134,6 +135,26 @@ export function renderFlameGraph(root: TreeNode, options: FlameOptions): string 
   return out.join('\n')
 }
 
+/**
+ * A flame graph beside every .cpuprofile under `dir` (`<profile>.svg`), for `bench/run.ts
+ * --cpu-prof`. Returns the SVG paths; a profile that cannot be read is reported, not fatal.
+ */
+export function writeFlameGraphs(dir: string, width = 1600): { written: string[]; failed: string[] } {
+  const written: string[] = []
+  const failed: string[] = []
+  for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    if (!entry.endsWith('.cpuprofile')) continue
+    const file = join(dir, entry)
+    try {
+      writeFileSync(`${file}.svg`, renderFlameGraph(callTree(readProfile(file)), { width, keepIdle: false, title: entry }))
+      written.push(`${file}.svg`)
+    } catch (err) {
+      failed.push(`${file}: ${err instanceof Error ? err.message : String(err)}`)
+    }
+  }
+  return { written, failed }
+}
+
 function main(): void {
   const { values, positionals } = parseArgs({
     options: { out: { type: 'string' }, width: { type: 'string', default: '1600' }, idle: { type: 'boolean', default: false }, title: { type: 'string' } },
@@ -153,4 +174,5 @@ function main(): void {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) main()
+// Run as a command, not when imported (bench/run.ts, tests).
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main()

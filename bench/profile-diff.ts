@@ -5,6 +5,7 @@
 // Usage: tsx bench/profile-diff.ts [--by-name] [--top N] A.cpuprofile A_requests B.cpuprofile B_requests
 //   --by-name  key by function name only (plus the module for node: builtins), so a bundled build
 //              and tsx sources of the same library compare; default: name, file and line
+import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { readProfile, selfByLabel } from './lib/cpuprofile.ts'
 
@@ -47,4 +48,5 @@ function main(): void {
   for (const r of rows.slice(0, top)) process.stdout.write(`${fmt(r.aUs)} ${fmt(r.bUs)} ${fmt(r.aUs - r.bUs)}  ${r.label}\n`)
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) main()
+// Run as a command, not when imported (bench/run.ts, tests).
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) main()

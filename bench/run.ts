@@ -25,6 +25,7 @@ import { SOAK_ID, measureSoak } from './scenarios/soak.ts'
 import { UPLOAD_ID, WS_ID, streamRows } from './scenarios/streams.ts'
 import { BARE_ID, DIRECT_ID, LAT_BARE_ID, NGINX_ID, VERIFY_ID, barePlans, directPlan, nginxPlan, verifyPlan } from './scenarios/references.ts'
 import { CLEARANCE_ID, CONSUME_ID, NAIVE_SHARED_TITLE, NAIVE_TITLE, clearancePlan, consumePlan, naivePlan } from './scenarios/vault.ts'
+import { writeFlameGraphs } from './flamegraph.ts'
 
 function usageError(err: unknown): never {
   process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`)
@@ -216,6 +217,11 @@ writeResults(md, json, rows, env, { startedAt, finishedAt: new Date().toISOStrin
 process.stderr.write(`bench: wrote ${md} and ${json}\n`)
 // Keep the logs when something could not run (or BENCH_KEEP=1): they hold the reason in full.
 const incomplete = rows.some((r) => r.status === 'not available' && !(LEDGER_IDS as readonly string[]).includes(r.id))
+if (options.profile) {
+  const flames = writeFlameGraphs(dir)
+  for (const svg of flames.written) process.stderr.write(`bench: flame graph ${svg}\n`)
+  for (const why of flames.failed) process.stderr.write(`bench: no flame graph for ${why}\n`)
+}
 if (failed || incomplete || options.profile || process.env['BENCH_KEEP'] === '1') process.stderr.write(`bench: logs kept in ${dir}\n`)
 else rmSync(dir, { recursive: true, force: true })
 process.exit(failed ? 1 : 0)

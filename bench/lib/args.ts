@@ -33,7 +33,8 @@ export const USAGE = `usage: tsx bench/run.ts [options]
   --tsx              start the gateway as node bin/ledgix-gateway.mjs (TypeScript via tsx, or dist/ when
                      built) instead of a fresh esbuild bundle of the current sources in bench/.build/
   --log-level <l>    logging.level of the gateway/Vault configs (default info: access log on)
-  --cpu-prof         run gateway processes under node --cpu-prof; .cpuprofile files stay in the temp dir
+  --cpu-prof         run gateway processes under node --cpu-prof; .cpuprofile files (and a flame graph .svg
+                     beside each) stay in the temp dir
   -h, --help`
 
 const MAX_DURATION_SEC = 120

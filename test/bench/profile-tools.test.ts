@@ -3,12 +3,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { diffProfiles } from '../../bench/profile-diff.ts'
-import { renderFlameGraph } from '../../bench/flamegraph.ts'
+import { renderFlameGraph, writeFlameGraphs } from '../../bench/flamegraph.ts'
 import { callTree, readProfile, selfByLabel } from '../../bench/lib/cpuprofile.ts'
 import type { CpuProfile } from '../../bench/lib/cpuprofile.ts'
 
@@ -74,4 +74,20 @@ test('readProfile refuses a file that is not a .cpuprofile, naming it', (t) => {
   const file = join(dir, 'x.cpuprofile')
   writeFileSync(file, '{"nodes": []}')
   assert.throws(() => readProfile(file), new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: not a V8 \\.cpuprofile`))
+})
+
+test('bench --cpu-prof: a flame graph beside every profile under the run dir; an unreadable profile is reported, not fatal', async (t) => {
+  const { file } = await profileOfScript(t)
+  const dir = mkdtempSync(join(tmpdir(), 'ledgix-prof-run-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  mkdirSync(join(dir, 'gateway-all-in-one'))
+  const good = join(dir, 'gateway-all-in-one', 'CPU.1.cpuprofile')
+  copyFileSync(file, good)
+  writeFileSync(join(dir, 'broken.cpuprofile'), 'not json')
+  const result = writeFlameGraphs(dir, 800)
+  assert.deepEqual(result.written, [`${good}.svg`])
+  assert.ok(existsSync(`${good}.svg`))
+  assert.match(readFileSync(`${good}.svg`, 'utf8'), /spinOuterLedgix/)
+  assert.equal(result.failed.length, 1)
+  assert.match(result.failed[0]!, /broken\.cpuprofile: /)
 })
