@@ -227,6 +227,25 @@ CREATE TABLE ledger_data_keys (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'burns without rowid',
+    // A burn was two B-tree inserts (the rowid table and the jti primary-key index), so a commit
+    // wrote two WAL pages per burn batch; keyed by jti alone it is one (docs/design/store.md
+    // "Page writes per commit"). The copy runs once, inside the migration's transaction.
+    sql: `
+CREATE TABLE burns_v3 (
+  jti TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  exp INTEGER NOT NULL,
+  burned_at INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO burns_v3 (jti, tenant_id, agent_id, exp, burned_at) SELECT jti, tenant_id, agent_id, exp, burned_at FROM burns;
+DROP TABLE burns;
+ALTER TABLE burns_v3 RENAME TO burns;
+`,
+  },
 ]
 
 /** Applies every migration newer than the recorded version; returns the versions applied. */
