@@ -37,7 +37,7 @@ class OutcomeCell {
 }
 
 /** Per-route state: outcome counts and one histogram row. */
-export class RouteStats {
+class RouteStats {
   readonly route: string
   readonly outcomes = new Map<string, OutcomeCell>()
   /** Non-cumulative counts per upper bound (prom-client's layout); values above the last bound only count. */
@@ -80,14 +80,14 @@ export class RequestMetrics {
 
   /** One finished request: +1 for (route, outcome) and its duration in seconds. */
   record(route: string, outcome: string, seconds: number): void {
-    const stats = this.stats(route)
+    const stats = this.#stats(route)
     this.#cell(stats, outcome).value++
-    this.observe(stats, seconds)
+    this.#observe(stats, seconds)
   }
 
   /** Count requests without a duration (tests, and callers that measure nothing). */
   count(route: string, outcome: string, by = 1): void {
-    this.#cell(this.stats(route), outcome).value += by
+    this.#cell(this.#stats(route), outcome).value += by
   }
 
   routes(): IterableIterator<RouteStats> {
@@ -114,7 +114,7 @@ export class RequestMetrics {
     return cell
   }
 
-  stats(route: string): RouteStats {
+  #stats(route: string): RouteStats {
     let stats = this.#routes.get(route)
     if (stats === undefined) {
       stats = new RouteStats(route, this.bounds.length)
@@ -123,7 +123,7 @@ export class RequestMetrics {
     return stats
   }
 
-  observe(stats: RouteStats, seconds: number): void {
+  #observe(stats: RouteStats, seconds: number): void {
     // prom-client refuses non-finite values by throwing; a metric must never fail a request.
     if (!Number.isFinite(seconds)) return
     const bounds = this.bounds
