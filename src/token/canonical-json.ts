@@ -51,7 +51,12 @@ function canonicalObject(object: Record<string, unknown>): string {
   return out + '}'
 }
 
-/** 'sha256:' + lowercase hex SHA-256 of the UTF-8 canonical JSON; absent args hash as `{}`. */
+/** Lowercase hex SHA-256 of the UTF-8 canonical JSON of a JSON value. */
+export function canonicalHash(value: unknown): string {
+  return hash('sha256', canonicalJson(value), 'hex')
+}
+
+/** 'sha256:' + canonicalHash of the tool args; absent args hash as `{}`. */
 export function toolArgsHash(args: unknown): string {
-  return 'sha256:' + hash('sha256', canonicalJson(args ?? {}), 'hex')
+  return 'sha256:' + canonicalHash(args ?? {})
 }

@@ -2,10 +2,9 @@
 // reuses one key across retries, so (tenant, route, key) + a hash of the body decide between
 // "new", "replay the stored response" and 409. The record is written in the same transaction as
 // the work it describes; an in-process map serialises concurrent retries of one key.
-import { hash } from 'node:crypto'
 import type { TenantId } from '../core/index.ts'
 import type { IdempotencyRecord, Store, WriteOp } from '../store/index.ts'
-import { canonicalJson } from '../token/index.ts'
+import { canonicalHash } from '../token/index.ts'
 
 /** Keys are UUIDs from the client; bound what we store and index. */
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255
@@ -23,7 +22,7 @@ export type IdempotencyCheck =
   | { kind: 'conflict' }
 
 export function bodyHash(body: unknown): string {
-  return hash('sha256', canonicalJson(body ?? null), 'hex')
+  return canonicalHash(body ?? null)
 }
 
 export function idempotencyOp(stamp: IdempotencyStamp, requestId: string | null, statusCode: number, response: unknown, nowMs: number): WriteOp {

@@ -1,11 +1,10 @@
 // The ledger hook: every terminal decision goes through one LedgerSink.append(), durable before the
 // response. The default sink is src/ledger's LedgerService: it hashes the canonical_version 3 event,
 // signs its receipt with the key ring's active key and writes it in the decision's own transaction.
-import { hash } from 'node:crypto'
 import { uuidv7 } from '../core/index.ts'
 import { createNodeSigner } from '../ledger/index.ts'
 import type { LedgerService, LedgerSigner } from '../ledger/index.ts'
-import { canonicalJson } from '../token/index.ts'
+import { canonicalHash } from '../token/index.ts'
 import type { ClearanceRecord, DecisionEvent, WriteOp, WriteResult } from '../store/index.ts'
 import type { KeyRing } from './key-ring.ts'
 import { BUCKET_MIDPOINTS } from './policy/index.ts'
@@ -63,7 +62,7 @@ export const NO_EVIDENCE: EventEvidence = {
 /** hex SHA-256 of what the agent asked to do (spec §7.2: a non-empty intent_hash marks an unredacted row). */
 export function intentHash(c: ClearanceRecord): string {
   const intent = { agent_id: c.agentId, session_id: c.sessionId, tool_args: c.toolArgs, tool_name: c.toolName }
-  return hash('sha256', canonicalJson(intent), 'hex')
+  return canonicalHash(intent)
 }
 
 /**
