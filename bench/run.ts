@@ -215,13 +215,14 @@ const md = join(options.out, 'latest.md')
 const json = join(options.out, 'latest.json')
 writeResults(md, json, rows, env, { startedAt, finishedAt: new Date().toISOString(), options: { ...options }, gatewayEntry: entry.description })
 process.stderr.write(`bench: wrote ${md} and ${json}\n`)
-// Keep the logs when something could not run (or BENCH_KEEP=1): they hold the reason in full.
-const incomplete = rows.some((r) => r.status === 'not available' && !(LEDGER_IDS as readonly string[]).includes(r.id))
+// --cpu-prof: the profiles were written when the processes stopped; draw one flame graph each.
 if (options.profile) {
   const flames = writeFlameGraphs(dir)
   for (const svg of flames.written) process.stderr.write(`bench: flame graph ${svg}\n`)
   for (const why of flames.failed) process.stderr.write(`bench: no flame graph for ${why}\n`)
 }
+// Keep the logs when something could not run (or BENCH_KEEP=1): they hold the reason in full.
+const incomplete = rows.some((r) => r.status === 'not available' && !(LEDGER_IDS as readonly string[]).includes(r.id))
 if (failed || incomplete || options.profile || process.env['BENCH_KEEP'] === '1') process.stderr.write(`bench: logs kept in ${dir}\n`)
 else rmSync(dir, { recursive: true, force: true })
 process.exit(failed ? 1 : 0)
