@@ -1,9 +1,12 @@
 // A model of the all-in-one token-gated path for choosing where the SQLite writer runs (ARCHITECTURE.md
 // "Storage"): per request one Ed25519 verify (the gateway's CPU cost), one durable burn of a fresh jti
-// (the product's SqliteStore: WAL, synchronous=FULL, group commit), then the proxied upstream call.
-// `main`: the store's writer runs on this thread; `worker`: a worker_thread owns the writer connection
-// (burn-writer-worker.ts) and this thread only posts batches. Compared by burn-writer-compare.ts.
-// Usage: node --import tsx bench/micro/burn-server.ts <main|worker> <db-path> <upstream-origin>
+// (the product's SqliteStore: WAL, group commit), then the proxied upstream call.
+// `main`: the store as shipped, writer on this thread, burn batches made durable by an fdatasync of
+// the WAL on the libuv pool; `inline`: the same store with every COMMIT at synchronous=FULL (the WAL
+// fsynced on this thread, as before the deferred sync); `worker`: a worker_thread owns the writer
+// connection (burn-writer-worker.ts) and this thread only posts batches. Compared by
+// burn-writer-compare.ts.
+// Usage: node --import tsx bench/micro/burn-server.ts <main|inline|worker> <db-path> <upstream-origin>
 import { generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -23,8 +26,8 @@ let counter = 0
 
 type Burn = (ops: readonly WriteOp[]) => Promise<WriteResult>
 
-function mainThreadWriter(): Burn {
-  const store = openSqliteStore({ path: dbPath })
+function mainThreadWriter(inline: boolean): Burn {
+  const store = openSqliteStore(inline ? { path: dbPath, walSync: false } : { path: dbPath })
   return (ops) => store.write(ops)
 }
 
@@ -57,7 +60,7 @@ function workerWriter(): Burn {
     })
 }
 
-const burn = mode === 'worker' ? workerWriter() : mainThreadWriter()
+const burn = mode === 'worker' ? workerWriter() : mainThreadWriter(mode === 'inline')
 const TENANT = 'bench' as TenantId
 
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,8 +1,10 @@
-// Where should the SQLite writer run? Measures burn-server.ts with the writer on the main thread
-// and on a worker_thread, interleaved in the same run, at 64 connections (throughput and p99 of the
-// gated path under load) and at 1 connection (what one request pays). Same placement as the
-// harness: servers on the SUT core, wrk and the upstream on the load core.
-// Usage: node --import tsx bench/micro/burn-writer-compare.ts [seconds=5] [rounds=3]
+// Where should the SQLite writer run, and where its fsync? Measures burn-server.ts with the writer on
+// the main thread (`main`: as shipped, burn batches synced by an fdatasync on the libuv pool;
+// `inline`: every COMMIT fsyncs on the main thread) and on a worker_thread, interleaved in the same
+// run, at 64 connections (throughput and p99 of the gated path under load) and at 1 connection (what
+// one request pays). Same placement as the harness: servers on the SUT core, wrk and the upstream on
+// the load core.
+// Usage: node --import tsx bench/micro/burn-writer-compare.ts [seconds=5] [rounds=3] [modes=main,inline,worker]
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -16,6 +18,8 @@ import type { Ctx } from '../lib/measure.ts'
 
 const seconds = Number(process.argv[2] ?? 5)
 const rounds = Number(process.argv[3] ?? 3)
+const modes = (process.argv[4] ?? 'main,inline,worker').split(',')
+for (const m of modes) if (!['main', 'inline', 'worker'].includes(m)) throw new Error(`unknown mode ${m}: use main, inline or worker`)
 const env = probeEnvironment({ install: false, forceAutocannon: false })
 useTaskset(env.taskset)
 const dir = mkdtempSync(join(tmpdir(), 'ledgix-burn-writer-'))
@@ -37,11 +41,13 @@ async function startServer(mode: string, upstream: string): Promise<string> {
 
 try {
   const upstream = await startUpstream({ env, dir } as unknown as Ctx)
-  const urls = { main: await startServer('main', upstream.url), worker: await startServer('worker', upstream.url) }
-  const results: Record<string, LoadResult[]> = { 'main-64': [], 'worker-64': [], 'main-1': [], 'worker-1': [] }
-  for (const mode of ['main', 'worker'] as const) await runLoad(env, { label: `warm-${mode}`, url: `${urls[mode]}/gated`, connections: 64, durationSec: 2 }, dir)
+  const urls: Record<string, string> = {}
+  for (const mode of modes) urls[mode] = await startServer(mode, upstream.url)
+  const results: Record<string, LoadResult[]> = {}
+  for (const connections of [64, 1]) for (const mode of modes) results[`${mode}-${connections}`] = []
+  for (const mode of modes) await runLoad(env, { label: `warm-${mode}`, url: `${urls[mode]}/gated`, connections: 64, durationSec: 2 }, dir)
   for (let r = 0; r < rounds; r++) {
-    for (const mode of ['main', 'worker'] as const) {
+    for (const mode of modes) {
       for (const connections of [64, 1]) {
         const res = await runLoad(env, { label: `${mode}-${connections}-${r}`, url: `${urls[mode]}/gated`, connections, durationSec: seconds }, dir)
         results[`${mode}-${connections}`]!.push(res)

@@ -88,6 +88,7 @@ async function startEmbedded(config: Config, logger: Logger): Promise<OpenedVaul
       if (closing) return 'draining'
       if (!server.app.server.listening) return 'vault_not_listening'
       if (server.context.keyRing.signer === null) return 'no_signing_key'
+      if (server.context.store.failure !== null) return 'store_failed'
       return null
     },
   }

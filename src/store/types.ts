@@ -209,6 +209,11 @@ export interface Store extends LedgerStore {
   write(ops: readonly WriteOp[]): Promise<WriteResult>
   /** Best-effort, coalesced, not durable: the last-used time of an API key. */
   touchApiKey(keyId: ApiKeyId, atMs: number): void
+  /**
+   * Non-null once the store can no longer promise that a write it acknowledges is durable (a failed
+   * fsync): from then on every write is refused with that error, and readiness reports `store_failed`.
+   */
+  readonly failure: Error | null
 
   getTenant(tenantId: TenantId): Promise<TenantRecord | null>
   listTenants(): Promise<TenantRecord[]>

@@ -112,7 +112,14 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
   const config = options.config
   const clock = options.clock ?? systemClock
   const ownsStore = options.store === undefined
-  const store = options.store ?? openSqliteStore({ path: join(config.dataDir, 'vault.db'), ...config.writeQueue })
+  const store =
+    options.store ??
+    openSqliteStore({
+      path: join(config.dataDir, 'vault.db'),
+      ...config.writeQueue,
+      onFailure: (err) =>
+        options.logger?.fatal({ err, component: 'store' }, 'the store can no longer make writes durable: every write is refused and /readyz reports store_failed; check the disk, then restart'),
+    })
   try {
     const keyRing = await KeyRing.open({ store, keysDir: join(config.dataDir, 'keys'), clock, envKey: config.signingKey, createIfMissing: true })
     const fromDir = [...(await loadDirPolicies(config.policiesDir)), ...(options.policies ?? [])]

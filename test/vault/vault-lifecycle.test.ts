@@ -137,3 +137,33 @@ test('a broken policies_dir file stops start-up with the file and rule named', a
   writeFileSync(join(dir, 'bad.yaml'), 'policy_id: bad\nrules:\n  - id: r\n    description: x\n    when: "tool_args.amount >"\n    effect: allow\n    reason: r\n')
   await assert.rejects(createVaultServer({ config: vaultConfig(tempDir(t), { policiesDir: dir }) }), /policies_dir: .*bad\.yaml.*rules\[0\]\.when/)
 })
+
+test('a failed WAL fsync fails the store closed: the burn it covered and every later write answer 503 vault_unavailable', async (t) => {
+  // The ordering and bookkeeping (the burns a failed sync covered are refused) are proven in
+  // test/store/deferred-sync.test.ts; here: what the API says once the store has failed. Clearances
+  // commit at synchronous=FULL (no deferred sync); two burns written in one turn are the first batch
+  // that waits for an fdatasync, and that one reports EIO.
+  const failures: Error[] = []
+  const store = openSqliteStore({
+    path: join(tempDir(t), 'vault.db'),
+    walSync: (_fd, done) => setImmediate(done, Object.assign(new Error('EIO: i/o error, fdatasync'), { code: 'EIO' })),
+    onFailure: (err) => failures.push(err),
+  })
+  t.after(() => store.close())
+  const h = await startHarness(t, { store, config: { defaultEffect: 'allow' } })
+  const cleared = await call(h.base, 'POST', '/request-clearance', { key: h.keys.agent, body: { tool_name: 'ping' } })
+  assert.equal(cleared.status, 200)
+  assert.equal(typeof cleared.body.token, 'string', JSON.stringify(cleared.body))
+  const burn = (jti: string) => store.write([{ op: 'token_burn', jti, callerTenant: h.tenantA, agentId: 'a', expSeconds: 4_000_000_000, atMs: 1 }])
+  const refused = await Promise.allSettled([burn('0193ffff-0001'), burn('0193ffff-0002')])
+  assert.deepEqual(refused.map((r) => r.status), ['rejected', 'rejected'])
+  assert.equal(failures.length, 1)
+  const consumed = await call(h.base, 'POST', '/consume-token', { key: h.keys.agent, body: { token: cleared.body.token } })
+  assert.equal(consumed.status, 503)
+  assert.equal(consumed.body.code, 'vault_unavailable')
+  assert.match(String(consumed.body.detail), /EIO/)
+  assert.notEqual(store.failure, null)
+  const after = await call(h.base, 'POST', '/request-clearance', { key: h.keys.agent, body: { tool_name: 'ping' } })
+  assert.equal(after.status, 503)
+  assert.equal(after.body.code, 'vault_unavailable')
+})

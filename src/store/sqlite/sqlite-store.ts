@@ -1,8 +1,8 @@
-// The SQLite Store: one writer connection (WAL, synchronous=FULL, group commit) and one reader
+// The SQLite Store: one writer connection (WAL, synchronous=FULL or an off-loop fdatasync, group commit) and one reader
 // connection (WAL lets it read beside the writer). Migrations run at open. better-sqlite3 is
 // synchronous; the main-thread batching choice and its numbers are in docs/design/store.md.
 import Database from 'better-sqlite3'
-import { mkdirSync } from 'node:fs'
+import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
 import type { ApiKeyId, TenantId } from '../../core/index.ts'
 import type {
@@ -30,7 +30,7 @@ import type {
   StoredLedgerEvent,
   UnsealedLeaf,
 } from '../ledger-types.ts'
-import { GroupCommitter, type SideWork } from './group-commit.ts'
+import { GroupCommitter, type DeferredSync, type SideWork } from './group-commit.ts'
 import { SqliteLedgerReads } from './ledger-reads.ts'
 import { migrate } from './migrations.ts'
 import { ReadCache } from './read-cache.ts'
@@ -52,9 +52,42 @@ export interface SqliteStoreOptions {
   path: string
   maxQueue?: number
   maxBatch?: number
+  /**
+   * Runs the off-loop WAL sync of burn-only batches (default: `fs.fdatasync` on the libuv pool).
+   * Tests replace it to hold a sync back or make it fail; `false` syncs every COMMIT inline.
+   */
+  walSync?: ((fd: number, done: (err: Error | null) => void) => void) | false
+  /** Called once when a failed WAL sync fails the store (see `failure`). */
+  onFailure?: (err: Error) => void
 }
 
 type Row = Record<string, unknown>
+
+/**
+ * The writer's side of the deferred sync: a descriptor of the WAL file (opened read-only; fdatasync
+ * flushes the file, whichever descriptor names it) and the switch between the two synchronous levels.
+ * SQLite keeps the WAL file, same inode, for as long as any connection has the database open (it is
+ * truncated or rewritten in place after checkpoints, and deleted only by the last connection to close),
+ * and our writer holds it open for the store's lifetime, so the descriptor always names the live WAL.
+ */
+class WalSync implements DeferredSync {
+  readonly fd: number
+  #db: Database.Database
+  #run: (fd: number, done: (err: Error | null) => void) => void
+  constructor(db: Database.Database, walPath: string, run: (fd: number, done: (err: Error | null) => void) => void) {
+    this.fd = openSync(walPath, 'r')
+    this.#db = db
+    this.#run = run
+  }
+  relax(on: boolean): void {
+    // Not a prepared statement: SQLite applies PRAGMA synchronous when it compiles the statement, so
+    // re-running a prepared one changes nothing. Runs only when the batch kind changes.
+    this.#db.exec(on ? 'PRAGMA synchronous = NORMAL' : 'PRAGMA synchronous = FULL')
+  }
+  sync(done: (err: Error | null) => void): void {
+    this.#run(this.fd, done)
+  }
+}
 
 class TouchBuffer implements SideWork {
   #pending = new Map<string, number>()
@@ -82,6 +115,7 @@ export class SqliteStore implements Store {
   #committer: GroupCommitter
   #touches: TouchBuffer
   #touchTimer: NodeJS.Timeout
+  #walSync: WalSync | null
   #q: Record<string, Database.Statement>
   #ledger: SqliteLedgerReads
   #cache: ReadCache
@@ -91,7 +125,9 @@ export class SqliteStore implements Store {
     mkdirSync(dirname(options.path), { recursive: true })
     this.#writer = openRetainedDatabase(options.path)
     setPragma(this.#writer, 'journal_mode = WAL')
-    // FULL: the WAL is fsynced at every COMMIT, so an acknowledged burn survives power loss.
+    // FULL: the WAL is fsynced at every COMMIT, so an acknowledged write survives power loss. Burn-only
+    // batches commit at NORMAL and are acknowledged after an fdatasync of the WAL off the event loop
+    // (group-commit.ts); the writer is switched back to FULL for every other batch.
     setPragma(this.#writer, 'synchronous = FULL')
     setPragma(this.#writer, 'busy_timeout = 5000')
     setPragma(this.#writer, 'foreign_keys = ON')
@@ -111,11 +147,15 @@ export class SqliteStore implements Store {
     setPragma(this.#reader, 'busy_timeout = 5000')
     this.#touches = new TouchBuffer(this.#writer)
     this.#cache = new ReadCache(this.#writer)
+    // The WAL exists from here on: journal_mode=WAL and the migrations have opened it.
+    this.#walSync = options.walSync === false ? null : new WalSync(this.#writer, `${options.path}-wal`, options.walSync ?? fdatasync)
     this.#committer = new GroupCommitter(
       this.#writer,
       createOpApplier(this.#writer, this.#cache),
       { maxQueue: options.maxQueue ?? DEFAULT_MAX_QUEUE, maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH },
       this.#touches,
+      this.#walSync,
+      options.onFailure ?? null,
     )
     this.#touchTimer = setInterval(pokeCommitter, TOUCH_FLUSH_MS, this.#committer)
     this.#touchTimer.unref()
@@ -160,6 +200,16 @@ export class SqliteStore implements Store {
   /** Commits performed so far (tests prove batching with it). */
   get commitCount(): number {
     return this.#committer.commits
+  }
+
+  /** WAL fdatasyncs run off the event loop for burn-only batches so far. */
+  get deferredSyncCount(): number {
+    return this.#committer.deferredSyncs
+  }
+
+  /** The error of a failed WAL sync, after which every write is refused; null while healthy. */
+  get failure(): Error | null {
+    return this.#committer.failure
   }
 
   /** One pragma's value on the writer connection (tests check the durability settings with it). */
@@ -306,7 +356,9 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     clearInterval(this.#touchTimer)
-    this.#committer.close()
+    // Waits for the sync in flight: its descriptor must not be closed (and its number reused) under it.
+    await this.#committer.close()
+    if (this.#walSync !== null) closeSync(this.#walSync.fd)
     this.#reader.close()
     this.#writer.close()
   }
