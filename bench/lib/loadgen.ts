@@ -37,6 +37,8 @@ export interface LoadResult {
   socketErrors: number
   /** Load threads that ran out of tokens (the run is short of tokens: numbers are suspect). */
   exhausted: number
+  /** CPU (user + system) the system under test spent per request during the run, µs; set by measure.ts. */
+  cpuUsPerRequest?: number
 }
 
 interface RawReport {

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import type { Options } from './args.ts'
 import { runLoad } from './loadgen.ts'
 import type { LoadResult, LoadSpec } from './loadgen.ts'
-import { rssMiB } from './procs.ts'
+import { cpuSeconds, rssMiB } from './procs.ts'
 import type { Managed } from './procs.ts'
 import { median, newRow, unavailable } from './report.ts'
 import type { Comparison, Row } from './report.ts'
@@ -74,7 +74,11 @@ async function once(ctx: Ctx, s: LoadScenario, durationSec: number, label: strin
   const spec: LoadSpec = { ...s.spec, label, durationSec }
   if (s.tokens) spec.tokensFile = await freshTokens(ctx, durationSec, rateHint)
   try {
-    return await runLoad(ctx.env, spec, ctx.dir)
+    const cpuBefore = s.sut === null ? null : cpuSeconds(s.sut)
+    const result = await runLoad(ctx.env, spec, ctx.dir)
+    const cpuAfter = s.sut === null ? null : cpuSeconds(s.sut)
+    if (cpuBefore !== null && cpuAfter !== null && result.requests > 0) result.cpuUsPerRequest = ((cpuAfter - cpuBefore) * 1e6) / result.requests
+    return result
   } finally {
     // Up to ~40 MB each; the run's temp dir would otherwise grow by that per run.
     if (spec.tokensFile !== undefined) rmSync(spec.tokensFile, { force: true })
@@ -165,6 +169,12 @@ function finish(st: State): void {
     row.p99Ms = median(results.map((r) => r.p99Ms))
   }
   row.rssMiB = s.sut === null ? null : rssMiB(s.sut)
+  const cpu = results.map((r) => r.cpuUsPerRequest).filter((x): x is number => x !== undefined)
+  if (cpu.length === results.length && cpu.length > 0) {
+    const med = median(cpu)
+    row.extra['cpu_us_per_request'] = Math.round(med * 10) / 10
+    row.notes.push(`CPU of the system under test per request: ${med.toFixed(1)} µs (user + system, all its threads, /proc; runs: ${cpu.map((x) => x.toFixed(1)).join(' / ')})`)
+  }
   annotate(row, s, results)
   s.finish?.(row)
   if (s.sut !== null && s.sut.isDead()) row.notes.push(`${s.sut.name} exited during the run: numbers are suspect`)

@@ -1,7 +1,7 @@
 // Child processes of a bench run: spawned (optionally pinned with taskset) as their own process
 // group, output sent to log files in the run's temp dir, and every one of them killed on the way
 // out — normal end, error, SIGINT or SIGTERM — so a run never leaves a stray server behind.
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { closeSync, openSync, readFileSync, readdirSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -200,18 +200,28 @@ export function rssKiB(pid: number): number | null {
   }
 }
 
-/**
- * Resident set size in MiB of a managed child's whole process group (nginx = master + workers;
- * a node process is a group of one), from /proc (Linux); null elsewhere or when gone.
- */
-export function rssMiB(m: Managed): number | null {
-  let totalKiB = rssKiB(m.pid)
-  if (totalKiB === null) return null
+let clockTicks: number | null = null
+
+/** Clock ticks per second of /proc's CPU times (`getconf CLK_TCK`, 100 on every Linux we run on). */
+function ticksPerSecond(): number {
+  if (clockTicks === null) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
+    } catch {
+      clockTicks = 100
+    }
+  }
+  return clockTicks
+}
+
+/** The process ids of a managed child's process group (itself first); just itself off Linux. */
+function groupPids(m: Managed): number[] {
+  const pids = [m.pid]
   let entries: string[] = []
   try {
     entries = readdirSync('/proc')
   } catch {
-    return Math.round((totalKiB / 1024) * 10) / 10
+    return pids
   }
   for (const entry of entries) {
     if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57 || Number(entry) === m.pid) continue
@@ -219,11 +229,41 @@ export function rssMiB(m: Managed): number | null {
       // Field 5 of /proc/PID/stat is the process group; the command name (field 2) may hold spaces.
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      if (Number(fields[2]) !== m.pid) continue
-      totalKiB += rssKiB(Number(entry)) ?? 0
+      if (Number(fields[2]) === m.pid) pids.push(Number(entry))
     } catch {
       // raced with an exit
     }
   }
+  return pids
+}
+
+/**
+ * CPU seconds (user + system, all threads) used so far by a managed child's process group, from
+ * /proc/<pid>/stat; null when unreadable (not Linux, or gone). Differences over a load run give the
+ * CPU the system under test spent per request, which the machine's noise moves far less than req/s.
+ */
+export function cpuSeconds(m: Managed): number | null {
+  let ticks = 0
+  for (const pid of groupPids(m)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      // Fields 14 and 15 (utime, stime) are at 11 and 12 once pid and comm are cut off.
+      ticks += Number(fields[11]) + Number(fields[12])
+    } catch {
+      if (pid === m.pid) return null
+    }
+  }
+  return ticks / ticksPerSecond()
+}
+
+/**
+ * Resident set size in MiB of a managed child's whole process group (nginx = master + workers;
+ * a node process is a group of one), from /proc (Linux); null elsewhere or when gone.
+ */
+export function rssMiB(m: Managed): number | null {
+  let totalKiB = rssKiB(m.pid)
+  if (totalKiB === null) return null
+  for (const pid of groupPids(m)) if (pid !== m.pid) totalKiB += rssKiB(pid) ?? 0
   return Math.round((totalKiB / 1024) * 10) / 10
 }
