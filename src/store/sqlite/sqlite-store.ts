@@ -1,6 +1,7 @@
-// The SQLite Store: one writer connection (WAL, synchronous=FULL or an off-loop fdatasync, group commit) and one reader
-// connection (WAL lets it read beside the writer). Migrations run at open. better-sqlite3 is
-// synchronous; the main-thread batching choice and its numbers are in docs/design/store.md.
+// The SQLite Store: one writer connection (WAL, group commit, synchronous=FULL or, for burn batches,
+// an fdatasync off the event loop) and one reader connection (WAL lets it read beside the writer).
+// Migrations run at open. better-sqlite3 is synchronous; the main-thread batching choice and its
+// numbers are in docs/design/store.md.
 import Database from 'better-sqlite3'
 import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
