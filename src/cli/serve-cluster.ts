@@ -146,7 +146,10 @@ export async function runPrimary(o: PrimaryOptions): Promise<number> {
       return vault.readiness.notReadyReason()
     },
   }
-  const admin = createAdminServer({ metrics: new ClusterMetrics(() => states.keys()), readiness, logger: logger.child({ component: 'admin' }) })
+  const metrics = new ClusterMetrics(() => states.keys())
+  // The store lives in this process: its write path is reported here, beside the workers' metrics.
+  if (vault.writePath !== null) metrics.setWritePathSource(vault.writePath)
+  const admin = createAdminServer({ metrics, readiness, logger: logger.child({ component: 'admin' }) })
   let adminBound: Address
   try {
     adminBound = toAddress(await listen(admin, config.admin.listen.host, config.admin.listen.port))

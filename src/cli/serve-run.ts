@@ -80,6 +80,7 @@ export async function serve(options: ServeOptions): Promise<number> {
   }
 
   const metrics = new GatewayMetrics({ defaultMetrics: true })
+  if (vault.writePath !== null) metrics.setWritePathSource(vault.writePath)
   let running
   try {
     running = await startGateway(config, options.config, vault.port, metrics, logger)
@@ -113,7 +114,9 @@ export async function serve(options: ServeOptions): Promise<number> {
 /** vault-only: the Vault API plus the admin listener (health, readiness of the Vault, metrics). */
 async function runVaultOnly(config: Config, options: ServeOptions, logger: Logger, vault: OpenedVault, extra: Record<string, Address>, closeOwn: () => Promise<void>): Promise<number> {
   const log = logger.child({ component: 'serve' })
-  const admin = createAdminServer({ metrics: new GatewayMetrics({ defaultMetrics: true }), readiness: vault.readiness, logger: logger.child({ component: 'admin' }) })
+  const metrics = new GatewayMetrics({ defaultMetrics: true })
+  if (vault.writePath !== null) metrics.setWritePathSource(vault.writePath)
+  const admin = createAdminServer({ metrics, readiness: vault.readiness, logger: logger.child({ component: 'admin' }) })
   let adminBound: Address
   try {
     adminBound = toAddress(await listen(admin, config.admin.listen.host, config.admin.listen.port))

@@ -6,7 +6,7 @@ import type { Config } from '../config/index.ts'
 import type { VaultPort } from '../core/index.ts'
 import { IpcVaultPort, RemoteVault } from '../gateway/index.ts'
 import type { IpcEndpoint } from '../gateway/index.ts'
-import type { Logger, Readiness } from '../observability/index.ts'
+import type { Logger, Readiness, WritePathStats } from '../observability/index.ts'
 import type { VaultServer } from '../vault/index.ts'
 import { BOOTSTRAP_ENV } from './serve.ts'
 
@@ -21,6 +21,8 @@ export interface OpenedVault {
   /** true when cluster workers must burn through this process (the store lives here). */
   servesWorkers: boolean
   readiness: Readiness
+  /** The embedded store's write-path counters for /metrics; null when the store is elsewhere. */
+  writePath: (() => WritePathStats) | null
   close(): Promise<void>
 }
 
@@ -43,12 +45,12 @@ export async function openVault(config: Config, logger: Logger, worker: IpcEndpo
         jwksUrl: config.jwks.url,
         jwksTimeoutMs: config.jwks.fetchTimeoutMs,
       })
-      return { port: remote, listener: null, servesWorkers: false, readiness: ALWAYS_READY, close: () => remote.close() }
+      return { port: remote, listener: null, servesWorkers: false, readiness: ALWAYS_READY, writePath: null, close: () => remote.close() }
     }
     case 'all-in-one':
       if (worker !== null) {
         const ipc = new IpcVaultPort(worker, config.vault.timeoutMs)
-        return { port: ipc, listener: null, servesWorkers: false, readiness: ALWAYS_READY, close: () => ipc.close() }
+        return { port: ipc, listener: null, servesWorkers: false, readiness: ALWAYS_READY, writePath: null, close: () => ipc.close() }
       }
       return startEmbedded(config, logger)
     case 'vault-only':
@@ -97,6 +99,7 @@ async function startEmbedded(config: Config, logger: Logger): Promise<OpenedVaul
     listener: { host: config.vaultServer.listen.host, port: server.port },
     servesWorkers: true,
     readiness,
+    writePath: () => server.context.store.stats(),
     async close() {
       closing = true
       await server.close()

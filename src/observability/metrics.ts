@@ -12,6 +12,14 @@ export interface KeySetStatus {
   ageMs: number | null
 }
 
+/** The durable write path's counters (the Vault store's `stats()`), read at scrape time. */
+export interface WritePathStats {
+  commits: number
+  writes: number
+  deferredSyncs: number
+  failed: boolean
+}
+
 // Latency buckets in seconds: the gateway adds ~0.1–2 ms; upstream calls range to tens of seconds.
 const REQUEST_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 // A burn is one loopback/LAN HTTP round trip: sub-ms to the 5 s Vault timeout.
@@ -27,6 +35,7 @@ export class GatewayMetrics {
   readonly burnDuration: Histogram<'result'>
   readonly replayRejections: Counter<'source'>
   #keyStatus: (() => KeySetStatus) | null = null
+  #writePath: (() => WritePathStats) | null = null
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registry = new Registry()
@@ -85,6 +94,43 @@ export class GatewayMetrics {
 
   readKeyStatus(): KeySetStatus | null {
     return this.#keyStatus === null ? null : this.#keyStatus()
+  }
+
+  /**
+   * Export the embedded Vault store's write path (all-in-one and vault-only): commits, the writes
+   * they carried (their ratio is the mean group-commit batch), burn-batch syncs off the event loop,
+   * and whether a failed sync has failed the store. Read from `source` at scrape time only.
+   */
+  setWritePathSource(source: () => WritePathStats): void {
+    if (this.#writePath === null) {
+      const registers = [this.registry]
+      const counter = (name: string, help: string, read: (s: WritePathStats) => number): void => {
+        const metric: Counter = new Counter({
+          name,
+          help,
+          registers,
+          collect: () => {
+            const stats = this.#writePath?.()
+            if (stats === undefined) return
+            metric.reset()
+            metric.inc(read(stats))
+          },
+        })
+      }
+      counter('ledgix_store_commits_total', 'Transactions the Vault store committed (one per group-committed batch).', (s) => s.commits)
+      counter('ledgix_store_writes_total', 'Durable writes those transactions carried (writes / commits = mean batch size).', (s) => s.writes)
+      counter('ledgix_store_deferred_syncs_total', 'fdatasyncs of the WAL run off the event loop for batches of burns.', (s) => s.deferredSyncs)
+      const failed: Gauge = new Gauge({
+        name: 'ledgix_store_failed',
+        help: '1 once a failed WAL sync has failed the store: every write is refused until restart (see /readyz).',
+        registers,
+        collect: () => {
+          const stats = this.#writePath?.()
+          if (stats !== undefined) failed.set(stats.failed ? 1 : 0)
+        },
+      })
+    }
+    this.#writePath = source
   }
 
   async render(): Promise<string> {

@@ -19,6 +19,7 @@ export type {
   SettingsKind,
   SigningKeyRecord,
   Store,
+  StoreStats,
   StoredDecisionEvent,
   TenantRecord,
   TokenRecord,

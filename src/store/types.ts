@@ -200,6 +200,18 @@ export interface BurnRefusal {
 /** `refusal` is present only when a `token_burn` op failed. */
 export type WriteResult = { ok: true } | { ok: false; failedOp: number; opName: WriteOp['op']; refusal?: BurnRefusal }
 
+/** What the write path has done since the store opened. */
+export interface StoreStats {
+  /** Transactions committed (one per group-committed batch). */
+  commits: number
+  /** write() calls those transactions carried. */
+  writes: number
+  /** fdatasyncs of the WAL run off the event loop for burn batches. */
+  deferredSyncs: number
+  /** A failed WAL sync has failed the store (every write refused). */
+  failed: boolean
+}
+
 export interface Store extends LedgerStore {
   readonly driver: 'sqlite'
   /**
@@ -214,6 +226,8 @@ export interface Store extends LedgerStore {
    * fsync): from then on every write is refused with that error, and readiness reports `store_failed`.
    */
   readonly failure: Error | null
+  /** Counters of the durable write path since open, read at scrape time (`/metrics`). */
+  stats(): StoreStats
 
   getTenant(tenantId: TenantId): Promise<TenantRecord | null>
   listTenants(): Promise<TenantRecord[]>

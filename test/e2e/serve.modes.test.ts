@@ -72,7 +72,13 @@ test('vault-only: Vault API and admin listener only; /readyz reflects the Vault'
   assert.deepEqual(proc.lines.filter((l) => l['msg'] === 'listening').map((l) => l['listener']).sort(), ['admin', 'vault'])
   assert.equal((await send(`${proc.adminUrl}/healthz`)).status, 200)
   assert.equal((await send(`${proc.adminUrl}/readyz`)).status, 200)
-  assert.match((await send(`${proc.adminUrl}/metrics`)).text, /process_cpu/)
+  const metrics = (await send(`${proc.adminUrl}/metrics`)).text
+  assert.match(metrics, /process_cpu/)
+  // The store's write path: start-up committed at least the bootstrap key and the signing key.
+  const commits = Number(/^ledgix_store_commits_total (\d+)$/m.exec(metrics)?.[1])
+  const writes = Number(/^ledgix_store_writes_total (\d+)$/m.exec(metrics)?.[1])
+  assert.ok(commits >= 1 && writes >= commits, `commits ${commits}, writes ${writes}`)
+  assert.match(metrics, /^ledgix_store_failed 0$/m)
   assert.equal((await send(`${proc.vaultUrl}/.well-known/jwks.json`)).status, 200)
   proc.child.kill('SIGTERM')
   assert.equal(await proc.exited, 0)

@@ -46,3 +46,21 @@ test('two GatewayMetrics instances do not collide (private registries)', () => {
   a.requests.count('x', 'ok')
   assert.notEqual(a.registry, b.registry)
 })
+
+test('write-path metrics appear once a store source is attached and are read at scrape time', async () => {
+  const metrics = new GatewayMetrics()
+  assert.doesNotMatch(await metrics.render(), /ledgix_store_/, 'paired mode has no store: no store metrics')
+  let stats = { commits: 3, writes: 40, deferredSyncs: 2, failed: false }
+  metrics.setWritePathSource(() => stats)
+  let text = await metrics.render()
+  assert.match(text, /^ledgix_store_commits_total 3$/m)
+  assert.match(text, /^ledgix_store_writes_total 40$/m)
+  assert.match(text, /^ledgix_store_deferred_syncs_total 2$/m)
+  assert.match(text, /^ledgix_store_failed 0$/m)
+  assert.match(text, /# TYPE ledgix_store_commits_total counter/)
+  stats = { commits: 5, writes: 41, deferredSyncs: 2, failed: true }
+  text = await metrics.render()
+  assert.match(text, /^ledgix_store_commits_total 5$/m)
+  assert.match(text, /^ledgix_store_writes_total 41$/m)
+  assert.match(text, /^ledgix_store_failed 1$/m)
+})

@@ -110,6 +110,8 @@ export class GroupCommitter {
   #onFailure: ((err: Error) => void) | null
   /** Number of COMMITs performed (tests and metrics read it). */
   commits = 0
+  /** write() calls that reached a COMMIT (writes / commits = the mean batch size). */
+  writes = 0
   /** Number of fdatasyncs run off the event loop (tests read it). */
   deferredSyncs = 0
 
@@ -191,6 +193,7 @@ export class GroupCommitter {
       try {
         this.#runBatch.immediate(batch, results, this.#side)
         this.commits++
+        this.writes += batch.length
       } catch (err) {
         // COMMIT itself failed (disk full, I/O error): nothing in the batch is durable.
         for (const p of batch) p.reject(err)

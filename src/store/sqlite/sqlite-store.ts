@@ -16,6 +16,7 @@ import type {
   SettingsKind,
   SigningKeyRecord,
   Store,
+  StoreStats,
   StoredDecisionEvent,
   TenantRecord,
   TokenRecord,
@@ -211,6 +212,11 @@ export class SqliteStore implements Store {
   /** The error of a failed WAL sync, after which every write is refused; null while healthy. */
   get failure(): Error | null {
     return this.#committer.failure
+  }
+
+  stats(): StoreStats {
+    const c = this.#committer
+    return { commits: c.commits, writes: c.writes, deferredSyncs: c.deferredSyncs, failed: c.failure !== null }
   }
 
   /** One pragma's value on the writer connection (tests check the durability settings with it). */
