@@ -39,6 +39,8 @@ export interface LoadResult {
   exhausted: number
   /** CPU (user + system) the system under test spent per request during the run, µs; set by measure.ts. */
   cpuUsPerRequest?: number
+  /** Growth of the scenario's probe counters over the run (LoadScenario.probe); set by measure.ts. */
+  probeDelta?: Record<string, number>
 }
 
 interface RawReport {

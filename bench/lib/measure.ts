@@ -53,6 +53,12 @@ export interface LoadScenario {
   finish?: (row: Row) => void
   /** A measurement other than HTTP load (the verify micro-benchmark); no warm-up, no latency. */
   sample?: (durationSec: number) => Promise<LoadResult>
+  /**
+   * Counters read before and after every measured run (the store's write path from /metrics); their
+   * growth is summed over the runs and described by `describeProbe` in the row's notes.
+   */
+  probe?: () => Promise<Record<string, number> | null>
+  describeProbe?: (total: Record<string, number>) => string
 }
 
 let tokenFiles = 0
@@ -74,10 +80,16 @@ async function once(ctx: Ctx, s: LoadScenario, durationSec: number, label: strin
   const spec: LoadSpec = { ...s.spec, label, durationSec }
   if (s.tokens) spec.tokensFile = await freshTokens(ctx, durationSec, rateHint)
   try {
+    const probeBefore = s.probe === undefined ? null : await s.probe()
     const cpuBefore = s.sut === null ? null : cpuSeconds(s.sut)
     const result = await runLoad(ctx.env, spec, ctx.dir)
     const cpuAfter = s.sut === null ? null : cpuSeconds(s.sut)
     if (cpuBefore !== null && cpuAfter !== null && result.requests > 0) result.cpuUsPerRequest = ((cpuAfter - cpuBefore) * 1e6) / result.requests
+    const probeAfter = probeBefore === null ? null : await s.probe!()
+    if (probeBefore !== null && probeAfter !== null) {
+      result.probeDelta = {}
+      for (const [k, v] of Object.entries(probeAfter)) result.probeDelta[k] = v - (probeBefore[k] ?? 0)
+    }
     return result
   } finally {
     // Up to ~40 MB each; the run's temp dir would otherwise grow by that per run.
@@ -174,6 +186,12 @@ function finish(st: State): void {
     const med = median(cpu)
     row.extra['cpu_us_per_request'] = Math.round(med * 10) / 10
     row.notes.push(`CPU of the system under test per request: ${med.toFixed(1)} µs (user + system, all its threads, /proc; runs: ${cpu.map((x) => x.toFixed(1)).join(' / ')})`)
+  }
+  if (s.describeProbe !== undefined && results.every((r) => r.probeDelta !== undefined)) {
+    const total: Record<string, number> = {}
+    for (const r of results) for (const [k, v] of Object.entries(r.probeDelta!)) total[k] = (total[k] ?? 0) + v
+    for (const [k, v] of Object.entries(total)) row.extra[k] = v
+    row.notes.push(s.describeProbe(total))
   }
   annotate(row, s, results)
   s.finish?.(row)

@@ -92,7 +92,29 @@ export function gatedPlan(ctx: Ctx, gw: GatewayStarted, placement: VaultPlacemen
           ],
     check: () => checkGated(ctx, `${gw.url}/gated`),
     notes: aio ? ['gateway and its embedded Vault in one process on the SUT core'] : [placementNote(ctx, 'gateway', placement)],
+    ...(aio ? { probe: () => writePath(gw.adminUrl), describeProbe: describeWritePath } : {}),
   }
+}
+
+/** The embedded store's write-path counters from the gateway's /metrics; null if absent. */
+async function writePath(adminUrl: string): Promise<Record<string, number> | null> {
+  const res = await fetch(`${adminUrl}/metrics`, { signal: AbortSignal.timeout(5000) })
+  const text = await res.text()
+  const read = (name: string): number | null => {
+    const m = new RegExp(`^${name} (\\d+)$`, 'm').exec(text)
+    return m === null ? null : Number(m[1])
+  }
+  const commits = read('ledgix_store_commits_total')
+  const writes = read('ledgix_store_writes_total')
+  const syncs = read('ledgix_store_deferred_syncs_total')
+  return commits === null || writes === null || syncs === null ? null : { store_commits: commits, store_writes: writes, store_deferred_syncs: syncs }
+}
+
+function describeWritePath(t: Record<string, number>): string {
+  const commits = t['store_commits'] ?? 0
+  const writes = t['store_writes'] ?? 0
+  const mean = commits === 0 ? 0 : writes / commits
+  return `durable writes during the runs: ${writes.toLocaleString('en-US')} in ${commits.toLocaleString('en-US')} commits (mean group-commit batch ${mean.toFixed(1)}); ${(t['store_deferred_syncs'] ?? 0).toLocaleString('en-US')} of those commits synced off the event loop (ledgix_store_* on /metrics)`
 }
 
 export function replayPlan(ctx: Ctx, gw: GatewayStarted): LoadScenario {
@@ -134,6 +156,7 @@ export function latencyPlans(ctx: Ctx, gw: GatewayStarted): { passthrough: LoadS
       compare: [],
       sut: gw.m,
       check: () => checkGated(ctx, `${gw.url}/gated`),
+      ...(gw.mode === 'all-in-one' ? { probe: () => writePath(gw.adminUrl), describeProbe: describeWritePath } : {}),
     },
   }
 }
