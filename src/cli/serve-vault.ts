@@ -3,10 +3,10 @@
 // in-process port the gateway burns through (or, in a cluster worker, the primary's over IPC).
 // Also seeds the quickstart's first API key (LEDGIX_BOOTSTRAP_API_KEY or a generated one).
 import type { Config } from '../config/index.ts'
-import type { VaultPort } from '../core/index.ts'
+import type { StoreStats, VaultPort } from '../core/index.ts'
 import { IpcVaultPort, RemoteVault } from '../gateway/index.ts'
 import type { IpcEndpoint } from '../gateway/index.ts'
-import type { Logger, Readiness, WritePathStats } from '../observability/index.ts'
+import type { Logger, Readiness } from '../observability/index.ts'
 import type { VaultServer } from '../vault/index.ts'
 import { BOOTSTRAP_ENV } from './serve.ts'
 
@@ -22,7 +22,7 @@ export interface OpenedVault {
   servesWorkers: boolean
   readiness: Readiness
   /** The embedded store's write-path counters for /metrics; null when the store is elsewhere. */
-  writePath: (() => WritePathStats) | null
+  writePath: (() => StoreStats) | null
   close(): Promise<void>
 }
 

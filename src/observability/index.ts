@@ -2,6 +2,6 @@
 export { LOG_BUFFER_BYTES, LOG_FLUSH_INTERVAL_MS, REDACT_PATHS, componentLogger, createRootLogger, isoTimeField, rawLineTarget } from './logger.ts'
 export type { LineSink, LogLevel, Logger, LoggerOptions, RawLineTarget } from './logger.ts'
 export { GatewayMetrics } from './metrics.ts'
-export type { KeySetStatus, ReplaySource, WritePathStats } from './metrics.ts'
+export type { KeySetStatus, ReplaySource } from './metrics.ts'
 export { closeServer, createAdminServer, listen } from './admin-server.ts'
 export type { AdminServerOptions, Readiness } from './admin-server.ts'

@@ -2,6 +2,7 @@
 // (not prom-client's global one) so tests can build many gateways side by side.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { Metric } from 'prom-client'
+import type { StoreStats } from '../core/index.ts'
 import { RequestMetrics } from './request-metrics.ts'
 
 export type ReplaySource = 'local' | 'vault'
@@ -10,14 +11,6 @@ export type ReplaySource = 'local' | 'vault'
 export interface KeySetStatus {
   keyCount: number
   ageMs: number | null
-}
-
-/** The durable write path's counters (the Vault store's `stats()`), read at scrape time. */
-export interface WritePathStats {
-  commits: number
-  writes: number
-  deferredSyncs: number
-  failed: boolean
 }
 
 // Latency buckets in seconds: the gateway adds ~0.1–2 ms; upstream calls range to tens of seconds.
@@ -35,7 +28,7 @@ export class GatewayMetrics {
   readonly burnDuration: Histogram<'result'>
   readonly replayRejections: Counter<'source'>
   #keyStatus: (() => KeySetStatus) | null = null
-  #writePath: (() => WritePathStats) | null = null
+  #writePath: (() => StoreStats) | null = null
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registry = new Registry()
@@ -101,10 +94,10 @@ export class GatewayMetrics {
    * they carried (their ratio is the mean group-commit batch), burn-batch syncs off the event loop,
    * and whether a failed sync has failed the store. Read from `source` at scrape time only.
    */
-  setWritePathSource(source: () => WritePathStats): void {
+  setWritePathSource(source: () => StoreStats): void {
     if (this.#writePath === null) {
       const registers = [this.registry]
-      const counter = (name: string, help: string, read: (s: WritePathStats) => number): void => {
+      const counter = (name: string, help: string, read: (s: StoreStats) => number): void => {
         const metric: Counter = new Counter({
           name,
           help,

@@ -19,7 +19,6 @@ export type {
   SettingsKind,
   SigningKeyRecord,
   Store,
-  StoreStats,
   StoredDecisionEvent,
   TenantRecord,
   TokenRecord,

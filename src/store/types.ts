@@ -1,6 +1,6 @@
 // The driver-neutral Store contract: typed reads plus one atomic, group-committed `write(ops)`.
 // SQLite implements it now (src/store/sqlite/); PostgreSQL will implement the same shapes.
-import type { ApiKeyId, TenantId } from '../core/index.ts'
+import type { ApiKeyId, StoreStats, TenantId } from '../core/index.ts'
 import type { LedgerStore, LedgerWriteOp } from './ledger-types.ts'
 
 export type ApiKeyRole = 'agent' | 'reviewer' | 'admin'
@@ -199,18 +199,6 @@ export interface BurnRefusal {
 
 /** `refusal` is present only when a `token_burn` op failed. */
 export type WriteResult = { ok: true } | { ok: false; failedOp: number; opName: WriteOp['op']; refusal?: BurnRefusal }
-
-/** What the write path has done since the store opened. */
-export interface StoreStats {
-  /** Transactions committed (one per group-committed batch). */
-  commits: number
-  /** write() calls those transactions carried. */
-  writes: number
-  /** fdatasyncs of the WAL run off the event loop for burn batches. */
-  deferredSyncs: number
-  /** A failed WAL sync has failed the store (every write refused). */
-  failed: boolean
-}
 
 export interface Store extends LedgerStore {
   readonly driver: 'sqlite'

@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3'
 import { closeSync, fdatasync, mkdirSync, openSync } from 'node:fs'
 import { dirname } from 'node:path'
-import type { ApiKeyId, TenantId } from '../../core/index.ts'
+import type { ApiKeyId, StoreStats, TenantId } from '../../core/index.ts'
 import type {
   AgentLockRecord,
   ApiKeyRecord,
@@ -16,7 +16,6 @@ import type {
   SettingsKind,
   SigningKeyRecord,
   Store,
-  StoreStats,
   StoredDecisionEvent,
   TenantRecord,
   TokenRecord,
@@ -202,11 +201,6 @@ export class SqliteStore implements Store {
   /** Commits performed so far (tests prove batching with it). */
   get commitCount(): number {
     return this.#committer.commits
-  }
-
-  /** WAL fdatasyncs run off the event loop for burn-only batches so far. */
-  get deferredSyncCount(): number {
-    return this.#committer.deferredSyncs
   }
 
   /** The error of a failed WAL sync, after which every write is refused; null while healthy. */
