@@ -85,6 +85,16 @@ function settle(pending: Pending, result: WriteResult | Error): void {
   else pending.resolve(result)
 }
 
+/** Answers every caller of `pending` (with its result, or `failure` for all) and empties both lists. */
+function settleAll(pending: Pending[], results: Array<WriteResult | Error>, failure: Error | null): void {
+  for (let i = 0; i < pending.length; i++) {
+    if (failure !== null) pending[i]!.reject(failure)
+    else settle(pending[i]!, results[i]!)
+  }
+  pending.length = 0
+  results.length = 0
+}
+
 export class GroupCommitter {
   #queue: Pending[] = []
   #scheduled = false
@@ -207,7 +217,7 @@ export class GroupCommitter {
         this.#startSync()
       } else {
         // A synchronous=FULL COMMIT synced the whole WAL, which covers every burn committed before it.
-        if (this.#waiting.length > 0) this.#settleWaiting()
+        if (this.#waiting.length > 0) settleAll(this.#waiting, this.#waitingResults, null)
         for (let i = 0; i < batch.length; i++) settle(batch[i]!, results[i]!)
       }
       if (this.#queue.length === 0) break
@@ -229,8 +239,6 @@ export class GroupCommitter {
 
   #synced(err: Error | null): void {
     this.#syncInFlight = false
-    const covered = this.#syncing
-    const results = this.#syncingResults
     if (err !== null && this.#failure === null) {
       // After a failed fsync the kernel may have dropped the dirty pages and will not report it again
       // (PostgreSQL's "fsyncgate"): nothing committed since the last good sync can be called durable,
@@ -242,17 +250,8 @@ export class GroupCommitter {
       this.#onFailure?.(err)
     }
     const failure = this.#failure
-    for (let i = 0; i < covered.length; i++) {
-      if (failure !== null) covered[i]!.reject(failure)
-      else settle(covered[i]!, results[i]!)
-    }
-    covered.length = 0
-    results.length = 0
-    if (failure !== null) {
-      for (const p of this.#waiting) p.reject(failure)
-      this.#waiting.length = 0
-      this.#waitingResults.length = 0
-    }
+    settleAll(this.#syncing, this.#syncingResults, failure)
+    if (failure !== null) settleAll(this.#waiting, this.#waitingResults, failure)
     // The burns held back while this sync ran: committed now (or refused, after a failure).
     if (this.#queue.length > 0) this.flush()
     if (failure === null) this.#startSync()
@@ -261,15 +260,6 @@ export class GroupCommitter {
       this.#idle = null
       idle()
     }
-  }
-
-  /** Answers the burns waiting for a sync that a synchronous=FULL COMMIT has just done for them. */
-  #settleWaiting(): void {
-    const waiting = this.#waiting
-    const results = this.#waitingResults
-    for (let i = 0; i < waiting.length; i++) settle(waiting[i]!, results[i]!)
-    waiting.length = 0
-    results.length = 0
   }
 
   /** Commit the remainder, wait for the sync in flight (and the one it leads to), then refuse further writes. */
