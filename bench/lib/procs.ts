@@ -240,7 +240,8 @@ function groupPids(m: Managed): number[] {
 /**
  * CPU seconds (user + system, all threads) used so far by a managed child's process group, from
  * /proc/<pid>/stat; null when unreadable (not Linux, or gone). Differences over a load run give the
- * CPU the system under test spent per request, which the machine's noise moves far less than req/s.
+ * CPU the system under test spent per request (time a busy host steals is charged too: this VM
+ * reports no steal time; bench/README.md "CPU per request").
  */
 export function cpuSeconds(m: Managed): number | null {
   let ticks = 0
