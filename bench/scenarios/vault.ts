@@ -15,7 +15,7 @@ export const CONSUME_ID = 'consume-token'
 export const CLEARANCE_ID = 'request-clearance'
 
 export const NAIVE_TITLE = 'naive reference gateway (undici + jose.jwtVerify + HTTP /consume-token), fresh token/request'
-export const NAIVE_SHARED_TITLE = `${NAIVE_TITLE} — Vault on the same core (informational)`
+export const NAIVE_SHARED_TITLE = `${NAIVE_TITLE} — Vault on the same core`
 
 export function naivePlan(ctx: Ctx, naive: Started, placement: VaultPlacement = 'remote'): LoadScenario {
   const shared = placement === 'shared'
@@ -28,7 +28,13 @@ export function naivePlan(ctx: Ctx, naive: Started, placement: VaultPlacement = 
     sut: naive.m,
     compare: [{ ref: VERIFY_ID, target: null }],
     check: () => checkGated(ctx, `${naive.url}/gated`),
-    notes: [placementNote(ctx, 'bench/naive-gateway.ts', placement), 'RSS is the naive process only'],
+    notes: [
+      placementNote(ctx, 'bench/naive-gateway.ts', placement),
+      shared
+        ? "the all-in-one gated row's reference: the same work (verify, proxy, a durable burn in a Vault) on the one SUT core"
+        : "the paired row's reference (informational for the all-in-one row, whose Vault work is not offloaded)",
+      'RSS is the naive process only',
+    ],
   }
 }
 
