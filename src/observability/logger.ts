@@ -55,6 +55,15 @@ const UTF8_MAX_PER_UNIT = 3
 /** What the access log writes through: buffered on stdout, straight through on any other stream. */
 export interface LineSink {
   writeLine(line: string): void
+  /**
+   * Start one line of at most `maxBytes` written as bytes: the buffer to write into from
+   * `lineStart` on. The line must be finished with endLine(end) before anything else is written.
+   */
+  beginLine(maxBytes: number): Buffer
+  /** Where beginLine's line starts in the buffer it returned. */
+  readonly lineStart: number
+  /** The line just written ends (exclusive) at `end`, its newline included. */
+  endLine(end: number): void
 }
 
 /** pino.destination() in `contentMode: 'buffer'`: its typings only describe the string mode. */
@@ -78,6 +87,8 @@ class StdoutDestination implements DestinationStream, LineSink {
   readonly #sonic: BufferSonicBoom
   #slab: Buffer = Buffer.allocUnsafeSlow(LOG_BUFFER_BYTES)
   #used = 0
+  /** beginLine's buffer when the line could be longer than a slab (then it goes out on its own). */
+  #oversized: Buffer | null = null
 
   constructor(sonic: BufferSonicBoom) {
     this.#sonic = sonic
@@ -101,6 +112,28 @@ class StdoutDestination implements DestinationStream, LineSink {
       }
     }
     this.#used += this.#slab.write(line, this.#used, 'utf8')
+  }
+
+  get lineStart(): number {
+    return this.#oversized === null ? this.#used : 0
+  }
+
+  beginLine(maxBytes: number): Buffer {
+    if (this.#used + maxBytes <= LOG_BUFFER_BYTES) return this.#slab
+    this.release()
+    if (maxBytes <= LOG_BUFFER_BYTES) return this.#slab
+    this.#oversized = Buffer.allocUnsafe(maxBytes)
+    return this.#oversized
+  }
+
+  endLine(end: number): void {
+    const oversized = this.#oversized
+    if (oversized === null) {
+      this.#used = end
+      return
+    }
+    this.#oversized = null
+    this.#sonic.write(oversized.subarray(0, end))
   }
 
   /** Hand the held access lines to the sonic-boom (which writes them as soon as it is idle). */
@@ -144,6 +177,18 @@ class DirectSink implements LineSink {
 
   writeLine(line: string): void {
     this.#stream.write(line)
+  }
+
+  #scratch: Buffer = Buffer.alloc(0)
+  readonly lineStart = 0
+
+  beginLine(maxBytes: number): Buffer {
+    if (this.#scratch.length < maxBytes) this.#scratch = Buffer.alloc(Math.max(maxBytes, 1024))
+    return this.#scratch
+  }
+
+  endLine(end: number): void {
+    this.#stream.write(this.#scratch.toString('utf8', 0, end))
   }
 }
 

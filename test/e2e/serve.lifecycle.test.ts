@@ -55,6 +55,16 @@ test('serve: proxies, logs listening + access lines, SIGTERM drains the in-fligh
   const access = proc.lines.filter((l) => l['msg'] === 'request')
   assert.equal(access.length, 2)
   assert.ok(access.every((l) => l['route'] === 'payments' && l['status'] === 200))
+  // The line is written as bytes into the stdout slab: the same fields, in the same order, as pino's.
+  const fields = ['level', 'time', 'service', 'component', 'route', 'request_id', 'method', 'path', 'status', 'code', 'jti_hash', 'agent', 'tool', 'total_ms', 'verify_ms', 'burn_ms', 'upstream_ms', 'msg']
+  for (const line of access) {
+    assert.deepEqual(Object.keys(line), fields)
+    assert.equal(line['level'], 'info')
+    assert.ok(Number.isFinite(Date.parse(String(line['time']))))
+    assert.match(String(line['jti_hash']), /^[0-9a-f]{16}$/)
+    assert.ok(typeof line['total_ms'] === 'number' && typeof line['upstream_ms'] === 'number' && line['total_ms'] >= line['upstream_ms'])
+  }
+  assert.equal(access.find((l) => l['path'] === '/v1/slow')!['method'], 'GET')
   assert.ok(proc.lines.some((l) => l['msg'] === 'stopped'))
 })
 

@@ -13,13 +13,20 @@ import { createRootLogger, rawLineTarget, LOG_BUFFER_BYTES } from ${JSON.stringi
 const root = createRootLogger({ level: 'info' })
 const sink = rawLineTarget(root).sink
 const line = (i, path) => '{"n":' + i + ',"path":' + JSON.stringify(path) + '}\\n'
+// The byte path the access log uses: beginLine / lineStart / endLine, with room to spare.
+const bytesLine = (text) => {
+  const buf = sink.beginLine(Buffer.byteLength(text) + 100)
+  sink.endLine(sink.lineStart + buf.write(text, sink.lineStart, 'utf8'))
+}
 root.info('first')
 let n = 0
-// Multi-byte UTF-8 (2, 3 and 4 bytes per character) across several slab boundaries.
-for (let i = 0; i < 3000; i++) sink.writeLine(line(n++, '/p/' + i + '/é/日本/😀'))
+// Multi-byte UTF-8 (2, 3 and 4 bytes per character) across several slab boundaries, string and
+// byte lines alternating.
+for (let i = 0; i < 3000; i++) (i % 2 === 0 ? sink.writeLine : bytesLine).call(sink, line(n++, '/p/' + i + '/é/日本/😀'))
 root.warn('middle')
-// A line longer than a whole slab goes out on its own, after the held ones.
+// A line longer than a whole slab goes out on its own, after the held ones, on either path.
 sink.writeLine(line(n++, '/x'.repeat(LOG_BUFFER_BYTES)))
+bytesLine(line(n++, '/y'.repeat(LOG_BUFFER_BYTES)))
 for (let i = 0; i < 10; i++) sink.writeLine(line(n++, '/tail/' + i))
 if (process.argv.at(-1) === 'timer') {
   // Held lines reach stdout within the flush interval on an idle process, before any exit.
@@ -54,12 +61,13 @@ function parse(out: string): Array<Record<string, unknown>> {
 test('stdout destination: access lines and pino lines arrive complete and in order, multi-byte and oversized lines intact', async () => {
   const { out } = await run('exit')
   const lines = parse(out)
-  assert.equal(lines.length, 3000 + 1 + 10 + 3)
+  assert.equal(lines.length, 3000 + 2 + 10 + 3)
   assert.equal(lines[0]!['msg'], 'first')
   for (let i = 0; i < 3000; i++) assert.deepEqual(lines[1 + i], { n: i, path: `/p/${i}/é/日本/😀` })
   assert.equal(lines[3001]!['msg'], 'middle', 'a pino line goes out after the access lines held before it')
-  assert.equal((lines[3002]!['path'] as string).length, 2 * 64 * 1024)
-  for (let i = 0; i < 10; i++) assert.deepEqual(lines[3003 + i], { n: 3001 + i, path: `/tail/${i}` })
+  assert.equal(lines[3002]!['path'], '/x'.repeat(64 * 1024))
+  assert.equal(lines[3003]!['path'], '/y'.repeat(64 * 1024))
+  for (let i = 0; i < 10; i++) assert.deepEqual(lines[3004 + i], { n: 3002 + i, path: `/tail/${i}` })
   assert.equal(lines.at(-1)!['msg'], 'last')
 })
 
@@ -67,6 +75,6 @@ test('stdout destination: held access lines are flushed by the interval on an id
   const { out, early } = await run('timer')
   assert.ok(early !== null, 'the child reported its timer')
   const seen = parse(early)
-  assert.equal(seen.length, 1 + 3000 + 1 + 1 + 10, 'every line was on stdout 600 ms after it was written, before exit')
+  assert.equal(seen.length, 1 + 3000 + 1 + 2 + 10, 'every line was on stdout 600 ms after it was written, before exit')
   assert.equal(out, early)
 })
