@@ -127,6 +127,12 @@ export interface GatewayOptions {
   nodeArgs?: readonly string[]
 }
 
+/**
+ * BENCH_GATEWAY_NODE_FLAGS: node/V8 flags for every gateway process, space-separated (experiments
+ * such as `--min-semi-space-size=16`, which NODE_OPTIONS does not accept).
+ */
+const EXTRA_NODE_FLAGS: readonly string[] = (process.env['BENCH_GATEWAY_NODE_FLAGS'] ?? '').split(' ').filter((flag) => flag !== '')
+
 /** `serve -c` with a config rendered from bench/configs/<template>.yaml; ready when /readyz says 200. */
 export async function startGateway(ctx: Ctx, name: string, template: Template, values: Record<string, string | number>, options: GatewayOptions = {}): Promise<GatewayStarted | string> {
   const { env, nodeArgs = [] } = options
@@ -137,7 +143,7 @@ export async function startGateway(ctx: Ctx, name: string, template: Template, v
   const started = performance.now()
   // --cpu-prof writes <dir>/<name>/*.cpuprofile when the process exits after SIGTERM (open in Chrome DevTools or speedscope).
   const prof = ctx.opts.profile ? ['--cpu-prof', '--cpu-prof-dir', join(ctx.dir, name)] : []
-  const m = spawnManaged(name, process.execPath, [...prof, ...nodeArgs, ctx.entry.script, 'serve', '-c', config.file, '--ready-file', join(ctx.dir, name, 'ready.json')], ctx.dir, {
+  const m = spawnManaged(name, process.execPath, [...prof, ...EXTRA_NODE_FLAGS, ...nodeArgs, ctx.entry.script, 'serve', '-c', config.file, '--ready-file', join(ctx.dir, name, 'ready.json')], ctx.dir, {
     core: ctx.env.placement.sut,
     cwd: REPO_DIR,
     ...(env === undefined ? {} : { env: { ...process.env, ...env } }),
