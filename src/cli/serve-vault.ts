@@ -84,16 +84,7 @@ async function startEmbedded(config: Config, logger: Logger): Promise<OpenedVaul
   } else if (!bootstrap.generated) {
     log.info({ tenant_id: DEFAULT_TENANT_ID }, 'bootstrap API key configured (used only while the store has no keys)')
   }
-  let closing = false
-  const readiness: Readiness = {
-    notReadyReason() {
-      if (closing) return 'draining'
-      if (!server.app.server.listening) return 'vault_not_listening'
-      if (server.context.keyRing.signer === null) return 'no_signing_key'
-      if (server.context.store.failure !== null) return 'store_failed'
-      return null
-    },
-  }
+  const readiness = new EmbeddedVaultReadiness(server)
   return {
     port: server.vaultPort,
     listener: { host: config.vaultServer.listen.host, port: server.port },
@@ -101,9 +92,30 @@ async function startEmbedded(config: Config, logger: Logger): Promise<OpenedVaul
     readiness,
     writePath: () => server.context.store.stats(),
     async close() {
-      closing = true
+      readiness.closing = true
       await server.close()
     },
+  }
+}
+
+/** Why an embedded Vault cannot take traffic (the admin `/readyz` reason), or null when it can. */
+export class EmbeddedVaultReadiness implements Readiness {
+  readonly #server: Pick<VaultServer, 'app' | 'context'>
+  /** Set when the process starts shutting down. */
+  closing = false
+
+  constructor(server: Pick<VaultServer, 'app' | 'context'>) {
+    this.#server = server
+  }
+
+  notReadyReason(): string | null {
+    if (this.closing) return 'draining'
+    const server = this.#server
+    if (!server.app.server.listening) return 'vault_not_listening'
+    if (server.context.keyRing.signer === null) return 'no_signing_key'
+    // A failed WAL fdatasync: every write is refused from then on (fail closed); a restart is needed.
+    if (server.context.store.failure !== null) return 'store_failed'
+    return null
   }
 }
 

@@ -11,6 +11,8 @@ import { LedgixError } from '../../src/core/index.ts'
 import type { TenantId } from '../../src/core/index.ts'
 import { openSqliteStore } from '../../src/store/index.ts'
 import { createVaultServer } from '../../src/vault/index.ts'
+import { EmbeddedVaultReadiness } from '../../src/cli/serve-vault.ts'
+import { GatewayMetrics, closeServer, createAdminServer, createRootLogger, listen } from '../../src/observability/index.ts'
 import { clearanceFixture } from '../contract/store.contract.ts'
 import { tempDir } from '../helpers/temp-dir.ts'
 import { call, registerPayments, startHarness, vaultConfig } from './helpers.ts'
@@ -151,6 +153,16 @@ test('a failed WAL fsync fails the store closed: the burn it covered and every l
   })
   t.after(() => store.close())
   const h = await startHarness(t, { store, config: { defaultEffect: 'allow' } })
+  // The readiness `serve` gives the admin listener for an embedded Vault (all-in-one, vault-only).
+  const readiness = new EmbeddedVaultReadiness(h.server)
+  const admin = createAdminServer({ metrics: new GatewayMetrics(), readiness, logger: createRootLogger({ level: 'silent' }) })
+  const adminPort = (await listen(admin, '127.0.0.1', 0)).port
+  t.after(() => closeServer(admin))
+  const readyz = async (): Promise<{ status: number; body: Record<string, unknown> }> => {
+    const res = await fetch(`http://127.0.0.1:${adminPort}/readyz`)
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> }
+  }
+  assert.equal((await readyz()).status, 200, 'ready before the failure')
   const cleared = await call(h.base, 'POST', '/request-clearance', { key: h.keys.agent, body: { tool_name: 'ping' } })
   assert.equal(cleared.status, 200)
   assert.equal(typeof cleared.body.token, 'string', JSON.stringify(cleared.body))
@@ -166,4 +178,9 @@ test('a failed WAL fsync fails the store closed: the burn it covered and every l
   const after = await call(h.base, 'POST', '/request-clearance', { key: h.keys.agent, body: { tool_name: 'ping' } })
   assert.equal(after.status, 503)
   assert.equal(after.body.code, 'vault_unavailable')
+  const notReady = await readyz()
+  assert.equal(notReady.status, 503, 'a load balancer takes the failed Vault out of rotation')
+  assert.equal(notReady.body['reason'], 'store_failed')
+  readiness.closing = true
+  assert.equal((await readyz()).body['reason'], 'draining', 'shutdown is reported first')
 })
