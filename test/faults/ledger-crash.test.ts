@@ -8,7 +8,9 @@ import { exited, startVaultChild } from './fixtures/vault-child-process.ts'
 import { call } from '../vault/helpers.ts'
 
 const KEY = 'sk_test_ledger_crash_bootstrap_0123456789'
-const STORM = 400
+/** Concurrent clients, each sending clearances back to back until the Vault is gone (bounded). */
+const WORKERS = 32
+const MAX_REQUESTS = 5_000
 const KILL_AFTER = 120
 
 test('SIGKILL during an append storm: after restart every acknowledged decision is sealed and the ledger verifies', async (t) => {
@@ -20,14 +22,21 @@ test('SIGKILL during an append storm: after restart every acknowledged decision 
 
   const acknowledged: string[] = []
   let failed = 0
+  let sent = 0
+  // A continuous storm rather than one burst: a burst could be answered in full before the kill
+  // lands (the test then proved nothing about a crash mid-write), a stream cannot.
   await Promise.all(
-    Array.from({ length: STORM }, async (_, i) => {
-      try {
-        const res = await call(base, 'POST', '/request-clearance', { key: KEY, body: { tool_name: i % 3 === 0 ? 'refund' : 'ping', tool_args: { i } } })
-        if (res.status === 200) acknowledged.push(res.body.request_id)
-        if (acknowledged.length >= KILL_AFTER && child.signalCode === null) child.kill('SIGKILL')
-      } catch {
-        failed++ // the server is gone: this request was never acknowledged
+    Array.from({ length: WORKERS }, async () => {
+      while (sent < MAX_REQUESTS) {
+        const i = sent++
+        try {
+          const res = await call(base, 'POST', '/request-clearance', { key: KEY, body: { tool_name: i % 3 === 0 ? 'refund' : 'ping', tool_args: { i } } })
+          if (res.status === 200) acknowledged.push(res.body.request_id)
+          if (acknowledged.length >= KILL_AFTER && child.signalCode === null) child.kill('SIGKILL')
+        } catch {
+          failed++ // the server is gone: this request was never acknowledged
+          return
+        }
       }
     }),
   )
