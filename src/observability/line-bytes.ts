@@ -3,6 +3,7 @@
 // no number-to-string conversions. Each takes the buffer and an offset and returns the new offset;
 // the caller has reserved room for the worst case (jsonStringMaxBytes and the *_MAX_BYTES below).
 // What they write is byte for byte what JSON.stringify / String() would produce.
+import { isoTimeField } from './logger.ts'
 
 /** Bytes of a string as UTF-8, encoded once (constant pieces of a line). */
 export function utf8Bytes(text: string): Buffer {
@@ -98,14 +99,7 @@ export function putMillis(buf: Buffer, off: number, value: number): number {
 /** `"time":"<ISO 8601>"`, as pino.stdTimeFunctions.isoTime renders it. */
 export const TIME_FIELD_MAX_BYTES = 40
 
-let timeMs = -1
-let timeBytes = Buffer.alloc(0)
-
-/** The time field for `nowMs`, encoded once per millisecond rather than once per line. */
+/** The time field for `nowMs`, from the logger's per-millisecond cache (isoTimeField; ASCII). */
 export function putTimeField(buf: Buffer, off: number, nowMs: number): number {
-  if (nowMs !== timeMs) {
-    timeMs = nowMs
-    timeBytes = Buffer.from(`"time":"${new Date(nowMs).toISOString()}"`, 'latin1')
-  }
-  return putBytes(buf, off, timeBytes)
+  return putAscii(buf, off, isoTimeField(nowMs))
 }
