@@ -102,22 +102,19 @@ class StdoutDestination implements DestinationStream, LineSink {
   }
 
   writeLine(line: string): void {
-    const room = line.length * UTF8_MAX_PER_UNIT
-    if (this.#used + room > LOG_BUFFER_BYTES) {
-      this.release()
-      // A line longer than a slab (a path near the header limit) goes out on its own.
-      if (room > LOG_BUFFER_BYTES) {
-        this.#sonic.write(Buffer.from(line, 'utf8'))
-        return
-      }
-    }
-    this.#used += this.#slab.write(line, this.#used, 'utf8')
+    const buf = this.beginLine(line.length * UTF8_MAX_PER_UNIT)
+    const start = this.lineStart
+    this.endLine(start + buf.write(line, start, 'utf8'))
   }
 
   get lineStart(): number {
     return this.#oversized === null ? this.#used : 0
   }
 
+  /**
+   * Room in the slab (handing it over first if the line might not fit); a line longer than a slab
+   * (a path near the header limit) gets a buffer of its own and goes out after the held lines.
+   */
   beginLine(maxBytes: number): Buffer {
     if (this.#used + maxBytes <= LOG_BUFFER_BYTES) return this.#slab
     this.release()
