@@ -2,6 +2,7 @@
 // route, the token-gated route with a fresh token per request, replayed-token rejection, and
 // latency at one connection (added p50/p99 over direct, computed in addedLatency()).
 import { expectStatus } from '../lib/measure.ts'
+import { sampleValue, scrapeMetrics } from '../lib/metrics-text.ts'
 import type { Ctx, LoadScenario } from '../lib/measure.ts'
 import type { Row } from '../lib/report.ts'
 import type { GatewayStarted, Started } from '../lib/stack.ts'
@@ -102,15 +103,10 @@ export function gatedPlan(ctx: Ctx, gw: GatewayStarted, placement: VaultPlacemen
 
 /** The embedded store's write-path counters from the gateway's /metrics; null if absent. */
 async function writePath(adminUrl: string): Promise<Record<string, number> | null> {
-  const res = await fetch(`${adminUrl}/metrics`, { signal: AbortSignal.timeout(5000) })
-  const text = await res.text()
-  const read = (name: string): number | null => {
-    const m = new RegExp(`^${name} (\\d+)$`, 'm').exec(text)
-    return m === null ? null : Number(m[1])
-  }
-  const commits = read('ledgix_store_commits_total')
-  const writes = read('ledgix_store_writes_total')
-  const syncs = read('ledgix_store_deferred_syncs_total')
+  const text = await scrapeMetrics(adminUrl, 5000)
+  const commits = sampleValue(text, 'ledgix_store_commits_total')
+  const writes = sampleValue(text, 'ledgix_store_writes_total')
+  const syncs = sampleValue(text, 'ledgix_store_deferred_syncs_total')
   return commits === null || writes === null || syncs === null ? null : { store_commits: commits, store_writes: writes, store_deferred_syncs: syncs }
 }
 

@@ -21,6 +21,7 @@ import type { Server } from 'node:http'
 import { connect } from 'node:net'
 import type { Socket } from 'node:net'
 import { join } from 'node:path'
+import { sampleValue, scrapeMetrics } from '../lib/metrics-text.ts'
 import { mintToken } from '../../src/token/index.ts'
 import { runLoad } from '../lib/loadgen.ts'
 import type { Ctx } from '../lib/measure.ts'
@@ -97,12 +98,8 @@ class JwksCounter {
 /** ledgix_jwks_refresh_total{trigger="kid_miss",result=…} of the gateway. */
 async function kidMissMetric(gw: GatewayStarted, result: 'ok' | 'suppressed'): Promise<number | null> {
   try {
-    const text = await (await fetch(`${gw.adminUrl}/metrics`, { signal: AbortSignal.timeout(3000) })).text()
-    for (const line of text.split('\n')) {
-      if (!line.startsWith('ledgix_jwks_refresh_total{') || !line.includes('trigger="kid_miss"') || !line.includes(`result="${result}"`)) continue
-      return Number(line.slice(line.lastIndexOf(' ') + 1))
-    }
-    return 0
+    const text = await scrapeMetrics(gw.adminUrl, 3000)
+    return sampleValue(text, 'ledgix_jwks_refresh_total', { trigger: 'kid_miss', result }) ?? 0
   } catch {
     return null
   }

@@ -13,6 +13,7 @@ import { join } from 'node:path'
 import { readFileSync, rmSync } from 'node:fs'
 import { announcedInspectorUrl, collectGarbage } from '../lib/inspector-gc.ts'
 import { runLoad } from '../lib/loadgen.ts'
+import { sampleValue, scrapeMetrics } from '../lib/metrics-text.ts'
 import type { LoadResult } from '../lib/loadgen.ts'
 import { expectStatus } from '../lib/measure.ts'
 import type { Ctx } from '../lib/measure.ts'
@@ -118,11 +119,10 @@ interface NodeMemory {
 export async function nodeMemory(adminUrl: string): Promise<NodeMemory> {
   const none = { heapUsedMiB: null, heapTotalMiB: null, externalMiB: null }
   try {
-    const res = await fetch(`${adminUrl}/metrics`, { signal: AbortSignal.timeout(3000) })
-    const text = await res.text()
+    const text = await scrapeMetrics(adminUrl, 3000)
     const read = (name: string): number | null => {
-      const match = new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+]+)`, 'm').exec(text)
-      return match === null ? null : Math.round((Number(match[1]) / 2 ** 20) * 10) / 10
+      const bytes = sampleValue(text, name)
+      return bytes === null ? null : Math.round((bytes / 2 ** 20) * 10) / 10
     }
     return { heapUsedMiB: read('nodejs_heap_size_used_bytes'), heapTotalMiB: read('nodejs_heap_size_total_bytes'), externalMiB: read('nodejs_external_memory_bytes') }
   } catch {
