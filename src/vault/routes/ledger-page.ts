@@ -1,0 +1,75 @@
+// One GET /ledger page as a byte-bounded stream (issue 16): rows are read from the store a few at a
+// time, each serialised on its own and pushed only when the socket asks for more, and the page stops
+// once MAX_LEDGER_PAGE_BYTES of rows have been written, with `next_cursor` to continue. So a
+// `limit=1000` page of large rows holds a few rows in memory, never the whole page, and its reads
+// interleave with other tenants' requests on the event loop.
+import { Readable } from 'node:stream'
+import type { TenantId } from '../../core/index.ts'
+import type { LedgerListQuery, StoredLedgerEvent } from '../../store/index.ts'
+import type { VaultContext } from '../context.ts'
+
+/**
+ * Row bytes per page. The client's fetchLedger() asks for 100 rows and cannot follow a cursor (spec
+ * §3), so a default (redacted, ≈1.2 KB per row) page of 1000 rows (≈1.2 MB) must fit whole; full rows
+ * carry caller tool_args of up to max_body each, and it is those pages the bound stops early.
+ */
+export const MAX_LEDGER_PAGE_BYTES = 2 * 1024 * 1024
+
+/**
+ * Rows per store read: small, because one row may carry up to max_body of tool_args and a read is
+ * held in memory until serialised; the read is synchronous on SQLite, so this is also the most work
+ * one page does between two turns of the event loop.
+ */
+const READ_CHUNK_ROWS = 8
+
+/** What a page serves: redacted rows (the default, spec §7.2) or full rows (privileged keys). */
+export type LedgerView = 'redacted' | 'full'
+
+/**
+ * The `{"entries":[…],"next_cursor":"…"}` body of one page, as pieces pulled by Readable.from (one
+ * store read per piece, pulled only when the socket has room). `next_cursor` is present when the page
+ * was cut by its row limit or its byte budget, as before the bound: more may follow from there.
+ * `first` is the first chunk, read before the response starts so that a store failure is a problem.
+ */
+async function* pagePieces(
+  ctx: VaultContext, tenantId: TenantId, query: LedgerListQuery, view: LedgerView, first: StoredLedgerEvent[], maxBytes: number,
+): AsyncGenerator<string> {
+  const redact = view === 'redacted'
+  let rows: StoredLedgerEvent[] = first
+  let want = Math.min(READ_CHUNK_ROWS, query.limit)
+  let sent = 0
+  let rowBytes = 0
+  let lastSeq: number | null = null
+  let piece = '{"entries":['
+  for (;;) {
+    for (const row of rows) {
+      const json = JSON.stringify(await ctx.ledgerService.entryOf(row, redact))
+      piece += sent === 0 ? json : ',' + json
+      rowBytes += Buffer.byteLength(json)
+      sent++
+      lastSeq = row.seq
+      if (sent >= query.limit || rowBytes >= maxBytes) break
+    }
+    const cut = sent >= query.limit || rowBytes >= maxBytes
+    if (cut || rows.length < want) {
+      yield piece + (cut && lastSeq !== null ? `],"next_cursor":"${lastSeq}"}` : ']}')
+      return
+    }
+    yield piece
+    piece = ''
+    want = Math.min(READ_CHUNK_ROWS, query.limit - sent)
+    rows = await ctx.store.listLedgerEvents(tenantId, { after: lastSeq, limit: want, order: query.order })
+  }
+}
+
+export function firstPageChunk(ctx: VaultContext, tenantId: TenantId, query: LedgerListQuery): Promise<StoredLedgerEvent[]> {
+  return ctx.store.listLedgerEvents(tenantId, { ...query, limit: Math.min(READ_CHUNK_ROWS, query.limit) })
+}
+
+/** The page body as a stream that holds at most one chunk of rows and one serialised piece. */
+export function ledgerPageStream(
+  ctx: VaultContext, tenantId: TenantId, query: LedgerListQuery, view: LedgerView, first: StoredLedgerEvent[], maxBytes = MAX_LEDGER_PAGE_BYTES,
+): Readable {
+  // objectMode false + strings: each piece becomes one Buffer; highWaterMark 1 keeps no read-ahead.
+  return Readable.from(pagePieces(ctx, tenantId, query, view, first, maxBytes), { objectMode: false, highWaterMark: 1 })
+}
