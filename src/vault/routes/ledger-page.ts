@@ -22,28 +22,42 @@ export const MAX_LEDGER_PAGE_BYTES = 2 * 1024 * 1024
  */
 const READ_CHUNK_ROWS = 8
 
-/** What a page serves: redacted rows (the default, spec §7.2) or full rows (privileged keys). */
-export type LedgerView = 'redacted' | 'full'
+/**
+ * What a page serves: redacted rows (the default, spec §7.2), full rows (privileged keys), or
+ * redacted rows with their encrypted-at-rest body (`/ledger/encrypted`, docs/design/ledger-views.md).
+ */
+export type LedgerView = 'redacted' | 'full' | 'encrypted'
+
+/** One row as served in `view`. */
+async function rowJson(ctx: VaultContext, row: StoredLedgerEvent, view: LedgerView): Promise<string> {
+  if (view === 'full') return JSON.stringify(await ctx.ledgerService.entryOf(row, false))
+  const entry = await ctx.ledgerService.entryOf(row, true)
+  if (view === 'redacted') return JSON.stringify(entry)
+  // A row written before ledger.encryption_key was set has no envelope: null, never the plaintext.
+  const envelope = row.bodyCipher === null ? null : Buffer.from(row.bodyCipher.buffer, row.bodyCipher.byteOffset, row.bodyCipher.byteLength).toString('base64url')
+  // intent_hash stays "" (the row still reads as redacted to the client); the key holder needs the
+  // real one to recompute event_hash, and these keys may read full rows anyway.
+  return JSON.stringify({ ...entry, encrypted_body: envelope, sealed_intent_hash: row.intentHash })
+}
 
 /**
- * The `{"entries":[…],"next_cursor":"…"}` body of one page, as pieces pulled by Readable.from (one
- * store read per piece, pulled only when the socket has room). `next_cursor` is present when the page
- * was cut by its row limit or its byte budget, as before the bound: more may follow from there.
+ * The `{…head,"entries":[…],"next_cursor":"…"}` body of one page, as pieces pulled by Readable.from
+ * (one store read per piece, pulled only when the socket has room). `next_cursor` is present when the
+ * page was cut by its row limit or its byte budget, as before the bound: more may follow from there.
  * `first` is the first chunk, read before the response starts so that a store failure is a problem.
  */
 async function* pagePieces(
-  ctx: VaultContext, tenantId: TenantId, query: LedgerListQuery, view: LedgerView, first: StoredLedgerEvent[], maxBytes: number,
+  ctx: VaultContext, tenantId: TenantId, query: LedgerListQuery, view: LedgerView, head: string, first: StoredLedgerEvent[], maxBytes: number,
 ): AsyncGenerator<string> {
-  const redact = view === 'redacted'
   let rows: StoredLedgerEvent[] = first
   let want = Math.min(READ_CHUNK_ROWS, query.limit)
   let sent = 0
   let rowBytes = 0
   let lastSeq: number | null = null
-  let piece = '{"entries":['
+  let piece = `{${head}"entries":[`
   for (;;) {
     for (const row of rows) {
-      const json = JSON.stringify(await ctx.ledgerService.entryOf(row, redact))
+      const json = await rowJson(ctx, row, view)
       piece += sent === 0 ? json : ',' + json
       rowBytes += Buffer.byteLength(json)
       sent++
@@ -66,10 +80,13 @@ export function firstPageChunk(ctx: VaultContext, tenantId: TenantId, query: Led
   return ctx.store.listLedgerEvents(tenantId, { ...query, limit: Math.min(READ_CHUNK_ROWS, query.limit) })
 }
 
-/** The page body as a stream that holds at most one chunk of rows and one serialised piece. */
+/**
+ * The page body as a stream that holds at most one chunk of rows and one serialised piece. `head` is
+ * JSON members (each followed by a comma) written before `entries`.
+ */
 export function ledgerPageStream(
-  ctx: VaultContext, tenantId: TenantId, query: LedgerListQuery, view: LedgerView, first: StoredLedgerEvent[], maxBytes = MAX_LEDGER_PAGE_BYTES,
+  ctx: VaultContext, tenantId: TenantId, query: LedgerListQuery, view: LedgerView, first: StoredLedgerEvent[], head = '', maxBytes = MAX_LEDGER_PAGE_BYTES,
 ): Readable {
   // objectMode false + strings: each piece becomes one Buffer; highWaterMark 1 keeps no read-ahead.
-  return Readable.from(pagePieces(ctx, tenantId, query, view, first, maxBytes), { objectMode: false, highWaterMark: 1 })
+  return Readable.from(pagePieces(ctx, tenantId, query, view, head, first, maxBytes), { objectMode: false, highWaterMark: 1 })
 }

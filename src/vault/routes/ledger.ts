@@ -1,10 +1,10 @@
 // The tenant-scoped ledger API (spec §3, §7.6): GET /ledger (redacted rows by default, view=full for
 // reviewer/admin keys, streamed and byte-bounded in ledger-page.ts), /ledger/checkpoints (alias /manifests),
-// /ledger/proof/{inclusion,consistency,bundle}, /ledger/verify and /ledger/verification-summary. Thin:
+// /ledger/encrypted, /ledger/proof/{inclusion,consistency,bundle}, /ledger/verify and /ledger/verification-summary. Thin:
 // the work is in src/ledger's LedgerService; here only query parsing and the wire shapes.
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { ledgerCheckpointOf } from '../../ledger/index.ts'
+import { bodyEncryptionDescriptor, ledgerCheckpointOf } from '../../ledger/index.ts'
 import type { KeyVersion, ProofFailure } from '../../ledger/index.ts'
 import type { ApiKeyRole, LedgerListQuery } from '../../store/index.ts'
 import type { VaultContext } from '../context.ts'
@@ -105,6 +105,21 @@ export function registerLedgerRoutes(app: FastifyInstance, ctx: VaultContext): v
     }
     const first = await firstPageChunk(ctx, auth.tenantId, query)
     return reply.type(JSON_TYPE).send(ledgerPageStream(ctx, auth.tenantId, query, view, first))
+  })
+
+  // Redacted rows with their at-rest ciphertext, for whoever holds ledger.encryption_key (an audit
+  // export that never needs the Vault to decrypt); docs/design/ledger-views.md.
+  app.get('/ledger/encrypted', async (request, reply) => {
+    const query = listQuery(request.query as Query)
+    if (typeof query === 'string') return sendProblem(reply, 'invalid_request', query)
+    const auth = request.auth!
+    if (!FULL_VIEW_ROLES.has(auth.role)) return sendProblem(reply, 'forbidden', 'the encrypted ledger export needs a reviewer- or admin-role API key')
+    if (!ledger.encrypted) {
+      return sendProblem(reply, 'not_found', 'ledger bodies are not encrypted at rest here (ledger.encryption_key is not set); read full rows with GET /ledger?view=full')
+    }
+    const head = `"encryption":${JSON.stringify(bodyEncryptionDescriptor(auth.tenantId, await ctx.store.getLedgerDataKey(auth.tenantId)))},`
+    const first = await firstPageChunk(ctx, auth.tenantId, query)
+    return reply.type(JSON_TYPE).send(ledgerPageStream(ctx, auth.tenantId, query, 'encrypted', first, head))
   })
 
   async function checkpoints(request: FastifyRequest, reply: FastifyReply) {
