@@ -44,20 +44,42 @@ function expectValid(v: Record<string, ValidateFunction>, model: string, res: Js
 }
 
 /** A loopback stand-in for the OpenAI-compatible judge: answers each call with the next verdict. */
-async function standInJudge(t: { after(fn: () => unknown): void }): Promise<{ url: string; next(verdict: string, confidence: number): void }> {
+interface StandInJudge {
+  url: string
+  next(verdict: string, confidence: number): void
+  /** Hold answers until release() (a decision slower than decision_timeout). */
+  hold(): void
+  release(): void
+}
+
+async function standInJudge(t: { after(fn: () => unknown): void }): Promise<StandInJudge> {
   let content = ''
+  let held: Array<() => void> | null = null
   const server = createServer((req, res) => {
     req.resume()
     req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/json' })
-      res.end(JSON.stringify({ id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content } }] }))
+      const answer = (): void => {
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content } }] }))
+      }
+      if (held === null) answer()
+      else held.push(answer)
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  t.after(() => {
+    server.closeAllConnections()
+    return new Promise<void>((resolve) => server.close(() => resolve()))
+  })
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
     next: (verdict, confidence) => (content = JSON.stringify({ verdict, confidence, cited_rules: ['payments-nl/nl-0'], reason: `judge: ${verdict}` })),
+    hold: () => (held = []),
+    release: () => {
+      const waiting = held ?? []
+      held = null
+      for (const answer of waiting) answer()
+    },
   }
 }
 
@@ -69,7 +91,7 @@ const pay = (amount: number, extra: object = {}): object => ({
 })
 
 /** Every kind of decision; returns the request ids with what each was. */
-async function everyDecision(h: Harness, judge: Awaited<ReturnType<typeof standInJudge>>, clock: ManualClock, v: Record<string, ValidateFunction>): Promise<Map<string, string>> {
+async function everyDecision(h: Harness, judge: StandInJudge, clock: ManualClock, v: Record<string, ValidateFunction>): Promise<Map<string, string>> {
   const ids = new Map<string, string>()
   const clear = async (kind: string, body: object, expected: string): Promise<string> => {
     const res = await call(h.base, 'POST', '/request-clearance', { key: h.keys.agent, body })
@@ -160,4 +182,27 @@ test('every body the client parses, for every kind of decision, passes the clien
     expectValid(v, 'LedgerProofBundle', bundle, `bundle ${ids.get(e.request_id)}`)
     assert.notEqual(bundle.body.consistency, null, 'omitted, never null')
   }
+})
+
+test('a decision slower than decision_timeout: the processing answer and its polls pass the client schema too', { skip: skipWithoutVectors }, async (t) => {
+  const v = validators()
+  const judge = await standInJudge(t)
+  const h = await startHarness(t, { config: { judge: { url: judge.url, model: 'stand-in', apiKey: 'sk-stand-in', timeoutMs: 10_000 }, decisionTimeoutMs: 100 } })
+  expectValid(v, 'PolicyRegistrationResponse', await call(h.base, 'POST', '/register-policy', { key: h.keys.admin, body: NL_POLICY }), 'register-policy')
+  judge.next('allow', 0.95)
+  judge.hold()
+  const nl = { tool_name: 'create_order_payment', tool_args: { amount: 1, order_event_id: 'ord_evt_1' }, agent_id: 'payments-agent', context: { policy_id: 'payments-nl' } }
+  const first = await call(h.base, 'POST', '/request-clearance', { key: h.keys.agent, body: nl })
+  expectValid(v, 'ClearanceResponse', first, 'clearance processing')
+  assert.equal(first.body.status, 'processing')
+  const id = first.body.request_id as string
+  expectValid(v, 'ClearanceResponse', await call(h.base, 'GET', `/clearance-status/${id}`, { key: h.keys.agent }), 'clearance-status processing')
+  judge.release()
+  let last = first
+  for (let i = 0; i < 100 && last.body.status === 'processing'; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    last = await call(h.base, 'GET', `/clearance-status/${id}`, { key: h.keys.agent })
+    expectValid(v, 'ClearanceResponse', last, 'clearance-status poll')
+  }
+  assert.equal(last.body.status, 'approved')
 })
