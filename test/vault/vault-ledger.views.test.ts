@@ -4,7 +4,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createDecipheriv } from 'node:crypto'
+import { join } from 'node:path'
 import { computeEventHash, nodeLedgerCrypto, parseLedgerEntry } from '../../src/ledger/index.ts'
+import { openRetainedDatabase } from '../../src/store/index.ts'
 import { call } from './helpers.ts'
 import { decide, getJson, ledgerHarness, sealAll } from '../ledger/ledger-harness.ts'
 
@@ -68,4 +70,26 @@ test('GET /ledger/encrypted: client-parsable redacted rows whose ciphertext the 
   }
   // A wrong key does not open the data key (GCM authenticates).
   assert.throws(() => open(Buffer.alloc(32, 1), `ledgix.ledger.data-key.v1\u0000${h.tenantA}`, page.encryption.wrapped_data_key))
+})
+
+test('a row whose body cannot be read: in the first piece a 500 problem, later in the page an aborted stream, never a hang', async (t) => {
+  const h = await ledgerHarness(t, { encryptionKey: KEK_HEX })
+  await decide(h, 20, h.keys.agent)
+  await sealAll(h)
+  const db = openRetainedDatabase(join(h.dataDir, 'vault.db'))
+  t.after(() => db.close())
+  const damage = (seq: number): void => {
+    db.prepare("UPDATE decision_events SET body_cipher = x'01000000000000000000000000deadbeef00000000000000000000000000000000' WHERE tenant_id = ? AND tenant_seq = ?").run(h.tenantA, seq)
+  }
+  damage(15)
+  const late = await call(h.base, 'GET', '/ledger?view=full&limit=100', { key: h.keys.admin }).then(
+    (r) => ({ ok: true as const, status: r.status, text: r.text }),
+    (err: Error) => ({ ok: false as const, message: err.message }),
+  )
+  assert.equal(late.ok, false, 'the connection is cut (unterminated chunked body), never a complete-looking page')
+  assert.equal((await call(h.base, 'GET', '/ledger?view=full&limit=10', { key: h.keys.admin })).status, 200, 'rows before the damage still read')
+  assert.equal((await call(h.base, 'GET', '/ledger?limit=100', { key: h.keys.agent })).status, 200, 'redacted rows never open the body')
+  damage(1)
+  const early = await call(h.base, 'GET', '/ledger?view=full&limit=100', { key: h.keys.admin })
+  assert.deepEqual([early.status, early.body.code], [500, 'internal_error'])
 })

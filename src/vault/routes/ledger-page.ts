@@ -44,13 +44,12 @@ async function rowJson(ctx: VaultContext, row: StoredLedgerEvent, view: LedgerVi
  * The `{…head,"entries":[…],"next_cursor":"…"}` body of one page, as pieces pulled by Readable.from
  * (one store read per piece, pulled only when the socket has room). `next_cursor` is present when the
  * page was cut by its row limit or its byte budget, as before the bound: more may follow from there.
- * `first` is the first chunk, read before the response starts so that a store failure is a problem.
  */
 async function* pagePieces(
-  ctx: VaultContext, tenantId: TenantId, query: LedgerListQuery, view: LedgerView, head: string, first: StoredLedgerEvent[], maxBytes: number,
+  ctx: VaultContext, tenantId: TenantId, query: LedgerListQuery, view: LedgerView, head: string, maxBytes: number,
 ): AsyncGenerator<string> {
-  let rows: StoredLedgerEvent[] = first
   let want = Math.min(READ_CHUNK_ROWS, query.limit)
+  let rows = await ctx.store.listLedgerEvents(tenantId, { ...query, limit: want })
   let sent = 0
   let rowBytes = 0
   let lastSeq: number | null = null
@@ -76,17 +75,23 @@ async function* pagePieces(
   }
 }
 
-export function firstPageChunk(ctx: VaultContext, tenantId: TenantId, query: LedgerListQuery): Promise<StoredLedgerEvent[]> {
-  return ctx.store.listLedgerEvents(tenantId, { ...query, limit: Math.min(READ_CHUNK_ROWS, query.limit) })
+async function* prepended(first: IteratorResult<string>, rest: AsyncGenerator<string>): AsyncGenerator<string> {
+  if (first.done === true) return
+  yield first.value
+  yield* rest
 }
 
 /**
  * The page body as a stream that holds at most one chunk of rows and one serialised piece. `head` is
- * JSON members (each followed by a comma) written before `entries`.
+ * JSON members (each followed by a comma) written before `entries`. The first piece is made before
+ * this resolves, so a store or body failure there is still a problem response (500 `internal_error`,
+ * as before); a later one aborts the connection, because the status line has gone out.
  */
-export function ledgerPageStream(
-  ctx: VaultContext, tenantId: TenantId, query: LedgerListQuery, view: LedgerView, first: StoredLedgerEvent[], head = '', maxBytes = MAX_LEDGER_PAGE_BYTES,
-): Readable {
+export async function ledgerPageStream(
+  ctx: VaultContext, tenantId: TenantId, query: LedgerListQuery, view: LedgerView, head = '', maxBytes = MAX_LEDGER_PAGE_BYTES,
+): Promise<Readable> {
+  const pieces = pagePieces(ctx, tenantId, query, view, head, maxBytes)
+  const first = await pieces.next()
   // objectMode false + strings: each piece becomes one Buffer; highWaterMark 1 keeps no read-ahead.
-  return Readable.from(pagePieces(ctx, tenantId, query, view, head, first, maxBytes), { objectMode: false, highWaterMark: 1 })
+  return Readable.from(prepended(first, pieces), { objectMode: false, highWaterMark: 1 })
 }

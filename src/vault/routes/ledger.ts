@@ -9,7 +9,7 @@ import type { KeyVersion, ProofFailure } from '../../ledger/index.ts'
 import type { ApiKeyRole, LedgerListQuery } from '../../store/index.ts'
 import type { VaultContext } from '../context.ts'
 import { sendProblem } from '../http-errors.ts'
-import { firstPageChunk, ledgerPageStream } from './ledger-page.ts'
+import { ledgerPageStream } from './ledger-page.ts'
 import type { LedgerView } from './ledger-page.ts'
 
 const DEFAULT_LIMIT = 100
@@ -103,8 +103,7 @@ export function registerLedgerRoutes(app: FastifyInstance, ctx: VaultContext): v
     if (view === 'full' && !FULL_VIEW_ROLES.has(auth.role)) {
       return sendProblem(reply, 'forbidden', 'full ledger rows (view=full) need a reviewer- or admin-role API key; agent keys read redacted rows')
     }
-    const first = await firstPageChunk(ctx, auth.tenantId, query)
-    return reply.type(JSON_TYPE).send(ledgerPageStream(ctx, auth.tenantId, query, view, first))
+    return reply.type(JSON_TYPE).send(await ledgerPageStream(ctx, auth.tenantId, query, view))
   })
 
   // Redacted rows with their at-rest ciphertext, for whoever holds ledger.encryption_key (an audit
@@ -118,8 +117,7 @@ export function registerLedgerRoutes(app: FastifyInstance, ctx: VaultContext): v
       return sendProblem(reply, 'not_found', 'ledger bodies are not encrypted at rest here (ledger.encryption_key is not set); read full rows with GET /ledger?view=full')
     }
     const head = `"encryption":${JSON.stringify(bodyEncryptionDescriptor(auth.tenantId, await ctx.store.getLedgerDataKey(auth.tenantId)))},`
-    const first = await firstPageChunk(ctx, auth.tenantId, query)
-    return reply.type(JSON_TYPE).send(ledgerPageStream(ctx, auth.tenantId, query, 'encrypted', first, head))
+    return reply.type(JSON_TYPE).send(await ledgerPageStream(ctx, auth.tenantId, query, 'encrypted', head))
   })
 
   async function checkpoints(request: FastifyRequest, reply: FastifyReply) {
