@@ -165,7 +165,7 @@ test('paging: next_cursor walks every row once, in both orders', async (t) => {
   }
 })
 
-test('ledger.encryption_key: bodies are AES-GCM ciphertext at rest, plaintext on /ledger, and verify intact', async (t) => {
+test('ledger.encryption_key: bodies are AES-GCM ciphertext at rest, plaintext on /ledger?view=full, and verify intact', async (t) => {
   const key = 'a'.repeat(64)
   const h = await ledgerHarness(t, { encryptionKey: key })
   const ids = await decide(h, 4, h.keys.agent, (i) => ({ secret_note: `card-4242-${i}` }))
