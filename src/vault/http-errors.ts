@@ -3,6 +3,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import {
   ERRORS,
+  IDENTIFIER_HINT,
   LedgixError,
   PROBLEM_CONTENT_TYPE,
   WWW_AUTHENTICATE_INVALID_TOKEN,
@@ -78,6 +79,8 @@ function validationPath(err: FastifyError): string {
   return path === '' ? where : `${where}.${path}`
 }
 
+export const EMPTY_BODY_DETAIL = 'the body is empty; send a JSON object'
+
 /** fastify error handler: validation and parser errors become 400s naming the field; bugs become 500. */
 export function handleVaultError(this: unknown, err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   if (err.validation !== undefined && !(err instanceof LedgixError)) {
@@ -93,7 +96,7 @@ export function handleVaultError(this: unknown, err: FastifyError, request: Fast
       sendProblem(reply, 'unsupported_media_type', 'send Content-Type: application/json')
       return
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      sendProblem(reply, 'invalid_json', 'the body is empty; send a JSON object')
+      sendProblem(reply, 'invalid_json', EMPTY_BODY_DETAIL)
       return
     default:
       break
@@ -105,4 +108,23 @@ export function handleVaultError(this: unknown, err: FastifyError, request: Fast
 
 export function handleNotFound(_request: FastifyRequest, reply: FastifyReply): void {
   sendProblem(reply, 'not_found', 'no such endpoint')
+}
+
+/**
+ * fastify's `frameworkErrors`: failures its router meets before any route or hook runs, which it
+ * would otherwise answer with its own JSON shape (and a 414 for a long parameter). A parameter
+ * longer than the router allows can never be a valid identifier, so it is the same 400 as one that
+ * breaks the identifier rule; bad percent-encoding is a 400 too.
+ */
+export function handleFrameworkError(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  switch (err.code) {
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      sendProblem(reply, 'invalid_request', `path: a parameter is longer than any identifier (${IDENTIFIER_HINT})`)
+      return
+    case 'FST_ERR_BAD_URL':
+      sendProblem(reply, 'invalid_request', 'path: not a valid percent-encoded URL path')
+      return
+    default:
+      sendProblem(reply, 'invalid_request', 'the request could not be routed')
+  }
 }
