@@ -70,12 +70,14 @@ export async function decideReview(ctx: VaultContext, auth: AuthContext, request
 }
 
 /**
- * true when persisting failed because the record's own content cannot be hashed or CBOR-encoded
- * (canonical JSON and CBOR throw TypeError/RangeError, a stack overflow is a RangeError): only rows
- * stored before admission checked everything the ledger needs (json-body.ts) can hold such content.
- * Nothing was written: the event is built before the transaction.
+ * true when persisting failed because the record's own content cannot be hashed or encoded: canonical
+ * JSON throws TypeError (a non-finite number) or RangeError (stack depth), and the ledger wraps a
+ * CBOR failure (lone surrogate, nesting past its bound) as invalid_request — the only invalid_request
+ * persisting can raise. Only rows stored before admission checked everything the ledger needs
+ * (json-body.ts) can hold such content. Nothing was written: the event is built before the write.
  */
 export function isUnledgerable(err: unknown): boolean {
+  if (err instanceof LedgixError) return err.code === 'invalid_request'
   return err instanceof TypeError || err instanceof RangeError
 }
 
