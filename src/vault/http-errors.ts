@@ -1,5 +1,8 @@
 // RFC 9457 problem+json for every Vault error. Status codes are the contract (the client never parses
 // error bodies, spec §1); `error` mirrors `code` for callers used to the Ledgix {error, detail} shape.
+import { randomUUID } from 'node:crypto'
+import { STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import {
   ERRORS,
@@ -127,4 +130,29 @@ export function handleFrameworkError(err: FastifyError, _request: FastifyRequest
     default:
       sendProblem(reply, 'invalid_request', 'the request could not be routed')
   }
+}
+
+/**
+ * fastify's `clientErrorHandler`: what Node's HTTP parser refuses before fastify sees a request (a
+ * malformed request line, a request line and headers past max_header_size — a very long id in a
+ * path ends here —, a request that did not arrive in time), answered as problem+json like every
+ * other Vault error instead of fastify's own JSON. The socket is closed after it, as Node does.
+ */
+export function handleClientError(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return
+  const code: ErrorCode = err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : 'invalid_request'
+  const detail =
+    code === 'headers_too_large'
+      ? 'the request line and headers exceed the server limit; identifiers are at most 128 characters'
+      : code === 'request_timeout'
+        ? 'the request was not received in time'
+        : 'the request is not valid HTTP/1.1'
+  if (socket.writable) {
+    const body = JSON.stringify(problemBody(code, detail, randomUUID()))
+    const status = ERRORS[code].status
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    )
+  }
+  socket.destroy(err)
 }

@@ -19,7 +19,7 @@ import { authenticateAdmin, authenticateApiKey } from './auth.ts'
 import { recoverInterrupted } from './clearance.ts'
 import type { AuthContext, VaultContext } from './context.ts'
 import { FastPath } from './fast-path.ts'
-import { EMPTY_BODY_DETAIL, handleFrameworkError, handleNotFound, handleVaultError } from './http-errors.ts'
+import { EMPTY_BODY_DETAIL, handleClientError, handleFrameworkError, handleNotFound, handleVaultError } from './http-errors.ts'
 import { IdempotencyGate } from './idempotency.ts'
 import { createInProcessVaultPort } from './in-process-port.ts'
 import { parseJsonBody, type JsonBodyParser } from './json-body.ts'
@@ -271,6 +271,7 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined): Fas
     routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true, maxParamLength: IDENTIFIER_MAX_ENCODED_LENGTH },
     // Router-level failures (bad percent-encoding, an over-long parameter) as problem+json too.
     frameworkErrors: handleFrameworkError,
+    clientErrorHandler: handleClientError,
     serverFactory: vaultServerFactory(fastPath),
     // Our compilers: fastify then never loads @fastify/ajv-compiler or fast-json-stringify at boot.
     // No coercion: a number where a string belongs is a 400 naming the field.

@@ -5,6 +5,7 @@
 // stored. Every accepted value is header-safe, so the gateway never has to drop a claim header.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { connect } from 'node:net'
 import { ADMIN_KEY, call, registerPayments, startHarness, type Harness } from '../vault/helpers.ts'
 import { assertProblem400, sendRaw, snapshot, type RawAnswer } from './vault-input-helpers.ts'
 
@@ -175,5 +176,38 @@ test('router-level errors are problem+json: unknown routes, bad escapes outside 
     assert.ok(a.status === 404 || a.status === 400, `${path.slice(0, 40)}: ${a.status}`)
     assert.match(a.contentType, /^application\/problem\+json/, path.slice(0, 40))
     assert.equal(a.body!.error, a.body!.code)
+  }
+})
+
+/** One raw HTTP/1.1 exchange: what the parser-level handler writes, then the close. */
+function rawExchange(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(request))
+    let out = ''
+    socket.setEncoding('utf8')
+    socket.on('data', (chunk: string) => {
+      out += chunk
+    })
+    socket.on('close', () => resolve(out))
+    socket.on('error', reject)
+  })
+}
+
+test('HTTP-parser refusals are problem+json too: a path id past the header limit (431), a malformed request (400)', async (t) => {
+  const h = await startHarness(t)
+  const cases: Array<[string, number, string]> = [
+    [`GET /drift/agents/${'a'.repeat(20_000)}/lockdown HTTP/1.1\r\nHost: x\r\n\r\n`, 431, 'headers_too_large'],
+    ['GET /health HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n', 400, 'invalid_request'],
+    ['NOT HTTP AT ALL\r\n\r\n', 400, 'invalid_request'],
+  ]
+  for (const [request, status, code] of cases) {
+    const response = await rawExchange(h.server.port, request)
+    const [head, body] = response.split('\r\n\r\n') as [string, string]
+    assert.match(head, new RegExp(`^HTTP/1.1 ${status} `), request.slice(0, 30))
+    assert.match(head, /\r\ncontent-type: application\/problem\+json/i)
+    const problem = JSON.parse(body) as Record<string, unknown>
+    assert.equal(problem.code, code)
+    assert.equal(problem.error, code)
+    assert.equal(problem.status, status)
   }
 })
