@@ -3,7 +3,7 @@
 // server picks up key-ring changes at restart (or use POST /admin/keys/rotate on it instead).
 import { join } from 'node:path'
 import type { Command } from 'commander'
-import { systemClock } from '../core/index.ts'
+import { IDENTIFIER_HINT, isIdentifier, systemClock } from '../core/index.ts'
 import type { ApiKeyId, TenantId } from '../core/index.ts'
 import type { ApiKeyRole, SqliteStore } from '../store/index.ts'
 import type { KeyRing } from '../vault/index.ts'
@@ -56,6 +56,8 @@ export function registerApiKeyCommands(program: Command): void {
     .action(async (opts: DataOptions & { tenant: string; role: string; name: string; env: string }, cmd: Command) => {
       if (!ROLES.includes(opts.role as ApiKeyRole)) cmd.error(`--role must be one of ${ROLES.join(', ')}, got "${opts.role}"`)
       if (!/^[a-z0-9]{1,16}$/.test(opts.env)) cmd.error(`--env must be 1-16 lowercase letters or digits, got "${opts.env}"`)
+      // Tenant ids follow the one identifier rule, as POST /admin/tenants enforces.
+      if (!isIdentifier(opts.tenant)) cmd.error(`--tenant must be ${IDENTIFIER_HINT}, got ${JSON.stringify(opts.tenant.slice(0, 140))}`)
       const print = out(cmd)
       await withStore(opts.data, async (store, vault) => {
         const tenantId = opts.tenant as TenantId

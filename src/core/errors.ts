@@ -46,6 +46,9 @@ export const ERRORS = {
   rate_limited: { status: 429, title: 'Too many requests' },
   token_key_revoked: { status: 401, title: 'Token signing key revoked' },
   token_wrong_tenant: { status: 401, title: 'Token was issued to another tenant' },
+  record_not_ledgerable: { status: 409, title: 'Stored request cannot be recorded in the ledger' },
+  headers_too_large: { status: 431, title: 'Request line and headers too large' },
+  request_timeout: { status: 408, title: 'Request not received in time' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof ERRORS

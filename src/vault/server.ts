@@ -9,7 +9,7 @@ import type { Ajv, ValidateFunction } from 'ajv'
 import Fastify, { LogController } from 'fastify'
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerFactoryHandler } from 'fastify'
 import type { VaultLedgerConfig, VaultServerConfig } from '../config/types-vault.ts'
-import { systemClock } from '../core/index.ts'
+import { IDENTIFIER_MAX_ENCODED_LENGTH, LedgixError, systemClock } from '../core/index.ts'
 import type { Clock, VaultPort } from '../core/index.ts'
 import { DEFAULT_MMD_SECONDS, DEFAULT_SEAL_BATCH_SIZE, DEFAULT_SEAL_INTERVAL_MS, LedgerService, parseEncryptionKey } from '../ledger/index.ts'
 import { openSqliteStore } from '../store/index.ts'
@@ -19,17 +19,17 @@ import { authenticateAdmin, authenticateApiKey } from './auth.ts'
 import { recoverInterrupted } from './clearance.ts'
 import type { AuthContext, VaultContext } from './context.ts'
 import { FastPath } from './fast-path.ts'
-import type { JsonBodyParser } from './fast-path.ts'
-import { handleNotFound, handleVaultError } from './http-errors.ts'
+import { EMPTY_BODY_DETAIL, handleClientError, handleFrameworkError, handleNotFound, handleVaultError } from './http-errors.ts'
 import { IdempotencyGate } from './idempotency.ts'
 import { createInProcessVaultPort } from './in-process-port.ts'
+import { parseJsonBody, type JsonBodyParser } from './json-body.ts'
 import { KeyRing } from './key-ring.ts'
 import { createStoreLedgerSink, ledgerSignerOf, type LedgerSink } from './ledger-sink.ts'
 import { PolicyRegistry } from './policies.ts'
 import { createOpenAiJudge, formatLoadProblem, loadPoliciesDir } from './policy/index.ts'
 import type { CompiledPolicy, Judge } from './policy/index.ts'
 import { RateLimiter } from './rate-limit.ts'
-import { expireReviews } from './reviews.ts'
+import { ReviewSweeper } from './reviews.ts'
 import { registerAdminRoutes } from './routes/admin.ts'
 import { registerClearanceRoutes } from './routes/clearance.ts'
 import { registerConsumeRoute } from './routes/consume.ts'
@@ -67,6 +67,8 @@ export interface VaultServerOptions {
 export interface VaultServer {
   app: FastifyInstance
   context: VaultContext
+  /** Review expiry; its stats (failures, set-aside records) are exported on /metrics. */
+  reviewSweeper: ReviewSweeper
   /** The in-process VaultPort for all-in-one mode (same semantics as /consume-token). */
   vaultPort: VaultPort
   /** Listen on config.listen (port 0 = ephemeral); resolves to the bound port. */
@@ -150,16 +152,18 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
     // The sealer lives inside the server's lifecycle: started here (sealing whatever a previous run
     // left unsealed), stopped in close() after the last decision and before the store closes.
     await ledgerService.start()
+    const reviewSweeper = new ReviewSweeper(ctx, options.logger ?? null)
     let sweeper: NodeJS.Timeout | null = null
     if (config.reviewExpiryMs !== null) {
       // A quarter of the expiry, within [1 s, 30 s]: expiry is a policy about hours, not milliseconds.
       const everyMs = Math.min(30_000, Math.max(1_000, Math.floor(config.reviewExpiryMs / 4)))
-      sweeper = setInterval(sweepExpiredReviews, everyMs, ctx)
+      sweeper = setInterval(sweepExpiredReviews, everyMs, reviewSweeper, ctx, options.logger ?? null)
       sweeper.unref()
     }
     return {
       app,
       context: ctx,
+      reviewSweeper,
       vaultPort: createInProcessVaultPort(ctx),
       async listen() {
         await app.listen({ host: config.listen.host, port: config.listen.port })
@@ -181,8 +185,9 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
   }
 }
 
-function sweepExpiredReviews(ctx: VaultContext): void {
-  expireReviews(ctx, ctx.clock.now()).catch(() => undefined)
+/** One sweeper pass; a failed read of the queue is logged (each record's failure is, by the sweeper). */
+function sweepExpiredReviews(sweeper: ReviewSweeper, ctx: VaultContext, logger: FastifyBaseLogger | null): void {
+  sweeper.sweep(ctx.clock.now()).catch((err: unknown) => logger?.error({ err, component: 'review-sweeper' }, 'review expiry pass failed; retrying at the next pass'))
 }
 
 /** One Ajv for every route schema, loaded and created by the first validation that needs one. */
@@ -260,8 +265,13 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined): Fas
     // measurable (bench/README.md "What limits us").
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
-    // Spec §1: a trailing slash in the client's vaultUrl produces `//request-clearance`.
-    routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true },
+    // Spec §1: a trailing slash in the client's vaultUrl produces `//request-clearance`. Any
+    // identifier (src/core/identifier.ts), even fully percent-encoded, fits one path parameter, so
+    // the router never refuses a valid one; a longer one is a 400 problem (handleFrameworkError).
+    routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true, maxParamLength: IDENTIFIER_MAX_ENCODED_LENGTH },
+    // Router-level failures (bad percent-encoding, an over-long parameter) as problem+json too.
+    frameworkErrors: handleFrameworkError,
+    clientErrorHandler: handleClientError,
     serverFactory: vaultServerFactory(fastPath),
     // Our compilers: fastify then never loads @fastify/ajv-compiler or fast-json-stringify at boot.
     // No coercion: a number where a string belongs is a 400 naming the field.
@@ -271,16 +281,20 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined): Fas
   app.decorate('vaultFastPath', fastPath)
   app.decorateRequest('auth', null)
   if (logger !== undefined) app.addHook('onResponse', logVaultRequest)
-  const defaultJson = app.getDefaultJsonParser('error', 'error')
-  fastPath.parseJson = defaultJson as unknown as JsonBodyParser
-  // JSON only: any other media type is a 415 (fastify would otherwise parse text/plain).
+  const defaultJson = app.getDefaultJsonParser('error', 'error') as unknown as JsonBodyParser
+  fastPath.parseJson = defaultJson
+  // JSON only: any other media type is a 415 (fastify would otherwise parse text/plain). Read as
+  // bytes, not as a string: fastify's string decoding turns invalid UTF-8 into U+FFFD silently.
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, function parseJson(request: FastifyRequest, body: string | Buffer, done) {
-    if (body.length === 0 && (request.method === 'DELETE' || request.routeOptions.config.allowEmptyBody === true)) {
-      done(null, undefined)
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, function parseJson(request: FastifyRequest, body: string | Buffer, done) {
+    if (body.length === 0) {
+      if (request.method === 'DELETE' || request.routeOptions.config.allowEmptyBody === true) done(null, undefined)
+      else done(new LedgixError('invalid_json', EMPTY_BODY_DETAIL))
       return
     }
-    defaultJson(request, body as string, done)
+    const parsed = parseJsonBody(body as Buffer, defaultJson)
+    if (parsed.ok) done(null, parsed.value)
+    else done(new LedgixError(parsed.code, parsed.detail))
   })
   app.setErrorHandler(handleVaultError)
   app.setNotFoundHandler(handleNotFound)

@@ -2,14 +2,22 @@
 // (shown once, stored hashed), and the signing key ring (list, rotate, revoke).
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
+import { IDENTIFIER_MAX_LENGTH } from '../../core/index.ts'
 import type { ApiKeyId, TenantId } from '../../core/index.ts'
 import type { ApiKeyRole } from '../../store/index.ts'
 import { API_KEY_ROLES, apiKeyView, newApiKey } from '../api-keys.ts'
 import type { VaultContext } from '../context.ts'
 import { sendProblem } from '../http-errors.ts'
+import { identifier, tenantIdParams } from './schemas.ts'
 
-const idPattern = '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$'
-const tenantParams = { type: 'object', required: ['tenant_id'], properties: { tenant_id: { type: 'string', pattern: idPattern } } } as const
+// Tenant ids follow the one identifier rule (src/core/identifier.ts), in paths and bodies alike.
+const tenantParams = tenantIdParams
+/** Key ids are ours (`key_<uuid>`), but any text only fails the lookup: just bound it. */
+const tenantKeyParams = {
+  type: 'object',
+  required: ['tenant_id', 'key_id'],
+  properties: { tenant_id: identifier, key_id: { type: 'string', minLength: 1, maxLength: IDENTIFIER_MAX_LENGTH } },
+} as const
 
 export function keyRecordView(r: { kid: string; activeFromMs: number; retiredAtMs: number | null; revokedAtMs: number | null; source: string }): Record<string, unknown> {
   const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
@@ -23,7 +31,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: VaultContext): vo
     '/tenants',
     {
       schema: {
-        body: { type: 'object', properties: { tenant_id: { type: 'string', pattern: idPattern }, name: { type: 'string', maxLength: 256 } } },
+        body: { type: 'object', properties: { tenant_id: identifier, name: { type: 'string', maxLength: 256 } } },
       },
     },
     async (request, reply) => {
@@ -65,7 +73,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: VaultContext): vo
     return { api_keys: (await store.listApiKeys(tenantId)).map(apiKeyView) }
   })
 
-  app.delete('/tenants/:tenant_id/api-keys/:key_id', { config: { allowEmptyBody: true } }, async (request, reply) => {
+  app.delete('/tenants/:tenant_id/api-keys/:key_id', { schema: { params: tenantKeyParams }, config: { allowEmptyBody: true } }, async (request, reply) => {
     const { tenant_id: tenantId, key_id: keyId } = request.params as { tenant_id: TenantId; key_id: ApiKeyId }
     const result = await store.write([{ op: 'api_key_revoke', tenantId, keyId, atMs: ctx.clock.now() }])
     if (!result.ok) return sendProblem(reply, 'not_found', 'no such active key in this tenant')
