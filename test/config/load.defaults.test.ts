@@ -12,6 +12,8 @@ test('an empty file loads as all-in-one with every default filled in', () => {
     drainTimeoutMs: 25_000,
     maxHeaderBytes: 16 * 1024,
     requestTimeoutMs: 300_000,
+    maxHeaderCount: 80,
+    pathRules: { rejectPercentEncoded: false },
     workers: 1,
   })
   assert.deepEqual(c.admin, { listen: { host: '127.0.0.1', port: 9090 } })
