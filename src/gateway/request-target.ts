@@ -227,7 +227,10 @@ export function normalizeAuthority(value: string, out: HostReading): void {
   const port = portStart === -1 ? -1 : parsePort(lower, portStart)
   if (port === -2) return invalidate(out)
   out.host = hostname
-  out.authority = port < 0 ? hostname : `${hostname}:${port}`
+  if (port < 0) out.authority = hostname
+  // The common 'name:8080' is already canonical: reuse the lowercased string instead of rebuilding it.
+  else if (portStart === hostEnd + 1 && lower.charCodeAt(portStart) !== 48 /* 0 */) out.authority = lower
+  else out.authority = `${hostname}:${port}`
 }
 
 function invalidate(out: HostReading): void {
