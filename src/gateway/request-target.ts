@@ -278,9 +278,11 @@ function parsePort(s: string, start: number): number {
 }
 
 /** A route's configured host in the same form as a request's hostname. */
-export function normalizeRouteHost(host: string): string {
+export function normalizeRouteHost(host: string, routeName: string): string {
   const reading: HostReading = { host: null, authority: null, hostValid: true }
   normalizeAuthority(host, reading)
-  if (!reading.hostValid || reading.host === null) throw new Error(`match.host "${host}" is not a host name or IP literal`)
+  if (!reading.hostValid || reading.host === null) {
+    throw new Error(`routes.${routeName}.match.host: "${host}" is not a host name or IP literal; use e.g. "api.example.com"`)
+  }
   return reading.host
 }

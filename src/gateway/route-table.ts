@@ -138,7 +138,7 @@ function compileRoute(config: RouteConfig, logger: Logger): CompiledRoute {
   const log = logger.child({ route: config.name })
   return {
     name: config.name,
-    host: config.match.host === null ? null : normalizeRouteHost(config.match.host),
+    host: config.match.host === null ? null : normalizeRouteHost(config.match.host, config.name),
     prefix: trimTrailingSlash(config.match.pathPrefix),
     methods,
     allow: methods === null ? '' : [...methods].join(', '),
