@@ -13,6 +13,7 @@ export function restartOnlyChanges(a: Config, b: Config): string[] {
   check('gateway.workers', a.gateway.workers, b.gateway.workers)
   check('gateway.max_header_size', a.gateway.maxHeaderBytes, b.gateway.maxHeaderBytes)
   check('gateway.request_timeout', a.gateway.requestTimeoutMs, b.gateway.requestTimeoutMs)
+  check('gateway.max_header_count', a.gateway.maxHeaderCount, b.gateway.maxHeaderCount)
   check('admin.listen', a.admin.listen, b.admin.listen)
   check('vault', a.vault, b.vault)
   check('jwks', a.jwks, b.jwks)

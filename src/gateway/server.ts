@@ -31,6 +31,8 @@ export interface GatewayOptions {
   clock?: Clock
   /** node:http refuses larger header blocks with 431. */
   maxHeaderBytes?: number
+  /** Requests with more header fields are refused with 431 (gateway.max_header_count). */
+  maxHeaderCount?: number
   /** node:http requestTimeout: the whole request must arrive within this. 0 = off. */
   requestTimeoutMs?: number
 }
@@ -51,6 +53,7 @@ export class Gateway implements Readiness {
   /** Access lines of requests that matched no route (route: null bound once). */
   readonly unrouted: AccessTarget
   readonly clock: Clock
+  readonly maxHeaderCount: number
   #runtime: GatewayRuntime
   #tunnel: Promise<ProxyServer> | null = null
   #draining = false
@@ -67,6 +70,7 @@ export class Gateway implements Readiness {
     this.log = options.logger
     this.unrouted = new AccessTarget(options.logger.child({ route: null }))
     this.clock = options.clock ?? systemClock
+    this.maxHeaderCount = options.maxHeaderCount ?? DEFAULT_MAX_HEADER_COUNT
     const server = createServer(
       {
         maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024,
@@ -75,6 +79,9 @@ export class Gateway implements Readiness {
       onRequest,
     ) as GatewayServer
     server[kGateway] = this
+    // node:http drops fields past maxHeadersCount without a word; one more than the cap lets
+    // handle.ts see an excess and answer 431 instead of forwarding a truncated header block.
+    server.maxHeadersCount = this.maxHeaderCount + 1
     server.on('upgrade', onUpgrade)
     server.on('clientError', onClientError)
     this.server = server
@@ -194,6 +201,8 @@ export class Gateway implements Readiness {
 }
 
 const PRELOAD_DELAY_MS = 250
+/** Same as config's gateway.max_header_count default (src/config/defaults.ts explains the number). */
+const DEFAULT_MAX_HEADER_COUNT = 80
 
 function preloadAfterStart(gateway: Gateway): void {
   if (!gateway.draining) gateway.preloadTunnel()

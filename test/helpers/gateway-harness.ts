@@ -36,7 +36,7 @@ export function testRoute(name: string, upstreamUrl: string, overrides: Partial<
 export function testConfig(vaultUrl: string, routes: RouteConfig[], overrides: DeepPartial<Config> = {}): Config {
   const base: Config = {
     mode: 'paired',
-    gateway: { listen: { host: '127.0.0.1', port: 0 }, trustedProxies: [], drainTimeoutMs: 2000, maxHeaderBytes: 16384, requestTimeoutMs: 30_000, workers: 1 },
+    gateway: { listen: { host: '127.0.0.1', port: 0 }, trustedProxies: [], drainTimeoutMs: 2000, maxHeaderBytes: 16384, requestTimeoutMs: 30_000, maxHeaderCount: 80, pathRules: { rejectPercentEncoded: false }, workers: 1 },
     admin: { listen: { host: '127.0.0.1', port: 0 } },
     vault: { url: vaultUrl, apiKey: 'sk_test_gateway', timeoutMs: 1000, connections: 8 },
     token: { issuer: 'alcv-vault', audience: 'ledgix-sdk', subject: 'clearance', clockSkewMs: 0, replayCacheSize: 1000, requireExp: true },
@@ -130,6 +130,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     metrics,
     logger: logger.child({ component: 'gateway' }),
     clock,
+    maxHeaderCount: config.gateway.maxHeaderCount,
   })
   const address: AddressInfo = await gateway.listen('127.0.0.1', 0)
   const admin = createAdminServer({ metrics, readiness: gateway, logger })
