@@ -46,6 +46,8 @@ export const ERRORS = {
   rate_limited: { status: 429, title: 'Too many requests' },
   token_key_revoked: { status: 401, title: 'Token signing key revoked' },
   token_wrong_tenant: { status: 401, title: 'Token was issued to another tenant' },
+  tenant_exists: { status: 409, title: 'Tenant already exists' },
+  key_ring_changed: { status: 409, title: 'Signing key ring changed concurrently' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof ERRORS

@@ -23,7 +23,7 @@ import type { JsonBodyParser } from './fast-path.ts'
 import { handleNotFound, handleVaultError } from './http-errors.ts'
 import { IdempotencyGate } from './idempotency.ts'
 import { createInProcessVaultPort } from './in-process-port.ts'
-import { KeyRing } from './key-ring.ts'
+import { KEY_RING_POLL_MS, KeyRing } from './key-ring.ts'
 import { createStoreLedgerSink, ledgerSignerOf, type LedgerSink } from './ledger-sink.ts'
 import { PolicyRegistry } from './policies.ts'
 import { createOpenAiJudge, formatLoadProblem, loadPoliciesDir } from './policy/index.ts'
@@ -157,6 +157,9 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
       sweeper = setInterval(sweepExpiredReviews, everyMs, ctx)
       sweeper.unref()
     }
+    // The key ring follows writes by other processes (the CLI on this data dir) within KEY_RING_POLL_MS.
+    const ringPoll = setInterval(pollKeyRing, KEY_RING_POLL_MS, ctx)
+    ringPoll.unref()
     return {
       app,
       context: ctx,
@@ -168,6 +171,7 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
       },
       async close() {
         if (sweeper !== null) clearInterval(sweeper)
+        clearInterval(ringPoll)
         fastPath.closing = true
         await app.close()
         await Promise.allSettled([...ctx.background])
@@ -179,6 +183,11 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
     if (ownsStore) await store.close()
     throw err
   }
+}
+
+function pollKeyRing(ctx: VaultContext): void {
+  // A failed reload keeps the ring it had (reload swaps only when complete); the next poll retries.
+  ctx.keyRing.refreshIfChanged().catch(() => undefined)
 }
 
 function sweepExpiredReviews(ctx: VaultContext): void {
