@@ -119,13 +119,28 @@ export class KeyRing {
     }
     const version = await this.#o.store.signingKeysVersion()
     if (version === this.#version) return false
-    this.#refreshing = this.reload()
+    this.#refreshing = this.#reloadAndKeepSigning()
     try {
       await this.#refreshing
     } finally {
       this.#refreshing = null
     }
     return true
+  }
+
+  async #reloadAndKeepSigning(): Promise<void> {
+    await this.reload()
+    // The CLI revoked the key this Vault signs with: replace it, as revoke() does here (a rotation
+    // racing it is refused by the store's guard and the next poll reloads what won).
+    if (this.#signer === null && this.#o.createIfMissing === true) {
+      try {
+        await this.#create(this.#activeKids())
+      } catch (err) {
+        // Still unable to sign: make the next poll try again even if the ring does not change.
+        this.#version = ''
+        throw err
+      }
+    }
   }
 
   /** Re-read metadata and key files (after CLI or admin changes). */
