@@ -141,7 +141,10 @@ export function registerKeyCommands(program: Command): void {
       const print = out(cmd)
       await withStore(opts.data, async (store, vault) => {
         const ring = await openRing(store, opts.data, vault)
-        const created = await ring.rotate()
+        const created = await ring.rotate().catch((err: unknown) => {
+          // key_ring_changed: a running Vault (or another CLI) changed the ring meanwhile; nothing was written.
+          cmd.error(`rotation refused: ${err instanceof Error ? err.message : String(err)}`)
+        })
         print(`rotated: ${created.kid} now signs; a running Vault on this data dir picks it up within a second`)
       })
     })
