@@ -18,8 +18,8 @@ const generateKeyPair = promisify(generateKeyPairCb)
 /**
  * How often a running Vault checks the store's key-ring generation (one one-row read): the bound on
  * how long a `keys revoke|rotate` from the CLI on the live data dir takes to reach verification,
- * the JWKS and the signer. A revoked key's tokens are still refused by every gateway only after its
- * own JWKS refresh (docs/operations), but the Vault's burn refuses them within this bound.
+ * the JWKS and the signer. A paired gateway verifies with its cached JWKS until its own refresh, but
+ * every token ends at the Vault's burn, which refuses the revoked kid within this bound.
  */
 export const KEY_RING_POLL_MS = 1_000
 
