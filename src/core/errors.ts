@@ -53,6 +53,8 @@ export const ERRORS = {
   record_not_ledgerable: { status: 409, title: 'Stored request cannot be recorded in the ledger' },
   headers_too_large: { status: 431, title: 'Request line and headers too large' },
   request_timeout: { status: 408, title: 'Request not received in time' },
+  tenant_exists: { status: 409, title: 'Tenant already exists' },
+  key_ring_changed: { status: 409, title: 'Signing key ring changed concurrently' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof ERRORS

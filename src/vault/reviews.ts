@@ -1,7 +1,10 @@
 // Human review: exactly one decision per pending request (a second one is 409), approval mints the
 // token then, bound to the original args; agent keys may only cancel (approved: false); a locked
-// agent's reviews cannot be approved; expired reviews resolve with the configured effect, and a
-// review that cannot be finalised is logged and counted, never dropped silently.
+// agent's reviews cannot be approved (403 agent_locked, the review stays pending); expired reviews
+// resolve with the configured effect, except that an expiry never mints for a locked agent (denied,
+// reason code agent_locked). Both rest on the store's token_insert guard (persistDecision).
+// A decision records both identities: the API key that authenticated it and the reviewer it claims.
+// A review that cannot be finalised is logged and counted, never dropped silently.
 import { LedgixError } from '../core/index.ts'
 import type { ErrorCode } from '../core/index.ts'
 import type { ClearanceRecord } from '../store/index.ts'
@@ -26,12 +29,6 @@ export async function decideReview(ctx: VaultContext, auth: AuthContext, request
   if (current.status !== 'pending_review') {
     return { ok: false, code: 'review_already_decided', detail: `request is ${current.status}, not pending review` }
   }
-  if (input.approved) {
-    const lock = await ctx.store.getAgentLock(auth.tenantId, current.agentId)
-    if (lock !== null && lock.locked) {
-      return { ok: false, code: 'agent_locked', detail: 'the agent is locked down; release the lock before approving its reviews' }
-    }
-  }
   const nowMs = ctx.clock.now()
   const cancelled = !input.approved && auth.role === 'agent'
   const reviewer = input.reviewerEmail !== '' ? input.reviewerEmail : `${auth.role}:${auth.keyName}`
@@ -52,14 +49,20 @@ export async function decideReview(ctx: VaultContext, auth: AuthContext, request
     reviewState: input.approved ? 'approved' : cancelled ? 'cancelled' : 'denied',
     reviewer,
     reviewReason: input.reviewReason,
+    decidedByKeyId: auth.keyId,
+    decidedByRole: auth.role,
     updatedAtMs: nowMs,
   }
   const eventType = cancelled ? 'review.cancelled_by_agent' : 'review'
   try {
-    const record = await persistDecision(ctx, next, 'pending_review', NO_EVIDENCE, eventType, [], nowMs)
+    // 'refuse': an approval for an agent locked meanwhile writes nothing and answers agent_locked.
+    const record = await persistDecision(ctx, next, 'pending_review', NO_EVIDENCE, eventType, [], nowMs, 'refuse')
     return { ok: true, record }
   } catch (err) {
-    if ((err as { code?: string }).code === 'review_already_decided') {
+    if (err instanceof LedgixError && err.code === 'agent_locked') {
+      return { ok: false, code: 'agent_locked', detail: `${err.detail}; the review stays pending: release the lock before approving, or deny it` }
+    }
+    if (err instanceof LedgixError && err.code === 'review_already_decided') {
       return { ok: false, code: 'review_already_decided', detail: 'this request was decided concurrently' }
     }
     if (isUnledgerable(err)) {
@@ -200,6 +203,8 @@ export function reviewItemView(c: ClearanceRecord): Record<string, unknown> {
     matched_rule_ids: c.matchedRuleIds,
     reviewer: c.reviewer,
     review_reason: c.reviewReason,
+    decided_by_key_id: c.decidedByKeyId,
+    decided_by_role: c.decidedByRole,
     created_at: iso(c.createdAtMs),
     updated_at: iso(c.updatedAtMs),
     review_expires_at: iso(c.reviewExpiresAtMs),

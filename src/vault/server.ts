@@ -23,7 +23,7 @@ import { EMPTY_BODY_DETAIL, handleClientError, handleFrameworkError, handleNotFo
 import { IdempotencyGate } from './idempotency.ts'
 import { createInProcessVaultPort } from './in-process-port.ts'
 import { parseJsonBody, type JsonBodyParser } from './json-body.ts'
-import { KeyRing } from './key-ring.ts'
+import { KEY_RING_POLL_MS, KeyRing } from './key-ring.ts'
 import { createStoreLedgerSink, ledgerSignerOf, type LedgerSink } from './ledger-sink.ts'
 import { PolicyRegistry } from './policies.ts'
 import { createOpenAiJudge, formatLoadProblem, loadPoliciesDir } from './policy/index.ts'
@@ -160,6 +160,9 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
       sweeper = setInterval(sweepExpiredReviews, everyMs, reviewSweeper, ctx, options.logger ?? null)
       sweeper.unref()
     }
+    // The key ring follows writes by other processes (the CLI on this data dir) within KEY_RING_POLL_MS.
+    const ringPoll = setInterval(pollKeyRing, KEY_RING_POLL_MS, ctx)
+    ringPoll.unref()
     return {
       app,
       context: ctx,
@@ -172,6 +175,7 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
       },
       async close() {
         if (sweeper !== null) clearInterval(sweeper)
+        clearInterval(ringPoll)
         fastPath.closing = true
         await app.close()
         await Promise.allSettled([...ctx.background])
@@ -183,6 +187,11 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
     if (ownsStore) await store.close()
     throw err
   }
+}
+
+function pollKeyRing(ctx: VaultContext): void {
+  // A failed reload keeps the ring it had (reload swaps only when complete); the next poll retries.
+  ctx.keyRing.refreshIfChanged().catch(() => undefined)
 }
 
 /** One sweeper pass; a failed read of the queue is logged (each record's failure is, by the sweeper). */

@@ -37,9 +37,11 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: VaultContext): vo
     async (request, reply) => {
       const body = request.body as { tenant_id?: string; name?: string }
       const tenantId = (body.tenant_id ?? `tenant_${randomUUID()}`) as TenantId
-      if ((await store.getTenant(tenantId)) !== null) return sendProblem(reply, 'idempotency_conflict', 'a tenant with this id exists')
       const tenant = { tenantId, name: body.name ?? tenantId, createdAtMs: ctx.clock.now() }
-      await store.write([{ op: 'tenant_insert', tenant }])
+      // The store's guard decides, inside the transaction: of concurrent creates of one id exactly one
+      // succeeds (no read-then-write window, no constraint exception surfacing as a 500).
+      const result = await store.write([{ op: 'tenant_insert', tenant }])
+      if (!result.ok) return sendProblem(reply, 'tenant_exists', `tenant ${tenantId} already exists`)
       return reply.code(201).send({ tenant_id: tenant.tenantId, name: tenant.name, created_at: new Date(tenant.createdAtMs).toISOString() })
     },
   )
@@ -82,6 +84,8 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: VaultContext): vo
 
   app.get('/keys', async () => ({ keys: ctx.keyRing.records.map(keyRecordView), active_kid: ctx.keyRing.signer?.kid ?? null }))
 
+  // A rotation racing another one answers 409 key_ring_changed (thrown by the ring, mapped by the
+  // error handler): exactly one active signing key afterwards.
   app.post('/keys/rotate', { config: { allowEmptyBody: true } }, async () => {
     const created = await ctx.keyRing.rotate()
     return { rotated: true, active_kid: created.kid, keys: ctx.keyRing.records.map(keyRecordView) }
