@@ -30,13 +30,18 @@ export class RequestContext {
   readonly host: string | null
   route: CompiledRoute | null
   outcome: Outcome
-  /** Detail for the problem body when outcome is an error; fixed strings only. */
+  /**
+   * Detail for the problem body when outcome is an error: fixed strings, except that a refused bound
+   * body is described (reason, byte offset, JSON Pointer; clipped) to the client that sent it. Never logged.
+   */
   detail: string | null
   /** Cause of an internal or upstream failure: logged, never sent. */
   cause: unknown
   token: string | null
   claims: AJwtClaims | null
   body: Buffer | null
+  /** Bytes this request holds of the bind_args body budget; given back when the response ends. */
+  bodyReservedBytes: number
   verifyMs: number
   burnMs: number
   upstreamStartedAt: number
@@ -73,6 +78,7 @@ export class RequestContext {
     this.token = null
     this.claims = null
     this.body = null
+    this.bodyReservedBytes = 0
     this.verifyMs = 0
     this.burnMs = 0
     this.upstreamStartedAt = 0

@@ -11,6 +11,8 @@ export interface GatewayRuntime {
   readonly routes: RouteTable
   readonly claimPolicy: ClaimPolicy
   readonly trusted: TrustedProxies
+  /** gateway.max_inflight_body: bytes of bind_args bodies held at once, all routes together. */
+  readonly maxInflightBodyBytes: number
 }
 
 export function claimPolicyOf(config: Config): ClaimPolicy {
@@ -28,5 +30,5 @@ export function claimPolicyOf(config: Config): ClaimPolicy {
 export function compileRuntime(config: Config, logger: Logger): GatewayRuntime {
   const trusted = new TrustedProxies(config.gateway.trustedProxies)
   const routes = compileRouteTable(config.routes, logger)
-  return { routes, claimPolicy: claimPolicyOf(config), trusted }
+  return { routes, claimPolicy: claimPolicyOf(config), trusted, maxInflightBodyBytes: config.gateway.maxInflightBodyBytes }
 }
