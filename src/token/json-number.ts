@@ -27,22 +27,22 @@ const EXACT_MAX_MAGNITUDE = 307
 const EXPONENT_CAP = 1e9
 
 /** At "-" or a digit; returns the offset after the number (or of the grammar error). */
-export function scanNumber(buf: Buffer, start: number, len: number, sink: NumberSink): number {
+export function scanNumber(text: string, start: number, len: number, sink: NumberSink): number {
   sink.numberProblem = null
   sink.numberInexact = false
   let pos = start
-  if (buf[pos] === 0x2d) pos++
+  if (text.charCodeAt(pos) === 0x2d) pos++
   // Combined digit index (integer digits, then fraction digits) of the first and last non-zero digit.
   let k = 0
   let firstSig = -1
   let lastSig = -1
   const intStart = pos
-  if (buf[pos] === 0x30) {
+  if (text.charCodeAt(pos) === 0x30) {
     pos++
     k++
-  } else if (isDigit(buf, pos)) {
-    for (; pos < len && isDigit(buf, pos); pos++, k++) {
-      if (buf[pos] !== 0x30) {
+  } else if (isDigit(text, pos)) {
+    for (; pos < len && isDigit(text, pos); pos++, k++) {
+      if (text.charCodeAt(pos) !== 0x30) {
         if (firstSig < 0) firstSig = k
         lastSig = k
       }
@@ -51,40 +51,44 @@ export function scanNumber(buf: Buffer, start: number, len: number, sink: Number
     return grammar(sink, pos, 'expected a digit')
   }
   const intDigits = pos - intStart
-  if (buf[pos] === 0x2e /* . */) {
+  if (text.charCodeAt(pos) === 0x2e /* . */) {
     pos++
-    if (!isDigit(buf, pos)) return grammar(sink, pos, 'expected a digit after "."')
-    for (; pos < len && isDigit(buf, pos); pos++, k++) {
-      if (buf[pos] !== 0x30) {
+    if (!isDigit(text, pos)) return grammar(sink, pos, 'expected a digit after "."')
+    for (; pos < len && isDigit(text, pos); pos++, k++) {
+      if (text.charCodeAt(pos) !== 0x30) {
         if (firstSig < 0) firstSig = k
         lastSig = k
       }
     }
   }
   let exponent = 0
-  const e = buf[pos]
+  const e = text.charCodeAt(pos)
   if (e === 0x65 || e === 0x45) {
     pos++
     let negative = false
-    if (buf[pos] === 0x2b || buf[pos] === 0x2d) negative = buf[pos++] === 0x2d
-    if (!isDigit(buf, pos)) return grammar(sink, pos, 'expected a digit in the exponent')
-    for (; pos < len && isDigit(buf, pos); pos++) {
-      if (exponent < EXPONENT_CAP) exponent = exponent * 10 + (buf[pos]! - 0x30)
+    const sign = text.charCodeAt(pos)
+    if (sign === 0x2b || sign === 0x2d) {
+      negative = sign === 0x2d
+      pos++
+    }
+    if (!isDigit(text, pos)) return grammar(sink, pos, 'expected a digit in the exponent')
+    for (; pos < len && isDigit(text, pos); pos++) {
+      if (exponent < EXPONENT_CAP) exponent = exponent * 10 + (text.charCodeAt(pos) - 0x30)
     }
     if (negative) exponent = -exponent
   }
-  const text = buf.toString('latin1', start, pos)
-  const value = Number(text)
+  const numeral = text.slice(start, pos)
+  const value = Number(numeral)
   sink.numberValue = value
   if (firstSig < 0) return pos // a zero; -0 canonicalises to 0, the same decimal
   const magnitude = intDigits - 1 - firstSig + exponent
   if (lastSig - firstSig < EXACT_DIGITS && magnitude >= EXACT_MIN_MAGNITUDE && magnitude <= EXACT_MAX_MAGNITUDE) return pos
   if (Number.isFinite(value)) {
     const shortest = String(value)
-    if (decimalKey(shortest) === decimalKey(text)) return pos
-    return inexact(sink, pos, `number ${clip(text)} reads as ${shortest} once parsed as a double (as hashed); send ${shortest}, or the value as a string`)
+    if (decimalKey(shortest) === decimalKey(numeral)) return pos
+    return inexact(sink, pos, `number ${clip(numeral)} reads as ${shortest} once parsed as a double (as hashed); send ${shortest}, or the value as a string`)
   }
-  return inexact(sink, pos, `number ${clip(text)} is beyond the range of a double`)
+  return inexact(sink, pos, `number ${clip(numeral)} is beyond the range of a double`)
 }
 
 function grammar(sink: NumberSink, pos: number, problem: string): number {
@@ -98,9 +102,9 @@ function inexact(sink: NumberSink, pos: number, problem: string): number {
   return pos
 }
 
-function isDigit(buf: Buffer, pos: number): boolean {
-  const c = buf[pos]
-  return c !== undefined && c >= 0x30 && c <= 0x39
+function isDigit(text: string, pos: number): boolean {
+  const c = text.charCodeAt(pos)
+  return c >= 0x30 && c <= 0x39
 }
 
 /**

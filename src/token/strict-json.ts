@@ -1,9 +1,11 @@
 // Strict JSON reader for bound bodies (bind_args: exact, issue 16 §2): reads a body only when every
 // reasonable parser reads it the same way, so the upstream sees exactly the arguments that were hashed.
-// One pass over the bytes, no regex; refuses (with a JSON Pointer to the place) invalid UTF-8, lone
-// surrogate escapes, duplicate keys after unescaping, numbers whose text is not the hashed double,
-// excessive nesting, and a top level that is not an object. Pure, no I/O.
-
+// The bytes are validated and decoded in one native call (isUtf8 is simdutf: overlongs, CESU-8
+// surrogates, truncated sequences and > U+10FFFF all fail it), then read in one charCode pass with no
+// regex. Refuses, with a JSON Pointer to the place: invalid UTF-8, lone surrogate escapes, duplicate
+// keys after unescaping, numbers whose text is not the hashed double, excessive nesting, and a top
+// level that is not an object. Pure, no I/O.
+import { isUtf8 } from 'node:buffer'
 import { MAX_ECHO, scanNumber } from './json-number.ts'
 import type { NumberSink } from './json-number.ts'
 
@@ -24,7 +26,7 @@ const FAIL: unique symbol = Symbol('strict-json.fail')
 type Read = unknown
 
 class Reader implements NumberSink {
-  readonly buf: Buffer
+  readonly text: string
   readonly len: number
   pos = 0
   depth = 0
@@ -37,9 +39,9 @@ class Reader implements NumberSink {
   numberProblem: string | null = null
   numberInexact = false
 
-  constructor(buf: Buffer) {
-    this.buf = buf
-    this.len = buf.length
+  constructor(text: string) {
+    this.text = text
+    this.len = text.length
   }
 
   fail(code: StrictJsonCode, reason: string): typeof FAIL {
@@ -51,32 +53,40 @@ class Reader implements NumberSink {
 
 /** Read a bound body. An empty body is the caller's business (spec §6: absent arguments hash as {}). */
 export function readStrictJson(body: Buffer): StrictJsonResult {
-  const r = new Reader(body)
-  skipWhitespace(r)
-  const first = r.pos < r.len ? r.buf[r.pos]! : -1
-  let value: Read = FAIL
-  if (first === 0x7b /* { */) value = readObject(r)
-  else if (startsValue(first)) r.fail('body_not_object', 'the arguments must be a JSON object, not ' + describeValueStart(first))
-  else r.fail('body_not_json', syntaxAt(r, 'expected "{"'))
-  if (value !== FAIL) {
-    skipWhitespace(r)
-    if (r.pos === r.len) return { ok: true, value: value as Record<string, unknown>, hasUpperKey: r.hasUpper }
-    r.fail('body_not_json', syntaxAt(r, 'unexpected data after the object'))
-  }
+  // Validated first, so the decode below is lossless (Buffer#toString would put U+FFFD in silently)
+  // and keeps a leading BOM as a character, which the grammar then refuses, as JSON.parse does.
+  if (!isUtf8(body)) return { ok: false, code: 'body_not_utf8', detail: describeBadUtf8(body) }
+  const r = new Reader(body.toString('utf8'))
+  const value = readTop(r)
+  if (value !== FAIL) return { ok: true, value: value as Record<string, unknown>, hasUpperKey: r.hasUpper }
   return { ok: false, code: r.code, detail: r.reason + pointerSuffix(r.path) }
+}
+
+function readTop(r: Reader): Read {
+  skipWhitespace(r)
+  const first = r.text.charCodeAt(r.pos)
+  if (first !== 0x7b /* { */) {
+    return startsValue(first)
+      ? r.fail('body_not_object', 'the arguments must be a JSON object, not ' + describeValueStart(first))
+      : r.fail('body_not_json', syntaxAt(r, 'expected "{"'))
+  }
+  const value = readObject(r)
+  if (value === FAIL) return FAIL
+  skipWhitespace(r)
+  return r.pos === r.len ? value : r.fail('body_not_json', syntaxAt(r, 'unexpected data after the object'))
 }
 
 function readValue(r: Reader): Read {
   skipWhitespace(r)
   if (r.pos >= r.len) return r.fail('body_not_json', syntaxAt(r, 'unexpected end of the body'))
-  const c = r.buf[r.pos]!
+  const c = r.text.charCodeAt(r.pos)
   if (c === 0x22 /* " */) return readString(r)
   if (c === 0x7b) return readObject(r)
   if (c === 0x5b /* [ */) return readArray(r)
   if (c === 0x2d /* - */ || (c >= 0x30 && c <= 0x39)) return readNumber(r)
-  if (c === 0x74 /* t */) return readLiteral(r, TRUE, true)
-  if (c === 0x66 /* f */) return readLiteral(r, FALSE, false)
-  if (c === 0x6e /* n */) return readLiteral(r, NULL, null)
+  if (c === 0x74 /* t */) return readLiteral(r, 'true', true)
+  if (c === 0x66 /* f */) return readLiteral(r, 'false', false)
+  if (c === 0x6e /* n */) return readLiteral(r, 'null', null)
   return r.fail('body_not_json', syntaxAt(r, 'expected a value'))
 }
 
@@ -85,14 +95,14 @@ function readObject(r: Reader): Read {
   r.pos++
   const object: Record<string, unknown> = {}
   skipWhitespace(r)
-  if (r.buf[r.pos] === 0x7d /* } */) {
+  if (r.text.charCodeAt(r.pos) === 0x7d /* } */) {
     r.pos++
     r.depth--
     return object
   }
   for (;;) {
     skipWhitespace(r)
-    if (r.buf[r.pos] !== 0x22) return r.fail('body_not_json', syntaxAt(r, 'expected a string key'))
+    if (r.text.charCodeAt(r.pos) !== 0x22) return r.fail('body_not_json', syntaxAt(r, 'expected a string key'))
     const key = readString(r)
     if (key === FAIL) return FAIL
     const name = key as string
@@ -103,7 +113,7 @@ function readObject(r: Reader): Read {
     }
     if (!r.hasUpper && hasAsciiUpper(name)) r.hasUpper = true
     skipWhitespace(r)
-    if (r.buf[r.pos] !== 0x3a /* : */) return r.fail('body_not_json', syntaxAt(r, 'expected ":"'))
+    if (r.text.charCodeAt(r.pos) !== 0x3a /* : */) return r.fail('body_not_json', syntaxAt(r, 'expected ":"'))
     r.pos++
     const value = readValue(r)
     if (value === FAIL) {
@@ -114,7 +124,7 @@ function readObject(r: Reader): Read {
     if (name === '__proto__') Object.defineProperty(object, name, { value, enumerable: true, writable: true, configurable: true })
     else object[name] = value
     skipWhitespace(r)
-    const c = r.buf[r.pos]
+    const c = r.text.charCodeAt(r.pos)
     r.pos++
     if (c === 0x2c /* , */) continue
     if (c === 0x7d) break
@@ -130,7 +140,7 @@ function readArray(r: Reader): Read {
   r.pos++
   const items: unknown[] = []
   skipWhitespace(r)
-  if (r.buf[r.pos] === 0x5d /* ] */) {
+  if (r.text.charCodeAt(r.pos) === 0x5d /* ] */) {
     r.pos++
     r.depth--
     return items
@@ -143,7 +153,7 @@ function readArray(r: Reader): Read {
     }
     items.push(item)
     skipWhitespace(r)
-    const c = r.buf[r.pos]
+    const c = r.text.charCodeAt(r.pos)
     r.pos++
     if (c === 0x2c) continue
     if (c === 0x5d) break
@@ -154,84 +164,44 @@ function readArray(r: Reader): Read {
   return items
 }
 
-/** At the opening quote. Runs without escapes become one slice; UTF-8 is validated as it is scanned. */
+/** At the opening quote. A run without escapes is one slice of the decoded text. */
 function readString(r: Reader): Read {
-  const buf = r.buf
+  const text = r.text
   const len = r.len
   let pos = r.pos + 1
   let segment = pos
-  let ascii = true
   let out = ''
   for (;;) {
     if (pos >= len) {
       r.pos = pos
       return r.fail('body_not_json', syntaxAt(r, 'unterminated string'))
     }
-    const b = buf[pos]!
-    if (b === 0x22) break
-    if (b < 0x80) {
-      if (b === 0x5c /* \ */) {
-        out += buf.toString(ascii ? 'latin1' : 'utf8', segment, pos)
-        r.pos = pos
-        const unescaped = readEscape(r)
-        if (unescaped === FAIL) return FAIL
-        out += unescaped as string
-        pos = r.pos
-        segment = pos
-        continue
-      }
-      if (b < 0x20) {
-        r.pos = pos
-        return r.fail('body_not_json', syntaxAt(r, 'control character in a string (escape it)'))
-      }
-      pos++
+    const c = text.charCodeAt(pos)
+    if (c === 0x22) break
+    if (c === 0x5c /* \ */) {
+      out += text.slice(segment, pos)
+      r.pos = pos
+      const unescaped = readEscape(r)
+      if (unescaped === FAIL) return FAIL
+      out += unescaped as string
+      pos = r.pos
+      segment = pos
       continue
     }
-    const n = utf8SequenceLength(buf, pos, len)
-    if (n === 0) {
+    if (c < 0x20) {
       r.pos = pos
-      return r.fail('body_not_utf8', `invalid UTF-8 at byte ${pos} (0x${b.toString(16)}): lone continuation byte, overlong form, encoded surrogate (CESU-8), truncated sequence or code point above U+10FFFF`)
+      return r.fail('body_not_json', syntaxAt(r, 'control character in a string (escape it)'))
     }
-    ascii = false
-    pos += n
+    pos++
   }
   r.pos = pos + 1
-  return out + buf.toString(ascii ? 'latin1' : 'utf8', segment, pos)
-}
-
-/**
- * Length of the well-formed UTF-8 sequence at pos (Unicode 15 Table 3-7), 0 when ill-formed. The
- * second-byte ranges exclude overlongs (E0, F0), UTF-16 surrogates (ED) and > U+10FFFF (F4).
- */
-function utf8SequenceLength(buf: Buffer, pos: number, len: number): number {
-  const b0 = buf[pos]!
-  if (b0 < 0xc2) return 0
-  if (b0 < 0xe0) return pos + 1 < len && isContinuation(buf[pos + 1]!) ? 2 : 0
-  if (b0 < 0xf0) {
-    if (pos + 2 >= len) return 0
-    const b1 = buf[pos + 1]!
-    const lo = b0 === 0xe0 ? 0xa0 : 0x80
-    const hi = b0 === 0xed ? 0x9f : 0xbf
-    return b1 >= lo && b1 <= hi && isContinuation(buf[pos + 2]!) ? 3 : 0
-  }
-  if (b0 < 0xf5) {
-    if (pos + 3 >= len) return 0
-    const b1 = buf[pos + 1]!
-    const lo = b0 === 0xf0 ? 0x90 : 0x80
-    const hi = b0 === 0xf4 ? 0x8f : 0xbf
-    return b1 >= lo && b1 <= hi && isContinuation(buf[pos + 2]!) && isContinuation(buf[pos + 3]!) ? 4 : 0
-  }
-  return 0
-}
-
-function isContinuation(b: number): boolean {
-  return (b & 0xc0) === 0x80
+  return out + text.slice(segment, pos)
 }
 
 /** At the backslash; leaves r.pos after the escape. */
 function readEscape(r: Reader): Read {
-  const buf = r.buf
-  const e = r.pos + 1 < r.len ? buf[r.pos + 1]! : -1
+  const text = r.text
+  const e = text.charCodeAt(r.pos + 1)
   r.pos += 2
   switch (e) {
     case 0x22: return '"'
@@ -247,27 +217,26 @@ function readEscape(r: Reader): Read {
       r.pos -= 2
       return r.fail('body_not_json', syntaxAt(r, 'invalid escape'))
   }
-  const unit = readHex4(buf, r.pos, r.len)
+  const unit = readHex4(text, r.pos)
   if (unit < 0) return r.fail('body_not_json', syntaxAt(r, 'a \\u escape needs four hex digits'))
   r.pos += 4
   if (unit < 0xd800 || unit > 0xdfff) return String.fromCharCode(unit)
   // A lone surrogate is no Unicode scalar value: it has no UTF-8 form, so the ledger, the hash and
   // the upstream cannot all hold the same text (decoders replace it, or refuse, or keep it).
-  if (unit <= 0xdbff && buf[r.pos] === 0x5c && buf[r.pos + 1] === 0x75) {
-    const low = readHex4(buf, r.pos + 2, r.len)
+  if (unit <= 0xdbff && text.charCodeAt(r.pos) === 0x5c && text.charCodeAt(r.pos + 1) === 0x75) {
+    const low = readHex4(text, r.pos + 2)
     if (low >= 0xdc00 && low <= 0xdfff) {
       r.pos += 6
       return String.fromCharCode(unit, low)
     }
   }
-  return r.fail('body_not_utf8', `lone surrogate \\u${unit.toString(16)} at byte ${r.pos - 6}: not a Unicode scalar value`)
+  return r.fail('body_not_utf8', `lone surrogate \\u${unit.toString(16)} at character ${r.pos - 6}: not a Unicode scalar value`)
 }
 
-function readHex4(buf: Buffer, pos: number, len: number): number {
-  if (pos + 4 > len) return -1
+function readHex4(text: string, pos: number): number {
   let unit = 0
   for (let i = pos; i < pos + 4; i++) {
-    const c = buf[i]!
+    const c = text.charCodeAt(i)
     let d: number
     if (c >= 0x30 && c <= 0x39) d = c - 0x30
     else if (c >= 0x61 && c <= 0x66) d = c - 0x57
@@ -280,7 +249,7 @@ function readHex4(buf: Buffer, pos: number, len: number): number {
 
 /** At "-" or a digit: grammar and exactness live in json-number.ts. */
 function readNumber(r: Reader): Read {
-  const end = scanNumber(r.buf, r.pos, r.len, r)
+  const end = scanNumber(r.text, r.pos, r.len, r)
   if (r.numberProblem === null) {
     r.pos = end
     return r.numberValue
@@ -290,26 +259,18 @@ function readNumber(r: Reader): Read {
   return r.fail('body_not_json', syntaxAt(r, r.numberProblem))
 }
 
-const TRUE = Buffer.from('true')
-const FALSE = Buffer.from('false')
-const NULL = Buffer.from('null')
-
-function readLiteral(r: Reader, literal: Buffer, value: boolean | null): Read {
-  const buf = r.buf
-  if (r.pos + literal.length > r.len) return r.fail('body_not_json', syntaxAt(r, 'expected a value'))
-  for (let i = 0; i < literal.length; i++) {
-    if (buf[r.pos + i] !== literal[i]) return r.fail('body_not_json', syntaxAt(r, 'expected a value'))
-  }
+function readLiteral(r: Reader, literal: string, value: boolean | null): Read {
+  if (!r.text.startsWith(literal, r.pos)) return r.fail('body_not_json', syntaxAt(r, 'expected a value'))
   r.pos += literal.length
   return value
 }
 
 /** JSON whitespace is exactly space, tab, LF and CR (RFC 8259 §2); a BOM or NBSP is not. */
 function skipWhitespace(r: Reader): void {
-  const buf = r.buf
+  const text = r.text
   let pos = r.pos
   while (pos < r.len) {
-    const c = buf[pos]!
+    const c = text.charCodeAt(pos)
     if (c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) break
     pos++
   }
@@ -337,7 +298,47 @@ function describeValueStart(c: number): string {
 }
 
 function syntaxAt(r: Reader, what: string): string {
-  return `invalid JSON at byte ${r.pos}: ${what}`
+  return `invalid JSON at character ${r.pos}: ${what}`
+}
+
+/**
+ * Failure path only: where the first ill-formed sequence starts (Unicode 15 Table 3-7), and the JSON
+ * Pointer of the place, found by reading the well-formed prefix, which stops right there.
+ */
+function describeBadUtf8(body: Buffer): string {
+  let pos = 0
+  while (pos < body.length) {
+    const b = body[pos]!
+    if (b < 0x80) pos++
+    else {
+      const n = utf8SequenceLength(body, pos)
+      if (n === 0) break
+      pos += n
+    }
+  }
+  const prefix = new Reader(body.toString('utf8', 0, pos))
+  readTop(prefix)
+  const where = prefix.pos >= prefix.len - 1 ? pointerSuffix(prefix.path) : ''
+  return `invalid UTF-8 at byte ${pos} (0x${(body[pos] ?? 0).toString(16)}): lone continuation byte, overlong form, encoded surrogate (CESU-8), truncated sequence or code point above U+10FFFF${where}`
+}
+
+/** Length of the well-formed UTF-8 sequence at pos, 0 when ill-formed: the second-byte ranges exclude overlongs (E0, F0), surrogates (ED) and > U+10FFFF (F4). */
+function utf8SequenceLength(buf: Buffer, pos: number): number {
+  const b0 = buf[pos]!
+  const len = buf.length
+  if (b0 < 0xc2) return 0
+  if (b0 < 0xe0) return pos + 1 < len && isContinuation(buf[pos + 1]!) ? 2 : 0
+  const need = b0 < 0xf0 ? 3 : 4
+  if (b0 >= 0xf5 || pos + need > len) return 0
+  const b1 = buf[pos + 1]!
+  const lo = b0 === 0xe0 ? 0xa0 : b0 === 0xf0 ? 0x90 : 0x80
+  const hi = b0 === 0xed ? 0x9f : b0 === 0xf4 ? 0x8f : 0xbf
+  if (b1 < lo || b1 > hi || !isContinuation(buf[pos + 2]!)) return 0
+  return need === 3 || isContinuation(buf[pos + 3]!) ? need : 0
+}
+
+function isContinuation(b: number): boolean {
+  return (b & 0xc0) === 0x80
 }
 
 /**
