@@ -24,9 +24,8 @@ export function matchBoundArgs(body: Buffer, expectedHash: string): BoundArgsRes
   if (body.length === 0) return expectedHash === EMPTY_ARGS_HASH ? OK : MISMATCH
   const read = readStrictJson(body)
   if (!read.ok) return read
-  const direct = toolArgsHash(read.value) === expectedHash
   // No ASCII capital in any key: the rewrite is the identity, one hash decides.
-  if (!read.hasUpperKey) return direct ? OK : MISMATCH
+  if (!read.hasUpperKey) return toolArgsHash(read.value) === expectedHash ? OK : MISMATCH
   const rewritten = snakeCaseKeysExact(read.value)
   if (!rewritten.ok) {
     const c = rewritten.collision
@@ -36,7 +35,8 @@ export function matchBoundArgs(body: Buffer, expectedHash: string): BoundArgsRes
       detail: `keys ${quote(c.first)} and ${quote(c.second)} both become ${quote(c.rewritten)} under the SDK's camelCase → snake_case rewrite (spec §1), so one of them would go unchecked${pointerSuffix(c.path)}`,
     }
   }
-  if (direct || toolArgsHash(rewritten.value) === expectedHash) return OK
+  // camelCase keys usually mean an SDK caller's own arguments: try the rewritten reading first.
+  if (toolArgsHash(rewritten.value) === expectedHash || toolArgsHash(read.value) === expectedHash) return OK
   return MISMATCH
 }
 

@@ -96,15 +96,13 @@ class CollisionAwareRewrite {
 
   object(object: Record<string, unknown>): Record<string, unknown> {
     const out: Record<string, unknown> = {}
-    const sources: Record<string, string> = Object.create(null) as Record<string, string>
-    for (const key of Object.keys(object)) {
+    const keys = Object.keys(object)
+    for (const key of keys) {
       const name = snakeCaseKey(key)
-      const earlier = sources[name]
-      if (earlier !== undefined) {
-        this.collision = { path: [], first: earlier, second: key, rewritten: name }
+      if (Object.hasOwn(out, name)) {
+        this.collision = { path: [], first: keys.find((k) => snakeCaseKey(k) === name)!, second: key, rewritten: name }
         return out
       }
-      sources[name] = key
       const value = this.value(object[key])
       if (this.collision !== null) {
         this.collision.path.push(key)
