@@ -67,6 +67,8 @@ export class Gateway implements Readiness {
     this.vault = options.vault
     this.replay = new ReplayCache(options.replayCacheSize)
     this.bodies = new BodyBudget(options.runtime.maxInflightBodyBytes)
+    const bodies = this.bodies
+    options.metrics.setInflightBodySource(() => bodies.totalBytes)
     this.metrics = options.metrics
     this.log = options.logger
     this.unrouted = new AccessTarget(options.logger.child({ route: null }))

@@ -58,6 +58,8 @@ test('150 incomplete 1 MiB bodies on one token: the first is read, 149 get 409 t
   // Only the first body holds anything: its declared length, reserved before it was read.
   assert.equal(h.gateway.bodies.totalBytes, MiB)
   assert.equal(h.gateway.bodies.routeBytes('refunds'), MiB)
+  const metrics = await send(`${h.adminUrl}/metrics`)
+  assert.match(metrics.text, new RegExp(`^ledgix_gateway_inflight_body_bytes ${MiB}$`, 'm'))
   assert.equal(h.vault.consumeCalls, 0, 'nothing burned yet')
   assert.equal(h.upstream.hits, 0)
   // The gateway still serves: a passthrough route, and another token on the same bound route.
