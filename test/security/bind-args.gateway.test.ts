@@ -1,14 +1,19 @@
 // Issue 16 §2 through real sockets: each body an upstream could read differently from the approval
 // is refused with its own 400 code, before the burn — the Vault sees no /consume-token and the
-// upstream no request — and the same token then still works with the approved body.
+// upstream no request — and the same token then still works with the approved body. Last, the
+// property of bind-args.property.test.ts end to end: 200 ⇔ one reading equal to the approval.
 import { after, before, test } from 'node:test'
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
+import fc from 'fast-check'
 import { PROBLEM_CONTENT_TYPE } from '../../src/core/index.ts'
 import { toolArgsHash } from '../../src/token/index.ts'
 import { startHarness, testRoute } from '../helpers/gateway-harness.ts'
 import type { Harness } from '../helpers/gateway-harness.ts'
 import { bearer, send } from '../helpers/http-client.ts'
+import { exactReadingOfValue } from '../helpers/json-readings.ts'
 import { mint } from '../helpers/tokens.ts'
+import { encodeBody, jsonArgs, oneReadingEquals } from './bind-args.support.ts'
 
 let h: Harness
 before(async () => {
@@ -89,4 +94,28 @@ test('a well-formed body with another reading → 403 tool_args_mismatch, not bu
   assert.equal(same.status, 200, same.text)
   assert.equal(h.upstream.lastRequest!.bodyLength, Buffer.byteLength(' {\n\t"note" : "\\u00e9\\/",\r\n "amount":10E-1 } '), 'the upstream gets the bytes that were checked')
   assert.equal(h.vault.consumeCalls, burns + 1)
+})
+
+test('end to end over HTTP, generated args × re-encodings: 200 ⇔ one reading equal to the approval; a burn and an upstream hit only then', async () => {
+  let accepted = 0
+  await fc.assert(
+    fc.asyncProperty(jsonArgs, fc.gen(), async (args, g) => {
+      const { body, mutation } = encodeBody(args, g)
+      const expected = oneReadingEquals(body, exactReadingOfValue(args))
+      const hits = h.upstream.hits
+      const burns = h.vault.consumeCalls
+      const reply = await post(mint(h.signer, { claims: { tool_args_hash: toolArgsHash(args) } }), body)
+      assert.equal(reply.status === 200, expected, `${mutation}: ${body.toString('utf8')} → ${reply.status} ${reply.text}`)
+      assert.equal(h.vault.consumeCalls - burns, expected ? 1 : 0)
+      assert.equal(h.upstream.hits - hits, expected ? 1 : 0)
+      if (expected) {
+        accepted++
+        assert.equal(h.upstream.lastRequest!.bodySha256, createHash('sha256').update(body).digest('hex'), 'the upstream got the checked bytes')
+      } else {
+        assert.ok([400, 403].includes(reply.status), `${reply.status} ${reply.text}`)
+      }
+    }),
+    { numRuns: 80 },
+  )
+  assert.ok(accepted > 15, `only ${accepted} accepted`)
 })

@@ -9,8 +9,6 @@ import assert from 'node:assert/strict'
 import fc from 'fast-check'
 import { canonicalJson, matchBoundArgs, readStrictJson, snakeCaseKeys, toolArgsHash } from '../../src/token/index.ts'
 import {
-  allWellFormed,
-  depthOf,
   doubleReading,
   exactDecimal,
   exactReading,
@@ -20,25 +18,7 @@ import {
   strictText,
 } from '../helpers/json-readings.ts'
 import type { Node } from '../helpers/json-readings.ts'
-import { encodeBody, jsonArgs } from './bind-args.support.ts'
-
-/** The oracle: does this body have exactly one reading, and is it the approved one (or its SDK rewrite)? */
-function oneReadingEquals(body: Buffer, approvedExact: string): boolean {
-  if (body.length === 0) return approvedExact === '{}'
-  const text = strictText(body)
-  if (text === null) return false
-  try {
-    JSON.parse(text)
-  } catch {
-    return false
-  }
-  const tree = parseTree(text)
-  if (tree.t !== 'obj' || depthOf(tree) > 64 || !allWellFormed(tree)) return false
-  const exact = exactReading(tree)
-  const snake = snakeReading(tree)
-  if (exact === null || snake === null) return false
-  return exact === approvedExact || exactReading(snake) === approvedExact
-}
+import { encodeBody, jsonArgs, oneReadingEquals } from './bind-args.support.ts'
 
 /** Whatever the gateway accepts, every reasonable upstream reads as the approval (after the SDK rewrite when that matched). */
 function assertUpstreamsAgree(body: Buffer, approved: unknown): void {

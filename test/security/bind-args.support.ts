@@ -3,6 +3,7 @@
 // one mutation that an upstream could read differently.
 import fc from 'fast-check'
 import type { GeneratorValue } from 'fast-check'
+import { allWellFormed, depthOf, exactReading, parseTree, snakeReading, strictText } from '../helpers/json-readings.ts'
 
 export type Mutation =
   | 'none'
@@ -227,4 +228,22 @@ export function encodeBody(args: Record<string, unknown>, g: GeneratorValue, onl
     return { body, mutation }
   }
   return { body, mutation: encoder.applied ? mutation : 'none' }
+}
+
+/** The oracle: does this body have exactly one reading, and is it the approved one (or its SDK rewrite)? */
+export function oneReadingEquals(body: Buffer, approvedExact: string): boolean {
+  if (body.length === 0) return approvedExact === '{}'
+  const text = strictText(body)
+  if (text === null) return false
+  try {
+    JSON.parse(text)
+  } catch {
+    return false
+  }
+  const tree = parseTree(text)
+  if (tree.t !== 'obj' || depthOf(tree) > 64 || !allWellFormed(tree)) return false
+  const exact = exactReading(tree)
+  const snake = snakeReading(tree)
+  if (exact === null || snake === null) return false
+  return exact === approvedExact || exactReading(snake) === approvedExact
 }
