@@ -34,7 +34,7 @@ const KEYS_UNAVAILABLE = 'Verification keys are not loaded or too stale to trust
 const KEY_UNKNOWN = 'No verification key with this kid, even after refreshing the key set.'
 const TOOL_NOT_ALLOWED = 'The token\'s tool is not allowed on this route.'
 const NO_ARGS_HASH = 'This route binds arguments but the token carries no tool_args_hash.'
-const TOKEN_IN_USE = 'Another request with this token is still sending its body; the token is not used up unless that request succeeds.'
+const TOKEN_IN_USE = 'Another request with this token is still in flight (its body arriving or being checked); this one was not read, and the token is used up only if that one succeeds.'
 const UPGRADE_BOUND = 'Routes with bind_args cannot be upgraded to WebSocket.'
 const REPLAYED_LOCAL = 'Token already used.'
 
