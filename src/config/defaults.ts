@@ -79,6 +79,13 @@ export const DEFAULT_ROUTE_AUTH = 'token'
 export const DEFAULT_BIND_ARGS = 'none'
 /** Tool-call JSON bodies are small; 1 MiB bounds memory per buffered request. */
 export const DEFAULT_MAX_BODY = '1mib'
+/**
+ * Bodies a bind_args route may hold at once (arriving, awaiting the burn, going upstream): 32
+ * max-size bodies, or ~160k typical 200-byte ones. Raised to the route's max_body when unset.
+ */
+export const DEFAULT_ROUTE_MAX_INFLIGHT_BODY = '32mib'
+/** Same across all routes of one worker: a few routes' worth, far below a default Node heap. */
+export const DEFAULT_GATEWAY_MAX_INFLIGHT_BODY = '128mib'
 /** A single-use token has no business upstream once burned. */
 export const DEFAULT_FORWARD_AUTHORIZATION = false
 export const DEFAULT_STRIP_PREFIX = false

@@ -22,6 +22,7 @@ export function normalizeConfig(raw: RawConfig, problems: Problems): Config {
   const vaultPairs: Array<[string, string]> = []
   const vaultServer = normalizeVaultServer(raw.vault_server ?? {}, vaultPairs)
   for (const [suffix, message] of vaultPairs) problems.push({ path: ['vault_server', ...suffix.split('.')], message })
+  const routes = (raw.routes ?? []).map((r, i) => route(r, ['routes', i], problems))
 
   return {
     mode,
@@ -34,6 +35,7 @@ export function normalizeConfig(raw: RawConfig, problems: Problems): Config {
       maxHeaderCount: g.max_header_count ?? D.DEFAULT_MAX_HEADER_COUNT,
       pathRules: { rejectPercentEncoded: g.path_rules?.reject_percent_encoded ?? false },
       workers: g.workers === 'auto' ? availableParallelism() : (g.workers ?? D.DEFAULT_WORKERS),
+      maxInflightBodyBytes: inflightLimit(g.max_inflight_body, D.DEFAULT_GATEWAY_MAX_INFLIGHT_BODY, largestBoundBody(routes), ['gateway', 'max_inflight_body'], problems),
     },
     admin: { listen: listen(raw.admin?.listen, D.DEFAULT_ADMIN_HOST, D.DEFAULT_ADMIN_PORT) },
     // The remote Vault only exists in paired mode; elsewhere these keys are ignored.
@@ -60,7 +62,7 @@ export function normalizeConfig(raw: RawConfig, problems: Problems): Config {
       maxStaleMs: ms(j.max_stale, D.DEFAULT_JWKS_MAX_STALE, ['jwks', 'max_stale'], 0, problems),
       fetchTimeoutMs: ms(j.timeout, D.DEFAULT_JWKS_TIMEOUT, ['jwks', 'timeout'], 1, problems),
     },
-    routes: (raw.routes ?? []).map((r, i) => route(r, ['routes', i], problems)),
+    routes,
     logging: { level: raw.logging?.level ?? D.DEFAULT_LOG_LEVEL },
     vaultServer,
   }
@@ -81,6 +83,7 @@ function route(r: RawRoute, at: PathSegment[], problems: Problems): RouteConfig 
     keepAliveTimeoutMs: timeout('keep_alive_timeout', D.DEFAULT_UPSTREAM_KEEP_ALIVE_TIMEOUT),
     connections: up.connections ?? D.DEFAULT_UPSTREAM_CONNECTIONS,
   }
+  const maxBodyBytes = bytes(r.max_body, D.DEFAULT_MAX_BODY, [...at, 'max_body'], 0, problems)
   return {
     name: r.name,
     match: {
@@ -92,7 +95,8 @@ function route(r: RawRoute, at: PathSegment[], problems: Problems): RouteConfig 
     auth: r.auth ?? D.DEFAULT_ROUTE_AUTH,
     tools: unique(r.tools ?? []),
     bindArgs: r.bind_args ?? D.DEFAULT_BIND_ARGS,
-    maxBodyBytes: bytes(r.max_body, D.DEFAULT_MAX_BODY, [...at, 'max_body'], 0, problems),
+    maxBodyBytes,
+    maxInflightBodyBytes: inflightLimit(r.max_inflight_body, D.DEFAULT_ROUTE_MAX_INFLIGHT_BODY, maxBodyBytes, [...at, 'max_inflight_body'], problems),
     stripHeaders: unique((r.strip_headers ?? []).map((h) => h.toLowerCase())),
     forwardAuthorization: r.forward_authorization ?? D.DEFAULT_FORWARD_AUTHORIZATION,
     stripPrefix: r.strip_prefix ?? D.DEFAULT_STRIP_PREFIX,
@@ -116,6 +120,23 @@ function bytes(value: string | number | undefined, fallback: string, at: PathSeg
   if (parsed === null) problems.push({ path: at, message: `expected a size like "1mib", got ${JSON.stringify(value)}` })
   else if (parsed < min) problems.push({ path: at, message: `must be at least ${min} bytes, got ${JSON.stringify(value)}` })
   return parsed ?? 0
+}
+
+/**
+ * An in-flight body budget must admit one max_body body, or such a body could never pass: unset, the
+ * default is raised to `floor`; set below it, it is a problem.
+ */
+function inflightLimit(value: string | number | undefined, fallback: string, floor: number, at: PathSegment[], problems: Problems): number {
+  if (value === undefined) return Math.max(parseSize(fallback) ?? 0, floor)
+  const limit = bytes(value, fallback, at, 0, problems)
+  if (limit < floor) problems.push({ path: at, message: `must be at least max_body (${floor} bytes), or no body that large could ever be admitted; got ${JSON.stringify(value)}` })
+  return limit
+}
+
+function largestBoundBody(routes: readonly RouteConfig[]): number {
+  let largest = 0
+  for (const r of routes) if (r.bindArgs === 'exact' && r.maxBodyBytes > largest) largest = r.maxBodyBytes
+  return largest
 }
 
 function unique<T>(items: readonly T[]): T[] {

@@ -29,6 +29,13 @@ function Size(description: string, defaultValue: string): TUnion<[TString, TInte
   })
 }
 
+/** A size whose default depends on other keys: no `default` keyword, so the normaliser sees it unset. */
+function UnsetSize(description: string): TUnion<[TString, TInteger]> {
+  return Type.Union([Type.String({ pattern: SIZE_PATTERN }), Type.Integer({ minimum: 0 })], {
+    description: `${description} A size like "512kib" or "1mib", or a number of bytes.`,
+  })
+}
+
 function Listen(what: string, host: string, port: number) {
   return Type.Object(
     {
@@ -69,6 +76,11 @@ const GatewaySchema = Type.Object(
           ),
         },
         { ...closed, default: {}, description: 'Tighten the request path rule (docs/design/request-target.md); the default rule cannot be loosened.' },
+      ),
+    ),
+    max_inflight_body: Type.Optional(
+      UnsetSize(
+        `Total bytes of bind_args bodies one worker holds at once, all routes together; beyond it 503 overloaded with Retry-After (default "${D.DEFAULT_GATEWAY_MAX_INFLIGHT_BODY}"). Unset, it is raised to the largest max_body; set, it must be at least that.`,
       ),
     ),
     workers: Type.Optional(
@@ -161,6 +173,11 @@ const RouteSchema = Type.Object(
       StringEnum(['exact', 'none'], { default: D.DEFAULT_BIND_ARGS, description: '"exact": the token\'s tool_args_hash must equal the hash of the JSON request body.' }),
     ),
     max_body: Type.Optional(Size('Largest request body buffered for bind_args: exact (413 above).', D.DEFAULT_MAX_BODY)),
+    max_inflight_body: Type.Optional(
+      UnsetSize(
+        `Total bytes of bodies this bind_args route holds at once; beyond it 503 overloaded with Retry-After (default "${D.DEFAULT_ROUTE_MAX_INFLIGHT_BODY}"). Unset, it is raised to max_body; set, it must be at least max_body.`,
+      ),
+    ),
     strip_headers: Type.Optional(Type.Array(Type.String({ pattern: TOKEN_PATTERN }), { default: [], description: 'Extra request headers removed before proxying.' })),
     forward_authorization: Type.Optional(Type.Boolean({ default: D.DEFAULT_FORWARD_AUTHORIZATION, description: 'Pass the Authorization header upstream (dropped by default).' })),
     strip_prefix: Type.Optional(Type.Boolean({ default: D.DEFAULT_STRIP_PREFIX, description: 'Remove the matched path prefix before forwarding.' })),

@@ -39,6 +39,8 @@ export interface RouteConfig {
   bindArgs: 'exact' | 'none'
   /** Upper bound on a buffered body (bind_args: exact); streamed bodies are not limited unless set. */
   maxBodyBytes: number
+  /** Bytes of bodies this bind_args route may hold at once (reserved on arrival, freed at the response's end). */
+  maxInflightBodyBytes: number
   /** Extra request headers to drop before proxying, lowercase. */
   stripHeaders: readonly string[]
   forwardAuthorization: boolean
@@ -93,6 +95,8 @@ export interface GatewayConfig {
   /** Options that tighten the request path rule (src/gateway/request-target.ts). */
   pathRules: { rejectPercentEncoded: boolean }
   workers: number
+  /** Bytes of bind_args bodies one worker may hold at once, all routes together. */
+  maxInflightBodyBytes: number
 }
 
 export interface AdminConfig {

@@ -1,13 +1,15 @@
 // The token pipeline of ARCHITECTURE "Request path" steps 2–5, cheapest checks first: one Bearer
 // header → decode (alg/kid, no crypto) → key lookup (kid-miss refetch) → signature + claims → tool
-// → bound args → local replay LRU → burn at the Vault. Every failure is a value recorded on the
-// context; nothing here throws on bad input.
+// → bound args (one body in flight per jti, budgeted buffer, one-reading check) → local replay LRU
+// → burn at the Vault. Every failure is a value recorded on the context; nothing here throws on bad
+// input, and no failure before the burn uses the token up.
 import type { KeyObject } from 'node:crypto'
 import type { ErrorCode, VaultPort } from '../core/index.ts'
-import { decodeToken, snakeCaseKeys, toolArgsHash, verifyDecoded } from '../token/index.ts'
+import { decodeToken, matchBoundArgs, verifyDecoded } from '../token/index.ts'
 import type { AJwtClaims, ClaimPolicy } from '../token/index.ts'
 import type { GatewayMetrics } from '../observability/index.ts'
 import { extractBearer } from './bearer.ts'
+import type { BodyBudget } from './body-budget.ts'
 import { readBoundedBody } from './body.ts'
 import { identityValues } from './identity-headers.ts'
 import type { ReplayCache } from './replay-cache.ts'
@@ -25,6 +27,7 @@ export interface AuthDeps {
   keys: KeySource
   vault: VaultPort
   replay: ReplayCache
+  bodies: BodyBudget
   metrics: GatewayMetrics
 }
 
@@ -32,8 +35,7 @@ const KEYS_UNAVAILABLE = 'Verification keys are not loaded or too stale to trust
 const KEY_UNKNOWN = 'No verification key with this kid, even after refreshing the key set.'
 const TOOL_NOT_ALLOWED = 'The token\'s tool is not allowed on this route.'
 const NO_ARGS_HASH = 'This route binds arguments but the token carries no tool_args_hash.'
-const ARGS_MISMATCH = 'The request body does not hash to the token\'s tool_args_hash.'
-const NOT_JSON = 'This route binds arguments: the body must be JSON.'
+const TOKEN_IN_USE = 'Another request with this token is still in flight (its body arriving or being checked); this one was not read, and the token is used up only if that one succeeds.'
 const UPGRADE_BOUND = 'Routes with bind_args cannot be upgraded to WebSocket.'
 const REPLAYED_LOCAL = 'Token already used.'
 const CLAIM_UNSENDABLE = 'An identity claim (agent_id, tool, policy_id, session_id, jti, decision) is longer than 1024 characters encoded, or not well-formed Unicode.'
@@ -70,34 +72,37 @@ export async function authorize(ctx: RequestContext, route: CompiledRoute, polic
   ctx.identity = identity
   if (!route.tools.has(claims.tool)) return ctx.fail('tool_not_allowed', TOOL_NOT_ALLOWED)
   if (route.bindArgs) {
-    const bound = upgrade ? ctx.fail('tool_args_mismatch', UPGRADE_BOUND) : await checkBoundArgs(ctx, route, claims)
-    if (bound !== null) return bound
+    if (upgrade) return ctx.fail('tool_args_mismatch', UPGRADE_BOUND)
+    return authorizeBound(ctx, route, claims, decoded.value.kid, deps)
   }
   return burn(ctx, claims, decoded.value.kid, deps)
 }
 
-async function checkBoundArgs(ctx: RequestContext, route: CompiledRoute, claims: AJwtClaims): Promise<ErrorCode | null> {
+/**
+ * A bound route burns only after the whole body has arrived, so the token is held for that long:
+ * a known replay is refused before any byte is read, and a second request with the same jti while
+ * the first is still in flight is refused at once (409 token_in_use) rather than buffered beside it.
+ */
+async function authorizeBound(ctx: RequestContext, route: CompiledRoute, claims: AJwtClaims, kid: string, deps: AuthDeps): Promise<ErrorCode | null> {
   const expected = claims.tool_args_hash
   if (expected === null) return ctx.fail('tool_args_mismatch', NO_ARGS_HASH)
-  const read = await readBoundedBody(ctx.req, route.maxBodyBytes)
-  if (!read.ok) return ctx.fail(read.code, read.detail)
-  ctx.body = read.body
-  let args: unknown
-  if (read.body.length === 0) {
-    // Spec §6: absent tool_args hash as {}.
-    args = {}
-  } else {
-    try {
-      args = JSON.parse(read.body.toString('utf8'))
-    } catch {
-      return ctx.fail('body_not_json', NOT_JSON)
-    }
+  const jti = claims.jti
+  if (deps.replay.has(jti, ctx.nowMs)) {
+    deps.metrics.replayRejections.inc(LOCAL)
+    return ctx.fail('token_replayed', REPLAYED_LOCAL)
   }
-  if (toolArgsHash(args) === expected) return null
-  // Spec §6 caveat: the Vault hashed the snake_cased keys the SDK sent, while the agent's real tool
-  // call may use camelCase. Accept the body when its snake_cased form matches.
-  if (toolArgsHash(snakeCaseKeys(args)) === expected) return null
-  return ctx.fail('tool_args_mismatch', ARGS_MISMATCH)
+  const bodies = deps.bodies
+  if (!bodies.claimJti(jti)) return ctx.fail('token_in_use', TOKEN_IN_USE)
+  try {
+    const read = await readBoundedBody(ctx, route, bodies)
+    if (!read.ok) return ctx.fail(read.code, read.detail)
+    ctx.body = read.body
+    const match = matchBoundArgs(read.body, expected)
+    if (!match.ok) return ctx.fail(match.code, match.detail)
+    return await burn(ctx, claims, kid, deps)
+  } finally {
+    bodies.releaseJti(jti)
+  }
 }
 
 async function burn(ctx: RequestContext, claims: AJwtClaims, kid: string, deps: AuthDeps): Promise<ErrorCode | null> {

@@ -43,7 +43,7 @@ export function writeProblem(
   res.setHeader('cache-control', 'no-store')
   const challenge = challengeFor(code, problem.status)
   if (challenge !== null) res.setHeader('www-authenticate', challenge)
-  if (code === 'shutting_down' || code === 'keys_unavailable' || code === 'vault_unavailable') {
+  if (code === 'shutting_down' || code === 'keys_unavailable' || code === 'vault_unavailable' || code === 'overloaded') {
     res.setHeader('retry-after', '1')
   }
   if (closeConnection) res.setHeader('connection', 'close')

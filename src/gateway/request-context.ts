@@ -37,7 +37,10 @@ export class RequestContext implements HostReading {
   hostValid: boolean
   route: CompiledRoute | null
   outcome: Outcome
-  /** Detail for the problem body when outcome is an error; fixed strings only. */
+  /**
+   * Detail for the problem body when outcome is an error: fixed strings, except that a refused bound
+   * body is described (reason, byte offset, JSON Pointer; clipped) to the client that sent it. Never logged.
+   */
   detail: string | null
   /** Cause of an internal or upstream failure: logged, never sent. */
   cause: unknown
@@ -46,6 +49,8 @@ export class RequestContext implements HostReading {
   /** Identity header values, encoded (identity-headers.ts); null until the token is verified. */
   identity: string[] | null
   body: Buffer | null
+  /** Bytes this request holds of the bind_args body budget; given back when the response ends. */
+  bodyReservedBytes: number
   verifyMs: number
   burnMs: number
   upstreamStartedAt: number
@@ -86,6 +91,7 @@ export class RequestContext implements HostReading {
     this.claims = null
     this.identity = null
     this.body = null
+    this.bodyReservedBytes = 0
     this.verifyMs = 0
     this.burnMs = 0
     this.upstreamStartedAt = 0

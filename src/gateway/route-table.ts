@@ -21,6 +21,7 @@ export interface CompiledRoute {
   readonly tools: ReadonlySet<string>
   readonly bindArgs: boolean
   readonly maxBodyBytes: number
+  readonly maxInflightBodyBytes: number
   readonly stripPrefix: boolean
   readonly websocket: boolean
   readonly dropHeaders: ReadonlySet<string>
@@ -146,6 +147,7 @@ function compileRoute(config: RouteConfig, logger: Logger): CompiledRoute {
     tools: new Set(config.tools),
     bindArgs: config.bindArgs === 'exact',
     maxBodyBytes: config.maxBodyBytes,
+    maxInflightBodyBytes: config.maxInflightBodyBytes,
     stripPrefix: config.stripPrefix,
     websocket: config.websocket,
     dropHeaders: compileDropSet(config.stripHeaders, config.forwardAuthorization),

@@ -14,6 +14,8 @@ export interface GatewayRuntime {
   readonly trusted: TrustedProxies
   /** gateway.path_rules (request-target.ts): applied to every request before matching. */
   readonly pathRules: PathRules
+  /** gateway.max_inflight_body: bytes of bind_args bodies held at once, all routes together. */
+  readonly maxInflightBodyBytes: number
 }
 
 export function claimPolicyOf(config: Config): ClaimPolicy {
@@ -32,5 +34,5 @@ export function compileRuntime(config: Config, logger: Logger): GatewayRuntime {
   const trusted = new TrustedProxies(config.gateway.trustedProxies)
   const routes = compileRouteTable(config.routes, logger)
   const pathRules: PathRules = Object.freeze({ rejectPercentEncoded: config.gateway.pathRules.rejectPercentEncoded })
-  return { routes, claimPolicy: claimPolicyOf(config), trusted, pathRules }
+  return { routes, claimPolicy: claimPolicyOf(config), trusted, pathRules, maxInflightBodyBytes: config.gateway.maxInflightBodyBytes }
 }

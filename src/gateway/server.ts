@@ -12,6 +12,7 @@ import type { Clock, VaultPort } from '../core/index.ts'
 import type { GatewayMetrics, Readiness } from '../observability/index.ts'
 import { AccessTarget, recordRequest } from './access-log.ts'
 import type { KeySource } from './auth-pipeline.ts'
+import { BodyBudget } from './body-budget.ts'
 import { handleRequest, handleUpgrade } from './handle.ts'
 import { writeProblemOnSocket } from './problem.ts'
 import { abortUpstream } from './proxy.ts'
@@ -48,6 +49,8 @@ export class Gateway implements Readiness {
   readonly keys: KeySource
   readonly vault: VaultPort
   readonly replay: ReplayCache
+  /** What bind_args routes may buffer: bytes per route and in total, one body per jti. */
+  readonly bodies: BodyBudget
   readonly metrics: GatewayMetrics
   readonly log: Logger
   /** Access lines of requests that matched no route (route: null bound once). */
@@ -66,6 +69,9 @@ export class Gateway implements Readiness {
     this.keys = options.keys
     this.vault = options.vault
     this.replay = new ReplayCache(options.replayCacheSize)
+    this.bodies = new BodyBudget(options.runtime.maxInflightBodyBytes)
+    const bodies = this.bodies
+    options.metrics.setInflightBodySource(() => bodies.totalBytes)
     this.metrics = options.metrics
     this.log = options.logger
     this.unrouted = new AccessTarget(options.logger.child({ route: null }))
@@ -141,6 +147,7 @@ export class Gateway implements Readiness {
   swapRuntime(next: GatewayRuntime): void {
     const previous = this.#runtime
     this.#runtime = next
+    this.bodies.setMaxTotalBytes(next.maxInflightBodyBytes)
     this.#preloadTunnel(next)
     void previous.routes.close()
   }
@@ -171,6 +178,10 @@ export class Gateway implements Readiness {
 
   requestEnded(ctx: RequestContext): void {
     this.#inFlight--
+    if (ctx.bodyReservedBytes > 0) {
+      this.bodies.release(ctx.route!.name, ctx.bodyReservedBytes)
+      ctx.bodyReservedBytes = 0
+    }
     recordRequest(ctx, this.unrouted, this.metrics)
     if (this.#inFlight === 0 && this.#onIdle !== null) this.#onIdle()
   }

@@ -38,6 +38,7 @@ export class GatewayMetrics {
   #keyStatus: (() => KeySetStatus) | null = null
   #writePath: (() => StoreStats) | null = null
   #reviewSweep: (() => ReviewSweepStats) | null = null
+  #inflightBody: (() => number) | null = null
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registry = new Registry()
@@ -164,6 +165,25 @@ export class GatewayMetrics {
       })
     }
     this.#reviewSweep = source
+  }
+
+  /**
+   * Export the bytes of bind_args bodies this worker holds (what gateway.max_inflight_body bounds),
+   * read from `source` at scrape time only.
+   */
+  setInflightBodySource(source: () => number): void {
+    if (this.#inflightBody === null) {
+      const gauge: Gauge = new Gauge({
+        name: 'ledgix_gateway_inflight_body_bytes',
+        help: 'Bytes of bind_args request bodies held right now (arriving, awaiting the burn, going upstream).',
+        registers: [this.registry],
+        collect: () => {
+          const read = this.#inflightBody
+          if (read !== null) gauge.set(read())
+        },
+      })
+    }
+    this.#inflightBody = source
   }
 
   async render(): Promise<string> {

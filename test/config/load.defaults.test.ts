@@ -15,6 +15,7 @@ test('an empty file loads as all-in-one with every default filled in', () => {
     maxHeaderCount: 80,
     pathRules: { rejectPercentEncoded: false },
     workers: 1,
+    maxInflightBodyBytes: 128 * 1024 * 1024,
   })
   assert.deepEqual(c.admin, { listen: { host: '127.0.0.1', port: 9090 } })
   assert.deepEqual(c.vault, { url: null, apiKey: null, timeoutMs: 3000, connections: 32 })
@@ -63,6 +64,7 @@ test('route defaults and the upstream string shorthand', () => {
     tools: ['t1'],
     bindArgs: 'none',
     maxBodyBytes: 1024 * 1024,
+    maxInflightBodyBytes: 32 * 1024 * 1024,
     stripHeaders: [],
     forwardAuthorization: false,
     stripPrefix: false,

@@ -11,7 +11,7 @@ function readmeErrorRows(): Map<string, number> {
   const section = README.split('\n## Errors\n')[1]?.split('\n## ')[0] ?? ''
   const rows = new Map<string, number>()
   for (const line of section.split('\n')) {
-    const m = /^\|\s*`([a-z_]+)`\s*\|\s*(\d{3})\s*\|/.exec(line)
+    const m = /^\|\s*`([a-z][a-z0-9_]*)`\s*\|\s*(\d{3})\s*\|/.exec(line)
     if (m !== null) rows.set(m[1]!, Number(m[2]))
   }
   return rows

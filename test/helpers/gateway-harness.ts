@@ -25,6 +25,7 @@ export function testRoute(name: string, upstreamUrl: string, overrides: Partial<
     tools: ['stripe_refund'],
     bindArgs: 'none',
     maxBodyBytes: 1024 * 1024,
+    maxInflightBodyBytes: 32 * 1024 * 1024,
     stripHeaders: [],
     forwardAuthorization: false,
     stripPrefix: false,
@@ -36,7 +37,7 @@ export function testRoute(name: string, upstreamUrl: string, overrides: Partial<
 export function testConfig(vaultUrl: string, routes: RouteConfig[], overrides: DeepPartial<Config> = {}): Config {
   const base: Config = {
     mode: 'paired',
-    gateway: { listen: { host: '127.0.0.1', port: 0 }, trustedProxies: [], drainTimeoutMs: 2000, maxHeaderBytes: 16384, requestTimeoutMs: 30_000, maxHeaderCount: 80, pathRules: { rejectPercentEncoded: false }, workers: 1 },
+    gateway: { listen: { host: '127.0.0.1', port: 0 }, trustedProxies: [], drainTimeoutMs: 2000, maxHeaderBytes: 16384, requestTimeoutMs: 30_000, maxHeaderCount: 80, pathRules: { rejectPercentEncoded: false }, workers: 1, maxInflightBodyBytes: 128 * 1024 * 1024 },
     admin: { listen: { host: '127.0.0.1', port: 0 } },
     vault: { url: vaultUrl, apiKey: 'sk_test_gateway', timeoutMs: 1000, connections: 8 },
     token: { issuer: 'alcv-vault', audience: 'ledgix-sdk', subject: 'clearance', clockSkewMs: 0, replayCacheSize: 1000, requireExp: true },

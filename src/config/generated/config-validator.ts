@@ -6,15 +6,15 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Ledgix Gateway configuration","additionalProperties":false,"description":"Ledgix Gateway configuration.","type":"object","properties":{"mode":{"type":"string","enum":["paired","all-in-one","vault-only"],"default":"all-in-one","description":"paired: gateway only, Vault remote; all-in-one: gateway and Vault in one process; vault-only: just the Vault API."},"gateway":{"additionalProperties":false,"default":{},"description":"The proxy listener and its limits.","type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"description":"Where the gateway listens.","type":"object","properties":{"host":{"minLength":1,"default":"127.0.0.1","description":"Address the gateway listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":8080,"description":"Port the gateway listens on (0 = any free port).","type":"integer"}}},"trusted_proxies":{"default":[],"description":"IP addresses or CIDRs (10.0.0.0/8) of proxies whose X-Forwarded-* headers are trusted and appended to.","type":"array","items":{"minLength":1,"type":"string"}},"drain_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"On SIGTERM, how long in-flight requests may finish before sockets close. A duration like \"30s\" (ms, s, m, h, d).","default":"25s","type":"string"},"max_header_size":{"description":"Request headers larger than this are refused with 431. A size like \"512kib\" or \"1mib\", or a number of bytes.","default":"16kib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"request_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Time allowed to receive a whole request from the client. A duration like \"30s\" (ms, s, m, h, d).","default":"300s","type":"string"},"max_header_count":{"minimum":8,"maximum":1000,"default":80,"description":"Requests with more header fields than this are refused with 431 request_header_fields_too_large.","type":"integer"},"path_rules":{"additionalProperties":false,"default":{},"description":"Tighten the request path rule (docs/design/request-target.md); the default rule cannot be loosened.","type":"object","properties":{"reject_percent_encoded":{"default":false,"description":"Also refuse every percent-encoded path (plain ASCII paths only).","type":"boolean"}}},"workers":{"default":1,"description":"Gateway worker processes (node:cluster): a number, or \"auto\" for one per CPU.","anyOf":[{"minimum":1,"maximum":256,"type":"integer"},{"const":"auto","type":"string"}]}}},"admin":{"additionalProperties":false,"default":{},"description":"Metrics (/metrics) and health (/healthz, /readyz) listener.","type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"description":"Where the admin endpoint (metrics, health) listens.","type":"object","properties":{"host":{"minLength":1,"default":"127.0.0.1","description":"Address the admin endpoint (metrics, health) listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":9090,"description":"Port the admin endpoint (metrics, health) listens on (0 = any free port).","type":"integer"}}}}},"vault":{"additionalProperties":false,"default":{},"description":"The remote Vault the gateway burns tokens at (paired mode only).","type":"object","properties":{"url":{"minLength":1,"description":"Base URL of the remote Vault (paired mode), e.g. https://vault.internal:8000. Ignored in other modes.","type":"string"},"api_key":{"minLength":1,"description":"API key the gateway sends to the remote Vault. Use ${LEDGIX_VAULT_API_KEY}.","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Per-request timeout for burns at the remote Vault. A duration like \"30s\" (ms, s, m, h, d).","default":"3s","type":"string"},"connections":{"minimum":1,"default":32,"description":"Max sockets to the remote Vault.","type":"integer"}}},"token":{"additionalProperties":false,"default":{},"description":"What an A-JWT must carry to be accepted.","type":"object","properties":{"issuer":{"minLength":1,"default":"alcv-vault","description":"Required `iss` claim.","type":"string"},"audience":{"minLength":1,"default":"ledgix-sdk","description":"Required `aud` claim (or array member).","type":"string"},"subject":{"minLength":1,"default":"clearance","description":"Required `sub` claim.","type":"string"},"clock_skew":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Tolerance applied to exp, nbf and iat (at most 5m). A duration like \"30s\" (ms, s, m, h, d).","default":"30s","type":"string"},"replay_cache_size":{"minimum":1,"default":100000,"description":"Burned token ids remembered locally to refuse replays without a Vault round trip.","type":"integer"},"require_exp":{"default":true,"description":"Refuse tokens without an `exp` claim.","type":"boolean"}}},"jwks":{"additionalProperties":false,"default":{},"description":"Verification key fetching and caching (paired mode).","type":"object","properties":{"url":{"minLength":1,"description":"Where to fetch verification keys in paired mode; default {vault.url}/.well-known/jwks.json.","type":"string"},"refresh_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Refresh period when the JWKS response has no Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"5m","type":"string"},"min_refresh":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Lower bound applied to Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"30s","type":"string"},"max_refresh":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Upper bound applied to Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"1h","type":"string"},"kid_miss_cooldown":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"After a refetch caused by an unknown kid, further kid-miss refetches wait this long. A duration like \"30s\" (ms, s, m, h, d).","default":"10s","type":"string"},"max_stale":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Keep using the last good keys this long while refreshes fail, then fail closed. A duration like \"30s\" (ms, s, m, h, d).","default":"1h","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Timeout of one JWKS fetch. A duration like \"30s\" (ms, s, m, h, d).","default":"5s","type":"string"}}},"routes":{"default":[],"description":"Protected upstreams, matched by host, path prefix and method.","type":"array","items":{"additionalProperties":false,"description":"One protected (or passthrough) upstream.","type":"object","required":["name","match","upstream"],"properties":{"name":{"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","maxLength":64,"description":"Unique route name, used in logs and metrics.","type":"string"},"match":{"additionalProperties":false,"description":"Which requests this route takes. A host-bound route beats a host-less one, then the longest path prefix wins.","type":"object","properties":{"host":{"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$","description":"Exact Host header to match, without port; omit to match any host.","type":"string"},"path_prefix":{"minLength":1,"default":"/","description":"Path prefix, matched on segment boundaries (\"/v1\" matches /v1 and /v1/x, not /v10).","type":"string"},"methods":{"minItems":1,"description":"HTTP methods to match; omit to match any method.","type":"array","items":{"pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","type":"string"}}}},"upstream":{"description":"Where matching requests go: a URL, or an object with url and pool settings.","anyOf":[{"minLength":1,"description":"Upstream URL (shorthand for { url }).","type":"string"},{"additionalProperties":false,"description":"Upstream with its pool settings.","type":"object","required":["url"],"properties":{"url":{"minLength":1,"description":"Origin plus optional base path, e.g. http://crm:8080/api. No query or fragment.","type":"string"},"connect_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"TCP/TLS connect timeout (default \"10s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Time to receive the response headers (default \"300s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"body_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Max idle time between response body chunks (default \"300s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"How long an idle upstream socket is kept (default \"4s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"connections":{"minimum":1,"description":"Max sockets to this upstream (default 128).","type":"integer"}}}]},"auth":{"type":"string","enum":["token","none"],"default":"token","description":"\"token\" requires a valid single-use A-JWT; \"none\" passes requests through."},"tools":{"default":[],"description":"Allowed values of the token's `tool` claim; required with auth: token.","type":"array","items":{"minLength":1,"type":"string"}},"bind_args":{"type":"string","enum":["exact","none"],"default":"none","description":"\"exact\": the token's tool_args_hash must equal the hash of the JSON request body."},"max_body":{"description":"Largest request body buffered for bind_args: exact (413 above). A size like \"512kib\" or \"1mib\", or a number of bytes.","default":"1mib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"strip_headers":{"default":[],"description":"Extra request headers removed before proxying.","type":"array","items":{"pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","type":"string"}},"forward_authorization":{"default":false,"description":"Pass the Authorization header upstream (dropped by default).","type":"boolean"},"strip_prefix":{"default":false,"description":"Remove the matched path prefix before forwarding.","type":"boolean"},"websocket":{"default":true,"description":"Allow WebSocket upgrades (authorised like any request).","type":"boolean"}}}},"logging":{"additionalProperties":false,"default":{},"description":"JSON logs on stdout.","type":"object","properties":{"level":{"type":"string","enum":["trace","debug","info","warn","error","fatal","silent"],"default":"info","description":"Minimum log level."}}},"vault_server":{"additionalProperties":false,"default":{},"type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"type":"object","properties":{"host":{"default":"127.0.0.1","description":"Address the Vault API listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":8000,"description":"Vault API port (0 = ephemeral).","type":"integer"}}},"data_dir":{"default":"./data","description":"Directory for the SQLite store and signing keys.","type":"string"},"token_ttl":{"default":"300s","description":"A-JWT lifetime (spec §5.2 default 300 s).","type":"string"},"issuer":{"default":"alcv-vault","type":"string"},"audience":{"default":"ledgix-sdk","type":"string"},"admin_api_key":{"description":"Key for /admin (X-Admin-API-Key or Bearer). Use ${LEDGIX_ADMIN_API_KEY}.","type":"string"},"decision_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"25s","description":"Past this a clearance answers \"processing\" and /clearance-status delivers the decision (the client waits 30 s).","type":"string"},"policies_dir":{"description":"Directory of YAML policies loaded at start for every tenant.","type":"string"},"default_effect":{"default":"deny","description":"Outcome when no policy or rule applies (fail closed by default).","anyOf":[{"const":"deny","type":"string"},{"const":"review","type":"string"},{"const":"allow","type":"string"}]},"judge":{"additionalProperties":false,"type":"object","required":["url","model"],"properties":{"url":{"description":"OpenAI-compatible base URL, e.g. https://api.openai.com/v1","type":"string"},"model":{"type":"string"},"api_key":{"description":"Use ${OPENAI_API_KEY}.","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"Bound on one judge call.","type":"string"}}},"rate_limit":{"additionalProperties":false,"type":"object","required":["requests_per_second"],"properties":{"requests_per_second":{"exclusiveMinimum":0,"description":"Sustained requests per second per API key.","type":"number"},"burst":{"minimum":1,"description":"Requests allowed in a burst (default 2 × rate).","type":"integer"}}},"review_expiry":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"24h","description":"Pending reviews older than this resolve with review_expiry_effect.","type":"string"},"review_expiry_effect":{"default":"deny","anyOf":[{"const":"deny","type":"string"},{"const":"approve","type":"string"}]},"bootstrap_api_key":{"description":"Seeds the default tenant's first key on an empty store. Use ${LEDGIX_BOOTSTRAP_API_KEY}.","type":"string"},"api_key_env":{"pattern":"^[a-z0-9]{1,16}$","default":"live","description":"The {env} in generated sk_{env}_… keys.","type":"string"},"minimum_confidence_score":{"minimum":0,"maximum":1,"default":0.75,"type":"number"},"signing_key":{"additionalProperties":false,"type":"object","required":["kid","pem"],"properties":{"kid":{"minLength":1,"maxLength":256,"type":"string"},"pem":{"description":"PKCS#8 PEM Ed25519 private key. Use ${LEDGIX_SIGNING_KEY}.","type":"string"}}},"max_body":{"default":"1mib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":1,"type":"integer"}]},"write_queue":{"additionalProperties":false,"type":"object","properties":{"max_queue":{"minimum":1,"default":10000,"type":"integer"},"max_batch":{"minimum":1,"default":1024,"type":"integer"}}},"ledger":{"additionalProperties":false,"default":{},"type":"object","properties":{"seal_batch_size":{"minimum":1,"maximum":65536,"default":256,"description":"Most events sealed under one signed checkpoint.","type":"integer"},"seal_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"250ms","description":"Longest an appended event waits before it is sealed into a checkpoint.","type":"string"},"mmd_seconds":{"minimum":1,"default":30,"description":"Maximum merge delay promised in every checkpoint (spec default 30).","type":"integer"},"encryption_key":{"description":"32-byte key (64 hex or base64url) encrypting ledger bodies at rest. Use ${LEDGIX_LEDGER_ENCRYPTION_KEY}.","type":"string"}}}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Ledgix Gateway configuration","additionalProperties":false,"description":"Ledgix Gateway configuration.","type":"object","properties":{"mode":{"type":"string","enum":["paired","all-in-one","vault-only"],"default":"all-in-one","description":"paired: gateway only, Vault remote; all-in-one: gateway and Vault in one process; vault-only: just the Vault API."},"gateway":{"additionalProperties":false,"default":{},"description":"The proxy listener and its limits.","type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"description":"Where the gateway listens.","type":"object","properties":{"host":{"minLength":1,"default":"127.0.0.1","description":"Address the gateway listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":8080,"description":"Port the gateway listens on (0 = any free port).","type":"integer"}}},"trusted_proxies":{"default":[],"description":"IP addresses or CIDRs (10.0.0.0/8) of proxies whose X-Forwarded-* headers are trusted and appended to.","type":"array","items":{"minLength":1,"type":"string"}},"drain_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"On SIGTERM, how long in-flight requests may finish before sockets close. A duration like \"30s\" (ms, s, m, h, d).","default":"25s","type":"string"},"max_header_size":{"description":"Request headers larger than this are refused with 431. A size like \"512kib\" or \"1mib\", or a number of bytes.","default":"16kib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"request_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Time allowed to receive a whole request from the client. A duration like \"30s\" (ms, s, m, h, d).","default":"300s","type":"string"},"max_header_count":{"minimum":8,"maximum":1000,"default":80,"description":"Requests with more header fields than this are refused with 431 request_header_fields_too_large.","type":"integer"},"path_rules":{"additionalProperties":false,"default":{},"description":"Tighten the request path rule (docs/design/request-target.md); the default rule cannot be loosened.","type":"object","properties":{"reject_percent_encoded":{"default":false,"description":"Also refuse every percent-encoded path (plain ASCII paths only).","type":"boolean"}}},"max_inflight_body":{"description":"Total bytes of bind_args bodies one worker holds at once, all routes together; beyond it 503 overloaded with Retry-After (default \"128mib\"). Unset, it is raised to the largest max_body; set, it must be at least that. A size like \"512kib\" or \"1mib\", or a number of bytes.","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"workers":{"default":1,"description":"Gateway worker processes (node:cluster): a number, or \"auto\" for one per CPU.","anyOf":[{"minimum":1,"maximum":256,"type":"integer"},{"const":"auto","type":"string"}]}}},"admin":{"additionalProperties":false,"default":{},"description":"Metrics (/metrics) and health (/healthz, /readyz) listener.","type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"description":"Where the admin endpoint (metrics, health) listens.","type":"object","properties":{"host":{"minLength":1,"default":"127.0.0.1","description":"Address the admin endpoint (metrics, health) listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":9090,"description":"Port the admin endpoint (metrics, health) listens on (0 = any free port).","type":"integer"}}}}},"vault":{"additionalProperties":false,"default":{},"description":"The remote Vault the gateway burns tokens at (paired mode only).","type":"object","properties":{"url":{"minLength":1,"description":"Base URL of the remote Vault (paired mode), e.g. https://vault.internal:8000. Ignored in other modes.","type":"string"},"api_key":{"minLength":1,"description":"API key the gateway sends to the remote Vault. Use ${LEDGIX_VAULT_API_KEY}.","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Per-request timeout for burns at the remote Vault. A duration like \"30s\" (ms, s, m, h, d).","default":"3s","type":"string"},"connections":{"minimum":1,"default":32,"description":"Max sockets to the remote Vault.","type":"integer"}}},"token":{"additionalProperties":false,"default":{},"description":"What an A-JWT must carry to be accepted.","type":"object","properties":{"issuer":{"minLength":1,"default":"alcv-vault","description":"Required `iss` claim.","type":"string"},"audience":{"minLength":1,"default":"ledgix-sdk","description":"Required `aud` claim (or array member).","type":"string"},"subject":{"minLength":1,"default":"clearance","description":"Required `sub` claim.","type":"string"},"clock_skew":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Tolerance applied to exp, nbf and iat (at most 5m). A duration like \"30s\" (ms, s, m, h, d).","default":"30s","type":"string"},"replay_cache_size":{"minimum":1,"default":100000,"description":"Burned token ids remembered locally to refuse replays without a Vault round trip.","type":"integer"},"require_exp":{"default":true,"description":"Refuse tokens without an `exp` claim.","type":"boolean"}}},"jwks":{"additionalProperties":false,"default":{},"description":"Verification key fetching and caching (paired mode).","type":"object","properties":{"url":{"minLength":1,"description":"Where to fetch verification keys in paired mode; default {vault.url}/.well-known/jwks.json.","type":"string"},"refresh_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Refresh period when the JWKS response has no Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"5m","type":"string"},"min_refresh":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Lower bound applied to Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"30s","type":"string"},"max_refresh":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Upper bound applied to Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"1h","type":"string"},"kid_miss_cooldown":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"After a refetch caused by an unknown kid, further kid-miss refetches wait this long. A duration like \"30s\" (ms, s, m, h, d).","default":"10s","type":"string"},"max_stale":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Keep using the last good keys this long while refreshes fail, then fail closed. A duration like \"30s\" (ms, s, m, h, d).","default":"1h","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Timeout of one JWKS fetch. A duration like \"30s\" (ms, s, m, h, d).","default":"5s","type":"string"}}},"routes":{"default":[],"description":"Protected upstreams, matched by host, path prefix and method.","type":"array","items":{"additionalProperties":false,"description":"One protected (or passthrough) upstream.","type":"object","required":["name","match","upstream"],"properties":{"name":{"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","maxLength":64,"description":"Unique route name, used in logs and metrics.","type":"string"},"match":{"additionalProperties":false,"description":"Which requests this route takes. A host-bound route beats a host-less one, then the longest path prefix wins.","type":"object","properties":{"host":{"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$","description":"Exact Host header to match, without port; omit to match any host.","type":"string"},"path_prefix":{"minLength":1,"default":"/","description":"Path prefix, matched on segment boundaries (\"/v1\" matches /v1 and /v1/x, not /v10).","type":"string"},"methods":{"minItems":1,"description":"HTTP methods to match; omit to match any method.","type":"array","items":{"pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","type":"string"}}}},"upstream":{"description":"Where matching requests go: a URL, or an object with url and pool settings.","anyOf":[{"minLength":1,"description":"Upstream URL (shorthand for { url }).","type":"string"},{"additionalProperties":false,"description":"Upstream with its pool settings.","type":"object","required":["url"],"properties":{"url":{"minLength":1,"description":"Origin plus optional base path, e.g. http://crm:8080/api. No query or fragment.","type":"string"},"connect_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"TCP/TLS connect timeout (default \"10s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Time to receive the response headers (default \"300s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"body_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Max idle time between response body chunks (default \"300s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"How long an idle upstream socket is kept (default \"4s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"connections":{"minimum":1,"description":"Max sockets to this upstream (default 128).","type":"integer"}}}]},"auth":{"type":"string","enum":["token","none"],"default":"token","description":"\"token\" requires a valid single-use A-JWT; \"none\" passes requests through."},"tools":{"default":[],"description":"Allowed values of the token's `tool` claim; required with auth: token.","type":"array","items":{"minLength":1,"type":"string"}},"bind_args":{"type":"string","enum":["exact","none"],"default":"none","description":"\"exact\": the token's tool_args_hash must equal the hash of the JSON request body."},"max_body":{"description":"Largest request body buffered for bind_args: exact (413 above). A size like \"512kib\" or \"1mib\", or a number of bytes.","default":"1mib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"max_inflight_body":{"description":"Total bytes of bodies this bind_args route holds at once; beyond it 503 overloaded with Retry-After (default \"32mib\"). Unset, it is raised to max_body; set, it must be at least max_body. A size like \"512kib\" or \"1mib\", or a number of bytes.","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"strip_headers":{"default":[],"description":"Extra request headers removed before proxying.","type":"array","items":{"pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","type":"string"}},"forward_authorization":{"default":false,"description":"Pass the Authorization header upstream (dropped by default).","type":"boolean"},"strip_prefix":{"default":false,"description":"Remove the matched path prefix before forwarding.","type":"boolean"},"websocket":{"default":true,"description":"Allow WebSocket upgrades (authorised like any request).","type":"boolean"}}}},"logging":{"additionalProperties":false,"default":{},"description":"JSON logs on stdout.","type":"object","properties":{"level":{"type":"string","enum":["trace","debug","info","warn","error","fatal","silent"],"default":"info","description":"Minimum log level."}}},"vault_server":{"additionalProperties":false,"default":{},"type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"type":"object","properties":{"host":{"default":"127.0.0.1","description":"Address the Vault API listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":8000,"description":"Vault API port (0 = ephemeral).","type":"integer"}}},"data_dir":{"default":"./data","description":"Directory for the SQLite store and signing keys.","type":"string"},"token_ttl":{"default":"300s","description":"A-JWT lifetime (spec §5.2 default 300 s).","type":"string"},"issuer":{"default":"alcv-vault","type":"string"},"audience":{"default":"ledgix-sdk","type":"string"},"admin_api_key":{"description":"Key for /admin (X-Admin-API-Key or Bearer). Use ${LEDGIX_ADMIN_API_KEY}.","type":"string"},"decision_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"25s","description":"Past this a clearance answers \"processing\" and /clearance-status delivers the decision (the client waits 30 s).","type":"string"},"policies_dir":{"description":"Directory of YAML policies loaded at start for every tenant.","type":"string"},"default_effect":{"default":"deny","description":"Outcome when no policy or rule applies (fail closed by default).","anyOf":[{"const":"deny","type":"string"},{"const":"review","type":"string"},{"const":"allow","type":"string"}]},"judge":{"additionalProperties":false,"type":"object","required":["url","model"],"properties":{"url":{"description":"OpenAI-compatible base URL, e.g. https://api.openai.com/v1","type":"string"},"model":{"type":"string"},"api_key":{"description":"Use ${OPENAI_API_KEY}.","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"Bound on one judge call.","type":"string"}}},"rate_limit":{"additionalProperties":false,"type":"object","required":["requests_per_second"],"properties":{"requests_per_second":{"exclusiveMinimum":0,"description":"Sustained requests per second per API key.","type":"number"},"burst":{"minimum":1,"description":"Requests allowed in a burst (default 2 × rate).","type":"integer"}}},"review_expiry":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"24h","description":"Pending reviews older than this resolve with review_expiry_effect.","type":"string"},"review_expiry_effect":{"default":"deny","anyOf":[{"const":"deny","type":"string"},{"const":"approve","type":"string"}]},"bootstrap_api_key":{"description":"Seeds the default tenant's first key on an empty store. Use ${LEDGIX_BOOTSTRAP_API_KEY}.","type":"string"},"api_key_env":{"pattern":"^[a-z0-9]{1,16}$","default":"live","description":"The {env} in generated sk_{env}_… keys.","type":"string"},"minimum_confidence_score":{"minimum":0,"maximum":1,"default":0.75,"type":"number"},"signing_key":{"additionalProperties":false,"type":"object","required":["kid","pem"],"properties":{"kid":{"minLength":1,"maxLength":256,"type":"string"},"pem":{"description":"PKCS#8 PEM Ed25519 private key. Use ${LEDGIX_SIGNING_KEY}.","type":"string"}}},"max_body":{"default":"1mib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":1,"type":"integer"}]},"write_queue":{"additionalProperties":false,"type":"object","properties":{"max_queue":{"minimum":1,"default":10000,"type":"integer"},"max_batch":{"minimum":1,"default":1024,"type":"integer"}}},"ledger":{"additionalProperties":false,"default":{},"type":"object","properties":{"seal_batch_size":{"minimum":1,"maximum":65536,"default":256,"description":"Most events sealed under one signed checkpoint.","type":"integer"},"seal_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"250ms","description":"Longest an appended event waits before it is sealed into a checkpoint.","type":"string"},"mmd_seconds":{"minimum":1,"default":30,"description":"Maximum merge delay promised in every checkpoint (spec default 30).","type":"integer"},"encryption_key":{"description":"32-byte key (64 hex or base64url) encrypting ledger bodies at rest. Use ${LEDGIX_LEDGER_ENCRYPTION_KEY}.","type":"string"}}}}}}};
 const func2 = Object.prototype.hasOwnProperty;
-const func3 = codePointLength;
+const func4 = codePointLength;
 const pattern0 = new RegExp("^\\d+(\\.\\d+)?(ms|s|m|h|d)$", "u");
 const pattern1 = new RegExp("^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$", "u");
-const pattern11 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.-]*$", "u");
-const pattern12 = new RegExp("^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$", "u");
-const pattern13 = new RegExp("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", "u");
-const pattern23 = new RegExp("^[a-z0-9]{1,16}$", "u");
+const pattern12 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.-]*$", "u");
+const pattern13 = new RegExp("^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$", "u");
+const pattern14 = new RegExp("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", "u");
+const pattern25 = new RegExp("^[a-z0-9]{1,16}$", "u");
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -107,7 +107,7 @@ if(data1.workers === undefined){
 data1.workers = 1;
 }
 for(const key1 in data1){
-if(!((((((((key1 === "listen") || (key1 === "trusted_proxies")) || (key1 === "drain_timeout")) || (key1 === "max_header_size")) || (key1 === "request_timeout")) || (key1 === "max_header_count")) || (key1 === "path_rules")) || (key1 === "workers"))){
+if(!(func2.call(schema11.properties.gateway.properties, key1))){
 const err3 = {instancePath:instancePath+"/gateway",schemaPath:"#/properties/gateway/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.gateway,data:data1};
 if(vErrors === null){
 vErrors = [err3];
@@ -140,7 +140,7 @@ errors++;
 }
 let data3 = data2.host;
 if(typeof data3 === "string"){
-if(func3(data3) < 1){
+if(func4(data3) < 1){
 const err5 = {instancePath:instancePath+"/gateway/listen/host",schemaPath:"#/properties/gateway/properties/listen/properties/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.gateway.properties.listen.properties.host,data:data3};
 if(vErrors === null){
 vErrors = [err5];
@@ -211,7 +211,7 @@ const len0 = data5.length;
 for(let i0=0; i0<len0; i0++){
 let data6 = data5[i0];
 if(typeof data6 === "string"){
-if(func3(data6) < 1){
+if(func4(data6) < 1){
 const err11 = {instancePath:instancePath+"/gateway/trusted_proxies/" + i0,schemaPath:"#/properties/gateway/properties/trusted_proxies/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.gateway.properties.trusted_proxies.items,data:data6};
 if(vErrors === null){
 vErrors = [err11];
@@ -438,12 +438,14 @@ vErrors.push(err28);
 }
 errors++;
 }
-let data13 = data1.workers;
+if(data1.max_inflight_body !== undefined){
+let data13 = data1.max_inflight_body;
 const _errs36 = errors;
 let valid7 = false;
 const _errs37 = errors;
-if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){
-const err29 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.gateway.properties.workers.anyOf[0].type,parentSchema:schema11.properties.gateway.properties.workers.anyOf[0],data:data13};
+if(typeof data13 === "string"){
+if(!pattern1.test(data13)){
+const err29 = {instancePath:instancePath+"/gateway/max_inflight_body",schemaPath:"#/properties/gateway/properties/max_inflight_body/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"+"\"",schema:"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$",parentSchema:schema11.properties.gateway.properties.max_inflight_body.anyOf[0],data:data13};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -452,9 +454,9 @@ vErrors.push(err29);
 }
 errors++;
 }
-if((typeof data13 == "number") && (isFinite(data13))){
-if(data13 > 256 || isNaN(data13)){
-const err30 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256",schema:256,parentSchema:schema11.properties.gateway.properties.workers.anyOf[0],data:data13};
+}
+else {
+const err30 = {instancePath:instancePath+"/gateway/max_inflight_body",schemaPath:"#/properties/gateway/properties/max_inflight_body/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.gateway.properties.max_inflight_body.anyOf[0].type,parentSchema:schema11.properties.gateway.properties.max_inflight_body.anyOf[0],data:data13};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -463,8 +465,12 @@ vErrors.push(err30);
 }
 errors++;
 }
-if(data13 < 1 || isNaN(data13)){
-const err31 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.gateway.properties.workers.anyOf[0],data:data13};
+var _valid1 = _errs37 === errors;
+valid7 = valid7 || _valid1;
+if(!valid7){
+const _errs39 = errors;
+if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){
+const err31 = {instancePath:instancePath+"/gateway/max_inflight_body",schemaPath:"#/properties/gateway/properties/max_inflight_body/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.gateway.properties.max_inflight_body.anyOf[1].type,parentSchema:schema11.properties.gateway.properties.max_inflight_body.anyOf[1],data:data13};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -473,13 +479,9 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-var _valid1 = _errs37 === errors;
-valid7 = valid7 || _valid1;
-if(!valid7){
-const _errs39 = errors;
-if(typeof data13 !== "string"){
-const err32 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.gateway.properties.workers.anyOf[1].type,parentSchema:schema11.properties.gateway.properties.workers.anyOf[1],data:data13};
+if((typeof data13 == "number") && (isFinite(data13))){
+if(data13 < 0 || isNaN(data13)){
+const err32 = {instancePath:instancePath+"/gateway/max_inflight_body",schemaPath:"#/properties/gateway/properties/max_inflight_body/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.gateway.properties.max_inflight_body.anyOf[1],data:data13};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -488,26 +490,17 @@ vErrors.push(err32);
 }
 errors++;
 }
-if("auto" !== data13){
-const err33 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/1/const",keyword:"const",params:{allowedValue: "auto"},message:"must be equal to constant",schema:"auto",parentSchema:schema11.properties.gateway.properties.workers.anyOf[1],data:data13};
-if(vErrors === null){
-vErrors = [err33];
-}
-else {
-vErrors.push(err33);
-}
-errors++;
 }
 var _valid1 = _errs39 === errors;
 valid7 = valid7 || _valid1;
 }
 if(!valid7){
-const err34 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.gateway.properties.workers.anyOf,parentSchema:schema11.properties.gateway.properties.workers,data:data13};
+const err33 = {instancePath:instancePath+"/gateway/max_inflight_body",schemaPath:"#/properties/gateway/properties/max_inflight_body/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.gateway.properties.max_inflight_body.anyOf,parentSchema:schema11.properties.gateway.properties.max_inflight_body,data:data13};
 if(vErrors === null){
-vErrors = [err34];
+vErrors = [err33];
 }
 else {
-vErrors.push(err34);
+vErrors.push(err33);
 }
 errors++;
 }
@@ -523,8 +516,23 @@ vErrors = null;
 }
 }
 }
+let data14 = data1.workers;
+const _errs42 = errors;
+let valid8 = false;
+const _errs43 = errors;
+if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
+const err34 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.gateway.properties.workers.anyOf[0].type,parentSchema:schema11.properties.gateway.properties.workers.anyOf[0],data:data14};
+if(vErrors === null){
+vErrors = [err34];
+}
 else {
-const err35 = {instancePath:instancePath+"/gateway",schemaPath:"#/properties/gateway/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.gateway.type,parentSchema:schema11.properties.gateway,data:data1};
+vErrors.push(err34);
+}
+errors++;
+}
+if((typeof data14 == "number") && (isFinite(data14))){
+if(data14 > 256 || isNaN(data14)){
+const err35 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256",schema:256,parentSchema:schema11.properties.gateway.properties.workers.anyOf[0],data:data14};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -533,14 +541,8 @@ vErrors.push(err35);
 }
 errors++;
 }
-let data14 = data.admin;
-if(data14 && typeof data14 == "object" && !Array.isArray(data14)){
-if(data14.listen === undefined){
-data14.listen = {};
-}
-for(const key4 in data14){
-if(!(key4 === "listen")){
-const err36 = {instancePath:instancePath+"/admin",schemaPath:"#/properties/admin/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.admin,data:data14};
+if(data14 < 1 || isNaN(data14)){
+const err36 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.gateway.properties.workers.anyOf[0],data:data14};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -550,17 +552,12 @@ vErrors.push(err36);
 errors++;
 }
 }
-let data15 = data14.listen;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-if(data15.host === undefined){
-data15.host = "127.0.0.1";
-}
-if(data15.port === undefined){
-data15.port = 9090;
-}
-for(const key5 in data15){
-if(!((key5 === "host") || (key5 === "port"))){
-const err37 = {instancePath:instancePath+"/admin/listen",schemaPath:"#/properties/admin/properties/listen/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.admin.properties.listen,data:data15};
+var _valid2 = _errs43 === errors;
+valid8 = valid8 || _valid2;
+if(!valid8){
+const _errs45 = errors;
+if(typeof data14 !== "string"){
+const err37 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.gateway.properties.workers.anyOf[1].type,parentSchema:schema11.properties.gateway.properties.workers.anyOf[1],data:data14};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -569,11 +566,8 @@ vErrors.push(err37);
 }
 errors++;
 }
-}
-let data16 = data15.host;
-if(typeof data16 === "string"){
-if(func3(data16) < 1){
-const err38 = {instancePath:instancePath+"/admin/listen/host",schemaPath:"#/properties/admin/properties/listen/properties/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.admin.properties.listen.properties.host,data:data16};
+if("auto" !== data14){
+const err38 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/1/const",keyword:"const",params:{allowedValue: "auto"},message:"must be equal to constant",schema:"auto",parentSchema:schema11.properties.gateway.properties.workers.anyOf[1],data:data14};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -582,9 +576,11 @@ vErrors.push(err38);
 }
 errors++;
 }
+var _valid2 = _errs45 === errors;
+valid8 = valid8 || _valid2;
 }
-else {
-const err39 = {instancePath:instancePath+"/admin/listen/host",schemaPath:"#/properties/admin/properties/listen/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.admin.properties.listen.properties.host.type,parentSchema:schema11.properties.admin.properties.listen.properties.host,data:data16};
+if(!valid8){
+const err39 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.gateway.properties.workers.anyOf,parentSchema:schema11.properties.gateway.properties.workers,data:data14};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -593,9 +589,20 @@ vErrors.push(err39);
 }
 errors++;
 }
-let data17 = data15.port;
-if(!(((typeof data17 == "number") && (!(data17 % 1) && !isNaN(data17))) && (isFinite(data17)))){
-const err40 = {instancePath:instancePath+"/admin/listen/port",schemaPath:"#/properties/admin/properties/listen/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.admin.properties.listen.properties.port.type,parentSchema:schema11.properties.admin.properties.listen.properties.port,data:data17};
+else {
+errors = _errs42;
+if(vErrors !== null){
+if(_errs42){
+vErrors.length = _errs42;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+else {
+const err40 = {instancePath:instancePath+"/gateway",schemaPath:"#/properties/gateway/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.gateway.type,parentSchema:schema11.properties.gateway,data:data1};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -604,9 +611,14 @@ vErrors.push(err40);
 }
 errors++;
 }
-if((typeof data17 == "number") && (isFinite(data17))){
-if(data17 > 65535 || isNaN(data17)){
-const err41 = {instancePath:instancePath+"/admin/listen/port",schemaPath:"#/properties/admin/properties/listen/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema11.properties.admin.properties.listen.properties.port,data:data17};
+let data15 = data.admin;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+if(data15.listen === undefined){
+data15.listen = {};
+}
+for(const key4 in data15){
+if(!(key4 === "listen")){
+const err41 = {instancePath:instancePath+"/admin",schemaPath:"#/properties/admin/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.admin,data:data15};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -615,8 +627,18 @@ vErrors.push(err41);
 }
 errors++;
 }
-if(data17 < 0 || isNaN(data17)){
-const err42 = {instancePath:instancePath+"/admin/listen/port",schemaPath:"#/properties/admin/properties/listen/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.admin.properties.listen.properties.port,data:data17};
+}
+let data16 = data15.listen;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+if(data16.host === undefined){
+data16.host = "127.0.0.1";
+}
+if(data16.port === undefined){
+data16.port = 9090;
+}
+for(const key5 in data16){
+if(!((key5 === "host") || (key5 === "port"))){
+const err42 = {instancePath:instancePath+"/admin/listen",schemaPath:"#/properties/admin/properties/listen/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.admin.properties.listen,data:data16};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -626,9 +648,10 @@ vErrors.push(err42);
 errors++;
 }
 }
-}
-else {
-const err43 = {instancePath:instancePath+"/admin/listen",schemaPath:"#/properties/admin/properties/listen/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.admin.properties.listen.type,parentSchema:schema11.properties.admin.properties.listen,data:data15};
+let data17 = data16.host;
+if(typeof data17 === "string"){
+if(func4(data17) < 1){
+const err43 = {instancePath:instancePath+"/admin/listen/host",schemaPath:"#/properties/admin/properties/listen/properties/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.admin.properties.listen.properties.host,data:data17};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -639,7 +662,7 @@ errors++;
 }
 }
 else {
-const err44 = {instancePath:instancePath+"/admin",schemaPath:"#/properties/admin/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.admin.type,parentSchema:schema11.properties.admin,data:data14};
+const err44 = {instancePath:instancePath+"/admin/listen/host",schemaPath:"#/properties/admin/properties/listen/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.admin.properties.listen.properties.host.type,parentSchema:schema11.properties.admin.properties.listen.properties.host,data:data17};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -648,17 +671,9 @@ vErrors.push(err44);
 }
 errors++;
 }
-let data18 = data.vault;
-if(data18 && typeof data18 == "object" && !Array.isArray(data18)){
-if(data18.timeout === undefined){
-data18.timeout = "3s";
-}
-if(data18.connections === undefined){
-data18.connections = 32;
-}
-for(const key6 in data18){
-if(!((((key6 === "url") || (key6 === "api_key")) || (key6 === "timeout")) || (key6 === "connections"))){
-const err45 = {instancePath:instancePath+"/vault",schemaPath:"#/properties/vault/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault,data:data18};
+let data18 = data16.port;
+if(!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))){
+const err45 = {instancePath:instancePath+"/admin/listen/port",schemaPath:"#/properties/admin/properties/listen/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.admin.properties.listen.properties.port.type,parentSchema:schema11.properties.admin.properties.listen.properties.port,data:data18};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -667,12 +682,9 @@ vErrors.push(err45);
 }
 errors++;
 }
-}
-if(data18.url !== undefined){
-let data19 = data18.url;
-if(typeof data19 === "string"){
-if(func3(data19) < 1){
-const err46 = {instancePath:instancePath+"/vault/url",schemaPath:"#/properties/vault/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault.properties.url,data:data19};
+if((typeof data18 == "number") && (isFinite(data18))){
+if(data18 > 65535 || isNaN(data18)){
+const err46 = {instancePath:instancePath+"/admin/listen/port",schemaPath:"#/properties/admin/properties/listen/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema11.properties.admin.properties.listen.properties.port,data:data18};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -681,9 +693,8 @@ vErrors.push(err46);
 }
 errors++;
 }
-}
-else {
-const err47 = {instancePath:instancePath+"/vault/url",schemaPath:"#/properties/vault/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault.properties.url.type,parentSchema:schema11.properties.vault.properties.url,data:data19};
+if(data18 < 0 || isNaN(data18)){
+const err47 = {instancePath:instancePath+"/admin/listen/port",schemaPath:"#/properties/admin/properties/listen/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.admin.properties.listen.properties.port,data:data18};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -693,11 +704,9 @@ vErrors.push(err47);
 errors++;
 }
 }
-if(data18.api_key !== undefined){
-let data20 = data18.api_key;
-if(typeof data20 === "string"){
-if(func3(data20) < 1){
-const err48 = {instancePath:instancePath+"/vault/api_key",schemaPath:"#/properties/vault/properties/api_key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault.properties.api_key,data:data20};
+}
+else {
+const err48 = {instancePath:instancePath+"/admin/listen",schemaPath:"#/properties/admin/properties/listen/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.admin.properties.listen.type,parentSchema:schema11.properties.admin.properties.listen,data:data16};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -708,7 +717,7 @@ errors++;
 }
 }
 else {
-const err49 = {instancePath:instancePath+"/vault/api_key",schemaPath:"#/properties/vault/properties/api_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault.properties.api_key.type,parentSchema:schema11.properties.vault.properties.api_key,data:data20};
+const err49 = {instancePath:instancePath+"/admin",schemaPath:"#/properties/admin/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.admin.type,parentSchema:schema11.properties.admin,data:data15};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -717,11 +726,17 @@ vErrors.push(err49);
 }
 errors++;
 }
+let data19 = data.vault;
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+if(data19.timeout === undefined){
+data19.timeout = "3s";
 }
-let data21 = data18.timeout;
-if(typeof data21 === "string"){
-if(!pattern0.test(data21)){
-const err50 = {instancePath:instancePath+"/vault/timeout",schemaPath:"#/properties/vault/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault.properties.timeout,data:data21};
+if(data19.connections === undefined){
+data19.connections = 32;
+}
+for(const key6 in data19){
+if(!((((key6 === "url") || (key6 === "api_key")) || (key6 === "timeout")) || (key6 === "connections"))){
+const err50 = {instancePath:instancePath+"/vault",schemaPath:"#/properties/vault/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault,data:data19};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -731,8 +746,11 @@ vErrors.push(err50);
 errors++;
 }
 }
-else {
-const err51 = {instancePath:instancePath+"/vault/timeout",schemaPath:"#/properties/vault/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault.properties.timeout.type,parentSchema:schema11.properties.vault.properties.timeout,data:data21};
+if(data19.url !== undefined){
+let data20 = data19.url;
+if(typeof data20 === "string"){
+if(func4(data20) < 1){
+const err51 = {instancePath:instancePath+"/vault/url",schemaPath:"#/properties/vault/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault.properties.url,data:data20};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -741,9 +759,9 @@ vErrors.push(err51);
 }
 errors++;
 }
-let data22 = data18.connections;
-if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){
-const err52 = {instancePath:instancePath+"/vault/connections",schemaPath:"#/properties/vault/properties/connections/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault.properties.connections.type,parentSchema:schema11.properties.vault.properties.connections,data:data22};
+}
+else {
+const err52 = {instancePath:instancePath+"/vault/url",schemaPath:"#/properties/vault/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault.properties.url.type,parentSchema:schema11.properties.vault.properties.url,data:data20};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -752,9 +770,12 @@ vErrors.push(err52);
 }
 errors++;
 }
-if((typeof data22 == "number") && (isFinite(data22))){
-if(data22 < 1 || isNaN(data22)){
-const err53 = {instancePath:instancePath+"/vault/connections",schemaPath:"#/properties/vault/properties/connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault.properties.connections,data:data22};
+}
+if(data19.api_key !== undefined){
+let data21 = data19.api_key;
+if(typeof data21 === "string"){
+if(func4(data21) < 1){
+const err53 = {instancePath:instancePath+"/vault/api_key",schemaPath:"#/properties/vault/properties/api_key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault.properties.api_key,data:data21};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -764,9 +785,8 @@ vErrors.push(err53);
 errors++;
 }
 }
-}
 else {
-const err54 = {instancePath:instancePath+"/vault",schemaPath:"#/properties/vault/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault.type,parentSchema:schema11.properties.vault,data:data18};
+const err54 = {instancePath:instancePath+"/vault/api_key",schemaPath:"#/properties/vault/properties/api_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault.properties.api_key.type,parentSchema:schema11.properties.vault.properties.api_key,data:data21};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -775,29 +795,11 @@ vErrors.push(err54);
 }
 errors++;
 }
-let data23 = data.token;
-if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
-if(data23.issuer === undefined){
-data23.issuer = "alcv-vault";
 }
-if(data23.audience === undefined){
-data23.audience = "ledgix-sdk";
-}
-if(data23.subject === undefined){
-data23.subject = "clearance";
-}
-if(data23.clock_skew === undefined){
-data23.clock_skew = "30s";
-}
-if(data23.replay_cache_size === undefined){
-data23.replay_cache_size = 100000;
-}
-if(data23.require_exp === undefined){
-data23.require_exp = true;
-}
-for(const key7 in data23){
-if(!((((((key7 === "issuer") || (key7 === "audience")) || (key7 === "subject")) || (key7 === "clock_skew")) || (key7 === "replay_cache_size")) || (key7 === "require_exp"))){
-const err55 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.token,data:data23};
+let data22 = data19.timeout;
+if(typeof data22 === "string"){
+if(!pattern0.test(data22)){
+const err55 = {instancePath:instancePath+"/vault/timeout",schemaPath:"#/properties/vault/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault.properties.timeout,data:data22};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -807,10 +809,8 @@ vErrors.push(err55);
 errors++;
 }
 }
-let data24 = data23.issuer;
-if(typeof data24 === "string"){
-if(func3(data24) < 1){
-const err56 = {instancePath:instancePath+"/token/issuer",schemaPath:"#/properties/token/properties/issuer/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.token.properties.issuer,data:data24};
+else {
+const err56 = {instancePath:instancePath+"/vault/timeout",schemaPath:"#/properties/vault/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault.properties.timeout.type,parentSchema:schema11.properties.vault.properties.timeout,data:data22};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -819,9 +819,9 @@ vErrors.push(err56);
 }
 errors++;
 }
-}
-else {
-const err57 = {instancePath:instancePath+"/token/issuer",schemaPath:"#/properties/token/properties/issuer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.token.properties.issuer.type,parentSchema:schema11.properties.token.properties.issuer,data:data24};
+let data23 = data19.connections;
+if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
+const err57 = {instancePath:instancePath+"/vault/connections",schemaPath:"#/properties/vault/properties/connections/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault.properties.connections.type,parentSchema:schema11.properties.vault.properties.connections,data:data23};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -830,10 +830,9 @@ vErrors.push(err57);
 }
 errors++;
 }
-let data25 = data23.audience;
-if(typeof data25 === "string"){
-if(func3(data25) < 1){
-const err58 = {instancePath:instancePath+"/token/audience",schemaPath:"#/properties/token/properties/audience/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.token.properties.audience,data:data25};
+if((typeof data23 == "number") && (isFinite(data23))){
+if(data23 < 1 || isNaN(data23)){
+const err58 = {instancePath:instancePath+"/vault/connections",schemaPath:"#/properties/vault/properties/connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault.properties.connections,data:data23};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -843,8 +842,9 @@ vErrors.push(err58);
 errors++;
 }
 }
+}
 else {
-const err59 = {instancePath:instancePath+"/token/audience",schemaPath:"#/properties/token/properties/audience/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.token.properties.audience.type,parentSchema:schema11.properties.token.properties.audience,data:data25};
+const err59 = {instancePath:instancePath+"/vault",schemaPath:"#/properties/vault/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault.type,parentSchema:schema11.properties.vault,data:data19};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -853,10 +853,29 @@ vErrors.push(err59);
 }
 errors++;
 }
-let data26 = data23.subject;
-if(typeof data26 === "string"){
-if(func3(data26) < 1){
-const err60 = {instancePath:instancePath+"/token/subject",schemaPath:"#/properties/token/properties/subject/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.token.properties.subject,data:data26};
+let data24 = data.token;
+if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
+if(data24.issuer === undefined){
+data24.issuer = "alcv-vault";
+}
+if(data24.audience === undefined){
+data24.audience = "ledgix-sdk";
+}
+if(data24.subject === undefined){
+data24.subject = "clearance";
+}
+if(data24.clock_skew === undefined){
+data24.clock_skew = "30s";
+}
+if(data24.replay_cache_size === undefined){
+data24.replay_cache_size = 100000;
+}
+if(data24.require_exp === undefined){
+data24.require_exp = true;
+}
+for(const key7 in data24){
+if(!((((((key7 === "issuer") || (key7 === "audience")) || (key7 === "subject")) || (key7 === "clock_skew")) || (key7 === "replay_cache_size")) || (key7 === "require_exp"))){
+const err60 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.token,data:data24};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -866,8 +885,10 @@ vErrors.push(err60);
 errors++;
 }
 }
-else {
-const err61 = {instancePath:instancePath+"/token/subject",schemaPath:"#/properties/token/properties/subject/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.token.properties.subject.type,parentSchema:schema11.properties.token.properties.subject,data:data26};
+let data25 = data24.issuer;
+if(typeof data25 === "string"){
+if(func4(data25) < 1){
+const err61 = {instancePath:instancePath+"/token/issuer",schemaPath:"#/properties/token/properties/issuer/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.token.properties.issuer,data:data25};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -876,10 +897,9 @@ vErrors.push(err61);
 }
 errors++;
 }
-let data27 = data23.clock_skew;
-if(typeof data27 === "string"){
-if(!pattern0.test(data27)){
-const err62 = {instancePath:instancePath+"/token/clock_skew",schemaPath:"#/properties/token/properties/clock_skew/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.token.properties.clock_skew,data:data27};
+}
+else {
+const err62 = {instancePath:instancePath+"/token/issuer",schemaPath:"#/properties/token/properties/issuer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.token.properties.issuer.type,parentSchema:schema11.properties.token.properties.issuer,data:data25};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -888,9 +908,10 @@ vErrors.push(err62);
 }
 errors++;
 }
-}
-else {
-const err63 = {instancePath:instancePath+"/token/clock_skew",schemaPath:"#/properties/token/properties/clock_skew/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.token.properties.clock_skew.type,parentSchema:schema11.properties.token.properties.clock_skew,data:data27};
+let data26 = data24.audience;
+if(typeof data26 === "string"){
+if(func4(data26) < 1){
+const err63 = {instancePath:instancePath+"/token/audience",schemaPath:"#/properties/token/properties/audience/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.token.properties.audience,data:data26};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -899,9 +920,9 @@ vErrors.push(err63);
 }
 errors++;
 }
-let data28 = data23.replay_cache_size;
-if(!(((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28))) && (isFinite(data28)))){
-const err64 = {instancePath:instancePath+"/token/replay_cache_size",schemaPath:"#/properties/token/properties/replay_cache_size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.token.properties.replay_cache_size.type,parentSchema:schema11.properties.token.properties.replay_cache_size,data:data28};
+}
+else {
+const err64 = {instancePath:instancePath+"/token/audience",schemaPath:"#/properties/token/properties/audience/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.token.properties.audience.type,parentSchema:schema11.properties.token.properties.audience,data:data26};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -910,9 +931,10 @@ vErrors.push(err64);
 }
 errors++;
 }
-if((typeof data28 == "number") && (isFinite(data28))){
-if(data28 < 1 || isNaN(data28)){
-const err65 = {instancePath:instancePath+"/token/replay_cache_size",schemaPath:"#/properties/token/properties/replay_cache_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.token.properties.replay_cache_size,data:data28};
+let data27 = data24.subject;
+if(typeof data27 === "string"){
+if(func4(data27) < 1){
+const err65 = {instancePath:instancePath+"/token/subject",schemaPath:"#/properties/token/properties/subject/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.token.properties.subject,data:data27};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -922,9 +944,8 @@ vErrors.push(err65);
 errors++;
 }
 }
-let data29 = data23.require_exp;
-if(typeof data29 !== "boolean"){
-const err66 = {instancePath:instancePath+"/token/require_exp",schemaPath:"#/properties/token/properties/require_exp/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.token.properties.require_exp.type,parentSchema:schema11.properties.token.properties.require_exp,data:data29};
+else {
+const err66 = {instancePath:instancePath+"/token/subject",schemaPath:"#/properties/token/properties/subject/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.token.properties.subject.type,parentSchema:schema11.properties.token.properties.subject,data:data27};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -933,9 +954,10 @@ vErrors.push(err66);
 }
 errors++;
 }
-}
-else {
-const err67 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.token.type,parentSchema:schema11.properties.token,data:data23};
+let data28 = data24.clock_skew;
+if(typeof data28 === "string"){
+if(!pattern0.test(data28)){
+const err67 = {instancePath:instancePath+"/token/clock_skew",schemaPath:"#/properties/token/properties/clock_skew/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.token.properties.clock_skew,data:data28};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -944,29 +966,9 @@ vErrors.push(err67);
 }
 errors++;
 }
-let data30 = data.jwks;
-if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
-if(data30.refresh_interval === undefined){
-data30.refresh_interval = "5m";
 }
-if(data30.min_refresh === undefined){
-data30.min_refresh = "30s";
-}
-if(data30.max_refresh === undefined){
-data30.max_refresh = "1h";
-}
-if(data30.kid_miss_cooldown === undefined){
-data30.kid_miss_cooldown = "10s";
-}
-if(data30.max_stale === undefined){
-data30.max_stale = "1h";
-}
-if(data30.timeout === undefined){
-data30.timeout = "5s";
-}
-for(const key8 in data30){
-if(!(((((((key8 === "url") || (key8 === "refresh_interval")) || (key8 === "min_refresh")) || (key8 === "max_refresh")) || (key8 === "kid_miss_cooldown")) || (key8 === "max_stale")) || (key8 === "timeout"))){
-const err68 = {instancePath:instancePath+"/jwks",schemaPath:"#/properties/jwks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.jwks,data:data30};
+else {
+const err68 = {instancePath:instancePath+"/token/clock_skew",schemaPath:"#/properties/token/properties/clock_skew/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.token.properties.clock_skew.type,parentSchema:schema11.properties.token.properties.clock_skew,data:data28};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -975,12 +977,9 @@ vErrors.push(err68);
 }
 errors++;
 }
-}
-if(data30.url !== undefined){
-let data31 = data30.url;
-if(typeof data31 === "string"){
-if(func3(data31) < 1){
-const err69 = {instancePath:instancePath+"/jwks/url",schemaPath:"#/properties/jwks/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.jwks.properties.url,data:data31};
+let data29 = data24.replay_cache_size;
+if(!(((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))) && (isFinite(data29)))){
+const err69 = {instancePath:instancePath+"/token/replay_cache_size",schemaPath:"#/properties/token/properties/replay_cache_size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.token.properties.replay_cache_size.type,parentSchema:schema11.properties.token.properties.replay_cache_size,data:data29};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -989,9 +988,9 @@ vErrors.push(err69);
 }
 errors++;
 }
-}
-else {
-const err70 = {instancePath:instancePath+"/jwks/url",schemaPath:"#/properties/jwks/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.url.type,parentSchema:schema11.properties.jwks.properties.url,data:data31};
+if((typeof data29 == "number") && (isFinite(data29))){
+if(data29 < 1 || isNaN(data29)){
+const err70 = {instancePath:instancePath+"/token/replay_cache_size",schemaPath:"#/properties/token/properties/replay_cache_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.token.properties.replay_cache_size,data:data29};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -1001,10 +1000,9 @@ vErrors.push(err70);
 errors++;
 }
 }
-let data32 = data30.refresh_interval;
-if(typeof data32 === "string"){
-if(!pattern0.test(data32)){
-const err71 = {instancePath:instancePath+"/jwks/refresh_interval",schemaPath:"#/properties/jwks/properties/refresh_interval/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.refresh_interval,data:data32};
+let data30 = data24.require_exp;
+if(typeof data30 !== "boolean"){
+const err71 = {instancePath:instancePath+"/token/require_exp",schemaPath:"#/properties/token/properties/require_exp/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.token.properties.require_exp.type,parentSchema:schema11.properties.token.properties.require_exp,data:data30};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -1015,7 +1013,7 @@ errors++;
 }
 }
 else {
-const err72 = {instancePath:instancePath+"/jwks/refresh_interval",schemaPath:"#/properties/jwks/properties/refresh_interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.refresh_interval.type,parentSchema:schema11.properties.jwks.properties.refresh_interval,data:data32};
+const err72 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.token.type,parentSchema:schema11.properties.token,data:data24};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -1024,10 +1022,29 @@ vErrors.push(err72);
 }
 errors++;
 }
-let data33 = data30.min_refresh;
-if(typeof data33 === "string"){
-if(!pattern0.test(data33)){
-const err73 = {instancePath:instancePath+"/jwks/min_refresh",schemaPath:"#/properties/jwks/properties/min_refresh/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.min_refresh,data:data33};
+let data31 = data.jwks;
+if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
+if(data31.refresh_interval === undefined){
+data31.refresh_interval = "5m";
+}
+if(data31.min_refresh === undefined){
+data31.min_refresh = "30s";
+}
+if(data31.max_refresh === undefined){
+data31.max_refresh = "1h";
+}
+if(data31.kid_miss_cooldown === undefined){
+data31.kid_miss_cooldown = "10s";
+}
+if(data31.max_stale === undefined){
+data31.max_stale = "1h";
+}
+if(data31.timeout === undefined){
+data31.timeout = "5s";
+}
+for(const key8 in data31){
+if(!(((((((key8 === "url") || (key8 === "refresh_interval")) || (key8 === "min_refresh")) || (key8 === "max_refresh")) || (key8 === "kid_miss_cooldown")) || (key8 === "max_stale")) || (key8 === "timeout"))){
+const err73 = {instancePath:instancePath+"/jwks",schemaPath:"#/properties/jwks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.jwks,data:data31};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -1037,8 +1054,11 @@ vErrors.push(err73);
 errors++;
 }
 }
-else {
-const err74 = {instancePath:instancePath+"/jwks/min_refresh",schemaPath:"#/properties/jwks/properties/min_refresh/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.min_refresh.type,parentSchema:schema11.properties.jwks.properties.min_refresh,data:data33};
+if(data31.url !== undefined){
+let data32 = data31.url;
+if(typeof data32 === "string"){
+if(func4(data32) < 1){
+const err74 = {instancePath:instancePath+"/jwks/url",schemaPath:"#/properties/jwks/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.jwks.properties.url,data:data32};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -1047,10 +1067,9 @@ vErrors.push(err74);
 }
 errors++;
 }
-let data34 = data30.max_refresh;
-if(typeof data34 === "string"){
-if(!pattern0.test(data34)){
-const err75 = {instancePath:instancePath+"/jwks/max_refresh",schemaPath:"#/properties/jwks/properties/max_refresh/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.max_refresh,data:data34};
+}
+else {
+const err75 = {instancePath:instancePath+"/jwks/url",schemaPath:"#/properties/jwks/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.url.type,parentSchema:schema11.properties.jwks.properties.url,data:data32};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -1060,8 +1079,10 @@ vErrors.push(err75);
 errors++;
 }
 }
-else {
-const err76 = {instancePath:instancePath+"/jwks/max_refresh",schemaPath:"#/properties/jwks/properties/max_refresh/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.max_refresh.type,parentSchema:schema11.properties.jwks.properties.max_refresh,data:data34};
+let data33 = data31.refresh_interval;
+if(typeof data33 === "string"){
+if(!pattern0.test(data33)){
+const err76 = {instancePath:instancePath+"/jwks/refresh_interval",schemaPath:"#/properties/jwks/properties/refresh_interval/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.refresh_interval,data:data33};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -1070,10 +1091,9 @@ vErrors.push(err76);
 }
 errors++;
 }
-let data35 = data30.kid_miss_cooldown;
-if(typeof data35 === "string"){
-if(!pattern0.test(data35)){
-const err77 = {instancePath:instancePath+"/jwks/kid_miss_cooldown",schemaPath:"#/properties/jwks/properties/kid_miss_cooldown/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.kid_miss_cooldown,data:data35};
+}
+else {
+const err77 = {instancePath:instancePath+"/jwks/refresh_interval",schemaPath:"#/properties/jwks/properties/refresh_interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.refresh_interval.type,parentSchema:schema11.properties.jwks.properties.refresh_interval,data:data33};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1082,9 +1102,10 @@ vErrors.push(err77);
 }
 errors++;
 }
-}
-else {
-const err78 = {instancePath:instancePath+"/jwks/kid_miss_cooldown",schemaPath:"#/properties/jwks/properties/kid_miss_cooldown/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.kid_miss_cooldown.type,parentSchema:schema11.properties.jwks.properties.kid_miss_cooldown,data:data35};
+let data34 = data31.min_refresh;
+if(typeof data34 === "string"){
+if(!pattern0.test(data34)){
+const err78 = {instancePath:instancePath+"/jwks/min_refresh",schemaPath:"#/properties/jwks/properties/min_refresh/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.min_refresh,data:data34};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1093,10 +1114,9 @@ vErrors.push(err78);
 }
 errors++;
 }
-let data36 = data30.max_stale;
-if(typeof data36 === "string"){
-if(!pattern0.test(data36)){
-const err79 = {instancePath:instancePath+"/jwks/max_stale",schemaPath:"#/properties/jwks/properties/max_stale/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.max_stale,data:data36};
+}
+else {
+const err79 = {instancePath:instancePath+"/jwks/min_refresh",schemaPath:"#/properties/jwks/properties/min_refresh/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.min_refresh.type,parentSchema:schema11.properties.jwks.properties.min_refresh,data:data34};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -1105,9 +1125,10 @@ vErrors.push(err79);
 }
 errors++;
 }
-}
-else {
-const err80 = {instancePath:instancePath+"/jwks/max_stale",schemaPath:"#/properties/jwks/properties/max_stale/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.max_stale.type,parentSchema:schema11.properties.jwks.properties.max_stale,data:data36};
+let data35 = data31.max_refresh;
+if(typeof data35 === "string"){
+if(!pattern0.test(data35)){
+const err80 = {instancePath:instancePath+"/jwks/max_refresh",schemaPath:"#/properties/jwks/properties/max_refresh/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.max_refresh,data:data35};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -1116,10 +1137,9 @@ vErrors.push(err80);
 }
 errors++;
 }
-let data37 = data30.timeout;
-if(typeof data37 === "string"){
-if(!pattern0.test(data37)){
-const err81 = {instancePath:instancePath+"/jwks/timeout",schemaPath:"#/properties/jwks/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.timeout,data:data37};
+}
+else {
+const err81 = {instancePath:instancePath+"/jwks/max_refresh",schemaPath:"#/properties/jwks/properties/max_refresh/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.max_refresh.type,parentSchema:schema11.properties.jwks.properties.max_refresh,data:data35};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1128,9 +1148,10 @@ vErrors.push(err81);
 }
 errors++;
 }
-}
-else {
-const err82 = {instancePath:instancePath+"/jwks/timeout",schemaPath:"#/properties/jwks/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.timeout.type,parentSchema:schema11.properties.jwks.properties.timeout,data:data37};
+let data36 = data31.kid_miss_cooldown;
+if(typeof data36 === "string"){
+if(!pattern0.test(data36)){
+const err82 = {instancePath:instancePath+"/jwks/kid_miss_cooldown",schemaPath:"#/properties/jwks/properties/kid_miss_cooldown/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.kid_miss_cooldown,data:data36};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1141,7 +1162,7 @@ errors++;
 }
 }
 else {
-const err83 = {instancePath:instancePath+"/jwks",schemaPath:"#/properties/jwks/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.jwks.type,parentSchema:schema11.properties.jwks,data:data30};
+const err83 = {instancePath:instancePath+"/jwks/kid_miss_cooldown",schemaPath:"#/properties/jwks/properties/kid_miss_cooldown/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.kid_miss_cooldown.type,parentSchema:schema11.properties.jwks.properties.kid_miss_cooldown,data:data36};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1150,38 +1171,10 @@ vErrors.push(err83);
 }
 errors++;
 }
-let data38 = data.routes;
-if(Array.isArray(data38)){
-const len1 = data38.length;
-for(let i1=0; i1<len1; i1++){
-let data39 = data38[i1];
-if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
-if(data39.auth === undefined){
-data39.auth = "token";
-}
-if(data39.tools === undefined){
-data39.tools = [];
-}
-if(data39.bind_args === undefined){
-data39.bind_args = "none";
-}
-if(data39.max_body === undefined){
-data39.max_body = "1mib";
-}
-if(data39.strip_headers === undefined){
-data39.strip_headers = [];
-}
-if(data39.forward_authorization === undefined){
-data39.forward_authorization = false;
-}
-if(data39.strip_prefix === undefined){
-data39.strip_prefix = false;
-}
-if(data39.websocket === undefined){
-data39.websocket = true;
-}
-if(data39.name === undefined){
-const err84 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema11.properties.routes.items.required,parentSchema:schema11.properties.routes.items,data:data39};
+let data37 = data31.max_stale;
+if(typeof data37 === "string"){
+if(!pattern0.test(data37)){
+const err84 = {instancePath:instancePath+"/jwks/max_stale",schemaPath:"#/properties/jwks/properties/max_stale/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.max_stale,data:data37};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1190,8 +1183,9 @@ vErrors.push(err84);
 }
 errors++;
 }
-if(data39.match === undefined){
-const err85 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "match"},message:"must have required property '"+"match"+"'",schema:schema11.properties.routes.items.required,parentSchema:schema11.properties.routes.items,data:data39};
+}
+else {
+const err85 = {instancePath:instancePath+"/jwks/max_stale",schemaPath:"#/properties/jwks/properties/max_stale/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.max_stale.type,parentSchema:schema11.properties.jwks.properties.max_stale,data:data37};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1200,8 +1194,10 @@ vErrors.push(err85);
 }
 errors++;
 }
-if(data39.upstream === undefined){
-const err86 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "upstream"},message:"must have required property '"+"upstream"+"'",schema:schema11.properties.routes.items.required,parentSchema:schema11.properties.routes.items,data:data39};
+let data38 = data31.timeout;
+if(typeof data38 === "string"){
+if(!pattern0.test(data38)){
+const err86 = {instancePath:instancePath+"/jwks/timeout",schemaPath:"#/properties/jwks/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.timeout,data:data38};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1210,9 +1206,9 @@ vErrors.push(err86);
 }
 errors++;
 }
-for(const key9 in data39){
-if(!(func2.call(schema11.properties.routes.items.properties, key9))){
-const err87 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.routes.items,data:data39};
+}
+else {
+const err87 = {instancePath:instancePath+"/jwks/timeout",schemaPath:"#/properties/jwks/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.timeout.type,parentSchema:schema11.properties.jwks.properties.timeout,data:data38};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1222,11 +1218,8 @@ vErrors.push(err87);
 errors++;
 }
 }
-if(data39.name !== undefined){
-let data40 = data39.name;
-if(typeof data40 === "string"){
-if(func3(data40) > 64){
-const err88 = {instancePath:instancePath+"/routes/" + i1+"/name",schemaPath:"#/properties/routes/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema11.properties.routes.items.properties.name,data:data40};
+else {
+const err88 = {instancePath:instancePath+"/jwks",schemaPath:"#/properties/jwks/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.jwks.type,parentSchema:schema11.properties.jwks,data:data31};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1235,8 +1228,38 @@ vErrors.push(err88);
 }
 errors++;
 }
-if(!pattern11.test(data40)){
-const err89 = {instancePath:instancePath+"/routes/" + i1+"/name",schemaPath:"#/properties/routes/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema11.properties.routes.items.properties.name,data:data40};
+let data39 = data.routes;
+if(Array.isArray(data39)){
+const len1 = data39.length;
+for(let i1=0; i1<len1; i1++){
+let data40 = data39[i1];
+if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
+if(data40.auth === undefined){
+data40.auth = "token";
+}
+if(data40.tools === undefined){
+data40.tools = [];
+}
+if(data40.bind_args === undefined){
+data40.bind_args = "none";
+}
+if(data40.max_body === undefined){
+data40.max_body = "1mib";
+}
+if(data40.strip_headers === undefined){
+data40.strip_headers = [];
+}
+if(data40.forward_authorization === undefined){
+data40.forward_authorization = false;
+}
+if(data40.strip_prefix === undefined){
+data40.strip_prefix = false;
+}
+if(data40.websocket === undefined){
+data40.websocket = true;
+}
+if(data40.name === undefined){
+const err89 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema11.properties.routes.items.required,parentSchema:schema11.properties.routes.items,data:data40};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1245,9 +1268,8 @@ vErrors.push(err89);
 }
 errors++;
 }
-}
-else {
-const err90 = {instancePath:instancePath+"/routes/" + i1+"/name",schemaPath:"#/properties/routes/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.name.type,parentSchema:schema11.properties.routes.items.properties.name,data:data40};
+if(data40.match === undefined){
+const err90 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "match"},message:"must have required property '"+"match"+"'",schema:schema11.properties.routes.items.required,parentSchema:schema11.properties.routes.items,data:data40};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1256,16 +1278,8 @@ vErrors.push(err90);
 }
 errors++;
 }
-}
-if(data39.match !== undefined){
-let data41 = data39.match;
-if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
-if(data41.path_prefix === undefined){
-data41.path_prefix = "/";
-}
-for(const key10 in data41){
-if(!(((key10 === "host") || (key10 === "path_prefix")) || (key10 === "methods"))){
-const err91 = {instancePath:instancePath+"/routes/" + i1+"/match",schemaPath:"#/properties/routes/items/properties/match/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.routes.items.properties.match,data:data41};
+if(data40.upstream === undefined){
+const err91 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "upstream"},message:"must have required property '"+"upstream"+"'",schema:schema11.properties.routes.items.required,parentSchema:schema11.properties.routes.items,data:data40};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1274,12 +1288,9 @@ vErrors.push(err91);
 }
 errors++;
 }
-}
-if(data41.host !== undefined){
-let data42 = data41.host;
-if(typeof data42 === "string"){
-if(!pattern12.test(data42)){
-const err92 = {instancePath:instancePath+"/routes/" + i1+"/match/host",schemaPath:"#/properties/routes/items/properties/match/properties/host/pattern",keyword:"pattern",params:{pattern: "^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$"},message:"must match pattern \""+"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$"+"\"",schema:"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$",parentSchema:schema11.properties.routes.items.properties.match.properties.host,data:data42};
+for(const key9 in data40){
+if(!(func2.call(schema11.properties.routes.items.properties, key9))){
+const err92 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.routes.items,data:data40};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1289,8 +1300,11 @@ vErrors.push(err92);
 errors++;
 }
 }
-else {
-const err93 = {instancePath:instancePath+"/routes/" + i1+"/match/host",schemaPath:"#/properties/routes/items/properties/match/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.match.properties.host.type,parentSchema:schema11.properties.routes.items.properties.match.properties.host,data:data42};
+if(data40.name !== undefined){
+let data41 = data40.name;
+if(typeof data41 === "string"){
+if(func4(data41) > 64){
+const err93 = {instancePath:instancePath+"/routes/" + i1+"/name",schemaPath:"#/properties/routes/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema11.properties.routes.items.properties.name,data:data41};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1299,11 +1313,8 @@ vErrors.push(err93);
 }
 errors++;
 }
-}
-let data43 = data41.path_prefix;
-if(typeof data43 === "string"){
-if(func3(data43) < 1){
-const err94 = {instancePath:instancePath+"/routes/" + i1+"/match/path_prefix",schemaPath:"#/properties/routes/items/properties/match/properties/path_prefix/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.routes.items.properties.match.properties.path_prefix,data:data43};
+if(!pattern12.test(data41)){
+const err94 = {instancePath:instancePath+"/routes/" + i1+"/name",schemaPath:"#/properties/routes/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema11.properties.routes.items.properties.name,data:data41};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1314,7 +1325,7 @@ errors++;
 }
 }
 else {
-const err95 = {instancePath:instancePath+"/routes/" + i1+"/match/path_prefix",schemaPath:"#/properties/routes/items/properties/match/properties/path_prefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.match.properties.path_prefix.type,parentSchema:schema11.properties.routes.items.properties.match.properties.path_prefix,data:data43};
+const err95 = {instancePath:instancePath+"/routes/" + i1+"/name",schemaPath:"#/properties/routes/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.name.type,parentSchema:schema11.properties.routes.items.properties.name,data:data41};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1323,11 +1334,16 @@ vErrors.push(err95);
 }
 errors++;
 }
-if(data41.methods !== undefined){
-let data44 = data41.methods;
-if(Array.isArray(data44)){
-if(data44.length < 1){
-const err96 = {instancePath:instancePath+"/routes/" + i1+"/match/methods",schemaPath:"#/properties/routes/items/properties/match/properties/methods/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.routes.items.properties.match.properties.methods,data:data44};
+}
+if(data40.match !== undefined){
+let data42 = data40.match;
+if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
+if(data42.path_prefix === undefined){
+data42.path_prefix = "/";
+}
+for(const key10 in data42){
+if(!(((key10 === "host") || (key10 === "path_prefix")) || (key10 === "methods"))){
+const err96 = {instancePath:instancePath+"/routes/" + i1+"/match",schemaPath:"#/properties/routes/items/properties/match/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.routes.items.properties.match,data:data42};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1336,12 +1352,12 @@ vErrors.push(err96);
 }
 errors++;
 }
-const len2 = data44.length;
-for(let i2=0; i2<len2; i2++){
-let data45 = data44[i2];
-if(typeof data45 === "string"){
-if(!pattern13.test(data45)){
-const err97 = {instancePath:instancePath+"/routes/" + i1+"/match/methods/" + i2,schemaPath:"#/properties/routes/items/properties/match/properties/methods/items/pattern",keyword:"pattern",params:{pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},message:"must match pattern \""+"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"+"\"",schema:"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",parentSchema:schema11.properties.routes.items.properties.match.properties.methods.items,data:data45};
+}
+if(data42.host !== undefined){
+let data43 = data42.host;
+if(typeof data43 === "string"){
+if(!pattern13.test(data43)){
+const err97 = {instancePath:instancePath+"/routes/" + i1+"/match/host",schemaPath:"#/properties/routes/items/properties/match/properties/host/pattern",keyword:"pattern",params:{pattern: "^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$"},message:"must match pattern \""+"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$"+"\"",schema:"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$",parentSchema:schema11.properties.routes.items.properties.match.properties.host,data:data43};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1352,7 +1368,7 @@ errors++;
 }
 }
 else {
-const err98 = {instancePath:instancePath+"/routes/" + i1+"/match/methods/" + i2,schemaPath:"#/properties/routes/items/properties/match/properties/methods/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.match.properties.methods.items.type,parentSchema:schema11.properties.routes.items.properties.match.properties.methods.items,data:data45};
+const err98 = {instancePath:instancePath+"/routes/" + i1+"/match/host",schemaPath:"#/properties/routes/items/properties/match/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.match.properties.host.type,parentSchema:schema11.properties.routes.items.properties.match.properties.host,data:data43};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1362,9 +1378,10 @@ vErrors.push(err98);
 errors++;
 }
 }
-}
-else {
-const err99 = {instancePath:instancePath+"/routes/" + i1+"/match/methods",schemaPath:"#/properties/routes/items/properties/match/properties/methods/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.items.properties.match.properties.methods.type,parentSchema:schema11.properties.routes.items.properties.match.properties.methods,data:data44};
+let data44 = data42.path_prefix;
+if(typeof data44 === "string"){
+if(func4(data44) < 1){
+const err99 = {instancePath:instancePath+"/routes/" + i1+"/match/path_prefix",schemaPath:"#/properties/routes/items/properties/match/properties/path_prefix/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.routes.items.properties.match.properties.path_prefix,data:data44};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1374,9 +1391,8 @@ vErrors.push(err99);
 errors++;
 }
 }
-}
 else {
-const err100 = {instancePath:instancePath+"/routes/" + i1+"/match",schemaPath:"#/properties/routes/items/properties/match/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.routes.items.properties.match.type,parentSchema:schema11.properties.routes.items.properties.match,data:data41};
+const err100 = {instancePath:instancePath+"/routes/" + i1+"/match/path_prefix",schemaPath:"#/properties/routes/items/properties/match/properties/path_prefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.match.properties.path_prefix.type,parentSchema:schema11.properties.routes.items.properties.match.properties.path_prefix,data:data44};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1385,15 +1401,11 @@ vErrors.push(err100);
 }
 errors++;
 }
-}
-if(data39.upstream !== undefined){
-let data46 = data39.upstream;
-const _errs113 = errors;
-let valid19 = false;
-const _errs114 = errors;
-if(typeof data46 === "string"){
-if(func3(data46) < 1){
-const err101 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[0],data:data46};
+if(data42.methods !== undefined){
+let data45 = data42.methods;
+if(Array.isArray(data45)){
+if(data45.length < 1){
+const err101 = {instancePath:instancePath+"/routes/" + i1+"/match/methods",schemaPath:"#/properties/routes/items/properties/match/properties/methods/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.routes.items.properties.match.properties.methods,data:data45};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1402,9 +1414,12 @@ vErrors.push(err101);
 }
 errors++;
 }
-}
-else {
-const err102 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[0].type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[0],data:data46};
+const len2 = data45.length;
+for(let i2=0; i2<len2; i2++){
+let data46 = data45[i2];
+if(typeof data46 === "string"){
+if(!pattern14.test(data46)){
+const err102 = {instancePath:instancePath+"/routes/" + i1+"/match/methods/" + i2,schemaPath:"#/properties/routes/items/properties/match/properties/methods/items/pattern",keyword:"pattern",params:{pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},message:"must match pattern \""+"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"+"\"",schema:"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",parentSchema:schema11.properties.routes.items.properties.match.properties.methods.items,data:data46};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1413,13 +1428,9 @@ vErrors.push(err102);
 }
 errors++;
 }
-var _valid2 = _errs114 === errors;
-valid19 = valid19 || _valid2;
-if(!valid19){
-const _errs116 = errors;
-if(data46 && typeof data46 == "object" && !Array.isArray(data46)){
-if(data46.url === undefined){
-const err103 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].required,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1],data:data46};
+}
+else {
+const err103 = {instancePath:instancePath+"/routes/" + i1+"/match/methods/" + i2,schemaPath:"#/properties/routes/items/properties/match/properties/methods/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.match.properties.methods.items.type,parentSchema:schema11.properties.routes.items.properties.match.properties.methods.items,data:data46};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1428,9 +1439,10 @@ vErrors.push(err103);
 }
 errors++;
 }
-for(const key11 in data46){
-if(!((((((key11 === "url") || (key11 === "connect_timeout")) || (key11 === "headers_timeout")) || (key11 === "body_timeout")) || (key11 === "keep_alive_timeout")) || (key11 === "connections"))){
-const err104 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1],data:data46};
+}
+}
+else {
+const err104 = {instancePath:instancePath+"/routes/" + i1+"/match/methods",schemaPath:"#/properties/routes/items/properties/match/properties/methods/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.items.properties.match.properties.methods.type,parentSchema:schema11.properties.routes.items.properties.match.properties.methods,data:data45};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1440,11 +1452,9 @@ vErrors.push(err104);
 errors++;
 }
 }
-if(data46.url !== undefined){
-let data47 = data46.url;
-if(typeof data47 === "string"){
-if(func3(data47) < 1){
-const err105 = {instancePath:instancePath+"/routes/" + i1+"/upstream/url",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.url,data:data47};
+}
+else {
+const err105 = {instancePath:instancePath+"/routes/" + i1+"/match",schemaPath:"#/properties/routes/items/properties/match/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.routes.items.properties.match.type,parentSchema:schema11.properties.routes.items.properties.match,data:data42};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1454,8 +1464,14 @@ vErrors.push(err105);
 errors++;
 }
 }
-else {
-const err106 = {instancePath:instancePath+"/routes/" + i1+"/upstream/url",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.url.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.url,data:data47};
+if(data40.upstream !== undefined){
+let data47 = data40.upstream;
+const _errs119 = errors;
+let valid20 = false;
+const _errs120 = errors;
+if(typeof data47 === "string"){
+if(func4(data47) < 1){
+const err106 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[0],data:data47};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1465,11 +1481,8 @@ vErrors.push(err106);
 errors++;
 }
 }
-if(data46.connect_timeout !== undefined){
-let data48 = data46.connect_timeout;
-if(typeof data48 === "string"){
-if(!pattern0.test(data48)){
-const err107 = {instancePath:instancePath+"/routes/" + i1+"/upstream/connect_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/connect_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connect_timeout,data:data48};
+else {
+const err107 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[0].type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[0],data:data47};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1478,9 +1491,13 @@ vErrors.push(err107);
 }
 errors++;
 }
-}
-else {
-const err108 = {instancePath:instancePath+"/routes/" + i1+"/upstream/connect_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/connect_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connect_timeout.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connect_timeout,data:data48};
+var _valid3 = _errs120 === errors;
+valid20 = valid20 || _valid3;
+if(!valid20){
+const _errs122 = errors;
+if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
+if(data47.url === undefined){
+const err108 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].required,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1],data:data47};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1489,12 +1506,9 @@ vErrors.push(err108);
 }
 errors++;
 }
-}
-if(data46.headers_timeout !== undefined){
-let data49 = data46.headers_timeout;
-if(typeof data49 === "string"){
-if(!pattern0.test(data49)){
-const err109 = {instancePath:instancePath+"/routes/" + i1+"/upstream/headers_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/headers_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.headers_timeout,data:data49};
+for(const key11 in data47){
+if(!((((((key11 === "url") || (key11 === "connect_timeout")) || (key11 === "headers_timeout")) || (key11 === "body_timeout")) || (key11 === "keep_alive_timeout")) || (key11 === "connections"))){
+const err109 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1],data:data47};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1504,8 +1518,11 @@ vErrors.push(err109);
 errors++;
 }
 }
-else {
-const err110 = {instancePath:instancePath+"/routes/" + i1+"/upstream/headers_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/headers_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.headers_timeout.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.headers_timeout,data:data49};
+if(data47.url !== undefined){
+let data48 = data47.url;
+if(typeof data48 === "string"){
+if(func4(data48) < 1){
+const err110 = {instancePath:instancePath+"/routes/" + i1+"/upstream/url",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.url,data:data48};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1515,11 +1532,8 @@ vErrors.push(err110);
 errors++;
 }
 }
-if(data46.body_timeout !== undefined){
-let data50 = data46.body_timeout;
-if(typeof data50 === "string"){
-if(!pattern0.test(data50)){
-const err111 = {instancePath:instancePath+"/routes/" + i1+"/upstream/body_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/body_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.body_timeout,data:data50};
+else {
+const err111 = {instancePath:instancePath+"/routes/" + i1+"/upstream/url",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.url.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.url,data:data48};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1529,8 +1543,11 @@ vErrors.push(err111);
 errors++;
 }
 }
-else {
-const err112 = {instancePath:instancePath+"/routes/" + i1+"/upstream/body_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/body_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.body_timeout.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.body_timeout,data:data50};
+if(data47.connect_timeout !== undefined){
+let data49 = data47.connect_timeout;
+if(typeof data49 === "string"){
+if(!pattern0.test(data49)){
+const err112 = {instancePath:instancePath+"/routes/" + i1+"/upstream/connect_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/connect_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connect_timeout,data:data49};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1540,11 +1557,8 @@ vErrors.push(err112);
 errors++;
 }
 }
-if(data46.keep_alive_timeout !== undefined){
-let data51 = data46.keep_alive_timeout;
-if(typeof data51 === "string"){
-if(!pattern0.test(data51)){
-const err113 = {instancePath:instancePath+"/routes/" + i1+"/upstream/keep_alive_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/keep_alive_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.keep_alive_timeout,data:data51};
+else {
+const err113 = {instancePath:instancePath+"/routes/" + i1+"/upstream/connect_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/connect_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connect_timeout.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connect_timeout,data:data49};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1554,8 +1568,11 @@ vErrors.push(err113);
 errors++;
 }
 }
-else {
-const err114 = {instancePath:instancePath+"/routes/" + i1+"/upstream/keep_alive_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/keep_alive_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.keep_alive_timeout.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.keep_alive_timeout,data:data51};
+if(data47.headers_timeout !== undefined){
+let data50 = data47.headers_timeout;
+if(typeof data50 === "string"){
+if(!pattern0.test(data50)){
+const err114 = {instancePath:instancePath+"/routes/" + i1+"/upstream/headers_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/headers_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.headers_timeout,data:data50};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1565,10 +1582,8 @@ vErrors.push(err114);
 errors++;
 }
 }
-if(data46.connections !== undefined){
-let data52 = data46.connections;
-if(!(((typeof data52 == "number") && (!(data52 % 1) && !isNaN(data52))) && (isFinite(data52)))){
-const err115 = {instancePath:instancePath+"/routes/" + i1+"/upstream/connections",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/connections/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connections.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connections,data:data52};
+else {
+const err115 = {instancePath:instancePath+"/routes/" + i1+"/upstream/headers_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/headers_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.headers_timeout.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.headers_timeout,data:data50};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1577,9 +1592,12 @@ vErrors.push(err115);
 }
 errors++;
 }
-if((typeof data52 == "number") && (isFinite(data52))){
-if(data52 < 1 || isNaN(data52)){
-const err116 = {instancePath:instancePath+"/routes/" + i1+"/upstream/connections",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connections,data:data52};
+}
+if(data47.body_timeout !== undefined){
+let data51 = data47.body_timeout;
+if(typeof data51 === "string"){
+if(!pattern0.test(data51)){
+const err116 = {instancePath:instancePath+"/routes/" + i1+"/upstream/body_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/body_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.body_timeout,data:data51};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1589,10 +1607,8 @@ vErrors.push(err116);
 errors++;
 }
 }
-}
-}
 else {
-const err117 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1],data:data46};
+const err117 = {instancePath:instancePath+"/routes/" + i1+"/upstream/body_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/body_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.body_timeout.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.body_timeout,data:data51};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1601,11 +1617,12 @@ vErrors.push(err117);
 }
 errors++;
 }
-var _valid2 = _errs116 === errors;
-valid19 = valid19 || _valid2;
 }
-if(!valid19){
-const err118 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.routes.items.properties.upstream.anyOf,parentSchema:schema11.properties.routes.items.properties.upstream,data:data46};
+if(data47.keep_alive_timeout !== undefined){
+let data52 = data47.keep_alive_timeout;
+if(typeof data52 === "string"){
+if(!pattern0.test(data52)){
+const err118 = {instancePath:instancePath+"/routes/" + i1+"/upstream/keep_alive_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/keep_alive_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.keep_alive_timeout,data:data52};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1614,21 +1631,9 @@ vErrors.push(err118);
 }
 errors++;
 }
-else {
-errors = _errs113;
-if(vErrors !== null){
-if(_errs113){
-vErrors.length = _errs113;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-let data53 = data39.auth;
-if(typeof data53 !== "string"){
-const err119 = {instancePath:instancePath+"/routes/" + i1+"/auth",schemaPath:"#/properties/routes/items/properties/auth/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.auth.type,parentSchema:schema11.properties.routes.items.properties.auth,data:data53};
+const err119 = {instancePath:instancePath+"/routes/" + i1+"/upstream/keep_alive_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/keep_alive_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.keep_alive_timeout.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.keep_alive_timeout,data:data52};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1637,8 +1642,11 @@ vErrors.push(err119);
 }
 errors++;
 }
-if(!((data53 === "token") || (data53 === "none"))){
-const err120 = {instancePath:instancePath+"/routes/" + i1+"/auth",schemaPath:"#/properties/routes/items/properties/auth/enum",keyword:"enum",params:{allowedValues: schema11.properties.routes.items.properties.auth.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.routes.items.properties.auth.enum,parentSchema:schema11.properties.routes.items.properties.auth,data:data53};
+}
+if(data47.connections !== undefined){
+let data53 = data47.connections;
+if(!(((typeof data53 == "number") && (!(data53 % 1) && !isNaN(data53))) && (isFinite(data53)))){
+const err120 = {instancePath:instancePath+"/routes/" + i1+"/upstream/connections",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/connections/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connections.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connections,data:data53};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1647,14 +1655,9 @@ vErrors.push(err120);
 }
 errors++;
 }
-let data54 = data39.tools;
-if(Array.isArray(data54)){
-const len3 = data54.length;
-for(let i3=0; i3<len3; i3++){
-let data55 = data54[i3];
-if(typeof data55 === "string"){
-if(func3(data55) < 1){
-const err121 = {instancePath:instancePath+"/routes/" + i1+"/tools/" + i3,schemaPath:"#/properties/routes/items/properties/tools/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.routes.items.properties.tools.items,data:data55};
+if((typeof data53 == "number") && (isFinite(data53))){
+if(data53 < 1 || isNaN(data53)){
+const err121 = {instancePath:instancePath+"/routes/" + i1+"/upstream/connections",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connections,data:data53};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1664,8 +1667,10 @@ vErrors.push(err121);
 errors++;
 }
 }
+}
+}
 else {
-const err122 = {instancePath:instancePath+"/routes/" + i1+"/tools/" + i3,schemaPath:"#/properties/routes/items/properties/tools/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.tools.items.type,parentSchema:schema11.properties.routes.items.properties.tools.items,data:data55};
+const err122 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1],data:data47};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1674,10 +1679,11 @@ vErrors.push(err122);
 }
 errors++;
 }
+var _valid3 = _errs122 === errors;
+valid20 = valid20 || _valid3;
 }
-}
-else {
-const err123 = {instancePath:instancePath+"/routes/" + i1+"/tools",schemaPath:"#/properties/routes/items/properties/tools/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.items.properties.tools.type,parentSchema:schema11.properties.routes.items.properties.tools,data:data54};
+if(!valid20){
+const err123 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.routes.items.properties.upstream.anyOf,parentSchema:schema11.properties.routes.items.properties.upstream,data:data47};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1686,9 +1692,21 @@ vErrors.push(err123);
 }
 errors++;
 }
-let data56 = data39.bind_args;
-if(typeof data56 !== "string"){
-const err124 = {instancePath:instancePath+"/routes/" + i1+"/bind_args",schemaPath:"#/properties/routes/items/properties/bind_args/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.bind_args.type,parentSchema:schema11.properties.routes.items.properties.bind_args,data:data56};
+else {
+errors = _errs119;
+if(vErrors !== null){
+if(_errs119){
+vErrors.length = _errs119;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+let data54 = data40.auth;
+if(typeof data54 !== "string"){
+const err124 = {instancePath:instancePath+"/routes/" + i1+"/auth",schemaPath:"#/properties/routes/items/properties/auth/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.auth.type,parentSchema:schema11.properties.routes.items.properties.auth,data:data54};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1697,8 +1715,8 @@ vErrors.push(err124);
 }
 errors++;
 }
-if(!((data56 === "exact") || (data56 === "none"))){
-const err125 = {instancePath:instancePath+"/routes/" + i1+"/bind_args",schemaPath:"#/properties/routes/items/properties/bind_args/enum",keyword:"enum",params:{allowedValues: schema11.properties.routes.items.properties.bind_args.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.routes.items.properties.bind_args.enum,parentSchema:schema11.properties.routes.items.properties.bind_args,data:data56};
+if(!((data54 === "token") || (data54 === "none"))){
+const err125 = {instancePath:instancePath+"/routes/" + i1+"/auth",schemaPath:"#/properties/routes/items/properties/auth/enum",keyword:"enum",params:{allowedValues: schema11.properties.routes.items.properties.auth.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.routes.items.properties.auth.enum,parentSchema:schema11.properties.routes.items.properties.auth,data:data54};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1707,13 +1725,14 @@ vErrors.push(err125);
 }
 errors++;
 }
-let data57 = data39.max_body;
-const _errs140 = errors;
-let valid23 = false;
-const _errs141 = errors;
-if(typeof data57 === "string"){
-if(!pattern1.test(data57)){
-const err126 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"+"\"",schema:"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$",parentSchema:schema11.properties.routes.items.properties.max_body.anyOf[0],data:data57};
+let data55 = data40.tools;
+if(Array.isArray(data55)){
+const len3 = data55.length;
+for(let i3=0; i3<len3; i3++){
+let data56 = data55[i3];
+if(typeof data56 === "string"){
+if(func4(data56) < 1){
+const err126 = {instancePath:instancePath+"/routes/" + i1+"/tools/" + i3,schemaPath:"#/properties/routes/items/properties/tools/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.routes.items.properties.tools.items,data:data56};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1724,7 +1743,7 @@ errors++;
 }
 }
 else {
-const err127 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.max_body.anyOf[0].type,parentSchema:schema11.properties.routes.items.properties.max_body.anyOf[0],data:data57};
+const err127 = {instancePath:instancePath+"/routes/" + i1+"/tools/" + i3,schemaPath:"#/properties/routes/items/properties/tools/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.tools.items.type,parentSchema:schema11.properties.routes.items.properties.tools.items,data:data56};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1733,12 +1752,10 @@ vErrors.push(err127);
 }
 errors++;
 }
-var _valid3 = _errs141 === errors;
-valid23 = valid23 || _valid3;
-if(!valid23){
-const _errs143 = errors;
-if(!(((typeof data57 == "number") && (!(data57 % 1) && !isNaN(data57))) && (isFinite(data57)))){
-const err128 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.routes.items.properties.max_body.anyOf[1].type,parentSchema:schema11.properties.routes.items.properties.max_body.anyOf[1],data:data57};
+}
+}
+else {
+const err128 = {instancePath:instancePath+"/routes/" + i1+"/tools",schemaPath:"#/properties/routes/items/properties/tools/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.items.properties.tools.type,parentSchema:schema11.properties.routes.items.properties.tools,data:data55};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -1747,9 +1764,9 @@ vErrors.push(err128);
 }
 errors++;
 }
-if((typeof data57 == "number") && (isFinite(data57))){
-if(data57 < 0 || isNaN(data57)){
-const err129 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.routes.items.properties.max_body.anyOf[1],data:data57};
+let data57 = data40.bind_args;
+if(typeof data57 !== "string"){
+const err129 = {instancePath:instancePath+"/routes/" + i1+"/bind_args",schemaPath:"#/properties/routes/items/properties/bind_args/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.bind_args.type,parentSchema:schema11.properties.routes.items.properties.bind_args,data:data57};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -1758,12 +1775,8 @@ vErrors.push(err129);
 }
 errors++;
 }
-}
-var _valid3 = _errs143 === errors;
-valid23 = valid23 || _valid3;
-}
-if(!valid23){
-const err130 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.routes.items.properties.max_body.anyOf,parentSchema:schema11.properties.routes.items.properties.max_body,data:data57};
+if(!((data57 === "exact") || (data57 === "none"))){
+const err130 = {instancePath:instancePath+"/routes/" + i1+"/bind_args",schemaPath:"#/properties/routes/items/properties/bind_args/enum",keyword:"enum",params:{allowedValues: schema11.properties.routes.items.properties.bind_args.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.routes.items.properties.bind_args.enum,parentSchema:schema11.properties.routes.items.properties.bind_args,data:data57};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -1772,25 +1785,13 @@ vErrors.push(err130);
 }
 errors++;
 }
-else {
-errors = _errs140;
-if(vErrors !== null){
-if(_errs140){
-vErrors.length = _errs140;
-}
-else {
-vErrors = null;
-}
-}
-}
-let data58 = data39.strip_headers;
-if(Array.isArray(data58)){
-const len4 = data58.length;
-for(let i4=0; i4<len4; i4++){
-let data59 = data58[i4];
-if(typeof data59 === "string"){
-if(!pattern13.test(data59)){
-const err131 = {instancePath:instancePath+"/routes/" + i1+"/strip_headers/" + i4,schemaPath:"#/properties/routes/items/properties/strip_headers/items/pattern",keyword:"pattern",params:{pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},message:"must match pattern \""+"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"+"\"",schema:"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",parentSchema:schema11.properties.routes.items.properties.strip_headers.items,data:data59};
+let data58 = data40.max_body;
+const _errs146 = errors;
+let valid24 = false;
+const _errs147 = errors;
+if(typeof data58 === "string"){
+if(!pattern1.test(data58)){
+const err131 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"+"\"",schema:"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$",parentSchema:schema11.properties.routes.items.properties.max_body.anyOf[0],data:data58};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -1801,7 +1802,7 @@ errors++;
 }
 }
 else {
-const err132 = {instancePath:instancePath+"/routes/" + i1+"/strip_headers/" + i4,schemaPath:"#/properties/routes/items/properties/strip_headers/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.strip_headers.items.type,parentSchema:schema11.properties.routes.items.properties.strip_headers.items,data:data59};
+const err132 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.max_body.anyOf[0].type,parentSchema:schema11.properties.routes.items.properties.max_body.anyOf[0],data:data58};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -1810,10 +1811,12 @@ vErrors.push(err132);
 }
 errors++;
 }
-}
-}
-else {
-const err133 = {instancePath:instancePath+"/routes/" + i1+"/strip_headers",schemaPath:"#/properties/routes/items/properties/strip_headers/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.items.properties.strip_headers.type,parentSchema:schema11.properties.routes.items.properties.strip_headers,data:data58};
+var _valid4 = _errs147 === errors;
+valid24 = valid24 || _valid4;
+if(!valid24){
+const _errs149 = errors;
+if(!(((typeof data58 == "number") && (!(data58 % 1) && !isNaN(data58))) && (isFinite(data58)))){
+const err133 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.routes.items.properties.max_body.anyOf[1].type,parentSchema:schema11.properties.routes.items.properties.max_body.anyOf[1],data:data58};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -1822,9 +1825,9 @@ vErrors.push(err133);
 }
 errors++;
 }
-let data60 = data39.forward_authorization;
-if(typeof data60 !== "boolean"){
-const err134 = {instancePath:instancePath+"/routes/" + i1+"/forward_authorization",schemaPath:"#/properties/routes/items/properties/forward_authorization/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.routes.items.properties.forward_authorization.type,parentSchema:schema11.properties.routes.items.properties.forward_authorization,data:data60};
+if((typeof data58 == "number") && (isFinite(data58))){
+if(data58 < 0 || isNaN(data58)){
+const err134 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.routes.items.properties.max_body.anyOf[1],data:data58};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -1833,9 +1836,12 @@ vErrors.push(err134);
 }
 errors++;
 }
-let data61 = data39.strip_prefix;
-if(typeof data61 !== "boolean"){
-const err135 = {instancePath:instancePath+"/routes/" + i1+"/strip_prefix",schemaPath:"#/properties/routes/items/properties/strip_prefix/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.routes.items.properties.strip_prefix.type,parentSchema:schema11.properties.routes.items.properties.strip_prefix,data:data61};
+}
+var _valid4 = _errs149 === errors;
+valid24 = valid24 || _valid4;
+}
+if(!valid24){
+const err135 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.routes.items.properties.max_body.anyOf,parentSchema:schema11.properties.routes.items.properties.max_body,data:data58};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -1844,9 +1850,25 @@ vErrors.push(err135);
 }
 errors++;
 }
-let data62 = data39.websocket;
-if(typeof data62 !== "boolean"){
-const err136 = {instancePath:instancePath+"/routes/" + i1+"/websocket",schemaPath:"#/properties/routes/items/properties/websocket/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.routes.items.properties.websocket.type,parentSchema:schema11.properties.routes.items.properties.websocket,data:data62};
+else {
+errors = _errs146;
+if(vErrors !== null){
+if(_errs146){
+vErrors.length = _errs146;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(data40.max_inflight_body !== undefined){
+let data59 = data40.max_inflight_body;
+const _errs152 = errors;
+let valid25 = false;
+const _errs153 = errors;
+if(typeof data59 === "string"){
+if(!pattern1.test(data59)){
+const err136 = {instancePath:instancePath+"/routes/" + i1+"/max_inflight_body",schemaPath:"#/properties/routes/items/properties/max_inflight_body/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"+"\"",schema:"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$",parentSchema:schema11.properties.routes.items.properties.max_inflight_body.anyOf[0],data:data59};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -1857,7 +1879,7 @@ errors++;
 }
 }
 else {
-const err137 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.routes.items.type,parentSchema:schema11.properties.routes.items,data:data39};
+const err137 = {instancePath:instancePath+"/routes/" + i1+"/max_inflight_body",schemaPath:"#/properties/routes/items/properties/max_inflight_body/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.max_inflight_body.anyOf[0].type,parentSchema:schema11.properties.routes.items.properties.max_inflight_body.anyOf[0],data:data59};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -1866,10 +1888,12 @@ vErrors.push(err137);
 }
 errors++;
 }
-}
-}
-else {
-const err138 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.type,parentSchema:schema11.properties.routes,data:data38};
+var _valid5 = _errs153 === errors;
+valid25 = valid25 || _valid5;
+if(!valid25){
+const _errs155 = errors;
+if(!(((typeof data59 == "number") && (!(data59 % 1) && !isNaN(data59))) && (isFinite(data59)))){
+const err138 = {instancePath:instancePath+"/routes/" + i1+"/max_inflight_body",schemaPath:"#/properties/routes/items/properties/max_inflight_body/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.routes.items.properties.max_inflight_body.anyOf[1].type,parentSchema:schema11.properties.routes.items.properties.max_inflight_body.anyOf[1],data:data59};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -1878,14 +1902,9 @@ vErrors.push(err138);
 }
 errors++;
 }
-let data63 = data.logging;
-if(data63 && typeof data63 == "object" && !Array.isArray(data63)){
-if(data63.level === undefined){
-data63.level = "info";
-}
-for(const key12 in data63){
-if(!(key12 === "level")){
-const err139 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.logging,data:data63};
+if((typeof data59 == "number") && (isFinite(data59))){
+if(data59 < 0 || isNaN(data59)){
+const err139 = {instancePath:instancePath+"/routes/" + i1+"/max_inflight_body",schemaPath:"#/properties/routes/items/properties/max_inflight_body/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.routes.items.properties.max_inflight_body.anyOf[1],data:data59};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -1895,9 +1914,11 @@ vErrors.push(err139);
 errors++;
 }
 }
-let data64 = data63.level;
-if(typeof data64 !== "string"){
-const err140 = {instancePath:instancePath+"/logging/level",schemaPath:"#/properties/logging/properties/level/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.logging.properties.level.type,parentSchema:schema11.properties.logging.properties.level,data:data64};
+var _valid5 = _errs155 === errors;
+valid25 = valid25 || _valid5;
+}
+if(!valid25){
+const err140 = {instancePath:instancePath+"/routes/" + i1+"/max_inflight_body",schemaPath:"#/properties/routes/items/properties/max_inflight_body/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.routes.items.properties.max_inflight_body.anyOf,parentSchema:schema11.properties.routes.items.properties.max_inflight_body,data:data59};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -1906,8 +1927,26 @@ vErrors.push(err140);
 }
 errors++;
 }
-if(!(((((((data64 === "trace") || (data64 === "debug")) || (data64 === "info")) || (data64 === "warn")) || (data64 === "error")) || (data64 === "fatal")) || (data64 === "silent"))){
-const err141 = {instancePath:instancePath+"/logging/level",schemaPath:"#/properties/logging/properties/level/enum",keyword:"enum",params:{allowedValues: schema11.properties.logging.properties.level.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.logging.properties.level.enum,parentSchema:schema11.properties.logging.properties.level,data:data64};
+else {
+errors = _errs152;
+if(vErrors !== null){
+if(_errs152){
+vErrors.length = _errs152;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+let data60 = data40.strip_headers;
+if(Array.isArray(data60)){
+const len4 = data60.length;
+for(let i4=0; i4<len4; i4++){
+let data61 = data60[i4];
+if(typeof data61 === "string"){
+if(!pattern14.test(data61)){
+const err141 = {instancePath:instancePath+"/routes/" + i1+"/strip_headers/" + i4,schemaPath:"#/properties/routes/items/properties/strip_headers/items/pattern",keyword:"pattern",params:{pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},message:"must match pattern \""+"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"+"\"",schema:"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",parentSchema:schema11.properties.routes.items.properties.strip_headers.items,data:data61};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -1918,7 +1957,7 @@ errors++;
 }
 }
 else {
-const err142 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.logging.type,parentSchema:schema11.properties.logging,data:data63};
+const err142 = {instancePath:instancePath+"/routes/" + i1+"/strip_headers/" + i4,schemaPath:"#/properties/routes/items/properties/strip_headers/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.strip_headers.items.type,parentSchema:schema11.properties.routes.items.properties.strip_headers.items,data:data61};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -1927,50 +1966,10 @@ vErrors.push(err142);
 }
 errors++;
 }
-let data65 = data.vault_server;
-if(data65 && typeof data65 == "object" && !Array.isArray(data65)){
-if(data65.listen === undefined){
-data65.listen = {};
 }
-if(data65.data_dir === undefined){
-data65.data_dir = "./data";
 }
-if(data65.token_ttl === undefined){
-data65.token_ttl = "300s";
-}
-if(data65.issuer === undefined){
-data65.issuer = "alcv-vault";
-}
-if(data65.audience === undefined){
-data65.audience = "ledgix-sdk";
-}
-if(data65.decision_timeout === undefined){
-data65.decision_timeout = "25s";
-}
-if(data65.default_effect === undefined){
-data65.default_effect = "deny";
-}
-if(data65.review_expiry === undefined){
-data65.review_expiry = "24h";
-}
-if(data65.review_expiry_effect === undefined){
-data65.review_expiry_effect = "deny";
-}
-if(data65.api_key_env === undefined){
-data65.api_key_env = "live";
-}
-if(data65.minimum_confidence_score === undefined){
-data65.minimum_confidence_score = 0.75;
-}
-if(data65.max_body === undefined){
-data65.max_body = "1mib";
-}
-if(data65.ledger === undefined){
-data65.ledger = {};
-}
-for(const key13 in data65){
-if(!(func2.call(schema11.properties.vault_server.properties, key13))){
-const err143 = {instancePath:instancePath+"/vault_server",schemaPath:"#/properties/vault_server/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server,data:data65};
+else {
+const err143 = {instancePath:instancePath+"/routes/" + i1+"/strip_headers",schemaPath:"#/properties/routes/items/properties/strip_headers/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.items.properties.strip_headers.type,parentSchema:schema11.properties.routes.items.properties.strip_headers,data:data60};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -1979,18 +1978,9 @@ vErrors.push(err143);
 }
 errors++;
 }
-}
-let data66 = data65.listen;
-if(data66 && typeof data66 == "object" && !Array.isArray(data66)){
-if(data66.host === undefined){
-data66.host = "127.0.0.1";
-}
-if(data66.port === undefined){
-data66.port = 8000;
-}
-for(const key14 in data66){
-if(!((key14 === "host") || (key14 === "port"))){
-const err144 = {instancePath:instancePath+"/vault_server/listen",schemaPath:"#/properties/vault_server/properties/listen/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.listen,data:data66};
+let data62 = data40.forward_authorization;
+if(typeof data62 !== "boolean"){
+const err144 = {instancePath:instancePath+"/routes/" + i1+"/forward_authorization",schemaPath:"#/properties/routes/items/properties/forward_authorization/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.routes.items.properties.forward_authorization.type,parentSchema:schema11.properties.routes.items.properties.forward_authorization,data:data62};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -1999,10 +1989,9 @@ vErrors.push(err144);
 }
 errors++;
 }
-}
-let data67 = data66.host;
-if(typeof data67 !== "string"){
-const err145 = {instancePath:instancePath+"/vault_server/listen/host",schemaPath:"#/properties/vault_server/properties/listen/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.listen.properties.host.type,parentSchema:schema11.properties.vault_server.properties.listen.properties.host,data:data67};
+let data63 = data40.strip_prefix;
+if(typeof data63 !== "boolean"){
+const err145 = {instancePath:instancePath+"/routes/" + i1+"/strip_prefix",schemaPath:"#/properties/routes/items/properties/strip_prefix/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.routes.items.properties.strip_prefix.type,parentSchema:schema11.properties.routes.items.properties.strip_prefix,data:data63};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -2011,9 +2000,9 @@ vErrors.push(err145);
 }
 errors++;
 }
-let data68 = data66.port;
-if(!(((typeof data68 == "number") && (!(data68 % 1) && !isNaN(data68))) && (isFinite(data68)))){
-const err146 = {instancePath:instancePath+"/vault_server/listen/port",schemaPath:"#/properties/vault_server/properties/listen/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.listen.properties.port.type,parentSchema:schema11.properties.vault_server.properties.listen.properties.port,data:data68};
+let data64 = data40.websocket;
+if(typeof data64 !== "boolean"){
+const err146 = {instancePath:instancePath+"/routes/" + i1+"/websocket",schemaPath:"#/properties/routes/items/properties/websocket/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.routes.items.properties.websocket.type,parentSchema:schema11.properties.routes.items.properties.websocket,data:data64};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -2022,9 +2011,9 @@ vErrors.push(err146);
 }
 errors++;
 }
-if((typeof data68 == "number") && (isFinite(data68))){
-if(data68 > 65535 || isNaN(data68)){
-const err147 = {instancePath:instancePath+"/vault_server/listen/port",schemaPath:"#/properties/vault_server/properties/listen/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema11.properties.vault_server.properties.listen.properties.port,data:data68};
+}
+else {
+const err147 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.routes.items.type,parentSchema:schema11.properties.routes.items,data:data40};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -2033,8 +2022,10 @@ vErrors.push(err147);
 }
 errors++;
 }
-if(data68 < 0 || isNaN(data68)){
-const err148 = {instancePath:instancePath+"/vault_server/listen/port",schemaPath:"#/properties/vault_server/properties/listen/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.vault_server.properties.listen.properties.port,data:data68};
+}
+}
+else {
+const err148 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.type,parentSchema:schema11.properties.routes,data:data39};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -2043,10 +2034,14 @@ vErrors.push(err148);
 }
 errors++;
 }
+let data65 = data.logging;
+if(data65 && typeof data65 == "object" && !Array.isArray(data65)){
+if(data65.level === undefined){
+data65.level = "info";
 }
-}
-else {
-const err149 = {instancePath:instancePath+"/vault_server/listen",schemaPath:"#/properties/vault_server/properties/listen/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.listen.type,parentSchema:schema11.properties.vault_server.properties.listen,data:data66};
+for(const key12 in data65){
+if(!(key12 === "level")){
+const err149 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.logging,data:data65};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -2055,9 +2050,10 @@ vErrors.push(err149);
 }
 errors++;
 }
-let data69 = data65.data_dir;
-if(typeof data69 !== "string"){
-const err150 = {instancePath:instancePath+"/vault_server/data_dir",schemaPath:"#/properties/vault_server/properties/data_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.data_dir.type,parentSchema:schema11.properties.vault_server.properties.data_dir,data:data69};
+}
+let data66 = data65.level;
+if(typeof data66 !== "string"){
+const err150 = {instancePath:instancePath+"/logging/level",schemaPath:"#/properties/logging/properties/level/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.logging.properties.level.type,parentSchema:schema11.properties.logging.properties.level,data:data66};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -2066,9 +2062,8 @@ vErrors.push(err150);
 }
 errors++;
 }
-let data70 = data65.token_ttl;
-if(typeof data70 !== "string"){
-const err151 = {instancePath:instancePath+"/vault_server/token_ttl",schemaPath:"#/properties/vault_server/properties/token_ttl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.token_ttl.type,parentSchema:schema11.properties.vault_server.properties.token_ttl,data:data70};
+if(!(((((((data66 === "trace") || (data66 === "debug")) || (data66 === "info")) || (data66 === "warn")) || (data66 === "error")) || (data66 === "fatal")) || (data66 === "silent"))){
+const err151 = {instancePath:instancePath+"/logging/level",schemaPath:"#/properties/logging/properties/level/enum",keyword:"enum",params:{allowedValues: schema11.properties.logging.properties.level.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.logging.properties.level.enum,parentSchema:schema11.properties.logging.properties.level,data:data66};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -2077,9 +2072,9 @@ vErrors.push(err151);
 }
 errors++;
 }
-let data71 = data65.issuer;
-if(typeof data71 !== "string"){
-const err152 = {instancePath:instancePath+"/vault_server/issuer",schemaPath:"#/properties/vault_server/properties/issuer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.issuer.type,parentSchema:schema11.properties.vault_server.properties.issuer,data:data71};
+}
+else {
+const err152 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.logging.type,parentSchema:schema11.properties.logging,data:data65};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -2088,9 +2083,50 @@ vErrors.push(err152);
 }
 errors++;
 }
-let data72 = data65.audience;
-if(typeof data72 !== "string"){
-const err153 = {instancePath:instancePath+"/vault_server/audience",schemaPath:"#/properties/vault_server/properties/audience/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.audience.type,parentSchema:schema11.properties.vault_server.properties.audience,data:data72};
+let data67 = data.vault_server;
+if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
+if(data67.listen === undefined){
+data67.listen = {};
+}
+if(data67.data_dir === undefined){
+data67.data_dir = "./data";
+}
+if(data67.token_ttl === undefined){
+data67.token_ttl = "300s";
+}
+if(data67.issuer === undefined){
+data67.issuer = "alcv-vault";
+}
+if(data67.audience === undefined){
+data67.audience = "ledgix-sdk";
+}
+if(data67.decision_timeout === undefined){
+data67.decision_timeout = "25s";
+}
+if(data67.default_effect === undefined){
+data67.default_effect = "deny";
+}
+if(data67.review_expiry === undefined){
+data67.review_expiry = "24h";
+}
+if(data67.review_expiry_effect === undefined){
+data67.review_expiry_effect = "deny";
+}
+if(data67.api_key_env === undefined){
+data67.api_key_env = "live";
+}
+if(data67.minimum_confidence_score === undefined){
+data67.minimum_confidence_score = 0.75;
+}
+if(data67.max_body === undefined){
+data67.max_body = "1mib";
+}
+if(data67.ledger === undefined){
+data67.ledger = {};
+}
+for(const key13 in data67){
+if(!(func2.call(schema11.properties.vault_server.properties, key13))){
+const err153 = {instancePath:instancePath+"/vault_server",schemaPath:"#/properties/vault_server/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server,data:data67};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -2099,10 +2135,18 @@ vErrors.push(err153);
 }
 errors++;
 }
-if(data65.admin_api_key !== undefined){
-let data73 = data65.admin_api_key;
-if(typeof data73 !== "string"){
-const err154 = {instancePath:instancePath+"/vault_server/admin_api_key",schemaPath:"#/properties/vault_server/properties/admin_api_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.admin_api_key.type,parentSchema:schema11.properties.vault_server.properties.admin_api_key,data:data73};
+}
+let data68 = data67.listen;
+if(data68 && typeof data68 == "object" && !Array.isArray(data68)){
+if(data68.host === undefined){
+data68.host = "127.0.0.1";
+}
+if(data68.port === undefined){
+data68.port = 8000;
+}
+for(const key14 in data68){
+if(!((key14 === "host") || (key14 === "port"))){
+const err154 = {instancePath:instancePath+"/vault_server/listen",schemaPath:"#/properties/vault_server/properties/listen/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.listen,data:data68};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -2112,10 +2156,9 @@ vErrors.push(err154);
 errors++;
 }
 }
-let data74 = data65.decision_timeout;
-if(typeof data74 === "string"){
-if(!pattern0.test(data74)){
-const err155 = {instancePath:instancePath+"/vault_server/decision_timeout",schemaPath:"#/properties/vault_server/properties/decision_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.decision_timeout,data:data74};
+let data69 = data68.host;
+if(typeof data69 !== "string"){
+const err155 = {instancePath:instancePath+"/vault_server/listen/host",schemaPath:"#/properties/vault_server/properties/listen/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.listen.properties.host.type,parentSchema:schema11.properties.vault_server.properties.listen.properties.host,data:data69};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -2124,9 +2167,9 @@ vErrors.push(err155);
 }
 errors++;
 }
-}
-else {
-const err156 = {instancePath:instancePath+"/vault_server/decision_timeout",schemaPath:"#/properties/vault_server/properties/decision_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.decision_timeout.type,parentSchema:schema11.properties.vault_server.properties.decision_timeout,data:data74};
+let data70 = data68.port;
+if(!(((typeof data70 == "number") && (!(data70 % 1) && !isNaN(data70))) && (isFinite(data70)))){
+const err156 = {instancePath:instancePath+"/vault_server/listen/port",schemaPath:"#/properties/vault_server/properties/listen/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.listen.properties.port.type,parentSchema:schema11.properties.vault_server.properties.listen.properties.port,data:data70};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -2135,10 +2178,9 @@ vErrors.push(err156);
 }
 errors++;
 }
-if(data65.policies_dir !== undefined){
-let data75 = data65.policies_dir;
-if(typeof data75 !== "string"){
-const err157 = {instancePath:instancePath+"/vault_server/policies_dir",schemaPath:"#/properties/vault_server/properties/policies_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.policies_dir.type,parentSchema:schema11.properties.vault_server.properties.policies_dir,data:data75};
+if((typeof data70 == "number") && (isFinite(data70))){
+if(data70 > 65535 || isNaN(data70)){
+const err157 = {instancePath:instancePath+"/vault_server/listen/port",schemaPath:"#/properties/vault_server/properties/listen/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema11.properties.vault_server.properties.listen.properties.port,data:data70};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -2147,13 +2189,8 @@ vErrors.push(err157);
 }
 errors++;
 }
-}
-let data76 = data65.default_effect;
-const _errs185 = errors;
-let valid29 = false;
-const _errs186 = errors;
-if(typeof data76 !== "string"){
-const err158 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.default_effect.anyOf[0].type,parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[0],data:data76};
+if(data70 < 0 || isNaN(data70)){
+const err158 = {instancePath:instancePath+"/vault_server/listen/port",schemaPath:"#/properties/vault_server/properties/listen/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.vault_server.properties.listen.properties.port,data:data70};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -2162,8 +2199,10 @@ vErrors.push(err158);
 }
 errors++;
 }
-if("deny" !== data76){
-const err159 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/0/const",keyword:"const",params:{allowedValue: "deny"},message:"must be equal to constant",schema:"deny",parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[0],data:data76};
+}
+}
+else {
+const err159 = {instancePath:instancePath+"/vault_server/listen",schemaPath:"#/properties/vault_server/properties/listen/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.listen.type,parentSchema:schema11.properties.vault_server.properties.listen,data:data68};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -2172,12 +2211,9 @@ vErrors.push(err159);
 }
 errors++;
 }
-var _valid4 = _errs186 === errors;
-valid29 = valid29 || _valid4;
-if(!valid29){
-const _errs188 = errors;
-if(typeof data76 !== "string"){
-const err160 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.default_effect.anyOf[1].type,parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[1],data:data76};
+let data71 = data67.data_dir;
+if(typeof data71 !== "string"){
+const err160 = {instancePath:instancePath+"/vault_server/data_dir",schemaPath:"#/properties/vault_server/properties/data_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.data_dir.type,parentSchema:schema11.properties.vault_server.properties.data_dir,data:data71};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -2186,8 +2222,9 @@ vErrors.push(err160);
 }
 errors++;
 }
-if("review" !== data76){
-const err161 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/1/const",keyword:"const",params:{allowedValue: "review"},message:"must be equal to constant",schema:"review",parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[1],data:data76};
+let data72 = data67.token_ttl;
+if(typeof data72 !== "string"){
+const err161 = {instancePath:instancePath+"/vault_server/token_ttl",schemaPath:"#/properties/vault_server/properties/token_ttl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.token_ttl.type,parentSchema:schema11.properties.vault_server.properties.token_ttl,data:data72};
 if(vErrors === null){
 vErrors = [err161];
 }
@@ -2196,12 +2233,9 @@ vErrors.push(err161);
 }
 errors++;
 }
-var _valid4 = _errs188 === errors;
-valid29 = valid29 || _valid4;
-if(!valid29){
-const _errs190 = errors;
-if(typeof data76 !== "string"){
-const err162 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.default_effect.anyOf[2].type,parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[2],data:data76};
+let data73 = data67.issuer;
+if(typeof data73 !== "string"){
+const err162 = {instancePath:instancePath+"/vault_server/issuer",schemaPath:"#/properties/vault_server/properties/issuer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.issuer.type,parentSchema:schema11.properties.vault_server.properties.issuer,data:data73};
 if(vErrors === null){
 vErrors = [err162];
 }
@@ -2210,8 +2244,9 @@ vErrors.push(err162);
 }
 errors++;
 }
-if("allow" !== data76){
-const err163 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/2/const",keyword:"const",params:{allowedValue: "allow"},message:"must be equal to constant",schema:"allow",parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[2],data:data76};
+let data74 = data67.audience;
+if(typeof data74 !== "string"){
+const err163 = {instancePath:instancePath+"/vault_server/audience",schemaPath:"#/properties/vault_server/properties/audience/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.audience.type,parentSchema:schema11.properties.vault_server.properties.audience,data:data74};
 if(vErrors === null){
 vErrors = [err163];
 }
@@ -2220,12 +2255,10 @@ vErrors.push(err163);
 }
 errors++;
 }
-var _valid4 = _errs190 === errors;
-valid29 = valid29 || _valid4;
-}
-}
-if(!valid29){
-const err164 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.vault_server.properties.default_effect.anyOf,parentSchema:schema11.properties.vault_server.properties.default_effect,data:data76};
+if(data67.admin_api_key !== undefined){
+let data75 = data67.admin_api_key;
+if(typeof data75 !== "string"){
+const err164 = {instancePath:instancePath+"/vault_server/admin_api_key",schemaPath:"#/properties/vault_server/properties/admin_api_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.admin_api_key.type,parentSchema:schema11.properties.vault_server.properties.admin_api_key,data:data75};
 if(vErrors === null){
 vErrors = [err164];
 }
@@ -2234,25 +2267,11 @@ vErrors.push(err164);
 }
 errors++;
 }
-else {
-errors = _errs185;
-if(vErrors !== null){
-if(_errs185){
-vErrors.length = _errs185;
 }
-else {
-vErrors = null;
-}
-}
-}
-if(data65.judge !== undefined){
-let data77 = data65.judge;
-if(data77 && typeof data77 == "object" && !Array.isArray(data77)){
-if(data77.timeout === undefined){
-data77.timeout = "10s";
-}
-if(data77.url === undefined){
-const err165 = {instancePath:instancePath+"/vault_server/judge",schemaPath:"#/properties/vault_server/properties/judge/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema11.properties.vault_server.properties.judge.required,parentSchema:schema11.properties.vault_server.properties.judge,data:data77};
+let data76 = data67.decision_timeout;
+if(typeof data76 === "string"){
+if(!pattern0.test(data76)){
+const err165 = {instancePath:instancePath+"/vault_server/decision_timeout",schemaPath:"#/properties/vault_server/properties/decision_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.decision_timeout,data:data76};
 if(vErrors === null){
 vErrors = [err165];
 }
@@ -2261,8 +2280,9 @@ vErrors.push(err165);
 }
 errors++;
 }
-if(data77.model === undefined){
-const err166 = {instancePath:instancePath+"/vault_server/judge",schemaPath:"#/properties/vault_server/properties/judge/required",keyword:"required",params:{missingProperty: "model"},message:"must have required property '"+"model"+"'",schema:schema11.properties.vault_server.properties.judge.required,parentSchema:schema11.properties.vault_server.properties.judge,data:data77};
+}
+else {
+const err166 = {instancePath:instancePath+"/vault_server/decision_timeout",schemaPath:"#/properties/vault_server/properties/decision_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.decision_timeout.type,parentSchema:schema11.properties.vault_server.properties.decision_timeout,data:data76};
 if(vErrors === null){
 vErrors = [err166];
 }
@@ -2271,9 +2291,10 @@ vErrors.push(err166);
 }
 errors++;
 }
-for(const key15 in data77){
-if(!((((key15 === "url") || (key15 === "model")) || (key15 === "api_key")) || (key15 === "timeout"))){
-const err167 = {instancePath:instancePath+"/vault_server/judge",schemaPath:"#/properties/vault_server/properties/judge/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.judge,data:data77};
+if(data67.policies_dir !== undefined){
+let data77 = data67.policies_dir;
+if(typeof data77 !== "string"){
+const err167 = {instancePath:instancePath+"/vault_server/policies_dir",schemaPath:"#/properties/vault_server/properties/policies_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.policies_dir.type,parentSchema:schema11.properties.vault_server.properties.policies_dir,data:data77};
 if(vErrors === null){
 vErrors = [err167];
 }
@@ -2283,10 +2304,12 @@ vErrors.push(err167);
 errors++;
 }
 }
-if(data77.url !== undefined){
-let data78 = data77.url;
+let data78 = data67.default_effect;
+const _errs197 = errors;
+let valid31 = false;
+const _errs198 = errors;
 if(typeof data78 !== "string"){
-const err168 = {instancePath:instancePath+"/vault_server/judge/url",schemaPath:"#/properties/vault_server/properties/judge/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.judge.properties.url.type,parentSchema:schema11.properties.vault_server.properties.judge.properties.url,data:data78};
+const err168 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.default_effect.anyOf[0].type,parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[0],data:data78};
 if(vErrors === null){
 vErrors = [err168];
 }
@@ -2295,11 +2318,8 @@ vErrors.push(err168);
 }
 errors++;
 }
-}
-if(data77.model !== undefined){
-let data79 = data77.model;
-if(typeof data79 !== "string"){
-const err169 = {instancePath:instancePath+"/vault_server/judge/model",schemaPath:"#/properties/vault_server/properties/judge/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.judge.properties.model.type,parentSchema:schema11.properties.vault_server.properties.judge.properties.model,data:data79};
+if("deny" !== data78){
+const err169 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/0/const",keyword:"const",params:{allowedValue: "deny"},message:"must be equal to constant",schema:"deny",parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[0],data:data78};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -2308,11 +2328,12 @@ vErrors.push(err169);
 }
 errors++;
 }
-}
-if(data77.api_key !== undefined){
-let data80 = data77.api_key;
-if(typeof data80 !== "string"){
-const err170 = {instancePath:instancePath+"/vault_server/judge/api_key",schemaPath:"#/properties/vault_server/properties/judge/properties/api_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.judge.properties.api_key.type,parentSchema:schema11.properties.vault_server.properties.judge.properties.api_key,data:data80};
+var _valid6 = _errs198 === errors;
+valid31 = valid31 || _valid6;
+if(!valid31){
+const _errs200 = errors;
+if(typeof data78 !== "string"){
+const err170 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.default_effect.anyOf[1].type,parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[1],data:data78};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -2321,11 +2342,8 @@ vErrors.push(err170);
 }
 errors++;
 }
-}
-let data81 = data77.timeout;
-if(typeof data81 === "string"){
-if(!pattern0.test(data81)){
-const err171 = {instancePath:instancePath+"/vault_server/judge/timeout",schemaPath:"#/properties/vault_server/properties/judge/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.judge.properties.timeout,data:data81};
+if("review" !== data78){
+const err171 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/1/const",keyword:"const",params:{allowedValue: "review"},message:"must be equal to constant",schema:"review",parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[1],data:data78};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -2334,9 +2352,12 @@ vErrors.push(err171);
 }
 errors++;
 }
-}
-else {
-const err172 = {instancePath:instancePath+"/vault_server/judge/timeout",schemaPath:"#/properties/vault_server/properties/judge/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.judge.properties.timeout.type,parentSchema:schema11.properties.vault_server.properties.judge.properties.timeout,data:data81};
+var _valid6 = _errs200 === errors;
+valid31 = valid31 || _valid6;
+if(!valid31){
+const _errs202 = errors;
+if(typeof data78 !== "string"){
+const err172 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.default_effect.anyOf[2].type,parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[2],data:data78};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -2345,9 +2366,8 @@ vErrors.push(err172);
 }
 errors++;
 }
-}
-else {
-const err173 = {instancePath:instancePath+"/vault_server/judge",schemaPath:"#/properties/vault_server/properties/judge/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.judge.type,parentSchema:schema11.properties.vault_server.properties.judge,data:data77};
+if("allow" !== data78){
+const err173 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/2/const",keyword:"const",params:{allowedValue: "allow"},message:"must be equal to constant",schema:"allow",parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[2],data:data78};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -2356,12 +2376,12 @@ vErrors.push(err173);
 }
 errors++;
 }
+var _valid6 = _errs202 === errors;
+valid31 = valid31 || _valid6;
 }
-if(data65.rate_limit !== undefined){
-let data82 = data65.rate_limit;
-if(data82 && typeof data82 == "object" && !Array.isArray(data82)){
-if(data82.requests_per_second === undefined){
-const err174 = {instancePath:instancePath+"/vault_server/rate_limit",schemaPath:"#/properties/vault_server/properties/rate_limit/required",keyword:"required",params:{missingProperty: "requests_per_second"},message:"must have required property '"+"requests_per_second"+"'",schema:schema11.properties.vault_server.properties.rate_limit.required,parentSchema:schema11.properties.vault_server.properties.rate_limit,data:data82};
+}
+if(!valid31){
+const err174 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.vault_server.properties.default_effect.anyOf,parentSchema:schema11.properties.vault_server.properties.default_effect,data:data78};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -2370,9 +2390,25 @@ vErrors.push(err174);
 }
 errors++;
 }
-for(const key16 in data82){
-if(!((key16 === "requests_per_second") || (key16 === "burst"))){
-const err175 = {instancePath:instancePath+"/vault_server/rate_limit",schemaPath:"#/properties/vault_server/properties/rate_limit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.rate_limit,data:data82};
+else {
+errors = _errs197;
+if(vErrors !== null){
+if(_errs197){
+vErrors.length = _errs197;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(data67.judge !== undefined){
+let data79 = data67.judge;
+if(data79 && typeof data79 == "object" && !Array.isArray(data79)){
+if(data79.timeout === undefined){
+data79.timeout = "10s";
+}
+if(data79.url === undefined){
+const err175 = {instancePath:instancePath+"/vault_server/judge",schemaPath:"#/properties/vault_server/properties/judge/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema11.properties.vault_server.properties.judge.required,parentSchema:schema11.properties.vault_server.properties.judge,data:data79};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -2381,12 +2417,8 @@ vErrors.push(err175);
 }
 errors++;
 }
-}
-if(data82.requests_per_second !== undefined){
-let data83 = data82.requests_per_second;
-if((typeof data83 == "number") && (isFinite(data83))){
-if(data83 <= 0 || isNaN(data83)){
-const err176 = {instancePath:instancePath+"/vault_server/rate_limit/requests_per_second",schemaPath:"#/properties/vault_server/properties/rate_limit/properties/requests_per_second/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.vault_server.properties.rate_limit.properties.requests_per_second,data:data83};
+if(data79.model === undefined){
+const err176 = {instancePath:instancePath+"/vault_server/judge",schemaPath:"#/properties/vault_server/properties/judge/required",keyword:"required",params:{missingProperty: "model"},message:"must have required property '"+"model"+"'",schema:schema11.properties.vault_server.properties.judge.required,parentSchema:schema11.properties.vault_server.properties.judge,data:data79};
 if(vErrors === null){
 vErrors = [err176];
 }
@@ -2395,9 +2427,9 @@ vErrors.push(err176);
 }
 errors++;
 }
-}
-else {
-const err177 = {instancePath:instancePath+"/vault_server/rate_limit/requests_per_second",schemaPath:"#/properties/vault_server/properties/rate_limit/properties/requests_per_second/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.vault_server.properties.rate_limit.properties.requests_per_second.type,parentSchema:schema11.properties.vault_server.properties.rate_limit.properties.requests_per_second,data:data83};
+for(const key15 in data79){
+if(!((((key15 === "url") || (key15 === "model")) || (key15 === "api_key")) || (key15 === "timeout"))){
+const err177 = {instancePath:instancePath+"/vault_server/judge",schemaPath:"#/properties/vault_server/properties/judge/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.judge,data:data79};
 if(vErrors === null){
 vErrors = [err177];
 }
@@ -2407,10 +2439,10 @@ vErrors.push(err177);
 errors++;
 }
 }
-if(data82.burst !== undefined){
-let data84 = data82.burst;
-if(!(((typeof data84 == "number") && (!(data84 % 1) && !isNaN(data84))) && (isFinite(data84)))){
-const err178 = {instancePath:instancePath+"/vault_server/rate_limit/burst",schemaPath:"#/properties/vault_server/properties/rate_limit/properties/burst/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.rate_limit.properties.burst.type,parentSchema:schema11.properties.vault_server.properties.rate_limit.properties.burst,data:data84};
+if(data79.url !== undefined){
+let data80 = data79.url;
+if(typeof data80 !== "string"){
+const err178 = {instancePath:instancePath+"/vault_server/judge/url",schemaPath:"#/properties/vault_server/properties/judge/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.judge.properties.url.type,parentSchema:schema11.properties.vault_server.properties.judge.properties.url,data:data80};
 if(vErrors === null){
 vErrors = [err178];
 }
@@ -2419,9 +2451,11 @@ vErrors.push(err178);
 }
 errors++;
 }
-if((typeof data84 == "number") && (isFinite(data84))){
-if(data84 < 1 || isNaN(data84)){
-const err179 = {instancePath:instancePath+"/vault_server/rate_limit/burst",schemaPath:"#/properties/vault_server/properties/rate_limit/properties/burst/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.rate_limit.properties.burst,data:data84};
+}
+if(data79.model !== undefined){
+let data81 = data79.model;
+if(typeof data81 !== "string"){
+const err179 = {instancePath:instancePath+"/vault_server/judge/model",schemaPath:"#/properties/vault_server/properties/judge/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.judge.properties.model.type,parentSchema:schema11.properties.vault_server.properties.judge.properties.model,data:data81};
 if(vErrors === null){
 vErrors = [err179];
 }
@@ -2431,10 +2465,10 @@ vErrors.push(err179);
 errors++;
 }
 }
-}
-}
-else {
-const err180 = {instancePath:instancePath+"/vault_server/rate_limit",schemaPath:"#/properties/vault_server/properties/rate_limit/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.rate_limit.type,parentSchema:schema11.properties.vault_server.properties.rate_limit,data:data82};
+if(data79.api_key !== undefined){
+let data82 = data79.api_key;
+if(typeof data82 !== "string"){
+const err180 = {instancePath:instancePath+"/vault_server/judge/api_key",schemaPath:"#/properties/vault_server/properties/judge/properties/api_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.judge.properties.api_key.type,parentSchema:schema11.properties.vault_server.properties.judge.properties.api_key,data:data82};
 if(vErrors === null){
 vErrors = [err180];
 }
@@ -2444,10 +2478,10 @@ vErrors.push(err180);
 errors++;
 }
 }
-let data85 = data65.review_expiry;
-if(typeof data85 === "string"){
-if(!pattern0.test(data85)){
-const err181 = {instancePath:instancePath+"/vault_server/review_expiry",schemaPath:"#/properties/vault_server/properties/review_expiry/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.review_expiry,data:data85};
+let data83 = data79.timeout;
+if(typeof data83 === "string"){
+if(!pattern0.test(data83)){
+const err181 = {instancePath:instancePath+"/vault_server/judge/timeout",schemaPath:"#/properties/vault_server/properties/judge/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.judge.properties.timeout,data:data83};
 if(vErrors === null){
 vErrors = [err181];
 }
@@ -2458,7 +2492,7 @@ errors++;
 }
 }
 else {
-const err182 = {instancePath:instancePath+"/vault_server/review_expiry",schemaPath:"#/properties/vault_server/properties/review_expiry/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.review_expiry.type,parentSchema:schema11.properties.vault_server.properties.review_expiry,data:data85};
+const err182 = {instancePath:instancePath+"/vault_server/judge/timeout",schemaPath:"#/properties/vault_server/properties/judge/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.judge.properties.timeout.type,parentSchema:schema11.properties.vault_server.properties.judge.properties.timeout,data:data83};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -2467,12 +2501,9 @@ vErrors.push(err182);
 }
 errors++;
 }
-let data86 = data65.review_expiry_effect;
-const _errs213 = errors;
-let valid32 = false;
-const _errs214 = errors;
-if(typeof data86 !== "string"){
-const err183 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[0].type,parentSchema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[0],data:data86};
+}
+else {
+const err183 = {instancePath:instancePath+"/vault_server/judge",schemaPath:"#/properties/vault_server/properties/judge/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.judge.type,parentSchema:schema11.properties.vault_server.properties.judge,data:data79};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -2481,8 +2512,12 @@ vErrors.push(err183);
 }
 errors++;
 }
-if("deny" !== data86){
-const err184 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf/0/const",keyword:"const",params:{allowedValue: "deny"},message:"must be equal to constant",schema:"deny",parentSchema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[0],data:data86};
+}
+if(data67.rate_limit !== undefined){
+let data84 = data67.rate_limit;
+if(data84 && typeof data84 == "object" && !Array.isArray(data84)){
+if(data84.requests_per_second === undefined){
+const err184 = {instancePath:instancePath+"/vault_server/rate_limit",schemaPath:"#/properties/vault_server/properties/rate_limit/required",keyword:"required",params:{missingProperty: "requests_per_second"},message:"must have required property '"+"requests_per_second"+"'",schema:schema11.properties.vault_server.properties.rate_limit.required,parentSchema:schema11.properties.vault_server.properties.rate_limit,data:data84};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -2491,12 +2526,9 @@ vErrors.push(err184);
 }
 errors++;
 }
-var _valid5 = _errs214 === errors;
-valid32 = valid32 || _valid5;
-if(!valid32){
-const _errs216 = errors;
-if(typeof data86 !== "string"){
-const err185 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[1].type,parentSchema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[1],data:data86};
+for(const key16 in data84){
+if(!((key16 === "requests_per_second") || (key16 === "burst"))){
+const err185 = {instancePath:instancePath+"/vault_server/rate_limit",schemaPath:"#/properties/vault_server/properties/rate_limit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.rate_limit,data:data84};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -2505,8 +2537,12 @@ vErrors.push(err185);
 }
 errors++;
 }
-if("approve" !== data86){
-const err186 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf/1/const",keyword:"const",params:{allowedValue: "approve"},message:"must be equal to constant",schema:"approve",parentSchema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[1],data:data86};
+}
+if(data84.requests_per_second !== undefined){
+let data85 = data84.requests_per_second;
+if((typeof data85 == "number") && (isFinite(data85))){
+if(data85 <= 0 || isNaN(data85)){
+const err186 = {instancePath:instancePath+"/vault_server/rate_limit/requests_per_second",schemaPath:"#/properties/vault_server/properties/rate_limit/properties/requests_per_second/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.vault_server.properties.rate_limit.properties.requests_per_second,data:data85};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -2515,11 +2551,9 @@ vErrors.push(err186);
 }
 errors++;
 }
-var _valid5 = _errs216 === errors;
-valid32 = valid32 || _valid5;
 }
-if(!valid32){
-const err187 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf,parentSchema:schema11.properties.vault_server.properties.review_expiry_effect,data:data86};
+else {
+const err187 = {instancePath:instancePath+"/vault_server/rate_limit/requests_per_second",schemaPath:"#/properties/vault_server/properties/rate_limit/properties/requests_per_second/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.vault_server.properties.rate_limit.properties.requests_per_second.type,parentSchema:schema11.properties.vault_server.properties.rate_limit.properties.requests_per_second,data:data85};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -2528,21 +2562,11 @@ vErrors.push(err187);
 }
 errors++;
 }
-else {
-errors = _errs213;
-if(vErrors !== null){
-if(_errs213){
-vErrors.length = _errs213;
 }
-else {
-vErrors = null;
-}
-}
-}
-if(data65.bootstrap_api_key !== undefined){
-let data87 = data65.bootstrap_api_key;
-if(typeof data87 !== "string"){
-const err188 = {instancePath:instancePath+"/vault_server/bootstrap_api_key",schemaPath:"#/properties/vault_server/properties/bootstrap_api_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.bootstrap_api_key.type,parentSchema:schema11.properties.vault_server.properties.bootstrap_api_key,data:data87};
+if(data84.burst !== undefined){
+let data86 = data84.burst;
+if(!(((typeof data86 == "number") && (!(data86 % 1) && !isNaN(data86))) && (isFinite(data86)))){
+const err188 = {instancePath:instancePath+"/vault_server/rate_limit/burst",schemaPath:"#/properties/vault_server/properties/rate_limit/properties/burst/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.rate_limit.properties.burst.type,parentSchema:schema11.properties.vault_server.properties.rate_limit.properties.burst,data:data86};
 if(vErrors === null){
 vErrors = [err188];
 }
@@ -2551,11 +2575,9 @@ vErrors.push(err188);
 }
 errors++;
 }
-}
-let data88 = data65.api_key_env;
-if(typeof data88 === "string"){
-if(!pattern23.test(data88)){
-const err189 = {instancePath:instancePath+"/vault_server/api_key_env",schemaPath:"#/properties/vault_server/properties/api_key_env/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]{1,16}$"},message:"must match pattern \""+"^[a-z0-9]{1,16}$"+"\"",schema:"^[a-z0-9]{1,16}$",parentSchema:schema11.properties.vault_server.properties.api_key_env,data:data88};
+if((typeof data86 == "number") && (isFinite(data86))){
+if(data86 < 1 || isNaN(data86)){
+const err189 = {instancePath:instancePath+"/vault_server/rate_limit/burst",schemaPath:"#/properties/vault_server/properties/rate_limit/properties/burst/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.rate_limit.properties.burst,data:data86};
 if(vErrors === null){
 vErrors = [err189];
 }
@@ -2565,8 +2587,10 @@ vErrors.push(err189);
 errors++;
 }
 }
+}
+}
 else {
-const err190 = {instancePath:instancePath+"/vault_server/api_key_env",schemaPath:"#/properties/vault_server/properties/api_key_env/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.api_key_env.type,parentSchema:schema11.properties.vault_server.properties.api_key_env,data:data88};
+const err190 = {instancePath:instancePath+"/vault_server/rate_limit",schemaPath:"#/properties/vault_server/properties/rate_limit/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.rate_limit.type,parentSchema:schema11.properties.vault_server.properties.rate_limit,data:data84};
 if(vErrors === null){
 vErrors = [err190];
 }
@@ -2575,10 +2599,11 @@ vErrors.push(err190);
 }
 errors++;
 }
-let data89 = data65.minimum_confidence_score;
-if((typeof data89 == "number") && (isFinite(data89))){
-if(data89 > 1 || isNaN(data89)){
-const err191 = {instancePath:instancePath+"/vault_server/minimum_confidence_score",schemaPath:"#/properties/vault_server/properties/minimum_confidence_score/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.minimum_confidence_score,data:data89};
+}
+let data87 = data67.review_expiry;
+if(typeof data87 === "string"){
+if(!pattern0.test(data87)){
+const err191 = {instancePath:instancePath+"/vault_server/review_expiry",schemaPath:"#/properties/vault_server/properties/review_expiry/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.review_expiry,data:data87};
 if(vErrors === null){
 vErrors = [err191];
 }
@@ -2587,8 +2612,9 @@ vErrors.push(err191);
 }
 errors++;
 }
-if(data89 < 0 || isNaN(data89)){
-const err192 = {instancePath:instancePath+"/vault_server/minimum_confidence_score",schemaPath:"#/properties/vault_server/properties/minimum_confidence_score/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.vault_server.properties.minimum_confidence_score,data:data89};
+}
+else {
+const err192 = {instancePath:instancePath+"/vault_server/review_expiry",schemaPath:"#/properties/vault_server/properties/review_expiry/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.review_expiry.type,parentSchema:schema11.properties.vault_server.properties.review_expiry,data:data87};
 if(vErrors === null){
 vErrors = [err192];
 }
@@ -2597,9 +2623,12 @@ vErrors.push(err192);
 }
 errors++;
 }
-}
-else {
-const err193 = {instancePath:instancePath+"/vault_server/minimum_confidence_score",schemaPath:"#/properties/vault_server/properties/minimum_confidence_score/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.vault_server.properties.minimum_confidence_score.type,parentSchema:schema11.properties.vault_server.properties.minimum_confidence_score,data:data89};
+let data88 = data67.review_expiry_effect;
+const _errs225 = errors;
+let valid34 = false;
+const _errs226 = errors;
+if(typeof data88 !== "string"){
+const err193 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[0].type,parentSchema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[0],data:data88};
 if(vErrors === null){
 vErrors = [err193];
 }
@@ -2608,11 +2637,8 @@ vErrors.push(err193);
 }
 errors++;
 }
-if(data65.signing_key !== undefined){
-let data90 = data65.signing_key;
-if(data90 && typeof data90 == "object" && !Array.isArray(data90)){
-if(data90.kid === undefined){
-const err194 = {instancePath:instancePath+"/vault_server/signing_key",schemaPath:"#/properties/vault_server/properties/signing_key/required",keyword:"required",params:{missingProperty: "kid"},message:"must have required property '"+"kid"+"'",schema:schema11.properties.vault_server.properties.signing_key.required,parentSchema:schema11.properties.vault_server.properties.signing_key,data:data90};
+if("deny" !== data88){
+const err194 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf/0/const",keyword:"const",params:{allowedValue: "deny"},message:"must be equal to constant",schema:"deny",parentSchema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[0],data:data88};
 if(vErrors === null){
 vErrors = [err194];
 }
@@ -2621,8 +2647,12 @@ vErrors.push(err194);
 }
 errors++;
 }
-if(data90.pem === undefined){
-const err195 = {instancePath:instancePath+"/vault_server/signing_key",schemaPath:"#/properties/vault_server/properties/signing_key/required",keyword:"required",params:{missingProperty: "pem"},message:"must have required property '"+"pem"+"'",schema:schema11.properties.vault_server.properties.signing_key.required,parentSchema:schema11.properties.vault_server.properties.signing_key,data:data90};
+var _valid7 = _errs226 === errors;
+valid34 = valid34 || _valid7;
+if(!valid34){
+const _errs228 = errors;
+if(typeof data88 !== "string"){
+const err195 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[1].type,parentSchema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[1],data:data88};
 if(vErrors === null){
 vErrors = [err195];
 }
@@ -2631,9 +2661,8 @@ vErrors.push(err195);
 }
 errors++;
 }
-for(const key17 in data90){
-if(!((key17 === "kid") || (key17 === "pem"))){
-const err196 = {instancePath:instancePath+"/vault_server/signing_key",schemaPath:"#/properties/vault_server/properties/signing_key/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.signing_key,data:data90};
+if("approve" !== data88){
+const err196 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf/1/const",keyword:"const",params:{allowedValue: "approve"},message:"must be equal to constant",schema:"approve",parentSchema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[1],data:data88};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -2642,12 +2671,11 @@ vErrors.push(err196);
 }
 errors++;
 }
+var _valid7 = _errs228 === errors;
+valid34 = valid34 || _valid7;
 }
-if(data90.kid !== undefined){
-let data91 = data90.kid;
-if(typeof data91 === "string"){
-if(func3(data91) > 256){
-const err197 = {instancePath:instancePath+"/vault_server/signing_key/kid",schemaPath:"#/properties/vault_server/properties/signing_key/properties/kid/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema11.properties.vault_server.properties.signing_key.properties.kid,data:data91};
+if(!valid34){
+const err197 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf,parentSchema:schema11.properties.vault_server.properties.review_expiry_effect,data:data88};
 if(vErrors === null){
 vErrors = [err197];
 }
@@ -2656,8 +2684,21 @@ vErrors.push(err197);
 }
 errors++;
 }
-if(func3(data91) < 1){
-const err198 = {instancePath:instancePath+"/vault_server/signing_key/kid",schemaPath:"#/properties/vault_server/properties/signing_key/properties/kid/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault_server.properties.signing_key.properties.kid,data:data91};
+else {
+errors = _errs225;
+if(vErrors !== null){
+if(_errs225){
+vErrors.length = _errs225;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(data67.bootstrap_api_key !== undefined){
+let data89 = data67.bootstrap_api_key;
+if(typeof data89 !== "string"){
+const err198 = {instancePath:instancePath+"/vault_server/bootstrap_api_key",schemaPath:"#/properties/vault_server/properties/bootstrap_api_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.bootstrap_api_key.type,parentSchema:schema11.properties.vault_server.properties.bootstrap_api_key,data:data89};
 if(vErrors === null){
 vErrors = [err198];
 }
@@ -2667,8 +2708,10 @@ vErrors.push(err198);
 errors++;
 }
 }
-else {
-const err199 = {instancePath:instancePath+"/vault_server/signing_key/kid",schemaPath:"#/properties/vault_server/properties/signing_key/properties/kid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.signing_key.properties.kid.type,parentSchema:schema11.properties.vault_server.properties.signing_key.properties.kid,data:data91};
+let data90 = data67.api_key_env;
+if(typeof data90 === "string"){
+if(!pattern25.test(data90)){
+const err199 = {instancePath:instancePath+"/vault_server/api_key_env",schemaPath:"#/properties/vault_server/properties/api_key_env/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]{1,16}$"},message:"must match pattern \""+"^[a-z0-9]{1,16}$"+"\"",schema:"^[a-z0-9]{1,16}$",parentSchema:schema11.properties.vault_server.properties.api_key_env,data:data90};
 if(vErrors === null){
 vErrors = [err199];
 }
@@ -2678,10 +2721,8 @@ vErrors.push(err199);
 errors++;
 }
 }
-if(data90.pem !== undefined){
-let data92 = data90.pem;
-if(typeof data92 !== "string"){
-const err200 = {instancePath:instancePath+"/vault_server/signing_key/pem",schemaPath:"#/properties/vault_server/properties/signing_key/properties/pem/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.signing_key.properties.pem.type,parentSchema:schema11.properties.vault_server.properties.signing_key.properties.pem,data:data92};
+else {
+const err200 = {instancePath:instancePath+"/vault_server/api_key_env",schemaPath:"#/properties/vault_server/properties/api_key_env/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.api_key_env.type,parentSchema:schema11.properties.vault_server.properties.api_key_env,data:data90};
 if(vErrors === null){
 vErrors = [err200];
 }
@@ -2690,10 +2731,10 @@ vErrors.push(err200);
 }
 errors++;
 }
-}
-}
-else {
-const err201 = {instancePath:instancePath+"/vault_server/signing_key",schemaPath:"#/properties/vault_server/properties/signing_key/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.signing_key.type,parentSchema:schema11.properties.vault_server.properties.signing_key,data:data90};
+let data91 = data67.minimum_confidence_score;
+if((typeof data91 == "number") && (isFinite(data91))){
+if(data91 > 1 || isNaN(data91)){
+const err201 = {instancePath:instancePath+"/vault_server/minimum_confidence_score",schemaPath:"#/properties/vault_server/properties/minimum_confidence_score/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.minimum_confidence_score,data:data91};
 if(vErrors === null){
 vErrors = [err201];
 }
@@ -2702,14 +2743,8 @@ vErrors.push(err201);
 }
 errors++;
 }
-}
-let data93 = data65.max_body;
-const _errs232 = errors;
-let valid34 = false;
-const _errs233 = errors;
-if(typeof data93 === "string"){
-if(!pattern1.test(data93)){
-const err202 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"+"\"",schema:"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$",parentSchema:schema11.properties.vault_server.properties.max_body.anyOf[0],data:data93};
+if(data91 < 0 || isNaN(data91)){
+const err202 = {instancePath:instancePath+"/vault_server/minimum_confidence_score",schemaPath:"#/properties/vault_server/properties/minimum_confidence_score/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.vault_server.properties.minimum_confidence_score,data:data91};
 if(vErrors === null){
 vErrors = [err202];
 }
@@ -2720,7 +2755,7 @@ errors++;
 }
 }
 else {
-const err203 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.max_body.anyOf[0].type,parentSchema:schema11.properties.vault_server.properties.max_body.anyOf[0],data:data93};
+const err203 = {instancePath:instancePath+"/vault_server/minimum_confidence_score",schemaPath:"#/properties/vault_server/properties/minimum_confidence_score/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.vault_server.properties.minimum_confidence_score.type,parentSchema:schema11.properties.vault_server.properties.minimum_confidence_score,data:data91};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -2729,12 +2764,11 @@ vErrors.push(err203);
 }
 errors++;
 }
-var _valid6 = _errs233 === errors;
-valid34 = valid34 || _valid6;
-if(!valid34){
-const _errs235 = errors;
-if(!(((typeof data93 == "number") && (!(data93 % 1) && !isNaN(data93))) && (isFinite(data93)))){
-const err204 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.max_body.anyOf[1].type,parentSchema:schema11.properties.vault_server.properties.max_body.anyOf[1],data:data93};
+if(data67.signing_key !== undefined){
+let data92 = data67.signing_key;
+if(data92 && typeof data92 == "object" && !Array.isArray(data92)){
+if(data92.kid === undefined){
+const err204 = {instancePath:instancePath+"/vault_server/signing_key",schemaPath:"#/properties/vault_server/properties/signing_key/required",keyword:"required",params:{missingProperty: "kid"},message:"must have required property '"+"kid"+"'",schema:schema11.properties.vault_server.properties.signing_key.required,parentSchema:schema11.properties.vault_server.properties.signing_key,data:data92};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -2743,9 +2777,8 @@ vErrors.push(err204);
 }
 errors++;
 }
-if((typeof data93 == "number") && (isFinite(data93))){
-if(data93 < 1 || isNaN(data93)){
-const err205 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.max_body.anyOf[1],data:data93};
+if(data92.pem === undefined){
+const err205 = {instancePath:instancePath+"/vault_server/signing_key",schemaPath:"#/properties/vault_server/properties/signing_key/required",keyword:"required",params:{missingProperty: "pem"},message:"must have required property '"+"pem"+"'",schema:schema11.properties.vault_server.properties.signing_key.required,parentSchema:schema11.properties.vault_server.properties.signing_key,data:data92};
 if(vErrors === null){
 vErrors = [err205];
 }
@@ -2754,12 +2787,9 @@ vErrors.push(err205);
 }
 errors++;
 }
-}
-var _valid6 = _errs235 === errors;
-valid34 = valid34 || _valid6;
-}
-if(!valid34){
-const err206 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.vault_server.properties.max_body.anyOf,parentSchema:schema11.properties.vault_server.properties.max_body,data:data93};
+for(const key17 in data92){
+if(!((key17 === "kid") || (key17 === "pem"))){
+const err206 = {instancePath:instancePath+"/vault_server/signing_key",schemaPath:"#/properties/vault_server/properties/signing_key/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.signing_key,data:data92};
 if(vErrors === null){
 vErrors = [err206];
 }
@@ -2768,29 +2798,12 @@ vErrors.push(err206);
 }
 errors++;
 }
-else {
-errors = _errs232;
-if(vErrors !== null){
-if(_errs232){
-vErrors.length = _errs232;
 }
-else {
-vErrors = null;
-}
-}
-}
-if(data65.write_queue !== undefined){
-let data94 = data65.write_queue;
-if(data94 && typeof data94 == "object" && !Array.isArray(data94)){
-if(data94.max_queue === undefined){
-data94.max_queue = 10000;
-}
-if(data94.max_batch === undefined){
-data94.max_batch = 1024;
-}
-for(const key18 in data94){
-if(!((key18 === "max_queue") || (key18 === "max_batch"))){
-const err207 = {instancePath:instancePath+"/vault_server/write_queue",schemaPath:"#/properties/vault_server/properties/write_queue/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.write_queue,data:data94};
+if(data92.kid !== undefined){
+let data93 = data92.kid;
+if(typeof data93 === "string"){
+if(func4(data93) > 256){
+const err207 = {instancePath:instancePath+"/vault_server/signing_key/kid",schemaPath:"#/properties/vault_server/properties/signing_key/properties/kid/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema11.properties.vault_server.properties.signing_key.properties.kid,data:data93};
 if(vErrors === null){
 vErrors = [err207];
 }
@@ -2799,10 +2812,8 @@ vErrors.push(err207);
 }
 errors++;
 }
-}
-let data95 = data94.max_queue;
-if(!(((typeof data95 == "number") && (!(data95 % 1) && !isNaN(data95))) && (isFinite(data95)))){
-const err208 = {instancePath:instancePath+"/vault_server/write_queue/max_queue",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_queue/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.write_queue.properties.max_queue.type,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_queue,data:data95};
+if(func4(data93) < 1){
+const err208 = {instancePath:instancePath+"/vault_server/signing_key/kid",schemaPath:"#/properties/vault_server/properties/signing_key/properties/kid/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault_server.properties.signing_key.properties.kid,data:data93};
 if(vErrors === null){
 vErrors = [err208];
 }
@@ -2811,9 +2822,9 @@ vErrors.push(err208);
 }
 errors++;
 }
-if((typeof data95 == "number") && (isFinite(data95))){
-if(data95 < 1 || isNaN(data95)){
-const err209 = {instancePath:instancePath+"/vault_server/write_queue/max_queue",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_queue/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_queue,data:data95};
+}
+else {
+const err209 = {instancePath:instancePath+"/vault_server/signing_key/kid",schemaPath:"#/properties/vault_server/properties/signing_key/properties/kid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.signing_key.properties.kid.type,parentSchema:schema11.properties.vault_server.properties.signing_key.properties.kid,data:data93};
 if(vErrors === null){
 vErrors = [err209];
 }
@@ -2823,9 +2834,10 @@ vErrors.push(err209);
 errors++;
 }
 }
-let data96 = data94.max_batch;
-if(!(((typeof data96 == "number") && (!(data96 % 1) && !isNaN(data96))) && (isFinite(data96)))){
-const err210 = {instancePath:instancePath+"/vault_server/write_queue/max_batch",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_batch/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.write_queue.properties.max_batch.type,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_batch,data:data96};
+if(data92.pem !== undefined){
+let data94 = data92.pem;
+if(typeof data94 !== "string"){
+const err210 = {instancePath:instancePath+"/vault_server/signing_key/pem",schemaPath:"#/properties/vault_server/properties/signing_key/properties/pem/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.signing_key.properties.pem.type,parentSchema:schema11.properties.vault_server.properties.signing_key.properties.pem,data:data94};
 if(vErrors === null){
 vErrors = [err210];
 }
@@ -2834,9 +2846,10 @@ vErrors.push(err210);
 }
 errors++;
 }
-if((typeof data96 == "number") && (isFinite(data96))){
-if(data96 < 1 || isNaN(data96)){
-const err211 = {instancePath:instancePath+"/vault_server/write_queue/max_batch",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_batch/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_batch,data:data96};
+}
+}
+else {
+const err211 = {instancePath:instancePath+"/vault_server/signing_key",schemaPath:"#/properties/vault_server/properties/signing_key/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.signing_key.type,parentSchema:schema11.properties.vault_server.properties.signing_key,data:data92};
 if(vErrors === null){
 vErrors = [err211];
 }
@@ -2846,9 +2859,13 @@ vErrors.push(err211);
 errors++;
 }
 }
-}
-else {
-const err212 = {instancePath:instancePath+"/vault_server/write_queue",schemaPath:"#/properties/vault_server/properties/write_queue/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.write_queue.type,parentSchema:schema11.properties.vault_server.properties.write_queue,data:data94};
+let data95 = data67.max_body;
+const _errs244 = errors;
+let valid36 = false;
+const _errs245 = errors;
+if(typeof data95 === "string"){
+if(!pattern1.test(data95)){
+const err212 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"+"\"",schema:"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$",parentSchema:schema11.properties.vault_server.properties.max_body.anyOf[0],data:data95};
 if(vErrors === null){
 vErrors = [err212];
 }
@@ -2858,20 +2875,8 @@ vErrors.push(err212);
 errors++;
 }
 }
-let data97 = data65.ledger;
-if(data97 && typeof data97 == "object" && !Array.isArray(data97)){
-if(data97.seal_batch_size === undefined){
-data97.seal_batch_size = 256;
-}
-if(data97.seal_interval === undefined){
-data97.seal_interval = "250ms";
-}
-if(data97.mmd_seconds === undefined){
-data97.mmd_seconds = 30;
-}
-for(const key19 in data97){
-if(!((((key19 === "seal_batch_size") || (key19 === "seal_interval")) || (key19 === "mmd_seconds")) || (key19 === "encryption_key"))){
-const err213 = {instancePath:instancePath+"/vault_server/ledger",schemaPath:"#/properties/vault_server/properties/ledger/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.ledger,data:data97};
+else {
+const err213 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.max_body.anyOf[0].type,parentSchema:schema11.properties.vault_server.properties.max_body.anyOf[0],data:data95};
 if(vErrors === null){
 vErrors = [err213];
 }
@@ -2880,10 +2885,12 @@ vErrors.push(err213);
 }
 errors++;
 }
-}
-let data98 = data97.seal_batch_size;
-if(!(((typeof data98 == "number") && (!(data98 % 1) && !isNaN(data98))) && (isFinite(data98)))){
-const err214 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data98};
+var _valid8 = _errs245 === errors;
+valid36 = valid36 || _valid8;
+if(!valid36){
+const _errs247 = errors;
+if(!(((typeof data95 == "number") && (!(data95 % 1) && !isNaN(data95))) && (isFinite(data95)))){
+const err214 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.max_body.anyOf[1].type,parentSchema:schema11.properties.vault_server.properties.max_body.anyOf[1],data:data95};
 if(vErrors === null){
 vErrors = [err214];
 }
@@ -2892,9 +2899,9 @@ vErrors.push(err214);
 }
 errors++;
 }
-if((typeof data98 == "number") && (isFinite(data98))){
-if(data98 > 65536 || isNaN(data98)){
-const err215 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536",schema:65536,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data98};
+if((typeof data95 == "number") && (isFinite(data95))){
+if(data95 < 1 || isNaN(data95)){
+const err215 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.max_body.anyOf[1],data:data95};
 if(vErrors === null){
 vErrors = [err215];
 }
@@ -2903,8 +2910,12 @@ vErrors.push(err215);
 }
 errors++;
 }
-if(data98 < 1 || isNaN(data98)){
-const err216 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data98};
+}
+var _valid8 = _errs247 === errors;
+valid36 = valid36 || _valid8;
+}
+if(!valid36){
+const err216 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.vault_server.properties.max_body.anyOf,parentSchema:schema11.properties.vault_server.properties.max_body,data:data95};
 if(vErrors === null){
 vErrors = [err216];
 }
@@ -2913,11 +2924,29 @@ vErrors.push(err216);
 }
 errors++;
 }
+else {
+errors = _errs244;
+if(vErrors !== null){
+if(_errs244){
+vErrors.length = _errs244;
 }
-let data99 = data97.seal_interval;
-if(typeof data99 === "string"){
-if(!pattern0.test(data99)){
-const err217 = {instancePath:instancePath+"/vault_server/ledger/seal_interval",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_interval/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_interval,data:data99};
+else {
+vErrors = null;
+}
+}
+}
+if(data67.write_queue !== undefined){
+let data96 = data67.write_queue;
+if(data96 && typeof data96 == "object" && !Array.isArray(data96)){
+if(data96.max_queue === undefined){
+data96.max_queue = 10000;
+}
+if(data96.max_batch === undefined){
+data96.max_batch = 1024;
+}
+for(const key18 in data96){
+if(!((key18 === "max_queue") || (key18 === "max_batch"))){
+const err217 = {instancePath:instancePath+"/vault_server/write_queue",schemaPath:"#/properties/vault_server/properties/write_queue/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.write_queue,data:data96};
 if(vErrors === null){
 vErrors = [err217];
 }
@@ -2927,8 +2956,9 @@ vErrors.push(err217);
 errors++;
 }
 }
-else {
-const err218 = {instancePath:instancePath+"/vault_server/ledger/seal_interval",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.ledger.properties.seal_interval.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_interval,data:data99};
+let data97 = data96.max_queue;
+if(!(((typeof data97 == "number") && (!(data97 % 1) && !isNaN(data97))) && (isFinite(data97)))){
+const err218 = {instancePath:instancePath+"/vault_server/write_queue/max_queue",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_queue/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.write_queue.properties.max_queue.type,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_queue,data:data97};
 if(vErrors === null){
 vErrors = [err218];
 }
@@ -2937,9 +2967,9 @@ vErrors.push(err218);
 }
 errors++;
 }
-let data100 = data97.mmd_seconds;
-if(!(((typeof data100 == "number") && (!(data100 % 1) && !isNaN(data100))) && (isFinite(data100)))){
-const err219 = {instancePath:instancePath+"/vault_server/ledger/mmd_seconds",schemaPath:"#/properties/vault_server/properties/ledger/properties/mmd_seconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds,data:data100};
+if((typeof data97 == "number") && (isFinite(data97))){
+if(data97 < 1 || isNaN(data97)){
+const err219 = {instancePath:instancePath+"/vault_server/write_queue/max_queue",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_queue/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_queue,data:data97};
 if(vErrors === null){
 vErrors = [err219];
 }
@@ -2948,9 +2978,10 @@ vErrors.push(err219);
 }
 errors++;
 }
-if((typeof data100 == "number") && (isFinite(data100))){
-if(data100 < 1 || isNaN(data100)){
-const err220 = {instancePath:instancePath+"/vault_server/ledger/mmd_seconds",schemaPath:"#/properties/vault_server/properties/ledger/properties/mmd_seconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds,data:data100};
+}
+let data98 = data96.max_batch;
+if(!(((typeof data98 == "number") && (!(data98 % 1) && !isNaN(data98))) && (isFinite(data98)))){
+const err220 = {instancePath:instancePath+"/vault_server/write_queue/max_batch",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_batch/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.write_queue.properties.max_batch.type,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_batch,data:data98};
 if(vErrors === null){
 vErrors = [err220];
 }
@@ -2959,11 +2990,9 @@ vErrors.push(err220);
 }
 errors++;
 }
-}
-if(data97.encryption_key !== undefined){
-let data101 = data97.encryption_key;
-if(typeof data101 !== "string"){
-const err221 = {instancePath:instancePath+"/vault_server/ledger/encryption_key",schemaPath:"#/properties/vault_server/properties/ledger/properties/encryption_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.ledger.properties.encryption_key.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.encryption_key,data:data101};
+if((typeof data98 == "number") && (isFinite(data98))){
+if(data98 < 1 || isNaN(data98)){
+const err221 = {instancePath:instancePath+"/vault_server/write_queue/max_batch",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_batch/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_batch,data:data98};
 if(vErrors === null){
 vErrors = [err221];
 }
@@ -2975,7 +3004,7 @@ errors++;
 }
 }
 else {
-const err222 = {instancePath:instancePath+"/vault_server/ledger",schemaPath:"#/properties/vault_server/properties/ledger/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.ledger.type,parentSchema:schema11.properties.vault_server.properties.ledger,data:data97};
+const err222 = {instancePath:instancePath+"/vault_server/write_queue",schemaPath:"#/properties/vault_server/properties/write_queue/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.write_queue.type,parentSchema:schema11.properties.vault_server.properties.write_queue,data:data96};
 if(vErrors === null){
 vErrors = [err222];
 }
@@ -2985,8 +3014,20 @@ vErrors.push(err222);
 errors++;
 }
 }
-else {
-const err223 = {instancePath:instancePath+"/vault_server",schemaPath:"#/properties/vault_server/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.type,parentSchema:schema11.properties.vault_server,data:data65};
+let data99 = data67.ledger;
+if(data99 && typeof data99 == "object" && !Array.isArray(data99)){
+if(data99.seal_batch_size === undefined){
+data99.seal_batch_size = 256;
+}
+if(data99.seal_interval === undefined){
+data99.seal_interval = "250ms";
+}
+if(data99.mmd_seconds === undefined){
+data99.mmd_seconds = 30;
+}
+for(const key19 in data99){
+if(!((((key19 === "seal_batch_size") || (key19 === "seal_interval")) || (key19 === "mmd_seconds")) || (key19 === "encryption_key"))){
+const err223 = {instancePath:instancePath+"/vault_server/ledger",schemaPath:"#/properties/vault_server/properties/ledger/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.ledger,data:data99};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -2996,13 +3037,128 @@ vErrors.push(err223);
 errors++;
 }
 }
-else {
-const err224 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+let data100 = data99.seal_batch_size;
+if(!(((typeof data100 == "number") && (!(data100 % 1) && !isNaN(data100))) && (isFinite(data100)))){
+const err224 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data100};
 if(vErrors === null){
 vErrors = [err224];
 }
 else {
 vErrors.push(err224);
+}
+errors++;
+}
+if((typeof data100 == "number") && (isFinite(data100))){
+if(data100 > 65536 || isNaN(data100)){
+const err225 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536",schema:65536,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data100};
+if(vErrors === null){
+vErrors = [err225];
+}
+else {
+vErrors.push(err225);
+}
+errors++;
+}
+if(data100 < 1 || isNaN(data100)){
+const err226 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data100};
+if(vErrors === null){
+vErrors = [err226];
+}
+else {
+vErrors.push(err226);
+}
+errors++;
+}
+}
+let data101 = data99.seal_interval;
+if(typeof data101 === "string"){
+if(!pattern0.test(data101)){
+const err227 = {instancePath:instancePath+"/vault_server/ledger/seal_interval",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_interval/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_interval,data:data101};
+if(vErrors === null){
+vErrors = [err227];
+}
+else {
+vErrors.push(err227);
+}
+errors++;
+}
+}
+else {
+const err228 = {instancePath:instancePath+"/vault_server/ledger/seal_interval",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.ledger.properties.seal_interval.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_interval,data:data101};
+if(vErrors === null){
+vErrors = [err228];
+}
+else {
+vErrors.push(err228);
+}
+errors++;
+}
+let data102 = data99.mmd_seconds;
+if(!(((typeof data102 == "number") && (!(data102 % 1) && !isNaN(data102))) && (isFinite(data102)))){
+const err229 = {instancePath:instancePath+"/vault_server/ledger/mmd_seconds",schemaPath:"#/properties/vault_server/properties/ledger/properties/mmd_seconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds,data:data102};
+if(vErrors === null){
+vErrors = [err229];
+}
+else {
+vErrors.push(err229);
+}
+errors++;
+}
+if((typeof data102 == "number") && (isFinite(data102))){
+if(data102 < 1 || isNaN(data102)){
+const err230 = {instancePath:instancePath+"/vault_server/ledger/mmd_seconds",schemaPath:"#/properties/vault_server/properties/ledger/properties/mmd_seconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds,data:data102};
+if(vErrors === null){
+vErrors = [err230];
+}
+else {
+vErrors.push(err230);
+}
+errors++;
+}
+}
+if(data99.encryption_key !== undefined){
+let data103 = data99.encryption_key;
+if(typeof data103 !== "string"){
+const err231 = {instancePath:instancePath+"/vault_server/ledger/encryption_key",schemaPath:"#/properties/vault_server/properties/ledger/properties/encryption_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.ledger.properties.encryption_key.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.encryption_key,data:data103};
+if(vErrors === null){
+vErrors = [err231];
+}
+else {
+vErrors.push(err231);
+}
+errors++;
+}
+}
+}
+else {
+const err232 = {instancePath:instancePath+"/vault_server/ledger",schemaPath:"#/properties/vault_server/properties/ledger/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.ledger.type,parentSchema:schema11.properties.vault_server.properties.ledger,data:data99};
+if(vErrors === null){
+vErrors = [err232];
+}
+else {
+vErrors.push(err232);
+}
+errors++;
+}
+}
+else {
+const err233 = {instancePath:instancePath+"/vault_server",schemaPath:"#/properties/vault_server/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.type,parentSchema:schema11.properties.vault_server,data:data67};
+if(vErrors === null){
+vErrors = [err233];
+}
+else {
+vErrors.push(err233);
+}
+errors++;
+}
+}
+else {
+const err234 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err234];
+}
+else {
+vErrors.push(err234);
 }
 errors++;
 }

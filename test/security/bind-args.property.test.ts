@@ -1,0 +1,134 @@
+// Issue 16 §2 as properties (fast-check, bounded runs): for generated argument objects and generated
+// re-encodings of them — whitespace, key order, \u escapes, number spellings (1.0, 1e0, 10E-1),
+// duplicated keys, invalid UTF-8 splices, lone surrogates, inexact and big-integer spellings, changed
+// values, a non-object top level — the gateway accepts ⇔ the body has one reading equal to the
+// approved arguments. Differential: whenever it accepts, first-key-wins and last-key-wins double
+// readers, JSON.parse over a lossy decode and a BigInt-exact reader all agree with the approval.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import fc from 'fast-check'
+import { canonicalJson, matchBoundArgs, readStrictJson, snakeCaseKeys, toolArgsHash } from '../../src/token/index.ts'
+import {
+  doubleReading,
+  exactDecimal,
+  exactReading,
+  exactReadingOfValue,
+  parseTree,
+  snakeReading,
+  strictText,
+} from '../helpers/json-readings.ts'
+import type { Node } from '../helpers/json-readings.ts'
+import { encodeBody, jsonArgs, oneReadingEquals } from './bind-args.support.ts'
+
+/** Whatever the gateway accepts, every reasonable upstream reads as the approval (after the SDK rewrite when that matched). */
+function assertUpstreamsAgree(body: Buffer, approved: unknown): void {
+  const want = canonicalJson(approved)
+  const wantExact = exactReadingOfValue(approved)
+  const tree = parseTree(strictText(body) ?? assert.fail('accepted a body that is not strict UTF-8'))
+  const viaSnake = exactReading(tree) !== wantExact
+  const reading = viaSnake ? snakeReading(tree)! : tree
+  assert.equal(doubleReading(reading, 'first'), want, 'first-key-wins double reader')
+  assert.equal(doubleReading(reading, 'last'), want, 'last-key-wins double reader')
+  assert.equal(exactReading(reading), wantExact, 'BigInt-exact reader')
+  // JSON.parse after a lossy decode (U+FFFD for bad bytes), as a careless upstream reads it.
+  const lossy = JSON.parse(body.toString('utf8')) as unknown
+  assert.equal(canonicalJson(viaSnake ? snakeCaseKeys(lossy) : lossy), want, 'JSON.parse over a lossy decode')
+}
+
+test('accepted ⇔ one reading equal to the approved arguments (generated args × generated re-encodings)', () => {
+  let accepted = 0
+  let refused = 0
+  const kinds = new Map<string, number>()
+  fc.assert(
+    fc.property(jsonArgs, fc.gen(), (args, g) => {
+      const { body, mutation } = encodeBody(args, g)
+      kinds.set(mutation, (kinds.get(mutation) ?? 0) + 1)
+      const result = matchBoundArgs(body, toolArgsHash(args))
+      const expected = oneReadingEquals(body, exactReadingOfValue(args))
+      assert.equal(result.ok, expected, `${mutation}: ${body.toString('utf8')} → ${result.ok ? 'accepted' : `${result.code}: ${result.detail}`}`)
+      if (result.ok) {
+        accepted++
+        assertUpstreamsAgree(body, args)
+      } else {
+        refused++
+        if (mutation === 'none') assert.fail(`a faithful re-encoding was refused: ${result.code} ${result.detail}`)
+      }
+    }),
+    { numRuns: 600 },
+  )
+  // Not vacuous: both outcomes and every kind of re-encoding occurred.
+  assert.ok(accepted > 150 && refused > 150, `accepted ${accepted}, refused ${refused}`)
+  for (const kind of ['none', 'duplicate_same', 'duplicate_other', 'utf8_splice', 'inexact_number', 'lone_surrogate', 'changed_value', 'top_level', 'exact_big_integer']) {
+    assert.ok((kinds.get(kind) ?? 0) > 10, `mutation ${kind} ran ${kinds.get(kind) ?? 0} times`)
+  }
+})
+
+test('camelCase agents: the body with the agent\'s own keys is accepted against the SDK-rewritten hash ⇔ no two keys collide', () => {
+  const camelKey = fc.constantFrom('customerId', 'customer_id', 'lineItems', 'line_items', 'unitPrice', 'HTTPMethod', '_h_t_t_p_method', 'aB', 'a_b', 'Z', '_z', 'x')
+  const leaf = fc.oneof(fc.integer(), fc.string({ maxLength: 4 }), fc.boolean())
+  const { obj } = fc.letrec<{ value: unknown; obj: Record<string, unknown> }>((tie) => ({
+    value: fc.oneof({ depthSize: 'small' }, leaf, tie('obj'), fc.array(fc.oneof(tie('obj'), fc.array(tie('obj'), { maxLength: 2 })), { maxLength: 2 })),
+    obj: fc.dictionary(camelKey, tie('value'), { maxKeys: 4 }),
+  }))
+  let collisions = 0
+  fc.assert(
+    fc.property(obj, fc.gen(), (agentArgs, g) => {
+      const approved = snakeCaseKeys(agentArgs) // what requestClearance() sends; the Vault hashes this
+      const { body, mutation } = encodeBody(agentArgs, g, 'none')
+      assert.equal(mutation, 'none')
+      const result = matchBoundArgs(body, toolArgsHash(approved))
+      const tree = parseTree(strictText(body)!)
+      const collides = snakeReading(tree) === null
+      if (collides) collisions++
+      assert.equal(result.ok, !collides, `${body.toString()} → ${result.ok ? 'accepted' : result.detail}`)
+      if (collides) assert.equal(!result.ok && result.code, 'body_key_collision')
+      else assertUpstreamsAgree(body, approved)
+    }),
+    { numRuns: 400 },
+  )
+  assert.ok(collisions > 20, `only ${collisions} colliding objects generated`)
+})
+
+test('numbers: read ⇔ the text is the exact decimal of the shortest form of its double (fast path agrees with the definition)', () => {
+  const digits = fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: 1, maxLength: 19 })
+  const numberText = fc
+    .tuple(fc.boolean(), digits, fc.option(digits, { nil: undefined }), fc.option(fc.integer({ min: -340, max: 340 }), { nil: undefined }))
+    .map(([negative, int, frac, exp]) => {
+      const i = int.replace(/^0+(?=\d)/, '')
+      return `${negative ? '-' : ''}${i}${frac === undefined ? '' : '.' + frac}${exp === undefined ? '' : 'e' + exp}`
+    })
+  let exact = 0
+  fc.assert(
+    fc.property(numberText, (text) => {
+      const value = Number(text)
+      const expected = Number.isFinite(value) && exactDecimal(text) === exactDecimal(String(value).replace('e+', 'e'))
+      if (expected) exact++
+      const result = readStrictJson(Buffer.from(`{"n":${text}}`))
+      assert.equal(result.ok, expected, `${text} → ${String(value)}: ${result.ok ? 'read' : result.detail}`)
+      if (result.ok) assert.ok(Object.is(result.value['n'], value))
+      else assert.equal(result.code, 'body_number_inexact')
+    }),
+    { numRuns: 3000 },
+  )
+  assert.ok(exact > 600, `only ${exact} exact numbers generated`)
+})
+
+test('arbitrary bytes and mutated JSON never throw; whatever is read equals JSON.parse of the strict text', () => {
+  const mutated = fc.tuple(fc.json(), fc.uint8Array({ maxLength: 4 }), fc.nat()).map(([text, junk, at]) => {
+    const b = Buffer.from(text)
+    const p = b.length === 0 ? 0 : at % b.length
+    return Buffer.concat([b.subarray(0, p), junk, b.subarray(p)])
+  })
+  fc.assert(
+    fc.property(fc.oneof(fc.uint8Array({ maxLength: 64 }).map((u) => Buffer.from(u)), fc.json().map((t) => Buffer.from(t)), mutated), (body) => {
+      const result = readStrictJson(body)
+      if (!result.ok) return
+      const text = strictText(body)
+      assert.notEqual(text, null)
+      const tree: Node = parseTree(text!)
+      assert.equal(canonicalJson(result.value), doubleReading(tree, 'last'))
+      assert.equal(canonicalJson(result.value), canonicalJson(JSON.parse(text!)))
+    }),
+    { numRuns: 2000 },
+  )
+})
