@@ -69,6 +69,11 @@ export interface WindowEntry {
   outcome: Outcome
   /** [amount key, ln(amount)] pairs. */
   amounts: Array<[string, number]>
+  /** Argument key paths, and context.policy_id ('' when absent): folded into the baseline later. */
+  shape: string[]
+  hint: string
+  /** The evaluation this request triggered stayed below watch (a precondition of folding it). */
+  calm: boolean
 }
 
 export interface StoredReason {
@@ -98,6 +103,8 @@ export interface AgentState {
   reasons: StoredReason[]
   lastEventAtMs: number | null
   probationUntilMs: number
+  /** Enforce mode asked for this critical episode's lockdown already (reset below critical and on release). */
+  lockRequested: boolean
 }
 
 export function newAgentState(agentId: string, nowMs: number): AgentState {
@@ -130,6 +137,7 @@ export function newAgentState(agentId: string, nowMs: number): AgentState {
     reasons: [],
     lastEventAtMs: null,
     probationUntilMs: 0,
+    lockRequested: false,
   }
 }
 
@@ -137,15 +145,12 @@ export function newAgentState(agentId: string, nowMs: number): AgentState {
 export interface RequestFacts {
   entry: WindowEntry
   counterparties: string[]
-  shape: string[]
-  /** context.policy_id, '' when absent. */
-  hint: string
 }
 
-/** Push into a window ring of at most `size` entries. */
-export function pushWindow(state: AgentState, entry: WindowEntry, size: number): void {
+/** Push into a window ring of at most `size` entries; returns the entries that fell out. */
+export function pushWindow(state: AgentState, entry: WindowEntry, size: number): WindowEntry[] {
   state.window.push(entry)
-  if (state.window.length > size) state.window.splice(0, state.window.length - size)
+  return state.window.length > size ? state.window.splice(0, state.window.length - size) : []
 }
 
 /** The trailing hour of request times, including `atMs`. */
@@ -188,10 +193,12 @@ function addCapped(set: Record<string, 1>, value: string): void {
   if (keys.length > MEMORY_CAP) delete set[keys[0]!]
 }
 
-/** Fold one request into the baseline (learning, or an active agent whose window is below watch). */
-export function foldIntoBaseline(state: AgentState, facts: RequestFacts, refreshStats: boolean): void {
+/**
+ * Fold one request into the baseline: at once while learning; for an active agent only when the request
+ * leaves the window calm and the agent is still calm, so a shift is judged before it can teach.
+ */
+export function foldIntoBaseline(state: AgentState, e: WindowEntry, refreshStats: boolean): void {
   const b = state.baseline
-  const e = facts.entry
   b.tools[e.tool] = (b.tools[e.tool] ?? 0) + 1
   halveIfOver(b.tools, COUNT_CAP)
   for (const [key, logValue] of e.amounts) {
@@ -201,8 +208,8 @@ export function foldIntoBaseline(state: AgentState, facts: RequestFacts, refresh
     // Refreshing median/MAD every 64 folds keeps an active agent's fold O(1) amortised.
     if (refreshStats && (state.requests & 63) === 0) b.amountStats[key] = amountStatsOf(ring)
   }
-  for (const path of facts.shape) addCapped(b.shapes, `${e.tool}\u0000${path}`)
-  if (facts.hint !== '') addCapped(b.hints, facts.hint)
+  for (const path of e.shape) addCapped(b.shapes, `${e.tool}\u0000${path}`)
+  if (e.hint !== '') addCapped(b.hints, e.hint)
   const o = b.outcomes
   o.n++
   if (e.outcome === 'denied') o.denied++

@@ -64,22 +64,27 @@ export function levelOf(score: number, t: DriftSettings['thresholds']): number {
 function factsOf(state: AgentState, obs: DriftObservation, c: CompiledSettings, salt: string): RequestFacts {
   const b = state.baseline
   const args = extractArgFacts(obs.toolArgs, c.counterpartyKeys, salt)
+  const newTool = b.tools[obs.toolName] === undefined
+  // A new tool's keys are all new: that is the new-tool signal, not a second, independent one.
   let newShape = false
-  for (const path of args.shape) if (b.shapes[`${obs.toolName}\u0000${path}`] === undefined) newShape = true
+  if (!newTool) for (const path of args.shape) if (b.shapes[`${obs.toolName}\u0000${path}`] === undefined) newShape = true
   let newCounterparty = false
   for (const h of args.counterparties) if (state.counterparties[h] === undefined) newCounterparty = true
   const entry: WindowEntry = {
     atMs: obs.atMs,
     tool: obs.toolName,
-    newTool: b.tools[obs.toolName] === undefined,
+    newTool,
     moneyTool: c.isMoneyTool(obs.toolName),
     newShape,
     newHint: obs.policyHint !== '' && b.hints[obs.policyHint] === undefined,
     newCounterparty,
     outcome: obs.outcome,
     amounts: args.amounts.map((a) => [`${obs.toolName}\u0000${a.path}`, Math.log(a.value)]),
+    shape: args.shape,
+    hint: obs.policyHint,
+    calm: false,
   }
-  return { entry, counterparties: args.counterparties, shape: args.shape, hint: obs.policyHint }
+  return { entry, counterparties: args.counterparties }
 }
 
 function isCorroborated(reasons: readonly Reason[]): boolean {
@@ -89,7 +94,7 @@ function isCorroborated(reasons: readonly Reason[]): boolean {
 }
 
 /** The level machine: enter after `enter` evaluations at or above, leave after `exit` well below. */
-function stepLevel(state: AgentState, score: number, s: DriftSettings, probation: boolean, forceCritical: boolean): number {
+export function stepLevel(state: AgentState, score: number, s: DriftSettings, probation: boolean, forceCritical: boolean): number {
   const t = s.thresholds
   const now = levelOf(score, t)
   for (let l = 1; l <= 3; l++) state.upStreak[l] = now >= l ? (state.upStreak[l] ?? 0) + 1 : 0
@@ -128,7 +133,7 @@ export function observe(stateIn: AgentState | null, obs: DriftObservation, c: Co
   const events: DriftEventDraft[] = []
 
   if (state.phase === 'learning') {
-    foldIntoBaseline(state, facts, false)
+    foldIntoBaseline(state, facts.entry, false)
     rememberCounterparties(state, facts.counterparties, obs.atMs)
     const learnedLongEnough = obs.atMs - state.firstSeenMs >= s.learning.min_days * DAY_MS
     if (state.requests >= s.learning.min_requests && learnedLongEnough) {
@@ -139,7 +144,7 @@ export function observe(stateIn: AgentState | null, obs: DriftObservation, c: Co
     return { state, events }
   }
 
-  pushWindow(state, facts.entry, s.window_requests)
+  const leaving = pushWindow(state, facts.entry, s.window_requests)
   const evaluation = evaluateFeatures(state, facts.entry, s)
   let score = compositeScore(evaluation.reasons)
   const hardRule = s.hard_rules.amount_and_new_counterparty && facts.entry.newCounterparty && facts.entry.moneyTool && evaluation.maxAmountZ > s.amount.z_hard
@@ -156,14 +161,20 @@ export function observe(stateIn: AgentState | null, obs: DriftObservation, c: Co
   const next = stepLevel(state, score, s, probation, hardRule)
   state.score = score
   state.reasons = evaluation.reasons.slice(0, 5).map((r) => ({ code: r.code, feature: r.feature, severity: r.severity, weight: r.weight, text: r.text }))
-  if (next !== previous) {
+  const corroborated = hardRule || isCorroborated(evaluation.reasons)
+  // Enforce locks a critical agent once corroboration is there, also when critical came first from a
+  // single feature group and the second, independent signal arrives later in the same episode.
+  const lock = s.mode === 'enforce' && next === 3 && corroborated && !state.lockRequested
+  if (next !== previous || lock) {
     state.level = next
-    const corroborated = hardRule || isCorroborated(evaluation.reasons)
-    const lock = next === 3 && next > previous && s.mode === 'enforce' && corroborated
     events.push(draft(state, lock ? 'drift.lockdown' : 'drift.level_changed', LEVELS[previous]!, score, obs.atMs, evaluation.reasons, corroborated, lock))
   }
-  // Slow poisoning guard: only requests of an agent at `normal` and below watch teach the baseline.
-  if (!probation && state.level === 0 && score < s.thresholds.watch) foldIntoBaseline(state, facts, true)
+  if (lock) state.lockRequested = true
+  if (next < 3) state.lockRequested = false
+  facts.entry.calm = score < s.thresholds.watch
+  // Slow-poisoning guard: a request teaches the baseline only when it leaves the window, if its own
+  // evaluation was calm and the agent still is (normal, below watch, not on probation).
+  if (!probation && state.level === 0 && score < s.thresholds.watch) for (const e of leaving) if (e.calm) foldIntoBaseline(state, e, true)
   rememberCounterparties(state, facts.counterparties, obs.atMs)
   return { state, events }
 }
@@ -205,5 +216,6 @@ export function afterRelease(state: AgentState, nowMs: number): void {
   state.reasons = []
   state.window = []
   state.recentMs = []
+  state.lockRequested = false
   state.probationUntilMs = nowMs + PROBATION_MS
 }

@@ -21,13 +21,74 @@ export function normalQuantile(p: number): number {
     (((((b[0]! * r + b[1]!) * r + b[2]!) * r + b[3]!) * r + b[4]!) * r + 1)
 }
 
-/** χ² quantile by Wilson–Hilferty (within ~3 % of the exact value for df ≥ 1 in the upper tail). */
+/** ln Γ(x) for x > 0 (Lanczos, g = 7, n = 9; ~15 significant digits). */
+export function logGamma(x: number): number {
+  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
+    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7]
+  if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - logGamma(1 - x)
+  const z = x - 1
+  let a = c[0]!
+  const t = z + 7.5
+  for (let i = 1; i < 9; i++) a += c[i]! / (z + i)
+  return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a)
+}
+
+/** Regularised upper incomplete gamma Q(a, x): series below a + 1, Lentz's continued fraction above. */
+export function upperGammaQ(a: number, x: number): number {
+  if (x <= 0) return 1
+  const lead = -x + a * Math.log(x) - logGamma(a)
+  if (x < a + 1) {
+    let sum = 1 / a
+    let term = sum
+    for (let n = 1; n < 500; n++) {
+      term *= x / (a + n)
+      sum += term
+      if (Math.abs(term) < Math.abs(sum) * 1e-15) break
+    }
+    return Math.max(0, 1 - sum * Math.exp(lead))
+  }
+  let b = x + 1 - a
+  let c = 1e300
+  let d = 1 / b
+  let h = d
+  for (let i = 1; i < 500; i++) {
+    const an = -i * (i - a)
+    b += 2
+    d = an * d + b
+    if (Math.abs(d) < 1e-300) d = 1e-300
+    c = b + an / c
+    if (Math.abs(c) < 1e-300) c = 1e-300
+    d = 1 / d
+    const delta = d * c
+    h *= delta
+    if (Math.abs(delta - 1) < 1e-15) break
+  }
+  return Math.exp(lead) * h
+}
+
+const chiSquareCache = new Map<string, number>()
+
+/**
+ * The χ² quantile: the x with P(χ²(df) > x) = 1 − p, by bisection on Q(df/2, x/2). Thresholds ask for
+ * a handful of (p, df) pairs, so each is computed once and cached.
+ */
 export function chiSquareQuantile(p: number, df: number): number {
   if (df <= 0) return 0
-  const z = normalQuantile(p)
-  const k = 2 / (9 * df)
-  const base = 1 - k + z * Math.sqrt(k)
-  return df * Math.max(0, base) ** 3
+  const key = `${p} ${df}`
+  const cached = chiSquareCache.get(key)
+  if (cached !== undefined) return cached
+  const tail = 1 - p
+  let lo = 0
+  let hi = Math.max(10, df * 10)
+  while (upperGammaQ(df / 2, hi / 2) > tail) hi *= 2
+  for (let i = 0; i < 200 && hi - lo > 1e-12 * hi; i++) {
+    const mid = (lo + hi) / 2
+    if (upperGammaQ(df / 2, mid / 2) > tail) lo = mid
+    else hi = mid
+  }
+  const x = (lo + hi) / 2
+  if (chiSquareCache.size < 1024) chiSquareCache.set(key, x)
+  return x
 }
 
 /**
