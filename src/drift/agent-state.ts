@@ -12,9 +12,8 @@ const COUNT_CAP = 5000
 export const MEMORY_CAP = 2000
 /** Recent novelty flags behind the counterparty base rate (the last 200 folds). */
 const NOVELTY_RING = 200
-/** Trailing-hour request times kept for the call-rate test (a burst beyond this is already extreme). */
-const RECENT_CAP = 10_000
 export const HOUR_MS = 3_600_000
+const MINUTE_MS = 60_000
 
 export type Outcome = 'approved' | 'denied' | 'pending_review'
 
@@ -94,7 +93,8 @@ export interface AgentState {
   baseline: Baseline
   baselineMeta: BaselineMeta | null
   window: WindowEntry[]
-  recentMs: number[]
+  /** Requests per minute over the trailing hour: 60 [minute index, count] slots, slot = minute mod 60. */
+  recentMinutes: Array<[number, number]>
   counterparties: Record<string, number>
   level: number
   upStreak: number[]
@@ -128,7 +128,7 @@ export function newAgentState(agentId: string, nowMs: number): AgentState {
     },
     baselineMeta: null,
     window: [],
-    recentMs: [],
+    recentMinutes: [],
     counterparties: {},
     level: 0,
     upStreak: [0, 0, 0, 0],
@@ -153,14 +153,25 @@ export function pushWindow(state: AgentState, entry: WindowEntry, size: number):
   return state.window.length > size ? state.window.splice(0, state.window.length - size) : []
 }
 
-/** The trailing hour of request times, including `atMs`. */
+/** Count a request in its minute (fixed size: a burst of any height costs the same). */
 export function trackRecent(state: AgentState, atMs: number): void {
-  const r = state.recentMs
-  r.push(atMs)
-  let drop = 0
-  while (drop < r.length && r[drop]! <= atMs - HOUR_MS) drop++
-  if (r.length - drop > RECENT_CAP) drop = r.length - RECENT_CAP
-  if (drop > 0) r.splice(0, drop)
+  const minute = Math.floor(atMs / MINUTE_MS)
+  const slots = state.recentMinutes
+  while (slots.length < 60) slots.push([-1, 0])
+  const slot = slots[minute % 60]!
+  if (slot[0] === minute) slot[1]++
+  else {
+    slot[0] = minute
+    slot[1] = 1
+  }
+}
+
+/** Requests in the 60 minutes up to and including `atMs`'s minute. */
+export function countLastHour(state: AgentState, atMs: number): number {
+  const minute = Math.floor(atMs / MINUTE_MS)
+  let n = 0
+  for (const [m, count] of state.recentMinutes) if (m > minute - 60 && m <= minute) n += count
+  return n
 }
 
 /** Remember counterparties (always, in every phase: first-seen means first-seen). */

@@ -215,7 +215,7 @@ export function afterRelease(state: AgentState, nowMs: number): void {
   state.score = 0
   state.reasons = []
   state.window = []
-  state.recentMs = []
+  state.recentMinutes = []
   state.lockRequested = false
   state.probationUntilMs = nowMs + PROBATION_MS
 }

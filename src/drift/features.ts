@@ -3,7 +3,7 @@
 // counterparty novelty, call rate, denial and review rates, argument shapes, policy hints). Every
 // threshold is a tail probability or a sample-size-aware quantile, so small windows do not fire.
 import type { AgentState, WindowEntry } from './agent-state.ts'
-import { HOUR_MS } from './agent-state.ts'
+import { HOUR_MS, countLastHour } from './agent-state.ts'
 import type { DriftSettings } from './settings.ts'
 import {
   binomialUpperTail,
@@ -178,12 +178,12 @@ function counterpartyRate(state: AgentState, s: DriftSettings, out: Reason[]): v
   })
 }
 
-function callRate(state: AgentState, s: DriftSettings, out: Reason[]): void {
+function callRate(state: AgentState, atMs: number, s: DriftSettings, out: Reason[]): void {
   const r = state.baseline.rate
   const spanHours = (r.endMs - r.startMs) / HOUR_MS
   if (spanHours < 1) return
   const lambda = r.count / spanHours
-  const x = state.recentMs.length
+  const x = countLastHour(state, atMs)
   if (x < 10 || x < 3 * lambda) return
   const p = poissonUpperTail(x, lambda)
   if (p >= s.alpha) return
@@ -237,7 +237,7 @@ export function evaluateFeatures(state: AgentState, current: WindowEntry, s: Dri
   toolMix(state, s, reasons)
   novelty(state, reasons)
   counterpartyRate(state, s, reasons)
-  callRate(state, s, reasons)
+  callRate(state, current.atMs, s, reasons)
   outcomeRates(state, s, reasons)
   offHours(state, current, reasons)
   reasons.sort((a, b) => b.weight * b.severity - a.weight * a.severity)
