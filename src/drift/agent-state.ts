@@ -116,11 +116,11 @@ export function newAgentState(agentId: string, nowMs: number): AgentState {
     lastSeenMs: nowMs,
     requests: 0,
     baseline: {
-      tools: {},
-      amounts: {},
-      amountStats: {},
-      shapes: {},
-      hints: {},
+      tools: dict(),
+      amounts: dict(),
+      amountStats: dict(),
+      shapes: dict(),
+      hints: dict(),
       outcomes: { n: 0, denied: 0, review: 0 },
       hours: new Array<number>(24).fill(0),
       rate: { count: 0, startMs: nowMs, endMs: nowMs },
@@ -129,7 +129,7 @@ export function newAgentState(agentId: string, nowMs: number): AgentState {
     baselineMeta: null,
     window: [],
     recentMinutes: [],
-    counterparties: {},
+    counterparties: dict(),
     level: 0,
     upStreak: [0, 0, 0, 0],
     downStreak: 0,
@@ -268,4 +268,30 @@ export function resetToLearning(state: AgentState, nowMs: number): void {
   const fresh = newAgentState(state.agentId, nowMs)
   fresh.counterparties = state.counterparties
   Object.assign(state, fresh)
+}
+
+/**
+ * Maps keyed by caller-chosen strings (tool names, hints, argument paths) have no prototype: a tool
+ * named "constructor" or "__proto__" is then an ordinary key, never Object.prototype's member (which
+ * would read as "seen" and hide a new tool, or assign a prototype). STYLE.md §6.
+ */
+function dict<T>(from: Record<string, T> = {}): Record<string, T> {
+  const out = Object.create(null) as Record<string, T>
+  for (const k of Object.keys(from)) out[k] = from[k]!
+  return out
+}
+
+/** A state read back from the store (JSON.parse gives Object.prototype maps): restore null-prototype maps. */
+export function reviveAgentState(parsed: unknown): AgentState {
+  const s = parsed as AgentState
+  const b = s.baseline
+  b.tools = dict(b.tools)
+  b.amounts = dict(b.amounts)
+  b.amountStats = dict(b.amountStats)
+  b.shapes = dict(b.shapes)
+  b.hints = dict(b.hints)
+  s.counterparties = dict(s.counterparties)
+  s.recentMinutes ??= []
+  s.lockRequested ??= false
+  return s
 }

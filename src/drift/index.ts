@@ -2,7 +2,7 @@
 // background monitor that folds observations off the request path and asks for lockdown.
 export { DEFAULT_DRIFT_SETTINGS, driftSettingsFrom, globMatcher, mergeDriftSettings } from './settings.ts'
 export type { DriftMode, DriftSettings, DriftThresholds } from './settings.ts'
-export { newAgentState } from './agent-state.ts'
+export { newAgentState, reviveAgentState } from './agent-state.ts'
 export type { AgentState, BaselineMeta, DriftObservation, Outcome } from './agent-state.ts'
 export { LEVELS, PROBATION_MS, afterRelease, compileSettings, levelOf, observe } from './engine.ts'
 export type { CompiledSettings, DriftEventDraft, DriftEventType, DriftLevel } from './engine.ts'

@@ -5,7 +5,7 @@
 import type { Clock, TenantId } from '../core/index.ts'
 import type { AgentLockRecord, ClearanceRecord, Store } from '../store/index.ts'
 import type { AgentState, DriftObservation } from './agent-state.ts'
-import { resetToLearning } from './agent-state.ts'
+import { resetToLearning, reviveAgentState } from './agent-state.ts'
 import { afterRelease, compileSettings, observe } from './engine.ts'
 import type { CompiledSettings, DriftEventDraft } from './engine.ts'
 import { driftSettingsFrom } from './settings.ts'
@@ -64,7 +64,7 @@ export class DriftMonitor {
   }
 
   async start(): Promise<void> {
-    for (const r of await this.#o.store.listDriftAgents()) this.#put(r.tenantId, r.agentId, JSON.parse(r.stateJson) as AgentState)
+    for (const r of await this.#o.store.listDriftAgents()) this.#put(r.tenantId, r.agentId, reviveAgentState(JSON.parse(r.stateJson)))
     this.#lastFlushMs = this.#o.clock.now()
     this.#timer = setInterval(tickDrift, this.#o.tickMs ?? DEFAULT_DRIFT_TICK_MS, this)
     this.#timer.unref()

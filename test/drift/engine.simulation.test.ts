@@ -4,7 +4,7 @@
 // a JSON round trip of the state (what a restart does) changes nothing.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { DEFAULT_DRIFT_SETTINGS, compileSettings, observe } from '../../src/drift/index.ts'
+import { DEFAULT_DRIFT_SETTINGS, compileSettings, observe, reviveAgentState } from '../../src/drift/index.ts'
 import type { AgentState, DriftEventDraft, DriftSettings } from '../../src/drift/index.ts'
 import { PROFILES, SimAgent } from './sim.ts'
 import type { Profile, Shift } from './sim.ts'
@@ -158,7 +158,7 @@ test('restart keeps baselines: a JSON round trip of the state mid-stream changes
     const agent = new SimAgent(profile('refund bot'), 42, START)
     const c = compileSettings(ON)
     let { state } = learned(agent, ON, 300)
-    if (roundTrip) state = JSON.parse(JSON.stringify(state)) as AgentState
+    if (roundTrip) state = reviveAgentState(JSON.parse(JSON.stringify(state)))
     agent.shift = { amountFactor: 10, newCounterparties: true }
     const out: string[] = []
     for (let i = 0; i < 200; i++) {
