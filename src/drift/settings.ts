@@ -109,8 +109,11 @@ export function mergeDriftSettings(current: DriftSettings, body: unknown): Drift
     next.mode = body.mode
   }
   if (body.threshold !== undefined) {
-    if (!numIn(body.threshold, 0.01, 1)) return 'body.threshold: expected a number in [0.01, 1] (the alert band / 100)'
-    next.thresholds.alert = Math.round(body.threshold * 100)
+    if (!numIn(body.threshold, 0, 1)) return 'body.threshold: expected a number in [0, 1] (the alert band / 100)'
+    // The older single threshold becomes the alert band, kept between watch and critical.
+    const t = next.thresholds
+    t.alert = Math.min(99, Math.max(t.watch + 1, Math.round(body.threshold * 100)))
+    t.critical = Math.max(t.critical, t.alert + 1)
   }
   const sections: Array<[keyof DriftSettings & string, readonly string[], (k: string, v: unknown) => string | null]> = [
     ['learning', ['min_days', 'min_requests'], (k, v) => {
@@ -173,8 +176,14 @@ export function mergeDriftSettings(current: DriftSettings, body: unknown): Drift
 /** Stored JSON over the defaults (a stored value from an older version may lack newer fields). */
 export function driftSettingsFrom(raw: string | null): DriftSettings {
   if (raw === null) return DEFAULT_DRIFT_SETTINGS
-  const merged = mergeDriftSettings(DEFAULT_DRIFT_SETTINGS, JSON.parse(raw) as unknown)
-  return typeof merged === 'string' ? DEFAULT_DRIFT_SETTINGS : merged
+  const stored = JSON.parse(raw) as unknown
+  const merged = mergeDriftSettings(DEFAULT_DRIFT_SETTINGS, stored)
+  if (typeof merged !== 'string') return merged
+  // Only values written by a PUT are stored, so this is a value from another version: keep the
+  // switches (enabled, mode) rather than silently turning drift off, and the defaults for the rest.
+  const s = stored as Record<string, unknown>
+  const switches = mergeDriftSettings(DEFAULT_DRIFT_SETTINGS, { enabled: s.enabled, mode: s.mode })
+  return typeof switches === 'string' ? DEFAULT_DRIFT_SETTINGS : switches
 }
 
 /** `*` globs, compiled once per settings value into anchored tests on the lowercased tool name. */
