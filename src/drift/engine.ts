@@ -24,13 +24,23 @@ export interface CompiledSettings {
   settings: DriftSettings
   isMoneyTool: (tool: string) => boolean
   counterpartyKeys: ReadonlySet<string>
+  /** Agents drift reports on but never locks by itself (the roll-up of calls without an agent_id). */
+  neverLock: ReadonlySet<string>
 }
+
+/**
+ * Requests without `agent_id` are all recorded as this agent (routes/clearance, spec §3.1 defaults):
+ * locking it would lock every caller that sends no id, so drift never locks it automatically (a human
+ * still can). Design notes §C4 "agent:(none)".
+ */
+export const UNIDENTIFIED_AGENT = 'default-agent'
 
 export function compileSettings(settings: DriftSettings): CompiledSettings {
   return {
     settings,
     isMoneyTool: globMatcher(settings.money_tools),
     counterpartyKeys: new Set(settings.counterparty_keys.map(normaliseKey)),
+    neverLock: new Set([UNIDENTIFIED_AGENT]),
   }
 }
 
@@ -164,7 +174,7 @@ export function observe(stateIn: AgentState | null, obs: DriftObservation, c: Co
   const corroborated = hardRule || isCorroborated(evaluation.reasons)
   // Enforce locks a critical agent once corroboration is there, also when critical came first from a
   // single feature group and the second, independent signal arrives later in the same episode.
-  const lock = s.mode === 'enforce' && next === 3 && corroborated && !state.lockRequested
+  const lock = s.mode === 'enforce' && next === 3 && corroborated && !state.lockRequested && !c.neverLock.has(state.agentId)
   if (next !== previous || lock) {
     state.level = next
     events.push(draft(state, lock ? 'drift.lockdown' : 'drift.level_changed', LEVELS[previous]!, score, obs.atMs, evaluation.reasons, corroborated, lock))

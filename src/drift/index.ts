@@ -4,7 +4,7 @@ export { DEFAULT_DRIFT_SETTINGS, driftSettingsFrom, globMatcher, mergeDriftSetti
 export type { DriftMode, DriftSettings, DriftThresholds } from './settings.ts'
 export { newAgentState, reviveAgentState } from './agent-state.ts'
 export type { AgentState, BaselineMeta, DriftObservation, Outcome } from './agent-state.ts'
-export { LEVELS, PROBATION_MS, afterRelease, compileSettings, levelOf, observe } from './engine.ts'
+export { LEVELS, PROBATION_MS, UNIDENTIFIED_AGENT, afterRelease, compileSettings, levelOf, observe } from './engine.ts'
 export type { CompiledSettings, DriftEventDraft, DriftEventType, DriftLevel } from './engine.ts'
 export type { Reason } from './features.ts'
 export { DEFAULT_DRIFT_FLUSH_MS, DEFAULT_DRIFT_QUEUE, DEFAULT_DRIFT_TICK_MS, DriftMonitor } from './monitor.ts'

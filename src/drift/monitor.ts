@@ -20,6 +20,17 @@ export const DEFAULT_DRIFT_TICK_MS = 200
 export const DEFAULT_DRIFT_FLUSH_MS = 5_000
 /** Observations folded before yielding the event loop to requests again. */
 const SLICE = 256
+/** Events whose durable write failed (store overloaded) wait for the next pass; beyond these, dropped. */
+const MAX_RETRY = 1000
+const MAX_ATTEMPTS = 5
+
+interface PendingEmit {
+  tenantId: TenantId
+  event: DriftEventDraft
+  body: Record<string, unknown>
+  lock: AgentLockRecord | null
+  attempts: number
+}
 
 /** What drift asks of its host (the Vault): store the event durably, ledger it, lock when asked. */
 export interface DriftSink {
@@ -54,6 +65,7 @@ export class DriftMonitor {
   readonly #byTenant = new Map<string, Set<string>>()
   readonly #dirty = new Set<string>()
   readonly #settings = new Map<string, { raw: string | null; compiled: CompiledSettings }>()
+  #retry: PendingEmit[] = []
   #timer: NodeJS.Timeout | null = null
   #running: Promise<void> | null = null
   #lastFlushMs = 0
@@ -103,6 +115,11 @@ export class DriftMonitor {
   }
 
   /** Dirty states older than the flush interval wait for a write (the timer checks). */
+  /** Events waiting to be written again. */
+  get pendingEvents(): number {
+    return this.#retry.length
+  }
+
   get flushDue(): boolean {
     return this.#dirty.size > 0 && this.#o.clock.now() - this.#lastFlushMs >= (this.#o.flushMs ?? DEFAULT_DRIFT_FLUSH_MS)
   }
@@ -118,6 +135,8 @@ export class DriftMonitor {
   }
 
   async #drainAll(): Promise<void> {
+    // A lockdown or event that could not be written last time goes first: losing it would lose a lock.
+    for (const p of this.#retry.splice(0)) await this.#record(p)
     while (this.#queue.length > 0) {
       const batch = this.#queue.splice(0, SLICE)
       const seen = new Map<string, CompiledSettings | null>()
@@ -151,10 +170,16 @@ export class DriftMonitor {
       const codes = event.reasons.slice(0, 3).map((r) => r.code).join(', ')
       lock = { tenantId, agentId: event.agentId, locked: true, actor: 'drift:auto', reason: `drift event ${event.eventId}: score ${event.score} (${codes})`, changedAtMs: event.atMs }
     }
+    await this.#record({ tenantId, event, body: eventView(event, settings.mode), lock, attempts: 0 })
+  }
+
+  async #record(p: PendingEmit): Promise<void> {
     try {
-      await this.#o.sink.record(tenantId, event, eventView(event, settings.mode), lock)
+      await this.#o.sink.record(p.tenantId, p.event, p.body, p.lock)
     } catch (err) {
       this.#o.onError?.(err)
+      p.attempts++
+      if (p.attempts < MAX_ATTEMPTS && this.#retry.length < MAX_RETRY) this.#retry.push(p)
     }
   }
 
@@ -223,5 +248,5 @@ export class DriftMonitor {
 }
 
 function tickDrift(monitor: DriftMonitor): void {
-  if (monitor.queued > 0 || monitor.flushDue) void monitor.drain()
+  if (monitor.queued > 0 || monitor.flushDue || monitor.pendingEvents > 0) void monitor.drain()
 }
