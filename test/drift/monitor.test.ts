@@ -2,6 +2,7 @@
 // disabled tenants cost nothing; a lockdown whose write fails is retried rather than lost; the
 // unidentified roll-up agent is reported but never locked automatically.
 import { test } from 'node:test'
+import type { TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { ManualClock } from '../../src/core/index.ts'
@@ -16,7 +17,7 @@ import { tempDir } from '../helpers/temp-dir.ts'
 const T = 'tenant-d' as TenantId
 const ENFORCE = { ...DEFAULT_DRIFT_SETTINGS, enabled: true, mode: 'enforce', learning: { min_days: 0, min_requests: 100 }, window_requests: 20 }
 
-async function storeWith(t: { after(fn: () => Promise<void>): void }, settings: object | null): Promise<Store> {
+async function storeWith(t: TestContext, settings: object | null): Promise<Store> {
   const store = openSqliteStore({ path: join(tempDir(t), 'vault.db') })
   t.after(() => store.close())
   if (settings !== null) await store.write([{ op: 'settings_put', tenantId: T, kind: 'drift', valueJson: JSON.stringify(settings), atMs: 0 }])
