@@ -30,12 +30,15 @@ export interface DriftLedgerEntry {
 
 function decisionStatusOf(type: string): { decisionStatus: string; approved: boolean } {
   if (type === 'drift.lockdown') return { decisionStatus: 'denied', approved: false }
-  if (type === 'drift.release' || type === 'drift.baseline_established') return { decisionStatus: 'approved', approved: true }
+  if (type === 'drift.release' || type === 'drift.baseline_established' || type === 'drift.settings_changed') return { decisionStatus: 'approved', approved: true }
   return { decisionStatus: 'approved_pending_review', approved: false }
 }
 
-/** Append one drift entry (and `lock`) to the ledger and the drift event table in one transaction. */
-export async function appendDriftEntry(ledger: LedgerSink, e: DriftLedgerEntry, lock: AgentLockRecord | null): Promise<void> {
+/**
+ * Append one drift entry (and `lock`, and `alongWith`) to the ledger and the drift event table in one
+ * transaction.
+ */
+export async function appendDriftEntry(ledger: LedgerSink, e: DriftLedgerEntry, lock: AgentLockRecord | null, alongWith: readonly WriteOp[] = []): Promise<void> {
   const reasons = Array.isArray(e.body.reasons) ? (e.body.reasons as Array<{ code?: unknown }>).map((r) => String(r.code)) : []
   const toolArgs: Record<string, unknown> = {
     eventType: e.type,
@@ -80,6 +83,7 @@ export async function appendDriftEntry(ledger: LedgerSink, e: DriftLedgerEntry, 
     },
   ]
   if (lock !== null) ops.push({ op: 'agent_lock_put', lock })
+  ops.push(...alongWith)
   const result = await ledger.append(event, ops)
   if (!result.ok) throw new Error(`drift event ${e.eventId}: the write was refused at ${result.opName}`)
 }

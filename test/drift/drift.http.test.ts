@@ -106,7 +106,11 @@ test('enforce: learning → baseline event → corroborated shift locks the agen
   assert.equal(locked.corroborated, true)
   assert.ok(locked.reasons.length >= 2 && locked.reasons.every((r: any) => typeof r.text === 'string' && typeof r.code === 'string'))
   assert.equal(locked.baseline.sha256, s.top[0].baseline.sha256)
-  assert.equal(events[events.length - 1].type, 'drift.baseline_established', 'newest first; the baseline event is the oldest')
+  assert.deepEqual(events.slice(-2).map((e) => e.type), ['drift.baseline_established', 'drift.settings_changed'], 'newest first; the settings change is the oldest')
+  const change = events[events.length - 1]
+  assert.equal(change.actor, 'admin:admin')
+  assert.equal(change.settings.mode, 'enforce')
+  assert.equal(change.previous_settings.enabled, false)
 
   // Release: not by an agent key, not without a reason; then ledgered with who and why.
   assert.equal((await call(h.base, 'DELETE', '/drift/agents/pay-bot/lockdown', { key: h.keys.agent, body: { reason: 'me' } })).status, 403)
@@ -164,7 +168,7 @@ test('/drift/events: newest first, cursor pagination, agent and level filters, p
     for (const e of page.body.events) seen.push(`${e.type} ${e.agent_id}`)
     cursor = page.body.next_cursor
   } while (cursor !== null)
-  assert.deepEqual(seen, ['drift.release a-2', 'drift.lockdown a-3', 'drift.lockdown a-2', 'drift.lockdown a-1'])
+  assert.deepEqual(seen, ['drift.release a-2', 'drift.lockdown a-3', 'drift.lockdown a-2', 'drift.lockdown a-1', 'drift.settings_changed *'])
   const a2 = (await call(h.base, 'GET', '/drift/events?agent_id=a-2', { key: h.keys.agent })).body.events as any[]
   assert.deepEqual(a2.map((e) => e.type), ['drift.release', 'drift.lockdown'])
   assert.equal(a2[1].reason, 'hold a-2')

@@ -92,3 +92,24 @@ test(`the roll-up agent "${UNIDENTIFIED_AGENT}" reaches critical but is never lo
   assert.ok(sink.events.some((e) => e.agentId === UNIDENTIFIED_AGENT && e.level === 'critical'))
   assert.deepEqual(sink.locks.map((l) => l.agentId), ['named-bot'])
 })
+
+test('release with rebaseline restarts learning; without it the agent is normal and on probation', async (t) => {
+  const store = await storeWith(t, ENFORCE)
+  const m = new DriftMonitor({ store, clock: new ManualClock(0), sink: new RecordingSink() })
+  feed(m, 'a-1')
+  feed(m, 'a-2')
+  await m.drain()
+  assert.equal(m.agent(T, 'a-1')!.level, 3)
+  await m.released(T, 'a-1', false, 2_000_000_000)
+  await m.released(T, 'a-2', true, 2_000_000_000)
+  const one = m.agent(T, 'a-1')!
+  assert.equal(one.level, 0)
+  assert.equal(one.phase, 'active')
+  assert.equal(one.probationUntilMs, 2_000_000_000 + 86_400_000)
+  const two = m.agent(T, 'a-2')!
+  assert.equal(two.phase, 'learning')
+  assert.equal(two.requests, 0)
+  // Both written back at once (released() flushes): a restart sees the same.
+  const rows = await store.listDriftAgents()
+  assert.deepEqual(rows.map((r) => [r.agentId, JSON.parse(r.stateJson).phase]), [['a-1', 'active'], ['a-2', 'learning']])
+})

@@ -54,9 +54,22 @@ export function registerDriftRoutes(app: FastifyInstance, ctx: VaultContext): vo
   app.put('/drift/settings', async (request, reply) => {
     const auth = request.auth!
     if (auth.role !== 'admin') return sendProblem(reply, 'forbidden', 'changing drift settings needs an admin-role API key')
-    const next = mergeDriftSettings(await drift.settingsFor(auth.tenantId), request.body ?? null)
+    const previous = await drift.settingsFor(auth.tenantId)
+    const next = mergeDriftSettings(previous, request.body ?? null)
     if (typeof next === 'string') return sendProblem(reply, 'invalid_request', next)
-    await store.write([{ op: 'settings_put', tenantId: auth.tenantId, kind: 'drift', valueJson: JSON.stringify(next), atMs: ctx.clock.now() }])
+    // The parameters a detection ran with are evidence too: every change is a drift event and a ledger
+    // row, committed with the settings themselves.
+    const nowMs = ctx.clock.now()
+    const eventId = `dre_${uuidv7(nowMs)}`
+    const actor = actorOf(auth, null)
+    const body = {
+      event_id: eventId, type: 'drift.settings_changed', agent_id: '*', at: new Date(nowMs).toISOString(), level: 'normal',
+      previous_level: 'normal', score: 0, priority: 0, mode: next.mode, action: 'none', corroborated: false, baseline: null,
+      window: null, reasons: [], actor, reason: null, settings: next, previous_settings: previous, ledger_request_id: eventId,
+    }
+    const text = `Drift settings changed by ${actor}: enabled ${String(next.enabled)}, mode ${next.mode}, thresholds ${next.thresholds.watch}/${next.thresholds.alert}/${next.thresholds.critical}.`
+    const put = { op: 'settings_put' as const, tenantId: auth.tenantId, kind: 'drift' as const, valueJson: JSON.stringify(next), atMs: nowMs }
+    await appendDriftEntry(ctx.ledger, { tenantId: auth.tenantId, eventId, type: 'drift.settings_changed', agentId: '*', atMs: nowMs, level: 'normal', score: 0, body, text }, null, [put])
     return next
   })
 
