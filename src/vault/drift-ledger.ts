@@ -4,7 +4,8 @@
 // (spec §7.2/§7.6, canonical_version 3): tool_name `ledgix.drift`, request_id = the drift event id,
 // a plain-language `reason`, camelCase-only `tool_args` (the client camelCases nested keys before
 // re-hashing), enum-valid decision_status (denied = lockdown, approved = release or baseline,
-// approved_pending_review = an alert for a human), and eval_inputs_hash = hash of the served event.
+// approved_pending_review = an alert for a human), eval_inputs_hash = hash of the served event, and
+// enum-valid buckets ('none') so the client's LedgerEntry model parses the row.
 import { uuidv7 } from '../core/index.ts'
 import type { TenantId } from '../core/index.ts'
 import type { DriftEventDraft, DriftSink } from '../drift/index.ts'
@@ -73,7 +74,9 @@ export async function appendDriftEntry(ledger: LedgerSink, e: DriftLedgerEntry, 
     evalInputsHash: canonicalHash(e.body),
     evalTraceHash: '',
     classifierLabel: '',
-    classifierConfidenceBucket: '',
+    // 'none', not '': the client's LedgerEntry model accepts only a bucket or null here, and a row
+    // serves what it hashed (test/drift/drift.wire.test.ts validates against client-schemas.json).
+    classifierConfidenceBucket: 'none',
     canonicalVersion: 3,
   }
   const ops: WriteOp[] = [
