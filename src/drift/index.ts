@@ -7,7 +7,7 @@ export type { AgentState, BaselineMeta, DriftObservation, Outcome } from './agen
 export { LEVELS, PROBATION_MS, UNIDENTIFIED_AGENT, afterRelease, compileSettings, levelOf, observe } from './engine.ts'
 export type { CompiledSettings, DriftEventDraft, DriftEventType, DriftLevel } from './engine.ts'
 export type { Reason } from './features.ts'
-export { DEFAULT_DRIFT_FLUSH_MS, DEFAULT_DRIFT_QUEUE, DEFAULT_DRIFT_TICK_MS, DriftMonitor } from './monitor.ts'
+export { DEFAULT_DRIFT_FLUSH_MS, DEFAULT_DRIFT_QUEUE, DEFAULT_DRIFT_TICK_MS, DriftMonitor, MAX_AGENTS_PER_TENANT } from './monitor.ts'
 export type { DriftMonitorOptions, DriftSink } from './monitor.ts'
 export { agentView, eventView, manualEventView, summaryView } from './views.ts'
 export type { AgentLockView } from './views.ts'

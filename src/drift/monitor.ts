@@ -18,6 +18,11 @@ export const DEFAULT_DRIFT_QUEUE = 50_000
 export const DEFAULT_DRIFT_TICK_MS = 200
 /** How often dirty agent states reach the store (a crash loses at most this much learning). */
 export const DEFAULT_DRIFT_FLUSH_MS = 5_000
+/**
+ * Agents tracked per tenant. agent_id is the caller's choice, so without a bound one API key could grow
+ * drift memory (and the state writes) with fresh ids; past it, new agents are counted, not tracked.
+ */
+export const MAX_AGENTS_PER_TENANT = 10_000
 /** Observations folded before yielding the event loop to requests again. */
 const SLICE = 256
 /** Events whose durable write failed (store overloaded) wait for the next pass; beyond these, dropped. */
@@ -42,6 +47,7 @@ export interface DriftMonitorOptions {
   clock: Clock
   sink: DriftSink
   maxQueue?: number
+  maxAgentsPerTenant?: number
   tickMs?: number
   flushMs?: number
   onError?: (err: unknown) => void
@@ -58,8 +64,11 @@ export class DriftMonitor {
   /** Observations shed because the queue was full (exported as a metric by the host). */
   dropped = 0
   processed = 0
+  /** Observations of agents beyond MAX_AGENTS_PER_TENANT (not tracked). */
+  untracked = 0
   readonly #o: DriftMonitorOptions
   readonly #maxQueue: number
+  readonly #maxAgents: number
   #queue: DriftObservation[] = []
   readonly #agents = new Map<string, AgentState>()
   readonly #byTenant = new Map<string, Set<string>>()
@@ -73,6 +82,7 @@ export class DriftMonitor {
   constructor(options: DriftMonitorOptions) {
     this.#o = options
     this.#maxQueue = options.maxQueue ?? DEFAULT_DRIFT_QUEUE
+    this.#maxAgents = options.maxAgentsPerTenant ?? MAX_AGENTS_PER_TENANT
   }
 
   async start(): Promise<void> {
@@ -157,7 +167,12 @@ export class DriftMonitor {
 
   async #fold(obs: DriftObservation, c: CompiledSettings): Promise<void> {
     const key = keyOf(obs.tenantId, obs.agentId)
-    const result = observe(this.#agents.get(key) ?? null, obs, c, key)
+    const known = this.#agents.get(key) ?? null
+    if (known === null && (this.#byTenant.get(obs.tenantId)?.size ?? 0) >= this.#maxAgents) {
+      this.untracked++
+      return
+    }
+    const result = observe(known, obs, c, key)
     this.#put(obs.tenantId, obs.agentId, result.state)
     this.#dirty.add(key)
     this.processed++

@@ -113,3 +113,14 @@ test('release with rebaseline restarts learning; without it the agent is normal 
   const rows = await store.listDriftAgents()
   assert.deepEqual(rows.map((r) => [r.agentId, JSON.parse(r.stateJson).phase]), [['a-1', 'active'], ['a-2', 'learning']])
 })
+
+test('agent ids are the caller\'s choice: past the per-tenant bound new agents are counted, not tracked', async (t) => {
+  const store = await storeWith(t, ENFORCE)
+  const m = new DriftMonitor({ store, clock: new ManualClock(0), sink: new RecordingSink(), maxAgentsPerTenant: 3 })
+  for (let i = 0; i < 10; i++) m.observe(call(i, `agent-${i}`, 'x', {}))
+  m.observe(call(10, 'agent-0', 'x', {}))
+  await m.drain()
+  assert.deepEqual(m.agentsOf(T).map((s) => s.agentId), ['agent-0', 'agent-1', 'agent-2'])
+  assert.equal(m.untracked, 7)
+  assert.equal(m.agent(T, 'agent-0')!.requests, 2, 'known agents keep being tracked')
+})
