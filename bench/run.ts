@@ -24,7 +24,7 @@ import { AFTER_ID, COLD_ID, IDLE_ID, measureColdStart, measureIdleConnections, r
 import { SOAK_ID, measureSoak } from './scenarios/soak.ts'
 import { UPLOAD_ID, WS_ID, streamRows } from './scenarios/streams.ts'
 import { BARE_ID, DIRECT_ID, LAT_BARE_ID, NGINX_ID, VERIFY_ID, barePlans, directPlan, nginxPlan, verifyPlan } from './scenarios/references.ts'
-import { CLEARANCE_ID, CONSUME_ID, NAIVE_SHARED_TITLE, NAIVE_TITLE, clearancePlan, consumePlan, naivePlan } from './scenarios/vault.ts'
+import { CLEARANCE_DRIFT_ID, CLEARANCE_ID, CONSUME_ID, NAIVE_SHARED_TITLE, NAIVE_TITLE, clearanceDriftPlan, clearancePlan, consumePlan, naivePlan } from './scenarios/vault.ts'
 import { writeFlameGraphs } from './flamegraph.ts'
 
 function usageError(err: unknown): never {
@@ -162,6 +162,11 @@ async function main(): Promise<void> {
   } else {
     if (sel(CONSUME_ID)) plans.push(consumePlan(ctx, vault))
     if (sel(CLEARANCE_ID)) plans.push(clearancePlan(ctx, vault))
+  }
+  if (sel(CLEARANCE_DRIFT_ID)) {
+    const driftVault = await startVault(ctx, apiKey, { name: 'vault-drift' })
+    if (typeof driftVault === 'string') rows.push(unavailable(CLEARANCE_DRIFT_ID, CLEARANCE_DRIFT_ID, `Vault not available: ${driftVault}`))
+    else plans.push(clearanceDriftPlan(ctx, driftVault))
   }
   const remoteStarted = remote.started === null ? null : await remote.started
   const remoteNote = remoteStarted === null ? null : typeof remoteStarted === 'string' ? `remote Vault not available: ${remoteStarted}` : `${remoteStarted.note ?? 'Vault started'} on the load core`

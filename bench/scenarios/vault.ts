@@ -13,6 +13,10 @@ import { VERIFY_ID } from './references.ts'
 
 export const CONSUME_ID = 'consume-token'
 export const CLEARANCE_ID = 'request-clearance'
+export const CLEARANCE_DRIFT_ID = 'request-clearance-drift'
+
+/** Drift on, learning shortened so the run measures active agents (full evaluation per request). */
+const BENCH_DRIFT_SETTINGS = { enabled: true, mode: 'observe', learning: { min_days: 0, min_requests: 200 } }
 
 export const NAIVE_TITLE = 'naive reference gateway (undici + jose.jwtVerify + HTTP /consume-token), fresh token/request'
 export const NAIVE_SHARED_TITLE = `${NAIVE_TITLE} — Vault on the same core`
@@ -80,5 +84,36 @@ export function clearancePlan(ctx: Ctx, vault: VaultStarted): LoadScenario {
     check: () => expectStatus(url, { method: 'POST', headers, body }, 200, '"approved":true'),
     notes: ['bench/configs/policies/bench.yaml (3 CEL rules), no judge, no Idempotency-Key'],
     minRps: 2000,
+  }
+}
+
+/**
+ * Issue 19: the same clearance load against a second vault-only process whose tenant has drift
+ * enabled; judged against the plain clearance row of the same run (target ≥ 0.9×). The drift worker
+ * runs on a timer off the request path, so what this measures is the enqueue plus the worker's share
+ * of the one SUT core.
+ */
+export function clearanceDriftPlan(ctx: Ctx, vault: VaultStarted): LoadScenario {
+  const plain = clearancePlan(ctx, vault)
+  const headers = { 'x-vault-api-key': vault.apiKey, 'content-type': 'application/json' }
+  const summary = async (): Promise<Record<string, number> | null> => {
+    const res = await fetch(`${vault.url}/drift/summary`, { headers })
+    if (!res.ok) return null
+    const body = (await res.json()) as { top?: Array<{ requests?: number }> }
+    return { drift_observations: body.top?.[0]?.requests ?? 0 }
+  }
+  return {
+    ...plain,
+    id: CLEARANCE_DRIFT_ID,
+    title: 'Vault POST /request-clearance with drift detection enabled (observe mode), same load',
+    compare: [{ ref: CLEARANCE_ID, target: 0.9 }],
+    check: async () => {
+      const put = await fetch(`${vault.url}/drift/settings`, { method: 'PUT', headers, body: JSON.stringify(BENCH_DRIFT_SETTINGS) })
+      if (!put.ok) return `PUT /drift/settings answered ${put.status}`
+      return plain.check()
+    },
+    probe: summary,
+    describeProbe: (total) => `drift folded ${Math.round(total.drift_observations ?? 0).toLocaleString('en-US')} observations during the measured runs (GET /drift/summary)`,
+    notes: [...(plain.notes ?? []), 'a second vault-only process on the SUT core, its tenant with drift enabled (learning min_requests 200, min_days 0, so the agent is active and every request is fully evaluated)'],
   }
 }

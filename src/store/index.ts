@@ -25,6 +25,7 @@ export type {
   WriteOp,
   WriteResult,
 } from './types.ts'
+export type { DriftAgentRecord, DriftEventQuery, DriftEventRecord, DriftStore, DriftWriteOp, StoredDriftEvent } from './drift-types.ts'
 export type {
   LedgerCheckpointRecord,
   LedgerCounts,

@@ -1,6 +1,7 @@
 // The driver-neutral Store contract: typed reads plus one atomic, group-committed `write(ops)`.
 // SQLite implements it now (src/store/sqlite/); PostgreSQL will implement the same shapes.
 import type { ApiKeyId, StoreStats, TenantId } from '../core/index.ts'
+import type { DriftStore, DriftWriteOp } from './drift-types.ts'
 import type { LedgerStore, LedgerWriteOp } from './ledger-types.ts'
 
 export type ApiKeyRole = 'agent' | 'reviewer' | 'admin'
@@ -209,6 +210,7 @@ export type WriteOp =
   | { op: 'settings_put'; tenantId: TenantId; kind: SettingsKind; valueJson: string; atMs: number }
   | { op: 'agent_lock_put'; lock: AgentLockRecord }
   | LedgerWriteOp
+  | DriftWriteOp
 
 /**
  * Why a `token_burn` (or, with `agent_locked` only, a `token_insert`) was refused, in the order checked;
@@ -222,7 +224,7 @@ export interface BurnRefusal {
 /** `refusal` is present only when a `token_burn` or `token_insert` op failed. */
 export type WriteResult = { ok: true } | { ok: false; failedOp: number; opName: WriteOp['op']; refusal?: BurnRefusal }
 
-export interface Store extends LedgerStore {
+export interface Store extends LedgerStore, DriftStore {
   readonly driver: 'sqlite'
   /**
    * Apply `ops` atomically, durable before the promise resolves. Concurrent calls share one

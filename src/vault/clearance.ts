@@ -170,6 +170,8 @@ export async function persistDecision(
     if (result.opName === 'idempotency_insert') throw new IdempotencyRace('idempotency key stored concurrently')
     throw new LedgixError('review_already_decided', 'this request was decided concurrently')
   }
+  // Drift sees each clearance once, at its first decision (a review's later outcome is not a new request).
+  if (final.kind === 'clearance' && previous !== 'pending_review') ctx.drift.observe(final)
   return final
 }
 

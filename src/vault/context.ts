@@ -1,6 +1,7 @@
 // What every Vault route and service shares: store, key ring, clock, settings, ledger sink and service, policies.
 import type { VaultServerConfig } from '../config/types-vault.ts'
 import type { ApiKeyId, Clock, TenantId } from '../core/index.ts'
+import type { DriftMonitor } from '../drift/index.ts'
 import type { LedgerService } from '../ledger/index.ts'
 import type { ApiKeyRole, Store } from '../store/index.ts'
 import type { KeyRing } from './key-ring.ts'
@@ -22,6 +23,8 @@ export interface VaultContext {
   judge: Judge | null
   /** Evaluations still running after their request answered `processing` (close() awaits them). */
   background: Set<Promise<unknown>>
+  /** Per-agent drift detection, fed after each decision and run off the request path. */
+  drift: DriftMonitor
 }
 
 /** The authenticated caller of a customer endpoint. */

@@ -10,6 +10,7 @@ import Fastify, { LogController } from 'fastify'
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerFactoryHandler } from 'fastify'
 import type { VaultLedgerConfig, VaultServerConfig } from '../config/types-vault.ts'
 import { IDENTIFIER_MAX_ENCODED_LENGTH, LedgixError, systemClock } from '../core/index.ts'
+import { DriftMonitor } from '../drift/index.ts'
 import type { Clock, VaultPort } from '../core/index.ts'
 import { DEFAULT_MMD_SECONDS, DEFAULT_SEAL_BATCH_SIZE, DEFAULT_SEAL_INTERVAL_MS, LedgerService, parseEncryptionKey } from '../ledger/index.ts'
 import { openSqliteStore } from '../store/index.ts'
@@ -21,6 +22,7 @@ import type { AuthContext, VaultContext } from './context.ts'
 import { FastPath } from './fast-path.ts'
 import { EMPTY_BODY_DETAIL, handleClientError, handleFrameworkError, handleNotFound, handleVaultError } from './http-errors.ts'
 import { IdempotencyGate } from './idempotency.ts'
+import { createDriftSink } from './drift-ledger.ts'
 import { createInProcessVaultPort } from './in-process-port.ts'
 import { parseJsonBody, type JsonBodyParser } from './json-body.ts'
 import { KEY_RING_POLL_MS, KeyRing } from './key-ring.ts'
@@ -33,6 +35,7 @@ import { ReviewSweeper } from './reviews.ts'
 import { registerAdminRoutes } from './routes/admin.ts'
 import { registerClearanceRoutes } from './routes/clearance.ts'
 import { registerConsumeRoute } from './routes/consume.ts'
+import { registerDriftRoutes } from './routes/drift.ts'
 import { registerLedgerRoutes } from './routes/ledger.ts'
 import { registerPolicyRoute } from './routes/policy.ts'
 import { registerPublicRoutes } from './routes/public.ts'
@@ -132,17 +135,24 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
           ? null
           : createOpenAiJudge({ url: config.judge.url, model: config.judge.model, apiKey: config.judge.apiKey, timeoutMs: config.judge.timeoutMs })
     const ledgerService = createLedgerService(config, store, keyRing, clock, options.logger)
+    const ledger = options.ledger ?? createStoreLedgerSink(ledgerService)
     const ctx: VaultContext = {
       store,
       keyRing,
       clock,
       config,
-      ledger: options.ledger ?? createStoreLedgerSink(ledgerService),
+      ledger,
       ledgerService,
       policies: new PolicyRegistry(store, fromDir),
       limiter: config.rateLimit === null ? null : new RateLimiter(config.rateLimit),
       judge,
       background: new Set(),
+      drift: new DriftMonitor({
+        store,
+        clock,
+        sink: createDriftSink(ledger),
+        onError: (err) => options.logger?.error({ err, component: 'drift' }, 'drift worker failed a step; it continues with the next observations'),
+      }),
     }
     await seedBootstrapKey(store, config.bootstrapApiKey, clock.now())
     await recoverInterrupted(ctx)
@@ -153,6 +163,7 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
     // left unsealed), stopped in close() after the last decision and before the store closes.
     await ledgerService.start()
     const reviewSweeper = new ReviewSweeper(ctx, options.logger ?? null)
+    await ctx.drift.start()
     let sweeper: NodeJS.Timeout | null = null
     if (config.reviewExpiryMs !== null) {
       // A quarter of the expiry, within [1 s, 30 s]: expiry is a policy about hours, not milliseconds.
@@ -179,6 +190,8 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
         fastPath.closing = true
         await app.close()
         await Promise.allSettled([...ctx.background])
+        // Drift folds what is queued and writes its states (and events) before the ledger and store stop.
+        await ctx.drift.stop()
         await ledgerService.stop()
         if (ownsStore) await store.close()
       },
@@ -315,6 +328,7 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined): Fas
     registerPolicyRoute(scope, ctx, gate)
     registerReviewRoutes(scope, ctx)
     registerSettingsRoutes(scope, ctx)
+    registerDriftRoutes(scope, ctx)
     registerLedgerRoutes(scope, ctx)
   })
   void app.register(

@@ -1,4 +1,4 @@
-// Tenant settings (review threshold, notifications, drift) stored as JSON per kind with defaults,
+// Tenant settings (review threshold, notifications) stored as JSON per kind with defaults,
 // and the validation of their PUT bodies (spec §12: accept the score and the newer bucket).
 import type { TenantId } from '../core/index.ts'
 import type { Store } from '../store/index.ts'
@@ -89,15 +89,6 @@ export function mergeNotifications(current: NotificationSettings, body: Record<s
   if (next.slack_enabled && next.slack_webhook_url === '') return 'body.slack_webhook_url: required when slack_enabled is true'
   return next
 }
-
-export interface DriftSettings {
-  enabled: boolean
-  auto_lockdown: boolean
-  /** Drift score in [0,1] above which an agent is flagged. */
-  threshold: number
-}
-
-export const DEFAULT_DRIFT: DriftSettings = { enabled: false, auto_lockdown: false, threshold: 0.8 }
 
 export async function readJsonSettings<T>(store: Store, tenantId: TenantId, kind: 'notification' | 'drift', fallback: T): Promise<T> {
   const raw = await store.getSettings(tenantId, kind)

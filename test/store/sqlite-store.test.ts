@@ -9,12 +9,13 @@ import { openRetainedDatabase } from '../../src/store/index.ts'
 import type { ApiKeyId, TenantId } from '../../src/core/index.ts'
 import { MIGRATIONS, SqliteStore, openSqliteStore, type Store } from '../../src/store/index.ts'
 import { describeStoreContract } from '../contract/store.contract.ts'
+import { describeDriftStoreContract } from '../contract/store-drift.contract.ts'
 import { tempDir } from '../helpers/temp-dir.ts'
 
 const dirs: string[] = []
 process.on('exit', () => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
-describeStoreContract('sqlite', {
+const sqliteFactory = {
   async open() {
     const dir = mkdtempSync(join(tmpdir(), 'ledgix-store-'))
     dirs.push(dir)
@@ -24,7 +25,9 @@ describeStoreContract('sqlite', {
     await store.close()
     return openSqliteStore({ path: (store as SqliteStore).path })
   },
-})
+}
+describeStoreContract('sqlite', sqliteFactory)
+describeDriftStoreContract('sqlite', sqliteFactory)
 
 const T = 't' as TenantId
 

@@ -104,7 +104,7 @@ test('another tenant cannot burn a token; a locked agent gets 403 agent_locked u
   const locked = await call(h.base, 'POST', '/consume-token', { key: h.keys.agent, body: { token } })
   assert.equal(locked.status, 403)
   assert.equal(locked.body.code, 'agent_locked')
-  await call(h.base, 'DELETE', '/drift/agents/payments-agent/lockdown', { key: h.keys.reviewer })
+  await call(h.base, 'DELETE', '/drift/agents/payments-agent/lockdown', { key: h.keys.reviewer, body: { reason: 'reviewed' } })
   const ok = await call(h.base, 'POST', '/consume-token', { key: h.keys.agent, body: { token } })
   assert.equal(ok.status, 200, 'refused tokens were not burned')
 })

@@ -84,7 +84,7 @@ test('a locked agent\'s review cannot be approved until the lock is released', a
   const blocked = await call(h.base, 'POST', `/reviews/${id}/decision`, { key: h.keys.reviewer, body: { approved: true } })
   assert.equal(blocked.status, 403)
   assert.equal(blocked.body.code, 'agent_locked')
-  await call(h.base, 'DELETE', '/drift/agents/payments-agent/lockdown', { key: h.keys.reviewer })
+  await call(h.base, 'DELETE', '/drift/agents/payments-agent/lockdown', { key: h.keys.reviewer, body: { reason: 'reviewed' } })
   assert.equal((await call(h.base, 'POST', `/reviews/${id}/decision`, { key: h.keys.reviewer, body: { approved: true } })).status, 200)
 })
 

@@ -45,8 +45,11 @@ test('notification settings: emails and https webhooks validated, partial update
 
 test('drift settings and lockdown: recorded with who and why; agents may lock but not release', async (t) => {
   const h = await startHarness(t)
+  // The older fields stay accepted (issue 19 replaced them with mode and thresholds): threshold 0.6 is the alert band 60.
   const drift = await call(h.base, 'PUT', '/drift/settings', { key: h.keys.admin, body: { enabled: true, threshold: 0.6 } })
-  assert.deepEqual(drift.body, { enabled: true, auto_lockdown: false, threshold: 0.6 })
+  assert.equal(drift.body.enabled, true)
+  assert.equal(drift.body.mode, 'observe')
+  assert.equal(drift.body.thresholds.alert, 60)
   assert.deepEqual((await call(h.base, 'GET', '/drift/settings', { key: h.keys.agent })).body, drift.body)
   const lock = await call(h.base, 'POST', '/drift/agents/bot-7/lockdown', { key: h.keys.agent, body: { reason: 'self-report', actor: 'alice@example.com' } })
   assert.equal(lock.status, 200)

@@ -262,6 +262,35 @@ ALTER TABLE clearances ADD COLUMN decided_by_key_id TEXT;
 ALTER TABLE clearances ADD COLUMN decided_by_role TEXT;
 `,
   },
+  {
+    version: 5,
+    name: 'drift detection',
+    // One JSON state per agent (rewritten by the drift worker, so a restart keeps baselines) and the
+    // append-only events /drift/events pages through newest first, by agent or level.
+    sql: `
+CREATE TABLE drift_agents (
+  tenant_id TEXT NOT NULL,
+  agent_id TEXT NOT NULL,
+  state TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (tenant_id, agent_id)
+) WITHOUT ROWID;
+CREATE TABLE drift_events (
+  tenant_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  event_id TEXT NOT NULL UNIQUE,
+  agent_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  level TEXT NOT NULL,
+  score INTEGER NOT NULL,
+  at INTEGER NOT NULL,
+  body TEXT NOT NULL,
+  PRIMARY KEY (tenant_id, seq)
+);
+CREATE INDEX drift_events_agent ON drift_events(tenant_id, agent_id, seq);
+CREATE INDEX drift_events_level ON drift_events(tenant_id, level, seq);
+`,
+  },
 ]
 
 /** Applies every migration newer than the recorded version; returns the versions applied. */

@@ -31,7 +31,9 @@ import type {
   StoredLedgerEvent,
   UnsealedLeaf,
 } from '../ledger-types.ts'
+import type { DriftAgentRecord, DriftEventQuery, StoredDriftEvent } from '../drift-types.ts'
 import { GroupCommitter, type DeferredSync, type SideWork } from './group-commit.ts'
+import { SqliteDriftReads } from './drift-ops.ts'
 import { SqliteLedgerReads } from './ledger-reads.ts'
 import { migrate } from './migrations.ts'
 import { ReadCache } from './read-cache.ts'
@@ -119,6 +121,7 @@ export class SqliteStore implements Store {
   #walSync: WalSync | null
   #q: Record<string, Database.Statement>
   #ledger: SqliteLedgerReads
+  #drift: SqliteDriftReads
   #cache: ReadCache
 
   constructor(options: SqliteStoreOptions) {
@@ -162,6 +165,7 @@ export class SqliteStore implements Store {
     this.#touchTimer.unref()
     const r = this.#reader
     this.#ledger = new SqliteLedgerReads(r)
+    this.#drift = new SqliteDriftReads(r)
     this.#q = {
       tenant: r.prepare('SELECT * FROM tenants WHERE tenant_id = ?'),
       tenants: r.prepare('SELECT * FROM tenants ORDER BY created_at, tenant_id'),
@@ -357,6 +361,12 @@ export class SqliteStore implements Store {
   }
   getLedgerDataKey(tenantId: TenantId): Promise<Uint8Array | null> {
     return this.#ledger.getLedgerDataKey(tenantId)
+  }
+  listDriftAgents(): Promise<DriftAgentRecord[]> {
+    return this.#drift.listDriftAgents()
+  }
+  listDriftEvents(tenantId: TenantId, query: DriftEventQuery): Promise<StoredDriftEvent[]> {
+    return this.#drift.listDriftEvents(tenantId, query)
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@
 import type Database from 'better-sqlite3'
 import type { BurnRefusal, ClearanceRecord, WriteOp } from '../types.ts'
 import { GuardFailure, type OpApplier } from './group-commit.ts'
+import { createDriftApplier } from './drift-ops.ts'
 import { createLedgerApplier } from './ledger-ops.ts'
 import type { ReadCache } from './read-cache.ts'
 
@@ -135,6 +136,7 @@ export function createOpApplier(db: Database.Database, cache: ReadCache | null =
   }
 
   const ledger = createLedgerApplier(db)
+  const drift = createDriftApplier(db)
 
   return function applyOps(ops: readonly WriteOp[]): void {
     for (let i = 0; i < ops.length; i++) {
@@ -189,6 +191,10 @@ export function createOpApplier(db: Database.Database, cache: ReadCache | null =
         case 'ledger_seal':
         case 'ledger_data_key_insert':
           passed = ledger(op)
+          break
+        case 'drift_state_put':
+        case 'drift_event_insert':
+          passed = drift(op)
           break
         case 'idempotency_insert': {
           const r = op.record

@@ -119,12 +119,4 @@ export const notificationSettingsBody = {
   },
 } as const
 
-export const driftSettingsBody = {
-  type: 'object',
-  properties: {
-    enabled: { type: 'boolean' },
-    auto_lockdown: { type: 'boolean' },
-    threshold: { type: 'number', minimum: 0, maximum: 1 },
-  },
-} as const
 

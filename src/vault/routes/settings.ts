@@ -1,11 +1,10 @@
-// Tenant settings (review threshold, notifications, drift) and drift lockdown. Reads are open to every
-// role; writes need an admin key (an agent must not lower its own review threshold), and releasing a
-// lockdown needs a reviewer or admin key. Lock and release are recorded with who and why.
+// Tenant settings (review threshold, notifications). Reads are open to every role; writes need an
+// admin key (an agent must not lower its own review threshold). Drift settings and lockdown live in
+// routes/drift.ts.
 import type { FastifyInstance } from 'fastify'
-import type { AuthContext, VaultContext } from '../context.ts'
+import type { VaultContext } from '../context.ts'
 import { sendProblem } from '../http-errors.ts'
 import {
-  DEFAULT_DRIFT,
   DEFAULT_NOTIFICATIONS,
   mergeNotifications,
   readJsonSettings,
@@ -14,25 +13,9 @@ import {
   scoreForBucket,
 } from '../tenant-settings.ts'
 import type { ConfidenceBucket } from '../policy/index.ts'
-import { agentIdParams, driftSettingsBody, notificationSettingsBody, reviewSettingsBody } from './schemas.ts'
+import { notificationSettingsBody, reviewSettingsBody } from './schemas.ts'
 
 type Body = Record<string, unknown>
-
-function actorOf(auth: AuthContext, body: Body | null): string {
-  const who = `${auth.role}:${auth.keyName}`
-  return body !== null && typeof body.actor === 'string' && body.actor !== '' ? `${body.actor} (${who})` : who
-}
-
-/** The lockdown body is optional (the docs send none), so it is checked here rather than by schema. */
-function lockdownProblem(body: Body | null): string | null {
-  if (body === null) return null
-  if (typeof body !== 'object' || Array.isArray(body)) return 'body: expected a JSON object'
-  for (const field of ['reason', 'actor'] as const) {
-    const v = body[field]
-    if (v !== undefined && (typeof v !== 'string' || v.length > 4000)) return `body.${field}: expected a string of at most 4000 characters`
-  }
-  return null
-}
 
 export function registerSettingsRoutes(app: FastifyInstance, ctx: VaultContext): void {
   const { store, config } = ctx
@@ -62,37 +45,4 @@ export function registerSettingsRoutes(app: FastifyInstance, ctx: VaultContext):
     await store.write([{ op: 'settings_put', tenantId: auth.tenantId, kind: 'notification', valueJson: JSON.stringify(next), atMs: ctx.clock.now() }])
     return next
   })
-
-  app.get('/drift/settings', async (request) => readJsonSettings(store, request.auth!.tenantId, 'drift', DEFAULT_DRIFT))
-  app.put('/drift/settings', { schema: { body: driftSettingsBody } }, async (request, reply) => {
-    const auth = request.auth!
-    if (auth.role !== 'admin') return sendProblem(reply, 'forbidden', 'changing drift settings needs an admin-role API key')
-    const current = await readJsonSettings(store, auth.tenantId, 'drift', DEFAULT_DRIFT)
-    const body = request.body as Partial<typeof DEFAULT_DRIFT>
-    const next = {
-      enabled: body.enabled ?? current.enabled,
-      auto_lockdown: body.auto_lockdown ?? current.auto_lockdown,
-      threshold: body.threshold ?? current.threshold,
-    }
-    await store.write([{ op: 'settings_put', tenantId: auth.tenantId, kind: 'drift', valueJson: JSON.stringify(next), atMs: ctx.clock.now() }])
-    return next
-  })
-
-  const lockRoute = { schema: { params: agentIdParams }, config: { allowEmptyBody: true } }
-  for (const locked of [true, false]) {
-    const handler = async (request: import('fastify').FastifyRequest, reply: import('fastify').FastifyReply): Promise<unknown> => {
-      const auth = request.auth!
-      if (!locked && auth.role === 'agent') return sendProblem(reply, 'forbidden', 'releasing a lockdown needs a reviewer or admin key')
-      const { agent_id: agentId } = request.params as { agent_id: string }
-      const body = (request.body ?? null) as Body | null
-      const problem = lockdownProblem(body)
-      if (problem !== null) return sendProblem(reply, 'invalid_request', problem)
-      const reason = body !== null && typeof body.reason === 'string' ? body.reason : ''
-      const lock = { tenantId: auth.tenantId, agentId, locked, actor: actorOf(auth, body), reason, changedAtMs: ctx.clock.now() }
-      await store.write([{ op: 'agent_lock_put', lock }])
-      return { agent_id: agentId, locked, actor: lock.actor, reason, changed_at: new Date(lock.changedAtMs).toISOString() }
-    }
-    if (locked) app.post('/drift/agents/:agent_id/lockdown', lockRoute, handler)
-    else app.delete('/drift/agents/:agent_id/lockdown', lockRoute, handler)
-  }
 }
