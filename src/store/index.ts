@@ -38,3 +38,4 @@ export type {
   StoredLedgerEvent,
   UnsealedLeaf,
 } from './ledger-types.ts'
+export type { OutboxDepth, OutboxRecord, OutboxStatus, OutboxStore, OutboxWriteOp } from './outbox-types.ts'

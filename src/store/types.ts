@@ -2,6 +2,7 @@
 // SQLite implements it now (src/store/sqlite/); PostgreSQL will implement the same shapes.
 import type { ApiKeyId, StoreStats, TenantId } from '../core/index.ts'
 import type { LedgerStore, LedgerWriteOp } from './ledger-types.ts'
+import type { OutboxStore, OutboxWriteOp } from './outbox-types.ts'
 
 export type ApiKeyRole = 'agent' | 'reviewer' | 'admin'
 
@@ -190,6 +191,7 @@ export type WriteOp =
   | { op: 'settings_put'; tenantId: TenantId; kind: SettingsKind; valueJson: string; atMs: number }
   | { op: 'agent_lock_put'; lock: AgentLockRecord }
   | LedgerWriteOp
+  | OutboxWriteOp
 
 /** Why a `token_burn` was refused, in the order checked; `lockReason` is set for agent_locked only. */
 export interface BurnRefusal {
@@ -200,7 +202,7 @@ export interface BurnRefusal {
 /** `refusal` is present only when a `token_burn` op failed. */
 export type WriteResult = { ok: true } | { ok: false; failedOp: number; opName: WriteOp['op']; refusal?: BurnRefusal }
 
-export interface Store extends LedgerStore {
+export interface Store extends LedgerStore, OutboxStore {
   readonly driver: 'sqlite'
   /**
    * Apply `ops` atomically, durable before the promise resolves. Concurrent calls share one

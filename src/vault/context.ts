@@ -2,6 +2,7 @@
 import type { VaultServerConfig } from '../config/types-vault.ts'
 import type { ApiKeyId, Clock, TenantId } from '../core/index.ts'
 import type { LedgerService } from '../ledger/index.ts'
+import type { NotifyService } from '../notify/index.ts'
 import type { ApiKeyRole, Store } from '../store/index.ts'
 import type { KeyRing } from './key-ring.ts'
 import type { LedgerSink } from './ledger-sink.ts'
@@ -22,6 +23,8 @@ export interface VaultContext {
   judge: Judge | null
   /** Evaluations still running after their request answered `processing` (close() awaits them). */
   background: Set<Promise<unknown>>
+  /** Notification outbox and delivery (src/notify); null when embedded without one. */
+  notify: NotifyService | null
 }
 
 /** The authenticated caller of a customer endpoint. */

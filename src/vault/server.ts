@@ -12,6 +12,7 @@ import type { VaultLedgerConfig, VaultServerConfig } from '../config/types-vault
 import { systemClock } from '../core/index.ts'
 import type { Clock, VaultPort } from '../core/index.ts'
 import { DEFAULT_MMD_SECONDS, DEFAULT_SEAL_BATCH_SIZE, DEFAULT_SEAL_INTERVAL_MS, LedgerService, parseEncryptionKey } from '../ledger/index.ts'
+import { DEFAULT_NOTIFY_CONFIG, NotifyService } from '../notify/index.ts'
 import { openSqliteStore } from '../store/index.ts'
 import type { Store } from '../store/index.ts'
 import { seedBootstrapKey } from './api-keys.ts'
@@ -34,6 +35,7 @@ import { registerAdminRoutes } from './routes/admin.ts'
 import { registerClearanceRoutes } from './routes/clearance.ts'
 import { registerConsumeRoute } from './routes/consume.ts'
 import { registerLedgerRoutes } from './routes/ledger.ts'
+import { registerNotificationRoutes } from './routes/notifications.ts'
 import { registerPolicyRoute } from './routes/policy.ts'
 import { registerPublicRoutes } from './routes/public.ts'
 import { registerReviewRoutes } from './routes/reviews.ts'
@@ -108,6 +110,20 @@ function createLedgerService(config: VaultServerConfig, store: Store, keyRing: K
   })
 }
 
+function createNotifyService(config: VaultServerConfig, store: Store, clock: Clock, logger: FastifyBaseLogger | undefined): NotifyService {
+  const key = config.ledger?.encryptionKey ?? null
+  return new NotifyService({
+    store,
+    clock,
+    config: config.notifications ?? DEFAULT_NOTIFY_CONFIG,
+    encryptionKey: key === null ? null : parseEncryptionKey(key),
+    onError: (err) => logger?.error({ err, component: 'notify' }, 'notification delivery step failed; the row stays in the outbox'),
+    onResult: (row, result, _ms, settled) => {
+      if (settled === 'dead') logger?.error({ component: 'notify', delivery_id: row.deliveryId, channel: row.channelId, reason: result.error }, 'notification dead-lettered')
+    },
+  })
+}
+
 export async function createVaultServer(options: VaultServerOptions): Promise<VaultServer> {
   const config = options.config
   const clock = options.clock ?? systemClock
@@ -141,6 +157,7 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
       limiter: config.rateLimit === null ? null : new RateLimiter(config.rateLimit),
       judge,
       background: new Set(),
+      notify: createNotifyService(config, store, clock, options.logger),
     }
     await seedBootstrapKey(store, config.bootstrapApiKey, clock.now())
     await recoverInterrupted(ctx)
@@ -150,6 +167,7 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
     // The sealer lives inside the server's lifecycle: started here (sealing whatever a previous run
     // left unsealed), stopped in close() after the last decision and before the store closes.
     await ledgerService.start()
+    ctx.notify?.start()
     let sweeper: NodeJS.Timeout | null = null
     if (config.reviewExpiryMs !== null) {
       // A quarter of the expiry, within [1 s, 30 s]: expiry is a policy about hours, not milliseconds.
@@ -171,6 +189,7 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
         fastPath.closing = true
         await app.close()
         await Promise.allSettled([...ctx.background])
+        await ctx.notify?.stop()
         await ledgerService.stop()
         if (ownsStore) await store.close()
       },
@@ -293,6 +312,7 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined): Fas
     registerReviewRoutes(scope, ctx)
     registerSettingsRoutes(scope, ctx)
     registerLedgerRoutes(scope, ctx)
+    registerNotificationRoutes(scope, ctx)
   })
   void app.register(
     async (scope) => {

@@ -15,8 +15,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   token: ['core'],
   ledger: ['store', 'core'],
   gateway: ['token', 'config', 'observability', 'core'],
-  vault: ['token', 'ledger', 'store', 'config', 'observability', 'core'],
-  cli: ['core', 'config', 'observability', 'store', 'token', 'ledger', 'gateway', 'vault'],
+  notify: ['store', 'config', 'observability', 'core'],
+  vault: ['token', 'ledger', 'store', 'config', 'observability', 'core', 'notify'],
+  cli: ['core', 'config', 'observability', 'store', 'token', 'ledger', 'gateway', 'vault', 'notify'],
 }
 
 function walk(dir: string, out: string[] = []): string[] {

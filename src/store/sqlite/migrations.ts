@@ -246,6 +246,37 @@ DROP TABLE burns;
 ALTER TABLE burns_v3 RENAME TO burns;
 `,
   },
+  {
+    version: 4,
+    name: 'notification outbox',
+    // One row per (event, channel), inserted in the same transaction as the change that caused the
+    // event (src/notify). The worker reads due rows by (status, next_attempt_at); dedupe_key makes a
+    // time-driven event (review expiring soon) insertable at most once per channel.
+    sql: `
+CREATE TABLE notify_outbox (
+  delivery_id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  channel_id TEXT NOT NULL,
+  channel_type TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  dedupe_key TEXT,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  lease_until INTEGER NOT NULL,
+  last_status_code INTEGER,
+  last_error TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  delivered_at INTEGER
+) WITHOUT ROWID;
+CREATE INDEX notify_outbox_due ON notify_outbox(next_attempt_at) WHERE status = 'pending';
+CREATE INDEX notify_outbox_tenant ON notify_outbox(tenant_id, created_at);
+CREATE UNIQUE INDEX notify_outbox_dedupe ON notify_outbox(tenant_id, channel_id, dedupe_key) WHERE dedupe_key IS NOT NULL;
+`,
+  },
 ]
 
 /** Applies every migration newer than the recorded version; returns the versions applied. */

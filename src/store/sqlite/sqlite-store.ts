@@ -33,6 +33,8 @@ import type {
 } from '../ledger-types.ts'
 import { GroupCommitter, type DeferredSync, type SideWork } from './group-commit.ts'
 import { SqliteLedgerReads } from './ledger-reads.ts'
+import type { OutboxDepth, OutboxRecord, OutboxStatus } from '../outbox-types.ts'
+import { SqliteOutboxReads } from './outbox-reads.ts'
 import { migrate } from './migrations.ts'
 import { ReadCache } from './read-cache.ts'
 import { openRetainedDatabase, setPragma } from './retain.ts'
@@ -119,6 +121,7 @@ export class SqliteStore implements Store {
   #walSync: WalSync | null
   #q: Record<string, Database.Statement>
   #ledger: SqliteLedgerReads
+  #outbox: SqliteOutboxReads
   #cache: ReadCache
 
   constructor(options: SqliteStoreOptions) {
@@ -162,6 +165,7 @@ export class SqliteStore implements Store {
     this.#touchTimer.unref()
     const r = this.#reader
     this.#ledger = new SqliteLedgerReads(r)
+    this.#outbox = new SqliteOutboxReads(r)
     this.#q = {
       tenant: r.prepare('SELECT * FROM tenants WHERE tenant_id = ?'),
       tenants: r.prepare('SELECT * FROM tenants ORDER BY created_at, tenant_id'),
@@ -353,6 +357,22 @@ export class SqliteStore implements Store {
   }
   getLedgerDataKey(tenantId: TenantId): Promise<Uint8Array | null> {
     return this.#ledger.getLedgerDataKey(tenantId)
+  }
+
+  listDueOutbox(nowMs: number, limit: number): Promise<OutboxRecord[]> {
+    return this.#outbox.listDueOutbox(nowMs, limit)
+  }
+  listOutbox(tenantId: TenantId, status: OutboxStatus | null, limit: number): Promise<OutboxRecord[]> {
+    return this.#outbox.listOutbox(tenantId, status, limit)
+  }
+  getOutbox(deliveryId: string): Promise<OutboxRecord | null> {
+    return this.#outbox.getOutbox(deliveryId)
+  }
+  outboxDepth(): Promise<OutboxDepth> {
+    return this.#outbox.outboxDepth()
+  }
+  listReviewsExpiringBetween(fromMs: number, toMs: number, limit: number): Promise<ClearanceRecord[]> {
+    return this.#outbox.listReviewsExpiringBetween(fromMs, toMs, limit)
   }
 
   async close(): Promise<void> {

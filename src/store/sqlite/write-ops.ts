@@ -5,6 +5,7 @@ import type Database from 'better-sqlite3'
 import type { BurnRefusal, ClearanceRecord, WriteOp } from '../types.ts'
 import { GuardFailure, type OpApplier } from './group-commit.ts'
 import { createLedgerApplier } from './ledger-ops.ts'
+import { createOutboxApplier } from './outbox-ops.ts'
 import type { ReadCache } from './read-cache.ts'
 
 const WRONG_TENANT: BurnRefusal = { code: 'token_wrong_tenant', lockReason: null }
@@ -107,6 +108,7 @@ export function createOpApplier(db: Database.Database, cache: ReadCache | null =
   }
 
   const ledger = createLedgerApplier(db)
+  const outbox = createOutboxApplier(db)
 
   return function applyOps(ops: readonly WriteOp[]): void {
     for (let i = 0; i < ops.length; i++) {
@@ -155,6 +157,12 @@ export function createOpApplier(db: Database.Database, cache: ReadCache | null =
         case 'ledger_seal':
         case 'ledger_data_key_insert':
           passed = ledger(op)
+          break
+        case 'outbox_insert':
+        case 'outbox_lease':
+        case 'outbox_settle':
+        case 'outbox_retry':
+          passed = outbox(op)
           break
         case 'idempotency_insert': {
           const r = op.record

@@ -2,19 +2,18 @@
 // role; writes need an admin key (an agent must not lower its own review threshold), and releasing a
 // lockdown needs a reviewer or admin key. Lock and release are recorded with who and why.
 import type { FastifyInstance } from 'fastify'
+import type { WriteOp } from '../../store/index.ts'
 import type { AuthContext, VaultContext } from '../context.ts'
 import { sendProblem } from '../http-errors.ts'
 import {
   DEFAULT_DRIFT,
-  DEFAULT_NOTIFICATIONS,
-  mergeNotifications,
   readJsonSettings,
   readReviewSettings,
   reviewSettingsFor,
   scoreForBucket,
 } from '../tenant-settings.ts'
 import type { ConfidenceBucket } from '../policy/index.ts'
-import { agentIdParams, driftSettingsBody, notificationSettingsBody, reviewSettingsBody } from './schemas.ts'
+import { agentIdParams, driftSettingsBody, reviewSettingsBody } from './schemas.ts'
 
 type Body = Record<string, unknown>
 
@@ -52,16 +51,7 @@ export function registerSettingsRoutes(app: FastifyInstance, ctx: VaultContext):
     return next
   })
 
-  app.get('/notification-settings', async (request) => readJsonSettings(store, request.auth!.tenantId, 'notification', DEFAULT_NOTIFICATIONS))
-  app.put('/notification-settings', { schema: { body: notificationSettingsBody } }, async (request, reply) => {
-    const auth = request.auth!
-    if (auth.role !== 'admin') return sendProblem(reply, 'forbidden', 'changing notification settings needs an admin-role API key')
-    const current = await readJsonSettings(store, auth.tenantId, 'notification', DEFAULT_NOTIFICATIONS)
-    const next = mergeNotifications(current, request.body as Body)
-    if (typeof next === 'string') return sendProblem(reply, 'invalid_request', next)
-    await store.write([{ op: 'settings_put', tenantId: auth.tenantId, kind: 'notification', valueJson: JSON.stringify(next), atMs: ctx.clock.now() }])
-    return next
-  })
+  // GET/PUT /notification-settings: routes/notifications.ts (masking, sealing, channel list).
 
   app.get('/drift/settings', async (request) => readJsonSettings(store, request.auth!.tenantId, 'drift', DEFAULT_DRIFT))
   app.put('/drift/settings', { schema: { body: driftSettingsBody } }, async (request, reply) => {
@@ -89,7 +79,10 @@ export function registerSettingsRoutes(app: FastifyInstance, ctx: VaultContext):
       if (problem !== null) return sendProblem(reply, 'invalid_request', problem)
       const reason = body !== null && typeof body.reason === 'string' ? body.reason : ''
       const lock = { tenantId: auth.tenantId, agentId, locked, actor: actorOf(auth, body), reason, changedAtMs: ctx.clock.now() }
-      await store.write([{ op: 'agent_lock_put', lock }])
+      const ops: WriteOp[] = [{ op: 'agent_lock_put', lock }]
+      // Notification outbox rows (agent.locked / agent.released) commit with the lock (issue 17).
+      if (ctx.notify !== null) await ctx.notify.notifier.appendLockOps(ops, lock, lock.changedAtMs)
+      await store.write(ops)
       return { agent_id: agentId, locked, actor: lock.actor, reason, changed_at: new Date(lock.changedAtMs).toISOString() }
     }
     if (locked) app.post('/drift/agents/:agent_id/lockdown', lockRoute, handler)

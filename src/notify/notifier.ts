@@ -1,0 +1,118 @@
+// Turns state changes into outbox rows: which channels of the tenant want this event (type, tool
+// glob, agent glob, ANDed), one `outbox_insert` per channel, appended to the ops of the very write
+// that makes the change, so the rows commit or vanish with it. Also reads channels for delivery.
+import type { TenantId } from '../core/index.ts'
+import { uuidv7 } from '../core/index.ts'
+import type { AgentLockRecord, ClearanceRecord, ClearanceStatus, Store, WriteOp } from '../store/index.ts'
+import { agentLockEvent, reviewEvent, reviewEventTypeOf } from './events.ts'
+import type { NotifyEvent } from './events.ts'
+import { anyGlob } from './glob.ts'
+import { SecretBox } from './secrets.ts'
+import { channelsOf, openDocument, parseDocument } from './settings.ts'
+import type { Channel, NotificationDocument } from './settings.ts'
+
+function matches(c: Channel, e: NotifyEvent): boolean {
+  if (!c.events.includes(e.type)) return false
+  const tool = e.review?.tool_name ?? null
+  const agent = e.review?.agent_id ?? e.agent?.agent_id ?? null
+  if (c.tools.length > 0 && (tool === null || !anyGlob(c.tools, tool))) return false
+  if (c.agents.length > 0 && (agent === null || !anyGlob(c.agents, agent))) return false
+  return true
+}
+
+export class Notifier {
+  readonly store: Store
+  readonly box: SecretBox
+  readonly publicUrl: string | null
+  /** Parsed channels per tenant, keyed by the raw settings text they came from (the store caches that text). */
+  #cache = new Map<TenantId, { raw: string | null; doc: NotificationDocument; channels: Channel[] }>()
+
+  constructor(options: { store: Store; encryptionKey: Uint8Array | null; publicUrl: string | null }) {
+    this.store = options.store
+    this.box = new SecretBox(options.encryptionKey)
+    this.publicUrl = options.publicUrl
+  }
+
+  /** The tenant's plaintext settings document and enabled channels (never stale: the store read is). */
+  async settingsOf(tenantId: TenantId): Promise<{ doc: NotificationDocument; channels: Channel[] }> {
+    const raw = await this.store.getSettings(tenantId, 'notification')
+    const hit = this.#cache.get(tenantId)
+    if (hit !== undefined && hit.raw === raw) return hit
+    const doc = openDocument(parseDocument(raw), this.box)
+    const entry = { raw, doc, channels: channelsOf(doc) }
+    this.#cache.set(tenantId, entry)
+    return entry
+  }
+
+  async channel(tenantId: TenantId, channelId: string): Promise<Channel | null> {
+    return (await this.settingsOf(tenantId)).channels.find((c) => c.id === channelId) ?? null
+  }
+
+  /** Outbox rows for `event` on every matching channel (none when nothing matches). */
+  async opsForEvent(event: NotifyEvent, nowMs: number, dedupeKey: string | null = null): Promise<WriteOp[]> {
+    const { channels } = await this.settingsOf(event.tenant_id)
+    if (channels.length === 0) return []
+    let payloadJson: string | null = null
+    const ops: WriteOp[] = []
+    for (const c of channels) {
+      if (!matches(c, event)) continue
+      payloadJson ??= JSON.stringify(event)
+      ops.push({
+        op: 'outbox_insert',
+        record: {
+          deliveryId: uuidv7(),
+          tenantId: event.tenant_id,
+          eventId: event.id,
+          eventType: event.type,
+          channelId: c.id,
+          channelType: c.type,
+          payloadJson,
+          dedupeKey,
+          status: 'pending',
+          attempts: 0,
+          nextAttemptAtMs: nowMs,
+          leaseUntilMs: 0,
+          lastStatusCode: null,
+          lastError: null,
+          createdAtMs: nowMs,
+          updatedAtMs: nowMs,
+          deliveredAtMs: null,
+        },
+      })
+    }
+    return ops
+  }
+
+  /**
+   * The hook of the clearance write path: appends to `ops` the outbox rows of the review event this
+   * change raises, if any. Returns null without touching anything for the many changes that raise
+   * none (every clearance that does not go to review), so the hot path pays one comparison.
+   */
+  appendClearanceOps(ops: WriteOp[], record: ClearanceRecord, previous: ClearanceStatus | null, nowMs: number): Promise<void> | null {
+    const type = reviewEventTypeOf(record, previous)
+    if (type === null) return null
+    return this.opsForEvent(reviewEvent(type, record, nowMs, this.publicUrl), nowMs).then((more) => {
+      for (const op of more) ops.push(op)
+    })
+  }
+
+  /** The same for an agent lock or release. */
+  async appendLockOps(ops: WriteOp[], lock: AgentLockRecord, nowMs: number): Promise<void> {
+    for (const op of await this.opsForEvent(agentLockEvent(lock, nowMs), nowMs)) ops.push(op)
+  }
+
+  /**
+   * Time-driven "expiring soon": reviews whose expiry falls within `leadMs`. The dedupe key makes a
+   * repeated sweep (or a restart) insert nothing twice. Returns how many rows were written.
+   */
+  async sweepExpiring(nowMs: number, leadMs: number): Promise<number> {
+    let written = 0
+    for (const c of await this.store.listReviewsExpiringBetween(nowMs, nowMs + leadMs, 500)) {
+      const ops = await this.opsForEvent(reviewEvent('review.expiring', c, nowMs, this.publicUrl), nowMs, `review.expiring:${c.requestId}`)
+      if (ops.length === 0) continue
+      const result = await this.store.write(ops)
+      if (result.ok) written += ops.length
+    }
+    return written
+  }
+}
