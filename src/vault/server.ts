@@ -64,6 +64,8 @@ export interface VaultServerOptions {
   ledger?: LedgerSink
   /** Policies in addition to config.policiesDir, for every tenant. */
   policies?: readonly CompiledPolicy[]
+  /** The notification worker's jitter source (tests pin it); default Math.random. */
+  notifyRandom?: () => number
 }
 
 export interface VaultServer {
@@ -110,13 +112,20 @@ function createLedgerService(config: VaultServerConfig, store: Store, keyRing: K
   })
 }
 
-function createNotifyService(config: VaultServerConfig, store: Store, clock: Clock, logger: FastifyBaseLogger | undefined): NotifyService {
+function createNotifyService(
+  config: VaultServerConfig,
+  store: Store,
+  clock: Clock,
+  logger: FastifyBaseLogger | undefined,
+  random: (() => number) | undefined,
+): NotifyService {
   const key = config.ledger?.encryptionKey ?? null
   return new NotifyService({
     store,
     clock,
     config: config.notifications ?? DEFAULT_NOTIFY_CONFIG,
     encryptionKey: key === null ? null : parseEncryptionKey(key),
+    ...(random === undefined ? {} : { random }),
     onError: (err) => logger?.error({ err, component: 'notify' }, 'notification delivery step failed; the row stays in the outbox'),
     onResult: (row, result, _ms, settled) => {
       if (settled === 'dead') logger?.error({ component: 'notify', delivery_id: row.deliveryId, channel: row.channelId, reason: result.error }, 'notification dead-lettered')
@@ -157,7 +166,7 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
       limiter: config.rateLimit === null ? null : new RateLimiter(config.rateLimit),
       judge,
       background: new Set(),
-      notify: createNotifyService(config, store, clock, options.logger),
+      notify: createNotifyService(config, store, clock, options.logger, options.notifyRandom),
     }
     await seedBootstrapKey(store, config.bootstrapApiKey, clock.now())
     await recoverInterrupted(ctx)
