@@ -149,6 +149,7 @@ export async function runPrimary(o: PrimaryOptions): Promise<number> {
   const metrics = new ClusterMetrics(() => states.keys())
   // The store lives in this process: its write path is reported here, beside the workers' metrics.
   if (vault.writePath !== null) metrics.setWritePathSource(vault.writePath)
+  vault.registerMetrics?.(metrics.registry)
   const admin = createAdminServer({ metrics, readiness, logger: logger.child({ component: 'admin' }) })
   let adminBound: Address
   try {

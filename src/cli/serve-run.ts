@@ -81,6 +81,7 @@ export async function serve(options: ServeOptions): Promise<number> {
 
   const metrics = new GatewayMetrics({ defaultMetrics: true })
   if (vault.writePath !== null) metrics.setWritePathSource(vault.writePath)
+  vault.registerMetrics?.(metrics.registry)
   let running
   try {
     running = await startGateway(config, options.config, vault.port, metrics, logger)
@@ -116,6 +117,7 @@ async function runVaultOnly(config: Config, options: ServeOptions, logger: Logge
   const log = logger.child({ component: 'serve' })
   const metrics = new GatewayMetrics({ defaultMetrics: true })
   if (vault.writePath !== null) metrics.setWritePathSource(vault.writePath)
+  vault.registerMetrics?.(metrics.registry)
   const admin = createAdminServer({ metrics, readiness: vault.readiness, logger: logger.child({ component: 'admin' }) })
   let adminBound: Address
   try {

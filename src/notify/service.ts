@@ -1,6 +1,7 @@
 // The notification subsystem as the Vault composes it: the notifier (events → outbox rows), the
 // transports (guarded HTTP dispatcher, SMTP), the delivery worker, and a synchronous test send.
 import { readFileSync } from 'node:fs'
+import type { Registry } from 'prom-client'
 import type { VaultNotifyConfig } from '../config/types-vault.ts'
 import type { Clock, TenantId } from '../core/index.ts'
 import type { OutboxRecord, Store } from '../store/index.ts'
@@ -9,6 +10,7 @@ import type { Transports } from './deliver.ts'
 import { EmailSender } from './email.ts'
 import { testEvent } from './events.ts'
 import { createHttpDispatcher } from './http-post.ts'
+import { NotifyMetrics } from './metrics.ts'
 import type { SendResult } from './http-post.ts'
 import { Notifier } from './notifier.ts'
 import { DeliveryWorker } from './worker.ts'
@@ -54,10 +56,13 @@ export class NotifyService {
   readonly config: VaultNotifyConfig
   #transports: Transports
   #clock: Clock
+  #store: Store
+  #metrics: NotifyMetrics | null = null
 
   constructor(o: NotifyServiceOptions) {
     this.config = o.config
     this.#clock = o.clock
+    this.#store = o.store
     this.notifier = new Notifier({ store: o.store, encryptionKey: o.encryptionKey, publicUrl: o.config.publicUrl })
     const smtp = o.config.smtp
     this.#transports = {
@@ -81,7 +86,10 @@ export class NotifyService {
       concurrency: o.config.concurrency,
       expiringLeadMs: o.config.expiringLeadMs,
       ...(o.random === undefined ? {} : { random: o.random }),
-      ...(o.onResult === undefined ? {} : { onResult: o.onResult }),
+      onResult: (row, result, ms, settled) => {
+        this.#metrics?.record(row, result, ms, settled)
+        o.onResult?.(row, result, ms, settled)
+      },
       ...(o.onError === undefined ? {} : { onError: o.onError }),
     })
   }
@@ -98,6 +106,11 @@ export class NotifyService {
         return { channel_id: c.id, type: c.type, status: r.ok ? 'delivered' : 'failed', receiver_status: r.statusCode, reason: r.error } as ChannelTestResult
       }),
     )
+  }
+
+  /** Registers the delivery metrics in the process's /metrics registry (once). */
+  registerMetrics(registry: Registry): void {
+    this.#metrics ??= new NotifyMetrics(registry, this.#store, this.#clock)
   }
 
   start(): void {
