@@ -10,6 +10,7 @@ import { requestReview, startNotifyHarness, waitForDeliveries } from './setup.ts
 test('review created → one mail over STARTTLS with AUTH to every recipient, text and HTML parts', async (t) => {
   const smtp = await startSmtp(t)
   const h = await startNotifyHarness(t, {
+    attemptTimeoutMs: 10_000,
     smtp: { host: 'localhost', port: smtp.port, secure: false, requireTls: true, user: SMTP_USER, password: SMTP_PASSWORD, from: 'ledgix@example.com', caFile: smtp.caFile },
   })
   // The seed's shape: email_enabled + comma-separated email_recipients.
@@ -35,6 +36,7 @@ test('wrong SMTP password: the attempt fails with the server reason and is retri
   const smtp = await startSmtp(t)
   const h = await startNotifyHarness(t, {
     maxAttempts: 2,
+    attemptTimeoutMs: 10_000,
     smtp: { host: 'localhost', port: smtp.port, secure: false, requireTls: true, user: SMTP_USER, password: 'wrong', from: 'ledgix@example.com', caFile: smtp.caFile },
   })
   await call(h.base, 'PUT', '/notification-settings', { key: h.keys.admin, body: { channels: [{ id: 'mail', type: 'email', recipients: ['ops@example.com'] }] } })

@@ -12,7 +12,7 @@ export function fastNotify(overrides: Partial<VaultNotifyConfig> = {}): VaultNot
     ...DEFAULT_NOTIFY_CONFIG,
     allowPrivateTargets: true,
     maxAttempts: 3,
-    attemptTimeoutMs: 500,
+    attemptTimeoutMs: 2_000,
     backoffBaseMs: 100,
     backoffMaxMs: 400,
     pollIntervalMs: 20,
