@@ -46,6 +46,7 @@ export const ERRORS = {
   rate_limited: { status: 429, title: 'Too many requests' },
   token_key_revoked: { status: 401, title: 'Token signing key revoked' },
   token_wrong_tenant: { status: 401, title: 'Token was issued to another tenant' },
+  slack_signature_invalid: { status: 401, title: 'Slack request signature missing, stale, replayed or invalid' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof ERRORS

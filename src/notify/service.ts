@@ -9,7 +9,9 @@ import { deliverTo } from './deliver.ts'
 import type { Transports } from './deliver.ts'
 import { EmailSender } from './email.ts'
 import { testEvent } from './events.ts'
-import { createHttpDispatcher } from './http-post.ts'
+import { createHttpDispatcher, failed, postJson } from './http-post.ts'
+import { SlackVerifier } from './slack-signature.ts'
+import { targetUrlProblem } from './ssrf.ts'
 import { NotifyMetrics } from './metrics.ts'
 import type { SendResult } from './http-post.ts'
 import { Notifier } from './notifier.ts'
@@ -54,6 +56,7 @@ export class NotifyService {
   readonly notifier: Notifier
   readonly worker: DeliveryWorker
   readonly config: VaultNotifyConfig
+  readonly slackVerifier = new SlackVerifier()
   #transports: Transports
   #clock: Clock
   #store: Store
@@ -106,6 +109,12 @@ export class NotifyService {
         return { channel_id: c.id, type: c.type, status: r.ok ? 'delivered' : 'failed', receiver_status: r.statusCode, reason: r.error } as ChannelTestResult
       }),
     )
+  }
+
+  /** Posts a reply to a Slack action's response_url (message update or a note), under the SSRF rules. */
+  async replyToSlack(responseUrl: string, message: unknown): Promise<SendResult> {
+    if (targetUrlProblem('response_url', responseUrl, this.config.allowPrivateTargets) !== null) return failed('response_url refused', null, true)
+    return postJson(this.#transports.dispatcher, this.config.allowPrivateTargets, responseUrl, JSON.stringify(message), {}, this.config.attemptTimeoutMs)
   }
 
   /** Registers the delivery metrics in the process's /metrics registry (once). */

@@ -40,6 +40,7 @@ import { registerPolicyRoute } from './routes/policy.ts'
 import { registerPublicRoutes } from './routes/public.ts'
 import { registerReviewRoutes } from './routes/reviews.ts'
 import { registerSettingsRoutes } from './routes/settings.ts'
+import { registerSlackRoutes } from './routes/slack.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -313,6 +314,7 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined): Fas
   app.setErrorHandler(handleVaultError)
   app.setNotFoundHandler(handleNotFound)
   registerPublicRoutes(app, ctx)
+  registerSlackRoutes(app, ctx)
   void app.register(async (scope) => {
     scope.addHook('onRequest', authenticateApiKey.bind(null, ctx))
     registerClearanceRoutes(scope, ctx, gate)
