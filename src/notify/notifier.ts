@@ -1,10 +1,11 @@
 // Turns state changes into outbox rows: which channels of the tenant want this event (type, tool
 // glob, agent glob, ANDed), one `outbox_insert` per channel, appended to the ops of the very write
 // that makes the change, so the rows commit or vanish with it. Also reads channels for delivery.
+import { createHash } from 'node:crypto'
 import type { TenantId } from '../core/index.ts'
 import { uuidv7 } from '../core/index.ts'
 import type { AgentLockRecord, ClearanceRecord, ClearanceStatus, Store, WriteOp } from '../store/index.ts'
-import { agentLockEvent, reviewEvent, reviewEventTypeOf } from './events.ts'
+import { agentLockEvent, ledgerFailureEvent, reviewEvent, reviewEventTypeOf } from './events.ts'
 import type { NotifyEvent } from './events.ts'
 import { anyGlob } from './glob.ts'
 import { SecretBox } from './secrets.ts'
@@ -99,6 +100,16 @@ export class Notifier {
   /** The same for an agent lock or release. */
   async appendLockOps(ops: WriteOp[], lock: AgentLockRecord, nowMs: number): Promise<void> {
     for (const op of await this.opsForEvent(agentLockEvent(lock, nowMs), nowMs)) ops.push(op)
+  }
+
+  /**
+   * A verification failure found by /ledger/verify (or any checker): one event per distinct failure,
+   * not one per verification call, so a persistent break does not flood the channels.
+   */
+  async notifyLedgerFailure(tenantId: TenantId, check: string, detail: string, nowMs: number): Promise<void> {
+    const key = `ledger.verification_failed:${createHash('sha256').update(`${check}\n${detail}`).digest('hex').slice(0, 32)}`
+    const ops = await this.opsForEvent(ledgerFailureEvent(tenantId, check, detail, nowMs), nowMs, key)
+    if (ops.length > 0) await this.store.write(ops)
   }
 
   /**
