@@ -72,6 +72,9 @@ export class EmailSender {
   constructor(smtp: SmtpSettings) {
     this.#from = smtp.from
     this.#transport = createTransport({
+      // A pooled connection: one SMTP handshake (and STARTTLS) serves many mails.
+      pool: true,
+      maxConnections: 2,
       host: smtp.host,
       port: smtp.port,
       secure: smtp.secure,

@@ -3,6 +3,8 @@
 // later (exponential backoff, full jitter), or dead-lettered once the attempt cap is reached. A crash
 // mid-send leaves the lease to run out and the row is sent again: at-least-once, the event id being
 // the receivers' dedupe key.
+import { performance } from 'node:perf_hooks'
+import type { EventLoopUtilization } from 'node:perf_hooks'
 import type { Clock } from '../core/index.ts'
 import type { OutboxRecord, Store } from '../store/index.ts'
 import { backoffDelayMs } from './backoff.ts'
@@ -33,12 +35,27 @@ export interface WorkerOptions {
 /** A lease outlives the attempt's deadline by this much, so a live worker never loses its row. */
 const LEASE_SLACK_MS = 2_000
 
+/**
+ * Delivery must never slow /request-clearance (issue 17), and it shares the Vault's event loop. So the
+ * worker uses idle capacity: when the loop was busier than this over the last sample, it keeps one
+ * send in flight and pauses between claims; otherwise it runs `concurrency` sends back to back.
+ * Measured in bench/ (request-clearance-review-notify): without the brake, draining three channels
+ * at full speed cost a third of the clearance rate on one core.
+ */
+const BUSY_UTILIZATION = 0.6
+const BUSY_PAUSE_MS = 50
+const UTILIZATION_SAMPLE_MS = 100
+
 export class DeliveryWorker {
   #o: WorkerOptions
   #timer: NodeJS.Timeout | null = null
   #inflight = new Set<Promise<void>>()
   #ticking = false
   #stopped = false
+  #backlog = false
+  #busy = false
+  #eluMark: EventLoopUtilization = performance.eventLoopUtilization()
+  #eluAtMs = 0
 
   constructor(options: WorkerOptions) {
     this.#o = options
@@ -71,20 +88,41 @@ export class DeliveryWorker {
       const o = this.#o
       const nowMs = o.clock.now()
       if (o.expiringLeadMs !== null) await o.notifier.sweepExpiring(nowMs, o.expiringLeadMs)
-      const room = o.concurrency - this.#inflight.size
+      this.#sampleLoad(nowMs)
+      const room = (this.#busy ? 1 : o.concurrency) - this.#inflight.size
       if (room <= 0) return
-      for (const row of await o.store.listDueOutbox(nowMs, room)) {
-        if (this.#stopped) break
-        const leaseUntilMs = nowMs + o.attemptTimeoutMs + LEASE_SLACK_MS
-        const claimed = await o.store.write([{ op: 'outbox_lease', deliveryId: row.deliveryId, atMs: nowMs, leaseUntilMs }])
-        if (!claimed.ok) continue
+      const due = await o.store.listDueOutbox(nowMs, room)
+      // A full page means more may be due: the next free slot looks again instead of waiting a poll.
+      this.#backlog = due.length === room
+      const leaseUntilMs = nowMs + o.attemptTimeoutMs + LEASE_SLACK_MS
+      // Concurrent leases share one group-committed transaction (each guarded on its own).
+      const claims = await Promise.all(due.map((row) => o.store.write([{ op: 'outbox_lease', deliveryId: row.deliveryId, atMs: nowMs, leaseUntilMs }])))
+      for (let i = 0; i < due.length; i++) {
+        if (this.#stopped || !claims[i]!.ok) continue
+        const row = due[i]!
         const send = this.#send({ ...row, attempts: row.attempts + 1 }).catch((err: unknown) => o.onError?.(err))
         this.#inflight.add(send)
-        void send.finally(() => this.#inflight.delete(send))
+        void send.finally(() => this.#slotFreed(send))
       }
     } finally {
       this.#ticking = false
     }
+  }
+
+  #slotFreed(send: Promise<void>): void {
+    this.#inflight.delete(send)
+    if (!this.#backlog || this.#stopped) return
+    if (this.#busy) setTimeout(tickWorker, BUSY_PAUSE_MS, this).unref()
+    else setImmediate(tickWorker, this)
+  }
+
+  /** Event-loop utilization since the previous sample decides whether the worker brakes. */
+  #sampleLoad(nowMs: number): void {
+    if (nowMs - this.#eluAtMs < UTILIZATION_SAMPLE_MS) return
+    const now = performance.eventLoopUtilization()
+    this.#busy = performance.eventLoopUtilization(now, this.#eluMark).utilization > BUSY_UTILIZATION
+    this.#eluMark = now
+    this.#eluAtMs = nowMs
   }
 
   async #send(row: OutboxRecord): Promise<void> {

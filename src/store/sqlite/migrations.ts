@@ -250,9 +250,15 @@ ALTER TABLE burns_v3 RENAME TO burns;
     version: 4,
     name: 'notification outbox',
     // One row per (event, channel), inserted in the same transaction as the change that caused the
-    // event (src/notify). The worker reads due rows by (status, next_attempt_at); dedupe_key makes a
+    // event (src/notify); the body is stored once per event in notify_events. The worker reads due rows by (status, next_attempt_at); dedupe_key makes a
     // time-driven event (review expiring soon) insertable at most once per channel.
     sql: `
+-- The event body once per event (a rowid table: bodies are ~1 KB), the delivery rows small.
+CREATE TABLE notify_events (
+  event_id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  payload TEXT NOT NULL
+);
 CREATE TABLE notify_outbox (
   delivery_id TEXT PRIMARY KEY,
   tenant_id TEXT NOT NULL,
@@ -260,7 +266,6 @@ CREATE TABLE notify_outbox (
   event_type TEXT NOT NULL,
   channel_id TEXT NOT NULL,
   channel_type TEXT NOT NULL,
-  payload TEXT NOT NULL,
   dedupe_key TEXT,
   status TEXT NOT NULL,
   attempts INTEGER NOT NULL,

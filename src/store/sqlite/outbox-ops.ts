@@ -4,13 +4,15 @@ import type Database from 'better-sqlite3'
 import type { OutboxWriteOp } from '../outbox-types.ts'
 
 export const OUTBOX_COLUMNS = [
-  'delivery_id', 'tenant_id', 'event_id', 'event_type', 'channel_id', 'channel_type', 'payload', 'dedupe_key', 'status',
+  'delivery_id', 'tenant_id', 'event_id', 'event_type', 'channel_id', 'channel_type', 'dedupe_key', 'status',
   'attempts', 'next_attempt_at', 'lease_until', 'last_status_code', 'last_error', 'created_at', 'updated_at', 'delivered_at',
 ] as const
 
 /** Returns the applier: true = applied (or an ignored duplicate insert), false = guard failed. */
 export function createOutboxApplier(db: Database.Database): (op: OutboxWriteOp) => boolean {
   const s = {
+    // The fan-out's first row stores the body; the event's other channel rows find it there.
+    event: db.prepare('INSERT OR IGNORE INTO notify_events (event_id, tenant_id, payload) VALUES (?, ?, ?)'),
     insert: db.prepare(
       `INSERT OR IGNORE INTO notify_outbox (${OUTBOX_COLUMNS.join(', ')}) VALUES (${OUTBOX_COLUMNS.map(() => '?').join(', ')})`,
     ),
@@ -32,8 +34,9 @@ export function createOutboxApplier(db: Database.Database): (op: OutboxWriteOp) 
     switch (op.op) {
       case 'outbox_insert': {
         const r = op.record
+        s.event.run(r.eventId, r.tenantId, r.payloadJson)
         s.insert.run(
-          r.deliveryId, r.tenantId, r.eventId, r.eventType, r.channelId, r.channelType, r.payloadJson, r.dedupeKey, r.status,
+          r.deliveryId, r.tenantId, r.eventId, r.eventType, r.channelId, r.channelType, r.dedupeKey, r.status,
           r.attempts, r.nextAttemptAtMs, r.leaseUntilMs, r.lastStatusCode, r.lastError, r.createdAtMs, r.updatedAtMs, r.deliveredAtMs,
         )
         return true

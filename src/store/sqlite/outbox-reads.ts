@@ -8,6 +8,8 @@ import { toClearance } from './rows.ts'
 
 type Row = Record<string, unknown>
 
+const SELECT = 'SELECT o.*, e.payload AS payload FROM notify_outbox o JOIN notify_events e ON e.event_id = o.event_id'
+
 function toOutbox(r: Row): OutboxRecord {
   return {
     deliveryId: r.delivery_id as string,
@@ -36,13 +38,11 @@ export class SqliteOutboxReads implements OutboxStore {
   constructor(r: Database.Database) {
     this.#q = {
       due: r.prepare(
-        `SELECT * FROM notify_outbox WHERE status = 'pending' AND next_attempt_at <= ? AND lease_until <= ? ORDER BY next_attempt_at LIMIT ?`,
+        `${SELECT} WHERE o.status = 'pending' AND o.next_attempt_at <= ? AND o.lease_until <= ? ORDER BY o.next_attempt_at LIMIT ?`,
       ),
-      byTenant: r.prepare('SELECT * FROM notify_outbox WHERE tenant_id = ? ORDER BY created_at DESC, delivery_id DESC LIMIT ?'),
-      byTenantStatus: r.prepare(
-        'SELECT * FROM notify_outbox WHERE tenant_id = ? AND status = ? ORDER BY created_at DESC, delivery_id DESC LIMIT ?',
-      ),
-      one: r.prepare('SELECT * FROM notify_outbox WHERE delivery_id = ?'),
+      byTenant: r.prepare(`${SELECT} WHERE o.tenant_id = ? ORDER BY o.created_at DESC, o.delivery_id DESC LIMIT ?`),
+      byTenantStatus: r.prepare(`${SELECT} WHERE o.tenant_id = ? AND o.status = ? ORDER BY o.created_at DESC, o.delivery_id DESC LIMIT ?`),
+      one: r.prepare(`${SELECT} WHERE o.delivery_id = ?`),
       depth: r.prepare(
         `SELECT SUM(status = 'pending') AS pending, SUM(status = 'dead') AS dead,
            MIN(CASE WHEN status = 'pending' THEN created_at END) AS oldest FROM notify_outbox`,
