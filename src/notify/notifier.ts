@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto'
 import type { TenantId } from '../core/index.ts'
 import { uuidv7 } from '../core/index.ts'
-import type { AgentLockRecord, ClearanceRecord, ClearanceStatus, Store, WriteOp } from '../store/index.ts'
+import type { AgentLockRecord, ClearanceRecord, ClearanceStatus, NotifyEventRecord, OutboxRecord, Store, WriteOp } from '../store/index.ts'
 import { agentLockEvent, ledgerFailureEvent, reviewEvent, reviewEventTypeOf } from './events.ts'
 import type { NotifyEvent } from './events.ts'
 import { anyGlob } from './glob.ts'
@@ -49,39 +49,44 @@ export class Notifier {
     return (await this.settingsOf(tenantId)).channels.find((c) => c.id === channelId) ?? null
   }
 
-  /** Outbox rows for `event` on every matching channel (none when nothing matches). */
+  /**
+   * The write op recording `event` with the channels it matches now, or none when nothing matches.
+   * One row on the causing write; the worker fans it out per channel (NotifyEventRecord).
+   */
   async opsForEvent(event: NotifyEvent, nowMs: number, dedupeKey: string | null = null): Promise<WriteOp[]> {
     const { channels } = await this.settingsOf(event.tenant_id)
     if (channels.length === 0) return []
-    let payloadJson: string | null = null
-    const ops: WriteOp[] = []
-    for (const c of channels) {
-      if (!matches(c, event)) continue
-      payloadJson ??= JSON.stringify(event)
-      ops.push({
-        op: 'outbox_insert',
-        record: {
-          deliveryId: uuidv7(),
-          tenantId: event.tenant_id,
-          eventId: event.id,
-          eventType: event.type,
-          channelId: c.id,
-          channelType: c.type,
-          payloadJson,
-          dedupeKey,
-          status: 'pending',
-          attempts: 0,
-          nextAttemptAtMs: nowMs,
-          leaseUntilMs: 0,
-          lastStatusCode: null,
-          lastError: null,
-          createdAtMs: nowMs,
-          updatedAtMs: nowMs,
-          deliveredAtMs: null,
-        },
-      })
-    }
-    return ops
+    const matched: Array<{ id: string; type: string }> = []
+    for (const c of channels) if (matches(c, event)) matched.push({ id: c.id, type: c.type })
+    if (matched.length === 0) return []
+    return [
+      {
+        op: 'notify_event_insert',
+        event: { eventId: event.id, tenantId: event.tenant_id, eventType: event.type, payloadJson: JSON.stringify(event), channels: matched, dedupeKey, createdAtMs: nowMs },
+      },
+    ]
+  }
+
+  /** The expansion of a recorded event: one pending delivery row per channel it matched. */
+  static deliveriesOf(e: NotifyEventRecord, nowMs: number): OutboxRecord[] {
+    return e.channels.map((c) => ({
+      deliveryId: uuidv7(),
+      tenantId: e.tenantId,
+      eventId: e.eventId,
+      eventType: e.eventType,
+      channelId: c.id,
+      channelType: c.type,
+      payloadJson: e.payloadJson,
+      status: 'pending' as const,
+      attempts: 0,
+      nextAttemptAtMs: nowMs,
+      leaseUntilMs: 0,
+      lastStatusCode: null,
+      lastError: null,
+      createdAtMs: e.createdAtMs,
+      updatedAtMs: nowMs,
+      deliveredAtMs: null,
+    }))
   }
 
   /**
@@ -114,7 +119,7 @@ export class Notifier {
 
   /**
    * Time-driven "expiring soon": reviews whose expiry falls within `leadMs`. The dedupe key makes a
-   * repeated sweep (or a restart) insert nothing twice. Returns how many rows were written.
+   * repeated sweep (or a restart) insert nothing twice. Returns how many events were offered.
    */
   async sweepExpiring(nowMs: number, leadMs: number): Promise<number> {
     let written = 0
@@ -122,7 +127,7 @@ export class Notifier {
       const ops = await this.opsForEvent(reviewEvent('review.expiring', c, nowMs, this.publicUrl), nowMs, `review.expiring:${c.requestId}`)
       if (ops.length === 0) continue
       const result = await this.store.write(ops)
-      if (result.ok) written += ops.length
+      if (result.ok) written++
     }
     return written
   }

@@ -12,7 +12,7 @@ import { deliverTo } from './deliver.ts'
 import type { Transports } from './deliver.ts'
 import type { NotifyEvent } from './events.ts'
 import type { SendResult } from './http-post.ts'
-import type { Notifier } from './notifier.ts'
+import { Notifier } from './notifier.ts'
 
 export interface WorkerOptions {
   store: Store
@@ -45,6 +45,9 @@ const LEASE_SLACK_MS = 2_000
 const BUSY_UTILIZATION = 0.6
 const BUSY_PAUSE_MS = 50
 const UTILIZATION_SAMPLE_MS = 100
+/** Events fanned out per pass: a few group commits' worth, so a burst is expanded in steps. */
+const EXPAND_BATCH = 64
+const EXPAND_BATCH_BUSY = 2
 
 export class DeliveryWorker {
   #o: WorkerOptions
@@ -84,16 +87,21 @@ export class DeliveryWorker {
   async tick(): Promise<void> {
     if (this.#ticking || this.#stopped) return
     this.#ticking = true
+    this.#backlog = false
     try {
       const o = this.#o
       const nowMs = o.clock.now()
       if (o.expiringLeadMs !== null) await o.notifier.sweepExpiring(nowMs, o.expiringLeadMs)
       this.#sampleLoad(nowMs)
+      await this.#expand(nowMs)
       const room = (this.#busy ? 1 : o.concurrency) - this.#inflight.size
-      if (room <= 0) return
+      if (room <= 0) {
+        this.#backlog = true
+        return
+      }
       const due = await o.store.listDueOutbox(nowMs, room)
       // A full page means more may be due: the next free slot looks again instead of waiting a poll.
-      this.#backlog = due.length === room
+      this.#backlog ||= due.length === room
       const leaseUntilMs = nowMs + o.attemptTimeoutMs + LEASE_SLACK_MS
       // Concurrent leases share one group-committed transaction (each guarded on its own).
       const claims = await Promise.all(due.map((row) => o.store.write([{ op: 'outbox_lease', deliveryId: row.deliveryId, atMs: nowMs, leaseUntilMs }])))
@@ -107,6 +115,15 @@ export class DeliveryWorker {
     } finally {
       this.#ticking = false
     }
+  }
+
+  /** Fans recorded events out into delivery rows (each event in its own guarded op; concurrent ops share a commit). */
+  async #expand(nowMs: number): Promise<void> {
+    const batch = this.#busy ? EXPAND_BATCH_BUSY : EXPAND_BATCH
+    const events = await this.#o.store.listUnexpandedEvents(batch)
+    if (events.length === 0) return
+    await Promise.all(events.map((e) => this.#o.store.write([{ op: 'notify_event_expand', eventId: e.eventId, deliveries: Notifier.deliveriesOf(e, nowMs) }])))
+    if (events.length === batch) this.#backlog = true
   }
 
   #slotFreed(send: Promise<void>): void {

@@ -38,4 +38,4 @@ export type {
   StoredLedgerEvent,
   UnsealedLeaf,
 } from './ledger-types.ts'
-export type { OutboxDepth, OutboxRecord, OutboxStatus, OutboxStore, OutboxWriteOp } from './outbox-types.ts'
+export type { NotifyEventRecord, OutboxDepth, OutboxRecord, OutboxStatus, OutboxStore, OutboxWriteOp } from './outbox-types.ts'

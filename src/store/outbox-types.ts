@@ -17,8 +17,6 @@ export interface OutboxRecord {
   channelType: string
   /** The versioned event body as JSON text, rendered per channel at delivery time. */
   payloadJson: string
-  /** Non-null for events a sweep may try to emit twice (expiring soon): unique per tenant and channel. */
-  dedupeKey: string | null
   status: OutboxStatus
   attempts: number
   nextAttemptAtMs: number
@@ -31,9 +29,28 @@ export interface OutboxRecord {
   deliveredAtMs: number | null
 }
 
+/**
+ * An event as the causing write stores it: the body once, and the channels it matched. The worker
+ * later expands it into one delivery row per channel (off the request path: the clearance write
+ * carries one small row set, not one per channel).
+ */
+export interface NotifyEventRecord {
+  eventId: string
+  tenantId: TenantId
+  eventType: string
+  payloadJson: string
+  /** The matching channels at event time, as `id` and `type`. */
+  channels: Array<{ id: string; type: string }>
+  /** Non-null for events a sweep may try to emit twice (expiring soon): unique per tenant. */
+  dedupeKey: string | null
+  createdAtMs: number
+}
+
 export type OutboxWriteOp =
-  /** Ignored when `dedupeKey` is set and already used for the tenant and channel. */
-  | { op: 'outbox_insert'; record: OutboxRecord }
+  /** Ignored when `dedupeKey` is set and already used in the tenant. */
+  | { op: 'notify_event_insert'; event: NotifyEventRecord }
+  /** guard: the event is not yet expanded. Marks it expanded and inserts its delivery rows. */
+  | { op: 'notify_event_expand'; eventId: string; deliveries: OutboxRecord[] }
   /** guard: the row is pending, due at `atMs` and not leased; takes the lease and counts an attempt. */
   | { op: 'outbox_lease'; deliveryId: string; atMs: number; leaseUntilMs: number }
   /** guard: the row is still pending. Records an attempt's outcome and releases the lease. */
@@ -50,13 +67,16 @@ export type OutboxWriteOp =
   | { op: 'outbox_retry'; tenantId: TenantId; deliveryId: string; atMs: number }
 
 export interface OutboxDepth {
+  /** Pending delivery rows plus the channels of events not yet expanded. */
   pending: number
   dead: number
-  /** Creation time of the oldest pending row; null when none is pending. */
+  /** Creation time of the oldest pending row or unexpanded event; null when none. */
   oldestPendingAtMs: number | null
 }
 
 export interface OutboxStore {
+  /** Events not yet expanded into delivery rows, oldest first (all tenants). */
+  listUnexpandedEvents(limit: number): Promise<NotifyEventRecord[]>
   /** Pending rows due at `nowMs` and not leased, oldest due first (all tenants). */
   listDueOutbox(nowMs: number, limit: number): Promise<OutboxRecord[]>
   /** A tenant's rows, newest first; `status` null = any. */

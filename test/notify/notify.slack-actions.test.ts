@@ -70,6 +70,7 @@ test('two Slack approvals racing an API denial: exactly one wins, the others are
     if (apiWins === 0) assert.equal(api.status, 409)
     const final = await call(h.base, 'GET', `/clearance-status/${requestId}`, { key: h.keys.agent })
     assert.equal(final.body.status, apiWins === 1 ? 'denied' : 'approved')
+    await new Promise((resolve) => setTimeout(resolve, 150))
     const rows = await h.server.context.store.listOutbox(h.tenantA, null, 500)
     assert.equal(rows.filter((r) => r.eventType === 'review.decided' && JSON.parse(r.payloadJson).review.request_id === requestId).length, 1, 'one decision event')
   }

@@ -249,16 +249,22 @@ ALTER TABLE burns_v3 RENAME TO burns;
   {
     version: 4,
     name: 'notification outbox',
-    // One row per (event, channel), inserted in the same transaction as the change that caused the
-    // event (src/notify); the body is stored once per event in notify_events. The worker reads due rows by (status, next_attempt_at); dedupe_key makes a
-    // time-driven event (review expiring soon) insertable at most once per channel.
+    // An event row (body once, matched channels) is inserted in the same transaction as the change
+    // that caused it; the worker expands it into one delivery row per channel in its own transaction
+    // (src/notify). dedupe_key makes a time-driven event (review expiring soon) insertable once.
     sql: `
--- The event body once per event (a rowid table: bodies are ~1 KB), the delivery rows small.
 CREATE TABLE notify_events (
   event_id TEXT PRIMARY KEY,
   tenant_id TEXT NOT NULL,
-  payload TEXT NOT NULL
+  event_type TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  channels TEXT NOT NULL,
+  dedupe_key TEXT,
+  expanded INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
 );
+CREATE INDEX notify_events_unexpanded ON notify_events(created_at) WHERE expanded = 0;
+CREATE UNIQUE INDEX notify_events_dedupe ON notify_events(tenant_id, dedupe_key) WHERE dedupe_key IS NOT NULL;
 CREATE TABLE notify_outbox (
   delivery_id TEXT PRIMARY KEY,
   tenant_id TEXT NOT NULL,
@@ -266,7 +272,6 @@ CREATE TABLE notify_outbox (
   event_type TEXT NOT NULL,
   channel_id TEXT NOT NULL,
   channel_type TEXT NOT NULL,
-  dedupe_key TEXT,
   status TEXT NOT NULL,
   attempts INTEGER NOT NULL,
   next_attempt_at INTEGER NOT NULL,
@@ -279,7 +284,6 @@ CREATE TABLE notify_outbox (
 ) WITHOUT ROWID;
 CREATE INDEX notify_outbox_due ON notify_outbox(next_attempt_at) WHERE status = 'pending';
 CREATE INDEX notify_outbox_tenant ON notify_outbox(tenant_id, created_at);
-CREATE UNIQUE INDEX notify_outbox_dedupe ON notify_outbox(tenant_id, channel_id, dedupe_key) WHERE dedupe_key IS NOT NULL;
 `,
   },
 ]

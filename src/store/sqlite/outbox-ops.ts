@@ -4,17 +4,20 @@ import type Database from 'better-sqlite3'
 import type { OutboxWriteOp } from '../outbox-types.ts'
 
 export const OUTBOX_COLUMNS = [
-  'delivery_id', 'tenant_id', 'event_id', 'event_type', 'channel_id', 'channel_type', 'dedupe_key', 'status',
+  'delivery_id', 'tenant_id', 'event_id', 'event_type', 'channel_id', 'channel_type', 'status',
   'attempts', 'next_attempt_at', 'lease_until', 'last_status_code', 'last_error', 'created_at', 'updated_at', 'delivered_at',
 ] as const
 
 /** Returns the applier: true = applied (or an ignored duplicate insert), false = guard failed. */
 export function createOutboxApplier(db: Database.Database): (op: OutboxWriteOp) => boolean {
   const s = {
-    // The fan-out's first row stores the body; the event's other channel rows find it there.
-    event: db.prepare('INSERT OR IGNORE INTO notify_events (event_id, tenant_id, payload) VALUES (?, ?, ?)'),
+    event: db.prepare(
+      `INSERT OR IGNORE INTO notify_events (event_id, tenant_id, event_type, payload, channels, dedupe_key, expanded, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, 0, ?)`,
+    ),
+    expand: db.prepare('UPDATE notify_events SET expanded = 1 WHERE event_id = ? AND expanded = 0'),
     insert: db.prepare(
-      `INSERT OR IGNORE INTO notify_outbox (${OUTBOX_COLUMNS.join(', ')}) VALUES (${OUTBOX_COLUMNS.map(() => '?').join(', ')})`,
+      `INSERT INTO notify_outbox (${OUTBOX_COLUMNS.join(', ')}) VALUES (${OUTBOX_COLUMNS.map(() => '?').join(', ')})`,
     ),
     lease: db.prepare(
       `UPDATE notify_outbox SET lease_until = ?, attempts = attempts + 1, updated_at = ?
@@ -32,13 +35,19 @@ export function createOutboxApplier(db: Database.Database): (op: OutboxWriteOp) 
   }
   return function applyOutboxOp(op: OutboxWriteOp): boolean {
     switch (op.op) {
-      case 'outbox_insert': {
-        const r = op.record
-        s.event.run(r.eventId, r.tenantId, r.payloadJson)
-        s.insert.run(
-          r.deliveryId, r.tenantId, r.eventId, r.eventType, r.channelId, r.channelType, r.dedupeKey, r.status,
-          r.attempts, r.nextAttemptAtMs, r.leaseUntilMs, r.lastStatusCode, r.lastError, r.createdAtMs, r.updatedAtMs, r.deliveredAtMs,
-        )
+      case 'notify_event_insert': {
+        const e = op.event
+        s.event.run(e.eventId, e.tenantId, e.eventType, e.payloadJson, JSON.stringify(e.channels), e.dedupeKey, e.createdAtMs)
+        return true
+      }
+      case 'notify_event_expand': {
+        if (s.expand.run(op.eventId).changes !== 1) return false
+        for (const r of op.deliveries) {
+          s.insert.run(
+            r.deliveryId, r.tenantId, r.eventId, r.eventType, r.channelId, r.channelType, r.status,
+            r.attempts, r.nextAttemptAtMs, r.leaseUntilMs, r.lastStatusCode, r.lastError, r.createdAtMs, r.updatedAtMs, r.deliveredAtMs,
+          )
+        }
         return true
       }
       case 'outbox_lease':

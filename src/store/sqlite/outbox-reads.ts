@@ -2,7 +2,7 @@
 // pending rows), a tenant's recent deliveries, the depth gauges, and the "expiring soon" sweep.
 import type Database from 'better-sqlite3'
 import type { TenantId } from '../../core/index.ts'
-import type { OutboxDepth, OutboxRecord, OutboxStatus, OutboxStore } from '../outbox-types.ts'
+import type { NotifyEventRecord, OutboxDepth, OutboxRecord, OutboxStatus, OutboxStore } from '../outbox-types.ts'
 import type { ClearanceRecord } from '../types.ts'
 import { toClearance } from './rows.ts'
 
@@ -19,7 +19,6 @@ function toOutbox(r: Row): OutboxRecord {
     channelId: r.channel_id as string,
     channelType: r.channel_type as string,
     payloadJson: r.payload as string,
-    dedupeKey: (r.dedupe_key as string | null) ?? null,
     status: r.status as OutboxStatus,
     attempts: r.attempts as number,
     nextAttemptAtMs: r.next_attempt_at as number,
@@ -33,7 +32,7 @@ function toOutbox(r: Row): OutboxRecord {
 }
 
 export class SqliteOutboxReads implements OutboxStore {
-  #q: Record<'due' | 'byTenant' | 'byTenantStatus' | 'one' | 'depth' | 'expiring', Database.Statement>
+  #q: Record<'due' | 'byTenant' | 'byTenantStatus' | 'one' | 'depth' | 'eventDepth' | 'expiring' | 'unexpanded', Database.Statement>
 
   constructor(r: Database.Database) {
     this.#q = {
@@ -47,6 +46,10 @@ export class SqliteOutboxReads implements OutboxStore {
         `SELECT SUM(status = 'pending') AS pending, SUM(status = 'dead') AS dead,
            MIN(CASE WHEN status = 'pending' THEN created_at END) AS oldest FROM notify_outbox`,
       ),
+      eventDepth: r.prepare(
+        `SELECT COALESCE(SUM(json_array_length(channels)), 0) AS pending, MIN(created_at) AS oldest FROM notify_events WHERE expanded = 0`,
+      ),
+      unexpanded: r.prepare('SELECT * FROM notify_events WHERE expanded = 0 ORDER BY created_at LIMIT ?'),
       expiring: r.prepare(
         `SELECT * FROM clearances WHERE review_state = 'pending' AND review_expires_at > ? AND review_expires_at <= ?
          ORDER BY review_expires_at LIMIT ?`,
@@ -67,7 +70,20 @@ export class SqliteOutboxReads implements OutboxStore {
   }
   async outboxDepth(): Promise<OutboxDepth> {
     const r = this.#q.depth.get() as { pending: number | null; dead: number | null; oldest: number | null }
-    return { pending: r.pending ?? 0, dead: r.dead ?? 0, oldestPendingAtMs: r.oldest }
+    const e = this.#q.eventDepth.get() as { pending: number; oldest: number | null }
+    const oldest = r.oldest === null ? e.oldest : e.oldest === null ? r.oldest : Math.min(r.oldest, e.oldest)
+    return { pending: (r.pending ?? 0) + e.pending, dead: r.dead ?? 0, oldestPendingAtMs: oldest }
+  }
+  async listUnexpandedEvents(limit: number): Promise<NotifyEventRecord[]> {
+    return (this.#q.unexpanded.all(limit) as Row[]).map((r) => ({
+      eventId: r.event_id as string,
+      tenantId: r.tenant_id as TenantId,
+      eventType: r.event_type as string,
+      payloadJson: r.payload as string,
+      channels: JSON.parse(r.channels as string) as Array<{ id: string; type: string }>,
+      dedupeKey: (r.dedupe_key as string | null) ?? null,
+      createdAtMs: r.created_at as number,
+    }))
   }
   async listReviewsExpiringBetween(fromMs: number, toMs: number, limit: number): Promise<ClearanceRecord[]> {
     return (this.#q.expiring.all(fromMs, toMs, limit) as Row[]).map(toClearance)

@@ -33,7 +33,7 @@ import type {
 } from '../ledger-types.ts'
 import { GroupCommitter, type DeferredSync, type SideWork } from './group-commit.ts'
 import { SqliteLedgerReads } from './ledger-reads.ts'
-import type { OutboxDepth, OutboxRecord, OutboxStatus } from '../outbox-types.ts'
+import type { NotifyEventRecord, OutboxDepth, OutboxRecord, OutboxStatus } from '../outbox-types.ts'
 import { SqliteOutboxReads } from './outbox-reads.ts'
 import { migrate } from './migrations.ts'
 import { ReadCache } from './read-cache.ts'
@@ -359,6 +359,9 @@ export class SqliteStore implements Store {
     return this.#ledger.getLedgerDataKey(tenantId)
   }
 
+  listUnexpandedEvents(limit: number): Promise<NotifyEventRecord[]> {
+    return this.#outbox.listUnexpandedEvents(limit)
+  }
   listDueOutbox(nowMs: number, limit: number): Promise<OutboxRecord[]> {
     return this.#outbox.listDueOutbox(nowMs, limit)
   }

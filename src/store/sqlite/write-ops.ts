@@ -158,7 +158,8 @@ export function createOpApplier(db: Database.Database, cache: ReadCache | null =
         case 'ledger_data_key_insert':
           passed = ledger(op)
           break
-        case 'outbox_insert':
+        case 'notify_event_insert':
+        case 'notify_event_expand':
         case 'outbox_lease':
         case 'outbox_settle':
         case 'outbox_retry':
