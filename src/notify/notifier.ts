@@ -2,6 +2,7 @@
 // glob, agent glob, ANDed), one `outbox_insert` per channel, appended to the ops of the very write
 // that makes the change, so the rows commit or vanish with it. Also reads channels for delivery.
 import { createHash } from 'node:crypto'
+import { LRUCache } from 'lru-cache'
 import type { TenantId } from '../core/index.ts'
 import { uuidv7 } from '../core/index.ts'
 import type { AgentLockRecord, ClearanceRecord, ClearanceStatus, NotifyEventRecord, OutboxRecord, Store, WriteOp } from '../store/index.ts'
@@ -27,6 +28,12 @@ export class Notifier {
   readonly publicUrl: string | null
   /** Parsed channels per tenant, keyed by the raw settings text they came from (the store caches that text). */
   #cache = new Map<TenantId, { raw: string | null; doc: NotificationDocument; channels: Channel[] }>()
+  /**
+   * Reviews this process already offered a review.expiring for: a sweep runs every few polls and must
+   * not rewrite (even as ignored duplicates) every review inside the lead window each time. Bounded;
+   * after a restart or an eviction the store's dedupe key still keeps it to one event.
+   */
+  #offered = new LRUCache<string, true>({ max: 100_000 })
 
   constructor(options: { store: Store; encryptionKey: Uint8Array | null; publicUrl: string | null }) {
     this.store = options.store
@@ -124,10 +131,15 @@ export class Notifier {
   async sweepExpiring(nowMs: number, leadMs: number): Promise<number> {
     let written = 0
     for (const c of await this.store.listReviewsExpiringBetween(nowMs, nowMs + leadMs, 500)) {
+      const offeredKey = `${c.tenantId}\n${c.requestId}`
+      if (this.#offered.has(offeredKey)) continue
       const ops = await this.opsForEvent(reviewEvent('review.expiring', c, nowMs, this.publicUrl), nowMs, `review.expiring:${c.requestId}`)
       if (ops.length === 0) continue
       const result = await this.store.write(ops)
-      if (result.ok) written++
+      if (result.ok) {
+        this.#offered.set(offeredKey, true)
+        written++
+      }
     }
     return written
   }

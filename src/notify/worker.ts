@@ -45,6 +45,8 @@ const LEASE_SLACK_MS = 2_000
 const BUSY_UTILIZATION = 0.6
 const BUSY_PAUSE_MS = 50
 const UTILIZATION_SAMPLE_MS = 100
+/** "Expiring soon" is a minutes-scale promise: sweep every ten polls, at most every 5 s. */
+const EXPIRING_SWEEP_MAX_MS = 5_000
 /** Events fanned out per pass: a few group commits' worth, so a burst is expanded in steps. */
 const EXPAND_BATCH = 64
 const EXPAND_BATCH_BUSY = 2
@@ -56,6 +58,7 @@ export class DeliveryWorker {
   #ticking = false
   #stopped = false
   #backlog = false
+  #sweptAtMs = 0
   #busy = false
   #eluMark: EventLoopUtilization = performance.eventLoopUtilization()
   #eluAtMs = 0
@@ -91,7 +94,10 @@ export class DeliveryWorker {
     try {
       const o = this.#o
       const nowMs = o.clock.now()
-      if (o.expiringLeadMs !== null) await o.notifier.sweepExpiring(nowMs, o.expiringLeadMs)
+      if (o.expiringLeadMs !== null && nowMs - this.#sweptAtMs >= Math.min(EXPIRING_SWEEP_MAX_MS, o.pollIntervalMs * 10)) {
+        this.#sweptAtMs = nowMs
+        await o.notifier.sweepExpiring(nowMs, o.expiringLeadMs)
+      }
       this.#sampleLoad(nowMs)
       await this.#expand(nowMs)
       const room = (this.#busy ? 1 : o.concurrency) - this.#inflight.size

@@ -33,9 +33,12 @@ function outcomeText(c: ClearanceRecord): string {
   return c.status
 }
 
-/** Replies both in the HTTP answer and at response_url (where Slack reads message updates). */
-async function answer(notify: NotifyService, reply: FastifyReply, action: SlackAction, message: unknown): Promise<unknown> {
-  if (action.responseUrl !== null) await notify.replyToSlack(action.responseUrl, message)
+/**
+ * Replies in the HTTP answer and at response_url (where Slack reads message updates), the latter
+ * without waiting: Slack wants the 200 within 3 s.
+ */
+function answer(notify: NotifyService, reply: FastifyReply, action: SlackAction, message: unknown): FastifyReply {
+  if (action.responseUrl !== null) void notify.replyToSlack(action.responseUrl, message).catch(() => undefined)
   return reply.code(200).send(message)
 }
 
@@ -71,7 +74,7 @@ export function registerSlackRoutes(app: FastifyInstance, ctx: VaultContext): vo
         // Decided elsewhere (API, another click) or expired: the message shows who, and the clicker is told.
         if (action.responseUrl !== null) {
           const event = reviewEvent('review.decided', current, ctx.clock.now(), notify.config.publicUrl)
-          await notify.replyToSlack(action.responseUrl, slackResolvedMessage(event, outcomeText(current)))
+          void notify.replyToSlack(action.responseUrl, slackResolvedMessage(event, outcomeText(current))).catch(() => undefined)
         }
         return reply.code(200).send(slackNote(`This review was already decided: ${outcomeText(current)}. Nothing was changed.`))
       }
