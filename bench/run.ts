@@ -19,6 +19,7 @@ import { probeEnvironment } from './lib/tools.ts'
 import { CATALOG, selectScenarios } from './scenarios/catalog.ts'
 import * as G from './scenarios/gateway.ts'
 import { LEDGER_IDS, ledgerRows } from './scenarios/ledger.ts'
+import { NOTIFY_IDS, notifyRows } from './scenarios/notify.ts'
 import { KEY_IDS, keyRotationRows } from './scenarios/keys.ts'
 import { AFTER_ID, COLD_ID, IDLE_ID, measureColdStart, measureIdleConnections, rssAfterRequests } from './scenarios/memory.ts'
 import { SOAK_ID, measureSoak } from './scenarios/soak.ts'
@@ -200,6 +201,7 @@ async function main(): Promise<void> {
     rows.push(await measureColdStart(ctx, primary.mode, coldValues, entry.description))
   }
   rows.push(...(await ledgerRows(ctx)))
+  if (NOTIFY_IDS.some(sel)) rows.push(...(await notifyRows(ctx, apiKey)))
   G.addedLatency(rows)
   resolveRatios(rows)
   // Table order = catalog order (references next to what they are references for).

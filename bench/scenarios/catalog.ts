@@ -1,6 +1,7 @@
 // Every scenario id of the harness and the references its ratios need, for `--only`: a selected
 // scenario brings its references along, so its ratio is always computed in the same run.
 import { CLEARANCE_DRIFT_ID, CLEARANCE_ID, CONSUME_ID } from './vault.ts'
+import { REVIEW_ID, REVIEW_NOTIFY_ID } from './notify.ts'
 import * as G from './gateway.ts'
 import { LEDGER_IDS } from './ledger.ts'
 import { AFTER_ID, COLD_ID, IDLE_ID } from './memory.ts'
@@ -25,6 +26,8 @@ export const CATALOG: Readonly<Record<string, readonly string[]>> = {
   [CONSUME_ID]: [VERIFY_ID],
   [CLEARANCE_ID]: [],
   [CLEARANCE_DRIFT_ID]: [CLEARANCE_ID],
+  [REVIEW_ID]: [],
+  [REVIEW_NOTIFY_ID]: [REVIEW_ID],
   [G.LAT_DIRECT_ID]: [],
   [LAT_BARE_ID]: [G.LAT_DIRECT_ID, BARE_ID],
   [G.LAT_PASS_ID]: [G.LAT_DIRECT_ID, LAT_BARE_ID],

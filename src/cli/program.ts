@@ -5,6 +5,7 @@ import { registerApiKeyCommands, registerKeyCommands } from './vault-commands.ts
 import { registerConfigCommands } from './config-commands.ts'
 import { registerDemoUpstreamCommand } from './demo-upstream.ts'
 import { registerLedgerCommands } from './ledger-commands.ts'
+import { registerNotifyCommands } from './notify-commands.ts'
 import { registerServeCommand } from './serve.ts'
 import { registerTokenCommands } from './token-commands.ts'
 import { VERSION } from './version.ts'
@@ -30,6 +31,7 @@ Examples:
   registerApiKeyCommands(program)
   registerKeyCommands(program)
   registerLedgerCommands(program)
+  registerNotifyCommands(program)
   registerDemoUpstreamCommand(program)
   addMissingExamples(program)
   return program
@@ -55,6 +57,7 @@ const EXAMPLES: Readonly<Record<string, string>> = {
   'keys rotate': `  $ ledgix-gateway keys rotate --data ./data         new signing key; the old one stays in the JWKS, retired`,
   'keys revoke': `  $ ledgix-gateway keys revoke vault-key-20260101-ab12cd34 --data ./data   compromised key: leaves the JWKS now`,
   'keys list': `  $ ledgix-gateway keys list --data ./data`,
+  notify: `  $ ledgix-gateway notify test -c gateway.yaml                      one test message per enabled channel`,
   ledger: `  $ ledgix-gateway ledger verify-bundle bundle.json --jwks http://127.0.0.1:8000/.well-known/jwks.json`,
 }
 

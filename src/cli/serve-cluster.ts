@@ -150,6 +150,7 @@ export async function runPrimary(o: PrimaryOptions): Promise<number> {
   // The store lives in this process: its write path is reported here, beside the workers' metrics.
   if (vault.writePath !== null) metrics.setWritePathSource(vault.writePath)
   if (vault.reviewSweep !== null) metrics.setReviewSweepSource(vault.reviewSweep)
+  vault.registerMetrics?.(metrics.registry)
   const admin = createAdminServer({ metrics, readiness, logger: logger.child({ component: 'admin' }) })
   let adminBound: Address
   try {

@@ -82,6 +82,7 @@ export async function serve(options: ServeOptions): Promise<number> {
   const metrics = new GatewayMetrics({ defaultMetrics: true })
   if (vault.writePath !== null) metrics.setWritePathSource(vault.writePath)
   if (vault.reviewSweep !== null) metrics.setReviewSweepSource(vault.reviewSweep)
+  vault.registerMetrics?.(metrics.registry)
   let running
   try {
     running = await startGateway(config, options.config, vault.port, metrics, logger)
@@ -118,6 +119,7 @@ async function runVaultOnly(config: Config, options: ServeOptions, logger: Logge
   const metrics = new GatewayMetrics({ defaultMetrics: true })
   if (vault.writePath !== null) metrics.setWritePathSource(vault.writePath)
   if (vault.reviewSweep !== null) metrics.setReviewSweepSource(vault.reviewSweep)
+  vault.registerMetrics?.(metrics.registry)
   const admin = createAdminServer({ metrics, readiness: vault.readiness, logger: logger.child({ component: 'admin' }) })
   let adminBound: Address
   try {

@@ -2,6 +2,7 @@
 // the remote Vault; all-in-one and vault-only → the embedded Vault API on its own listener, whose
 // in-process port the gateway burns through (or, in a cluster worker, the primary's over IPC).
 // Also seeds the quickstart's first API key (LEDGIX_BOOTSTRAP_API_KEY or a generated one).
+import type { Registry } from 'prom-client'
 import type { Config } from '../config/index.ts'
 import type { StoreStats, VaultPort } from '../core/index.ts'
 import { IpcVaultPort, RemoteVault } from '../gateway/index.ts'
@@ -25,6 +26,8 @@ export interface OpenedVault {
   writePath: (() => StoreStats) | null
   /** The embedded Vault's review sweeper counters for /metrics; null when the Vault is elsewhere. */
   reviewSweep: (() => ReviewSweepStats) | null
+  /** Registers the embedded Vault's notification metrics in the /metrics registry; null when none runs here. */
+  registerMetrics: ((registry: Registry) => void) | null
   close(): Promise<void>
 }
 
@@ -47,12 +50,12 @@ export async function openVault(config: Config, logger: Logger, worker: IpcEndpo
         jwksUrl: config.jwks.url,
         jwksTimeoutMs: config.jwks.fetchTimeoutMs,
       })
-      return { port: remote, listener: null, servesWorkers: false, readiness: ALWAYS_READY, writePath: null, reviewSweep: null, close: () => remote.close() }
+      return { port: remote, listener: null, servesWorkers: false, readiness: ALWAYS_READY, writePath: null, reviewSweep: null, registerMetrics: null, close: () => remote.close() }
     }
     case 'all-in-one':
       if (worker !== null) {
         const ipc = new IpcVaultPort(worker, config.vault.timeoutMs)
-        return { port: ipc, listener: null, servesWorkers: false, readiness: ALWAYS_READY, writePath: null, reviewSweep: null, close: () => ipc.close() }
+        return { port: ipc, listener: null, servesWorkers: false, readiness: ALWAYS_READY, writePath: null, reviewSweep: null, registerMetrics: null, close: () => ipc.close() }
       }
       return startEmbedded(config, logger)
     case 'vault-only':
@@ -94,6 +97,7 @@ async function startEmbedded(config: Config, logger: Logger): Promise<OpenedVaul
     readiness,
     writePath: () => server.context.store.stats(),
     reviewSweep: () => server.reviewSweeper.stats,
+    registerMetrics: (registry) => server.context.notify?.registerMetrics(registry),
     async close() {
       readiness.closing = true
       await server.close()

@@ -2,7 +2,7 @@
 // VaultServerConfig. Owned by the Vault work together with schema-vault.ts and types-vault.ts.
 import type { Static } from '@sinclair/typebox'
 import type { VaultServerSchema } from './schema-vault.ts'
-import type { VaultLedgerConfig, VaultServerConfig } from './types-vault.ts'
+import type { VaultLedgerConfig, VaultNotifyConfig, VaultServerConfig } from './types-vault.ts'
 import { parseDuration, parseSize } from './units.ts'
 
 export type VaultServerYaml = Static<typeof VaultServerSchema>
@@ -38,6 +38,38 @@ function normalizeLedger(raw: VaultServerYaml['ledger'], problems: Array<[string
     problems.push(['ledger.encryption_key', 'expected 32 bytes as 64 hex characters or base64url; generate one with "openssl rand -hex 32"'])
   }
   return { sealBatchSize: raw?.seal_batch_size ?? 256, sealIntervalMs, mmdSeconds, encryptionKey: key === '' ? null : key }
+}
+
+function normalizeNotifications(raw: VaultServerYaml, problems: Array<[string, string]>): VaultNotifyConfig {
+  const n = raw.notifications
+  const publicUrl = raw.public_url?.trim() ?? ''
+  if (publicUrl !== '' && !/^https?:\/\/[^\s/]+/.test(publicUrl)) problems.push(['public_url', `expected an http(s) URL like "https://vault.example.com", got "${publicUrl}"`])
+  const lead = duration(n?.expiring_lead, '15m', 'notifications.expiring_lead', 0, problems)
+  const smtp = n?.smtp
+  return {
+    publicUrl: publicUrl === '' ? null : publicUrl,
+    allowPrivateTargets: n?.allow_private_targets ?? false,
+    maxAttempts: n?.max_attempts ?? 8,
+    attemptTimeoutMs: duration(n?.attempt_timeout, '10s', 'notifications.attempt_timeout', 100, problems),
+    backoffBaseMs: duration(n?.backoff_base, '5s', 'notifications.backoff_base', 1, problems),
+    backoffMaxMs: duration(n?.backoff_max, '10m', 'notifications.backoff_max', 1, problems),
+    pollIntervalMs: duration(n?.poll_interval, '500ms', 'notifications.poll_interval', 10, problems),
+    concurrency: n?.concurrency ?? 8,
+    expiringLeadMs: lead === 0 ? null : lead,
+    smtp:
+      smtp === undefined
+        ? null
+        : {
+            host: smtp.host,
+            port: smtp.port ?? 587,
+            secure: smtp.secure ?? false,
+            requireTls: smtp.require_tls ?? true,
+            user: smtp.user !== undefined && smtp.user !== '' ? smtp.user : null,
+            password: smtp.password !== undefined && smtp.password !== '' ? smtp.password : null,
+            from: smtp.from,
+            caFile: smtp.ca_file ?? null,
+          },
+  }
 }
 
 /** `problems` receives [yamlPathSuffix, message] pairs for values the schema could not judge. */
@@ -81,5 +113,6 @@ export function normalizeVaultServer(raw: VaultServerYaml, problems: Array<[stri
     maxBodyBytes: maxBody ?? 1024 * 1024,
     writeQueue: { maxQueue: raw.write_queue?.max_queue ?? 10_000, maxBatch: raw.write_queue?.max_batch ?? 1024 },
     ledger: normalizeLedger(raw.ledger, problems),
+    notifications: normalizeNotifications(raw, problems),
   }
 }

@@ -93,6 +93,41 @@ export const VaultServerSchema = Type.Object(
         { additionalProperties: false, default: {} },
       ),
     ),
+    public_url: Type.Optional(
+      Type.String({ description: 'Base URL people reach the Vault/dashboard at; notifications then link to the review.' }),
+    ),
+    notifications: Type.Optional(
+      Type.Object(
+        {
+          allow_private_targets: Type.Optional(
+            Type.Boolean({ default: false, description: 'Let channels target loopback, private and link-local addresses (SSRF guard off).' }),
+          ),
+          max_attempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 8, description: 'Attempts per delivery before dead letter.' })),
+          attempt_timeout: Type.Optional(Duration('Deadline of one delivery attempt.', '10s')),
+          backoff_base: Type.Optional(Duration('First retry delay ceiling (doubles per attempt, full jitter).', '5s')),
+          backoff_max: Type.Optional(Duration('Largest retry delay.', '10m')),
+          poll_interval: Type.Optional(Duration('How often the worker looks for due deliveries.', '500ms')),
+          concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 256, default: 8, description: 'Deliveries in flight at once.' })),
+          expiring_lead: Type.Optional(Duration('"Review expiring soon" is sent this long before review_expiry ("0s" = never).', '15m')),
+          smtp: Type.Optional(
+            Type.Object(
+              {
+                host: Type.String({ minLength: 1 }),
+                port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, default: 587 })),
+                secure: Type.Optional(Type.Boolean({ default: false, description: 'Implicit TLS (port 465); otherwise STARTTLS.' })),
+                require_tls: Type.Optional(Type.Boolean({ default: true, description: 'Refuse to send unless STARTTLS succeeds.' })),
+                user: Type.Optional(Type.String()),
+                password: Type.Optional(Type.String({ description: 'Use ${LEDGIX_SMTP_PASSWORD}.' })),
+                from: Type.String({ minLength: 3 }),
+                ca_file: Type.Optional(Type.String({ description: 'PEM file of extra CAs to trust for the relay.' })),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+        },
+        { additionalProperties: false, default: {} },
+      ),
+    ),
   },
   { additionalProperties: false, default: {} },
 )

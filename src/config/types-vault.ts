@@ -28,6 +28,35 @@ export interface VaultLedgerConfig {
   encryptionKey: string | null
 }
 
+/** Notification delivery (src/notify): the outbox worker's limits, SSRF rule, SMTP relay, links. */
+export interface VaultNotifyConfig {
+  /** Base URL of the dashboard/Vault as people reach it; events then link to the review. null = no links. */
+  publicUrl: string | null
+  /** Let channels target loopback/private/link-local addresses (local tests, internal receivers). */
+  allowPrivateTargets: boolean
+  /** Attempts per delivery before it is dead-lettered. */
+  maxAttempts: number
+  attemptTimeoutMs: number
+  backoffBaseMs: number
+  backoffMaxMs: number
+  /** How often the worker looks for due deliveries. */
+  pollIntervalMs: number
+  /** Sends in flight at once. */
+  concurrency: number
+  /** "Review expiring soon" is sent this long before review expiry; null = never. */
+  expiringLeadMs: number | null
+  smtp: {
+    host: string
+    port: number
+    secure: boolean
+    requireTls: boolean
+    user: string | null
+    password: string | null
+    from: string
+    caFile: string | null
+  } | null
+}
+
 export interface VaultServerConfig {
   listen: { host: string; port: number }
   /** Directory for the SQLite store (`vault.db`) and signing keys (`keys/`). */
@@ -64,4 +93,6 @@ export interface VaultServerConfig {
   writeQueue: { maxQueue: number; maxBatch: number }
   /** Always set by the loader; absent (hand-built configs) means the defaults. */
   ledger?: VaultLedgerConfig
+  /** Absent (hand-built configs) means the defaults (DEFAULT_NOTIFY_CONFIG in src/notify). */
+  notifications?: VaultNotifyConfig
 }

@@ -61,6 +61,7 @@ export const ERRORS = {
   request_timeout: { status: 408, title: 'Request not received in time' },
   tenant_exists: { status: 409, title: 'Tenant already exists' },
   key_ring_changed: { status: 409, title: 'Signing key ring changed concurrently' },
+  slack_signature_invalid: { status: 401, title: 'Slack request signature missing, stale, replayed or invalid' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof ERRORS

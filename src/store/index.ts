@@ -39,3 +39,4 @@ export type {
   StoredLedgerEvent,
   UnsealedLeaf,
 } from './ledger-types.ts'
+export type { NotifyEventRecord, OutboxDepth, OutboxRecord, OutboxStatus, OutboxStore, OutboxWriteOp } from './outbox-types.ts'

@@ -3,6 +3,7 @@
 import type { ApiKeyId, StoreStats, TenantId } from '../core/index.ts'
 import type { DriftStore, DriftWriteOp } from './drift-types.ts'
 import type { LedgerStore, LedgerWriteOp } from './ledger-types.ts'
+import type { OutboxStore, OutboxWriteOp } from './outbox-types.ts'
 
 export type ApiKeyRole = 'agent' | 'reviewer' | 'admin'
 
@@ -211,6 +212,7 @@ export type WriteOp =
   | { op: 'agent_lock_put'; lock: AgentLockRecord }
   | LedgerWriteOp
   | DriftWriteOp
+  | OutboxWriteOp
 
 /**
  * Why a `token_burn` (or, with `agent_locked` only, a `token_insert`) was refused, in the order checked;
@@ -224,7 +226,7 @@ export interface BurnRefusal {
 /** `refusal` is present only when a `token_burn` or `token_insert` op failed. */
 export type WriteResult = { ok: true } | { ok: false; failedOp: number; opName: WriteOp['op']; refusal?: BurnRefusal }
 
-export interface Store extends LedgerStore, DriftStore {
+export interface Store extends LedgerStore, DriftStore, OutboxStore {
   readonly driver: 'sqlite'
   /**
    * Apply `ops` atomically, durable before the promise resolves. Concurrent calls share one

@@ -156,6 +156,9 @@ export async function persistDecision(
   }
   ops.push(previous === null ? { op: 'clearance_insert', clearance: final } : { op: 'clearance_update', clearance: final, expectStatus: previous })
   ops.push(...extraOps)
+  // Notification outbox rows commit in this same write (issue 17); null = this change notifies nobody.
+  const notifying = ctx.notify === null ? null : ctx.notify.notifier.appendClearanceOps(ops, final, previous, nowMs)
+  if (notifying !== null) await notifying
   const terminal = final.status === 'approved' || final.status === 'denied'
   const result = terminal
     ? await ctx.ledger.append(decisionEventFor(final, eventType, evidence, nowMs), ops)

@@ -3,6 +3,7 @@ import type { VaultServerConfig } from '../config/types-vault.ts'
 import type { ApiKeyId, Clock, TenantId } from '../core/index.ts'
 import type { DriftMonitor } from '../drift/index.ts'
 import type { LedgerService } from '../ledger/index.ts'
+import type { NotifyService } from '../notify/index.ts'
 import type { ApiKeyRole, Store } from '../store/index.ts'
 import type { KeyRing } from './key-ring.ts'
 import type { LedgerSink } from './ledger-sink.ts'
@@ -25,6 +26,8 @@ export interface VaultContext {
   background: Set<Promise<unknown>>
   /** Per-agent drift detection, fed after each decision and run off the request path. */
   drift: DriftMonitor
+  /** Notification outbox and delivery (src/notify); null when embedded without one. */
+  notify: NotifyService | null
 }
 
 /** The authenticated caller of a customer endpoint. */

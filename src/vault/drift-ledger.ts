@@ -9,6 +9,7 @@
 import { uuidv7 } from '../core/index.ts'
 import type { TenantId } from '../core/index.ts'
 import type { DriftEventDraft, DriftSink } from '../drift/index.ts'
+import type { Notifier } from '../notify/index.ts'
 import type { AgentLockRecord, DecisionEvent, WriteOp } from '../store/index.ts'
 import { canonicalHash } from '../token/index.ts'
 import type { LedgerSink } from './ledger-sink.ts'
@@ -104,10 +105,13 @@ function sentence(d: DriftEventDraft): string {
 }
 
 /** The sink the drift monitor writes through. */
-export function createDriftSink(ledger: LedgerSink): DriftSink {
+export function createDriftSink(ledger: LedgerSink, notifier: Notifier | null): DriftSink {
   return {
-    record(tenantId: TenantId, d: DriftEventDraft, body: Record<string, unknown>, lock: AgentLockRecord | null): Promise<void> {
-      return appendDriftEntry(ledger, { tenantId, eventId: d.eventId, type: d.type, agentId: d.agentId, atMs: d.atMs, level: d.level, score: d.score, body, text: sentence(d) }, lock)
+    async record(tenantId: TenantId, d: DriftEventDraft, body: Record<string, unknown>, lock: AgentLockRecord | null): Promise<void> {
+      const alongWith: WriteOp[] = []
+      // The agent.locked notification commits with the automatic lock (issue 17's outbox rule).
+      if (lock !== null && notifier !== null) await notifier.appendLockOps(alongWith, lock, lock.changedAtMs)
+      return appendDriftEntry(ledger, { tenantId, eventId: d.eventId, type: d.type, agentId: d.agentId, atMs: d.atMs, level: d.level, score: d.score, body, text: sentence(d) }, lock, alongWith)
     },
   }
 }

@@ -13,6 +13,7 @@ import { IDENTIFIER_MAX_ENCODED_LENGTH, LedgixError, systemClock } from '../core
 import { DriftMonitor } from '../drift/index.ts'
 import type { Clock, VaultPort } from '../core/index.ts'
 import { DEFAULT_MMD_SECONDS, DEFAULT_SEAL_BATCH_SIZE, DEFAULT_SEAL_INTERVAL_MS, LedgerService, parseEncryptionKey } from '../ledger/index.ts'
+import { DEFAULT_NOTIFY_CONFIG, NotifyService } from '../notify/index.ts'
 import { openSqliteStore } from '../store/index.ts'
 import type { Store } from '../store/index.ts'
 import { seedBootstrapKey } from './api-keys.ts'
@@ -37,10 +38,12 @@ import { registerClearanceRoutes } from './routes/clearance.ts'
 import { registerConsumeRoute } from './routes/consume.ts'
 import { registerDriftRoutes } from './routes/drift.ts'
 import { registerLedgerRoutes } from './routes/ledger.ts'
+import { registerNotificationRoutes } from './routes/notifications.ts'
 import { registerPolicyRoute } from './routes/policy.ts'
 import { registerPublicRoutes } from './routes/public.ts'
 import { registerReviewRoutes } from './routes/reviews.ts'
 import { registerSettingsRoutes } from './routes/settings.ts'
+import { registerSlackRoutes } from './routes/slack.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -65,6 +68,8 @@ export interface VaultServerOptions {
   ledger?: LedgerSink
   /** Policies in addition to config.policiesDir, for every tenant. */
   policies?: readonly CompiledPolicy[]
+  /** The notification worker's jitter source (tests pin it); default Math.random. */
+  notifyRandom?: () => number
 }
 
 export interface VaultServer {
@@ -113,6 +118,27 @@ function createLedgerService(config: VaultServerConfig, store: Store, keyRing: K
   })
 }
 
+function createNotifyService(
+  config: VaultServerConfig,
+  store: Store,
+  clock: Clock,
+  logger: FastifyBaseLogger | undefined,
+  random: (() => number) | undefined,
+): NotifyService {
+  const key = config.ledger?.encryptionKey ?? null
+  return new NotifyService({
+    store,
+    clock,
+    config: config.notifications ?? DEFAULT_NOTIFY_CONFIG,
+    encryptionKey: key === null ? null : parseEncryptionKey(key),
+    ...(random === undefined ? {} : { random }),
+    onError: (err) => logger?.error({ err, component: 'notify' }, 'notification delivery step failed; the row stays in the outbox'),
+    onResult: (row, result, _ms, settled) => {
+      if (settled === 'dead') logger?.error({ component: 'notify', delivery_id: row.deliveryId, channel: row.channelId, reason: result.error }, 'notification dead-lettered')
+    },
+  })
+}
+
 export async function createVaultServer(options: VaultServerOptions): Promise<VaultServer> {
   const config = options.config
   const clock = options.clock ?? systemClock
@@ -136,6 +162,7 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
           : createOpenAiJudge({ url: config.judge.url, model: config.judge.model, apiKey: config.judge.apiKey, timeoutMs: config.judge.timeoutMs })
     const ledgerService = createLedgerService(config, store, keyRing, clock, options.logger)
     const ledger = options.ledger ?? createStoreLedgerSink(ledgerService)
+    const notify = createNotifyService(config, store, clock, options.logger, options.notifyRandom)
     const ctx: VaultContext = {
       store,
       keyRing,
@@ -150,9 +177,11 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
       drift: new DriftMonitor({
         store,
         clock,
-        sink: createDriftSink(ledger),
+        // An automatic lockdown notifies like a manual one: its outbox rows commit with the lock.
+        sink: createDriftSink(ledger, notify?.notifier ?? null),
         onError: (err) => options.logger?.error({ err, component: 'drift' }, 'drift worker failed a step; it continues with the next observations'),
       }),
+      notify,
     }
     await seedBootstrapKey(store, config.bootstrapApiKey, clock.now())
     await recoverInterrupted(ctx)
@@ -164,6 +193,7 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
     await ledgerService.start()
     const reviewSweeper = new ReviewSweeper(ctx, options.logger ?? null)
     await ctx.drift.start()
+    ctx.notify?.start()
     let sweeper: NodeJS.Timeout | null = null
     if (config.reviewExpiryMs !== null) {
       // A quarter of the expiry, within [1 s, 30 s]: expiry is a policy about hours, not milliseconds.
@@ -192,6 +222,7 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
         await Promise.allSettled([...ctx.background])
         // Drift folds what is queued and writes its states (and events) before the ledger and store stop.
         await ctx.drift.stop()
+        await ctx.notify?.stop()
         await ledgerService.stop()
         if (ownsStore) await store.close()
       },
@@ -321,6 +352,7 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined): Fas
   app.setErrorHandler(handleVaultError)
   app.setNotFoundHandler(handleNotFound)
   registerPublicRoutes(app, ctx)
+  registerSlackRoutes(app, ctx)
   void app.register(async (scope) => {
     scope.addHook('onRequest', authenticateApiKey.bind(null, ctx))
     registerClearanceRoutes(scope, ctx, gate)
@@ -330,6 +362,7 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined): Fas
     registerSettingsRoutes(scope, ctx)
     registerDriftRoutes(scope, ctx)
     registerLedgerRoutes(scope, ctx)
+    registerNotificationRoutes(scope, ctx)
   })
   void app.register(
     async (scope) => {

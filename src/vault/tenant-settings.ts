@@ -35,60 +35,6 @@ export async function readReviewSettings(store: Store, tenantId: TenantId, defau
   return JSON.parse(raw) as ReviewSettings
 }
 
-export interface NotificationSettings {
-  email_enabled: boolean
-  email_recipients: string
-  slack_enabled: boolean
-  slack_webhook_url: string
-  webhook_url: string
-}
-
-export const DEFAULT_NOTIFICATIONS: NotificationSettings = {
-  email_enabled: false,
-  email_recipients: '',
-  slack_enabled: false,
-  slack_webhook_url: '',
-  webhook_url: '',
-}
-
-// Deliberately simple: one @, no spaces, a dot in the domain. Delivery will be the real test.
-const EMAIL = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/
-
-/** Merges a PUT body over the current settings; returns a field-named problem on bad input. */
-export function mergeNotifications(current: NotificationSettings, body: Record<string, unknown>): NotificationSettings | string {
-  const next = { ...current }
-  for (const flag of ['email_enabled', 'slack_enabled'] as const) {
-    if (body[flag] !== undefined) next[flag] = body[flag] as boolean
-  }
-  const recipients = body.email_recipients
-  if (recipients !== undefined) {
-    const list = Array.isArray(recipients) ? (recipients as string[]) : String(recipients).split(',')
-    const cleaned = list.map((s) => s.trim()).filter((s) => s !== '')
-    for (let i = 0; i < cleaned.length; i++) {
-      if (!EMAIL.test(cleaned[i]!)) return `body.email_recipients[${i}]: not an email address`
-    }
-    next.email_recipients = cleaned.join(',')
-  }
-  for (const field of ['slack_webhook_url', 'webhook_url'] as const) {
-    const value = body[field]
-    if (value === undefined) continue
-    if (value === '') {
-      next[field] = ''
-      continue
-    }
-    let url: URL
-    try {
-      url = new URL(String(value))
-    } catch {
-      return `body.${field}: not a URL`
-    }
-    if (url.protocol !== 'https:') return `body.${field}: must be an https:// URL`
-    next[field] = url.toString()
-  }
-  if (next.email_enabled && next.email_recipients === '') return 'body.email_recipients: required when email_enabled is true'
-  if (next.slack_enabled && next.slack_webhook_url === '') return 'body.slack_webhook_url: required when slack_enabled is true'
-  return next
-}
 
 export async function readJsonSettings<T>(store: Store, tenantId: TenantId, kind: 'notification' | 'drift', fallback: T): Promise<T> {
   const raw = await store.getSettings(tenantId, kind)

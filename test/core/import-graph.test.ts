@@ -16,8 +16,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   ledger: ['store', 'core'],
   gateway: ['token', 'config', 'observability', 'core'],
   drift: ['store', 'config', 'observability', 'core'],
-  vault: ['token', 'ledger', 'store', 'config', 'observability', 'core', 'drift'],
-  cli: ['core', 'config', 'observability', 'store', 'token', 'ledger', 'gateway', 'vault', 'drift'],
+  notify: ['store', 'config', 'observability', 'core'],
+  vault: ['token', 'ledger', 'store', 'config', 'observability', 'core', 'drift', 'notify'],
+  cli: ['core', 'config', 'observability', 'store', 'token', 'ledger', 'gateway', 'vault', 'drift', 'notify'],
 }
 
 function walk(dir: string, out: string[] = []): string[] {

@@ -6,7 +6,7 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Ledgix Gateway configuration","additionalProperties":false,"description":"Ledgix Gateway configuration.","type":"object","properties":{"mode":{"type":"string","enum":["paired","all-in-one","vault-only"],"default":"all-in-one","description":"paired: gateway only, Vault remote; all-in-one: gateway and Vault in one process; vault-only: just the Vault API."},"gateway":{"additionalProperties":false,"default":{},"description":"The proxy listener and its limits.","type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"description":"Where the gateway listens.","type":"object","properties":{"host":{"minLength":1,"default":"127.0.0.1","description":"Address the gateway listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":8080,"description":"Port the gateway listens on (0 = any free port).","type":"integer"}}},"trusted_proxies":{"default":[],"description":"IP addresses or CIDRs (10.0.0.0/8) of proxies whose X-Forwarded-* headers are trusted and appended to.","type":"array","items":{"minLength":1,"type":"string"}},"drain_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"On SIGTERM, how long in-flight requests may finish before sockets close. A duration like \"30s\" (ms, s, m, h, d).","default":"25s","type":"string"},"max_header_size":{"description":"Request headers larger than this are refused with 431. A size like \"512kib\" or \"1mib\", or a number of bytes.","default":"16kib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"request_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Time allowed to receive a whole request from the client. A duration like \"30s\" (ms, s, m, h, d).","default":"300s","type":"string"},"max_header_count":{"minimum":8,"maximum":1000,"default":80,"description":"Requests with more header fields than this are refused with 431 request_header_fields_too_large.","type":"integer"},"path_rules":{"additionalProperties":false,"default":{},"description":"Tighten the request path rule (docs/design/request-target.md); the default rule cannot be loosened.","type":"object","properties":{"reject_percent_encoded":{"default":false,"description":"Also refuse every percent-encoded path (plain ASCII paths only).","type":"boolean"}}},"max_inflight_body":{"description":"Total bytes of bind_args bodies one worker holds at once, all routes together; beyond it 503 overloaded with Retry-After (default \"128mib\"). Unset, it is raised to the largest max_body; set, it must be at least that. A size like \"512kib\" or \"1mib\", or a number of bytes.","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"workers":{"default":1,"description":"Gateway worker processes (node:cluster): a number, or \"auto\" for one per CPU.","anyOf":[{"minimum":1,"maximum":256,"type":"integer"},{"const":"auto","type":"string"}]}}},"admin":{"additionalProperties":false,"default":{},"description":"Metrics (/metrics) and health (/healthz, /readyz) listener.","type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"description":"Where the admin endpoint (metrics, health) listens.","type":"object","properties":{"host":{"minLength":1,"default":"127.0.0.1","description":"Address the admin endpoint (metrics, health) listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":9090,"description":"Port the admin endpoint (metrics, health) listens on (0 = any free port).","type":"integer"}}}}},"vault":{"additionalProperties":false,"default":{},"description":"The remote Vault the gateway burns tokens at (paired mode only).","type":"object","properties":{"url":{"minLength":1,"description":"Base URL of the remote Vault (paired mode), e.g. https://vault.internal:8000. Ignored in other modes.","type":"string"},"api_key":{"minLength":1,"description":"API key the gateway sends to the remote Vault. Use ${LEDGIX_VAULT_API_KEY}.","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Per-request timeout for burns at the remote Vault. A duration like \"30s\" (ms, s, m, h, d).","default":"3s","type":"string"},"connections":{"minimum":1,"default":32,"description":"Max sockets to the remote Vault.","type":"integer"}}},"token":{"additionalProperties":false,"default":{},"description":"What an A-JWT must carry to be accepted.","type":"object","properties":{"issuer":{"minLength":1,"default":"alcv-vault","description":"Required `iss` claim.","type":"string"},"audience":{"minLength":1,"default":"ledgix-sdk","description":"Required `aud` claim (or array member).","type":"string"},"subject":{"minLength":1,"default":"clearance","description":"Required `sub` claim.","type":"string"},"clock_skew":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Tolerance applied to exp, nbf and iat (at most 5m). A duration like \"30s\" (ms, s, m, h, d).","default":"30s","type":"string"},"replay_cache_size":{"minimum":1,"default":100000,"description":"Burned token ids remembered locally to refuse replays without a Vault round trip.","type":"integer"},"require_exp":{"default":true,"description":"Refuse tokens without an `exp` claim.","type":"boolean"}}},"jwks":{"additionalProperties":false,"default":{},"description":"Verification key fetching and caching (paired mode).","type":"object","properties":{"url":{"minLength":1,"description":"Where to fetch verification keys in paired mode; default {vault.url}/.well-known/jwks.json.","type":"string"},"refresh_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Refresh period when the JWKS response has no Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"5m","type":"string"},"min_refresh":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Lower bound applied to Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"30s","type":"string"},"max_refresh":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Upper bound applied to Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"1h","type":"string"},"kid_miss_cooldown":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"After a refetch caused by an unknown kid, further kid-miss refetches wait this long. A duration like \"30s\" (ms, s, m, h, d).","default":"10s","type":"string"},"max_stale":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Keep using the last good keys this long while refreshes fail, then fail closed. A duration like \"30s\" (ms, s, m, h, d).","default":"1h","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Timeout of one JWKS fetch. A duration like \"30s\" (ms, s, m, h, d).","default":"5s","type":"string"}}},"routes":{"default":[],"description":"Protected upstreams, matched by host, path prefix and method.","type":"array","items":{"additionalProperties":false,"description":"One protected (or passthrough) upstream.","type":"object","required":["name","match","upstream"],"properties":{"name":{"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","maxLength":64,"description":"Unique route name, used in logs and metrics.","type":"string"},"match":{"additionalProperties":false,"description":"Which requests this route takes. A host-bound route beats a host-less one, then the longest path prefix wins.","type":"object","properties":{"host":{"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$","description":"Exact Host header to match, without port; omit to match any host.","type":"string"},"path_prefix":{"minLength":1,"default":"/","description":"Path prefix, matched on segment boundaries (\"/v1\" matches /v1 and /v1/x, not /v10).","type":"string"},"methods":{"minItems":1,"description":"HTTP methods to match; omit to match any method.","type":"array","items":{"pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","type":"string"}}}},"upstream":{"description":"Where matching requests go: a URL, or an object with url and pool settings.","anyOf":[{"minLength":1,"description":"Upstream URL (shorthand for { url }).","type":"string"},{"additionalProperties":false,"description":"Upstream with its pool settings.","type":"object","required":["url"],"properties":{"url":{"minLength":1,"description":"Origin plus optional base path, e.g. http://crm:8080/api. No query or fragment.","type":"string"},"connect_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"TCP/TLS connect timeout (default \"10s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Time to receive the response headers (default \"300s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"body_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Max idle time between response body chunks (default \"300s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"How long an idle upstream socket is kept (default \"4s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"connections":{"minimum":1,"description":"Max sockets to this upstream (default 128).","type":"integer"}}}]},"auth":{"type":"string","enum":["token","none"],"default":"token","description":"\"token\" requires a valid single-use A-JWT; \"none\" passes requests through."},"tools":{"default":[],"description":"Allowed values of the token's `tool` claim; required with auth: token.","type":"array","items":{"minLength":1,"type":"string"}},"bind_args":{"type":"string","enum":["exact","none"],"default":"none","description":"\"exact\": the token's tool_args_hash must equal the hash of the JSON request body."},"max_body":{"description":"Largest request body buffered for bind_args: exact (413 above). A size like \"512kib\" or \"1mib\", or a number of bytes.","default":"1mib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"max_inflight_body":{"description":"Total bytes of bodies this bind_args route holds at once; beyond it 503 overloaded with Retry-After (default \"32mib\"). Unset, it is raised to max_body; set, it must be at least max_body. A size like \"512kib\" or \"1mib\", or a number of bytes.","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"strip_headers":{"default":[],"description":"Extra request headers removed before proxying.","type":"array","items":{"pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","type":"string"}},"forward_authorization":{"default":false,"description":"Pass the Authorization header upstream (dropped by default).","type":"boolean"},"strip_prefix":{"default":false,"description":"Remove the matched path prefix before forwarding.","type":"boolean"},"websocket":{"default":true,"description":"Allow WebSocket upgrades (authorised like any request).","type":"boolean"}}}},"logging":{"additionalProperties":false,"default":{},"description":"JSON logs on stdout.","type":"object","properties":{"level":{"type":"string","enum":["trace","debug","info","warn","error","fatal","silent"],"default":"info","description":"Minimum log level."}}},"vault_server":{"additionalProperties":false,"default":{},"type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"type":"object","properties":{"host":{"default":"127.0.0.1","description":"Address the Vault API listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":8000,"description":"Vault API port (0 = ephemeral).","type":"integer"}}},"data_dir":{"default":"./data","description":"Directory for the SQLite store and signing keys.","type":"string"},"token_ttl":{"default":"300s","description":"A-JWT lifetime (spec §5.2 default 300 s).","type":"string"},"issuer":{"default":"alcv-vault","type":"string"},"audience":{"default":"ledgix-sdk","type":"string"},"admin_api_key":{"description":"Key for /admin (X-Admin-API-Key or Bearer). Use ${LEDGIX_ADMIN_API_KEY}.","type":"string"},"decision_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"25s","description":"Past this a clearance answers \"processing\" and /clearance-status delivers the decision (the client waits 30 s).","type":"string"},"policies_dir":{"description":"Directory of YAML policies loaded at start for every tenant.","type":"string"},"default_effect":{"default":"deny","description":"Outcome when no policy or rule applies (fail closed by default).","anyOf":[{"const":"deny","type":"string"},{"const":"review","type":"string"},{"const":"allow","type":"string"}]},"judge":{"additionalProperties":false,"type":"object","required":["url","model"],"properties":{"url":{"description":"OpenAI-compatible base URL, e.g. https://api.openai.com/v1","type":"string"},"model":{"type":"string"},"api_key":{"description":"Use ${OPENAI_API_KEY}.","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"Bound on one judge call.","type":"string"}}},"rate_limit":{"additionalProperties":false,"type":"object","required":["requests_per_second"],"properties":{"requests_per_second":{"exclusiveMinimum":0,"description":"Sustained requests per second per API key.","type":"number"},"burst":{"minimum":1,"description":"Requests allowed in a burst (default 2 × rate).","type":"integer"}}},"review_expiry":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"24h","description":"Pending reviews older than this resolve with review_expiry_effect.","type":"string"},"review_expiry_effect":{"default":"deny","anyOf":[{"const":"deny","type":"string"},{"const":"approve","type":"string"}]},"bootstrap_api_key":{"description":"Seeds the default tenant's first key on an empty store. Use ${LEDGIX_BOOTSTRAP_API_KEY}.","type":"string"},"api_key_env":{"pattern":"^[a-z0-9]{1,16}$","default":"live","description":"The {env} in generated sk_{env}_… keys.","type":"string"},"minimum_confidence_score":{"minimum":0,"maximum":1,"default":0.75,"type":"number"},"signing_key":{"additionalProperties":false,"type":"object","required":["kid","pem"],"properties":{"kid":{"minLength":1,"maxLength":256,"type":"string"},"pem":{"description":"PKCS#8 PEM Ed25519 private key. Use ${LEDGIX_SIGNING_KEY}.","type":"string"}}},"max_body":{"default":"1mib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":1,"type":"integer"}]},"write_queue":{"additionalProperties":false,"type":"object","properties":{"max_queue":{"minimum":1,"default":10000,"type":"integer"},"max_batch":{"minimum":1,"default":1024,"type":"integer"}}},"ledger":{"additionalProperties":false,"default":{},"type":"object","properties":{"seal_batch_size":{"minimum":1,"maximum":65536,"default":256,"description":"Most events sealed under one signed checkpoint.","type":"integer"},"seal_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"250ms","description":"Longest an appended event waits before it is sealed into a checkpoint.","type":"string"},"mmd_seconds":{"minimum":1,"default":30,"description":"Maximum merge delay promised in every checkpoint (spec default 30).","type":"integer"},"encryption_key":{"description":"32-byte key (64 hex or base64url) encrypting ledger bodies at rest. Use ${LEDGIX_LEDGER_ENCRYPTION_KEY}.","type":"string"}}}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Ledgix Gateway configuration","additionalProperties":false,"description":"Ledgix Gateway configuration.","type":"object","properties":{"mode":{"type":"string","enum":["paired","all-in-one","vault-only"],"default":"all-in-one","description":"paired: gateway only, Vault remote; all-in-one: gateway and Vault in one process; vault-only: just the Vault API."},"gateway":{"additionalProperties":false,"default":{},"description":"The proxy listener and its limits.","type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"description":"Where the gateway listens.","type":"object","properties":{"host":{"minLength":1,"default":"127.0.0.1","description":"Address the gateway listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":8080,"description":"Port the gateway listens on (0 = any free port).","type":"integer"}}},"trusted_proxies":{"default":[],"description":"IP addresses or CIDRs (10.0.0.0/8) of proxies whose X-Forwarded-* headers are trusted and appended to.","type":"array","items":{"minLength":1,"type":"string"}},"drain_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"On SIGTERM, how long in-flight requests may finish before sockets close. A duration like \"30s\" (ms, s, m, h, d).","default":"25s","type":"string"},"max_header_size":{"description":"Request headers larger than this are refused with 431. A size like \"512kib\" or \"1mib\", or a number of bytes.","default":"16kib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"request_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Time allowed to receive a whole request from the client. A duration like \"30s\" (ms, s, m, h, d).","default":"300s","type":"string"},"max_header_count":{"minimum":8,"maximum":1000,"default":80,"description":"Requests with more header fields than this are refused with 431 request_header_fields_too_large.","type":"integer"},"path_rules":{"additionalProperties":false,"default":{},"description":"Tighten the request path rule (docs/design/request-target.md); the default rule cannot be loosened.","type":"object","properties":{"reject_percent_encoded":{"default":false,"description":"Also refuse every percent-encoded path (plain ASCII paths only).","type":"boolean"}}},"max_inflight_body":{"description":"Total bytes of bind_args bodies one worker holds at once, all routes together; beyond it 503 overloaded with Retry-After (default \"128mib\"). Unset, it is raised to the largest max_body; set, it must be at least that. A size like \"512kib\" or \"1mib\", or a number of bytes.","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"workers":{"default":1,"description":"Gateway worker processes (node:cluster): a number, or \"auto\" for one per CPU.","anyOf":[{"minimum":1,"maximum":256,"type":"integer"},{"const":"auto","type":"string"}]}}},"admin":{"additionalProperties":false,"default":{},"description":"Metrics (/metrics) and health (/healthz, /readyz) listener.","type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"description":"Where the admin endpoint (metrics, health) listens.","type":"object","properties":{"host":{"minLength":1,"default":"127.0.0.1","description":"Address the admin endpoint (metrics, health) listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":9090,"description":"Port the admin endpoint (metrics, health) listens on (0 = any free port).","type":"integer"}}}}},"vault":{"additionalProperties":false,"default":{},"description":"The remote Vault the gateway burns tokens at (paired mode only).","type":"object","properties":{"url":{"minLength":1,"description":"Base URL of the remote Vault (paired mode), e.g. https://vault.internal:8000. Ignored in other modes.","type":"string"},"api_key":{"minLength":1,"description":"API key the gateway sends to the remote Vault. Use ${LEDGIX_VAULT_API_KEY}.","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Per-request timeout for burns at the remote Vault. A duration like \"30s\" (ms, s, m, h, d).","default":"3s","type":"string"},"connections":{"minimum":1,"default":32,"description":"Max sockets to the remote Vault.","type":"integer"}}},"token":{"additionalProperties":false,"default":{},"description":"What an A-JWT must carry to be accepted.","type":"object","properties":{"issuer":{"minLength":1,"default":"alcv-vault","description":"Required `iss` claim.","type":"string"},"audience":{"minLength":1,"default":"ledgix-sdk","description":"Required `aud` claim (or array member).","type":"string"},"subject":{"minLength":1,"default":"clearance","description":"Required `sub` claim.","type":"string"},"clock_skew":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Tolerance applied to exp, nbf and iat (at most 5m). A duration like \"30s\" (ms, s, m, h, d).","default":"30s","type":"string"},"replay_cache_size":{"minimum":1,"default":100000,"description":"Burned token ids remembered locally to refuse replays without a Vault round trip.","type":"integer"},"require_exp":{"default":true,"description":"Refuse tokens without an `exp` claim.","type":"boolean"}}},"jwks":{"additionalProperties":false,"default":{},"description":"Verification key fetching and caching (paired mode).","type":"object","properties":{"url":{"minLength":1,"description":"Where to fetch verification keys in paired mode; default {vault.url}/.well-known/jwks.json.","type":"string"},"refresh_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Refresh period when the JWKS response has no Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"5m","type":"string"},"min_refresh":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Lower bound applied to Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"30s","type":"string"},"max_refresh":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Upper bound applied to Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"1h","type":"string"},"kid_miss_cooldown":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"After a refetch caused by an unknown kid, further kid-miss refetches wait this long. A duration like \"30s\" (ms, s, m, h, d).","default":"10s","type":"string"},"max_stale":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Keep using the last good keys this long while refreshes fail, then fail closed. A duration like \"30s\" (ms, s, m, h, d).","default":"1h","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Timeout of one JWKS fetch. A duration like \"30s\" (ms, s, m, h, d).","default":"5s","type":"string"}}},"routes":{"default":[],"description":"Protected upstreams, matched by host, path prefix and method.","type":"array","items":{"additionalProperties":false,"description":"One protected (or passthrough) upstream.","type":"object","required":["name","match","upstream"],"properties":{"name":{"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","maxLength":64,"description":"Unique route name, used in logs and metrics.","type":"string"},"match":{"additionalProperties":false,"description":"Which requests this route takes. A host-bound route beats a host-less one, then the longest path prefix wins.","type":"object","properties":{"host":{"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$","description":"Exact Host header to match, without port; omit to match any host.","type":"string"},"path_prefix":{"minLength":1,"default":"/","description":"Path prefix, matched on segment boundaries (\"/v1\" matches /v1 and /v1/x, not /v10).","type":"string"},"methods":{"minItems":1,"description":"HTTP methods to match; omit to match any method.","type":"array","items":{"pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","type":"string"}}}},"upstream":{"description":"Where matching requests go: a URL, or an object with url and pool settings.","anyOf":[{"minLength":1,"description":"Upstream URL (shorthand for { url }).","type":"string"},{"additionalProperties":false,"description":"Upstream with its pool settings.","type":"object","required":["url"],"properties":{"url":{"minLength":1,"description":"Origin plus optional base path, e.g. http://crm:8080/api. No query or fragment.","type":"string"},"connect_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"TCP/TLS connect timeout (default \"10s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Time to receive the response headers (default \"300s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"body_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Max idle time between response body chunks (default \"300s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"How long an idle upstream socket is kept (default \"4s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"connections":{"minimum":1,"description":"Max sockets to this upstream (default 128).","type":"integer"}}}]},"auth":{"type":"string","enum":["token","none"],"default":"token","description":"\"token\" requires a valid single-use A-JWT; \"none\" passes requests through."},"tools":{"default":[],"description":"Allowed values of the token's `tool` claim; required with auth: token.","type":"array","items":{"minLength":1,"type":"string"}},"bind_args":{"type":"string","enum":["exact","none"],"default":"none","description":"\"exact\": the token's tool_args_hash must equal the hash of the JSON request body."},"max_body":{"description":"Largest request body buffered for bind_args: exact (413 above). A size like \"512kib\" or \"1mib\", or a number of bytes.","default":"1mib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"max_inflight_body":{"description":"Total bytes of bodies this bind_args route holds at once; beyond it 503 overloaded with Retry-After (default \"32mib\"). Unset, it is raised to max_body; set, it must be at least max_body. A size like \"512kib\" or \"1mib\", or a number of bytes.","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"strip_headers":{"default":[],"description":"Extra request headers removed before proxying.","type":"array","items":{"pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","type":"string"}},"forward_authorization":{"default":false,"description":"Pass the Authorization header upstream (dropped by default).","type":"boolean"},"strip_prefix":{"default":false,"description":"Remove the matched path prefix before forwarding.","type":"boolean"},"websocket":{"default":true,"description":"Allow WebSocket upgrades (authorised like any request).","type":"boolean"}}}},"logging":{"additionalProperties":false,"default":{},"description":"JSON logs on stdout.","type":"object","properties":{"level":{"type":"string","enum":["trace","debug","info","warn","error","fatal","silent"],"default":"info","description":"Minimum log level."}}},"vault_server":{"additionalProperties":false,"default":{},"type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"type":"object","properties":{"host":{"default":"127.0.0.1","description":"Address the Vault API listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":8000,"description":"Vault API port (0 = ephemeral).","type":"integer"}}},"data_dir":{"default":"./data","description":"Directory for the SQLite store and signing keys.","type":"string"},"token_ttl":{"default":"300s","description":"A-JWT lifetime (spec §5.2 default 300 s).","type":"string"},"issuer":{"default":"alcv-vault","type":"string"},"audience":{"default":"ledgix-sdk","type":"string"},"admin_api_key":{"description":"Key for /admin (X-Admin-API-Key or Bearer). Use ${LEDGIX_ADMIN_API_KEY}.","type":"string"},"decision_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"25s","description":"Past this a clearance answers \"processing\" and /clearance-status delivers the decision (the client waits 30 s).","type":"string"},"policies_dir":{"description":"Directory of YAML policies loaded at start for every tenant.","type":"string"},"default_effect":{"default":"deny","description":"Outcome when no policy or rule applies (fail closed by default).","anyOf":[{"const":"deny","type":"string"},{"const":"review","type":"string"},{"const":"allow","type":"string"}]},"judge":{"additionalProperties":false,"type":"object","required":["url","model"],"properties":{"url":{"description":"OpenAI-compatible base URL, e.g. https://api.openai.com/v1","type":"string"},"model":{"type":"string"},"api_key":{"description":"Use ${OPENAI_API_KEY}.","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"Bound on one judge call.","type":"string"}}},"rate_limit":{"additionalProperties":false,"type":"object","required":["requests_per_second"],"properties":{"requests_per_second":{"exclusiveMinimum":0,"description":"Sustained requests per second per API key.","type":"number"},"burst":{"minimum":1,"description":"Requests allowed in a burst (default 2 × rate).","type":"integer"}}},"review_expiry":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"24h","description":"Pending reviews older than this resolve with review_expiry_effect.","type":"string"},"review_expiry_effect":{"default":"deny","anyOf":[{"const":"deny","type":"string"},{"const":"approve","type":"string"}]},"bootstrap_api_key":{"description":"Seeds the default tenant's first key on an empty store. Use ${LEDGIX_BOOTSTRAP_API_KEY}.","type":"string"},"api_key_env":{"pattern":"^[a-z0-9]{1,16}$","default":"live","description":"The {env} in generated sk_{env}_… keys.","type":"string"},"minimum_confidence_score":{"minimum":0,"maximum":1,"default":0.75,"type":"number"},"signing_key":{"additionalProperties":false,"type":"object","required":["kid","pem"],"properties":{"kid":{"minLength":1,"maxLength":256,"type":"string"},"pem":{"description":"PKCS#8 PEM Ed25519 private key. Use ${LEDGIX_SIGNING_KEY}.","type":"string"}}},"max_body":{"default":"1mib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":1,"type":"integer"}]},"write_queue":{"additionalProperties":false,"type":"object","properties":{"max_queue":{"minimum":1,"default":10000,"type":"integer"},"max_batch":{"minimum":1,"default":1024,"type":"integer"}}},"ledger":{"additionalProperties":false,"default":{},"type":"object","properties":{"seal_batch_size":{"minimum":1,"maximum":65536,"default":256,"description":"Most events sealed under one signed checkpoint.","type":"integer"},"seal_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"250ms","description":"Longest an appended event waits before it is sealed into a checkpoint.","type":"string"},"mmd_seconds":{"minimum":1,"default":30,"description":"Maximum merge delay promised in every checkpoint (spec default 30).","type":"integer"},"encryption_key":{"description":"32-byte key (64 hex or base64url) encrypting ledger bodies at rest. Use ${LEDGIX_LEDGER_ENCRYPTION_KEY}.","type":"string"}}},"public_url":{"description":"Base URL people reach the Vault/dashboard at; notifications then link to the review.","type":"string"},"notifications":{"additionalProperties":false,"default":{},"type":"object","properties":{"allow_private_targets":{"default":false,"description":"Let channels target loopback, private and link-local addresses (SSRF guard off).","type":"boolean"},"max_attempts":{"minimum":1,"maximum":100,"default":8,"description":"Attempts per delivery before dead letter.","type":"integer"},"attempt_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"Deadline of one delivery attempt.","type":"string"},"backoff_base":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"5s","description":"First retry delay ceiling (doubles per attempt, full jitter).","type":"string"},"backoff_max":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10m","description":"Largest retry delay.","type":"string"},"poll_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"500ms","description":"How often the worker looks for due deliveries.","type":"string"},"concurrency":{"minimum":1,"maximum":256,"default":8,"description":"Deliveries in flight at once.","type":"integer"},"expiring_lead":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"15m","description":"\"Review expiring soon\" is sent this long before review_expiry (\"0s\" = never).","type":"string"},"smtp":{"additionalProperties":false,"type":"object","required":["host","from"],"properties":{"host":{"minLength":1,"type":"string"},"port":{"minimum":1,"maximum":65535,"default":587,"type":"integer"},"secure":{"default":false,"description":"Implicit TLS (port 465); otherwise STARTTLS.","type":"boolean"},"require_tls":{"default":true,"description":"Refuse to send unless STARTTLS succeeds.","type":"boolean"},"user":{"type":"string"},"password":{"description":"Use ${LEDGIX_SMTP_PASSWORD}.","type":"string"},"from":{"minLength":3,"type":"string"},"ca_file":{"description":"PEM file of extra CAs to trust for the relay.","type":"string"}}}}}}}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func4 = codePointLength;
 const pattern0 = new RegExp("^\\d+(\\.\\d+)?(ms|s|m|h|d)$", "u");
@@ -2124,6 +2124,9 @@ data67.max_body = "1mib";
 if(data67.ledger === undefined){
 data67.ledger = {};
 }
+if(data67.notifications === undefined){
+data67.notifications = {};
+}
 for(const key13 in data67){
 if(!(func2.call(schema11.properties.vault_server.properties, key13))){
 const err153 = {instancePath:instancePath+"/vault_server",schemaPath:"#/properties/vault_server/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server,data:data67};
@@ -3140,9 +3143,10 @@ vErrors.push(err232);
 }
 errors++;
 }
-}
-else {
-const err233 = {instancePath:instancePath+"/vault_server",schemaPath:"#/properties/vault_server/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.type,parentSchema:schema11.properties.vault_server,data:data67};
+if(data67.public_url !== undefined){
+let data104 = data67.public_url;
+if(typeof data104 !== "string"){
+const err233 = {instancePath:instancePath+"/vault_server/public_url",schemaPath:"#/properties/vault_server/properties/public_url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.public_url.type,parentSchema:schema11.properties.vault_server.properties.public_url,data:data104};
 if(vErrors === null){
 vErrors = [err233];
 }
@@ -3152,13 +3156,466 @@ vErrors.push(err233);
 errors++;
 }
 }
-else {
-const err234 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+let data105 = data67.notifications;
+if(data105 && typeof data105 == "object" && !Array.isArray(data105)){
+if(data105.allow_private_targets === undefined){
+data105.allow_private_targets = false;
+}
+if(data105.max_attempts === undefined){
+data105.max_attempts = 8;
+}
+if(data105.attempt_timeout === undefined){
+data105.attempt_timeout = "10s";
+}
+if(data105.backoff_base === undefined){
+data105.backoff_base = "5s";
+}
+if(data105.backoff_max === undefined){
+data105.backoff_max = "10m";
+}
+if(data105.poll_interval === undefined){
+data105.poll_interval = "500ms";
+}
+if(data105.concurrency === undefined){
+data105.concurrency = 8;
+}
+if(data105.expiring_lead === undefined){
+data105.expiring_lead = "15m";
+}
+for(const key20 in data105){
+if(!(func2.call(schema11.properties.vault_server.properties.notifications.properties, key20))){
+const err234 = {instancePath:instancePath+"/vault_server/notifications",schemaPath:"#/properties/vault_server/properties/notifications/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.notifications,data:data105};
 if(vErrors === null){
 vErrors = [err234];
 }
 else {
 vErrors.push(err234);
+}
+errors++;
+}
+}
+let data106 = data105.allow_private_targets;
+if(typeof data106 !== "boolean"){
+const err235 = {instancePath:instancePath+"/vault_server/notifications/allow_private_targets",schemaPath:"#/properties/vault_server/properties/notifications/properties/allow_private_targets/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.notifications.properties.allow_private_targets.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.allow_private_targets,data:data106};
+if(vErrors === null){
+vErrors = [err235];
+}
+else {
+vErrors.push(err235);
+}
+errors++;
+}
+let data107 = data105.max_attempts;
+if(!(((typeof data107 == "number") && (!(data107 % 1) && !isNaN(data107))) && (isFinite(data107)))){
+const err236 = {instancePath:instancePath+"/vault_server/notifications/max_attempts",schemaPath:"#/properties/vault_server/properties/notifications/properties/max_attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.notifications.properties.max_attempts.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.max_attempts,data:data107};
+if(vErrors === null){
+vErrors = [err236];
+}
+else {
+vErrors.push(err236);
+}
+errors++;
+}
+if((typeof data107 == "number") && (isFinite(data107))){
+if(data107 > 100 || isNaN(data107)){
+const err237 = {instancePath:instancePath+"/vault_server/notifications/max_attempts",schemaPath:"#/properties/vault_server/properties/notifications/properties/max_attempts/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.vault_server.properties.notifications.properties.max_attempts,data:data107};
+if(vErrors === null){
+vErrors = [err237];
+}
+else {
+vErrors.push(err237);
+}
+errors++;
+}
+if(data107 < 1 || isNaN(data107)){
+const err238 = {instancePath:instancePath+"/vault_server/notifications/max_attempts",schemaPath:"#/properties/vault_server/properties/notifications/properties/max_attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.max_attempts,data:data107};
+if(vErrors === null){
+vErrors = [err238];
+}
+else {
+vErrors.push(err238);
+}
+errors++;
+}
+}
+let data108 = data105.attempt_timeout;
+if(typeof data108 === "string"){
+if(!pattern0.test(data108)){
+const err239 = {instancePath:instancePath+"/vault_server/notifications/attempt_timeout",schemaPath:"#/properties/vault_server/properties/notifications/properties/attempt_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.attempt_timeout,data:data108};
+if(vErrors === null){
+vErrors = [err239];
+}
+else {
+vErrors.push(err239);
+}
+errors++;
+}
+}
+else {
+const err240 = {instancePath:instancePath+"/vault_server/notifications/attempt_timeout",schemaPath:"#/properties/vault_server/properties/notifications/properties/attempt_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.attempt_timeout.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.attempt_timeout,data:data108};
+if(vErrors === null){
+vErrors = [err240];
+}
+else {
+vErrors.push(err240);
+}
+errors++;
+}
+let data109 = data105.backoff_base;
+if(typeof data109 === "string"){
+if(!pattern0.test(data109)){
+const err241 = {instancePath:instancePath+"/vault_server/notifications/backoff_base",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_base/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_base,data:data109};
+if(vErrors === null){
+vErrors = [err241];
+}
+else {
+vErrors.push(err241);
+}
+errors++;
+}
+}
+else {
+const err242 = {instancePath:instancePath+"/vault_server/notifications/backoff_base",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_base/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.backoff_base.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_base,data:data109};
+if(vErrors === null){
+vErrors = [err242];
+}
+else {
+vErrors.push(err242);
+}
+errors++;
+}
+let data110 = data105.backoff_max;
+if(typeof data110 === "string"){
+if(!pattern0.test(data110)){
+const err243 = {instancePath:instancePath+"/vault_server/notifications/backoff_max",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_max/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_max,data:data110};
+if(vErrors === null){
+vErrors = [err243];
+}
+else {
+vErrors.push(err243);
+}
+errors++;
+}
+}
+else {
+const err244 = {instancePath:instancePath+"/vault_server/notifications/backoff_max",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_max/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.backoff_max.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_max,data:data110};
+if(vErrors === null){
+vErrors = [err244];
+}
+else {
+vErrors.push(err244);
+}
+errors++;
+}
+let data111 = data105.poll_interval;
+if(typeof data111 === "string"){
+if(!pattern0.test(data111)){
+const err245 = {instancePath:instancePath+"/vault_server/notifications/poll_interval",schemaPath:"#/properties/vault_server/properties/notifications/properties/poll_interval/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.poll_interval,data:data111};
+if(vErrors === null){
+vErrors = [err245];
+}
+else {
+vErrors.push(err245);
+}
+errors++;
+}
+}
+else {
+const err246 = {instancePath:instancePath+"/vault_server/notifications/poll_interval",schemaPath:"#/properties/vault_server/properties/notifications/properties/poll_interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.poll_interval.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.poll_interval,data:data111};
+if(vErrors === null){
+vErrors = [err246];
+}
+else {
+vErrors.push(err246);
+}
+errors++;
+}
+let data112 = data105.concurrency;
+if(!(((typeof data112 == "number") && (!(data112 % 1) && !isNaN(data112))) && (isFinite(data112)))){
+const err247 = {instancePath:instancePath+"/vault_server/notifications/concurrency",schemaPath:"#/properties/vault_server/properties/notifications/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.notifications.properties.concurrency.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.concurrency,data:data112};
+if(vErrors === null){
+vErrors = [err247];
+}
+else {
+vErrors.push(err247);
+}
+errors++;
+}
+if((typeof data112 == "number") && (isFinite(data112))){
+if(data112 > 256 || isNaN(data112)){
+const err248 = {instancePath:instancePath+"/vault_server/notifications/concurrency",schemaPath:"#/properties/vault_server/properties/notifications/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256",schema:256,parentSchema:schema11.properties.vault_server.properties.notifications.properties.concurrency,data:data112};
+if(vErrors === null){
+vErrors = [err248];
+}
+else {
+vErrors.push(err248);
+}
+errors++;
+}
+if(data112 < 1 || isNaN(data112)){
+const err249 = {instancePath:instancePath+"/vault_server/notifications/concurrency",schemaPath:"#/properties/vault_server/properties/notifications/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.concurrency,data:data112};
+if(vErrors === null){
+vErrors = [err249];
+}
+else {
+vErrors.push(err249);
+}
+errors++;
+}
+}
+let data113 = data105.expiring_lead;
+if(typeof data113 === "string"){
+if(!pattern0.test(data113)){
+const err250 = {instancePath:instancePath+"/vault_server/notifications/expiring_lead",schemaPath:"#/properties/vault_server/properties/notifications/properties/expiring_lead/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.expiring_lead,data:data113};
+if(vErrors === null){
+vErrors = [err250];
+}
+else {
+vErrors.push(err250);
+}
+errors++;
+}
+}
+else {
+const err251 = {instancePath:instancePath+"/vault_server/notifications/expiring_lead",schemaPath:"#/properties/vault_server/properties/notifications/properties/expiring_lead/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.expiring_lead.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.expiring_lead,data:data113};
+if(vErrors === null){
+vErrors = [err251];
+}
+else {
+vErrors.push(err251);
+}
+errors++;
+}
+if(data105.smtp !== undefined){
+let data114 = data105.smtp;
+if(data114 && typeof data114 == "object" && !Array.isArray(data114)){
+if(data114.port === undefined){
+data114.port = 587;
+}
+if(data114.secure === undefined){
+data114.secure = false;
+}
+if(data114.require_tls === undefined){
+data114.require_tls = true;
+}
+if(data114.host === undefined){
+const err252 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.required,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data114};
+if(vErrors === null){
+vErrors = [err252];
+}
+else {
+vErrors.push(err252);
+}
+errors++;
+}
+if(data114.from === undefined){
+const err253 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.required,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data114};
+if(vErrors === null){
+vErrors = [err253];
+}
+else {
+vErrors.push(err253);
+}
+errors++;
+}
+for(const key21 in data114){
+if(!((((((((key21 === "host") || (key21 === "port")) || (key21 === "secure")) || (key21 === "require_tls")) || (key21 === "user")) || (key21 === "password")) || (key21 === "from")) || (key21 === "ca_file"))){
+const err254 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data114};
+if(vErrors === null){
+vErrors = [err254];
+}
+else {
+vErrors.push(err254);
+}
+errors++;
+}
+}
+if(data114.host !== undefined){
+let data115 = data114.host;
+if(typeof data115 === "string"){
+if(func4(data115) < 1){
+const err255 = {instancePath:instancePath+"/vault_server/notifications/smtp/host",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.host,data:data115};
+if(vErrors === null){
+vErrors = [err255];
+}
+else {
+vErrors.push(err255);
+}
+errors++;
+}
+}
+else {
+const err256 = {instancePath:instancePath+"/vault_server/notifications/smtp/host",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.host.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.host,data:data115};
+if(vErrors === null){
+vErrors = [err256];
+}
+else {
+vErrors.push(err256);
+}
+errors++;
+}
+}
+let data116 = data114.port;
+if(!(((typeof data116 == "number") && (!(data116 % 1) && !isNaN(data116))) && (isFinite(data116)))){
+const err257 = {instancePath:instancePath+"/vault_server/notifications/smtp/port",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port,data:data116};
+if(vErrors === null){
+vErrors = [err257];
+}
+else {
+vErrors.push(err257);
+}
+errors++;
+}
+if((typeof data116 == "number") && (isFinite(data116))){
+if(data116 > 65535 || isNaN(data116)){
+const err258 = {instancePath:instancePath+"/vault_server/notifications/smtp/port",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port,data:data116};
+if(vErrors === null){
+vErrors = [err258];
+}
+else {
+vErrors.push(err258);
+}
+errors++;
+}
+if(data116 < 1 || isNaN(data116)){
+const err259 = {instancePath:instancePath+"/vault_server/notifications/smtp/port",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port,data:data116};
+if(vErrors === null){
+vErrors = [err259];
+}
+else {
+vErrors.push(err259);
+}
+errors++;
+}
+}
+let data117 = data114.secure;
+if(typeof data117 !== "boolean"){
+const err260 = {instancePath:instancePath+"/vault_server/notifications/smtp/secure",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/secure/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.secure.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.secure,data:data117};
+if(vErrors === null){
+vErrors = [err260];
+}
+else {
+vErrors.push(err260);
+}
+errors++;
+}
+let data118 = data114.require_tls;
+if(typeof data118 !== "boolean"){
+const err261 = {instancePath:instancePath+"/vault_server/notifications/smtp/require_tls",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/require_tls/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.require_tls.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.require_tls,data:data118};
+if(vErrors === null){
+vErrors = [err261];
+}
+else {
+vErrors.push(err261);
+}
+errors++;
+}
+if(data114.user !== undefined){
+let data119 = data114.user;
+if(typeof data119 !== "string"){
+const err262 = {instancePath:instancePath+"/vault_server/notifications/smtp/user",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.user.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.user,data:data119};
+if(vErrors === null){
+vErrors = [err262];
+}
+else {
+vErrors.push(err262);
+}
+errors++;
+}
+}
+if(data114.password !== undefined){
+let data120 = data114.password;
+if(typeof data120 !== "string"){
+const err263 = {instancePath:instancePath+"/vault_server/notifications/smtp/password",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/password/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.password.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.password,data:data120};
+if(vErrors === null){
+vErrors = [err263];
+}
+else {
+vErrors.push(err263);
+}
+errors++;
+}
+}
+if(data114.from !== undefined){
+let data121 = data114.from;
+if(typeof data121 === "string"){
+if(func4(data121) < 3){
+const err264 = {instancePath:instancePath+"/vault_server/notifications/smtp/from",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/from/minLength",keyword:"minLength",params:{limit: 3},message:"must NOT have fewer than 3 characters",schema:3,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.from,data:data121};
+if(vErrors === null){
+vErrors = [err264];
+}
+else {
+vErrors.push(err264);
+}
+errors++;
+}
+}
+else {
+const err265 = {instancePath:instancePath+"/vault_server/notifications/smtp/from",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.from.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.from,data:data121};
+if(vErrors === null){
+vErrors = [err265];
+}
+else {
+vErrors.push(err265);
+}
+errors++;
+}
+}
+if(data114.ca_file !== undefined){
+let data122 = data114.ca_file;
+if(typeof data122 !== "string"){
+const err266 = {instancePath:instancePath+"/vault_server/notifications/smtp/ca_file",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/ca_file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.ca_file.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.ca_file,data:data122};
+if(vErrors === null){
+vErrors = [err266];
+}
+else {
+vErrors.push(err266);
+}
+errors++;
+}
+}
+}
+else {
+const err267 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data114};
+if(vErrors === null){
+vErrors = [err267];
+}
+else {
+vErrors.push(err267);
+}
+errors++;
+}
+}
+}
+else {
+const err268 = {instancePath:instancePath+"/vault_server/notifications",schemaPath:"#/properties/vault_server/properties/notifications/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.notifications.type,parentSchema:schema11.properties.vault_server.properties.notifications,data:data105};
+if(vErrors === null){
+vErrors = [err268];
+}
+else {
+vErrors.push(err268);
+}
+errors++;
+}
+}
+else {
+const err269 = {instancePath:instancePath+"/vault_server",schemaPath:"#/properties/vault_server/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.type,parentSchema:schema11.properties.vault_server,data:data67};
+if(vErrors === null){
+vErrors = [err269];
+}
+else {
+vErrors.push(err269);
+}
+errors++;
+}
+}
+else {
+const err270 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err270];
+}
+else {
+vErrors.push(err270);
 }
 errors++;
 }

@@ -291,6 +291,46 @@ CREATE INDEX drift_events_agent ON drift_events(tenant_id, agent_id, seq);
 CREATE INDEX drift_events_level ON drift_events(tenant_id, level, seq);
 `,
   },
+  {
+    version: 6,
+    name: 'notification outbox',
+    // An event row (body once, matched channels) is inserted in the same transaction as the change
+    // that caused it; the worker expands it into one delivery row per channel in its own transaction
+    // (src/notify). dedupe_key makes a time-driven event (review expiring soon) insertable once.
+    sql: `
+CREATE TABLE notify_events (
+  event_id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  channels TEXT NOT NULL,
+  dedupe_key TEXT,
+  expanded INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX notify_events_unexpanded ON notify_events(created_at) WHERE expanded = 0;
+CREATE UNIQUE INDEX notify_events_dedupe ON notify_events(tenant_id, dedupe_key) WHERE dedupe_key IS NOT NULL;
+CREATE TABLE notify_outbox (
+  delivery_id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  event_id TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  channel_id TEXT NOT NULL,
+  channel_type TEXT NOT NULL,
+  status TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_at INTEGER NOT NULL,
+  lease_until INTEGER NOT NULL,
+  last_status_code INTEGER,
+  last_error TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  delivered_at INTEGER
+) WITHOUT ROWID;
+CREATE INDEX notify_outbox_due ON notify_outbox(next_attempt_at) WHERE status = 'pending';
+CREATE INDEX notify_outbox_tenant ON notify_outbox(tenant_id, created_at);
+`,
+  },
 ]
 
 /** Applies every migration newer than the recorded version; returns the versions applied. */

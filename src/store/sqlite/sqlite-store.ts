@@ -35,6 +35,8 @@ import type { DriftAgentRecord, DriftEventQuery, StoredDriftEvent } from '../dri
 import { GroupCommitter, type DeferredSync, type SideWork } from './group-commit.ts'
 import { SqliteDriftReads } from './drift-ops.ts'
 import { SqliteLedgerReads } from './ledger-reads.ts'
+import type { NotifyEventRecord, OutboxDepth, OutboxRecord, OutboxStatus } from '../outbox-types.ts'
+import { SqliteOutboxReads } from './outbox-reads.ts'
 import { migrate } from './migrations.ts'
 import { ReadCache } from './read-cache.ts'
 import { openRetainedDatabase, setPragma } from './retain.ts'
@@ -122,6 +124,7 @@ export class SqliteStore implements Store {
   #q: Record<string, Database.Statement>
   #ledger: SqliteLedgerReads
   #drift: SqliteDriftReads
+  #outbox: SqliteOutboxReads
   #cache: ReadCache
 
   constructor(options: SqliteStoreOptions) {
@@ -166,6 +169,7 @@ export class SqliteStore implements Store {
     const r = this.#reader
     this.#ledger = new SqliteLedgerReads(r)
     this.#drift = new SqliteDriftReads(r)
+    this.#outbox = new SqliteOutboxReads(r)
     this.#q = {
       tenant: r.prepare('SELECT * FROM tenants WHERE tenant_id = ?'),
       tenants: r.prepare('SELECT * FROM tenants ORDER BY created_at, tenant_id'),
@@ -367,6 +371,25 @@ export class SqliteStore implements Store {
   }
   listDriftEvents(tenantId: TenantId, query: DriftEventQuery): Promise<StoredDriftEvent[]> {
     return this.#drift.listDriftEvents(tenantId, query)
+  }
+
+  listUnexpandedEvents(limit: number): Promise<NotifyEventRecord[]> {
+    return this.#outbox.listUnexpandedEvents(limit)
+  }
+  listDueOutbox(nowMs: number, limit: number): Promise<OutboxRecord[]> {
+    return this.#outbox.listDueOutbox(nowMs, limit)
+  }
+  listOutbox(tenantId: TenantId, status: OutboxStatus | null, limit: number): Promise<OutboxRecord[]> {
+    return this.#outbox.listOutbox(tenantId, status, limit)
+  }
+  getOutbox(deliveryId: string): Promise<OutboxRecord | null> {
+    return this.#outbox.getOutbox(deliveryId)
+  }
+  outboxDepth(): Promise<OutboxDepth> {
+    return this.#outbox.outboxDepth()
+  }
+  listReviewsExpiringBetween(fromMs: number, toMs: number, limit: number): Promise<ClearanceRecord[]> {
+    return this.#outbox.listReviewsExpiringBetween(fromMs, toMs, limit)
   }
 
   async close(): Promise<void> {

@@ -6,6 +6,7 @@ import type { BurnRefusal, ClearanceRecord, WriteOp } from '../types.ts'
 import { GuardFailure, type OpApplier } from './group-commit.ts'
 import { createDriftApplier } from './drift-ops.ts'
 import { createLedgerApplier } from './ledger-ops.ts'
+import { createOutboxApplier } from './outbox-ops.ts'
 import type { ReadCache } from './read-cache.ts'
 
 const WRONG_TENANT: BurnRefusal = { code: 'token_wrong_tenant', lockReason: null }
@@ -137,6 +138,7 @@ export function createOpApplier(db: Database.Database, cache: ReadCache | null =
 
   const ledger = createLedgerApplier(db)
   const drift = createDriftApplier(db)
+  const outbox = createOutboxApplier(db)
 
   return function applyOps(ops: readonly WriteOp[]): void {
     for (let i = 0; i < ops.length; i++) {
@@ -195,6 +197,13 @@ export function createOpApplier(db: Database.Database, cache: ReadCache | null =
         case 'drift_state_put':
         case 'drift_event_insert':
           passed = drift(op)
+          break
+        case 'notify_event_insert':
+        case 'notify_event_expand':
+        case 'outbox_lease':
+        case 'outbox_settle':
+        case 'outbox_retry':
+          passed = outbox(op)
           break
         case 'idempotency_insert': {
           const r = op.record

@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { uuidv7 } from '../../core/index.ts'
 import { LEVELS, manualEventView, mergeDriftSettings, summaryView } from '../../drift/index.ts'
 import type { AgentLockView } from '../../drift/index.ts'
-import type { AgentLockRecord } from '../../store/index.ts'
+import type { AgentLockRecord, WriteOp } from '../../store/index.ts'
 import type { AuthContext, VaultContext } from '../context.ts'
 import { appendDriftEntry } from '../drift-ledger.ts'
 import { sendProblem } from '../http-errors.ts'
@@ -146,7 +146,10 @@ async function setLock(ctx: VaultContext, request: FastifyRequest, reply: Fastif
   const text = locked
     ? `Agent "${agentId}" locked down by ${lock.actor}: ${reason || 'no reason given'}.`
     : `Agent "${agentId}" released by ${lock.actor}: ${reason}.`
-  await appendDriftEntry(ctx.ledger, { tenantId: auth.tenantId, eventId, type, agentId, atMs: nowMs, level: String(view.level), score: Number(view.score), body: view, text }, lock)
+  const alongWith: WriteOp[] = []
+  // Notification outbox rows (agent.locked / agent.released) commit with the lock (issue 17).
+  if (ctx.notify !== null) await ctx.notify.notifier.appendLockOps(alongWith, lock, nowMs)
+  await appendDriftEntry(ctx.ledger, { tenantId: auth.tenantId, eventId, type, agentId, atMs: nowMs, level: String(view.level), score: Number(view.score), body: view, text }, lock, alongWith)
   if (!locked) await ctx.drift.released(auth.tenantId, agentId, body?.rebaseline === true, nowMs)
   return lockView(lock, eventId)
 }

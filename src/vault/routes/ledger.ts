@@ -162,7 +162,10 @@ export function registerLedgerRoutes(app: FastifyInstance, ctx: VaultContext): v
     const mode = (request.query as Query).mode ?? 'full'
     if (mode !== 'full' && mode !== 'tree') return sendProblem(reply, 'invalid_request', 'query.mode must be "full" or "tree"')
     // Yield between pages: a long pass must not starve clearances on the same event loop.
-    return ledger.verify(request.auth!.tenantId, ctx.keyRing.jwks, () => yieldToLoop(), mode)
+    const result = await ledger.verify(request.auth!.tenantId, ctx.keyRing.jwks, () => yieldToLoop(), mode)
+    // Issue 17: a break found here notifies the tenant's channels (ledger.verification_failed).
+    if (!result.intact && ctx.notify !== null) await ctx.notify.notifier.notifyLedgerFailure(request.auth!.tenantId, `GET /ledger/verify (${mode})`, result.error ?? 'verification failed', ctx.clock.now())
+    return result
   })
 
   app.get('/ledger/verification-summary', async (request) => {

@@ -1,21 +1,12 @@
-// Tenant settings (review threshold, notifications). Reads are open to every role; writes need an
-// admin key (an agent must not lower its own review threshold). Drift settings and lockdown live in
-// routes/drift.ts.
+// Tenant review settings (the threshold). Reads are open to every role; writes need an admin key (an
+// agent must not lower its own review threshold). Drift settings and lockdown live in routes/drift.ts,
+// notification settings in routes/notifications.ts.
 import type { FastifyInstance } from 'fastify'
 import type { VaultContext } from '../context.ts'
 import { sendProblem } from '../http-errors.ts'
-import {
-  DEFAULT_NOTIFICATIONS,
-  mergeNotifications,
-  readJsonSettings,
-  readReviewSettings,
-  reviewSettingsFor,
-  scoreForBucket,
-} from '../tenant-settings.ts'
+import { readReviewSettings, reviewSettingsFor, scoreForBucket } from '../tenant-settings.ts'
 import type { ConfidenceBucket } from '../policy/index.ts'
-import { notificationSettingsBody, reviewSettingsBody } from './schemas.ts'
-
-type Body = Record<string, unknown>
+import { reviewSettingsBody } from './schemas.ts'
 
 export function registerSettingsRoutes(app: FastifyInstance, ctx: VaultContext): void {
   const { store, config } = ctx
@@ -32,17 +23,6 @@ export function registerSettingsRoutes(app: FastifyInstance, ctx: VaultContext):
     const next = reviewSettingsFor(score)
     if (body.minimum_confidence_score === undefined && body.minimum_confidence_bucket !== undefined) next.minimum_confidence_bucket = body.minimum_confidence_bucket
     await store.write([{ op: 'settings_put', tenantId: auth.tenantId, kind: 'review', valueJson: JSON.stringify(next), atMs: ctx.clock.now() }])
-    return next
-  })
-
-  app.get('/notification-settings', async (request) => readJsonSettings(store, request.auth!.tenantId, 'notification', DEFAULT_NOTIFICATIONS))
-  app.put('/notification-settings', { schema: { body: notificationSettingsBody } }, async (request, reply) => {
-    const auth = request.auth!
-    if (auth.role !== 'admin') return sendProblem(reply, 'forbidden', 'changing notification settings needs an admin-role API key')
-    const current = await readJsonSettings(store, auth.tenantId, 'notification', DEFAULT_NOTIFICATIONS)
-    const next = mergeNotifications(current, request.body as Body)
-    if (typeof next === 'string') return sendProblem(reply, 'invalid_request', next)
-    await store.write([{ op: 'settings_put', tenantId: auth.tenantId, kind: 'notification', valueJson: JSON.stringify(next), atMs: ctx.clock.now() }])
     return next
   })
 }
