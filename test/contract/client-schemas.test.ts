@@ -124,7 +124,7 @@ async function everyDecision(h: Harness, judge: StandInJudge, clock: ManualClock
   for (const id of ids.keys()) await status(id)
   assert.equal((await call(h.base, 'POST', '/drift/agents/payments-agent/lockdown', { key: h.keys.reviewer, body: { reason: 'contract test' } })).status, 200)
   await clear('lockdown deny', pay(45), 'denied')
-  await call(h.base, 'DELETE', '/drift/agents/payments-agent/lockdown', { key: h.keys.reviewer })
+  assert.equal((await call(h.base, 'DELETE', '/drift/agents/payments-agent/lockdown', { key: h.keys.reviewer, body: { reason: 'contract test over' } })).status, 200)
   // The client's decision cache: a fresh token for an exact prior approval (spec §3.3).
   const first = (await call(h.base, 'GET', `/clearance-status/${allowed}`, { key: h.keys.agent })).body
   const mint = await call(h.base, 'POST', '/mint-token', {

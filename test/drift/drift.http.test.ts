@@ -126,7 +126,7 @@ test('enforce: learning → baseline event → corroborated shift locks the agen
   assert.equal((await clear(d, 'pay-bot', 'payments.get', { payment_id: 'q' })).status, 'approved')
 
   // Every drift event is a ledger row in the client's format, and the ledger still verifies.
-  const ledger = (await call(h.base, 'GET', '/ledger?limit=1000', { key: h.keys.admin })).body.entries as any[]
+  const ledger = (await call(h.base, 'GET', '/ledger?limit=1000&view=full', { key: h.keys.admin })).body.entries as any[]
   const driftRows = ledger.filter((e) => e.tool_name === 'ledgix.drift')
   const all = (await call(h.base, 'GET', '/drift/events?limit=500', { key: h.keys.agent })).body.events as any[]
   assert.deepEqual(driftRows.map((r) => r.request_id).sort(), all.map((e) => e.event_id).sort())

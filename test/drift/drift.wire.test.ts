@@ -22,11 +22,17 @@ test('ledgix.drift rows (settings change, manual lock, release) parse as the cli
   await call(h.base, 'PUT', '/drift/settings', { key: h.keys.admin, body: { enabled: true } })
   await call(h.base, 'POST', '/drift/agents/bot-1/lockdown', { key: h.keys.reviewer, body: { reason: 'investigating' } })
   await call(h.base, 'DELETE', '/drift/agents/bot-1/lockdown', { key: h.keys.reviewer, body: { reason: 'cleared' } })
-  const entries = (await call(h.base, 'GET', '/ledger?limit=100', { key: h.keys.admin })).body.entries as Array<Record<string, unknown>>
-  const drift = entries.filter((e) => e.tool_name === 'ledgix.drift')
-  assert.equal(drift.length, 3)
   const schemas = loadVector<{ schemas: Record<string, object> }>('client-schemas.json').schemas
   const validate = new Ajv({ strict: false }).compile(schemas.LedgerEntry!)
+  // The default page is redacted (docs/design/ledger-views.md); its drift rows still parse.
+  const redacted = (await call(h.base, 'GET', '/ledger?limit=100', { key: h.keys.admin })).body.entries as Array<Record<string, unknown>>
+  const redactedDrift = redacted.filter((e) => e.tool_name === 'ledgix.drift')
+  assert.equal(redactedDrift.length, 3)
+  for (const e of redactedDrift) assert.ok(validate(e), `${String(e.request_id)}: ${JSON.stringify(validate.errors)}`)
+  // The auditors' full view: the client would re-hash these rows, so their keys must survive camelCasing.
+  const entries = (await call(h.base, 'GET', '/ledger?limit=100&view=full', { key: h.keys.admin })).body.entries as Array<Record<string, unknown>>
+  const drift = entries.filter((e) => e.tool_name === 'ledgix.drift')
+  assert.equal(drift.length, 3)
   for (const e of drift) {
     assert.ok(validate(e), `${String(e.request_id)}: ${JSON.stringify(validate.errors)}`)
     assert.equal(e.canonical_version, 3)

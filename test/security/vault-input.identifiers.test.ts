@@ -118,7 +118,8 @@ test('path identifiers: never a 414 or a router-shaped body; 400 problem+json fo
     ['GET', (id) => `/clearance-status/${id}`, 'request_id', undefined],
     ['POST', (id) => `/reviews/${id}/decision`, 'request_id', '{"approved":false}'],
     ['POST', (id) => `/drift/agents/${id}/lockdown`, 'agent_id', undefined],
-    ['DELETE', (id) => `/drift/agents/${id}/lockdown`, 'agent_id', undefined],
+    // A release needs a reason (it is ledgered), so the id is judged with one.
+    ['DELETE', (id) => `/drift/agents/${id}/lockdown`, 'agent_id', '{"reason":"investigated"}'],
     ['GET', (id) => `/admin/tenants/${id}/api-keys`, 'tenant_id', undefined],
     ['POST', (id) => `/admin/tenants/${id}/api-keys`, 'tenant_id', '{}'],
   ]
@@ -148,7 +149,7 @@ test('an agent id of 101–128 characters can be locked down, and its clearances
     const denied = await clearance(h, '/request-clearance', { tool_name: 'create_stripe_payment', tool_args: { amount: 10 }, agent_id: agentId })
     assert.equal(denied.body!.decision_status, 'denied')
     assert.equal(denied.body!.reason_code, 'agent_locked')
-    const release = await call(h.base, 'DELETE', `/drift/agents/${encodeURIComponent(agentId)}/lockdown`, { key: h.keys.reviewer })
+    const release = await call(h.base, 'DELETE', `/drift/agents/${encodeURIComponent(agentId)}/lockdown`, { key: h.keys.reviewer, body: { reason: 'investigated' } })
     assert.equal(release.status, 200, release.text)
   }
 })

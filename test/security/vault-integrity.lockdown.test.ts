@@ -67,7 +67,7 @@ test('expiry sweeper with review_expiry_effect approve: a locked agent\'s review
   assert.deepEqual(expired.map((e) => [e.eventType, e.decisionStatus, e.approved]), [['review.expired', 'denied', false]])
   assert.equal((await h.server.context.store.getClearance(h.tenantA, lockedId))?.jti, null)
   // Control: once released, the same configuration approves an expired review with a token.
-  await call(h.base, 'DELETE', `/drift/agents/${AGENT}/lockdown`, { key: h.keys.reviewer })
+  assert.equal((await call(h.base, 'DELETE', `/drift/agents/${AGENT}/lockdown`, { key: h.keys.reviewer, body: { reason: 'investigation closed' } })).status, 200)
   const freeId = await pendingReview(h)
   clock.advance(61_000)
   assert.equal(await expireReviews(h.server.context, clock.now()), 1)
