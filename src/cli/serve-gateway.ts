@@ -40,7 +40,7 @@ export async function startGateway(config: Config, configFile: string, vault: Va
       metrics,
       logger: gatewayLog,
       maxHeaderBytes: config.gateway.maxHeaderBytes,
-      requestTimeoutMs: config.gateway.requestTimeoutMs,
+      limits: config.gateway.limits,
     })
   } catch (err) {
     cache.close()

@@ -6,7 +6,7 @@ import type { Config } from '../config/index.ts'
 import type { StoreStats, VaultPort } from '../core/index.ts'
 import { IpcVaultPort, RemoteVault } from '../gateway/index.ts'
 import type { IpcEndpoint } from '../gateway/index.ts'
-import type { Logger, Readiness } from '../observability/index.ts'
+import type { ListenerStats, Logger, Readiness } from '../observability/index.ts'
 import type { VaultServer } from '../vault/index.ts'
 import { BOOTSTRAP_ENV } from './serve.ts'
 
@@ -23,6 +23,8 @@ export interface OpenedVault {
   readiness: Readiness
   /** The embedded store's write-path counters for /metrics; null when the store is elsewhere. */
   writePath: (() => StoreStats) | null
+  /** The embedded Vault API listener's connection counters for /metrics; null when it runs elsewhere. */
+  listenerStats: ListenerStats | null
   close(): Promise<void>
 }
 
@@ -45,12 +47,12 @@ export async function openVault(config: Config, logger: Logger, worker: IpcEndpo
         jwksUrl: config.jwks.url,
         jwksTimeoutMs: config.jwks.fetchTimeoutMs,
       })
-      return { port: remote, listener: null, servesWorkers: false, readiness: ALWAYS_READY, writePath: null, close: () => remote.close() }
+      return { port: remote, listener: null, servesWorkers: false, readiness: ALWAYS_READY, writePath: null, listenerStats: null, close: () => remote.close() }
     }
     case 'all-in-one':
       if (worker !== null) {
         const ipc = new IpcVaultPort(worker, config.vault.timeoutMs)
-        return { port: ipc, listener: null, servesWorkers: false, readiness: ALWAYS_READY, writePath: null, close: () => ipc.close() }
+        return { port: ipc, listener: null, servesWorkers: false, readiness: ALWAYS_READY, writePath: null, listenerStats: null, close: () => ipc.close() }
       }
       return startEmbedded(config, logger)
     case 'vault-only':
@@ -91,6 +93,7 @@ async function startEmbedded(config: Config, logger: Logger): Promise<OpenedVaul
     servesWorkers: true,
     readiness,
     writePath: () => server.context.store.stats(),
+    listenerStats: server.listenerStats,
     async close() {
       readiness.closing = true
       await server.close()

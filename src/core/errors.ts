@@ -31,6 +31,7 @@ export const ERRORS = {
   // Shared.
   overloaded: { status: 503, title: 'Overloaded, retry later' },
   internal_error: { status: 500, title: 'Internal error' },
+  request_timeout: { status: 408, title: 'Request not received in time' },
   // Vault API.
   invalid_request: { status: 400, title: 'Invalid request' },
   invalid_json: { status: 400, title: 'Malformed JSON body' },

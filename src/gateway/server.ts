@@ -7,8 +7,11 @@ import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { ProxyServer } from 'http-proxy-3'
 import type { Logger } from 'pino'
+import { GATEWAY_LISTENER_DEFAULTS, defaultListenerLimits } from '../config/index.ts'
+import type { ListenerLimits } from '../config/index.ts'
 import { systemClock } from '../core/index.ts'
 import type { Clock, VaultPort } from '../core/index.ts'
+import { ListenerStats, guardListener } from '../observability/index.ts'
 import type { GatewayMetrics, Readiness } from '../observability/index.ts'
 import { AccessTarget, recordRequest } from './access-log.ts'
 import type { KeySource } from './auth-pipeline.ts'
@@ -31,8 +34,11 @@ export interface GatewayOptions {
   clock?: Clock
   /** node:http refuses larger header blocks with 431. */
   maxHeaderBytes?: number
-  /** node:http requestTimeout: the whole request must arrive within this. 0 = off. */
-  requestTimeoutMs?: number
+  /**
+   * Header / request / idle / keep-alive timeouts and connection caps (gateway.* in the config);
+   * default: the config defaults. The per-address cap never applies to trusted proxies.
+   */
+  limits?: ListenerLimits
 }
 
 const kGateway = Symbol('ledgix.gateway')
@@ -51,6 +57,8 @@ export class Gateway implements Readiness {
   /** Access lines of requests that matched no route (route: null bound once). */
   readonly unrouted: AccessTarget
   readonly clock: Clock
+  /** Open, refused and timed-out connections of the proxy listener (/metrics). */
+  readonly listenerStats = new ListenerStats()
   #runtime: GatewayRuntime
   #tunnel: Promise<ProxyServer> | null = null
   #draining = false
@@ -67,16 +75,18 @@ export class Gateway implements Readiness {
     this.log = options.logger
     this.unrouted = new AccessTarget(options.logger.child({ route: null }))
     this.clock = options.clock ?? systemClock
-    const server = createServer(
-      {
-        maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024,
-        requestTimeout: options.requestTimeoutMs ?? 0,
-      },
-      onRequest,
-    ) as GatewayServer
+    const server = createServer({ maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024 }, onRequest) as GatewayServer
     server[kGateway] = this
     server.on('upgrade', onUpgrade)
-    server.on('clientError', onClientError)
+    // Slow clients: deadlines, caps and the 408 answer (listener-guard.ts). Upgraded sockets leave
+    // node:http's request deadlines at the upgrade and the tunnel clears their idle timer, so a
+    // WebSocket is never cut by these; a proxied download is past its request, so neither is it.
+    guardListener(server, {
+      limits: options.limits ?? defaultListenerLimits(GATEWAY_LISTENER_DEFAULTS),
+      stats: this.listenerStats,
+      isExempt: (address) => this.#runtime.trusted.isTrusted(address),
+    })
+    options.metrics.addListener('gateway', this.listenerStats)
     this.server = server
   }
 
@@ -274,13 +284,3 @@ function onUpgradeClose(this: TrackedSocket): void {
 
 /** Socket errors after an upgrade (peer reset) are expected; the close handler does the accounting. */
 function onSocketError(): void {}
-
-/** Malformed HTTP from a client: answer 400 when possible, as node:http would, and close. */
-function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
-  if (!socket.writable) {
-    socket.destroy()
-    return
-  }
-  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
-  socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`)
-}

@@ -6,15 +6,15 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Ledgix Gateway configuration","additionalProperties":false,"description":"Ledgix Gateway configuration.","type":"object","properties":{"mode":{"type":"string","enum":["paired","all-in-one","vault-only"],"default":"all-in-one","description":"paired: gateway only, Vault remote; all-in-one: gateway and Vault in one process; vault-only: just the Vault API."},"gateway":{"additionalProperties":false,"default":{},"description":"The proxy listener and its limits.","type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"description":"Where the gateway listens.","type":"object","properties":{"host":{"minLength":1,"default":"127.0.0.1","description":"Address the gateway listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":8080,"description":"Port the gateway listens on (0 = any free port).","type":"integer"}}},"trusted_proxies":{"default":[],"description":"IP addresses or CIDRs (10.0.0.0/8) of proxies whose X-Forwarded-* headers are trusted and appended to.","type":"array","items":{"minLength":1,"type":"string"}},"drain_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"On SIGTERM, how long in-flight requests may finish before sockets close. A duration like \"30s\" (ms, s, m, h, d).","default":"25s","type":"string"},"max_header_size":{"description":"Request headers larger than this are refused with 431. A size like \"512kib\" or \"1mib\", or a number of bytes.","default":"16kib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"request_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Time allowed to receive a whole request from the client. A duration like \"30s\" (ms, s, m, h, d).","default":"300s","type":"string"},"workers":{"default":1,"description":"Gateway worker processes (node:cluster): a number, or \"auto\" for one per CPU.","anyOf":[{"minimum":1,"maximum":256,"type":"integer"},{"const":"auto","type":"string"}]}}},"admin":{"additionalProperties":false,"default":{},"description":"Metrics (/metrics) and health (/healthz, /readyz) listener.","type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"description":"Where the admin endpoint (metrics, health) listens.","type":"object","properties":{"host":{"minLength":1,"default":"127.0.0.1","description":"Address the admin endpoint (metrics, health) listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":9090,"description":"Port the admin endpoint (metrics, health) listens on (0 = any free port).","type":"integer"}}}}},"vault":{"additionalProperties":false,"default":{},"description":"The remote Vault the gateway burns tokens at (paired mode only).","type":"object","properties":{"url":{"minLength":1,"description":"Base URL of the remote Vault (paired mode), e.g. https://vault.internal:8000. Ignored in other modes.","type":"string"},"api_key":{"minLength":1,"description":"API key the gateway sends to the remote Vault. Use ${LEDGIX_VAULT_API_KEY}.","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Per-request timeout for burns at the remote Vault. A duration like \"30s\" (ms, s, m, h, d).","default":"3s","type":"string"},"connections":{"minimum":1,"default":32,"description":"Max sockets to the remote Vault.","type":"integer"}}},"token":{"additionalProperties":false,"default":{},"description":"What an A-JWT must carry to be accepted.","type":"object","properties":{"issuer":{"minLength":1,"default":"alcv-vault","description":"Required `iss` claim.","type":"string"},"audience":{"minLength":1,"default":"ledgix-sdk","description":"Required `aud` claim (or array member).","type":"string"},"subject":{"minLength":1,"default":"clearance","description":"Required `sub` claim.","type":"string"},"clock_skew":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Tolerance applied to exp, nbf and iat (at most 5m). A duration like \"30s\" (ms, s, m, h, d).","default":"30s","type":"string"},"replay_cache_size":{"minimum":1,"default":100000,"description":"Burned token ids remembered locally to refuse replays without a Vault round trip.","type":"integer"},"require_exp":{"default":true,"description":"Refuse tokens without an `exp` claim.","type":"boolean"}}},"jwks":{"additionalProperties":false,"default":{},"description":"Verification key fetching and caching (paired mode).","type":"object","properties":{"url":{"minLength":1,"description":"Where to fetch verification keys in paired mode; default {vault.url}/.well-known/jwks.json.","type":"string"},"refresh_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Refresh period when the JWKS response has no Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"5m","type":"string"},"min_refresh":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Lower bound applied to Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"30s","type":"string"},"max_refresh":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Upper bound applied to Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"1h","type":"string"},"kid_miss_cooldown":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"After a refetch caused by an unknown kid, further kid-miss refetches wait this long. A duration like \"30s\" (ms, s, m, h, d).","default":"10s","type":"string"},"max_stale":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Keep using the last good keys this long while refreshes fail, then fail closed. A duration like \"30s\" (ms, s, m, h, d).","default":"1h","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Timeout of one JWKS fetch. A duration like \"30s\" (ms, s, m, h, d).","default":"5s","type":"string"}}},"routes":{"default":[],"description":"Protected upstreams, matched by host, path prefix and method.","type":"array","items":{"additionalProperties":false,"description":"One protected (or passthrough) upstream.","type":"object","required":["name","match","upstream"],"properties":{"name":{"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","maxLength":64,"description":"Unique route name, used in logs and metrics.","type":"string"},"match":{"additionalProperties":false,"description":"Which requests this route takes. A host-bound route beats a host-less one, then the longest path prefix wins.","type":"object","properties":{"host":{"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$","description":"Exact Host header to match, without port; omit to match any host.","type":"string"},"path_prefix":{"minLength":1,"default":"/","description":"Path prefix, matched on segment boundaries (\"/v1\" matches /v1 and /v1/x, not /v10).","type":"string"},"methods":{"minItems":1,"description":"HTTP methods to match; omit to match any method.","type":"array","items":{"pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","type":"string"}}}},"upstream":{"description":"Where matching requests go: a URL, or an object with url and pool settings.","anyOf":[{"minLength":1,"description":"Upstream URL (shorthand for { url }).","type":"string"},{"additionalProperties":false,"description":"Upstream with its pool settings.","type":"object","required":["url"],"properties":{"url":{"minLength":1,"description":"Origin plus optional base path, e.g. http://crm:8080/api. No query or fragment.","type":"string"},"connect_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"TCP/TLS connect timeout (default \"10s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Time to receive the response headers (default \"300s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"body_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Max idle time between response body chunks (default \"300s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"How long an idle upstream socket is kept (default \"4s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"connections":{"minimum":1,"description":"Max sockets to this upstream (default 128).","type":"integer"}}}]},"auth":{"type":"string","enum":["token","none"],"default":"token","description":"\"token\" requires a valid single-use A-JWT; \"none\" passes requests through."},"tools":{"default":[],"description":"Allowed values of the token's `tool` claim; required with auth: token.","type":"array","items":{"minLength":1,"type":"string"}},"bind_args":{"type":"string","enum":["exact","none"],"default":"none","description":"\"exact\": the token's tool_args_hash must equal the hash of the JSON request body."},"max_body":{"description":"Largest request body buffered for bind_args: exact (413 above). A size like \"512kib\" or \"1mib\", or a number of bytes.","default":"1mib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"strip_headers":{"default":[],"description":"Extra request headers removed before proxying.","type":"array","items":{"pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","type":"string"}},"forward_authorization":{"default":false,"description":"Pass the Authorization header upstream (dropped by default).","type":"boolean"},"strip_prefix":{"default":false,"description":"Remove the matched path prefix before forwarding.","type":"boolean"},"websocket":{"default":true,"description":"Allow WebSocket upgrades (authorised like any request).","type":"boolean"}}}},"logging":{"additionalProperties":false,"default":{},"description":"JSON logs on stdout.","type":"object","properties":{"level":{"type":"string","enum":["trace","debug","info","warn","error","fatal","silent"],"default":"info","description":"Minimum log level."}}},"vault_server":{"additionalProperties":false,"default":{},"type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"type":"object","properties":{"host":{"default":"127.0.0.1","description":"Address the Vault API listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":8000,"description":"Vault API port (0 = ephemeral).","type":"integer"}}},"data_dir":{"default":"./data","description":"Directory for the SQLite store and signing keys.","type":"string"},"token_ttl":{"default":"300s","description":"A-JWT lifetime (spec §5.2 default 300 s).","type":"string"},"issuer":{"default":"alcv-vault","type":"string"},"audience":{"default":"ledgix-sdk","type":"string"},"admin_api_key":{"description":"Key for /admin (X-Admin-API-Key or Bearer). Use ${LEDGIX_ADMIN_API_KEY}.","type":"string"},"decision_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"25s","description":"Past this a clearance answers \"processing\" and /clearance-status delivers the decision (the client waits 30 s).","type":"string"},"policies_dir":{"description":"Directory of YAML policies loaded at start for every tenant.","type":"string"},"default_effect":{"default":"deny","description":"Outcome when no policy or rule applies (fail closed by default).","anyOf":[{"const":"deny","type":"string"},{"const":"review","type":"string"},{"const":"allow","type":"string"}]},"judge":{"additionalProperties":false,"type":"object","required":["url","model"],"properties":{"url":{"description":"OpenAI-compatible base URL, e.g. https://api.openai.com/v1","type":"string"},"model":{"type":"string"},"api_key":{"description":"Use ${OPENAI_API_KEY}.","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"Bound on one judge call.","type":"string"}}},"rate_limit":{"additionalProperties":false,"type":"object","required":["requests_per_second"],"properties":{"requests_per_second":{"exclusiveMinimum":0,"description":"Sustained requests per second per API key.","type":"number"},"burst":{"minimum":1,"description":"Requests allowed in a burst (default 2 × rate).","type":"integer"}}},"review_expiry":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"24h","description":"Pending reviews older than this resolve with review_expiry_effect.","type":"string"},"review_expiry_effect":{"default":"deny","anyOf":[{"const":"deny","type":"string"},{"const":"approve","type":"string"}]},"bootstrap_api_key":{"description":"Seeds the default tenant's first key on an empty store. Use ${LEDGIX_BOOTSTRAP_API_KEY}.","type":"string"},"api_key_env":{"pattern":"^[a-z0-9]{1,16}$","default":"live","description":"The {env} in generated sk_{env}_… keys.","type":"string"},"minimum_confidence_score":{"minimum":0,"maximum":1,"default":0.75,"type":"number"},"signing_key":{"additionalProperties":false,"type":"object","required":["kid","pem"],"properties":{"kid":{"minLength":1,"maxLength":256,"type":"string"},"pem":{"description":"PKCS#8 PEM Ed25519 private key. Use ${LEDGIX_SIGNING_KEY}.","type":"string"}}},"max_body":{"default":"1mib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":1,"type":"integer"}]},"write_queue":{"additionalProperties":false,"type":"object","properties":{"max_queue":{"minimum":1,"default":10000,"type":"integer"},"max_batch":{"minimum":1,"default":1024,"type":"integer"}}},"ledger":{"additionalProperties":false,"default":{},"type":"object","properties":{"seal_batch_size":{"minimum":1,"maximum":65536,"default":256,"description":"Most events sealed under one signed checkpoint.","type":"integer"},"seal_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"250ms","description":"Longest an appended event waits before it is sealed into a checkpoint.","type":"string"},"mmd_seconds":{"minimum":1,"default":30,"description":"Maximum merge delay promised in every checkpoint (spec default 30).","type":"integer"},"encryption_key":{"description":"32-byte key (64 hex or base64url) encrypting ledger bodies at rest. Use ${LEDGIX_LEDGER_ENCRYPTION_KEY}.","type":"string"}}}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Ledgix Gateway configuration","additionalProperties":false,"description":"Ledgix Gateway configuration.","type":"object","properties":{"mode":{"type":"string","enum":["paired","all-in-one","vault-only"],"default":"all-in-one","description":"paired: gateway only, Vault remote; all-in-one: gateway and Vault in one process; vault-only: just the Vault API."},"gateway":{"additionalProperties":false,"default":{},"description":"The proxy listener and its limits.","type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"description":"Where the gateway listens.","type":"object","properties":{"host":{"minLength":1,"default":"127.0.0.1","description":"Address the gateway listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":8080,"description":"Port the gateway listens on (0 = any free port).","type":"integer"}}},"trusted_proxies":{"default":[],"description":"IP addresses or CIDRs (10.0.0.0/8) of proxies whose X-Forwarded-* headers are trusted and appended to.","type":"array","items":{"minLength":1,"type":"string"}},"drain_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"On SIGTERM, how long in-flight requests may finish before sockets close. A duration like \"30s\" (ms, s, m, h, d).","default":"25s","type":"string"},"max_header_size":{"description":"Request headers larger than this are refused with 431. A size like \"512kib\" or \"1mib\", or a number of bytes.","default":"16kib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"The request line and headers must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"request_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"300s","description":"The whole request, headers and body, must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"idle_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"310s","description":"A connection with no traffic either way for this long while a request is open is closed. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"65s","description":"An idle keep-alive connection between requests is closed after this. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"max_connections":{"minimum":0,"default":16384,"description":"Open connections per process; further ones are closed on accept (0 = no cap).","type":"integer"},"max_connections_per_ip":{"minimum":0,"default":1024,"description":"Open connections one client address may hold; further ones are closed on accept (0 = no cap).","type":"integer"},"workers":{"default":1,"description":"Gateway worker processes (node:cluster): a number, or \"auto\" for one per CPU.","anyOf":[{"minimum":1,"maximum":256,"type":"integer"},{"const":"auto","type":"string"}]}}},"admin":{"additionalProperties":false,"default":{},"description":"Metrics (/metrics) and health (/healthz, /readyz) listener.","type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"description":"Where the admin endpoint (metrics, health) listens.","type":"object","properties":{"host":{"minLength":1,"default":"127.0.0.1","description":"Address the admin endpoint (metrics, health) listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":9090,"description":"Port the admin endpoint (metrics, health) listens on (0 = any free port).","type":"integer"}}},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"5s","description":"The request line and headers must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"request_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"The whole request, headers and body, must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"idle_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"30s","description":"A connection with no traffic either way for this long while a request is open is closed. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"5s","description":"An idle keep-alive connection between requests is closed after this. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"max_connections":{"minimum":0,"default":64,"description":"Open connections per process; further ones are closed on accept (0 = no cap).","type":"integer"},"max_connections_per_ip":{"minimum":0,"default":0,"description":"Open connections one client address may hold; further ones are closed on accept (0 = no cap).","type":"integer"}}},"vault":{"additionalProperties":false,"default":{},"description":"The remote Vault the gateway burns tokens at (paired mode only).","type":"object","properties":{"url":{"minLength":1,"description":"Base URL of the remote Vault (paired mode), e.g. https://vault.internal:8000. Ignored in other modes.","type":"string"},"api_key":{"minLength":1,"description":"API key the gateway sends to the remote Vault. Use ${LEDGIX_VAULT_API_KEY}.","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Per-request timeout for burns at the remote Vault. A duration like \"30s\" (ms, s, m, h, d).","default":"3s","type":"string"},"connections":{"minimum":1,"default":32,"description":"Max sockets to the remote Vault.","type":"integer"}}},"token":{"additionalProperties":false,"default":{},"description":"What an A-JWT must carry to be accepted.","type":"object","properties":{"issuer":{"minLength":1,"default":"alcv-vault","description":"Required `iss` claim.","type":"string"},"audience":{"minLength":1,"default":"ledgix-sdk","description":"Required `aud` claim (or array member).","type":"string"},"subject":{"minLength":1,"default":"clearance","description":"Required `sub` claim.","type":"string"},"clock_skew":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Tolerance applied to exp, nbf and iat (at most 5m). A duration like \"30s\" (ms, s, m, h, d).","default":"30s","type":"string"},"replay_cache_size":{"minimum":1,"default":100000,"description":"Burned token ids remembered locally to refuse replays without a Vault round trip.","type":"integer"},"require_exp":{"default":true,"description":"Refuse tokens without an `exp` claim.","type":"boolean"}}},"jwks":{"additionalProperties":false,"default":{},"description":"Verification key fetching and caching (paired mode).","type":"object","properties":{"url":{"minLength":1,"description":"Where to fetch verification keys in paired mode; default {vault.url}/.well-known/jwks.json.","type":"string"},"refresh_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Refresh period when the JWKS response has no Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"5m","type":"string"},"min_refresh":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Lower bound applied to Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"30s","type":"string"},"max_refresh":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Upper bound applied to Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"1h","type":"string"},"kid_miss_cooldown":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"After a refetch caused by an unknown kid, further kid-miss refetches wait this long. A duration like \"30s\" (ms, s, m, h, d).","default":"10s","type":"string"},"max_stale":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Keep using the last good keys this long while refreshes fail, then fail closed. A duration like \"30s\" (ms, s, m, h, d).","default":"1h","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Timeout of one JWKS fetch. A duration like \"30s\" (ms, s, m, h, d).","default":"5s","type":"string"}}},"routes":{"default":[],"description":"Protected upstreams, matched by host, path prefix and method.","type":"array","items":{"additionalProperties":false,"description":"One protected (or passthrough) upstream.","type":"object","required":["name","match","upstream"],"properties":{"name":{"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","maxLength":64,"description":"Unique route name, used in logs and metrics.","type":"string"},"match":{"additionalProperties":false,"description":"Which requests this route takes. A host-bound route beats a host-less one, then the longest path prefix wins.","type":"object","properties":{"host":{"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$","description":"Exact Host header to match, without port; omit to match any host.","type":"string"},"path_prefix":{"minLength":1,"default":"/","description":"Path prefix, matched on segment boundaries (\"/v1\" matches /v1 and /v1/x, not /v10).","type":"string"},"methods":{"minItems":1,"description":"HTTP methods to match; omit to match any method.","type":"array","items":{"pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","type":"string"}}}},"upstream":{"description":"Where matching requests go: a URL, or an object with url and pool settings.","anyOf":[{"minLength":1,"description":"Upstream URL (shorthand for { url }).","type":"string"},{"additionalProperties":false,"description":"Upstream with its pool settings.","type":"object","required":["url"],"properties":{"url":{"minLength":1,"description":"Origin plus optional base path, e.g. http://crm:8080/api. No query or fragment.","type":"string"},"connect_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"TCP/TLS connect timeout (default \"10s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Time to receive the response headers (default \"300s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"body_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Max idle time between response body chunks (default \"300s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"How long an idle upstream socket is kept (default \"4s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"connections":{"minimum":1,"description":"Max sockets to this upstream (default 128).","type":"integer"}}}]},"auth":{"type":"string","enum":["token","none"],"default":"token","description":"\"token\" requires a valid single-use A-JWT; \"none\" passes requests through."},"tools":{"default":[],"description":"Allowed values of the token's `tool` claim; required with auth: token.","type":"array","items":{"minLength":1,"type":"string"}},"bind_args":{"type":"string","enum":["exact","none"],"default":"none","description":"\"exact\": the token's tool_args_hash must equal the hash of the JSON request body."},"max_body":{"description":"Largest request body buffered for bind_args: exact (413 above). A size like \"512kib\" or \"1mib\", or a number of bytes.","default":"1mib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"strip_headers":{"default":[],"description":"Extra request headers removed before proxying.","type":"array","items":{"pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","type":"string"}},"forward_authorization":{"default":false,"description":"Pass the Authorization header upstream (dropped by default).","type":"boolean"},"strip_prefix":{"default":false,"description":"Remove the matched path prefix before forwarding.","type":"boolean"},"websocket":{"default":true,"description":"Allow WebSocket upgrades (authorised like any request).","type":"boolean"}}}},"logging":{"additionalProperties":false,"default":{},"description":"JSON logs on stdout.","type":"object","properties":{"level":{"type":"string","enum":["trace","debug","info","warn","error","fatal","silent"],"default":"info","description":"Minimum log level."}}},"vault_server":{"additionalProperties":false,"default":{},"type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"type":"object","properties":{"host":{"default":"127.0.0.1","description":"Address the Vault API listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":8000,"description":"Vault API port (0 = ephemeral).","type":"integer"}}},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"The request line and headers must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"request_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"30s","description":"The whole request, headers and body, must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"idle_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"60s","description":"A connection with no traffic either way for this long while a request is open is closed. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"65s","description":"An idle keep-alive connection between requests is closed after this. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"max_connections":{"minimum":0,"default":4096,"description":"Open connections per process; further ones are closed on accept (0 = no cap).","type":"integer"},"max_connections_per_ip":{"minimum":0,"default":0,"description":"Open connections one client address may hold; further ones are closed on accept (0 = no cap).","type":"integer"},"data_dir":{"default":"./data","description":"Directory for the SQLite store and signing keys.","type":"string"},"token_ttl":{"default":"300s","description":"A-JWT lifetime (spec §5.2 default 300 s).","type":"string"},"issuer":{"default":"alcv-vault","type":"string"},"audience":{"default":"ledgix-sdk","type":"string"},"admin_api_key":{"description":"Key for /admin (X-Admin-API-Key or Bearer). Use ${LEDGIX_ADMIN_API_KEY}.","type":"string"},"decision_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"25s","description":"Past this a clearance answers \"processing\" and /clearance-status delivers the decision (the client waits 30 s).","type":"string"},"policies_dir":{"description":"Directory of YAML policies loaded at start for every tenant.","type":"string"},"default_effect":{"default":"deny","description":"Outcome when no policy or rule applies (fail closed by default).","anyOf":[{"const":"deny","type":"string"},{"const":"review","type":"string"},{"const":"allow","type":"string"}]},"judge":{"additionalProperties":false,"type":"object","required":["url","model"],"properties":{"url":{"description":"OpenAI-compatible base URL, e.g. https://api.openai.com/v1","type":"string"},"model":{"type":"string"},"api_key":{"description":"Use ${OPENAI_API_KEY}.","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"Bound on one judge call.","type":"string"}}},"rate_limit":{"additionalProperties":false,"type":"object","required":["requests_per_second"],"properties":{"requests_per_second":{"exclusiveMinimum":0,"description":"Sustained requests per second per API key.","type":"number"},"burst":{"minimum":1,"description":"Requests allowed in a burst (default 2 × rate).","type":"integer"}}},"review_expiry":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"24h","description":"Pending reviews older than this resolve with review_expiry_effect.","type":"string"},"review_expiry_effect":{"default":"deny","anyOf":[{"const":"deny","type":"string"},{"const":"approve","type":"string"}]},"bootstrap_api_key":{"description":"Seeds the default tenant's first key on an empty store. Use ${LEDGIX_BOOTSTRAP_API_KEY}.","type":"string"},"api_key_env":{"pattern":"^[a-z0-9]{1,16}$","default":"live","description":"The {env} in generated sk_{env}_… keys.","type":"string"},"minimum_confidence_score":{"minimum":0,"maximum":1,"default":0.75,"type":"number"},"signing_key":{"additionalProperties":false,"type":"object","required":["kid","pem"],"properties":{"kid":{"minLength":1,"maxLength":256,"type":"string"},"pem":{"description":"PKCS#8 PEM Ed25519 private key. Use ${LEDGIX_SIGNING_KEY}.","type":"string"}}},"max_body":{"default":"1mib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":1,"type":"integer"}]},"write_queue":{"additionalProperties":false,"type":"object","properties":{"max_queue":{"minimum":1,"default":10000,"type":"integer"},"max_batch":{"minimum":1,"default":1024,"type":"integer"}}},"ledger":{"additionalProperties":false,"default":{},"type":"object","properties":{"seal_batch_size":{"minimum":1,"maximum":65536,"default":256,"description":"Most events sealed under one signed checkpoint.","type":"integer"},"seal_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"250ms","description":"Longest an appended event waits before it is sealed into a checkpoint.","type":"string"},"mmd_seconds":{"minimum":1,"default":30,"description":"Maximum merge delay promised in every checkpoint (spec default 30).","type":"integer"},"encryption_key":{"description":"32-byte key (64 hex or base64url) encrypting ledger bodies at rest. Use ${LEDGIX_LEDGER_ENCRYPTION_KEY}.","type":"string"}}}}}}};
 const func2 = Object.prototype.hasOwnProperty;
-const func3 = codePointLength;
+const func4 = codePointLength;
 const pattern0 = new RegExp("^\\d+(\\.\\d+)?(ms|s|m|h|d)$", "u");
 const pattern1 = new RegExp("^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$", "u");
-const pattern11 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.-]*$", "u");
-const pattern12 = new RegExp("^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$", "u");
-const pattern13 = new RegExp("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", "u");
-const pattern23 = new RegExp("^[a-z0-9]{1,16}$", "u");
+const pattern18 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.-]*$", "u");
+const pattern19 = new RegExp("^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$", "u");
+const pattern20 = new RegExp("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", "u");
+const pattern34 = new RegExp("^[a-z0-9]{1,16}$", "u");
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -94,14 +94,29 @@ data1.drain_timeout = "25s";
 if(data1.max_header_size === undefined){
 data1.max_header_size = "16kib";
 }
+if(data1.headers_timeout === undefined){
+data1.headers_timeout = "10s";
+}
 if(data1.request_timeout === undefined){
 data1.request_timeout = "300s";
+}
+if(data1.idle_timeout === undefined){
+data1.idle_timeout = "310s";
+}
+if(data1.keep_alive_timeout === undefined){
+data1.keep_alive_timeout = "65s";
+}
+if(data1.max_connections === undefined){
+data1.max_connections = 16384;
+}
+if(data1.max_connections_per_ip === undefined){
+data1.max_connections_per_ip = 1024;
 }
 if(data1.workers === undefined){
 data1.workers = 1;
 }
 for(const key1 in data1){
-if(!((((((key1 === "listen") || (key1 === "trusted_proxies")) || (key1 === "drain_timeout")) || (key1 === "max_header_size")) || (key1 === "request_timeout")) || (key1 === "workers"))){
+if(!(func2.call(schema11.properties.gateway.properties, key1))){
 const err3 = {instancePath:instancePath+"/gateway",schemaPath:"#/properties/gateway/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.gateway,data:data1};
 if(vErrors === null){
 vErrors = [err3];
@@ -134,7 +149,7 @@ errors++;
 }
 let data3 = data2.host;
 if(typeof data3 === "string"){
-if(func3(data3) < 1){
+if(func4(data3) < 1){
 const err5 = {instancePath:instancePath+"/gateway/listen/host",schemaPath:"#/properties/gateway/properties/listen/properties/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.gateway.properties.listen.properties.host,data:data3};
 if(vErrors === null){
 vErrors = [err5];
@@ -205,7 +220,7 @@ const len0 = data5.length;
 for(let i0=0; i0<len0; i0++){
 let data6 = data5[i0];
 if(typeof data6 === "string"){
-if(func3(data6) < 1){
+if(func4(data6) < 1){
 const err11 = {instancePath:instancePath+"/gateway/trusted_proxies/" + i0,schemaPath:"#/properties/gateway/properties/trusted_proxies/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.gateway.properties.trusted_proxies.items,data:data6};
 if(vErrors === null){
 vErrors = [err11];
@@ -337,10 +352,10 @@ vErrors = null;
 }
 }
 }
-let data9 = data1.request_timeout;
+let data9 = data1.headers_timeout;
 if(typeof data9 === "string"){
 if(!pattern0.test(data9)){
-const err21 = {instancePath:instancePath+"/gateway/request_timeout",schemaPath:"#/properties/gateway/properties/request_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.gateway.properties.request_timeout,data:data9};
+const err21 = {instancePath:instancePath+"/gateway/headers_timeout",schemaPath:"#/properties/gateway/properties/headers_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.gateway.properties.headers_timeout,data:data9};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -351,7 +366,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/gateway/request_timeout",schemaPath:"#/properties/gateway/properties/request_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.gateway.properties.request_timeout.type,parentSchema:schema11.properties.gateway.properties.request_timeout,data:data9};
+const err22 = {instancePath:instancePath+"/gateway/headers_timeout",schemaPath:"#/properties/gateway/properties/headers_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.gateway.properties.headers_timeout.type,parentSchema:schema11.properties.gateway.properties.headers_timeout,data:data9};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -360,12 +375,10 @@ vErrors.push(err22);
 }
 errors++;
 }
-let data10 = data1.workers;
-const _errs29 = errors;
-let valid6 = false;
-const _errs30 = errors;
-if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
-const err23 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.gateway.properties.workers.anyOf[0].type,parentSchema:schema11.properties.gateway.properties.workers.anyOf[0],data:data10};
+let data10 = data1.request_timeout;
+if(typeof data10 === "string"){
+if(!pattern0.test(data10)){
+const err23 = {instancePath:instancePath+"/gateway/request_timeout",schemaPath:"#/properties/gateway/properties/request_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.gateway.properties.request_timeout,data:data10};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -374,9 +387,9 @@ vErrors.push(err23);
 }
 errors++;
 }
-if((typeof data10 == "number") && (isFinite(data10))){
-if(data10 > 256 || isNaN(data10)){
-const err24 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256",schema:256,parentSchema:schema11.properties.gateway.properties.workers.anyOf[0],data:data10};
+}
+else {
+const err24 = {instancePath:instancePath+"/gateway/request_timeout",schemaPath:"#/properties/gateway/properties/request_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.gateway.properties.request_timeout.type,parentSchema:schema11.properties.gateway.properties.request_timeout,data:data10};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -385,8 +398,10 @@ vErrors.push(err24);
 }
 errors++;
 }
-if(data10 < 1 || isNaN(data10)){
-const err25 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.gateway.properties.workers.anyOf[0],data:data10};
+let data11 = data1.idle_timeout;
+if(typeof data11 === "string"){
+if(!pattern0.test(data11)){
+const err25 = {instancePath:instancePath+"/gateway/idle_timeout",schemaPath:"#/properties/gateway/properties/idle_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.gateway.properties.idle_timeout,data:data11};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -396,12 +411,8 @@ vErrors.push(err25);
 errors++;
 }
 }
-var _valid1 = _errs30 === errors;
-valid6 = valid6 || _valid1;
-if(!valid6){
-const _errs32 = errors;
-if(typeof data10 !== "string"){
-const err26 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.gateway.properties.workers.anyOf[1].type,parentSchema:schema11.properties.gateway.properties.workers.anyOf[1],data:data10};
+else {
+const err26 = {instancePath:instancePath+"/gateway/idle_timeout",schemaPath:"#/properties/gateway/properties/idle_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.gateway.properties.idle_timeout.type,parentSchema:schema11.properties.gateway.properties.idle_timeout,data:data11};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -410,8 +421,10 @@ vErrors.push(err26);
 }
 errors++;
 }
-if("auto" !== data10){
-const err27 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/1/const",keyword:"const",params:{allowedValue: "auto"},message:"must be equal to constant",schema:"auto",parentSchema:schema11.properties.gateway.properties.workers.anyOf[1],data:data10};
+let data12 = data1.keep_alive_timeout;
+if(typeof data12 === "string"){
+if(!pattern0.test(data12)){
+const err27 = {instancePath:instancePath+"/gateway/keep_alive_timeout",schemaPath:"#/properties/gateway/properties/keep_alive_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.gateway.properties.keep_alive_timeout,data:data12};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -420,11 +433,9 @@ vErrors.push(err27);
 }
 errors++;
 }
-var _valid1 = _errs32 === errors;
-valid6 = valid6 || _valid1;
 }
-if(!valid6){
-const err28 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.gateway.properties.workers.anyOf,parentSchema:schema11.properties.gateway.properties.workers,data:data10};
+else {
+const err28 = {instancePath:instancePath+"/gateway/keep_alive_timeout",schemaPath:"#/properties/gateway/properties/keep_alive_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.gateway.properties.keep_alive_timeout.type,parentSchema:schema11.properties.gateway.properties.keep_alive_timeout,data:data12};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -433,20 +444,9 @@ vErrors.push(err28);
 }
 errors++;
 }
-else {
-errors = _errs29;
-if(vErrors !== null){
-if(_errs29){
-vErrors.length = _errs29;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-else {
-const err29 = {instancePath:instancePath+"/gateway",schemaPath:"#/properties/gateway/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.gateway.type,parentSchema:schema11.properties.gateway,data:data1};
+let data13 = data1.max_connections;
+if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){
+const err29 = {instancePath:instancePath+"/gateway/max_connections",schemaPath:"#/properties/gateway/properties/max_connections/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.gateway.properties.max_connections.type,parentSchema:schema11.properties.gateway.properties.max_connections,data:data13};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -455,14 +455,9 @@ vErrors.push(err29);
 }
 errors++;
 }
-let data11 = data.admin;
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-if(data11.listen === undefined){
-data11.listen = {};
-}
-for(const key3 in data11){
-if(!(key3 === "listen")){
-const err30 = {instancePath:instancePath+"/admin",schemaPath:"#/properties/admin/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.admin,data:data11};
+if((typeof data13 == "number") && (isFinite(data13))){
+if(data13 < 0 || isNaN(data13)){
+const err30 = {instancePath:instancePath+"/gateway/max_connections",schemaPath:"#/properties/gateway/properties/max_connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.gateway.properties.max_connections,data:data13};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -472,17 +467,9 @@ vErrors.push(err30);
 errors++;
 }
 }
-let data12 = data11.listen;
-if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
-if(data12.host === undefined){
-data12.host = "127.0.0.1";
-}
-if(data12.port === undefined){
-data12.port = 9090;
-}
-for(const key4 in data12){
-if(!((key4 === "host") || (key4 === "port"))){
-const err31 = {instancePath:instancePath+"/admin/listen",schemaPath:"#/properties/admin/properties/listen/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.admin.properties.listen,data:data12};
+let data14 = data1.max_connections_per_ip;
+if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
+const err31 = {instancePath:instancePath+"/gateway/max_connections_per_ip",schemaPath:"#/properties/gateway/properties/max_connections_per_ip/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.gateway.properties.max_connections_per_ip.type,parentSchema:schema11.properties.gateway.properties.max_connections_per_ip,data:data14};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -491,11 +478,9 @@ vErrors.push(err31);
 }
 errors++;
 }
-}
-let data13 = data12.host;
-if(typeof data13 === "string"){
-if(func3(data13) < 1){
-const err32 = {instancePath:instancePath+"/admin/listen/host",schemaPath:"#/properties/admin/properties/listen/properties/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.admin.properties.listen.properties.host,data:data13};
+if((typeof data14 == "number") && (isFinite(data14))){
+if(data14 < 0 || isNaN(data14)){
+const err32 = {instancePath:instancePath+"/gateway/max_connections_per_ip",schemaPath:"#/properties/gateway/properties/max_connections_per_ip/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.gateway.properties.max_connections_per_ip,data:data14};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -505,8 +490,12 @@ vErrors.push(err32);
 errors++;
 }
 }
-else {
-const err33 = {instancePath:instancePath+"/admin/listen/host",schemaPath:"#/properties/admin/properties/listen/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.admin.properties.listen.properties.host.type,parentSchema:schema11.properties.admin.properties.listen.properties.host,data:data13};
+let data15 = data1.workers;
+const _errs39 = errors;
+let valid6 = false;
+const _errs40 = errors;
+if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
+const err33 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.gateway.properties.workers.anyOf[0].type,parentSchema:schema11.properties.gateway.properties.workers.anyOf[0],data:data15};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -515,9 +504,9 @@ vErrors.push(err33);
 }
 errors++;
 }
-let data14 = data12.port;
-if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
-const err34 = {instancePath:instancePath+"/admin/listen/port",schemaPath:"#/properties/admin/properties/listen/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.admin.properties.listen.properties.port.type,parentSchema:schema11.properties.admin.properties.listen.properties.port,data:data14};
+if((typeof data15 == "number") && (isFinite(data15))){
+if(data15 > 256 || isNaN(data15)){
+const err34 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256",schema:256,parentSchema:schema11.properties.gateway.properties.workers.anyOf[0],data:data15};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -526,9 +515,8 @@ vErrors.push(err34);
 }
 errors++;
 }
-if((typeof data14 == "number") && (isFinite(data14))){
-if(data14 > 65535 || isNaN(data14)){
-const err35 = {instancePath:instancePath+"/admin/listen/port",schemaPath:"#/properties/admin/properties/listen/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema11.properties.admin.properties.listen.properties.port,data:data14};
+if(data15 < 1 || isNaN(data15)){
+const err35 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.gateway.properties.workers.anyOf[0],data:data15};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -537,8 +525,13 @@ vErrors.push(err35);
 }
 errors++;
 }
-if(data14 < 0 || isNaN(data14)){
-const err36 = {instancePath:instancePath+"/admin/listen/port",schemaPath:"#/properties/admin/properties/listen/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.admin.properties.listen.properties.port,data:data14};
+}
+var _valid1 = _errs40 === errors;
+valid6 = valid6 || _valid1;
+if(!valid6){
+const _errs42 = errors;
+if(typeof data15 !== "string"){
+const err36 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.gateway.properties.workers.anyOf[1].type,parentSchema:schema11.properties.gateway.properties.workers.anyOf[1],data:data15};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -547,10 +540,8 @@ vErrors.push(err36);
 }
 errors++;
 }
-}
-}
-else {
-const err37 = {instancePath:instancePath+"/admin/listen",schemaPath:"#/properties/admin/properties/listen/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.admin.properties.listen.type,parentSchema:schema11.properties.admin.properties.listen,data:data12};
+if("auto" !== data15){
+const err37 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/1/const",keyword:"const",params:{allowedValue: "auto"},message:"must be equal to constant",schema:"auto",parentSchema:schema11.properties.gateway.properties.workers.anyOf[1],data:data15};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -559,9 +550,11 @@ vErrors.push(err37);
 }
 errors++;
 }
+var _valid1 = _errs42 === errors;
+valid6 = valid6 || _valid1;
 }
-else {
-const err38 = {instancePath:instancePath+"/admin",schemaPath:"#/properties/admin/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.admin.type,parentSchema:schema11.properties.admin,data:data11};
+if(!valid6){
+const err38 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.gateway.properties.workers.anyOf,parentSchema:schema11.properties.gateway.properties.workers,data:data15};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -570,17 +563,20 @@ vErrors.push(err38);
 }
 errors++;
 }
-let data15 = data.vault;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-if(data15.timeout === undefined){
-data15.timeout = "3s";
+else {
+errors = _errs39;
+if(vErrors !== null){
+if(_errs39){
+vErrors.length = _errs39;
 }
-if(data15.connections === undefined){
-data15.connections = 32;
+else {
+vErrors = null;
 }
-for(const key5 in data15){
-if(!((((key5 === "url") || (key5 === "api_key")) || (key5 === "timeout")) || (key5 === "connections"))){
-const err39 = {instancePath:instancePath+"/vault",schemaPath:"#/properties/vault/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault,data:data15};
+}
+}
+}
+else {
+const err39 = {instancePath:instancePath+"/gateway",schemaPath:"#/properties/gateway/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.gateway.type,parentSchema:schema11.properties.gateway,data:data1};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -589,12 +585,32 @@ vErrors.push(err39);
 }
 errors++;
 }
+let data16 = data.admin;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+if(data16.listen === undefined){
+data16.listen = {};
 }
-if(data15.url !== undefined){
-let data16 = data15.url;
-if(typeof data16 === "string"){
-if(func3(data16) < 1){
-const err40 = {instancePath:instancePath+"/vault/url",schemaPath:"#/properties/vault/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault.properties.url,data:data16};
+if(data16.headers_timeout === undefined){
+data16.headers_timeout = "5s";
+}
+if(data16.request_timeout === undefined){
+data16.request_timeout = "10s";
+}
+if(data16.idle_timeout === undefined){
+data16.idle_timeout = "30s";
+}
+if(data16.keep_alive_timeout === undefined){
+data16.keep_alive_timeout = "5s";
+}
+if(data16.max_connections === undefined){
+data16.max_connections = 64;
+}
+if(data16.max_connections_per_ip === undefined){
+data16.max_connections_per_ip = 0;
+}
+for(const key3 in data16){
+if(!(((((((key3 === "listen") || (key3 === "headers_timeout")) || (key3 === "request_timeout")) || (key3 === "idle_timeout")) || (key3 === "keep_alive_timeout")) || (key3 === "max_connections")) || (key3 === "max_connections_per_ip"))){
+const err40 = {instancePath:instancePath+"/admin",schemaPath:"#/properties/admin/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.admin,data:data16};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -604,8 +620,17 @@ vErrors.push(err40);
 errors++;
 }
 }
-else {
-const err41 = {instancePath:instancePath+"/vault/url",schemaPath:"#/properties/vault/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault.properties.url.type,parentSchema:schema11.properties.vault.properties.url,data:data16};
+let data17 = data16.listen;
+if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
+if(data17.host === undefined){
+data17.host = "127.0.0.1";
+}
+if(data17.port === undefined){
+data17.port = 9090;
+}
+for(const key4 in data17){
+if(!((key4 === "host") || (key4 === "port"))){
+const err41 = {instancePath:instancePath+"/admin/listen",schemaPath:"#/properties/admin/properties/listen/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.admin.properties.listen,data:data17};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -615,11 +640,10 @@ vErrors.push(err41);
 errors++;
 }
 }
-if(data15.api_key !== undefined){
-let data17 = data15.api_key;
-if(typeof data17 === "string"){
-if(func3(data17) < 1){
-const err42 = {instancePath:instancePath+"/vault/api_key",schemaPath:"#/properties/vault/properties/api_key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault.properties.api_key,data:data17};
+let data18 = data17.host;
+if(typeof data18 === "string"){
+if(func4(data18) < 1){
+const err42 = {instancePath:instancePath+"/admin/listen/host",schemaPath:"#/properties/admin/properties/listen/properties/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.admin.properties.listen.properties.host,data:data18};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -630,7 +654,7 @@ errors++;
 }
 }
 else {
-const err43 = {instancePath:instancePath+"/vault/api_key",schemaPath:"#/properties/vault/properties/api_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault.properties.api_key.type,parentSchema:schema11.properties.vault.properties.api_key,data:data17};
+const err43 = {instancePath:instancePath+"/admin/listen/host",schemaPath:"#/properties/admin/properties/listen/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.admin.properties.listen.properties.host.type,parentSchema:schema11.properties.admin.properties.listen.properties.host,data:data18};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -639,11 +663,9 @@ vErrors.push(err43);
 }
 errors++;
 }
-}
-let data18 = data15.timeout;
-if(typeof data18 === "string"){
-if(!pattern0.test(data18)){
-const err44 = {instancePath:instancePath+"/vault/timeout",schemaPath:"#/properties/vault/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault.properties.timeout,data:data18};
+let data19 = data17.port;
+if(!(((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))) && (isFinite(data19)))){
+const err44 = {instancePath:instancePath+"/admin/listen/port",schemaPath:"#/properties/admin/properties/listen/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.admin.properties.listen.properties.port.type,parentSchema:schema11.properties.admin.properties.listen.properties.port,data:data19};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -652,9 +674,9 @@ vErrors.push(err44);
 }
 errors++;
 }
-}
-else {
-const err45 = {instancePath:instancePath+"/vault/timeout",schemaPath:"#/properties/vault/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault.properties.timeout.type,parentSchema:schema11.properties.vault.properties.timeout,data:data18};
+if((typeof data19 == "number") && (isFinite(data19))){
+if(data19 > 65535 || isNaN(data19)){
+const err45 = {instancePath:instancePath+"/admin/listen/port",schemaPath:"#/properties/admin/properties/listen/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema11.properties.admin.properties.listen.properties.port,data:data19};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -663,9 +685,8 @@ vErrors.push(err45);
 }
 errors++;
 }
-let data19 = data15.connections;
-if(!(((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))) && (isFinite(data19)))){
-const err46 = {instancePath:instancePath+"/vault/connections",schemaPath:"#/properties/vault/properties/connections/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault.properties.connections.type,parentSchema:schema11.properties.vault.properties.connections,data:data19};
+if(data19 < 0 || isNaN(data19)){
+const err46 = {instancePath:instancePath+"/admin/listen/port",schemaPath:"#/properties/admin/properties/listen/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.admin.properties.listen.properties.port,data:data19};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -674,9 +695,10 @@ vErrors.push(err46);
 }
 errors++;
 }
-if((typeof data19 == "number") && (isFinite(data19))){
-if(data19 < 1 || isNaN(data19)){
-const err47 = {instancePath:instancePath+"/vault/connections",schemaPath:"#/properties/vault/properties/connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault.properties.connections,data:data19};
+}
+}
+else {
+const err47 = {instancePath:instancePath+"/admin/listen",schemaPath:"#/properties/admin/properties/listen/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.admin.properties.listen.type,parentSchema:schema11.properties.admin.properties.listen,data:data17};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -685,10 +707,10 @@ vErrors.push(err47);
 }
 errors++;
 }
-}
-}
-else {
-const err48 = {instancePath:instancePath+"/vault",schemaPath:"#/properties/vault/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault.type,parentSchema:schema11.properties.vault,data:data15};
+let data20 = data16.headers_timeout;
+if(typeof data20 === "string"){
+if(!pattern0.test(data20)){
+const err48 = {instancePath:instancePath+"/admin/headers_timeout",schemaPath:"#/properties/admin/properties/headers_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.admin.properties.headers_timeout,data:data20};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -697,29 +719,9 @@ vErrors.push(err48);
 }
 errors++;
 }
-let data20 = data.token;
-if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
-if(data20.issuer === undefined){
-data20.issuer = "alcv-vault";
 }
-if(data20.audience === undefined){
-data20.audience = "ledgix-sdk";
-}
-if(data20.subject === undefined){
-data20.subject = "clearance";
-}
-if(data20.clock_skew === undefined){
-data20.clock_skew = "30s";
-}
-if(data20.replay_cache_size === undefined){
-data20.replay_cache_size = 100000;
-}
-if(data20.require_exp === undefined){
-data20.require_exp = true;
-}
-for(const key6 in data20){
-if(!((((((key6 === "issuer") || (key6 === "audience")) || (key6 === "subject")) || (key6 === "clock_skew")) || (key6 === "replay_cache_size")) || (key6 === "require_exp"))){
-const err49 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.token,data:data20};
+else {
+const err49 = {instancePath:instancePath+"/admin/headers_timeout",schemaPath:"#/properties/admin/properties/headers_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.admin.properties.headers_timeout.type,parentSchema:schema11.properties.admin.properties.headers_timeout,data:data20};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -728,11 +730,10 @@ vErrors.push(err49);
 }
 errors++;
 }
-}
-let data21 = data20.issuer;
+let data21 = data16.request_timeout;
 if(typeof data21 === "string"){
-if(func3(data21) < 1){
-const err50 = {instancePath:instancePath+"/token/issuer",schemaPath:"#/properties/token/properties/issuer/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.token.properties.issuer,data:data21};
+if(!pattern0.test(data21)){
+const err50 = {instancePath:instancePath+"/admin/request_timeout",schemaPath:"#/properties/admin/properties/request_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.admin.properties.request_timeout,data:data21};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -743,7 +744,7 @@ errors++;
 }
 }
 else {
-const err51 = {instancePath:instancePath+"/token/issuer",schemaPath:"#/properties/token/properties/issuer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.token.properties.issuer.type,parentSchema:schema11.properties.token.properties.issuer,data:data21};
+const err51 = {instancePath:instancePath+"/admin/request_timeout",schemaPath:"#/properties/admin/properties/request_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.admin.properties.request_timeout.type,parentSchema:schema11.properties.admin.properties.request_timeout,data:data21};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -752,10 +753,10 @@ vErrors.push(err51);
 }
 errors++;
 }
-let data22 = data20.audience;
+let data22 = data16.idle_timeout;
 if(typeof data22 === "string"){
-if(func3(data22) < 1){
-const err52 = {instancePath:instancePath+"/token/audience",schemaPath:"#/properties/token/properties/audience/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.token.properties.audience,data:data22};
+if(!pattern0.test(data22)){
+const err52 = {instancePath:instancePath+"/admin/idle_timeout",schemaPath:"#/properties/admin/properties/idle_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.admin.properties.idle_timeout,data:data22};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -766,7 +767,7 @@ errors++;
 }
 }
 else {
-const err53 = {instancePath:instancePath+"/token/audience",schemaPath:"#/properties/token/properties/audience/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.token.properties.audience.type,parentSchema:schema11.properties.token.properties.audience,data:data22};
+const err53 = {instancePath:instancePath+"/admin/idle_timeout",schemaPath:"#/properties/admin/properties/idle_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.admin.properties.idle_timeout.type,parentSchema:schema11.properties.admin.properties.idle_timeout,data:data22};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -775,10 +776,10 @@ vErrors.push(err53);
 }
 errors++;
 }
-let data23 = data20.subject;
+let data23 = data16.keep_alive_timeout;
 if(typeof data23 === "string"){
-if(func3(data23) < 1){
-const err54 = {instancePath:instancePath+"/token/subject",schemaPath:"#/properties/token/properties/subject/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.token.properties.subject,data:data23};
+if(!pattern0.test(data23)){
+const err54 = {instancePath:instancePath+"/admin/keep_alive_timeout",schemaPath:"#/properties/admin/properties/keep_alive_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.admin.properties.keep_alive_timeout,data:data23};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -789,7 +790,7 @@ errors++;
 }
 }
 else {
-const err55 = {instancePath:instancePath+"/token/subject",schemaPath:"#/properties/token/properties/subject/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.token.properties.subject.type,parentSchema:schema11.properties.token.properties.subject,data:data23};
+const err55 = {instancePath:instancePath+"/admin/keep_alive_timeout",schemaPath:"#/properties/admin/properties/keep_alive_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.admin.properties.keep_alive_timeout.type,parentSchema:schema11.properties.admin.properties.keep_alive_timeout,data:data23};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -798,10 +799,9 @@ vErrors.push(err55);
 }
 errors++;
 }
-let data24 = data20.clock_skew;
-if(typeof data24 === "string"){
-if(!pattern0.test(data24)){
-const err56 = {instancePath:instancePath+"/token/clock_skew",schemaPath:"#/properties/token/properties/clock_skew/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.token.properties.clock_skew,data:data24};
+let data24 = data16.max_connections;
+if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
+const err56 = {instancePath:instancePath+"/admin/max_connections",schemaPath:"#/properties/admin/properties/max_connections/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.admin.properties.max_connections.type,parentSchema:schema11.properties.admin.properties.max_connections,data:data24};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -810,9 +810,9 @@ vErrors.push(err56);
 }
 errors++;
 }
-}
-else {
-const err57 = {instancePath:instancePath+"/token/clock_skew",schemaPath:"#/properties/token/properties/clock_skew/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.token.properties.clock_skew.type,parentSchema:schema11.properties.token.properties.clock_skew,data:data24};
+if((typeof data24 == "number") && (isFinite(data24))){
+if(data24 < 0 || isNaN(data24)){
+const err57 = {instancePath:instancePath+"/admin/max_connections",schemaPath:"#/properties/admin/properties/max_connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.admin.properties.max_connections,data:data24};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -821,9 +821,10 @@ vErrors.push(err57);
 }
 errors++;
 }
-let data25 = data20.replay_cache_size;
+}
+let data25 = data16.max_connections_per_ip;
 if(!(((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25))) && (isFinite(data25)))){
-const err58 = {instancePath:instancePath+"/token/replay_cache_size",schemaPath:"#/properties/token/properties/replay_cache_size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.token.properties.replay_cache_size.type,parentSchema:schema11.properties.token.properties.replay_cache_size,data:data25};
+const err58 = {instancePath:instancePath+"/admin/max_connections_per_ip",schemaPath:"#/properties/admin/properties/max_connections_per_ip/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.admin.properties.max_connections_per_ip.type,parentSchema:schema11.properties.admin.properties.max_connections_per_ip,data:data25};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -833,8 +834,8 @@ vErrors.push(err58);
 errors++;
 }
 if((typeof data25 == "number") && (isFinite(data25))){
-if(data25 < 1 || isNaN(data25)){
-const err59 = {instancePath:instancePath+"/token/replay_cache_size",schemaPath:"#/properties/token/properties/replay_cache_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.token.properties.replay_cache_size,data:data25};
+if(data25 < 0 || isNaN(data25)){
+const err59 = {instancePath:instancePath+"/admin/max_connections_per_ip",schemaPath:"#/properties/admin/properties/max_connections_per_ip/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.admin.properties.max_connections_per_ip,data:data25};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -844,9 +845,9 @@ vErrors.push(err59);
 errors++;
 }
 }
-let data26 = data20.require_exp;
-if(typeof data26 !== "boolean"){
-const err60 = {instancePath:instancePath+"/token/require_exp",schemaPath:"#/properties/token/properties/require_exp/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.token.properties.require_exp.type,parentSchema:schema11.properties.token.properties.require_exp,data:data26};
+}
+else {
+const err60 = {instancePath:instancePath+"/admin",schemaPath:"#/properties/admin/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.admin.type,parentSchema:schema11.properties.admin,data:data16};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -855,9 +856,17 @@ vErrors.push(err60);
 }
 errors++;
 }
+let data26 = data.vault;
+if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
+if(data26.timeout === undefined){
+data26.timeout = "3s";
 }
-else {
-const err61 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.token.type,parentSchema:schema11.properties.token,data:data20};
+if(data26.connections === undefined){
+data26.connections = 32;
+}
+for(const key5 in data26){
+if(!((((key5 === "url") || (key5 === "api_key")) || (key5 === "timeout")) || (key5 === "connections"))){
+const err61 = {instancePath:instancePath+"/vault",schemaPath:"#/properties/vault/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault,data:data26};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -866,29 +875,12 @@ vErrors.push(err61);
 }
 errors++;
 }
-let data27 = data.jwks;
-if(data27 && typeof data27 == "object" && !Array.isArray(data27)){
-if(data27.refresh_interval === undefined){
-data27.refresh_interval = "5m";
 }
-if(data27.min_refresh === undefined){
-data27.min_refresh = "30s";
-}
-if(data27.max_refresh === undefined){
-data27.max_refresh = "1h";
-}
-if(data27.kid_miss_cooldown === undefined){
-data27.kid_miss_cooldown = "10s";
-}
-if(data27.max_stale === undefined){
-data27.max_stale = "1h";
-}
-if(data27.timeout === undefined){
-data27.timeout = "5s";
-}
-for(const key7 in data27){
-if(!(((((((key7 === "url") || (key7 === "refresh_interval")) || (key7 === "min_refresh")) || (key7 === "max_refresh")) || (key7 === "kid_miss_cooldown")) || (key7 === "max_stale")) || (key7 === "timeout"))){
-const err62 = {instancePath:instancePath+"/jwks",schemaPath:"#/properties/jwks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.jwks,data:data27};
+if(data26.url !== undefined){
+let data27 = data26.url;
+if(typeof data27 === "string"){
+if(func4(data27) < 1){
+const err62 = {instancePath:instancePath+"/vault/url",schemaPath:"#/properties/vault/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault.properties.url,data:data27};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -898,11 +890,8 @@ vErrors.push(err62);
 errors++;
 }
 }
-if(data27.url !== undefined){
-let data28 = data27.url;
-if(typeof data28 === "string"){
-if(func3(data28) < 1){
-const err63 = {instancePath:instancePath+"/jwks/url",schemaPath:"#/properties/jwks/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.jwks.properties.url,data:data28};
+else {
+const err63 = {instancePath:instancePath+"/vault/url",schemaPath:"#/properties/vault/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault.properties.url.type,parentSchema:schema11.properties.vault.properties.url,data:data27};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -912,8 +901,11 @@ vErrors.push(err63);
 errors++;
 }
 }
-else {
-const err64 = {instancePath:instancePath+"/jwks/url",schemaPath:"#/properties/jwks/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.url.type,parentSchema:schema11.properties.jwks.properties.url,data:data28};
+if(data26.api_key !== undefined){
+let data28 = data26.api_key;
+if(typeof data28 === "string"){
+if(func4(data28) < 1){
+const err64 = {instancePath:instancePath+"/vault/api_key",schemaPath:"#/properties/vault/properties/api_key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault.properties.api_key,data:data28};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -923,10 +915,8 @@ vErrors.push(err64);
 errors++;
 }
 }
-let data29 = data27.refresh_interval;
-if(typeof data29 === "string"){
-if(!pattern0.test(data29)){
-const err65 = {instancePath:instancePath+"/jwks/refresh_interval",schemaPath:"#/properties/jwks/properties/refresh_interval/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.refresh_interval,data:data29};
+else {
+const err65 = {instancePath:instancePath+"/vault/api_key",schemaPath:"#/properties/vault/properties/api_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault.properties.api_key.type,parentSchema:schema11.properties.vault.properties.api_key,data:data28};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -936,8 +926,10 @@ vErrors.push(err65);
 errors++;
 }
 }
-else {
-const err66 = {instancePath:instancePath+"/jwks/refresh_interval",schemaPath:"#/properties/jwks/properties/refresh_interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.refresh_interval.type,parentSchema:schema11.properties.jwks.properties.refresh_interval,data:data29};
+let data29 = data26.timeout;
+if(typeof data29 === "string"){
+if(!pattern0.test(data29)){
+const err66 = {instancePath:instancePath+"/vault/timeout",schemaPath:"#/properties/vault/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault.properties.timeout,data:data29};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -946,10 +938,9 @@ vErrors.push(err66);
 }
 errors++;
 }
-let data30 = data27.min_refresh;
-if(typeof data30 === "string"){
-if(!pattern0.test(data30)){
-const err67 = {instancePath:instancePath+"/jwks/min_refresh",schemaPath:"#/properties/jwks/properties/min_refresh/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.min_refresh,data:data30};
+}
+else {
+const err67 = {instancePath:instancePath+"/vault/timeout",schemaPath:"#/properties/vault/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault.properties.timeout.type,parentSchema:schema11.properties.vault.properties.timeout,data:data29};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -958,9 +949,9 @@ vErrors.push(err67);
 }
 errors++;
 }
-}
-else {
-const err68 = {instancePath:instancePath+"/jwks/min_refresh",schemaPath:"#/properties/jwks/properties/min_refresh/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.min_refresh.type,parentSchema:schema11.properties.jwks.properties.min_refresh,data:data30};
+let data30 = data26.connections;
+if(!(((typeof data30 == "number") && (!(data30 % 1) && !isNaN(data30))) && (isFinite(data30)))){
+const err68 = {instancePath:instancePath+"/vault/connections",schemaPath:"#/properties/vault/properties/connections/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault.properties.connections.type,parentSchema:schema11.properties.vault.properties.connections,data:data30};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -969,10 +960,9 @@ vErrors.push(err68);
 }
 errors++;
 }
-let data31 = data27.max_refresh;
-if(typeof data31 === "string"){
-if(!pattern0.test(data31)){
-const err69 = {instancePath:instancePath+"/jwks/max_refresh",schemaPath:"#/properties/jwks/properties/max_refresh/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.max_refresh,data:data31};
+if((typeof data30 == "number") && (isFinite(data30))){
+if(data30 < 1 || isNaN(data30)){
+const err69 = {instancePath:instancePath+"/vault/connections",schemaPath:"#/properties/vault/properties/connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault.properties.connections,data:data30};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -982,8 +972,9 @@ vErrors.push(err69);
 errors++;
 }
 }
+}
 else {
-const err70 = {instancePath:instancePath+"/jwks/max_refresh",schemaPath:"#/properties/jwks/properties/max_refresh/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.max_refresh.type,parentSchema:schema11.properties.jwks.properties.max_refresh,data:data31};
+const err70 = {instancePath:instancePath+"/vault",schemaPath:"#/properties/vault/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault.type,parentSchema:schema11.properties.vault,data:data26};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -992,10 +983,29 @@ vErrors.push(err70);
 }
 errors++;
 }
-let data32 = data27.kid_miss_cooldown;
-if(typeof data32 === "string"){
-if(!pattern0.test(data32)){
-const err71 = {instancePath:instancePath+"/jwks/kid_miss_cooldown",schemaPath:"#/properties/jwks/properties/kid_miss_cooldown/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.kid_miss_cooldown,data:data32};
+let data31 = data.token;
+if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
+if(data31.issuer === undefined){
+data31.issuer = "alcv-vault";
+}
+if(data31.audience === undefined){
+data31.audience = "ledgix-sdk";
+}
+if(data31.subject === undefined){
+data31.subject = "clearance";
+}
+if(data31.clock_skew === undefined){
+data31.clock_skew = "30s";
+}
+if(data31.replay_cache_size === undefined){
+data31.replay_cache_size = 100000;
+}
+if(data31.require_exp === undefined){
+data31.require_exp = true;
+}
+for(const key6 in data31){
+if(!((((((key6 === "issuer") || (key6 === "audience")) || (key6 === "subject")) || (key6 === "clock_skew")) || (key6 === "replay_cache_size")) || (key6 === "require_exp"))){
+const err71 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.token,data:data31};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -1005,8 +1015,10 @@ vErrors.push(err71);
 errors++;
 }
 }
-else {
-const err72 = {instancePath:instancePath+"/jwks/kid_miss_cooldown",schemaPath:"#/properties/jwks/properties/kid_miss_cooldown/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.kid_miss_cooldown.type,parentSchema:schema11.properties.jwks.properties.kid_miss_cooldown,data:data32};
+let data32 = data31.issuer;
+if(typeof data32 === "string"){
+if(func4(data32) < 1){
+const err72 = {instancePath:instancePath+"/token/issuer",schemaPath:"#/properties/token/properties/issuer/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.token.properties.issuer,data:data32};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -1015,10 +1027,9 @@ vErrors.push(err72);
 }
 errors++;
 }
-let data33 = data27.max_stale;
-if(typeof data33 === "string"){
-if(!pattern0.test(data33)){
-const err73 = {instancePath:instancePath+"/jwks/max_stale",schemaPath:"#/properties/jwks/properties/max_stale/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.max_stale,data:data33};
+}
+else {
+const err73 = {instancePath:instancePath+"/token/issuer",schemaPath:"#/properties/token/properties/issuer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.token.properties.issuer.type,parentSchema:schema11.properties.token.properties.issuer,data:data32};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -1027,9 +1038,10 @@ vErrors.push(err73);
 }
 errors++;
 }
-}
-else {
-const err74 = {instancePath:instancePath+"/jwks/max_stale",schemaPath:"#/properties/jwks/properties/max_stale/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.max_stale.type,parentSchema:schema11.properties.jwks.properties.max_stale,data:data33};
+let data33 = data31.audience;
+if(typeof data33 === "string"){
+if(func4(data33) < 1){
+const err74 = {instancePath:instancePath+"/token/audience",schemaPath:"#/properties/token/properties/audience/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.token.properties.audience,data:data33};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -1038,10 +1050,9 @@ vErrors.push(err74);
 }
 errors++;
 }
-let data34 = data27.timeout;
-if(typeof data34 === "string"){
-if(!pattern0.test(data34)){
-const err75 = {instancePath:instancePath+"/jwks/timeout",schemaPath:"#/properties/jwks/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.timeout,data:data34};
+}
+else {
+const err75 = {instancePath:instancePath+"/token/audience",schemaPath:"#/properties/token/properties/audience/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.token.properties.audience.type,parentSchema:schema11.properties.token.properties.audience,data:data33};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -1050,9 +1061,10 @@ vErrors.push(err75);
 }
 errors++;
 }
-}
-else {
-const err76 = {instancePath:instancePath+"/jwks/timeout",schemaPath:"#/properties/jwks/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.timeout.type,parentSchema:schema11.properties.jwks.properties.timeout,data:data34};
+let data34 = data31.subject;
+if(typeof data34 === "string"){
+if(func4(data34) < 1){
+const err76 = {instancePath:instancePath+"/token/subject",schemaPath:"#/properties/token/properties/subject/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.token.properties.subject,data:data34};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -1063,7 +1075,7 @@ errors++;
 }
 }
 else {
-const err77 = {instancePath:instancePath+"/jwks",schemaPath:"#/properties/jwks/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.jwks.type,parentSchema:schema11.properties.jwks,data:data27};
+const err77 = {instancePath:instancePath+"/token/subject",schemaPath:"#/properties/token/properties/subject/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.token.properties.subject.type,parentSchema:schema11.properties.token.properties.subject,data:data34};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1072,38 +1084,10 @@ vErrors.push(err77);
 }
 errors++;
 }
-let data35 = data.routes;
-if(Array.isArray(data35)){
-const len1 = data35.length;
-for(let i1=0; i1<len1; i1++){
-let data36 = data35[i1];
-if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
-if(data36.auth === undefined){
-data36.auth = "token";
-}
-if(data36.tools === undefined){
-data36.tools = [];
-}
-if(data36.bind_args === undefined){
-data36.bind_args = "none";
-}
-if(data36.max_body === undefined){
-data36.max_body = "1mib";
-}
-if(data36.strip_headers === undefined){
-data36.strip_headers = [];
-}
-if(data36.forward_authorization === undefined){
-data36.forward_authorization = false;
-}
-if(data36.strip_prefix === undefined){
-data36.strip_prefix = false;
-}
-if(data36.websocket === undefined){
-data36.websocket = true;
-}
-if(data36.name === undefined){
-const err78 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema11.properties.routes.items.required,parentSchema:schema11.properties.routes.items,data:data36};
+let data35 = data31.clock_skew;
+if(typeof data35 === "string"){
+if(!pattern0.test(data35)){
+const err78 = {instancePath:instancePath+"/token/clock_skew",schemaPath:"#/properties/token/properties/clock_skew/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.token.properties.clock_skew,data:data35};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1112,8 +1096,9 @@ vErrors.push(err78);
 }
 errors++;
 }
-if(data36.match === undefined){
-const err79 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "match"},message:"must have required property '"+"match"+"'",schema:schema11.properties.routes.items.required,parentSchema:schema11.properties.routes.items,data:data36};
+}
+else {
+const err79 = {instancePath:instancePath+"/token/clock_skew",schemaPath:"#/properties/token/properties/clock_skew/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.token.properties.clock_skew.type,parentSchema:schema11.properties.token.properties.clock_skew,data:data35};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -1122,8 +1107,9 @@ vErrors.push(err79);
 }
 errors++;
 }
-if(data36.upstream === undefined){
-const err80 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "upstream"},message:"must have required property '"+"upstream"+"'",schema:schema11.properties.routes.items.required,parentSchema:schema11.properties.routes.items,data:data36};
+let data36 = data31.replay_cache_size;
+if(!(((typeof data36 == "number") && (!(data36 % 1) && !isNaN(data36))) && (isFinite(data36)))){
+const err80 = {instancePath:instancePath+"/token/replay_cache_size",schemaPath:"#/properties/token/properties/replay_cache_size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.token.properties.replay_cache_size.type,parentSchema:schema11.properties.token.properties.replay_cache_size,data:data36};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -1132,9 +1118,9 @@ vErrors.push(err80);
 }
 errors++;
 }
-for(const key8 in data36){
-if(!(func2.call(schema11.properties.routes.items.properties, key8))){
-const err81 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.routes.items,data:data36};
+if((typeof data36 == "number") && (isFinite(data36))){
+if(data36 < 1 || isNaN(data36)){
+const err81 = {instancePath:instancePath+"/token/replay_cache_size",schemaPath:"#/properties/token/properties/replay_cache_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.token.properties.replay_cache_size,data:data36};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1144,11 +1130,9 @@ vErrors.push(err81);
 errors++;
 }
 }
-if(data36.name !== undefined){
-let data37 = data36.name;
-if(typeof data37 === "string"){
-if(func3(data37) > 64){
-const err82 = {instancePath:instancePath+"/routes/" + i1+"/name",schemaPath:"#/properties/routes/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema11.properties.routes.items.properties.name,data:data37};
+let data37 = data31.require_exp;
+if(typeof data37 !== "boolean"){
+const err82 = {instancePath:instancePath+"/token/require_exp",schemaPath:"#/properties/token/properties/require_exp/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.token.properties.require_exp.type,parentSchema:schema11.properties.token.properties.require_exp,data:data37};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1157,8 +1141,9 @@ vErrors.push(err82);
 }
 errors++;
 }
-if(!pattern11.test(data37)){
-const err83 = {instancePath:instancePath+"/routes/" + i1+"/name",schemaPath:"#/properties/routes/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema11.properties.routes.items.properties.name,data:data37};
+}
+else {
+const err83 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.token.type,parentSchema:schema11.properties.token,data:data31};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1167,9 +1152,29 @@ vErrors.push(err83);
 }
 errors++;
 }
+let data38 = data.jwks;
+if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
+if(data38.refresh_interval === undefined){
+data38.refresh_interval = "5m";
 }
-else {
-const err84 = {instancePath:instancePath+"/routes/" + i1+"/name",schemaPath:"#/properties/routes/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.name.type,parentSchema:schema11.properties.routes.items.properties.name,data:data37};
+if(data38.min_refresh === undefined){
+data38.min_refresh = "30s";
+}
+if(data38.max_refresh === undefined){
+data38.max_refresh = "1h";
+}
+if(data38.kid_miss_cooldown === undefined){
+data38.kid_miss_cooldown = "10s";
+}
+if(data38.max_stale === undefined){
+data38.max_stale = "1h";
+}
+if(data38.timeout === undefined){
+data38.timeout = "5s";
+}
+for(const key7 in data38){
+if(!(((((((key7 === "url") || (key7 === "refresh_interval")) || (key7 === "min_refresh")) || (key7 === "max_refresh")) || (key7 === "kid_miss_cooldown")) || (key7 === "max_stale")) || (key7 === "timeout"))){
+const err84 = {instancePath:instancePath+"/jwks",schemaPath:"#/properties/jwks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.jwks,data:data38};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1179,15 +1184,11 @@ vErrors.push(err84);
 errors++;
 }
 }
-if(data36.match !== undefined){
-let data38 = data36.match;
-if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
-if(data38.path_prefix === undefined){
-data38.path_prefix = "/";
-}
-for(const key9 in data38){
-if(!(((key9 === "host") || (key9 === "path_prefix")) || (key9 === "methods"))){
-const err85 = {instancePath:instancePath+"/routes/" + i1+"/match",schemaPath:"#/properties/routes/items/properties/match/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.routes.items.properties.match,data:data38};
+if(data38.url !== undefined){
+let data39 = data38.url;
+if(typeof data39 === "string"){
+if(func4(data39) < 1){
+const err85 = {instancePath:instancePath+"/jwks/url",schemaPath:"#/properties/jwks/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.jwks.properties.url,data:data39};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1197,11 +1198,8 @@ vErrors.push(err85);
 errors++;
 }
 }
-if(data38.host !== undefined){
-let data39 = data38.host;
-if(typeof data39 === "string"){
-if(!pattern12.test(data39)){
-const err86 = {instancePath:instancePath+"/routes/" + i1+"/match/host",schemaPath:"#/properties/routes/items/properties/match/properties/host/pattern",keyword:"pattern",params:{pattern: "^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$"},message:"must match pattern \""+"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$"+"\"",schema:"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$",parentSchema:schema11.properties.routes.items.properties.match.properties.host,data:data39};
+else {
+const err86 = {instancePath:instancePath+"/jwks/url",schemaPath:"#/properties/jwks/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.url.type,parentSchema:schema11.properties.jwks.properties.url,data:data39};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1211,8 +1209,10 @@ vErrors.push(err86);
 errors++;
 }
 }
-else {
-const err87 = {instancePath:instancePath+"/routes/" + i1+"/match/host",schemaPath:"#/properties/routes/items/properties/match/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.match.properties.host.type,parentSchema:schema11.properties.routes.items.properties.match.properties.host,data:data39};
+let data40 = data38.refresh_interval;
+if(typeof data40 === "string"){
+if(!pattern0.test(data40)){
+const err87 = {instancePath:instancePath+"/jwks/refresh_interval",schemaPath:"#/properties/jwks/properties/refresh_interval/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.refresh_interval,data:data40};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1222,10 +1222,8 @@ vErrors.push(err87);
 errors++;
 }
 }
-let data40 = data38.path_prefix;
-if(typeof data40 === "string"){
-if(func3(data40) < 1){
-const err88 = {instancePath:instancePath+"/routes/" + i1+"/match/path_prefix",schemaPath:"#/properties/routes/items/properties/match/properties/path_prefix/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.routes.items.properties.match.properties.path_prefix,data:data40};
+else {
+const err88 = {instancePath:instancePath+"/jwks/refresh_interval",schemaPath:"#/properties/jwks/properties/refresh_interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.refresh_interval.type,parentSchema:schema11.properties.jwks.properties.refresh_interval,data:data40};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1234,9 +1232,10 @@ vErrors.push(err88);
 }
 errors++;
 }
-}
-else {
-const err89 = {instancePath:instancePath+"/routes/" + i1+"/match/path_prefix",schemaPath:"#/properties/routes/items/properties/match/properties/path_prefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.match.properties.path_prefix.type,parentSchema:schema11.properties.routes.items.properties.match.properties.path_prefix,data:data40};
+let data41 = data38.min_refresh;
+if(typeof data41 === "string"){
+if(!pattern0.test(data41)){
+const err89 = {instancePath:instancePath+"/jwks/min_refresh",schemaPath:"#/properties/jwks/properties/min_refresh/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.min_refresh,data:data41};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1245,11 +1244,9 @@ vErrors.push(err89);
 }
 errors++;
 }
-if(data38.methods !== undefined){
-let data41 = data38.methods;
-if(Array.isArray(data41)){
-if(data41.length < 1){
-const err90 = {instancePath:instancePath+"/routes/" + i1+"/match/methods",schemaPath:"#/properties/routes/items/properties/match/properties/methods/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.routes.items.properties.match.properties.methods,data:data41};
+}
+else {
+const err90 = {instancePath:instancePath+"/jwks/min_refresh",schemaPath:"#/properties/jwks/properties/min_refresh/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.min_refresh.type,parentSchema:schema11.properties.jwks.properties.min_refresh,data:data41};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1258,12 +1255,10 @@ vErrors.push(err90);
 }
 errors++;
 }
-const len2 = data41.length;
-for(let i2=0; i2<len2; i2++){
-let data42 = data41[i2];
+let data42 = data38.max_refresh;
 if(typeof data42 === "string"){
-if(!pattern13.test(data42)){
-const err91 = {instancePath:instancePath+"/routes/" + i1+"/match/methods/" + i2,schemaPath:"#/properties/routes/items/properties/match/properties/methods/items/pattern",keyword:"pattern",params:{pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},message:"must match pattern \""+"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"+"\"",schema:"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",parentSchema:schema11.properties.routes.items.properties.match.properties.methods.items,data:data42};
+if(!pattern0.test(data42)){
+const err91 = {instancePath:instancePath+"/jwks/max_refresh",schemaPath:"#/properties/jwks/properties/max_refresh/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.max_refresh,data:data42};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1274,7 +1269,7 @@ errors++;
 }
 }
 else {
-const err92 = {instancePath:instancePath+"/routes/" + i1+"/match/methods/" + i2,schemaPath:"#/properties/routes/items/properties/match/properties/methods/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.match.properties.methods.items.type,parentSchema:schema11.properties.routes.items.properties.match.properties.methods.items,data:data42};
+const err92 = {instancePath:instancePath+"/jwks/max_refresh",schemaPath:"#/properties/jwks/properties/max_refresh/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.max_refresh.type,parentSchema:schema11.properties.jwks.properties.max_refresh,data:data42};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1283,10 +1278,10 @@ vErrors.push(err92);
 }
 errors++;
 }
-}
-}
-else {
-const err93 = {instancePath:instancePath+"/routes/" + i1+"/match/methods",schemaPath:"#/properties/routes/items/properties/match/properties/methods/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.items.properties.match.properties.methods.type,parentSchema:schema11.properties.routes.items.properties.match.properties.methods,data:data41};
+let data43 = data38.kid_miss_cooldown;
+if(typeof data43 === "string"){
+if(!pattern0.test(data43)){
+const err93 = {instancePath:instancePath+"/jwks/kid_miss_cooldown",schemaPath:"#/properties/jwks/properties/kid_miss_cooldown/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.kid_miss_cooldown,data:data43};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1296,9 +1291,8 @@ vErrors.push(err93);
 errors++;
 }
 }
-}
 else {
-const err94 = {instancePath:instancePath+"/routes/" + i1+"/match",schemaPath:"#/properties/routes/items/properties/match/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.routes.items.properties.match.type,parentSchema:schema11.properties.routes.items.properties.match,data:data38};
+const err94 = {instancePath:instancePath+"/jwks/kid_miss_cooldown",schemaPath:"#/properties/jwks/properties/kid_miss_cooldown/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.kid_miss_cooldown.type,parentSchema:schema11.properties.jwks.properties.kid_miss_cooldown,data:data43};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1307,15 +1301,10 @@ vErrors.push(err94);
 }
 errors++;
 }
-}
-if(data36.upstream !== undefined){
-let data43 = data36.upstream;
-const _errs106 = errors;
-let valid18 = false;
-const _errs107 = errors;
-if(typeof data43 === "string"){
-if(func3(data43) < 1){
-const err95 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[0],data:data43};
+let data44 = data38.max_stale;
+if(typeof data44 === "string"){
+if(!pattern0.test(data44)){
+const err95 = {instancePath:instancePath+"/jwks/max_stale",schemaPath:"#/properties/jwks/properties/max_stale/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.max_stale,data:data44};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1326,7 +1315,7 @@ errors++;
 }
 }
 else {
-const err96 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[0].type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[0],data:data43};
+const err96 = {instancePath:instancePath+"/jwks/max_stale",schemaPath:"#/properties/jwks/properties/max_stale/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.max_stale.type,parentSchema:schema11.properties.jwks.properties.max_stale,data:data44};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1335,13 +1324,10 @@ vErrors.push(err96);
 }
 errors++;
 }
-var _valid2 = _errs107 === errors;
-valid18 = valid18 || _valid2;
-if(!valid18){
-const _errs109 = errors;
-if(data43 && typeof data43 == "object" && !Array.isArray(data43)){
-if(data43.url === undefined){
-const err97 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].required,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1],data:data43};
+let data45 = data38.timeout;
+if(typeof data45 === "string"){
+if(!pattern0.test(data45)){
+const err97 = {instancePath:instancePath+"/jwks/timeout",schemaPath:"#/properties/jwks/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.timeout,data:data45};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1350,9 +1336,9 @@ vErrors.push(err97);
 }
 errors++;
 }
-for(const key10 in data43){
-if(!((((((key10 === "url") || (key10 === "connect_timeout")) || (key10 === "headers_timeout")) || (key10 === "body_timeout")) || (key10 === "keep_alive_timeout")) || (key10 === "connections"))){
-const err98 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1],data:data43};
+}
+else {
+const err98 = {instancePath:instancePath+"/jwks/timeout",schemaPath:"#/properties/jwks/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.timeout.type,parentSchema:schema11.properties.jwks.properties.timeout,data:data45};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1362,11 +1348,8 @@ vErrors.push(err98);
 errors++;
 }
 }
-if(data43.url !== undefined){
-let data44 = data43.url;
-if(typeof data44 === "string"){
-if(func3(data44) < 1){
-const err99 = {instancePath:instancePath+"/routes/" + i1+"/upstream/url",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.url,data:data44};
+else {
+const err99 = {instancePath:instancePath+"/jwks",schemaPath:"#/properties/jwks/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.jwks.type,parentSchema:schema11.properties.jwks,data:data38};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1375,9 +1358,38 @@ vErrors.push(err99);
 }
 errors++;
 }
+let data46 = data.routes;
+if(Array.isArray(data46)){
+const len1 = data46.length;
+for(let i1=0; i1<len1; i1++){
+let data47 = data46[i1];
+if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
+if(data47.auth === undefined){
+data47.auth = "token";
 }
-else {
-const err100 = {instancePath:instancePath+"/routes/" + i1+"/upstream/url",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.url.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.url,data:data44};
+if(data47.tools === undefined){
+data47.tools = [];
+}
+if(data47.bind_args === undefined){
+data47.bind_args = "none";
+}
+if(data47.max_body === undefined){
+data47.max_body = "1mib";
+}
+if(data47.strip_headers === undefined){
+data47.strip_headers = [];
+}
+if(data47.forward_authorization === undefined){
+data47.forward_authorization = false;
+}
+if(data47.strip_prefix === undefined){
+data47.strip_prefix = false;
+}
+if(data47.websocket === undefined){
+data47.websocket = true;
+}
+if(data47.name === undefined){
+const err100 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema11.properties.routes.items.required,parentSchema:schema11.properties.routes.items,data:data47};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1386,12 +1398,8 @@ vErrors.push(err100);
 }
 errors++;
 }
-}
-if(data43.connect_timeout !== undefined){
-let data45 = data43.connect_timeout;
-if(typeof data45 === "string"){
-if(!pattern0.test(data45)){
-const err101 = {instancePath:instancePath+"/routes/" + i1+"/upstream/connect_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/connect_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connect_timeout,data:data45};
+if(data47.match === undefined){
+const err101 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "match"},message:"must have required property '"+"match"+"'",schema:schema11.properties.routes.items.required,parentSchema:schema11.properties.routes.items,data:data47};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1400,9 +1408,8 @@ vErrors.push(err101);
 }
 errors++;
 }
-}
-else {
-const err102 = {instancePath:instancePath+"/routes/" + i1+"/upstream/connect_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/connect_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connect_timeout.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connect_timeout,data:data45};
+if(data47.upstream === undefined){
+const err102 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "upstream"},message:"must have required property '"+"upstream"+"'",schema:schema11.properties.routes.items.required,parentSchema:schema11.properties.routes.items,data:data47};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1411,12 +1418,9 @@ vErrors.push(err102);
 }
 errors++;
 }
-}
-if(data43.headers_timeout !== undefined){
-let data46 = data43.headers_timeout;
-if(typeof data46 === "string"){
-if(!pattern0.test(data46)){
-const err103 = {instancePath:instancePath+"/routes/" + i1+"/upstream/headers_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/headers_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.headers_timeout,data:data46};
+for(const key8 in data47){
+if(!(func2.call(schema11.properties.routes.items.properties, key8))){
+const err103 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.routes.items,data:data47};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1426,8 +1430,11 @@ vErrors.push(err103);
 errors++;
 }
 }
-else {
-const err104 = {instancePath:instancePath+"/routes/" + i1+"/upstream/headers_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/headers_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.headers_timeout.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.headers_timeout,data:data46};
+if(data47.name !== undefined){
+let data48 = data47.name;
+if(typeof data48 === "string"){
+if(func4(data48) > 64){
+const err104 = {instancePath:instancePath+"/routes/" + i1+"/name",schemaPath:"#/properties/routes/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema11.properties.routes.items.properties.name,data:data48};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1436,12 +1443,8 @@ vErrors.push(err104);
 }
 errors++;
 }
-}
-if(data43.body_timeout !== undefined){
-let data47 = data43.body_timeout;
-if(typeof data47 === "string"){
-if(!pattern0.test(data47)){
-const err105 = {instancePath:instancePath+"/routes/" + i1+"/upstream/body_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/body_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.body_timeout,data:data47};
+if(!pattern18.test(data48)){
+const err105 = {instancePath:instancePath+"/routes/" + i1+"/name",schemaPath:"#/properties/routes/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema11.properties.routes.items.properties.name,data:data48};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1452,7 +1455,7 @@ errors++;
 }
 }
 else {
-const err106 = {instancePath:instancePath+"/routes/" + i1+"/upstream/body_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/body_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.body_timeout.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.body_timeout,data:data47};
+const err106 = {instancePath:instancePath+"/routes/" + i1+"/name",schemaPath:"#/properties/routes/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.name.type,parentSchema:schema11.properties.routes.items.properties.name,data:data48};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1462,11 +1465,15 @@ vErrors.push(err106);
 errors++;
 }
 }
-if(data43.keep_alive_timeout !== undefined){
-let data48 = data43.keep_alive_timeout;
-if(typeof data48 === "string"){
-if(!pattern0.test(data48)){
-const err107 = {instancePath:instancePath+"/routes/" + i1+"/upstream/keep_alive_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/keep_alive_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.keep_alive_timeout,data:data48};
+if(data47.match !== undefined){
+let data49 = data47.match;
+if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
+if(data49.path_prefix === undefined){
+data49.path_prefix = "/";
+}
+for(const key9 in data49){
+if(!(((key9 === "host") || (key9 === "path_prefix")) || (key9 === "methods"))){
+const err107 = {instancePath:instancePath+"/routes/" + i1+"/match",schemaPath:"#/properties/routes/items/properties/match/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.routes.items.properties.match,data:data49};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1476,8 +1483,11 @@ vErrors.push(err107);
 errors++;
 }
 }
-else {
-const err108 = {instancePath:instancePath+"/routes/" + i1+"/upstream/keep_alive_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/keep_alive_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.keep_alive_timeout.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.keep_alive_timeout,data:data48};
+if(data49.host !== undefined){
+let data50 = data49.host;
+if(typeof data50 === "string"){
+if(!pattern19.test(data50)){
+const err108 = {instancePath:instancePath+"/routes/" + i1+"/match/host",schemaPath:"#/properties/routes/items/properties/match/properties/host/pattern",keyword:"pattern",params:{pattern: "^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$"},message:"must match pattern \""+"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$"+"\"",schema:"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$",parentSchema:schema11.properties.routes.items.properties.match.properties.host,data:data50};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1487,10 +1497,8 @@ vErrors.push(err108);
 errors++;
 }
 }
-if(data43.connections !== undefined){
-let data49 = data43.connections;
-if(!(((typeof data49 == "number") && (!(data49 % 1) && !isNaN(data49))) && (isFinite(data49)))){
-const err109 = {instancePath:instancePath+"/routes/" + i1+"/upstream/connections",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/connections/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connections.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connections,data:data49};
+else {
+const err109 = {instancePath:instancePath+"/routes/" + i1+"/match/host",schemaPath:"#/properties/routes/items/properties/match/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.match.properties.host.type,parentSchema:schema11.properties.routes.items.properties.match.properties.host,data:data50};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1499,9 +1507,11 @@ vErrors.push(err109);
 }
 errors++;
 }
-if((typeof data49 == "number") && (isFinite(data49))){
-if(data49 < 1 || isNaN(data49)){
-const err110 = {instancePath:instancePath+"/routes/" + i1+"/upstream/connections",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connections,data:data49};
+}
+let data51 = data49.path_prefix;
+if(typeof data51 === "string"){
+if(func4(data51) < 1){
+const err110 = {instancePath:instancePath+"/routes/" + i1+"/match/path_prefix",schemaPath:"#/properties/routes/items/properties/match/properties/path_prefix/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.routes.items.properties.match.properties.path_prefix,data:data51};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1511,10 +1521,8 @@ vErrors.push(err110);
 errors++;
 }
 }
-}
-}
 else {
-const err111 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1],data:data43};
+const err111 = {instancePath:instancePath+"/routes/" + i1+"/match/path_prefix",schemaPath:"#/properties/routes/items/properties/match/properties/path_prefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.match.properties.path_prefix.type,parentSchema:schema11.properties.routes.items.properties.match.properties.path_prefix,data:data51};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1523,11 +1531,11 @@ vErrors.push(err111);
 }
 errors++;
 }
-var _valid2 = _errs109 === errors;
-valid18 = valid18 || _valid2;
-}
-if(!valid18){
-const err112 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.routes.items.properties.upstream.anyOf,parentSchema:schema11.properties.routes.items.properties.upstream,data:data43};
+if(data49.methods !== undefined){
+let data52 = data49.methods;
+if(Array.isArray(data52)){
+if(data52.length < 1){
+const err112 = {instancePath:instancePath+"/routes/" + i1+"/match/methods",schemaPath:"#/properties/routes/items/properties/match/properties/methods/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.routes.items.properties.match.properties.methods,data:data52};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1536,21 +1544,12 @@ vErrors.push(err112);
 }
 errors++;
 }
-else {
-errors = _errs106;
-if(vErrors !== null){
-if(_errs106){
-vErrors.length = _errs106;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-let data50 = data36.auth;
-if(typeof data50 !== "string"){
-const err113 = {instancePath:instancePath+"/routes/" + i1+"/auth",schemaPath:"#/properties/routes/items/properties/auth/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.auth.type,parentSchema:schema11.properties.routes.items.properties.auth,data:data50};
+const len2 = data52.length;
+for(let i2=0; i2<len2; i2++){
+let data53 = data52[i2];
+if(typeof data53 === "string"){
+if(!pattern20.test(data53)){
+const err113 = {instancePath:instancePath+"/routes/" + i1+"/match/methods/" + i2,schemaPath:"#/properties/routes/items/properties/match/properties/methods/items/pattern",keyword:"pattern",params:{pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},message:"must match pattern \""+"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"+"\"",schema:"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",parentSchema:schema11.properties.routes.items.properties.match.properties.methods.items,data:data53};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1559,8 +1558,9 @@ vErrors.push(err113);
 }
 errors++;
 }
-if(!((data50 === "token") || (data50 === "none"))){
-const err114 = {instancePath:instancePath+"/routes/" + i1+"/auth",schemaPath:"#/properties/routes/items/properties/auth/enum",keyword:"enum",params:{allowedValues: schema11.properties.routes.items.properties.auth.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.routes.items.properties.auth.enum,parentSchema:schema11.properties.routes.items.properties.auth,data:data50};
+}
+else {
+const err114 = {instancePath:instancePath+"/routes/" + i1+"/match/methods/" + i2,schemaPath:"#/properties/routes/items/properties/match/properties/methods/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.match.properties.methods.items.type,parentSchema:schema11.properties.routes.items.properties.match.properties.methods.items,data:data53};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1569,14 +1569,10 @@ vErrors.push(err114);
 }
 errors++;
 }
-let data51 = data36.tools;
-if(Array.isArray(data51)){
-const len3 = data51.length;
-for(let i3=0; i3<len3; i3++){
-let data52 = data51[i3];
-if(typeof data52 === "string"){
-if(func3(data52) < 1){
-const err115 = {instancePath:instancePath+"/routes/" + i1+"/tools/" + i3,schemaPath:"#/properties/routes/items/properties/tools/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.routes.items.properties.tools.items,data:data52};
+}
+}
+else {
+const err115 = {instancePath:instancePath+"/routes/" + i1+"/match/methods",schemaPath:"#/properties/routes/items/properties/match/properties/methods/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.items.properties.match.properties.methods.type,parentSchema:schema11.properties.routes.items.properties.match.properties.methods,data:data52};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1586,8 +1582,9 @@ vErrors.push(err115);
 errors++;
 }
 }
+}
 else {
-const err116 = {instancePath:instancePath+"/routes/" + i1+"/tools/" + i3,schemaPath:"#/properties/routes/items/properties/tools/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.tools.items.type,parentSchema:schema11.properties.routes.items.properties.tools.items,data:data52};
+const err116 = {instancePath:instancePath+"/routes/" + i1+"/match",schemaPath:"#/properties/routes/items/properties/match/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.routes.items.properties.match.type,parentSchema:schema11.properties.routes.items.properties.match,data:data49};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1597,9 +1594,14 @@ vErrors.push(err116);
 errors++;
 }
 }
-}
-else {
-const err117 = {instancePath:instancePath+"/routes/" + i1+"/tools",schemaPath:"#/properties/routes/items/properties/tools/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.items.properties.tools.type,parentSchema:schema11.properties.routes.items.properties.tools,data:data51};
+if(data47.upstream !== undefined){
+let data54 = data47.upstream;
+const _errs128 = errors;
+let valid18 = false;
+const _errs129 = errors;
+if(typeof data54 === "string"){
+if(func4(data54) < 1){
+const err117 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[0],data:data54};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1608,9 +1610,9 @@ vErrors.push(err117);
 }
 errors++;
 }
-let data53 = data36.bind_args;
-if(typeof data53 !== "string"){
-const err118 = {instancePath:instancePath+"/routes/" + i1+"/bind_args",schemaPath:"#/properties/routes/items/properties/bind_args/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.bind_args.type,parentSchema:schema11.properties.routes.items.properties.bind_args,data:data53};
+}
+else {
+const err118 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[0].type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[0],data:data54};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1619,8 +1621,13 @@ vErrors.push(err118);
 }
 errors++;
 }
-if(!((data53 === "exact") || (data53 === "none"))){
-const err119 = {instancePath:instancePath+"/routes/" + i1+"/bind_args",schemaPath:"#/properties/routes/items/properties/bind_args/enum",keyword:"enum",params:{allowedValues: schema11.properties.routes.items.properties.bind_args.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.routes.items.properties.bind_args.enum,parentSchema:schema11.properties.routes.items.properties.bind_args,data:data53};
+var _valid2 = _errs129 === errors;
+valid18 = valid18 || _valid2;
+if(!valid18){
+const _errs131 = errors;
+if(data54 && typeof data54 == "object" && !Array.isArray(data54)){
+if(data54.url === undefined){
+const err119 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].required,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1],data:data54};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1629,13 +1636,9 @@ vErrors.push(err119);
 }
 errors++;
 }
-let data54 = data36.max_body;
-const _errs133 = errors;
-let valid22 = false;
-const _errs134 = errors;
-if(typeof data54 === "string"){
-if(!pattern1.test(data54)){
-const err120 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"+"\"",schema:"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$",parentSchema:schema11.properties.routes.items.properties.max_body.anyOf[0],data:data54};
+for(const key10 in data54){
+if(!((((((key10 === "url") || (key10 === "connect_timeout")) || (key10 === "headers_timeout")) || (key10 === "body_timeout")) || (key10 === "keep_alive_timeout")) || (key10 === "connections"))){
+const err120 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1],data:data54};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1645,8 +1648,11 @@ vErrors.push(err120);
 errors++;
 }
 }
-else {
-const err121 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.max_body.anyOf[0].type,parentSchema:schema11.properties.routes.items.properties.max_body.anyOf[0],data:data54};
+if(data54.url !== undefined){
+let data55 = data54.url;
+if(typeof data55 === "string"){
+if(func4(data55) < 1){
+const err121 = {instancePath:instancePath+"/routes/" + i1+"/upstream/url",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.url,data:data55};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1655,12 +1661,9 @@ vErrors.push(err121);
 }
 errors++;
 }
-var _valid3 = _errs134 === errors;
-valid22 = valid22 || _valid3;
-if(!valid22){
-const _errs136 = errors;
-if(!(((typeof data54 == "number") && (!(data54 % 1) && !isNaN(data54))) && (isFinite(data54)))){
-const err122 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.routes.items.properties.max_body.anyOf[1].type,parentSchema:schema11.properties.routes.items.properties.max_body.anyOf[1],data:data54};
+}
+else {
+const err122 = {instancePath:instancePath+"/routes/" + i1+"/upstream/url",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.url.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.url,data:data55};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1669,9 +1672,12 @@ vErrors.push(err122);
 }
 errors++;
 }
-if((typeof data54 == "number") && (isFinite(data54))){
-if(data54 < 0 || isNaN(data54)){
-const err123 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.routes.items.properties.max_body.anyOf[1],data:data54};
+}
+if(data54.connect_timeout !== undefined){
+let data56 = data54.connect_timeout;
+if(typeof data56 === "string"){
+if(!pattern0.test(data56)){
+const err123 = {instancePath:instancePath+"/routes/" + i1+"/upstream/connect_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/connect_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connect_timeout,data:data56};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1681,11 +1687,8 @@ vErrors.push(err123);
 errors++;
 }
 }
-var _valid3 = _errs136 === errors;
-valid22 = valid22 || _valid3;
-}
-if(!valid22){
-const err124 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.routes.items.properties.max_body.anyOf,parentSchema:schema11.properties.routes.items.properties.max_body,data:data54};
+else {
+const err124 = {instancePath:instancePath+"/routes/" + i1+"/upstream/connect_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/connect_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connect_timeout.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connect_timeout,data:data56};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1694,25 +1697,12 @@ vErrors.push(err124);
 }
 errors++;
 }
-else {
-errors = _errs133;
-if(vErrors !== null){
-if(_errs133){
-vErrors.length = _errs133;
 }
-else {
-vErrors = null;
-}
-}
-}
-let data55 = data36.strip_headers;
-if(Array.isArray(data55)){
-const len4 = data55.length;
-for(let i4=0; i4<len4; i4++){
-let data56 = data55[i4];
-if(typeof data56 === "string"){
-if(!pattern13.test(data56)){
-const err125 = {instancePath:instancePath+"/routes/" + i1+"/strip_headers/" + i4,schemaPath:"#/properties/routes/items/properties/strip_headers/items/pattern",keyword:"pattern",params:{pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},message:"must match pattern \""+"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"+"\"",schema:"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",parentSchema:schema11.properties.routes.items.properties.strip_headers.items,data:data56};
+if(data54.headers_timeout !== undefined){
+let data57 = data54.headers_timeout;
+if(typeof data57 === "string"){
+if(!pattern0.test(data57)){
+const err125 = {instancePath:instancePath+"/routes/" + i1+"/upstream/headers_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/headers_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.headers_timeout,data:data57};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1723,7 +1713,7 @@ errors++;
 }
 }
 else {
-const err126 = {instancePath:instancePath+"/routes/" + i1+"/strip_headers/" + i4,schemaPath:"#/properties/routes/items/properties/strip_headers/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.strip_headers.items.type,parentSchema:schema11.properties.routes.items.properties.strip_headers.items,data:data56};
+const err126 = {instancePath:instancePath+"/routes/" + i1+"/upstream/headers_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/headers_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.headers_timeout.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.headers_timeout,data:data57};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1733,9 +1723,11 @@ vErrors.push(err126);
 errors++;
 }
 }
-}
-else {
-const err127 = {instancePath:instancePath+"/routes/" + i1+"/strip_headers",schemaPath:"#/properties/routes/items/properties/strip_headers/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.items.properties.strip_headers.type,parentSchema:schema11.properties.routes.items.properties.strip_headers,data:data55};
+if(data54.body_timeout !== undefined){
+let data58 = data54.body_timeout;
+if(typeof data58 === "string"){
+if(!pattern0.test(data58)){
+const err127 = {instancePath:instancePath+"/routes/" + i1+"/upstream/body_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/body_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.body_timeout,data:data58};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1744,9 +1736,9 @@ vErrors.push(err127);
 }
 errors++;
 }
-let data57 = data36.forward_authorization;
-if(typeof data57 !== "boolean"){
-const err128 = {instancePath:instancePath+"/routes/" + i1+"/forward_authorization",schemaPath:"#/properties/routes/items/properties/forward_authorization/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.routes.items.properties.forward_authorization.type,parentSchema:schema11.properties.routes.items.properties.forward_authorization,data:data57};
+}
+else {
+const err128 = {instancePath:instancePath+"/routes/" + i1+"/upstream/body_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/body_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.body_timeout.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.body_timeout,data:data58};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -1755,9 +1747,12 @@ vErrors.push(err128);
 }
 errors++;
 }
-let data58 = data36.strip_prefix;
-if(typeof data58 !== "boolean"){
-const err129 = {instancePath:instancePath+"/routes/" + i1+"/strip_prefix",schemaPath:"#/properties/routes/items/properties/strip_prefix/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.routes.items.properties.strip_prefix.type,parentSchema:schema11.properties.routes.items.properties.strip_prefix,data:data58};
+}
+if(data54.keep_alive_timeout !== undefined){
+let data59 = data54.keep_alive_timeout;
+if(typeof data59 === "string"){
+if(!pattern0.test(data59)){
+const err129 = {instancePath:instancePath+"/routes/" + i1+"/upstream/keep_alive_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/keep_alive_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.keep_alive_timeout,data:data59};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -1766,9 +1761,9 @@ vErrors.push(err129);
 }
 errors++;
 }
-let data59 = data36.websocket;
-if(typeof data59 !== "boolean"){
-const err130 = {instancePath:instancePath+"/routes/" + i1+"/websocket",schemaPath:"#/properties/routes/items/properties/websocket/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.routes.items.properties.websocket.type,parentSchema:schema11.properties.routes.items.properties.websocket,data:data59};
+}
+else {
+const err130 = {instancePath:instancePath+"/routes/" + i1+"/upstream/keep_alive_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/keep_alive_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.keep_alive_timeout.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.keep_alive_timeout,data:data59};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -1778,8 +1773,10 @@ vErrors.push(err130);
 errors++;
 }
 }
-else {
-const err131 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.routes.items.type,parentSchema:schema11.properties.routes.items,data:data36};
+if(data54.connections !== undefined){
+let data60 = data54.connections;
+if(!(((typeof data60 == "number") && (!(data60 % 1) && !isNaN(data60))) && (isFinite(data60)))){
+const err131 = {instancePath:instancePath+"/routes/" + i1+"/upstream/connections",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/connections/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connections.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connections,data:data60};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -1788,10 +1785,9 @@ vErrors.push(err131);
 }
 errors++;
 }
-}
-}
-else {
-const err132 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.type,parentSchema:schema11.properties.routes,data:data35};
+if((typeof data60 == "number") && (isFinite(data60))){
+if(data60 < 1 || isNaN(data60)){
+const err132 = {instancePath:instancePath+"/routes/" + i1+"/upstream/connections",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connections,data:data60};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -1800,14 +1796,11 @@ vErrors.push(err132);
 }
 errors++;
 }
-let data60 = data.logging;
-if(data60 && typeof data60 == "object" && !Array.isArray(data60)){
-if(data60.level === undefined){
-data60.level = "info";
 }
-for(const key11 in data60){
-if(!(key11 === "level")){
-const err133 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.logging,data:data60};
+}
+}
+else {
+const err133 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1],data:data54};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -1816,10 +1809,11 @@ vErrors.push(err133);
 }
 errors++;
 }
+var _valid2 = _errs131 === errors;
+valid18 = valid18 || _valid2;
 }
-let data61 = data60.level;
-if(typeof data61 !== "string"){
-const err134 = {instancePath:instancePath+"/logging/level",schemaPath:"#/properties/logging/properties/level/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.logging.properties.level.type,parentSchema:schema11.properties.logging.properties.level,data:data61};
+if(!valid18){
+const err134 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.routes.items.properties.upstream.anyOf,parentSchema:schema11.properties.routes.items.properties.upstream,data:data54};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -1828,8 +1822,21 @@ vErrors.push(err134);
 }
 errors++;
 }
-if(!(((((((data61 === "trace") || (data61 === "debug")) || (data61 === "info")) || (data61 === "warn")) || (data61 === "error")) || (data61 === "fatal")) || (data61 === "silent"))){
-const err135 = {instancePath:instancePath+"/logging/level",schemaPath:"#/properties/logging/properties/level/enum",keyword:"enum",params:{allowedValues: schema11.properties.logging.properties.level.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.logging.properties.level.enum,parentSchema:schema11.properties.logging.properties.level,data:data61};
+else {
+errors = _errs128;
+if(vErrors !== null){
+if(_errs128){
+vErrors.length = _errs128;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+let data61 = data47.auth;
+if(typeof data61 !== "string"){
+const err135 = {instancePath:instancePath+"/routes/" + i1+"/auth",schemaPath:"#/properties/routes/items/properties/auth/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.auth.type,parentSchema:schema11.properties.routes.items.properties.auth,data:data61};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -1838,9 +1845,8 @@ vErrors.push(err135);
 }
 errors++;
 }
-}
-else {
-const err136 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.logging.type,parentSchema:schema11.properties.logging,data:data60};
+if(!((data61 === "token") || (data61 === "none"))){
+const err136 = {instancePath:instancePath+"/routes/" + i1+"/auth",schemaPath:"#/properties/routes/items/properties/auth/enum",keyword:"enum",params:{allowedValues: schema11.properties.routes.items.properties.auth.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.routes.items.properties.auth.enum,parentSchema:schema11.properties.routes.items.properties.auth,data:data61};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -1849,50 +1855,14 @@ vErrors.push(err136);
 }
 errors++;
 }
-let data62 = data.vault_server;
-if(data62 && typeof data62 == "object" && !Array.isArray(data62)){
-if(data62.listen === undefined){
-data62.listen = {};
-}
-if(data62.data_dir === undefined){
-data62.data_dir = "./data";
-}
-if(data62.token_ttl === undefined){
-data62.token_ttl = "300s";
-}
-if(data62.issuer === undefined){
-data62.issuer = "alcv-vault";
-}
-if(data62.audience === undefined){
-data62.audience = "ledgix-sdk";
-}
-if(data62.decision_timeout === undefined){
-data62.decision_timeout = "25s";
-}
-if(data62.default_effect === undefined){
-data62.default_effect = "deny";
-}
-if(data62.review_expiry === undefined){
-data62.review_expiry = "24h";
-}
-if(data62.review_expiry_effect === undefined){
-data62.review_expiry_effect = "deny";
-}
-if(data62.api_key_env === undefined){
-data62.api_key_env = "live";
-}
-if(data62.minimum_confidence_score === undefined){
-data62.minimum_confidence_score = 0.75;
-}
-if(data62.max_body === undefined){
-data62.max_body = "1mib";
-}
-if(data62.ledger === undefined){
-data62.ledger = {};
-}
-for(const key12 in data62){
-if(!(func2.call(schema11.properties.vault_server.properties, key12))){
-const err137 = {instancePath:instancePath+"/vault_server",schemaPath:"#/properties/vault_server/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server,data:data62};
+let data62 = data47.tools;
+if(Array.isArray(data62)){
+const len3 = data62.length;
+for(let i3=0; i3<len3; i3++){
+let data63 = data62[i3];
+if(typeof data63 === "string"){
+if(func4(data63) < 1){
+const err137 = {instancePath:instancePath+"/routes/" + i1+"/tools/" + i3,schemaPath:"#/properties/routes/items/properties/tools/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.routes.items.properties.tools.items,data:data63};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -1902,17 +1872,8 @@ vErrors.push(err137);
 errors++;
 }
 }
-let data63 = data62.listen;
-if(data63 && typeof data63 == "object" && !Array.isArray(data63)){
-if(data63.host === undefined){
-data63.host = "127.0.0.1";
-}
-if(data63.port === undefined){
-data63.port = 8000;
-}
-for(const key13 in data63){
-if(!((key13 === "host") || (key13 === "port"))){
-const err138 = {instancePath:instancePath+"/vault_server/listen",schemaPath:"#/properties/vault_server/properties/listen/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.listen,data:data63};
+else {
+const err138 = {instancePath:instancePath+"/routes/" + i1+"/tools/" + i3,schemaPath:"#/properties/routes/items/properties/tools/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.tools.items.type,parentSchema:schema11.properties.routes.items.properties.tools.items,data:data63};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -1922,9 +1883,9 @@ vErrors.push(err138);
 errors++;
 }
 }
-let data64 = data63.host;
-if(typeof data64 !== "string"){
-const err139 = {instancePath:instancePath+"/vault_server/listen/host",schemaPath:"#/properties/vault_server/properties/listen/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.listen.properties.host.type,parentSchema:schema11.properties.vault_server.properties.listen.properties.host,data:data64};
+}
+else {
+const err139 = {instancePath:instancePath+"/routes/" + i1+"/tools",schemaPath:"#/properties/routes/items/properties/tools/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.items.properties.tools.type,parentSchema:schema11.properties.routes.items.properties.tools,data:data62};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -1933,9 +1894,9 @@ vErrors.push(err139);
 }
 errors++;
 }
-let data65 = data63.port;
-if(!(((typeof data65 == "number") && (!(data65 % 1) && !isNaN(data65))) && (isFinite(data65)))){
-const err140 = {instancePath:instancePath+"/vault_server/listen/port",schemaPath:"#/properties/vault_server/properties/listen/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.listen.properties.port.type,parentSchema:schema11.properties.vault_server.properties.listen.properties.port,data:data65};
+let data64 = data47.bind_args;
+if(typeof data64 !== "string"){
+const err140 = {instancePath:instancePath+"/routes/" + i1+"/bind_args",schemaPath:"#/properties/routes/items/properties/bind_args/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.bind_args.type,parentSchema:schema11.properties.routes.items.properties.bind_args,data:data64};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -1944,9 +1905,8 @@ vErrors.push(err140);
 }
 errors++;
 }
-if((typeof data65 == "number") && (isFinite(data65))){
-if(data65 > 65535 || isNaN(data65)){
-const err141 = {instancePath:instancePath+"/vault_server/listen/port",schemaPath:"#/properties/vault_server/properties/listen/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema11.properties.vault_server.properties.listen.properties.port,data:data65};
+if(!((data64 === "exact") || (data64 === "none"))){
+const err141 = {instancePath:instancePath+"/routes/" + i1+"/bind_args",schemaPath:"#/properties/routes/items/properties/bind_args/enum",keyword:"enum",params:{allowedValues: schema11.properties.routes.items.properties.bind_args.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.routes.items.properties.bind_args.enum,parentSchema:schema11.properties.routes.items.properties.bind_args,data:data64};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -1955,8 +1915,13 @@ vErrors.push(err141);
 }
 errors++;
 }
-if(data65 < 0 || isNaN(data65)){
-const err142 = {instancePath:instancePath+"/vault_server/listen/port",schemaPath:"#/properties/vault_server/properties/listen/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.vault_server.properties.listen.properties.port,data:data65};
+let data65 = data47.max_body;
+const _errs155 = errors;
+let valid22 = false;
+const _errs156 = errors;
+if(typeof data65 === "string"){
+if(!pattern1.test(data65)){
+const err142 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"+"\"",schema:"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$",parentSchema:schema11.properties.routes.items.properties.max_body.anyOf[0],data:data65};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -1966,9 +1931,8 @@ vErrors.push(err142);
 errors++;
 }
 }
-}
 else {
-const err143 = {instancePath:instancePath+"/vault_server/listen",schemaPath:"#/properties/vault_server/properties/listen/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.listen.type,parentSchema:schema11.properties.vault_server.properties.listen,data:data63};
+const err143 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.max_body.anyOf[0].type,parentSchema:schema11.properties.routes.items.properties.max_body.anyOf[0],data:data65};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -1977,9 +1941,12 @@ vErrors.push(err143);
 }
 errors++;
 }
-let data66 = data62.data_dir;
-if(typeof data66 !== "string"){
-const err144 = {instancePath:instancePath+"/vault_server/data_dir",schemaPath:"#/properties/vault_server/properties/data_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.data_dir.type,parentSchema:schema11.properties.vault_server.properties.data_dir,data:data66};
+var _valid3 = _errs156 === errors;
+valid22 = valid22 || _valid3;
+if(!valid22){
+const _errs158 = errors;
+if(!(((typeof data65 == "number") && (!(data65 % 1) && !isNaN(data65))) && (isFinite(data65)))){
+const err144 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.routes.items.properties.max_body.anyOf[1].type,parentSchema:schema11.properties.routes.items.properties.max_body.anyOf[1],data:data65};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -1988,9 +1955,9 @@ vErrors.push(err144);
 }
 errors++;
 }
-let data67 = data62.token_ttl;
-if(typeof data67 !== "string"){
-const err145 = {instancePath:instancePath+"/vault_server/token_ttl",schemaPath:"#/properties/vault_server/properties/token_ttl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.token_ttl.type,parentSchema:schema11.properties.vault_server.properties.token_ttl,data:data67};
+if((typeof data65 == "number") && (isFinite(data65))){
+if(data65 < 0 || isNaN(data65)){
+const err145 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.routes.items.properties.max_body.anyOf[1],data:data65};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -1999,9 +1966,12 @@ vErrors.push(err145);
 }
 errors++;
 }
-let data68 = data62.issuer;
-if(typeof data68 !== "string"){
-const err146 = {instancePath:instancePath+"/vault_server/issuer",schemaPath:"#/properties/vault_server/properties/issuer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.issuer.type,parentSchema:schema11.properties.vault_server.properties.issuer,data:data68};
+}
+var _valid3 = _errs158 === errors;
+valid22 = valid22 || _valid3;
+}
+if(!valid22){
+const err146 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.routes.items.properties.max_body.anyOf,parentSchema:schema11.properties.routes.items.properties.max_body,data:data65};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -2010,9 +1980,25 @@ vErrors.push(err146);
 }
 errors++;
 }
-let data69 = data62.audience;
-if(typeof data69 !== "string"){
-const err147 = {instancePath:instancePath+"/vault_server/audience",schemaPath:"#/properties/vault_server/properties/audience/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.audience.type,parentSchema:schema11.properties.vault_server.properties.audience,data:data69};
+else {
+errors = _errs155;
+if(vErrors !== null){
+if(_errs155){
+vErrors.length = _errs155;
+}
+else {
+vErrors = null;
+}
+}
+}
+let data66 = data47.strip_headers;
+if(Array.isArray(data66)){
+const len4 = data66.length;
+for(let i4=0; i4<len4; i4++){
+let data67 = data66[i4];
+if(typeof data67 === "string"){
+if(!pattern20.test(data67)){
+const err147 = {instancePath:instancePath+"/routes/" + i1+"/strip_headers/" + i4,schemaPath:"#/properties/routes/items/properties/strip_headers/items/pattern",keyword:"pattern",params:{pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},message:"must match pattern \""+"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"+"\"",schema:"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",parentSchema:schema11.properties.routes.items.properties.strip_headers.items,data:data67};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -2021,10 +2007,9 @@ vErrors.push(err147);
 }
 errors++;
 }
-if(data62.admin_api_key !== undefined){
-let data70 = data62.admin_api_key;
-if(typeof data70 !== "string"){
-const err148 = {instancePath:instancePath+"/vault_server/admin_api_key",schemaPath:"#/properties/vault_server/properties/admin_api_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.admin_api_key.type,parentSchema:schema11.properties.vault_server.properties.admin_api_key,data:data70};
+}
+else {
+const err148 = {instancePath:instancePath+"/routes/" + i1+"/strip_headers/" + i4,schemaPath:"#/properties/routes/items/properties/strip_headers/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.strip_headers.items.type,parentSchema:schema11.properties.routes.items.properties.strip_headers.items,data:data67};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -2034,10 +2019,9 @@ vErrors.push(err148);
 errors++;
 }
 }
-let data71 = data62.decision_timeout;
-if(typeof data71 === "string"){
-if(!pattern0.test(data71)){
-const err149 = {instancePath:instancePath+"/vault_server/decision_timeout",schemaPath:"#/properties/vault_server/properties/decision_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.decision_timeout,data:data71};
+}
+else {
+const err149 = {instancePath:instancePath+"/routes/" + i1+"/strip_headers",schemaPath:"#/properties/routes/items/properties/strip_headers/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.items.properties.strip_headers.type,parentSchema:schema11.properties.routes.items.properties.strip_headers,data:data66};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -2046,9 +2030,9 @@ vErrors.push(err149);
 }
 errors++;
 }
-}
-else {
-const err150 = {instancePath:instancePath+"/vault_server/decision_timeout",schemaPath:"#/properties/vault_server/properties/decision_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.decision_timeout.type,parentSchema:schema11.properties.vault_server.properties.decision_timeout,data:data71};
+let data68 = data47.forward_authorization;
+if(typeof data68 !== "boolean"){
+const err150 = {instancePath:instancePath+"/routes/" + i1+"/forward_authorization",schemaPath:"#/properties/routes/items/properties/forward_authorization/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.routes.items.properties.forward_authorization.type,parentSchema:schema11.properties.routes.items.properties.forward_authorization,data:data68};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -2057,10 +2041,9 @@ vErrors.push(err150);
 }
 errors++;
 }
-if(data62.policies_dir !== undefined){
-let data72 = data62.policies_dir;
-if(typeof data72 !== "string"){
-const err151 = {instancePath:instancePath+"/vault_server/policies_dir",schemaPath:"#/properties/vault_server/properties/policies_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.policies_dir.type,parentSchema:schema11.properties.vault_server.properties.policies_dir,data:data72};
+let data69 = data47.strip_prefix;
+if(typeof data69 !== "boolean"){
+const err151 = {instancePath:instancePath+"/routes/" + i1+"/strip_prefix",schemaPath:"#/properties/routes/items/properties/strip_prefix/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.routes.items.properties.strip_prefix.type,parentSchema:schema11.properties.routes.items.properties.strip_prefix,data:data69};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -2069,13 +2052,9 @@ vErrors.push(err151);
 }
 errors++;
 }
-}
-let data73 = data62.default_effect;
-const _errs178 = errors;
-let valid28 = false;
-const _errs179 = errors;
-if(typeof data73 !== "string"){
-const err152 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.default_effect.anyOf[0].type,parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[0],data:data73};
+let data70 = data47.websocket;
+if(typeof data70 !== "boolean"){
+const err152 = {instancePath:instancePath+"/routes/" + i1+"/websocket",schemaPath:"#/properties/routes/items/properties/websocket/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.routes.items.properties.websocket.type,parentSchema:schema11.properties.routes.items.properties.websocket,data:data70};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -2084,8 +2063,9 @@ vErrors.push(err152);
 }
 errors++;
 }
-if("deny" !== data73){
-const err153 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/0/const",keyword:"const",params:{allowedValue: "deny"},message:"must be equal to constant",schema:"deny",parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[0],data:data73};
+}
+else {
+const err153 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.routes.items.type,parentSchema:schema11.properties.routes.items,data:data47};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -2094,12 +2074,10 @@ vErrors.push(err153);
 }
 errors++;
 }
-var _valid4 = _errs179 === errors;
-valid28 = valid28 || _valid4;
-if(!valid28){
-const _errs181 = errors;
-if(typeof data73 !== "string"){
-const err154 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.default_effect.anyOf[1].type,parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[1],data:data73};
+}
+}
+else {
+const err154 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.type,parentSchema:schema11.properties.routes,data:data46};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -2108,8 +2086,14 @@ vErrors.push(err154);
 }
 errors++;
 }
-if("review" !== data73){
-const err155 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/1/const",keyword:"const",params:{allowedValue: "review"},message:"must be equal to constant",schema:"review",parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[1],data:data73};
+let data71 = data.logging;
+if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
+if(data71.level === undefined){
+data71.level = "info";
+}
+for(const key11 in data71){
+if(!(key11 === "level")){
+const err155 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.logging,data:data71};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -2118,12 +2102,10 @@ vErrors.push(err155);
 }
 errors++;
 }
-var _valid4 = _errs181 === errors;
-valid28 = valid28 || _valid4;
-if(!valid28){
-const _errs183 = errors;
-if(typeof data73 !== "string"){
-const err156 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.default_effect.anyOf[2].type,parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[2],data:data73};
+}
+let data72 = data71.level;
+if(typeof data72 !== "string"){
+const err156 = {instancePath:instancePath+"/logging/level",schemaPath:"#/properties/logging/properties/level/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.logging.properties.level.type,parentSchema:schema11.properties.logging.properties.level,data:data72};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -2132,8 +2114,8 @@ vErrors.push(err156);
 }
 errors++;
 }
-if("allow" !== data73){
-const err157 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/2/const",keyword:"const",params:{allowedValue: "allow"},message:"must be equal to constant",schema:"allow",parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[2],data:data73};
+if(!(((((((data72 === "trace") || (data72 === "debug")) || (data72 === "info")) || (data72 === "warn")) || (data72 === "error")) || (data72 === "fatal")) || (data72 === "silent"))){
+const err157 = {instancePath:instancePath+"/logging/level",schemaPath:"#/properties/logging/properties/level/enum",keyword:"enum",params:{allowedValues: schema11.properties.logging.properties.level.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.logging.properties.level.enum,parentSchema:schema11.properties.logging.properties.level,data:data72};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -2142,12 +2124,9 @@ vErrors.push(err157);
 }
 errors++;
 }
-var _valid4 = _errs183 === errors;
-valid28 = valid28 || _valid4;
 }
-}
-if(!valid28){
-const err158 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.vault_server.properties.default_effect.anyOf,parentSchema:schema11.properties.vault_server.properties.default_effect,data:data73};
+else {
+const err158 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.logging.type,parentSchema:schema11.properties.logging,data:data71};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -2156,25 +2135,68 @@ vErrors.push(err158);
 }
 errors++;
 }
-else {
-errors = _errs178;
-if(vErrors !== null){
-if(_errs178){
-vErrors.length = _errs178;
+let data73 = data.vault_server;
+if(data73 && typeof data73 == "object" && !Array.isArray(data73)){
+if(data73.listen === undefined){
+data73.listen = {};
 }
-else {
-vErrors = null;
+if(data73.headers_timeout === undefined){
+data73.headers_timeout = "10s";
 }
+if(data73.request_timeout === undefined){
+data73.request_timeout = "30s";
 }
+if(data73.idle_timeout === undefined){
+data73.idle_timeout = "60s";
 }
-if(data62.judge !== undefined){
-let data74 = data62.judge;
-if(data74 && typeof data74 == "object" && !Array.isArray(data74)){
-if(data74.timeout === undefined){
-data74.timeout = "10s";
+if(data73.keep_alive_timeout === undefined){
+data73.keep_alive_timeout = "65s";
 }
-if(data74.url === undefined){
-const err159 = {instancePath:instancePath+"/vault_server/judge",schemaPath:"#/properties/vault_server/properties/judge/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema11.properties.vault_server.properties.judge.required,parentSchema:schema11.properties.vault_server.properties.judge,data:data74};
+if(data73.max_connections === undefined){
+data73.max_connections = 4096;
+}
+if(data73.max_connections_per_ip === undefined){
+data73.max_connections_per_ip = 0;
+}
+if(data73.data_dir === undefined){
+data73.data_dir = "./data";
+}
+if(data73.token_ttl === undefined){
+data73.token_ttl = "300s";
+}
+if(data73.issuer === undefined){
+data73.issuer = "alcv-vault";
+}
+if(data73.audience === undefined){
+data73.audience = "ledgix-sdk";
+}
+if(data73.decision_timeout === undefined){
+data73.decision_timeout = "25s";
+}
+if(data73.default_effect === undefined){
+data73.default_effect = "deny";
+}
+if(data73.review_expiry === undefined){
+data73.review_expiry = "24h";
+}
+if(data73.review_expiry_effect === undefined){
+data73.review_expiry_effect = "deny";
+}
+if(data73.api_key_env === undefined){
+data73.api_key_env = "live";
+}
+if(data73.minimum_confidence_score === undefined){
+data73.minimum_confidence_score = 0.75;
+}
+if(data73.max_body === undefined){
+data73.max_body = "1mib";
+}
+if(data73.ledger === undefined){
+data73.ledger = {};
+}
+for(const key12 in data73){
+if(!(func2.call(schema11.properties.vault_server.properties, key12))){
+const err159 = {instancePath:instancePath+"/vault_server",schemaPath:"#/properties/vault_server/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server,data:data73};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -2183,8 +2205,18 @@ vErrors.push(err159);
 }
 errors++;
 }
-if(data74.model === undefined){
-const err160 = {instancePath:instancePath+"/vault_server/judge",schemaPath:"#/properties/vault_server/properties/judge/required",keyword:"required",params:{missingProperty: "model"},message:"must have required property '"+"model"+"'",schema:schema11.properties.vault_server.properties.judge.required,parentSchema:schema11.properties.vault_server.properties.judge,data:data74};
+}
+let data74 = data73.listen;
+if(data74 && typeof data74 == "object" && !Array.isArray(data74)){
+if(data74.host === undefined){
+data74.host = "127.0.0.1";
+}
+if(data74.port === undefined){
+data74.port = 8000;
+}
+for(const key13 in data74){
+if(!((key13 === "host") || (key13 === "port"))){
+const err160 = {instancePath:instancePath+"/vault_server/listen",schemaPath:"#/properties/vault_server/properties/listen/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.listen,data:data74};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -2193,9 +2225,10 @@ vErrors.push(err160);
 }
 errors++;
 }
-for(const key14 in data74){
-if(!((((key14 === "url") || (key14 === "model")) || (key14 === "api_key")) || (key14 === "timeout"))){
-const err161 = {instancePath:instancePath+"/vault_server/judge",schemaPath:"#/properties/vault_server/properties/judge/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.judge,data:data74};
+}
+let data75 = data74.host;
+if(typeof data75 !== "string"){
+const err161 = {instancePath:instancePath+"/vault_server/listen/host",schemaPath:"#/properties/vault_server/properties/listen/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.listen.properties.host.type,parentSchema:schema11.properties.vault_server.properties.listen.properties.host,data:data75};
 if(vErrors === null){
 vErrors = [err161];
 }
@@ -2204,11 +2237,9 @@ vErrors.push(err161);
 }
 errors++;
 }
-}
-if(data74.url !== undefined){
-let data75 = data74.url;
-if(typeof data75 !== "string"){
-const err162 = {instancePath:instancePath+"/vault_server/judge/url",schemaPath:"#/properties/vault_server/properties/judge/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.judge.properties.url.type,parentSchema:schema11.properties.vault_server.properties.judge.properties.url,data:data75};
+let data76 = data74.port;
+if(!(((typeof data76 == "number") && (!(data76 % 1) && !isNaN(data76))) && (isFinite(data76)))){
+const err162 = {instancePath:instancePath+"/vault_server/listen/port",schemaPath:"#/properties/vault_server/properties/listen/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.listen.properties.port.type,parentSchema:schema11.properties.vault_server.properties.listen.properties.port,data:data76};
 if(vErrors === null){
 vErrors = [err162];
 }
@@ -2217,11 +2248,9 @@ vErrors.push(err162);
 }
 errors++;
 }
-}
-if(data74.model !== undefined){
-let data76 = data74.model;
-if(typeof data76 !== "string"){
-const err163 = {instancePath:instancePath+"/vault_server/judge/model",schemaPath:"#/properties/vault_server/properties/judge/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.judge.properties.model.type,parentSchema:schema11.properties.vault_server.properties.judge.properties.model,data:data76};
+if((typeof data76 == "number") && (isFinite(data76))){
+if(data76 > 65535 || isNaN(data76)){
+const err163 = {instancePath:instancePath+"/vault_server/listen/port",schemaPath:"#/properties/vault_server/properties/listen/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema11.properties.vault_server.properties.listen.properties.port,data:data76};
 if(vErrors === null){
 vErrors = [err163];
 }
@@ -2230,11 +2259,8 @@ vErrors.push(err163);
 }
 errors++;
 }
-}
-if(data74.api_key !== undefined){
-let data77 = data74.api_key;
-if(typeof data77 !== "string"){
-const err164 = {instancePath:instancePath+"/vault_server/judge/api_key",schemaPath:"#/properties/vault_server/properties/judge/properties/api_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.judge.properties.api_key.type,parentSchema:schema11.properties.vault_server.properties.judge.properties.api_key,data:data77};
+if(data76 < 0 || isNaN(data76)){
+const err164 = {instancePath:instancePath+"/vault_server/listen/port",schemaPath:"#/properties/vault_server/properties/listen/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.vault_server.properties.listen.properties.port,data:data76};
 if(vErrors === null){
 vErrors = [err164];
 }
@@ -2244,10 +2270,9 @@ vErrors.push(err164);
 errors++;
 }
 }
-let data78 = data74.timeout;
-if(typeof data78 === "string"){
-if(!pattern0.test(data78)){
-const err165 = {instancePath:instancePath+"/vault_server/judge/timeout",schemaPath:"#/properties/vault_server/properties/judge/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.judge.properties.timeout,data:data78};
+}
+else {
+const err165 = {instancePath:instancePath+"/vault_server/listen",schemaPath:"#/properties/vault_server/properties/listen/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.listen.type,parentSchema:schema11.properties.vault_server.properties.listen,data:data74};
 if(vErrors === null){
 vErrors = [err165];
 }
@@ -2256,9 +2281,10 @@ vErrors.push(err165);
 }
 errors++;
 }
-}
-else {
-const err166 = {instancePath:instancePath+"/vault_server/judge/timeout",schemaPath:"#/properties/vault_server/properties/judge/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.judge.properties.timeout.type,parentSchema:schema11.properties.vault_server.properties.judge.properties.timeout,data:data78};
+let data77 = data73.headers_timeout;
+if(typeof data77 === "string"){
+if(!pattern0.test(data77)){
+const err166 = {instancePath:instancePath+"/vault_server/headers_timeout",schemaPath:"#/properties/vault_server/properties/headers_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.headers_timeout,data:data77};
 if(vErrors === null){
 vErrors = [err166];
 }
@@ -2269,7 +2295,7 @@ errors++;
 }
 }
 else {
-const err167 = {instancePath:instancePath+"/vault_server/judge",schemaPath:"#/properties/vault_server/properties/judge/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.judge.type,parentSchema:schema11.properties.vault_server.properties.judge,data:data74};
+const err167 = {instancePath:instancePath+"/vault_server/headers_timeout",schemaPath:"#/properties/vault_server/properties/headers_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.headers_timeout.type,parentSchema:schema11.properties.vault_server.properties.headers_timeout,data:data77};
 if(vErrors === null){
 vErrors = [err167];
 }
@@ -2278,12 +2304,10 @@ vErrors.push(err167);
 }
 errors++;
 }
-}
-if(data62.rate_limit !== undefined){
-let data79 = data62.rate_limit;
-if(data79 && typeof data79 == "object" && !Array.isArray(data79)){
-if(data79.requests_per_second === undefined){
-const err168 = {instancePath:instancePath+"/vault_server/rate_limit",schemaPath:"#/properties/vault_server/properties/rate_limit/required",keyword:"required",params:{missingProperty: "requests_per_second"},message:"must have required property '"+"requests_per_second"+"'",schema:schema11.properties.vault_server.properties.rate_limit.required,parentSchema:schema11.properties.vault_server.properties.rate_limit,data:data79};
+let data78 = data73.request_timeout;
+if(typeof data78 === "string"){
+if(!pattern0.test(data78)){
+const err168 = {instancePath:instancePath+"/vault_server/request_timeout",schemaPath:"#/properties/vault_server/properties/request_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.request_timeout,data:data78};
 if(vErrors === null){
 vErrors = [err168];
 }
@@ -2292,9 +2316,9 @@ vErrors.push(err168);
 }
 errors++;
 }
-for(const key15 in data79){
-if(!((key15 === "requests_per_second") || (key15 === "burst"))){
-const err169 = {instancePath:instancePath+"/vault_server/rate_limit",schemaPath:"#/properties/vault_server/properties/rate_limit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.rate_limit,data:data79};
+}
+else {
+const err169 = {instancePath:instancePath+"/vault_server/request_timeout",schemaPath:"#/properties/vault_server/properties/request_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.request_timeout.type,parentSchema:schema11.properties.vault_server.properties.request_timeout,data:data78};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -2303,12 +2327,10 @@ vErrors.push(err169);
 }
 errors++;
 }
-}
-if(data79.requests_per_second !== undefined){
-let data80 = data79.requests_per_second;
-if((typeof data80 == "number") && (isFinite(data80))){
-if(data80 <= 0 || isNaN(data80)){
-const err170 = {instancePath:instancePath+"/vault_server/rate_limit/requests_per_second",schemaPath:"#/properties/vault_server/properties/rate_limit/properties/requests_per_second/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.vault_server.properties.rate_limit.properties.requests_per_second,data:data80};
+let data79 = data73.idle_timeout;
+if(typeof data79 === "string"){
+if(!pattern0.test(data79)){
+const err170 = {instancePath:instancePath+"/vault_server/idle_timeout",schemaPath:"#/properties/vault_server/properties/idle_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.idle_timeout,data:data79};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -2319,7 +2341,7 @@ errors++;
 }
 }
 else {
-const err171 = {instancePath:instancePath+"/vault_server/rate_limit/requests_per_second",schemaPath:"#/properties/vault_server/properties/rate_limit/properties/requests_per_second/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.vault_server.properties.rate_limit.properties.requests_per_second.type,parentSchema:schema11.properties.vault_server.properties.rate_limit.properties.requests_per_second,data:data80};
+const err171 = {instancePath:instancePath+"/vault_server/idle_timeout",schemaPath:"#/properties/vault_server/properties/idle_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.idle_timeout.type,parentSchema:schema11.properties.vault_server.properties.idle_timeout,data:data79};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -2328,11 +2350,10 @@ vErrors.push(err171);
 }
 errors++;
 }
-}
-if(data79.burst !== undefined){
-let data81 = data79.burst;
-if(!(((typeof data81 == "number") && (!(data81 % 1) && !isNaN(data81))) && (isFinite(data81)))){
-const err172 = {instancePath:instancePath+"/vault_server/rate_limit/burst",schemaPath:"#/properties/vault_server/properties/rate_limit/properties/burst/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.rate_limit.properties.burst.type,parentSchema:schema11.properties.vault_server.properties.rate_limit.properties.burst,data:data81};
+let data80 = data73.keep_alive_timeout;
+if(typeof data80 === "string"){
+if(!pattern0.test(data80)){
+const err172 = {instancePath:instancePath+"/vault_server/keep_alive_timeout",schemaPath:"#/properties/vault_server/properties/keep_alive_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.keep_alive_timeout,data:data80};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -2341,9 +2362,9 @@ vErrors.push(err172);
 }
 errors++;
 }
-if((typeof data81 == "number") && (isFinite(data81))){
-if(data81 < 1 || isNaN(data81)){
-const err173 = {instancePath:instancePath+"/vault_server/rate_limit/burst",schemaPath:"#/properties/vault_server/properties/rate_limit/properties/burst/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.rate_limit.properties.burst,data:data81};
+}
+else {
+const err173 = {instancePath:instancePath+"/vault_server/keep_alive_timeout",schemaPath:"#/properties/vault_server/properties/keep_alive_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.keep_alive_timeout.type,parentSchema:schema11.properties.vault_server.properties.keep_alive_timeout,data:data80};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -2352,11 +2373,9 @@ vErrors.push(err173);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err174 = {instancePath:instancePath+"/vault_server/rate_limit",schemaPath:"#/properties/vault_server/properties/rate_limit/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.rate_limit.type,parentSchema:schema11.properties.vault_server.properties.rate_limit,data:data79};
+let data81 = data73.max_connections;
+if(!(((typeof data81 == "number") && (!(data81 % 1) && !isNaN(data81))) && (isFinite(data81)))){
+const err174 = {instancePath:instancePath+"/vault_server/max_connections",schemaPath:"#/properties/vault_server/properties/max_connections/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.max_connections.type,parentSchema:schema11.properties.vault_server.properties.max_connections,data:data81};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -2365,11 +2384,9 @@ vErrors.push(err174);
 }
 errors++;
 }
-}
-let data82 = data62.review_expiry;
-if(typeof data82 === "string"){
-if(!pattern0.test(data82)){
-const err175 = {instancePath:instancePath+"/vault_server/review_expiry",schemaPath:"#/properties/vault_server/properties/review_expiry/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.review_expiry,data:data82};
+if((typeof data81 == "number") && (isFinite(data81))){
+if(data81 < 0 || isNaN(data81)){
+const err175 = {instancePath:instancePath+"/vault_server/max_connections",schemaPath:"#/properties/vault_server/properties/max_connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.vault_server.properties.max_connections,data:data81};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -2379,8 +2396,9 @@ vErrors.push(err175);
 errors++;
 }
 }
-else {
-const err176 = {instancePath:instancePath+"/vault_server/review_expiry",schemaPath:"#/properties/vault_server/properties/review_expiry/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.review_expiry.type,parentSchema:schema11.properties.vault_server.properties.review_expiry,data:data82};
+let data82 = data73.max_connections_per_ip;
+if(!(((typeof data82 == "number") && (!(data82 % 1) && !isNaN(data82))) && (isFinite(data82)))){
+const err176 = {instancePath:instancePath+"/vault_server/max_connections_per_ip",schemaPath:"#/properties/vault_server/properties/max_connections_per_ip/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.max_connections_per_ip.type,parentSchema:schema11.properties.vault_server.properties.max_connections_per_ip,data:data82};
 if(vErrors === null){
 vErrors = [err176];
 }
@@ -2389,12 +2407,9 @@ vErrors.push(err176);
 }
 errors++;
 }
-let data83 = data62.review_expiry_effect;
-const _errs206 = errors;
-let valid31 = false;
-const _errs207 = errors;
-if(typeof data83 !== "string"){
-const err177 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[0].type,parentSchema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[0],data:data83};
+if((typeof data82 == "number") && (isFinite(data82))){
+if(data82 < 0 || isNaN(data82)){
+const err177 = {instancePath:instancePath+"/vault_server/max_connections_per_ip",schemaPath:"#/properties/vault_server/properties/max_connections_per_ip/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.vault_server.properties.max_connections_per_ip,data:data82};
 if(vErrors === null){
 vErrors = [err177];
 }
@@ -2403,8 +2418,10 @@ vErrors.push(err177);
 }
 errors++;
 }
-if("deny" !== data83){
-const err178 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf/0/const",keyword:"const",params:{allowedValue: "deny"},message:"must be equal to constant",schema:"deny",parentSchema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[0],data:data83};
+}
+let data83 = data73.data_dir;
+if(typeof data83 !== "string"){
+const err178 = {instancePath:instancePath+"/vault_server/data_dir",schemaPath:"#/properties/vault_server/properties/data_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.data_dir.type,parentSchema:schema11.properties.vault_server.properties.data_dir,data:data83};
 if(vErrors === null){
 vErrors = [err178];
 }
@@ -2413,12 +2430,9 @@ vErrors.push(err178);
 }
 errors++;
 }
-var _valid5 = _errs207 === errors;
-valid31 = valid31 || _valid5;
-if(!valid31){
-const _errs209 = errors;
-if(typeof data83 !== "string"){
-const err179 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[1].type,parentSchema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[1],data:data83};
+let data84 = data73.token_ttl;
+if(typeof data84 !== "string"){
+const err179 = {instancePath:instancePath+"/vault_server/token_ttl",schemaPath:"#/properties/vault_server/properties/token_ttl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.token_ttl.type,parentSchema:schema11.properties.vault_server.properties.token_ttl,data:data84};
 if(vErrors === null){
 vErrors = [err179];
 }
@@ -2427,8 +2441,9 @@ vErrors.push(err179);
 }
 errors++;
 }
-if("approve" !== data83){
-const err180 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf/1/const",keyword:"const",params:{allowedValue: "approve"},message:"must be equal to constant",schema:"approve",parentSchema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[1],data:data83};
+let data85 = data73.issuer;
+if(typeof data85 !== "string"){
+const err180 = {instancePath:instancePath+"/vault_server/issuer",schemaPath:"#/properties/vault_server/properties/issuer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.issuer.type,parentSchema:schema11.properties.vault_server.properties.issuer,data:data85};
 if(vErrors === null){
 vErrors = [err180];
 }
@@ -2437,11 +2452,9 @@ vErrors.push(err180);
 }
 errors++;
 }
-var _valid5 = _errs209 === errors;
-valid31 = valid31 || _valid5;
-}
-if(!valid31){
-const err181 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf,parentSchema:schema11.properties.vault_server.properties.review_expiry_effect,data:data83};
+let data86 = data73.audience;
+if(typeof data86 !== "string"){
+const err181 = {instancePath:instancePath+"/vault_server/audience",schemaPath:"#/properties/vault_server/properties/audience/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.audience.type,parentSchema:schema11.properties.vault_server.properties.audience,data:data86};
 if(vErrors === null){
 vErrors = [err181];
 }
@@ -2450,21 +2463,10 @@ vErrors.push(err181);
 }
 errors++;
 }
-else {
-errors = _errs206;
-if(vErrors !== null){
-if(_errs206){
-vErrors.length = _errs206;
-}
-else {
-vErrors = null;
-}
-}
-}
-if(data62.bootstrap_api_key !== undefined){
-let data84 = data62.bootstrap_api_key;
-if(typeof data84 !== "string"){
-const err182 = {instancePath:instancePath+"/vault_server/bootstrap_api_key",schemaPath:"#/properties/vault_server/properties/bootstrap_api_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.bootstrap_api_key.type,parentSchema:schema11.properties.vault_server.properties.bootstrap_api_key,data:data84};
+if(data73.admin_api_key !== undefined){
+let data87 = data73.admin_api_key;
+if(typeof data87 !== "string"){
+const err182 = {instancePath:instancePath+"/vault_server/admin_api_key",schemaPath:"#/properties/vault_server/properties/admin_api_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.admin_api_key.type,parentSchema:schema11.properties.vault_server.properties.admin_api_key,data:data87};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -2474,10 +2476,10 @@ vErrors.push(err182);
 errors++;
 }
 }
-let data85 = data62.api_key_env;
-if(typeof data85 === "string"){
-if(!pattern23.test(data85)){
-const err183 = {instancePath:instancePath+"/vault_server/api_key_env",schemaPath:"#/properties/vault_server/properties/api_key_env/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]{1,16}$"},message:"must match pattern \""+"^[a-z0-9]{1,16}$"+"\"",schema:"^[a-z0-9]{1,16}$",parentSchema:schema11.properties.vault_server.properties.api_key_env,data:data85};
+let data88 = data73.decision_timeout;
+if(typeof data88 === "string"){
+if(!pattern0.test(data88)){
+const err183 = {instancePath:instancePath+"/vault_server/decision_timeout",schemaPath:"#/properties/vault_server/properties/decision_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.decision_timeout,data:data88};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -2488,7 +2490,7 @@ errors++;
 }
 }
 else {
-const err184 = {instancePath:instancePath+"/vault_server/api_key_env",schemaPath:"#/properties/vault_server/properties/api_key_env/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.api_key_env.type,parentSchema:schema11.properties.vault_server.properties.api_key_env,data:data85};
+const err184 = {instancePath:instancePath+"/vault_server/decision_timeout",schemaPath:"#/properties/vault_server/properties/decision_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.decision_timeout.type,parentSchema:schema11.properties.vault_server.properties.decision_timeout,data:data88};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -2497,10 +2499,10 @@ vErrors.push(err184);
 }
 errors++;
 }
-let data86 = data62.minimum_confidence_score;
-if((typeof data86 == "number") && (isFinite(data86))){
-if(data86 > 1 || isNaN(data86)){
-const err185 = {instancePath:instancePath+"/vault_server/minimum_confidence_score",schemaPath:"#/properties/vault_server/properties/minimum_confidence_score/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.minimum_confidence_score,data:data86};
+if(data73.policies_dir !== undefined){
+let data89 = data73.policies_dir;
+if(typeof data89 !== "string"){
+const err185 = {instancePath:instancePath+"/vault_server/policies_dir",schemaPath:"#/properties/vault_server/properties/policies_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.policies_dir.type,parentSchema:schema11.properties.vault_server.properties.policies_dir,data:data89};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -2509,8 +2511,13 @@ vErrors.push(err185);
 }
 errors++;
 }
-if(data86 < 0 || isNaN(data86)){
-const err186 = {instancePath:instancePath+"/vault_server/minimum_confidence_score",schemaPath:"#/properties/vault_server/properties/minimum_confidence_score/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.vault_server.properties.minimum_confidence_score,data:data86};
+}
+let data90 = data73.default_effect;
+const _errs212 = errors;
+let valid28 = false;
+const _errs213 = errors;
+if(typeof data90 !== "string"){
+const err186 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.default_effect.anyOf[0].type,parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[0],data:data90};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -2519,9 +2526,8 @@ vErrors.push(err186);
 }
 errors++;
 }
-}
-else {
-const err187 = {instancePath:instancePath+"/vault_server/minimum_confidence_score",schemaPath:"#/properties/vault_server/properties/minimum_confidence_score/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.vault_server.properties.minimum_confidence_score.type,parentSchema:schema11.properties.vault_server.properties.minimum_confidence_score,data:data86};
+if("deny" !== data90){
+const err187 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/0/const",keyword:"const",params:{allowedValue: "deny"},message:"must be equal to constant",schema:"deny",parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[0],data:data90};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -2530,11 +2536,12 @@ vErrors.push(err187);
 }
 errors++;
 }
-if(data62.signing_key !== undefined){
-let data87 = data62.signing_key;
-if(data87 && typeof data87 == "object" && !Array.isArray(data87)){
-if(data87.kid === undefined){
-const err188 = {instancePath:instancePath+"/vault_server/signing_key",schemaPath:"#/properties/vault_server/properties/signing_key/required",keyword:"required",params:{missingProperty: "kid"},message:"must have required property '"+"kid"+"'",schema:schema11.properties.vault_server.properties.signing_key.required,parentSchema:schema11.properties.vault_server.properties.signing_key,data:data87};
+var _valid4 = _errs213 === errors;
+valid28 = valid28 || _valid4;
+if(!valid28){
+const _errs215 = errors;
+if(typeof data90 !== "string"){
+const err188 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.default_effect.anyOf[1].type,parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[1],data:data90};
 if(vErrors === null){
 vErrors = [err188];
 }
@@ -2543,8 +2550,8 @@ vErrors.push(err188);
 }
 errors++;
 }
-if(data87.pem === undefined){
-const err189 = {instancePath:instancePath+"/vault_server/signing_key",schemaPath:"#/properties/vault_server/properties/signing_key/required",keyword:"required",params:{missingProperty: "pem"},message:"must have required property '"+"pem"+"'",schema:schema11.properties.vault_server.properties.signing_key.required,parentSchema:schema11.properties.vault_server.properties.signing_key,data:data87};
+if("review" !== data90){
+const err189 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/1/const",keyword:"const",params:{allowedValue: "review"},message:"must be equal to constant",schema:"review",parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[1],data:data90};
 if(vErrors === null){
 vErrors = [err189];
 }
@@ -2553,9 +2560,12 @@ vErrors.push(err189);
 }
 errors++;
 }
-for(const key16 in data87){
-if(!((key16 === "kid") || (key16 === "pem"))){
-const err190 = {instancePath:instancePath+"/vault_server/signing_key",schemaPath:"#/properties/vault_server/properties/signing_key/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.signing_key,data:data87};
+var _valid4 = _errs215 === errors;
+valid28 = valid28 || _valid4;
+if(!valid28){
+const _errs217 = errors;
+if(typeof data90 !== "string"){
+const err190 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.default_effect.anyOf[2].type,parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[2],data:data90};
 if(vErrors === null){
 vErrors = [err190];
 }
@@ -2564,12 +2574,8 @@ vErrors.push(err190);
 }
 errors++;
 }
-}
-if(data87.kid !== undefined){
-let data88 = data87.kid;
-if(typeof data88 === "string"){
-if(func3(data88) > 256){
-const err191 = {instancePath:instancePath+"/vault_server/signing_key/kid",schemaPath:"#/properties/vault_server/properties/signing_key/properties/kid/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema11.properties.vault_server.properties.signing_key.properties.kid,data:data88};
+if("allow" !== data90){
+const err191 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/2/const",keyword:"const",params:{allowedValue: "allow"},message:"must be equal to constant",schema:"allow",parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[2],data:data90};
 if(vErrors === null){
 vErrors = [err191];
 }
@@ -2578,8 +2584,12 @@ vErrors.push(err191);
 }
 errors++;
 }
-if(func3(data88) < 1){
-const err192 = {instancePath:instancePath+"/vault_server/signing_key/kid",schemaPath:"#/properties/vault_server/properties/signing_key/properties/kid/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault_server.properties.signing_key.properties.kid,data:data88};
+var _valid4 = _errs217 === errors;
+valid28 = valid28 || _valid4;
+}
+}
+if(!valid28){
+const err192 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.vault_server.properties.default_effect.anyOf,parentSchema:schema11.properties.vault_server.properties.default_effect,data:data90};
 if(vErrors === null){
 vErrors = [err192];
 }
@@ -2588,9 +2598,25 @@ vErrors.push(err192);
 }
 errors++;
 }
+else {
+errors = _errs212;
+if(vErrors !== null){
+if(_errs212){
+vErrors.length = _errs212;
 }
 else {
-const err193 = {instancePath:instancePath+"/vault_server/signing_key/kid",schemaPath:"#/properties/vault_server/properties/signing_key/properties/kid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.signing_key.properties.kid.type,parentSchema:schema11.properties.vault_server.properties.signing_key.properties.kid,data:data88};
+vErrors = null;
+}
+}
+}
+if(data73.judge !== undefined){
+let data91 = data73.judge;
+if(data91 && typeof data91 == "object" && !Array.isArray(data91)){
+if(data91.timeout === undefined){
+data91.timeout = "10s";
+}
+if(data91.url === undefined){
+const err193 = {instancePath:instancePath+"/vault_server/judge",schemaPath:"#/properties/vault_server/properties/judge/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema11.properties.vault_server.properties.judge.required,parentSchema:schema11.properties.vault_server.properties.judge,data:data91};
 if(vErrors === null){
 vErrors = [err193];
 }
@@ -2599,11 +2625,8 @@ vErrors.push(err193);
 }
 errors++;
 }
-}
-if(data87.pem !== undefined){
-let data89 = data87.pem;
-if(typeof data89 !== "string"){
-const err194 = {instancePath:instancePath+"/vault_server/signing_key/pem",schemaPath:"#/properties/vault_server/properties/signing_key/properties/pem/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.signing_key.properties.pem.type,parentSchema:schema11.properties.vault_server.properties.signing_key.properties.pem,data:data89};
+if(data91.model === undefined){
+const err194 = {instancePath:instancePath+"/vault_server/judge",schemaPath:"#/properties/vault_server/properties/judge/required",keyword:"required",params:{missingProperty: "model"},message:"must have required property '"+"model"+"'",schema:schema11.properties.vault_server.properties.judge.required,parentSchema:schema11.properties.vault_server.properties.judge,data:data91};
 if(vErrors === null){
 vErrors = [err194];
 }
@@ -2612,10 +2635,9 @@ vErrors.push(err194);
 }
 errors++;
 }
-}
-}
-else {
-const err195 = {instancePath:instancePath+"/vault_server/signing_key",schemaPath:"#/properties/vault_server/properties/signing_key/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.signing_key.type,parentSchema:schema11.properties.vault_server.properties.signing_key,data:data87};
+for(const key14 in data91){
+if(!((((key14 === "url") || (key14 === "model")) || (key14 === "api_key")) || (key14 === "timeout"))){
+const err195 = {instancePath:instancePath+"/vault_server/judge",schemaPath:"#/properties/vault_server/properties/judge/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.judge,data:data91};
 if(vErrors === null){
 vErrors = [err195];
 }
@@ -2625,13 +2647,10 @@ vErrors.push(err195);
 errors++;
 }
 }
-let data90 = data62.max_body;
-const _errs225 = errors;
-let valid33 = false;
-const _errs226 = errors;
-if(typeof data90 === "string"){
-if(!pattern1.test(data90)){
-const err196 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"+"\"",schema:"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$",parentSchema:schema11.properties.vault_server.properties.max_body.anyOf[0],data:data90};
+if(data91.url !== undefined){
+let data92 = data91.url;
+if(typeof data92 !== "string"){
+const err196 = {instancePath:instancePath+"/vault_server/judge/url",schemaPath:"#/properties/vault_server/properties/judge/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.judge.properties.url.type,parentSchema:schema11.properties.vault_server.properties.judge.properties.url,data:data92};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -2641,8 +2660,10 @@ vErrors.push(err196);
 errors++;
 }
 }
-else {
-const err197 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.max_body.anyOf[0].type,parentSchema:schema11.properties.vault_server.properties.max_body.anyOf[0],data:data90};
+if(data91.model !== undefined){
+let data93 = data91.model;
+if(typeof data93 !== "string"){
+const err197 = {instancePath:instancePath+"/vault_server/judge/model",schemaPath:"#/properties/vault_server/properties/judge/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.judge.properties.model.type,parentSchema:schema11.properties.vault_server.properties.judge.properties.model,data:data93};
 if(vErrors === null){
 vErrors = [err197];
 }
@@ -2651,12 +2672,11 @@ vErrors.push(err197);
 }
 errors++;
 }
-var _valid6 = _errs226 === errors;
-valid33 = valid33 || _valid6;
-if(!valid33){
-const _errs228 = errors;
-if(!(((typeof data90 == "number") && (!(data90 % 1) && !isNaN(data90))) && (isFinite(data90)))){
-const err198 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.max_body.anyOf[1].type,parentSchema:schema11.properties.vault_server.properties.max_body.anyOf[1],data:data90};
+}
+if(data91.api_key !== undefined){
+let data94 = data91.api_key;
+if(typeof data94 !== "string"){
+const err198 = {instancePath:instancePath+"/vault_server/judge/api_key",schemaPath:"#/properties/vault_server/properties/judge/properties/api_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.judge.properties.api_key.type,parentSchema:schema11.properties.vault_server.properties.judge.properties.api_key,data:data94};
 if(vErrors === null){
 vErrors = [err198];
 }
@@ -2665,9 +2685,11 @@ vErrors.push(err198);
 }
 errors++;
 }
-if((typeof data90 == "number") && (isFinite(data90))){
-if(data90 < 1 || isNaN(data90)){
-const err199 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.max_body.anyOf[1],data:data90};
+}
+let data95 = data91.timeout;
+if(typeof data95 === "string"){
+if(!pattern0.test(data95)){
+const err199 = {instancePath:instancePath+"/vault_server/judge/timeout",schemaPath:"#/properties/vault_server/properties/judge/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.judge.properties.timeout,data:data95};
 if(vErrors === null){
 vErrors = [err199];
 }
@@ -2677,11 +2699,8 @@ vErrors.push(err199);
 errors++;
 }
 }
-var _valid6 = _errs228 === errors;
-valid33 = valid33 || _valid6;
-}
-if(!valid33){
-const err200 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.vault_server.properties.max_body.anyOf,parentSchema:schema11.properties.vault_server.properties.max_body,data:data90};
+else {
+const err200 = {instancePath:instancePath+"/vault_server/judge/timeout",schemaPath:"#/properties/vault_server/properties/judge/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.judge.properties.timeout.type,parentSchema:schema11.properties.vault_server.properties.judge.properties.timeout,data:data95};
 if(vErrors === null){
 vErrors = [err200];
 }
@@ -2690,29 +2709,9 @@ vErrors.push(err200);
 }
 errors++;
 }
-else {
-errors = _errs225;
-if(vErrors !== null){
-if(_errs225){
-vErrors.length = _errs225;
 }
 else {
-vErrors = null;
-}
-}
-}
-if(data62.write_queue !== undefined){
-let data91 = data62.write_queue;
-if(data91 && typeof data91 == "object" && !Array.isArray(data91)){
-if(data91.max_queue === undefined){
-data91.max_queue = 10000;
-}
-if(data91.max_batch === undefined){
-data91.max_batch = 1024;
-}
-for(const key17 in data91){
-if(!((key17 === "max_queue") || (key17 === "max_batch"))){
-const err201 = {instancePath:instancePath+"/vault_server/write_queue",schemaPath:"#/properties/vault_server/properties/write_queue/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.write_queue,data:data91};
+const err201 = {instancePath:instancePath+"/vault_server/judge",schemaPath:"#/properties/vault_server/properties/judge/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.judge.type,parentSchema:schema11.properties.vault_server.properties.judge,data:data91};
 if(vErrors === null){
 vErrors = [err201];
 }
@@ -2722,9 +2721,11 @@ vErrors.push(err201);
 errors++;
 }
 }
-let data92 = data91.max_queue;
-if(!(((typeof data92 == "number") && (!(data92 % 1) && !isNaN(data92))) && (isFinite(data92)))){
-const err202 = {instancePath:instancePath+"/vault_server/write_queue/max_queue",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_queue/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.write_queue.properties.max_queue.type,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_queue,data:data92};
+if(data73.rate_limit !== undefined){
+let data96 = data73.rate_limit;
+if(data96 && typeof data96 == "object" && !Array.isArray(data96)){
+if(data96.requests_per_second === undefined){
+const err202 = {instancePath:instancePath+"/vault_server/rate_limit",schemaPath:"#/properties/vault_server/properties/rate_limit/required",keyword:"required",params:{missingProperty: "requests_per_second"},message:"must have required property '"+"requests_per_second"+"'",schema:schema11.properties.vault_server.properties.rate_limit.required,parentSchema:schema11.properties.vault_server.properties.rate_limit,data:data96};
 if(vErrors === null){
 vErrors = [err202];
 }
@@ -2733,9 +2734,9 @@ vErrors.push(err202);
 }
 errors++;
 }
-if((typeof data92 == "number") && (isFinite(data92))){
-if(data92 < 1 || isNaN(data92)){
-const err203 = {instancePath:instancePath+"/vault_server/write_queue/max_queue",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_queue/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_queue,data:data92};
+for(const key15 in data96){
+if(!((key15 === "requests_per_second") || (key15 === "burst"))){
+const err203 = {instancePath:instancePath+"/vault_server/rate_limit",schemaPath:"#/properties/vault_server/properties/rate_limit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.rate_limit,data:data96};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -2745,9 +2746,11 @@ vErrors.push(err203);
 errors++;
 }
 }
-let data93 = data91.max_batch;
-if(!(((typeof data93 == "number") && (!(data93 % 1) && !isNaN(data93))) && (isFinite(data93)))){
-const err204 = {instancePath:instancePath+"/vault_server/write_queue/max_batch",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_batch/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.write_queue.properties.max_batch.type,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_batch,data:data93};
+if(data96.requests_per_second !== undefined){
+let data97 = data96.requests_per_second;
+if((typeof data97 == "number") && (isFinite(data97))){
+if(data97 <= 0 || isNaN(data97)){
+const err204 = {instancePath:instancePath+"/vault_server/rate_limit/requests_per_second",schemaPath:"#/properties/vault_server/properties/rate_limit/properties/requests_per_second/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.vault_server.properties.rate_limit.properties.requests_per_second,data:data97};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -2756,9 +2759,9 @@ vErrors.push(err204);
 }
 errors++;
 }
-if((typeof data93 == "number") && (isFinite(data93))){
-if(data93 < 1 || isNaN(data93)){
-const err205 = {instancePath:instancePath+"/vault_server/write_queue/max_batch",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_batch/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_batch,data:data93};
+}
+else {
+const err205 = {instancePath:instancePath+"/vault_server/rate_limit/requests_per_second",schemaPath:"#/properties/vault_server/properties/rate_limit/properties/requests_per_second/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.vault_server.properties.rate_limit.properties.requests_per_second.type,parentSchema:schema11.properties.vault_server.properties.rate_limit.properties.requests_per_second,data:data97};
 if(vErrors === null){
 vErrors = [err205];
 }
@@ -2768,9 +2771,10 @@ vErrors.push(err205);
 errors++;
 }
 }
-}
-else {
-const err206 = {instancePath:instancePath+"/vault_server/write_queue",schemaPath:"#/properties/vault_server/properties/write_queue/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.write_queue.type,parentSchema:schema11.properties.vault_server.properties.write_queue,data:data91};
+if(data96.burst !== undefined){
+let data98 = data96.burst;
+if(!(((typeof data98 == "number") && (!(data98 % 1) && !isNaN(data98))) && (isFinite(data98)))){
+const err206 = {instancePath:instancePath+"/vault_server/rate_limit/burst",schemaPath:"#/properties/vault_server/properties/rate_limit/properties/burst/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.rate_limit.properties.burst.type,parentSchema:schema11.properties.vault_server.properties.rate_limit.properties.burst,data:data98};
 if(vErrors === null){
 vErrors = [err206];
 }
@@ -2779,21 +2783,9 @@ vErrors.push(err206);
 }
 errors++;
 }
-}
-let data94 = data62.ledger;
-if(data94 && typeof data94 == "object" && !Array.isArray(data94)){
-if(data94.seal_batch_size === undefined){
-data94.seal_batch_size = 256;
-}
-if(data94.seal_interval === undefined){
-data94.seal_interval = "250ms";
-}
-if(data94.mmd_seconds === undefined){
-data94.mmd_seconds = 30;
-}
-for(const key18 in data94){
-if(!((((key18 === "seal_batch_size") || (key18 === "seal_interval")) || (key18 === "mmd_seconds")) || (key18 === "encryption_key"))){
-const err207 = {instancePath:instancePath+"/vault_server/ledger",schemaPath:"#/properties/vault_server/properties/ledger/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.ledger,data:data94};
+if((typeof data98 == "number") && (isFinite(data98))){
+if(data98 < 1 || isNaN(data98)){
+const err207 = {instancePath:instancePath+"/vault_server/rate_limit/burst",schemaPath:"#/properties/vault_server/properties/rate_limit/properties/burst/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.rate_limit.properties.burst,data:data98};
 if(vErrors === null){
 vErrors = [err207];
 }
@@ -2803,9 +2795,10 @@ vErrors.push(err207);
 errors++;
 }
 }
-let data95 = data94.seal_batch_size;
-if(!(((typeof data95 == "number") && (!(data95 % 1) && !isNaN(data95))) && (isFinite(data95)))){
-const err208 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data95};
+}
+}
+else {
+const err208 = {instancePath:instancePath+"/vault_server/rate_limit",schemaPath:"#/properties/vault_server/properties/rate_limit/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.rate_limit.type,parentSchema:schema11.properties.vault_server.properties.rate_limit,data:data96};
 if(vErrors === null){
 vErrors = [err208];
 }
@@ -2814,9 +2807,11 @@ vErrors.push(err208);
 }
 errors++;
 }
-if((typeof data95 == "number") && (isFinite(data95))){
-if(data95 > 65536 || isNaN(data95)){
-const err209 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536",schema:65536,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data95};
+}
+let data99 = data73.review_expiry;
+if(typeof data99 === "string"){
+if(!pattern0.test(data99)){
+const err209 = {instancePath:instancePath+"/vault_server/review_expiry",schemaPath:"#/properties/vault_server/properties/review_expiry/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.review_expiry,data:data99};
 if(vErrors === null){
 vErrors = [err209];
 }
@@ -2825,8 +2820,9 @@ vErrors.push(err209);
 }
 errors++;
 }
-if(data95 < 1 || isNaN(data95)){
-const err210 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data95};
+}
+else {
+const err210 = {instancePath:instancePath+"/vault_server/review_expiry",schemaPath:"#/properties/vault_server/properties/review_expiry/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.review_expiry.type,parentSchema:schema11.properties.vault_server.properties.review_expiry,data:data99};
 if(vErrors === null){
 vErrors = [err210];
 }
@@ -2835,11 +2831,12 @@ vErrors.push(err210);
 }
 errors++;
 }
-}
-let data96 = data94.seal_interval;
-if(typeof data96 === "string"){
-if(!pattern0.test(data96)){
-const err211 = {instancePath:instancePath+"/vault_server/ledger/seal_interval",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_interval/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_interval,data:data96};
+let data100 = data73.review_expiry_effect;
+const _errs240 = errors;
+let valid31 = false;
+const _errs241 = errors;
+if(typeof data100 !== "string"){
+const err211 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[0].type,parentSchema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[0],data:data100};
 if(vErrors === null){
 vErrors = [err211];
 }
@@ -2848,9 +2845,8 @@ vErrors.push(err211);
 }
 errors++;
 }
-}
-else {
-const err212 = {instancePath:instancePath+"/vault_server/ledger/seal_interval",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.ledger.properties.seal_interval.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_interval,data:data96};
+if("deny" !== data100){
+const err212 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf/0/const",keyword:"const",params:{allowedValue: "deny"},message:"must be equal to constant",schema:"deny",parentSchema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[0],data:data100};
 if(vErrors === null){
 vErrors = [err212];
 }
@@ -2859,9 +2855,12 @@ vErrors.push(err212);
 }
 errors++;
 }
-let data97 = data94.mmd_seconds;
-if(!(((typeof data97 == "number") && (!(data97 % 1) && !isNaN(data97))) && (isFinite(data97)))){
-const err213 = {instancePath:instancePath+"/vault_server/ledger/mmd_seconds",schemaPath:"#/properties/vault_server/properties/ledger/properties/mmd_seconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds,data:data97};
+var _valid5 = _errs241 === errors;
+valid31 = valid31 || _valid5;
+if(!valid31){
+const _errs243 = errors;
+if(typeof data100 !== "string"){
+const err213 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[1].type,parentSchema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[1],data:data100};
 if(vErrors === null){
 vErrors = [err213];
 }
@@ -2870,9 +2869,8 @@ vErrors.push(err213);
 }
 errors++;
 }
-if((typeof data97 == "number") && (isFinite(data97))){
-if(data97 < 1 || isNaN(data97)){
-const err214 = {instancePath:instancePath+"/vault_server/ledger/mmd_seconds",schemaPath:"#/properties/vault_server/properties/ledger/properties/mmd_seconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds,data:data97};
+if("approve" !== data100){
+const err214 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf/1/const",keyword:"const",params:{allowedValue: "approve"},message:"must be equal to constant",schema:"approve",parentSchema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[1],data:data100};
 if(vErrors === null){
 vErrors = [err214];
 }
@@ -2881,11 +2879,11 @@ vErrors.push(err214);
 }
 errors++;
 }
+var _valid5 = _errs243 === errors;
+valid31 = valid31 || _valid5;
 }
-if(data94.encryption_key !== undefined){
-let data98 = data94.encryption_key;
-if(typeof data98 !== "string"){
-const err215 = {instancePath:instancePath+"/vault_server/ledger/encryption_key",schemaPath:"#/properties/vault_server/properties/ledger/properties/encryption_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.ledger.properties.encryption_key.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.encryption_key,data:data98};
+if(!valid31){
+const err215 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf,parentSchema:schema11.properties.vault_server.properties.review_expiry_effect,data:data100};
 if(vErrors === null){
 vErrors = [err215];
 }
@@ -2894,10 +2892,21 @@ vErrors.push(err215);
 }
 errors++;
 }
-}
+else {
+errors = _errs240;
+if(vErrors !== null){
+if(_errs240){
+vErrors.length = _errs240;
 }
 else {
-const err216 = {instancePath:instancePath+"/vault_server/ledger",schemaPath:"#/properties/vault_server/properties/ledger/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.ledger.type,parentSchema:schema11.properties.vault_server.properties.ledger,data:data94};
+vErrors = null;
+}
+}
+}
+if(data73.bootstrap_api_key !== undefined){
+let data101 = data73.bootstrap_api_key;
+if(typeof data101 !== "string"){
+const err216 = {instancePath:instancePath+"/vault_server/bootstrap_api_key",schemaPath:"#/properties/vault_server/properties/bootstrap_api_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.bootstrap_api_key.type,parentSchema:schema11.properties.vault_server.properties.bootstrap_api_key,data:data101};
 if(vErrors === null){
 vErrors = [err216];
 }
@@ -2907,8 +2916,10 @@ vErrors.push(err216);
 errors++;
 }
 }
-else {
-const err217 = {instancePath:instancePath+"/vault_server",schemaPath:"#/properties/vault_server/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.type,parentSchema:schema11.properties.vault_server,data:data62};
+let data102 = data73.api_key_env;
+if(typeof data102 === "string"){
+if(!pattern34.test(data102)){
+const err217 = {instancePath:instancePath+"/vault_server/api_key_env",schemaPath:"#/properties/vault_server/properties/api_key_env/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]{1,16}$"},message:"must match pattern \""+"^[a-z0-9]{1,16}$"+"\"",schema:"^[a-z0-9]{1,16}$",parentSchema:schema11.properties.vault_server.properties.api_key_env,data:data102};
 if(vErrors === null){
 vErrors = [err217];
 }
@@ -2919,12 +2930,443 @@ errors++;
 }
 }
 else {
-const err218 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+const err218 = {instancePath:instancePath+"/vault_server/api_key_env",schemaPath:"#/properties/vault_server/properties/api_key_env/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.api_key_env.type,parentSchema:schema11.properties.vault_server.properties.api_key_env,data:data102};
 if(vErrors === null){
 vErrors = [err218];
 }
 else {
 vErrors.push(err218);
+}
+errors++;
+}
+let data103 = data73.minimum_confidence_score;
+if((typeof data103 == "number") && (isFinite(data103))){
+if(data103 > 1 || isNaN(data103)){
+const err219 = {instancePath:instancePath+"/vault_server/minimum_confidence_score",schemaPath:"#/properties/vault_server/properties/minimum_confidence_score/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.minimum_confidence_score,data:data103};
+if(vErrors === null){
+vErrors = [err219];
+}
+else {
+vErrors.push(err219);
+}
+errors++;
+}
+if(data103 < 0 || isNaN(data103)){
+const err220 = {instancePath:instancePath+"/vault_server/minimum_confidence_score",schemaPath:"#/properties/vault_server/properties/minimum_confidence_score/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.vault_server.properties.minimum_confidence_score,data:data103};
+if(vErrors === null){
+vErrors = [err220];
+}
+else {
+vErrors.push(err220);
+}
+errors++;
+}
+}
+else {
+const err221 = {instancePath:instancePath+"/vault_server/minimum_confidence_score",schemaPath:"#/properties/vault_server/properties/minimum_confidence_score/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.vault_server.properties.minimum_confidence_score.type,parentSchema:schema11.properties.vault_server.properties.minimum_confidence_score,data:data103};
+if(vErrors === null){
+vErrors = [err221];
+}
+else {
+vErrors.push(err221);
+}
+errors++;
+}
+if(data73.signing_key !== undefined){
+let data104 = data73.signing_key;
+if(data104 && typeof data104 == "object" && !Array.isArray(data104)){
+if(data104.kid === undefined){
+const err222 = {instancePath:instancePath+"/vault_server/signing_key",schemaPath:"#/properties/vault_server/properties/signing_key/required",keyword:"required",params:{missingProperty: "kid"},message:"must have required property '"+"kid"+"'",schema:schema11.properties.vault_server.properties.signing_key.required,parentSchema:schema11.properties.vault_server.properties.signing_key,data:data104};
+if(vErrors === null){
+vErrors = [err222];
+}
+else {
+vErrors.push(err222);
+}
+errors++;
+}
+if(data104.pem === undefined){
+const err223 = {instancePath:instancePath+"/vault_server/signing_key",schemaPath:"#/properties/vault_server/properties/signing_key/required",keyword:"required",params:{missingProperty: "pem"},message:"must have required property '"+"pem"+"'",schema:schema11.properties.vault_server.properties.signing_key.required,parentSchema:schema11.properties.vault_server.properties.signing_key,data:data104};
+if(vErrors === null){
+vErrors = [err223];
+}
+else {
+vErrors.push(err223);
+}
+errors++;
+}
+for(const key16 in data104){
+if(!((key16 === "kid") || (key16 === "pem"))){
+const err224 = {instancePath:instancePath+"/vault_server/signing_key",schemaPath:"#/properties/vault_server/properties/signing_key/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.signing_key,data:data104};
+if(vErrors === null){
+vErrors = [err224];
+}
+else {
+vErrors.push(err224);
+}
+errors++;
+}
+}
+if(data104.kid !== undefined){
+let data105 = data104.kid;
+if(typeof data105 === "string"){
+if(func4(data105) > 256){
+const err225 = {instancePath:instancePath+"/vault_server/signing_key/kid",schemaPath:"#/properties/vault_server/properties/signing_key/properties/kid/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema11.properties.vault_server.properties.signing_key.properties.kid,data:data105};
+if(vErrors === null){
+vErrors = [err225];
+}
+else {
+vErrors.push(err225);
+}
+errors++;
+}
+if(func4(data105) < 1){
+const err226 = {instancePath:instancePath+"/vault_server/signing_key/kid",schemaPath:"#/properties/vault_server/properties/signing_key/properties/kid/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault_server.properties.signing_key.properties.kid,data:data105};
+if(vErrors === null){
+vErrors = [err226];
+}
+else {
+vErrors.push(err226);
+}
+errors++;
+}
+}
+else {
+const err227 = {instancePath:instancePath+"/vault_server/signing_key/kid",schemaPath:"#/properties/vault_server/properties/signing_key/properties/kid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.signing_key.properties.kid.type,parentSchema:schema11.properties.vault_server.properties.signing_key.properties.kid,data:data105};
+if(vErrors === null){
+vErrors = [err227];
+}
+else {
+vErrors.push(err227);
+}
+errors++;
+}
+}
+if(data104.pem !== undefined){
+let data106 = data104.pem;
+if(typeof data106 !== "string"){
+const err228 = {instancePath:instancePath+"/vault_server/signing_key/pem",schemaPath:"#/properties/vault_server/properties/signing_key/properties/pem/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.signing_key.properties.pem.type,parentSchema:schema11.properties.vault_server.properties.signing_key.properties.pem,data:data106};
+if(vErrors === null){
+vErrors = [err228];
+}
+else {
+vErrors.push(err228);
+}
+errors++;
+}
+}
+}
+else {
+const err229 = {instancePath:instancePath+"/vault_server/signing_key",schemaPath:"#/properties/vault_server/properties/signing_key/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.signing_key.type,parentSchema:schema11.properties.vault_server.properties.signing_key,data:data104};
+if(vErrors === null){
+vErrors = [err229];
+}
+else {
+vErrors.push(err229);
+}
+errors++;
+}
+}
+let data107 = data73.max_body;
+const _errs259 = errors;
+let valid33 = false;
+const _errs260 = errors;
+if(typeof data107 === "string"){
+if(!pattern1.test(data107)){
+const err230 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"+"\"",schema:"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$",parentSchema:schema11.properties.vault_server.properties.max_body.anyOf[0],data:data107};
+if(vErrors === null){
+vErrors = [err230];
+}
+else {
+vErrors.push(err230);
+}
+errors++;
+}
+}
+else {
+const err231 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.max_body.anyOf[0].type,parentSchema:schema11.properties.vault_server.properties.max_body.anyOf[0],data:data107};
+if(vErrors === null){
+vErrors = [err231];
+}
+else {
+vErrors.push(err231);
+}
+errors++;
+}
+var _valid6 = _errs260 === errors;
+valid33 = valid33 || _valid6;
+if(!valid33){
+const _errs262 = errors;
+if(!(((typeof data107 == "number") && (!(data107 % 1) && !isNaN(data107))) && (isFinite(data107)))){
+const err232 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.max_body.anyOf[1].type,parentSchema:schema11.properties.vault_server.properties.max_body.anyOf[1],data:data107};
+if(vErrors === null){
+vErrors = [err232];
+}
+else {
+vErrors.push(err232);
+}
+errors++;
+}
+if((typeof data107 == "number") && (isFinite(data107))){
+if(data107 < 1 || isNaN(data107)){
+const err233 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.max_body.anyOf[1],data:data107};
+if(vErrors === null){
+vErrors = [err233];
+}
+else {
+vErrors.push(err233);
+}
+errors++;
+}
+}
+var _valid6 = _errs262 === errors;
+valid33 = valid33 || _valid6;
+}
+if(!valid33){
+const err234 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.vault_server.properties.max_body.anyOf,parentSchema:schema11.properties.vault_server.properties.max_body,data:data107};
+if(vErrors === null){
+vErrors = [err234];
+}
+else {
+vErrors.push(err234);
+}
+errors++;
+}
+else {
+errors = _errs259;
+if(vErrors !== null){
+if(_errs259){
+vErrors.length = _errs259;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(data73.write_queue !== undefined){
+let data108 = data73.write_queue;
+if(data108 && typeof data108 == "object" && !Array.isArray(data108)){
+if(data108.max_queue === undefined){
+data108.max_queue = 10000;
+}
+if(data108.max_batch === undefined){
+data108.max_batch = 1024;
+}
+for(const key17 in data108){
+if(!((key17 === "max_queue") || (key17 === "max_batch"))){
+const err235 = {instancePath:instancePath+"/vault_server/write_queue",schemaPath:"#/properties/vault_server/properties/write_queue/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.write_queue,data:data108};
+if(vErrors === null){
+vErrors = [err235];
+}
+else {
+vErrors.push(err235);
+}
+errors++;
+}
+}
+let data109 = data108.max_queue;
+if(!(((typeof data109 == "number") && (!(data109 % 1) && !isNaN(data109))) && (isFinite(data109)))){
+const err236 = {instancePath:instancePath+"/vault_server/write_queue/max_queue",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_queue/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.write_queue.properties.max_queue.type,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_queue,data:data109};
+if(vErrors === null){
+vErrors = [err236];
+}
+else {
+vErrors.push(err236);
+}
+errors++;
+}
+if((typeof data109 == "number") && (isFinite(data109))){
+if(data109 < 1 || isNaN(data109)){
+const err237 = {instancePath:instancePath+"/vault_server/write_queue/max_queue",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_queue/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_queue,data:data109};
+if(vErrors === null){
+vErrors = [err237];
+}
+else {
+vErrors.push(err237);
+}
+errors++;
+}
+}
+let data110 = data108.max_batch;
+if(!(((typeof data110 == "number") && (!(data110 % 1) && !isNaN(data110))) && (isFinite(data110)))){
+const err238 = {instancePath:instancePath+"/vault_server/write_queue/max_batch",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_batch/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.write_queue.properties.max_batch.type,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_batch,data:data110};
+if(vErrors === null){
+vErrors = [err238];
+}
+else {
+vErrors.push(err238);
+}
+errors++;
+}
+if((typeof data110 == "number") && (isFinite(data110))){
+if(data110 < 1 || isNaN(data110)){
+const err239 = {instancePath:instancePath+"/vault_server/write_queue/max_batch",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_batch/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_batch,data:data110};
+if(vErrors === null){
+vErrors = [err239];
+}
+else {
+vErrors.push(err239);
+}
+errors++;
+}
+}
+}
+else {
+const err240 = {instancePath:instancePath+"/vault_server/write_queue",schemaPath:"#/properties/vault_server/properties/write_queue/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.write_queue.type,parentSchema:schema11.properties.vault_server.properties.write_queue,data:data108};
+if(vErrors === null){
+vErrors = [err240];
+}
+else {
+vErrors.push(err240);
+}
+errors++;
+}
+}
+let data111 = data73.ledger;
+if(data111 && typeof data111 == "object" && !Array.isArray(data111)){
+if(data111.seal_batch_size === undefined){
+data111.seal_batch_size = 256;
+}
+if(data111.seal_interval === undefined){
+data111.seal_interval = "250ms";
+}
+if(data111.mmd_seconds === undefined){
+data111.mmd_seconds = 30;
+}
+for(const key18 in data111){
+if(!((((key18 === "seal_batch_size") || (key18 === "seal_interval")) || (key18 === "mmd_seconds")) || (key18 === "encryption_key"))){
+const err241 = {instancePath:instancePath+"/vault_server/ledger",schemaPath:"#/properties/vault_server/properties/ledger/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.ledger,data:data111};
+if(vErrors === null){
+vErrors = [err241];
+}
+else {
+vErrors.push(err241);
+}
+errors++;
+}
+}
+let data112 = data111.seal_batch_size;
+if(!(((typeof data112 == "number") && (!(data112 % 1) && !isNaN(data112))) && (isFinite(data112)))){
+const err242 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data112};
+if(vErrors === null){
+vErrors = [err242];
+}
+else {
+vErrors.push(err242);
+}
+errors++;
+}
+if((typeof data112 == "number") && (isFinite(data112))){
+if(data112 > 65536 || isNaN(data112)){
+const err243 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536",schema:65536,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data112};
+if(vErrors === null){
+vErrors = [err243];
+}
+else {
+vErrors.push(err243);
+}
+errors++;
+}
+if(data112 < 1 || isNaN(data112)){
+const err244 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data112};
+if(vErrors === null){
+vErrors = [err244];
+}
+else {
+vErrors.push(err244);
+}
+errors++;
+}
+}
+let data113 = data111.seal_interval;
+if(typeof data113 === "string"){
+if(!pattern0.test(data113)){
+const err245 = {instancePath:instancePath+"/vault_server/ledger/seal_interval",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_interval/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_interval,data:data113};
+if(vErrors === null){
+vErrors = [err245];
+}
+else {
+vErrors.push(err245);
+}
+errors++;
+}
+}
+else {
+const err246 = {instancePath:instancePath+"/vault_server/ledger/seal_interval",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.ledger.properties.seal_interval.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_interval,data:data113};
+if(vErrors === null){
+vErrors = [err246];
+}
+else {
+vErrors.push(err246);
+}
+errors++;
+}
+let data114 = data111.mmd_seconds;
+if(!(((typeof data114 == "number") && (!(data114 % 1) && !isNaN(data114))) && (isFinite(data114)))){
+const err247 = {instancePath:instancePath+"/vault_server/ledger/mmd_seconds",schemaPath:"#/properties/vault_server/properties/ledger/properties/mmd_seconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds,data:data114};
+if(vErrors === null){
+vErrors = [err247];
+}
+else {
+vErrors.push(err247);
+}
+errors++;
+}
+if((typeof data114 == "number") && (isFinite(data114))){
+if(data114 < 1 || isNaN(data114)){
+const err248 = {instancePath:instancePath+"/vault_server/ledger/mmd_seconds",schemaPath:"#/properties/vault_server/properties/ledger/properties/mmd_seconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds,data:data114};
+if(vErrors === null){
+vErrors = [err248];
+}
+else {
+vErrors.push(err248);
+}
+errors++;
+}
+}
+if(data111.encryption_key !== undefined){
+let data115 = data111.encryption_key;
+if(typeof data115 !== "string"){
+const err249 = {instancePath:instancePath+"/vault_server/ledger/encryption_key",schemaPath:"#/properties/vault_server/properties/ledger/properties/encryption_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.ledger.properties.encryption_key.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.encryption_key,data:data115};
+if(vErrors === null){
+vErrors = [err249];
+}
+else {
+vErrors.push(err249);
+}
+errors++;
+}
+}
+}
+else {
+const err250 = {instancePath:instancePath+"/vault_server/ledger",schemaPath:"#/properties/vault_server/properties/ledger/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.ledger.type,parentSchema:schema11.properties.vault_server.properties.ledger,data:data111};
+if(vErrors === null){
+vErrors = [err250];
+}
+else {
+vErrors.push(err250);
+}
+errors++;
+}
+}
+else {
+const err251 = {instancePath:instancePath+"/vault_server",schemaPath:"#/properties/vault_server/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.type,parentSchema:schema11.properties.vault_server,data:data73};
+if(vErrors === null){
+vErrors = [err251];
+}
+else {
+vErrors.push(err251);
+}
+errors++;
+}
+}
+else {
+const err252 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err252];
+}
+else {
+vErrors.push(err252);
 }
 errors++;
 }
