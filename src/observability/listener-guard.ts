@@ -148,6 +148,7 @@ function onIdle(this: GuardedServer, socket: Duplex): void {
 }
 
 const TIMEOUT_DETAIL = 'The request headers or body did not arrive in time; the connection is closed.'
+const MALFORMED_DETAIL = 'The request is not valid HTTP/1.1; the connection is closed.'
 
 function onClientError(this: GuardedServer, err: NodeJS.ErrnoException, socket: Duplex): void {
   answerClientError(this, err, socket)
@@ -155,7 +156,7 @@ function onClientError(this: GuardedServer, err: NodeJS.ErrnoException, socket: 
 
 /**
  * A client-side HTTP failure: a missed deadline answers 408 problem+json (node:http's own 408 has
- * no body); a header block over max_header_size 431, anything unparsable 400, as node:http would.
+ * no body), anything unparsable 400 `invalid_request`; a header block over max_header_size 431.
  * Then the socket goes: the parser state is unknown, nothing more is read from it.
  */
 export function answerClientError(server: Server, err: NodeJS.ErrnoException, socket: Duplex): void {
@@ -168,20 +169,20 @@ export function answerClientError(server: Server, err: NodeJS.ErrnoException, so
     socket.destroy()
     return
   }
-  if (timedOut) {
+  if (err.code === 'HPE_HEADER_OVERFLOW') {
+    socket.end('HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\ncontent-length: 0\r\n\r\n')
+  } else {
+    const code: ErrorCode = timedOut ? 'request_timeout' : 'invalid_request'
     const requestId = randomUUID()
-    const body = JSON.stringify((state?.problemBody ?? problemFor)('request_timeout', TIMEOUT_DETAIL, requestId))
+    const body = JSON.stringify((state?.problemBody ?? problemFor)(code, timedOut ? TIMEOUT_DETAIL : MALFORMED_DETAIL, requestId))
     socket.end(
-      'HTTP/1.1 408 Request Timeout\r\n' +
+      `HTTP/1.1 ${timedOut ? '408 Request Timeout' : '400 Bad Request'}\r\n` +
         `content-type: ${PROBLEM_CONTENT_TYPE}\r\n` +
         `content-length: ${Buffer.byteLength(body)}\r\n` +
         `x-ledgix-request-id: ${requestId}\r\n` +
         'cache-control: no-store\r\nconnection: close\r\n\r\n' +
         body,
     )
-  } else {
-    const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request'
-    socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`)
   }
   // end() flushes what fits; a peer that never reads must not keep the socket: destroy after flush.
   socket.once('finish', destroyAfterFinish)

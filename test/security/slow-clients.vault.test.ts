@@ -34,6 +34,14 @@ test('Vault: unfinished headers → 408 problem+json in the Vault shape, closed 
   assert.equal(h.server.listenerStats.requestTimeouts, 1)
 })
 
+test('Vault: malformed HTTP → 400 invalid_request in the Vault problem shape, then close', async (t) => {
+  const h = await vault(t, limits())
+  const s = await openSocket(h.port, { send: 'GET /health HTTP/1.1\r\nHost vault\r\n\r\n' })
+  const { data } = await s.closed
+  assert.match(data, /^HTTP\/1\.1 400 /)
+  assert.equal(responseJson(data)['error'], 'invalid_request')
+})
+
 test('Vault: a body trickled one byte at a time is cut by request_timeout with a 408', async (t) => {
   const h = await vault(t, limits())
   const body = JSON.stringify({ tool_name: 'create_stripe_payment', tool_args: { amount: 1 }, agent_id: 'slow' })
