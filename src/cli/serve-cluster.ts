@@ -150,6 +150,7 @@ export async function runPrimary(o: PrimaryOptions): Promise<number> {
   // The store lives in this process: its write path is reported here, beside the workers' metrics.
   if (vault.writePath !== null) metrics.setWritePathSource(vault.writePath)
   if (vault.listenerStats !== null) metrics.addListener('vault', vault.listenerStats)
+  if (vault.reviewSweep !== null) metrics.setReviewSweepSource(vault.reviewSweep)
   const admin = createAdminServer({ metrics, readiness, logger: logger.child({ component: 'admin' }), limits: config.admin.limits })
   let adminBound: Address
   try {

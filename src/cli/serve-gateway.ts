@@ -40,6 +40,7 @@ export async function startGateway(config: Config, configFile: string, vault: Va
       metrics,
       logger: gatewayLog,
       maxHeaderBytes: config.gateway.maxHeaderBytes,
+      maxHeaderCount: config.gateway.maxHeaderCount,
       limits: config.gateway.limits,
     })
   } catch (err) {

@@ -81,6 +81,7 @@ export async function serve(options: ServeOptions): Promise<number> {
 
   const metrics = new GatewayMetrics({ defaultMetrics: true })
   if (vault.writePath !== null) metrics.setWritePathSource(vault.writePath)
+  if (vault.reviewSweep !== null) metrics.setReviewSweepSource(vault.reviewSweep)
   let running
   try {
     running = await startGateway(config, options.config, vault.port, metrics, logger)
@@ -118,6 +119,7 @@ async function runVaultOnly(config: Config, options: ServeOptions, logger: Logge
   const metrics = new GatewayMetrics({ defaultMetrics: true })
   if (vault.writePath !== null) metrics.setWritePathSource(vault.writePath)
   if (vault.listenerStats !== null) metrics.addListener('vault', vault.listenerStats)
+  if (vault.reviewSweep !== null) metrics.setReviewSweepSource(vault.reviewSweep)
   const admin = createAdminServer({ metrics, readiness: vault.readiness, logger: logger.child({ component: 'admin' }), limits: config.admin.limits })
   let adminBound: Address
   try {

@@ -1,9 +1,10 @@
 // `ledgix-gateway apikeys create|list|revoke` and `ledgix-gateway keys generate|rotate|list|revoke`:
-// offline administration of an embedded Vault's data dir (SQLite store + key files). A running
-// server picks up key-ring changes at restart (or use POST /admin/keys/rotate on it instead).
+// administration of an embedded Vault's data dir (SQLite store + key files), stopped or running: a
+// running Vault sees API-key changes at its next request (its read cache watches the database) and
+// key-ring changes within KEY_RING_POLL_MS (it polls the store's key-ring generation).
 import { join } from 'node:path'
 import type { Command } from 'commander'
-import { systemClock } from '../core/index.ts'
+import { IDENTIFIER_HINT, isIdentifier, systemClock } from '../core/index.ts'
 import type { ApiKeyId, TenantId } from '../core/index.ts'
 import type { ApiKeyRole, SqliteStore } from '../store/index.ts'
 import type { KeyRing } from '../vault/index.ts'
@@ -56,17 +57,19 @@ export function registerApiKeyCommands(program: Command): void {
     .action(async (opts: DataOptions & { tenant: string; role: string; name: string; env: string }, cmd: Command) => {
       if (!ROLES.includes(opts.role as ApiKeyRole)) cmd.error(`--role must be one of ${ROLES.join(', ')}, got "${opts.role}"`)
       if (!/^[a-z0-9]{1,16}$/.test(opts.env)) cmd.error(`--env must be 1-16 lowercase letters or digits, got "${opts.env}"`)
+      // Tenant ids follow the one identifier rule, as POST /admin/tenants enforces.
+      if (!isIdentifier(opts.tenant)) cmd.error(`--tenant must be ${IDENTIFIER_HINT}, got ${JSON.stringify(opts.tenant.slice(0, 140))}`)
       const print = out(cmd)
       await withStore(opts.data, async (store, vault) => {
         const tenantId = opts.tenant as TenantId
         const nowMs = systemClock.now()
         const created = vault.newApiKey(tenantId, opts.role as ApiKeyRole, opts.name, opts.env, nowMs)
-        const ops = []
-        if ((await store.getTenant(tenantId)) === null) {
-          ops.push({ op: 'tenant_insert' as const, tenant: { tenantId, name: tenantId, createdAtMs: nowMs } })
-        }
-        ops.push({ op: 'api_key_insert' as const, key: created.record })
-        await store.write(ops)
+        // ifMissing: create the tenant when absent, in the key's own transaction (no read-then-write race).
+        const result = await store.write([
+          { op: 'tenant_insert', tenant: { tenantId, name: tenantId, createdAtMs: nowMs }, ifMissing: true },
+          { op: 'api_key_insert', key: created.record },
+        ])
+        if (!result.ok) cmd.error(`could not create the key (${result.opName} refused): retry`)
         print(`created ${created.record.role} key ${created.record.keyId} for tenant ${tenantId}`)
         print(`api key (shown once, store it now): ${created.apiKey}`)
       })
@@ -140,14 +143,17 @@ export function registerKeyCommands(program: Command): void {
       const print = out(cmd)
       await withStore(opts.data, async (store, vault) => {
         const ring = await openRing(store, opts.data, vault)
-        const created = await ring.rotate()
-        print(`rotated: ${created.kid} now signs; restart a running Vault to pick it up`)
+        const created = await ring.rotate().catch((err: unknown) => {
+          // key_ring_changed: a running Vault (or another CLI) changed the ring meanwhile; nothing was written.
+          cmd.error(`rotation refused: ${err instanceof Error ? err.message : String(err)}`)
+        })
+        print(`rotated: ${created.kid} now signs; a running Vault on this data dir picks it up within a second`)
       })
     })
 
   keys
     .command('revoke')
-    .description('Revoke a compromised key: it leaves the JWKS and its tokens are refused')
+    .description('Revoke a compromised key: it leaves the JWKS and its tokens are refused (a running Vault on DIR within a second)')
     .argument('<kid>', 'key id from "keys list"')
     .requiredOption('--data <dir>', 'Vault data directory')
     .action(async (kid: string, opts: DataOptions, cmd: Command) => {

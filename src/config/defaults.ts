@@ -13,6 +13,13 @@ export const DEFAULT_GATEWAY_PORT = 8080
 export const DEFAULT_DRAIN_TIMEOUT = '25s'
 /** Node's own --max-http-header-size default; an A-JWT header is under 2 KiB. */
 export const DEFAULT_MAX_HEADER_SIZE = '16kib'
+/**
+ * Inbound header fields per request. Apache httpd (LimitRequestFields), gunicorn
+ * (limit_request_fields) and Tomcat (maxHeaderCount) refuse requests with more than 100 fields;
+ * the gateway adds up to 11 of its own (request id, six identity, X-Forwarded-*, Forwarded, Host),
+ * so 80 inbound keeps what it forwards under 100. SDK calls send about 10, browsers about 20.
+ */
+export const DEFAULT_MAX_HEADER_COUNT = 80
 /** Node's http.Server requestTimeout default: time allowed to receive a whole request. Proxied
  * uploads stream through it, so it stays long; downloads and WebSocket tunnels are not subject to it. */
 export const DEFAULT_REQUEST_TIMEOUT = '300s'

@@ -38,6 +38,8 @@ export function normalizeConfig(raw: RawConfig, problems: Problems): Config {
       drainTimeoutMs: ms(g.drain_timeout, D.DEFAULT_DRAIN_TIMEOUT, ['gateway', 'drain_timeout'], 0, problems),
       maxHeaderBytes: bytes(g.max_header_size, D.DEFAULT_MAX_HEADER_SIZE, ['gateway', 'max_header_size'], MIN_HEADER_BYTES, problems),
       requestTimeoutMs: gatewayLimits.requestTimeoutMs,
+      maxHeaderCount: g.max_header_count ?? D.DEFAULT_MAX_HEADER_COUNT,
+      pathRules: { rejectPercentEncoded: g.path_rules?.reject_percent_encoded ?? false },
       workers: g.workers === 'auto' ? availableParallelism() : (g.workers ?? D.DEFAULT_WORKERS),
       limits: gatewayLimits,
     },

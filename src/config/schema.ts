@@ -54,6 +54,24 @@ const GatewaySchema = Type.Object(
     drain_timeout: Type.Optional(Duration('On SIGTERM, how long in-flight requests may finish before sockets close.', D.DEFAULT_DRAIN_TIMEOUT)),
     max_header_size: Type.Optional(Size('Request headers larger than this are refused with 431.', D.DEFAULT_MAX_HEADER_SIZE)),
     ...listenerLimitProperties(D.GATEWAY_LISTENER_DEFAULTS),
+    max_header_count: Type.Optional(
+      Type.Integer({
+        minimum: 8,
+        maximum: 1000,
+        default: D.DEFAULT_MAX_HEADER_COUNT,
+        description: 'Requests with more header fields than this are refused with 431 request_header_fields_too_large.',
+      }),
+    ),
+    path_rules: Type.Optional(
+      Type.Object(
+        {
+          reject_percent_encoded: Type.Optional(
+            Type.Boolean({ default: false, description: 'Also refuse every percent-encoded path (plain ASCII paths only).' }),
+          ),
+        },
+        { ...closed, default: {}, description: 'Tighten the request path rule (docs/design/request-target.md); the default rule cannot be loosened.' },
+      ),
+    ),
     workers: Type.Optional(
       Type.Union([Type.Integer({ minimum: 1, maximum: 256 }), Type.Literal('auto')], {
         default: D.DEFAULT_WORKERS,

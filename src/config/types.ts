@@ -99,6 +99,10 @@ export interface GatewayConfig {
   /** Headers larger than this are refused (431) by node:http. */
   maxHeaderBytes: number
   requestTimeoutMs: number
+  /** More inbound header fields than this → 431. */
+  maxHeaderCount: number
+  /** Options that tighten the request path rule (src/gateway/request-target.ts). */
+  pathRules: { rejectPercentEncoded: boolean }
   workers: number
   /** The proxy listener's timeouts and caps (limits.requestTimeoutMs === requestTimeoutMs). */
   limits: ListenerLimits

@@ -20,18 +20,21 @@ export const ERRORS = {
   agent_locked: { status: 403, title: 'Agent is locked down' },
   vault_unavailable: { status: 503, title: 'Vault unavailable' },
   keys_unavailable: { status: 503, title: 'Verification keys unavailable' },
+  token_claim_invalid: { status: 401, title: 'Token identity claim cannot be sent upstream' },
   // Gateway: routing and upstream.
   route_not_found: { status: 404, title: 'No route matches this request' },
   method_not_allowed: { status: 405, title: 'Method not allowed on this route' },
   body_too_large: { status: 413, title: 'Request body too large' },
   body_not_json: { status: 400, title: 'Request body is not valid JSON' },
+  path_not_canonical: { status: 400, title: 'Request path has more than one reading' },
+  host_invalid: { status: 400, title: 'Host header repeated or invalid' },
+  request_header_fields_too_large: { status: 431, title: 'Too many request header fields' },
   upstream_unavailable: { status: 502, title: 'Upstream unavailable' },
   upstream_timeout: { status: 504, title: 'Upstream timed out' },
   shutting_down: { status: 503, title: 'Gateway is shutting down' },
   // Shared.
   overloaded: { status: 503, title: 'Overloaded, retry later' },
   internal_error: { status: 500, title: 'Internal error' },
-  request_timeout: { status: 408, title: 'Request not received in time' },
   // Vault API.
   invalid_request: { status: 400, title: 'Invalid request' },
   invalid_json: { status: 400, title: 'Malformed JSON body' },
@@ -47,6 +50,11 @@ export const ERRORS = {
   rate_limited: { status: 429, title: 'Too many requests' },
   token_key_revoked: { status: 401, title: 'Token signing key revoked' },
   token_wrong_tenant: { status: 401, title: 'Token was issued to another tenant' },
+  record_not_ledgerable: { status: 409, title: 'Stored request cannot be recorded in the ledger' },
+  headers_too_large: { status: 431, title: 'Request line and headers too large' },
+  request_timeout: { status: 408, title: 'Request not received in time' },
+  tenant_exists: { status: 409, title: 'Tenant already exists' },
+  key_ring_changed: { status: 409, title: 'Signing key ring changed concurrently' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof ERRORS

@@ -17,5 +17,15 @@ export { BURN_REFUSAL_DETAIL, burnRefusalFor } from './vault-port.ts'
 export type { BurnFailureCode, BurnRequest, BurnResult, JwksDocument, JwksFetchResult, PublicJwk, VaultPort } from './vault-port.ts'
 export type { StoreStats } from './store-stats.ts'
 export { uuidv7 } from './uuid7.ts'
+export {
+  HEADER_TEXT_PATTERN,
+  IDENTIFIER_HINT,
+  IDENTIFIER_MAX_ENCODED_LENGTH,
+  IDENTIFIER_MAX_LENGTH,
+  IDENTIFIER_PATTERN,
+  OPTIONAL_IDENTIFIER_PATTERN,
+  isHeaderText,
+  isIdentifier,
+} from './identifier.ts'
 export { checkEd25519PublicKey } from './ed25519-public-key.ts'
 export type { PublicKeyProblem } from './ed25519-public-key.ts'

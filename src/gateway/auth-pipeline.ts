@@ -9,6 +9,7 @@ import type { AJwtClaims, ClaimPolicy } from '../token/index.ts'
 import type { GatewayMetrics } from '../observability/index.ts'
 import { extractBearer } from './bearer.ts'
 import { readBoundedBody } from './body.ts'
+import { identityValues } from './identity-headers.ts'
 import type { ReplayCache } from './replay-cache.ts'
 import type { RequestContext } from './request-context.ts'
 import type { CompiledRoute } from './route-table.ts'
@@ -35,9 +36,10 @@ const ARGS_MISMATCH = 'The request body does not hash to the token\'s tool_args_
 const NOT_JSON = 'This route binds arguments: the body must be JSON.'
 const UPGRADE_BOUND = 'Routes with bind_args cannot be upgraded to WebSocket.'
 const REPLAYED_LOCAL = 'Token already used.'
+const CLAIM_UNSENDABLE = 'An identity claim (agent_id, tool, policy_id, session_id, jti, decision) is longer than 1024 characters encoded, or not well-formed Unicode.'
 
 /**
- * Run the pipeline. null = authorized and burned (ctx.claims, ctx.token, ctx.body set); otherwise
+ * Run the pipeline. null = authorized and burned (ctx.claims, ctx.identity, ctx.token, ctx.body set); otherwise
  * the error code, with ctx.outcome/ctx.detail set. `upgrade` requests have no readable body.
  */
 export async function authorize(ctx: RequestContext, route: CompiledRoute, policy: ClaimPolicy, deps: AuthDeps, upgrade: boolean): Promise<ErrorCode | null> {
@@ -62,6 +64,10 @@ export async function authorize(ctx: RequestContext, route: CompiledRoute, polic
   if (!verified.ok) return ctx.fail(verified.code, verified.detail)
   const claims = verified.claims
   ctx.claims = claims
+  // Encoded now, before the burn: a token whose identity cannot be sent is refused unspent.
+  const identity = identityValues(claims)
+  if (identity === null) return ctx.fail('token_claim_invalid', CLAIM_UNSENDABLE)
+  ctx.identity = identity
   if (!route.tools.has(claims.tool)) return ctx.fail('tool_not_allowed', TOOL_NOT_ALLOWED)
   if (route.bindArgs) {
     const bound = upgrade ? ctx.fail('tool_args_mismatch', UPGRADE_BOUND) : await checkBoundArgs(ctx, route, claims)

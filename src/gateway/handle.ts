@@ -5,13 +5,14 @@ import { authorize } from './auth-pipeline.ts'
 import { buildUpstreamHeaders } from './header-policy.ts'
 import { writeProblem } from './problem.ts'
 import { forward } from './proxy.ts'
-import { isSafePath } from './request-context.ts'
 import type { RequestContext } from './request-context.ts'
+import { PATH_REASON_DETAIL, checkPath } from './request-target.ts'
 import type { CompiledRoute } from './route-table.ts'
 import type { Gateway } from './server.ts'
 import { refuseUpgrade, tunnel } from './websocket.ts'
 
-const UNSAFE_PATH = 'The request path has dot segments or encoded separators; send a normalised path.'
+const TOO_MANY_HEADERS = 'The request has more header fields than gateway.max_header_count allows.'
+const BAD_HOST = 'Send exactly one Host header holding a DNS name or IP literal and an optional port.'
 const NO_ROUTE = 'No route matches this host and path.'
 const WRONG_METHOD = 'This route does not accept this method.'
 const NOT_WEBSOCKET = 'This route does not accept WebSocket upgrades.'
@@ -24,7 +25,8 @@ const INTERNAL = 'Internal error; see the gateway log for this request_id.'
 export function handleRequest(gateway: Gateway, ctx: RequestContext): void {
   try {
     const runtime = gateway.runtime
-    if (!isSafePath(ctx.path)) return respond(gateway, ctx, ctx.fail('route_not_found', UNSAFE_PATH))
+    const refused = refuseTarget(gateway, ctx)
+    if (refused !== null) return respond(gateway, ctx, refused)
     const match = runtime.routes.match(ctx.host, ctx.path, ctx.method)
     if (match === 'route_not_found') return respond(gateway, ctx, ctx.fail(match, NO_ROUTE))
     if (match === 'method_not_allowed') {
@@ -43,6 +45,19 @@ export function handleRequest(gateway: Gateway, ctx: RequestContext): void {
   return undefined
 }
 
+/**
+ * Checks every request and upgrade passes before any route is consulted, cheapest first: the
+ * header count (node:http would silently drop fields past server.maxHeadersCount, which is set one
+ * above the cap so an excess is seen here), one valid Host, one reading of the path.
+ */
+function refuseTarget(gateway: Gateway, ctx: RequestContext): ErrorCode | null {
+  if (ctx.req.rawHeaders.length > gateway.maxHeaderCount * 2) return ctx.fail('request_header_fields_too_large', TOO_MANY_HEADERS)
+  if (!ctx.hostValid) return ctx.fail('host_invalid', BAD_HOST)
+  const reason = checkPath(ctx.path, gateway.runtime.pathRules)
+  if (reason !== null) return ctx.fail('path_not_canonical', PATH_REASON_DETAIL[reason])
+  return null
+}
+
 async function authorizeThenForward(gateway: Gateway, ctx: RequestContext, match: CompiledRoute): Promise<void> {
   try {
     const code = await authorize(ctx, match, gateway.runtime.claimPolicy, gateway, false)
@@ -58,7 +73,7 @@ async function authorizeThenForward(gateway: Gateway, ctx: RequestContext, match
 
 function forwardRequest(gateway: Gateway, ctx: RequestContext, match: CompiledRoute): void {
   const req = ctx.req
-  const headers = buildUpstreamHeaders(req, match.dropHeaders, ctx.requestId, ctx.claims, gateway.runtime.trusted.isTrusted(req.socket.remoteAddress))
+  const headers = buildUpstreamHeaders(req, match.dropHeaders, ctx.requestId, ctx.identity, ctx.authority, gateway.runtime.trusted.isTrusted(req.socket.remoteAddress))
   forward(ctx, match, headers, gateway.draining)
 }
 
@@ -87,10 +102,7 @@ export async function handleUpgrade(gateway: Gateway, ctx: RequestContext): Prom
 async function routeUpgrade(gateway: Gateway, ctx: RequestContext): Promise<void> {
   const socket = ctx.socket!
   const runtime = gateway.runtime
-  if (!isSafePath(ctx.path)) {
-    ctx.fail('route_not_found', UNSAFE_PATH)
-    return refuseUpgrade(socket, ctx)
-  }
+  if (refuseTarget(gateway, ctx) !== null) return refuseUpgrade(socket, ctx)
   const match = runtime.routes.match(ctx.host, ctx.path, ctx.method)
   if (typeof match === 'string') {
     ctx.fail(match, match === 'route_not_found' ? NO_ROUTE : WRONG_METHOD)
@@ -108,7 +120,7 @@ async function routeUpgrade(gateway: Gateway, ctx: RequestContext): Promise<void
     if (socket.destroyed) return undefined
   }
   const req = ctx.req
-  const headers = buildUpstreamHeaders(req, match.dropHeaders, ctx.requestId, ctx.claims, runtime.trusted.isTrusted(req.socket.remoteAddress))
+  const headers = buildUpstreamHeaders(req, match.dropHeaders, ctx.requestId, ctx.identity, ctx.authority, runtime.trusted.isTrusted(req.socket.remoteAddress))
   const proxy = await gateway.tunnelProxy()
   if (socket.destroyed) return undefined
   tunnel(proxy, ctx, match, headers)

@@ -1,7 +1,10 @@
 // Upstream request headers (ARCHITECTURE "Request path" step 6) and response header hygiene.
-// Drop hop-by-hop and every header named in Connection, every inbound X-Ledgix-*, Authorization
-// unless the route forwards it, the route's strip list; then set ours and X-Forwarded-*.
+// Names are compared in one canonical form (lowercase, '_' read as '-', as CGI/WSGI/Rack servers
+// read them): drop hop-by-hop and every header named in Connection, every inbound X-Ledgix-*, the
+// names we rebuild (X-Forwarded-*, Forwarded, Host), Authorization unless the route forwards it,
+// the route's strip list; then put ours first and the client's after.
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
+import { IDENTITY_HEADER_NAMES } from './identity-headers.ts'
 
 /** RFC 9110 §7.6.1 hop-by-hop headers, plus names we always rebuild ourselves. */
 export const HOP_BY_HOP: readonly string[] = [
@@ -22,83 +25,73 @@ const REQUEST_ID = 'x-ledgix-request-id'
 /** Request headers the gateway rebuilds (host → upstream host; forwarded set from the socket). */
 const REBUILT = ['host', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'expect']
 
+/** Ours alone: no inbound spelling of these prefixes reaches the upstream. */
 const LEDGIX_PREFIX = 'x-ledgix-'
+/** From a peer that is not a trusted proxy, no X-Forwarded-* at all (-Port, -Prefix, -Ssl, …). */
+const FORWARDED_PREFIX = 'x-forwarded-'
 
-/** The lowercase set of request header names a route drops; computed once per route at load. */
+/**
+ * The name as an upstream may read it: lowercase, '_' as '-'. nginx passes underscores through
+ * when underscores_in_headers is on, and a CGI/WSGI server maps both X-Ledgix-Tool and X_Ledgix_Tool
+ * to HTTP_X_LEDGIX_TOOL, so the two spellings are one header.
+ */
+export function canonicalHeaderName(name: string): string {
+  const lower = name.toLowerCase()
+  return lower.indexOf('_') === -1 ? lower : lower.replaceAll('_', '-')
+}
+
+/** The canonical set of request header names a route drops; computed once per route at load. */
 export function compileDropSet(stripHeaders: readonly string[], forwardAuthorization: boolean): ReadonlySet<string> {
   const names = new Set<string>([...HOP_BY_HOP, ...REBUILT])
-  for (const name of stripHeaders) names.add(name.toLowerCase())
+  for (const name of stripHeaders) names.add(canonicalHeaderName(name))
   if (!forwardAuthorization) names.add('authorization')
   return names
 }
 
-/** The verified claims injected upstream (AJwtClaims satisfies this); null on auth: none routes. */
-export interface IdentityClaims {
-  readonly agent_id: string
-  readonly tool: string
-  readonly policy_id: string
-  readonly session_id: string
-  readonly jti: string
-  readonly decision: string
+/** Is this canonical inbound name one the upstream must only ever get from the gateway? */
+function isReserved(canonical: string, peerTrusted: boolean): boolean {
+  if (canonical.startsWith(LEDGIX_PREFIX)) return true
+  return !peerTrusted && canonical.startsWith(FORWARDED_PREFIX)
 }
 
 /**
- * Flat [name, value, …] list for undici. Walks rawHeaders once, so duplicate inbound headers keep
- * their order and case.
+ * Flat [name, value, …] list for undici: the gateway's headers first (request id, identity,
+ * X-Forwarded-*), so an upstream that stops reading at a header-count limit has already seen them;
+ * then the client's, walking rawHeaders once so duplicates keep their order and case.
+ * `identity` holds the encoded values in IDENTITY_HEADER_NAMES order (identity-headers.ts), or null
+ * on auth: none routes.
  */
 export function buildUpstreamHeaders(
   req: IncomingMessage,
   drop: ReadonlySet<string>,
   requestId: string,
-  claims: IdentityClaims | null,
+  identity: readonly string[] | null,
+  authority: string | null,
   peerTrusted: boolean,
 ): string[] {
+  const out: string[] = [REQUEST_ID, requestId]
+  if (identity !== null) {
+    for (let i = 0; i < IDENTITY_HEADER_NAMES.length; i++) out.push(IDENTITY_HEADER_NAMES[i]!, identity[i]!)
+  }
+  pushForwarded(out, req, authority, peerTrusted)
   const raw = req.rawHeaders
   const named = connectionNamed(req.headers.connection)
-  const out: string[] = []
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!
-    const lower = name.toLowerCase()
-    if (drop.has(lower) || lower.startsWith(LEDGIX_PREFIX)) continue
-    if (named !== null && named.includes(lower)) continue
+    const canonical = canonicalHeaderName(name)
+    if (drop.has(canonical) || isReserved(canonical, peerTrusted)) continue
+    if (named !== null && named.includes(canonical)) continue
     out.push(name, raw[i + 1]!)
   }
-  out.push('x-ledgix-request-id', requestId)
-  if (claims !== null) {
-    pushClaim(out, 'x-ledgix-agent-id', claims.agent_id)
-    pushClaim(out, 'x-ledgix-tool', claims.tool)
-    pushClaim(out, 'x-ledgix-policy-id', claims.policy_id)
-    pushClaim(out, 'x-ledgix-session-id', claims.session_id)
-    pushClaim(out, 'x-ledgix-token-id', claims.jti)
-    pushClaim(out, 'x-ledgix-decision', claims.decision)
-  }
-  pushForwarded(out, req, peerTrusted)
   return out
-}
-
-/**
- * Claims are strings from a signed token, but a header value must not carry CR/LF/NUL, and
- * non-ASCII would be re-encoded as latin1 by node:http; such a claim is left out rather than mangled.
- */
-function pushClaim(out: string[], name: string, value: string): void {
-  if (value.length === 0 || !isHeaderSafe(value)) return
-  out.push(name, value)
-}
-
-function isHeaderSafe(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i)
-    if ((c < 32 && c !== 9) || c > 126) return false
-  }
-  return true
 }
 
 /**
  * X-Forwarded-For: the socket peer, appended to the client's list only when the peer is a trusted
  * proxy. X-Forwarded-Proto/Host: a trusted proxy's value is kept (it saw the original request);
- * otherwise we state what we saw.
+ * otherwise we state what we saw, the Host as normalised for route matching (request-target.ts).
  */
-function pushForwarded(out: string[], req: IncomingMessage, peerTrusted: boolean): void {
+function pushForwarded(out: string[], req: IncomingMessage, authority: string | null, peerTrusted: boolean): void {
   const peer = req.socket.remoteAddress ?? ''
   const headers = req.headers
   const inboundFor = peerTrusted ? headerText(headers['x-forwarded-for']) : null
@@ -106,7 +99,7 @@ function pushForwarded(out: string[], req: IncomingMessage, peerTrusted: boolean
   const inboundProto = peerTrusted ? headerText(headers['x-forwarded-proto']) : null
   out.push('x-forwarded-proto', inboundProto ?? ('encrypted' in req.socket ? 'https' : 'http'))
   const inboundHost = peerTrusted ? headerText(headers['x-forwarded-host']) : null
-  const host = inboundHost ?? headerText(headers.host)
+  const host = inboundHost ?? authority
   if (host !== null) out.push('x-forwarded-host', host)
   if (peerTrusted) {
     const forwarded = headerText(headers.forwarded)
@@ -120,13 +113,13 @@ function headerText(value: string | string[] | undefined): string | null {
   return value.length === 0 ? null : value.join(', ')
 }
 
-/** Names listed in Connection (RFC 9110 §7.6.1); null for the common keep-alive/close values. */
+/** Canonical names listed in Connection (RFC 9110 §7.6.1); null for the common keep-alive/close values. */
 function connectionNamed(value: string | undefined): string[] | null {
   if (value === undefined) return null
   const lower = value.toLowerCase()
   if (lower === 'keep-alive' || lower === 'close') return null
   const names = lower.split(',')
-  for (let i = 0; i < names.length; i++) names[i] = names[i]!.trim()
+  for (let i = 0; i < names.length; i++) names[i] = canonicalHeaderName(names[i]!.trim())
   return names
 }
 
@@ -142,7 +135,7 @@ export function responseHeaderList(headers: IncomingHttpHeaders, requestId: stri
   const out: string[] = []
   for (const name in headers) {
     if (HOP_BY_HOP_SET.has(name) || name === REQUEST_ID) continue
-    if (named !== null && named.includes(name)) continue
+    if (named !== null && named.includes(canonicalHeaderName(name))) continue
     const value = headers[name]
     if (value === undefined) continue
     if (typeof value === 'string') out.push(name, value)

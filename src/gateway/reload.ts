@@ -14,6 +14,7 @@ export function restartOnlyChanges(a: Config, b: Config): string[] {
   check('gateway.max_header_size', a.gateway.maxHeaderBytes, b.gateway.maxHeaderBytes)
   check('gateway.request_timeout', a.gateway.requestTimeoutMs, b.gateway.requestTimeoutMs)
   checkLimits('gateway', a.gateway.limits, b.gateway.limits, check)
+  check('gateway.max_header_count', a.gateway.maxHeaderCount, b.gateway.maxHeaderCount)
   check('admin.listen', a.admin.listen, b.admin.listen)
   checkLimits('admin', a.admin.limits, b.admin.limits, check)
   check('vault', a.vault, b.vault)

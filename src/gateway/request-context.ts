@@ -6,12 +6,14 @@ import type { Duplex } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import type { ErrorCode } from '../core/index.ts'
 import type { AJwtClaims } from '../token/index.ts'
+import { readHost } from './request-target.ts'
+import type { HostReading } from './request-target.ts'
 import type { CompiledRoute } from './route-table.ts'
 
 /** Outcome label for logs and metrics: 'ok', an error code, or how the client left. */
 export type Outcome = 'ok' | 'client_closed' | ErrorCode
 
-export class RequestContext {
+export class RequestContext implements HostReading {
   readonly requestId: string
   readonly req: IncomingMessage
   /** null for WebSocket upgrades (the socket is the response). */
@@ -27,7 +29,12 @@ export class RequestContext {
   readonly path: string
   /** '?…' or ''. */
   readonly query: string
-  readonly host: string | null
+  /** Host name routes match (request-target.ts: lowercase, no trailing dot, no port); null when absent. */
+  host: string | null
+  /** Normalised host[:port], sent as X-Forwarded-Host. */
+  authority: string | null
+  /** false: Host repeated, empty or not a host; the request is refused before matching. */
+  hostValid: boolean
   route: CompiledRoute | null
   outcome: Outcome
   /** Detail for the problem body when outcome is an error; fixed strings only. */
@@ -36,6 +43,8 @@ export class RequestContext {
   cause: unknown
   token: string | null
   claims: AJwtClaims | null
+  /** Identity header values, encoded (identity-headers.ts); null until the token is verified. */
+  identity: string[] | null
   body: Buffer | null
   verifyMs: number
   burnMs: number
@@ -65,13 +74,17 @@ export class RequestContext {
     const q = url.indexOf('?')
     this.path = q === -1 ? url : url.slice(0, q)
     this.query = q === -1 ? '' : url.slice(q)
-    this.host = hostOf(req.headers.host)
+    this.host = null
+    this.authority = null
+    this.hostValid = true
+    readHost(req.rawHeaders, this)
     this.route = null
     this.outcome = 'ok'
     this.detail = null
     this.cause = null
     this.token = null
     this.claims = null
+    this.identity = null
     this.body = null
     this.verifyMs = 0
     this.burnMs = 0
@@ -87,41 +100,4 @@ export class RequestContext {
     this.detail = detail
     return code
   }
-}
-
-/** Host header without the port, lowercase; '[::1]:8080' → '[::1]'. */
-function hostOf(value: string | undefined): string | null {
-  if (value === undefined || value.length === 0) return null
-  let end = value.length
-  if (value.charCodeAt(0) === 91 /* '[' */) {
-    const close = value.indexOf(']')
-    end = close === -1 ? value.length : close + 1
-  } else {
-    const colon = value.lastIndexOf(':')
-    if (colon !== -1) end = colon
-  }
-  return value.slice(0, end).toLowerCase()
-}
-
-/**
- * Refuse request targets an upstream could resolve differently from our prefix match: dot segments
- * ('/v1/../admin'), their percent-encoded forms, backslashes, and non-origin-form targets.
- * A cheap scan first; only paths containing '.', '%' or '\' get the slower checks.
- */
-export function isSafePath(path: string): boolean {
-  if (path.charCodeAt(0) !== 47 /* '/' */) return false
-  let suspicious = false
-  for (let i = 0; i < path.length; i++) {
-    const c = path.charCodeAt(i)
-    if (c === 46 /* . */ || c === 37 /* % */) suspicious = true
-    else if (c === 92 /* \ */) return false
-  }
-  if (!suspicious) return true
-  const lower = path.toLowerCase()
-  if (lower.includes('%2f') || lower.includes('%5c')) return false
-  const decoded = lower.replaceAll('%2e', '.')
-  for (const segment of decoded.split('/')) {
-    if (segment === '.' || segment === '..') return false
-  }
-  return true
 }

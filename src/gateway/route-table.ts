@@ -6,9 +6,11 @@ import type { Logger } from 'pino'
 import type { RouteConfig } from '../config/index.ts'
 import { AccessTarget } from './access-log.ts'
 import { compileDropSet } from './header-policy.ts'
+import { normalizeRouteHost } from './request-target.ts'
 
 export interface CompiledRoute {
   readonly name: string
+  /** Normalised like a request's Host (request-target.ts): lowercase, no trailing dot. */
   readonly host: string | null
   /** Matched prefix without a trailing slash; '' for '/', so every path matches. */
   readonly prefix: string
@@ -136,7 +138,7 @@ function compileRoute(config: RouteConfig, logger: Logger): CompiledRoute {
   const log = logger.child({ route: config.name })
   return {
     name: config.name,
-    host: config.match.host === null ? null : config.match.host.toLowerCase(),
+    host: config.match.host === null ? null : normalizeRouteHost(config.match.host, config.name),
     prefix: trimTrailingSlash(config.match.pathPrefix),
     methods,
     allow: methods === null ? '' : [...methods].join(', '),

@@ -3,6 +3,7 @@
 import type { Logger } from 'pino'
 import type { Config } from '../config/index.ts'
 import type { ClaimPolicy } from '../token/index.ts'
+import type { PathRules } from './request-target.ts'
 import { compileRouteTable } from './route-table.ts'
 import type { RouteTable } from './route-table.ts'
 import { TrustedProxies } from './trusted-proxies.ts'
@@ -11,6 +12,8 @@ export interface GatewayRuntime {
   readonly routes: RouteTable
   readonly claimPolicy: ClaimPolicy
   readonly trusted: TrustedProxies
+  /** gateway.path_rules (request-target.ts): applied to every request before matching. */
+  readonly pathRules: PathRules
 }
 
 export function claimPolicyOf(config: Config): ClaimPolicy {
@@ -28,5 +31,6 @@ export function claimPolicyOf(config: Config): ClaimPolicy {
 export function compileRuntime(config: Config, logger: Logger): GatewayRuntime {
   const trusted = new TrustedProxies(config.gateway.trustedProxies)
   const routes = compileRouteTable(config.routes, logger)
-  return { routes, claimPolicy: claimPolicyOf(config), trusted }
+  const pathRules: PathRules = Object.freeze({ rejectPercentEncoded: config.gateway.pathRules.rejectPercentEncoded })
+  return { routes, claimPolicy: claimPolicyOf(config), trusted, pathRules }
 }

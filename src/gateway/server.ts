@@ -34,6 +34,8 @@ export interface GatewayOptions {
   clock?: Clock
   /** node:http refuses larger header blocks with 431. */
   maxHeaderBytes?: number
+  /** Requests with more header fields are refused with 431 (gateway.max_header_count). */
+  maxHeaderCount?: number
   /**
    * Header / request / idle / keep-alive timeouts and connection caps (gateway.* in the config);
    * default: the config defaults. The per-address cap never applies to trusted proxies.
@@ -57,6 +59,7 @@ export class Gateway implements Readiness {
   /** Access lines of requests that matched no route (route: null bound once). */
   readonly unrouted: AccessTarget
   readonly clock: Clock
+  readonly maxHeaderCount: number
   /** Open, refused and timed-out connections of the proxy listener (/metrics). */
   readonly listenerStats = new ListenerStats()
   #runtime: GatewayRuntime
@@ -75,8 +78,12 @@ export class Gateway implements Readiness {
     this.log = options.logger
     this.unrouted = new AccessTarget(options.logger.child({ route: null }))
     this.clock = options.clock ?? systemClock
+    this.maxHeaderCount = options.maxHeaderCount ?? DEFAULT_MAX_HEADER_COUNT
     const server = createServer({ maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024 }, onRequest) as GatewayServer
     server[kGateway] = this
+    // node:http drops fields past maxHeadersCount without a word; one more than the cap lets
+    // handle.ts see an excess and answer 431 instead of forwarding a truncated header block.
+    server.maxHeadersCount = this.maxHeaderCount + 1
     server.on('upgrade', onUpgrade)
     // Slow clients: deadlines, caps and the 408 answer (listener-guard.ts). Upgraded sockets leave
     // node:http's request deadlines at the upgrade and the tunnel clears their idle timer, so a
@@ -204,6 +211,8 @@ export class Gateway implements Readiness {
 }
 
 const PRELOAD_DELAY_MS = 250
+/** Same as config's gateway.max_header_count default (src/config/defaults.ts explains the number). */
+const DEFAULT_MAX_HEADER_COUNT = 80
 
 function preloadAfterStart(gateway: Gateway): void {
   if (!gateway.draining) gateway.preloadTunnel()

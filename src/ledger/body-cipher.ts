@@ -46,6 +46,23 @@ function open(key: Buffer, aad: Buffer, envelope: Uint8Array): Buffer | null {
 const wrapAad = (tenantId: TenantId): Buffer => Buffer.from(`ledgix.ledger.data-key.v1\0${tenantId}`, 'utf8')
 const bodyAad = (tenantId: TenantId, eventUuid: string): Buffer => Buffer.from(`ledgix.ledger.body.v1\0${tenantId}\0${eventUuid}`, 'utf8')
 
+/**
+ * How a holder of `ledger.encryption_key` opens the envelopes `GET /ledger/encrypted` serves: the
+ * formats above, stated once beside the code that writes them. `wrapped_data_key` is null until the
+ * tenant's first encrypted append.
+ */
+export function bodyEncryptionDescriptor(tenantId: TenantId, wrappedKey: Uint8Array | null): Record<string, unknown> {
+  return {
+    algorithm: 'AES-256-GCM',
+    envelope: `0x0${ENVELOPE_VERSION} || nonce(${NONCE_BYTES}) || ciphertext || tag(${TAG_BYTES}), base64url`,
+    body_aad: 'ledgix.ledger.body.v1 0x00 <tenant_id> 0x00 <event_uuid> (UTF-8)',
+    body_plaintext: 'JSON {toolArgsJson, reason, citationsJson, evidenceChunksJson}: the exact texts the event hash covers',
+    tenant_id: tenantId,
+    wrapped_data_key: wrappedKey === null ? null : Buffer.from(wrappedKey.buffer, wrappedKey.byteOffset, wrappedKey.byteLength).toString('base64url'),
+    data_key_wrapping: 'the same envelope under ledger.encryption_key, AAD "ledgix.ledger.data-key.v1 0x00 <tenant_id>"',
+  }
+}
+
 /** Per-tenant data keys: created on first use (durably, before any body uses them), cached after. */
 export class LedgerBodyCipher {
   readonly #kek: Buffer

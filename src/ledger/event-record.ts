@@ -157,6 +157,15 @@ export function buildLedgerRecord(event: DecisionEvent, signer: LedgerSigner, ha
   return record
 }
 
+/**
+ * Spec §7.6 "enum|null?" / "string|null?": an empty stored value is served as `null`. The client's
+ * schemas reject `""` where they expect an enum (a ZodError on the whole page), and §7.2 hashes null
+ * and `""` alike, so serving null changes no hash. The store keeps `""` (the hashed form).
+ */
+function orNull(value: string): string | null {
+  return value === '' ? null : value
+}
+
 /** A stored row as the spec §7.6 LedgerEntry; `body` null serves the row redacted (intent_hash ""). */
 export function ledgerEntryOf(e: StoredLedgerEvent, body: EventBodyValues | null): LedgerEntry {
   return {
@@ -178,19 +187,19 @@ export function ledgerEntryOf(e: StoredLedgerEvent, body: EventBodyValues | null
     confidence: e.confidence,
     approved: e.approved,
     canonical_version: e.canonicalVersion,
-    confidence_bucket: e.confidenceBucket,
-    decision_status: e.decisionStatus,
+    confidence_bucket: orNull(e.confidenceBucket),
+    decision_status: orNull(e.decisionStatus),
     leaf_index: e.leafIndex,
     checkpoint_id: e.checkpointId,
     receipt_algorithm: e.receiptAlgorithm,
     receipt_key_id: e.receiptKeyId,
     receipt_signature: e.receiptSignature,
     receipt_payload: e.receiptPayload,
-    rule_set_hash: e.ruleSetHash,
-    eval_inputs_hash: e.evalInputsHash,
-    eval_trace_hash: e.evalTraceHash,
-    classifier_label: e.classifierLabel,
+    rule_set_hash: orNull(e.ruleSetHash),
+    eval_inputs_hash: orNull(e.evalInputsHash),
+    eval_trace_hash: orNull(e.evalTraceHash),
+    classifier_label: orNull(e.classifierLabel),
     matched_rule_ids: e.matchedRuleIds,
-    classifier_confidence_bucket: e.classifierConfidenceBucket,
+    classifier_confidence_bucket: orNull(e.classifierConfidenceBucket),
   }
 }

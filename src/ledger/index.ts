@@ -71,7 +71,7 @@ export type {
   ProofBundle,
 } from './wire-types.ts'
 export type { ParseResult } from './wire.ts'
-export { parseEncryptionKey } from './body-cipher.ts'
+export { bodyEncryptionDescriptor, parseEncryptionKey } from './body-cipher.ts'
 export { buildLedgerRecord, ledgerEntryOf } from './event-record.ts'
 export type { EventBodyValues } from './event-record.ts'
 export { DEFAULT_SEAL_BATCH_SIZE, DEFAULT_SEAL_INTERVAL_MS, LedgerService } from './ledger-service.ts'

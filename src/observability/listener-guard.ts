@@ -3,6 +3,7 @@
 // timeouts on node:http, a global and a per-address connection cap, our own 408 problem+json when
 // a request does not arrive in time, and the counters /metrics exports.
 import { randomUUID } from 'node:crypto'
+import { STATUS_CODES } from 'node:http'
 import type { Server } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
@@ -56,8 +57,6 @@ export interface GuardOptions {
   stats: ListenerStats
   /** Peers the per-address cap does not apply to (the gateway's trusted proxies: a load balancer carries every client). */
   isExempt?: ((address: string) => boolean) | null
-  /** The 408 body: the gateway's plain RFC 9457 problem, or the Vault's with its `error` member. */
-  problemBody?: ((code: ErrorCode, detail: string, requestId: string) => object) | null
 }
 
 interface GuardState {
@@ -66,7 +65,6 @@ interface GuardState {
   isExempt: ((address: string) => boolean) | null
   /** address → open sockets; only addresses with at least one (entries leave at zero). */
   perIp: Map<string, number>
-  problemBody: (code: ErrorCode, detail: string, requestId: string) => object
 }
 
 const kGuard = Symbol('ledgix.listenerGuard')
@@ -77,7 +75,8 @@ type GuardedSocket = Socket & { server?: GuardedServer; [kAddress]?: string }
 /**
  * Apply `limits` to a node:http server before it listens (node:http starts its deadline sweep on
  * 'listening' with the interval set here). Registers the server's 'clientError' handler unless
- * `ownClientError` is false (fastify registers its own and calls `answerClientError` from it).
+ * `ownClientError` is false (the Vault answers with fastify's clientErrorHandler, which calls
+ * `countClientError` so /metrics sees its timeouts too).
  */
 export function guardListener(server: Server, options: GuardOptions, ownClientError = true): void {
   const limits = options.limits
@@ -95,7 +94,6 @@ export function guardListener(server: Server, options: GuardOptions, ownClientEr
     perIpMax: limits.maxConnectionsPerIp,
     isExempt: options.isExempt ?? null,
     perIp: new Map(),
-    problemBody: options.problemBody ?? problemFor,
   }
   server.on('connection', onConnection)
   server.on('drop', onDrop)
@@ -149,41 +147,46 @@ function onIdle(this: GuardedServer, socket: Duplex): void {
 
 const TIMEOUT_DETAIL = 'The request headers or body did not arrive in time; the connection is closed.'
 const MALFORMED_DETAIL = 'The request is not valid HTTP/1.1; the connection is closed.'
+const TOO_LARGE_DETAIL = 'The request line and headers exceed the server limit; the connection is closed.'
+
+/** Count a client error against the listener's stats (a missed deadline is a request timeout). */
+export function countClientError(server: Server, err: NodeJS.ErrnoException): void {
+  const state = (server as GuardedServer)[kGuard]
+  if (state !== undefined && err.code === 'ERR_HTTP_REQUEST_TIMEOUT') state.stats.requestTimeouts++
+}
 
 function onClientError(this: GuardedServer, err: NodeJS.ErrnoException, socket: Duplex): void {
   answerClientError(this, err, socket)
 }
 
 /**
- * A client-side HTTP failure: a missed deadline answers 408 problem+json (node:http's own 408 has
- * no body), anything unparsable 400 `invalid_request`; a header block over max_header_size 431.
- * Then the socket goes: the parser state is unknown, nothing more is read from it.
+ * A client-side HTTP failure node:http's parser or deadline sweep raised, answered as problem+json
+ * (node:http's own answers have no body): a missed deadline 408 `request_timeout`, a header block
+ * over max_header_size 431 `headers_too_large`, anything unparsable 400 `invalid_request`. Then
+ * the socket goes: the parser state is unknown, nothing more is read from it.
  */
 export function answerClientError(server: Server, err: NodeJS.ErrnoException, socket: Duplex): void {
-  const state = (server as GuardedServer)[kGuard]
-  const timedOut = err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-  if (timedOut && state !== undefined) state.stats.requestTimeouts++
+  countClientError(server, err)
   // A response already started on this socket cannot be followed by another status line.
   const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage
   if (err.code === 'ECONNRESET' || !socket.writable || (inFlight != null && inFlight.headersSent === true)) {
     socket.destroy()
     return
   }
-  if (err.code === 'HPE_HEADER_OVERFLOW') {
-    socket.end('HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\ncontent-length: 0\r\n\r\n')
-  } else {
-    const code: ErrorCode = timedOut ? 'request_timeout' : 'invalid_request'
-    const requestId = randomUUID()
-    const body = JSON.stringify((state?.problemBody ?? problemFor)(code, timedOut ? TIMEOUT_DETAIL : MALFORMED_DETAIL, requestId))
-    socket.end(
-      `HTTP/1.1 ${timedOut ? '408 Request Timeout' : '400 Bad Request'}\r\n` +
-        `content-type: ${PROBLEM_CONTENT_TYPE}\r\n` +
-        `content-length: ${Buffer.byteLength(body)}\r\n` +
-        `x-ledgix-request-id: ${requestId}\r\n` +
-        'cache-control: no-store\r\nconnection: close\r\n\r\n' +
-        body,
-    )
-  }
+  const code: ErrorCode =
+    err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : 'invalid_request'
+  const detail = code === 'request_timeout' ? TIMEOUT_DETAIL : code === 'headers_too_large' ? TOO_LARGE_DETAIL : MALFORMED_DETAIL
+  const requestId = randomUUID()
+  const problem = problemFor(code, detail, requestId)
+  const body = JSON.stringify(problem)
+  socket.end(
+    `HTTP/1.1 ${problem.status} ${STATUS_CODES[problem.status] ?? 'Error'}\r\n` +
+      `content-type: ${PROBLEM_CONTENT_TYPE}\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\n` +
+      `x-ledgix-request-id: ${requestId}\r\n` +
+      'cache-control: no-store\r\nconnection: close\r\n\r\n' +
+      body,
+  )
   // end() flushes what fits; a peer that never reads must not keep the socket: destroy after flush.
   socket.once('finish', destroyAfterFinish)
 }

@@ -14,6 +14,14 @@ export interface KeySetStatus {
   ageMs: number | null
 }
 
+/** The embedded Vault's review sweeper (src/vault/reviews.ts), read at scrape time. */
+export interface ReviewSweepStats {
+  /** Failed attempts to finalise an expired review since start. */
+  failures: number
+  /** Reviews set aside because their stored content cannot be ledgered. */
+  unledgerable: number
+}
+
 // Latency buckets in seconds: the gateway adds ~0.1–2 ms; upstream calls range to tens of seconds.
 const REQUEST_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]
 // A burn is one loopback/LAN HTTP round trip: sub-ms to the 5 s Vault timeout.
@@ -32,6 +40,7 @@ export class GatewayMetrics {
   /** listener name (gateway, vault, admin) → its guard's counters, read at scrape time. */
   readonly #listeners = new Map<string, ListenerStats>()
   #writePath: (() => StoreStats) | null = null
+  #reviewSweep: (() => ReviewSweepStats) | null = null
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registry = new Registry()
@@ -133,6 +142,37 @@ export class GatewayMetrics {
       })
     }
     this.#writePath = source
+  }
+
+  /**
+   * Export the embedded Vault's review sweeper: failed finalisations (each one is also logged) and
+   * the reviews it set aside as unledgerable. Read from `source` at scrape time only.
+   */
+  setReviewSweepSource(source: () => ReviewSweepStats): void {
+    if (this.#reviewSweep === null) {
+      const registers = [this.registry]
+      const failures: Counter = new Counter({
+        name: 'ledgix_vault_review_expiry_failures_total',
+        help: 'Expired reviews the sweeper failed to finalise (each logged at error level with its request id).',
+        registers,
+        collect: () => {
+          const stats = this.#reviewSweep?.()
+          if (stats === undefined) return
+          failures.reset()
+          failures.inc(stats.failures)
+        },
+      })
+      const setAside: Gauge = new Gauge({
+        name: 'ledgix_vault_reviews_unledgerable',
+        help: 'Pending reviews whose stored content the ledger cannot encode (stored by an older version): they stay pending.',
+        registers,
+        collect: () => {
+          const stats = this.#reviewSweep?.()
+          if (stats !== undefined) setAside.set(stats.unledgerable)
+        },
+      })
+    }
+    this.#reviewSweep = source
   }
 
   async render(): Promise<string> {

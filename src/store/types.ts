@@ -79,8 +79,12 @@ export interface ClearanceRecord {
   matchedRuleIds: string[]
   reviewState: ReviewState | null
   reviewExpiresAtMs: number | null
+  /** Who the decider says they are: the review body's `reviewer_email` (unverified), else `<role>:<key name>`. */
   reviewer: string | null
   reviewReason: string | null
+  /** The API key that authenticated the review decision (null for system and policy decisions). */
+  decidedByKeyId: string | null
+  decidedByRole: ApiKeyRole | null
   parentRequestId: string | null
   createdAtMs: number
   updatedAtMs: number
@@ -165,11 +169,21 @@ export interface ListReviewsQuery {
 
 /** One durable mutation. Ops marked "guard" abort the whole write() when their condition fails. */
 export type WriteOp =
-  | { op: 'tenant_insert'; tenant: TenantRecord }
+  /**
+   * guard: the tenant id is new (the primary key decides, inside the transaction, so concurrent creates
+   * of one id yield exactly one success). `ifMissing: true` drops the guard: insert when absent, else no-op.
+   */
+  | { op: 'tenant_insert'; tenant: TenantRecord; ifMissing?: boolean }
   | { op: 'api_key_insert'; key: ApiKeyRecord }
   /** guard: key exists in tenant and is not yet revoked */
   | { op: 'api_key_revoke'; tenantId: TenantId; keyId: ApiKeyId; atMs: number }
   | { op: 'signing_key_upsert'; key: SigningKeyRecord }
+  /**
+   * guard: the signing keys active now (neither retired nor revoked) are exactly `expectActive`;
+   * then those are retired at `atMs` and `key` is inserted as the one active key. Two rotations that
+   * read the same ring cannot both pass, so a ring never ends with two active keys.
+   */
+  | { op: 'signing_key_rotate'; expectActive: readonly string[]; key: SigningKeyRecord; atMs: number }
   /** guard: the jti was never burned (global: jtis are minted by one key ring, UUIDv7) */
   | { op: 'burn'; jti: string; tenantId: TenantId; agentId: string; expSeconds: number; atMs: number }
   /**
@@ -179,6 +193,11 @@ export type WriteOp =
    * caller's, else '*'), and the jti was never burned. A failure carries `refusal`.
    */
   | { op: 'token_burn'; jti: string; callerTenant: TenantId | null; agentId: string; expSeconds: number; atMs: number }
+  /**
+   * guard: the token's agent is not locked down in the token's tenant, read inside this transaction:
+   * every token the Vault mints is inserted by this op, so a lockdown acknowledged before the mint's
+   * commit always wins (refusal `agent_locked`), whichever path (clearance, review, expiry, /mint-token) minted it.
+   */
   | { op: 'token_insert'; token: TokenRecord }
   /** guard: request id is new in the tenant */
   | { op: 'clearance_insert'; clearance: ClearanceRecord }
@@ -191,13 +210,16 @@ export type WriteOp =
   | { op: 'agent_lock_put'; lock: AgentLockRecord }
   | LedgerWriteOp
 
-/** Why a `token_burn` was refused, in the order checked; `lockReason` is set for agent_locked only. */
+/**
+ * Why a `token_burn` (or, with `agent_locked` only, a `token_insert`) was refused, in the order checked;
+ * `lockReason` is set for agent_locked only.
+ */
 export interface BurnRefusal {
   code: 'token_wrong_tenant' | 'agent_locked' | 'token_replayed'
   lockReason: string | null
 }
 
-/** `refusal` is present only when a `token_burn` op failed. */
+/** `refusal` is present only when a `token_burn` or `token_insert` op failed. */
 export type WriteResult = { ok: true } | { ok: false; failedOp: number; opName: WriteOp['op']; refusal?: BurnRefusal }
 
 export interface Store extends LedgerStore {
@@ -228,6 +250,11 @@ export interface Store extends LedgerStore {
   findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null>
   listApiKeys(tenantId: TenantId): Promise<ApiKeyRecord[]>
   listSigningKeys(): Promise<SigningKeyRecord[]>
+  /**
+   * A value that changes whenever the signing-key table changes, by any connection or process (a
+   * running Vault polls it to pick up `keys revoke` from the CLI): cheap, never cached.
+   */
+  signingKeysVersion(): Promise<string>
   getToken(jti: string): Promise<TokenRecord | null>
   isBurned(jti: string): Promise<boolean>
   getClearance(tenantId: TenantId, requestId: string): Promise<ClearanceRecord | null>

@@ -3,6 +3,8 @@
 // derives from Ajv's first error, so a bad body reads the same on either path
 // (test/vault/vault-fast-path.test.ts sends each case to both and compares the answers).
 
+import { HEADER_TEXT_PATTERN, IDENTIFIER_MAX_LENGTH, IDENTIFIER_PATTERN, OPTIONAL_IDENTIFIER_PATTERN, isHeaderText, isIdentifier } from '../core/index.ts'
+
 /** Ajv's string length: code points, not UTF-16 units (a surrogate pair counts once). */
 function codePointLength(s: string): number {
   let n = 0
@@ -30,11 +32,30 @@ function stringProblem(name: string, v: unknown, minLength: number, maxLength: n
   return null
 }
 
+/** schemas.ts `identifier`: maxLength, minLength, then pattern, as Ajv runs them. */
+function identifierProblem(name: string, v: unknown): string | null {
+  const p = stringProblem(name, v, 1, IDENTIFIER_MAX_LENGTH)
+  if (p !== null) return p
+  return isIdentifier(v as string) ? null : `body.${name}: must match pattern "${IDENTIFIER_PATTERN}"`
+}
+
+/** schemas.ts `headerText` (session ids). */
+function headerTextProblem(name: string, v: unknown): string | null {
+  const p = stringProblem(name, v, 0, IDENTIFIER_MAX_LENGTH)
+  if (p !== null) return p
+  return isHeaderText(v as string) ? null : `body.${name}: must match pattern "${HEADER_TEXT_PATTERN}"`
+}
+
+/** The policy hint: an identifier or "". */
+function optionalIdentifierProblem(name: string, v: unknown): string | null {
+  const p = stringProblem(name, v, 0, IDENTIFIER_MAX_LENGTH)
+  if (p !== null) return p
+  return v === '' || isIdentifier(v as string) ? null : `body.${name}: must match pattern "${OPTIONAL_IDENTIFIER_PATTERN}"`
+}
+
 const NOT_OBJECT = 'body: must be object'
 /** The consume schema has no maxLength on token. */
 const UNBOUNDED = Number.MAX_SAFE_INTEGER
-/** schemas.ts: tool_name and the short strings are bounded at 256. */
-const SHORT = 256
 
 /** consumeBody: `{ token: string (minLength 1) }`, other fields ignored. */
 export function consumeBodyProblem(body: unknown): string | null {
@@ -49,17 +70,21 @@ export function clearanceBodyProblem(body: unknown): string | null {
   if (!isObject(body)) return NOT_OBJECT
   const toolName = body.tool_name
   if (toolName === undefined) return "body.tool_name: must have required property 'tool_name'"
-  const nameProblem = stringProblem('tool_name', toolName, 1, SHORT)
+  const nameProblem = identifierProblem('tool_name', toolName)
   if (nameProblem !== null) return nameProblem
   if (body.tool_args !== undefined && !isObject(body.tool_args)) return 'body.tool_args: must be object'
   if (body.agent_id !== undefined) {
-    const p = stringProblem('agent_id', body.agent_id, 0, SHORT)
+    const p = identifierProblem('agent_id', body.agent_id)
     if (p !== null) return p
   }
   if (body.session_id !== undefined) {
-    const p = stringProblem('session_id', body.session_id, 0, SHORT)
+    const p = headerTextProblem('session_id', body.session_id)
     if (p !== null) return p
   }
-  if (body.context !== undefined && !isObject(body.context)) return 'body.context: must be object'
+  const context = body.context
+  if (context !== undefined) {
+    if (!isObject(context)) return 'body.context: must be object'
+    if (context.policy_id !== undefined) return optionalIdentifierProblem('context.policy_id', context.policy_id)
+  }
   return null
 }

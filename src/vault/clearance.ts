@@ -61,6 +61,13 @@ export function clearanceView(c: ClearanceRecord): Record<string, unknown> {
   }
   // Omitted while processing (spec §3.1 table); present on every other state.
   if (c.decisionStatus !== null) view.decision_status = c.decisionStatus
+  // Only on a person's review decision: who authenticated (the key) and who they say they are (the
+  // unverified reviewer_email). The client strips unknown keys (client-schemas.json), so these are safe.
+  if (c.decidedByKeyId !== null) {
+    view.reviewer = c.reviewer
+    view.decided_by_key_id = c.decidedByKeyId
+    view.decided_by_role = c.decidedByRole
+  }
   return view
 }
 
@@ -103,9 +110,32 @@ function decided(base: ClearanceRecord, d: Decision, reviewExpiryMs: number | nu
 }
 
 /**
+ * What persistDecision does when the store refuses the mint because the agent is locked down (the
+ * `token_insert` guard, read inside the decision's own transaction): `deny` records the decision as
+ * denied with reason code agent_locked (the clearance and expiry paths: the request must end, and
+ * ledgered); `refuse` throws LedgixError('agent_locked') and writes nothing (a reviewer's approval and
+ * /mint-token: the caller is told, and a review stays pending).
+ */
+export type WhenLocked = 'deny' | 'refuse'
+
+/** The decision a lockdown turns an approval into: denied, no token, the lock's reason in the ledgered reason. */
+export function lockedInstead(record: ClearanceRecord, lockReason: string): ClearanceRecord {
+  return {
+    ...record,
+    status: 'denied',
+    decisionStatus: 'denied',
+    token: null,
+    jti: null,
+    reason: `Agent "${record.agentId}" is locked down (${lockReason || 'no reason given'}); no token was minted. ${record.reason}`,
+    reasonCode: 'agent_locked',
+  }
+}
+
+/**
  * Persist a decided record: terminal outcomes through the ledger sink (with token and clearance in the
  * same transaction), pending reviews as a plain write. `previous` null = insert, else an exactly-once
- * update from that status.
+ * update from that status. Every token the Vault mints is inserted here, and the store refuses the
+ * insert for a locked agent (see WhenLocked): lockdown wins wherever a token would come from.
  */
 export async function persistDecision(
   ctx: VaultContext,
@@ -115,6 +145,7 @@ export async function persistDecision(
   eventType: string,
   extraOps: readonly WriteOp[],
   nowMs: number,
+  whenLocked: WhenLocked = 'deny',
 ): Promise<ClearanceRecord> {
   let final = record
   const ops: WriteOp[] = []
@@ -130,6 +161,12 @@ export async function persistDecision(
     ? await ctx.ledger.append(decisionEventFor(final, eventType, evidence, nowMs), ops)
     : await ctx.store.write(ops)
   if (!result.ok) {
+    if (result.refusal?.code === 'agent_locked') {
+      const lockReason = result.refusal.lockReason ?? ''
+      if (whenLocked === 'refuse') throw new LedgixError('agent_locked', `the agent is locked down (${lockReason || 'no reason given'}); no token was minted`)
+      // A denied record carries no token, so this second write cannot be refused for the lock again.
+      return persistDecision(ctx, lockedInstead(record, lockReason), previous, evidence, eventType, extraOps, nowMs)
+    }
     if (result.opName === 'idempotency_insert') throw new IdempotencyRace('idempotency key stored concurrently')
     throw new LedgixError('review_already_decided', 'this request was decided concurrently')
   }
@@ -172,6 +209,8 @@ export async function requestClearance(
     reviewExpiresAtMs: null,
     reviewer: null,
     reviewReason: null,
+    decidedByKeyId: null,
+    decidedByRole: null,
     parentRequestId: null,
     createdAtMs: nowMs,
     updatedAtMs: nowMs,

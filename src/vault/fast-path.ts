@@ -1,9 +1,9 @@
 // The two hot customer endpoints on the raw node:http server, ahead of fastify: exactly
 // `POST /consume-token` and `POST /request-clearance` with `Content-Type: application/json` and a
-// Content-Length body within max_body. Same auth (authenticateKey), same JSON parser (fastify's, with
-// the same poisoning rules), body checks with the same details (body-checks.ts), the same route
-// logic (consumeAnswer, clearanceAnswer), the same status, headers and problem+json bytes, the same
-// access line; without fastify's per-request routing, hook runner, body parser and reply lifecycle.
+// Content-Length body within max_body. Same auth (authenticateKey), same body parsing (json-body.ts:
+// strict UTF-8, fastify's parser with its poisoning rules, the same limits), body checks with the
+// same details (body-checks.ts), the same route logic (consumeAnswer, clearanceAnswer), the same
+// status, headers and problem+json bytes, the same access line; without fastify's per-request routing, hook runner, body parser and reply lifecycle.
 // Everything else — other paths and methods, `//x` and trailing slashes, query strings, other media
 // types, chunked, empty or oversized bodies, shutdown — goes to fastify unchanged.
 import { randomUUID } from 'node:crypto'
@@ -18,11 +18,9 @@ import { clearanceBodyProblem, consumeBodyProblem } from './body-checks.ts'
 import type { AuthContext, VaultContext } from './context.ts'
 import { problemBody, problemOfThrown, pushProblemHeaders, type RouteAnswer } from './http-errors.ts'
 import type { IdempotencyGate } from './idempotency.ts'
+import { parseJsonBody, type JsonBodyParser } from './json-body.ts'
 import { clearanceAnswer } from './routes/clearance.ts'
 import { consumeAnswer } from './routes/consume.ts'
-
-/** fastify's default JSON body parser (`app.getDefaultJsonParser`); it calls `done` synchronously. */
-export type JsonBodyParser = (request: never, body: string, done: (err: Error | null, value?: unknown) => void) => void
 
 const CONSUME = '/consume-token'
 const CLEARANCE = '/request-clearance'
@@ -173,15 +171,6 @@ function onBodyError(this: FastIncoming): void {
   detach(this)
 }
 
-/** Parser outcome slots: the parser calls back synchronously, so no closure per request is needed. */
-let parsedError: Error | null = null
-let parsedValue: unknown
-
-function onParsed(err: Error | null, value?: unknown): void {
-  parsedError = err
-  parsedValue = value
-}
-
 async function answerBodyGuarded(r: FastRequest): Promise<void> {
   try {
     await answerBody(r)
@@ -194,15 +183,13 @@ async function answerBody(r: FastRequest): Promise<void> {
   // Content-Length framing is the HTTP parser's; a mismatch is fastify's FST_ERR_CTP_INVALID_CONTENT_LENGTH.
   if (r.received !== r.length) return sendProblem(r, 'invalid_json', 'the body is not valid JSON', undefined, true)
   const chunks = r.chunks
-  const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, r.received).toString('utf8')
+  const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, r.received)
   r.chunks = []
-  r.path.parseJson(undefined as never, text, onParsed)
-  const failed = parsedError !== null
-  const body = parsedValue
-  parsedError = null
-  parsedValue = undefined
+  // The same strict UTF-8, parser and limits as fastify's content-type parser (server.ts).
+  const parsed = parseJsonBody(bytes, r.path.parseJson)
   // fastify closes the connection after a body it could not parse (the client may send more).
-  if (failed) return sendProblem(r, 'invalid_json', 'the body is not valid JSON', undefined, true)
+  if (!parsed.ok) return sendProblem(r, parsed.code, parsed.detail, undefined, true)
+  const body = parsed.value
   const consume = r.route === CONSUME
   const problem = consume ? consumeBodyProblem(body) : clearanceBodyProblem(body)
   if (problem !== null) return sendProblem(r, 'invalid_request', problem, undefined, false)

@@ -1,8 +1,12 @@
 // RFC 9457 problem+json for every Vault error. Status codes are the contract (the client never parses
 // error bodies, spec §1); `error` mirrors `code` for callers used to the Ledgix {error, detail} shape.
+import { randomUUID } from 'node:crypto'
+import { STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import {
   ERRORS,
+  IDENTIFIER_HINT,
   LedgixError,
   PROBLEM_CONTENT_TYPE,
   WWW_AUTHENTICATE_INVALID_TOKEN,
@@ -78,6 +82,8 @@ function validationPath(err: FastifyError): string {
   return path === '' ? where : `${where}.${path}`
 }
 
+export const EMPTY_BODY_DETAIL = 'the body is empty; send a JSON object'
+
 /** fastify error handler: validation and parser errors become 400s naming the field; bugs become 500. */
 export function handleVaultError(this: unknown, err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   if (err.validation !== undefined && !(err instanceof LedgixError)) {
@@ -93,7 +99,7 @@ export function handleVaultError(this: unknown, err: FastifyError, request: Fast
       sendProblem(reply, 'unsupported_media_type', 'send Content-Type: application/json')
       return
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      sendProblem(reply, 'invalid_json', 'the body is empty; send a JSON object')
+      sendProblem(reply, 'invalid_json', EMPTY_BODY_DETAIL)
       return
     default:
       break
@@ -105,4 +111,48 @@ export function handleVaultError(this: unknown, err: FastifyError, request: Fast
 
 export function handleNotFound(_request: FastifyRequest, reply: FastifyReply): void {
   sendProblem(reply, 'not_found', 'no such endpoint')
+}
+
+/**
+ * fastify's `frameworkErrors`: failures its router meets before any route or hook runs, which it
+ * would otherwise answer with its own JSON shape (and a 414 for a long parameter). A parameter
+ * longer than the router allows can never be a valid identifier, so it is the same 400 as one that
+ * breaks the identifier rule; bad percent-encoding is a 400 too.
+ */
+export function handleFrameworkError(err: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  switch (err.code) {
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      sendProblem(reply, 'invalid_request', `path: a parameter is longer than any identifier (${IDENTIFIER_HINT})`)
+      return
+    case 'FST_ERR_BAD_URL':
+      sendProblem(reply, 'invalid_request', 'path: not a valid percent-encoded URL path')
+      return
+    default:
+      sendProblem(reply, 'invalid_request', 'the request could not be routed')
+  }
+}
+
+/**
+ * fastify's `clientErrorHandler`: what Node's HTTP parser refuses before fastify sees a request (a
+ * malformed request line, a request line and headers past max_header_size — a very long id in a
+ * path ends here —, a request that did not arrive in time), answered as problem+json like every
+ * other Vault error instead of fastify's own JSON. The socket is closed after it, as Node does.
+ */
+export function handleClientError(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return
+  const code: ErrorCode = err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : 'invalid_request'
+  const detail =
+    code === 'headers_too_large'
+      ? 'the request line and headers exceed the server limit; identifiers are at most 128 characters'
+      : code === 'request_timeout'
+        ? 'the request was not received in time'
+        : 'the request is not valid HTTP/1.1'
+  if (socket.writable) {
+    const body = JSON.stringify(problemBody(code, detail, randomUUID()))
+    const status = ERRORS[code].status
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: ${PROBLEM_CONTENT_TYPE}; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    )
+  }
+  socket.destroy(err)
 }

@@ -1,17 +1,27 @@
 // The Vault's Ed25519 signing key ring: private keys as PKCS#8 PEM files (mode 0600) in
 // data_dir/keys or one key from the environment, metadata (kid, active_from, retired_at, revoked_at)
 // in the store. Retired keys stay in the JWKS (ledger receipts must stay verifiable, spec §5.3);
-// revoked keys leave the JWKS and verification at once.
+// revoked keys leave the JWKS and verification at once. Rotations are one guarded store op (never two
+// active keys); a running Vault re-reads the ring when the store's key-ring generation moves (the CLI
+// writing the same data dir), polled every KEY_RING_POLL_MS.
 import { createPrivateKey, createPublicKey, generateKeyPair as generateKeyPairCb, randomBytes } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
-import { mkdir, open, readFile } from 'node:fs/promises'
+import { mkdir, open, readFile, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { checkEd25519PublicKey } from '../core/index.ts'
+import { LedgixError, checkEd25519PublicKey } from '../core/index.ts'
 import type { Clock, JwksDocument, PublicJwk } from '../core/index.ts'
 import type { SigningKeyRecord, Store } from '../store/index.ts'
 
 const generateKeyPair = promisify(generateKeyPairCb)
+
+/**
+ * How often a running Vault checks the store's key-ring generation (one one-row read): the bound on
+ * how long a `keys revoke|rotate` from the CLI on the live data dir takes to reach verification,
+ * the JWKS and the signer. A paired gateway verifies with its cached JWKS until its own refresh, but
+ * every token ends at the Vault's burn, which refuses the revoked kid within this bound.
+ */
+export const KEY_RING_POLL_MS = 1_000
 
 export interface EnvSigningKey {
   kid: string
@@ -52,6 +62,9 @@ export class KeyRing {
   #verify = new Map<string, KeyObject>()
   #jwks: JwksDocument = { keys: [] }
   #jwksJson = '{"keys":[]}'
+  /** The store's key-ring generation this ring was loaded at. */
+  #version = ''
+  #refreshing: Promise<void> | null = null
 
   private constructor(options: KeyRingOptions) {
     this.#o = options
@@ -95,8 +108,45 @@ export class KeyRing {
     return this.#jwksJson
   }
 
+  /**
+   * Reload when another writer (the CLI, another admin call) changed the ring since the last load;
+   * single-flight. Returns true when it reloaded. Throws what reload() throws (the old ring stays).
+   */
+  async refreshIfChanged(): Promise<boolean> {
+    if (this.#refreshing !== null) {
+      await this.#refreshing
+      return false
+    }
+    const version = await this.#o.store.signingKeysVersion()
+    if (version === this.#version) return false
+    this.#refreshing = this.#reloadAndKeepSigning()
+    try {
+      await this.#refreshing
+    } finally {
+      this.#refreshing = null
+    }
+    return true
+  }
+
+  async #reloadAndKeepSigning(): Promise<void> {
+    await this.reload()
+    // The CLI revoked the key this Vault signs with: replace it, as revoke() does here (a rotation
+    // racing it is refused by the store's guard and the next poll reloads what won).
+    if (this.#signer === null && this.#o.createIfMissing === true) {
+      try {
+        await this.#create(this.#activeKids())
+      } catch (err) {
+        // Still unable to sign: make the next poll try again even if the ring does not change.
+        this.#version = ''
+        throw err
+      }
+    }
+  }
+
   /** Re-read metadata and key files (after CLI or admin changes). */
   async reload(): Promise<void> {
+    // Read before the records: a change between the two reads is seen again at the next poll.
+    const version = await this.#o.store.signingKeysVersion()
     const records = await this.#o.store.listSigningKeys()
     const verify = new Map<string, KeyObject>()
     const keys: PublicJwk[] = []
@@ -123,6 +173,7 @@ export class KeyRing {
     if (env !== null && records.some((r) => r.kid === env.kid && r.retiredAtMs === null && r.revokedAtMs === null)) {
       signer = { kid: env.kid, privateKey: env.key }
     }
+    this.#version = version
     this.#records = records
     this.#verify = verify
     this.#signer = signer
@@ -133,20 +184,22 @@ export class KeyRing {
   /** Creates a key file and record; it signs from now on. Refuses when a key is already active. */
   async generate(): Promise<SigningKeyRecord> {
     if (this.#signer !== null) throw new Error(`signing key ${this.#signer.kid} is active: use "keys rotate" to replace it`)
-    return this.#create()
+    return this.#create(this.#activeKids())
   }
 
   /**
    * New active key; every previous signing key is retired (still published, never signs again) —
    * a configured `vault_server.signing_key` too: otherwise it would go on signing and the rotation
    * would be a no-op. The retirement is durable, so the configured key does not sign again after a
-   * restart either; configure a new kid to pin a key again.
+   * restart either; configure a new kid to pin a key again. One guarded store op: a rotation that
+   * raced another one (this process or the CLI) throws LedgixError('key_ring_changed') and writes nothing.
    */
   async rotate(): Promise<SigningKeyRecord> {
-    const nowMs = this.#o.clock.now()
-    const previous = this.#records.filter((r) => r.retiredAtMs === null && r.revokedAtMs === null)
-    const created = await this.#create(previous.map((r) => ({ ...r, retiredAtMs: nowMs })))
-    return created
+    return this.#create(this.#activeKids())
+  }
+
+  #activeKids(): string[] {
+    return this.#records.filter((r) => r.retiredAtMs === null && r.revokedAtMs === null).map((r) => r.kid)
   }
 
   /** Compromise: the key leaves the JWKS and verification at once. Returns false for an unknown kid. */
@@ -158,17 +211,19 @@ export class KeyRing {
     await this.#o.store.write([{ op: 'signing_key_upsert', key: { ...r, revokedAtMs: r.revokedAtMs ?? nowMs, retiredAtMs: r.retiredAtMs ?? nowMs } }])
     await this.reload()
     // Never leave the Vault unable to approve: a revoked signing key is replaced at once.
-    if (wasSigner && this.#signer === null && this.#o.createIfMissing === true) await this.#create()
+    if (wasSigner && this.#signer === null && this.#o.createIfMissing === true) await this.#create(this.#activeKids())
     return true
   }
 
-  async #create(alsoWrite: SigningKeyRecord[] = []): Promise<SigningKeyRecord> {
+  /** Writes a key file, then retires `expectActive` and records the new key in one guarded op. */
+  async #create(expectActive: readonly string[]): Promise<SigningKeyRecord> {
     const nowMs = this.#o.clock.now()
     const { publicKey, privateKey } = await generateKeyPair('ed25519')
     const kid = newKid(nowMs)
     await mkdir(this.#o.keysDir, { recursive: true, mode: 0o700 })
+    const file = join(this.#o.keysDir, `${kid}.pem`)
     // wx: never overwrite a key file; 0600: the private key is readable by the owner only.
-    const fh = await open(join(this.#o.keysDir, `${kid}.pem`), 'wx', 0o600)
+    const fh = await open(file, 'wx', 0o600)
     try {
       await fh.writeFile(privateKey.export({ format: 'pem', type: 'pkcs8' }))
       await fh.sync()
@@ -176,7 +231,13 @@ export class KeyRing {
       await fh.close()
     }
     const record: SigningKeyRecord = { kid, publicX: publicX(publicKey), activeFromMs: nowMs, retiredAtMs: null, revokedAtMs: null, source: 'file' }
-    await this.#o.store.write([...alsoWrite, record].map((key) => ({ op: 'signing_key_upsert' as const, key })))
+    const result = await this.#o.store.write([{ op: 'signing_key_rotate', expectActive, key: record, atMs: nowMs }])
+    if (!result.ok) {
+      // The key never became part of the ring: its file must not linger as an unrecorded secret.
+      await unlink(file).catch(() => undefined)
+      await this.reload()
+      throw new LedgixError('key_ring_changed', 'the signing key ring changed while rotating (another rotation or revocation won); list the keys and retry if still needed')
+    }
     await this.reload()
     return record
   }

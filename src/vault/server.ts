@@ -12,28 +12,28 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, 
 import { VAULT_LISTENER_DEFAULTS, defaultListenerLimits } from '../config/index.ts'
 import type { ListenerLimits } from '../config/index.ts'
 import type { VaultLedgerConfig, VaultServerConfig } from '../config/types-vault.ts'
-import { systemClock } from '../core/index.ts'
+import { IDENTIFIER_MAX_ENCODED_LENGTH, LedgixError, systemClock } from '../core/index.ts'
 import type { Clock, VaultPort } from '../core/index.ts'
 import { DEFAULT_MMD_SECONDS, DEFAULT_SEAL_BATCH_SIZE, DEFAULT_SEAL_INTERVAL_MS, LedgerService, parseEncryptionKey } from '../ledger/index.ts'
 import { openSqliteStore } from '../store/index.ts'
-import { ListenerStats, answerClientError, guardListener } from '../observability/index.ts'
+import { ListenerStats, countClientError, guardListener } from '../observability/index.ts'
 import type { Store } from '../store/index.ts'
 import { seedBootstrapKey } from './api-keys.ts'
 import { authenticateAdmin, authenticateApiKey } from './auth.ts'
 import { recoverInterrupted } from './clearance.ts'
 import type { AuthContext, VaultContext } from './context.ts'
 import { FastPath } from './fast-path.ts'
-import type { JsonBodyParser } from './fast-path.ts'
-import { handleNotFound, handleVaultError, problemBody } from './http-errors.ts'
+import { EMPTY_BODY_DETAIL, handleClientError, handleFrameworkError, handleNotFound, handleVaultError } from './http-errors.ts'
 import { IdempotencyGate } from './idempotency.ts'
 import { createInProcessVaultPort } from './in-process-port.ts'
-import { KeyRing } from './key-ring.ts'
+import { parseJsonBody, type JsonBodyParser } from './json-body.ts'
+import { KEY_RING_POLL_MS, KeyRing } from './key-ring.ts'
 import { createStoreLedgerSink, ledgerSignerOf, type LedgerSink } from './ledger-sink.ts'
 import { PolicyRegistry } from './policies.ts'
 import { createOpenAiJudge, formatLoadProblem, loadPoliciesDir } from './policy/index.ts'
 import type { CompiledPolicy, Judge } from './policy/index.ts'
 import { RateLimiter } from './rate-limit.ts'
-import { expireReviews } from './reviews.ts'
+import { ReviewSweeper } from './reviews.ts'
 import { registerAdminRoutes } from './routes/admin.ts'
 import { registerClearanceRoutes } from './routes/clearance.ts'
 import { registerConsumeRoute } from './routes/consume.ts'
@@ -71,6 +71,8 @@ export interface VaultServerOptions {
 export interface VaultServer {
   app: FastifyInstance
   context: VaultContext
+  /** Review expiry; its stats (failures, set-aside records) are exported on /metrics. */
+  reviewSweeper: ReviewSweeper
   /** The in-process VaultPort for all-in-one mode (same semantics as /consume-token). */
   vaultPort: VaultPort
   /** Open, refused and timed-out connections of the Vault API listener (/metrics, listener="vault"). */
@@ -157,16 +159,21 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
     // The sealer lives inside the server's lifecycle: started here (sealing whatever a previous run
     // left unsealed), stopped in close() after the last decision and before the store closes.
     await ledgerService.start()
+    const reviewSweeper = new ReviewSweeper(ctx, options.logger ?? null)
     let sweeper: NodeJS.Timeout | null = null
     if (config.reviewExpiryMs !== null) {
       // A quarter of the expiry, within [1 s, 30 s]: expiry is a policy about hours, not milliseconds.
       const everyMs = Math.min(30_000, Math.max(1_000, Math.floor(config.reviewExpiryMs / 4)))
-      sweeper = setInterval(sweepExpiredReviews, everyMs, ctx)
+      sweeper = setInterval(sweepExpiredReviews, everyMs, reviewSweeper, ctx, options.logger ?? null)
       sweeper.unref()
     }
+    // The key ring follows writes by other processes (the CLI on this data dir) within KEY_RING_POLL_MS.
+    const ringPoll = setInterval(pollKeyRing, KEY_RING_POLL_MS, ctx)
+    ringPoll.unref()
     return {
       app,
       context: ctx,
+      reviewSweeper,
       vaultPort: createInProcessVaultPort(ctx),
       listenerStats,
       async listen() {
@@ -176,6 +183,7 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
       },
       async close() {
         if (sweeper !== null) clearInterval(sweeper)
+        clearInterval(ringPoll)
         fastPath.closing = true
         await app.close()
         await Promise.allSettled([...ctx.background])
@@ -189,8 +197,14 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
   }
 }
 
-function sweepExpiredReviews(ctx: VaultContext): void {
-  expireReviews(ctx, ctx.clock.now()).catch(() => undefined)
+function pollKeyRing(ctx: VaultContext): void {
+  // A failed reload keeps the ring it had (reload swaps only when complete); the next poll retries.
+  ctx.keyRing.refreshIfChanged().catch(() => undefined)
+}
+
+/** One sweeper pass; a failed read of the queue is logged (each record's failure is, by the sweeper). */
+function sweepExpiredReviews(sweeper: ReviewSweeper, ctx: VaultContext, logger: FastifyBaseLogger | null): void {
+  sweeper.sweep(ctx.clock.now()).catch((err: unknown) => logger?.error({ err, component: 'review-sweeper' }, 'review expiry pass failed; retrying at the next pass'))
 }
 
 /** One Ajv for every route schema, loaded and created by the first validation that needs one. */
@@ -252,14 +266,15 @@ function vaultServerFactory(fastPath: FastPath, guard: VaultListenerGuard): (han
     })
     if ((opts.maxRequestsPerSocket as number) > 0) server.maxRequestsPerSocket = opts.maxRequestsPerSocket as number
     // fastify adds its own 'clientError' listener (vaultClientError below), so the guard adds none.
-    guardListener(server, { limits: guard.limits, stats: guard.stats, problemBody }, false)
+    guardListener(server, { limits: guard.limits, stats: guard.stats }, false)
     return server
   }
 }
 
-/** A missed deadline answers the Vault's problem shape (with `error`); see answerClientError. */
+/** The Vault's parser refusals (handleClientError: its problem shape), counted for /metrics first. */
 function vaultClientError(this: FastifyInstance, err: Error, socket: Duplex): void {
-  answerClientError(this.server, err as NodeJS.ErrnoException, socket)
+  countClientError(this.server, err as NodeJS.ErrnoException)
+  handleClientError(err, socket)
 }
 
 declare module 'fastify' {
@@ -281,10 +296,14 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined, guar
     // measurable (bench/README.md "What limits us").
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: true,
-    // Spec §1: a trailing slash in the client's vaultUrl produces `//request-clearance`.
-    routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true },
-    serverFactory: vaultServerFactory(fastPath, guard),
+    // Spec §1: a trailing slash in the client's vaultUrl produces `//request-clearance`. Any
+    // identifier (src/core/identifier.ts), even fully percent-encoded, fits one path parameter, so
+    // the router never refuses a valid one; a longer one is a 400 problem (handleFrameworkError).
+    routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true, maxParamLength: IDENTIFIER_MAX_ENCODED_LENGTH },
+    // Router-level failures (bad percent-encoding, an over-long parameter) as problem+json too.
+    frameworkErrors: handleFrameworkError,
     clientErrorHandler: vaultClientError,
+    serverFactory: vaultServerFactory(fastPath, guard),
     // Our compilers: fastify then never loads @fastify/ajv-compiler or fast-json-stringify at boot.
     // No coercion: a number where a string belongs is a 400 naming the field.
     // (fastify types buildValidator after @fastify/ajv-compiler's pool; any compiler function is accepted.)
@@ -293,16 +312,20 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined, guar
   app.decorate('vaultFastPath', fastPath)
   app.decorateRequest('auth', null)
   if (logger !== undefined) app.addHook('onResponse', logVaultRequest)
-  const defaultJson = app.getDefaultJsonParser('error', 'error')
-  fastPath.parseJson = defaultJson as unknown as JsonBodyParser
-  // JSON only: any other media type is a 415 (fastify would otherwise parse text/plain).
+  const defaultJson = app.getDefaultJsonParser('error', 'error') as unknown as JsonBodyParser
+  fastPath.parseJson = defaultJson
+  // JSON only: any other media type is a 415 (fastify would otherwise parse text/plain). Read as
+  // bytes, not as a string: fastify's string decoding turns invalid UTF-8 into U+FFFD silently.
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, function parseJson(request: FastifyRequest, body: string | Buffer, done) {
-    if (body.length === 0 && (request.method === 'DELETE' || request.routeOptions.config.allowEmptyBody === true)) {
-      done(null, undefined)
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, function parseJson(request: FastifyRequest, body: string | Buffer, done) {
+    if (body.length === 0) {
+      if (request.method === 'DELETE' || request.routeOptions.config.allowEmptyBody === true) done(null, undefined)
+      else done(new LedgixError('invalid_json', EMPTY_BODY_DETAIL))
       return
     }
-    defaultJson(request, body as string, done)
+    const parsed = parseJsonBody(body as Buffer, defaultJson)
+    if (parsed.ok) done(null, parsed.value)
+    else done(new LedgixError(parsed.code, parsed.detail))
   })
   app.setErrorHandler(handleVaultError)
   app.setNotFoundHandler(handleNotFound)

@@ -12,6 +12,8 @@ test('an empty file loads as all-in-one with every default filled in', () => {
     drainTimeoutMs: 25_000,
     maxHeaderBytes: 16 * 1024,
     requestTimeoutMs: 300_000,
+    maxHeaderCount: 80,
+    pathRules: { rejectPercentEncoded: false },
     workers: 1,
     limits: { headersTimeoutMs: 10_000, requestTimeoutMs: 300_000, idleTimeoutMs: 310_000, keepAliveTimeoutMs: 65_000, maxConnections: 16_384, maxConnectionsPerIp: 1024 },
   })
@@ -238,4 +240,14 @@ test('two loads of the same text are independent (defaults are not shared object
   const b = load('')
   assert.notEqual(a.gateway, b.gateway)
   assert.notEqual(a.routes, b.routes)
+})
+
+test('issue 16: max_header_count and path_rules load; the path rule can only be tightened', () => {
+  const c = load('gateway:\n  max_header_count: 120\n  path_rules:\n    reject_percent_encoded: true\n')
+  assert.equal(c.gateway.maxHeaderCount, 120)
+  assert.deepEqual(c.gateway.pathRules, { rejectPercentEncoded: true })
+  assert.ok(problemsOf('gateway:\n  max_header_count: 2\n').some((p) => p.path === 'gateway.max_header_count'))
+  assert.ok(problemsOf('gateway:\n  max_header_count: 100000\n').some((p) => p.path === 'gateway.max_header_count'))
+  // No key loosens the default rule: an unknown option is a config error, not ignored.
+  assert.ok(problemsOf('gateway:\n  path_rules:\n    allow_dot_segments: true\n').some((p) => p.path.startsWith('gateway.path_rules')))
 })

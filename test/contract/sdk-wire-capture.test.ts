@@ -220,9 +220,9 @@ function checkLedgerRead(path: string, res: JsonResponse, where: string): void {
 
 /**
  * The captured verifyLedgerProof flow (fetchLedger() + fetchLedgerCheckpoints(), spec §7.8) over our
- * answers: the chain starts at genesis, so it verifies. Rows whose nested keys camelCasing changes
- * (snake_case tool args such as customer_id) fail the client's recomputation — the spec §7.2 pitfall —
- * and pass once served redacted (?redact=1); our own verifier accepts the full rows.
+ * answers: the chain starts at genesis, so it verifies. The default page is redacted (issue 16), so
+ * no row can hit the spec §7.2 pitfall (snake_case tool args camelCased before recomputation); the
+ * full view and its failure are in test/contract/client-verify-ledger.test.ts.
  */
 async function expectLedgerFlow(base: string, key: string, reads: Map<string, JsonResponse>): Promise<void> {
   const jwks = (await call(base, 'GET', '/.well-known/jwks.json')).body

@@ -43,6 +43,8 @@ export function testConfig(vaultUrl: string, routes: RouteConfig[], overrides: D
       drainTimeoutMs: 2000,
       maxHeaderBytes: 16384,
       requestTimeoutMs: 30_000,
+      maxHeaderCount: 80,
+      pathRules: { rejectPercentEncoded: false },
       workers: 1,
       limits: { ...defaultListenerLimits(GATEWAY_LISTENER_DEFAULTS), requestTimeoutMs: 30_000 },
     },
@@ -140,6 +142,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     metrics,
     logger: logger.child({ component: 'gateway' }),
     clock,
+    maxHeaderCount: config.gateway.maxHeaderCount,
     limits: config.gateway.limits,
   })
   const address: AddressInfo = await gateway.listen('127.0.0.1', 0)

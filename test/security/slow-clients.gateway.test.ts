@@ -49,12 +49,16 @@ test('unfinished headers → 408 request_timeout problem+json and close within h
   assert.equal(await metric(h, /ledgix_listener_timeouts_total\{listener="gateway",kind="request"\} (\d+)/), 2)
 })
 
-test('malformed HTTP → 400 invalid_request problem+json, then close', async (t) => {
+test('malformed HTTP → 400 invalid_request, a header block over max_header_size → 431 headers_too_large, as problem+json, then close', async (t) => {
   const h = await gateway(t, limits())
   const s = await openSocket(h.port, { send: 'GET /v1/pay HTTP/1.1\r\nHost gw\r\n\r\n' })
   const { data } = await s.closed
   assert.match(data, /^HTTP\/1\.1 400 /)
   assert.equal(responseJson(data)['code'], 'invalid_request')
+  const huge = await openSocket(h.port, { send: `GET /v1/pay HTTP/1.1\r\nHost: gw\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n` })
+  const refused = (await huge.closed).data
+  assert.match(refused, /^HTTP\/1\.1 431 /)
+  assert.equal(responseJson(refused)['code'], 'headers_too_large')
 })
 
 test('a trickled body is cut by request_timeout even though bytes keep arriving', async (t) => {

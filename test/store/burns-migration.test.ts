@@ -30,7 +30,9 @@ test('v2 → v3: burns move to a WITHOUT ROWID table keyed by jti; burned stays 
   assert.deepEqual(check.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'burns%' ORDER BY name").all(), [{ name: 'burns' }], 'no leftover table')
   assert.deepEqual(check.prepare('SELECT jti, tenant_id, agent_id, exp, burned_at FROM burns ORDER BY jti').all(), before)
   const versions = check.prepare('SELECT version FROM schema_migrations ORDER BY version').all() as Array<{ version: number }>
-  assert.deepEqual(versions.map((v) => v.version), [1, 2, 3])
+  // Every later migration applies too (v4: key-ring generation, deciding key).
+  assert.deepEqual(versions.map((v) => v.version), MIGRATIONS.map((m) => m.version))
+  assert.deepEqual(versions.slice(0, 3).map((v) => v.version), [1, 2, 3])
 
   assert.equal(await store.isBurned('old-42'), true)
   const replay = await store.write([burnOp('old-42')])

@@ -122,13 +122,23 @@ test('clearance edge cases answer alike on both paths: schema details, code poin
   const h = await startHarness(t)
   await registerPayments(h)
   const json = { 'content-type': 'application/json', 'x-vault-api-key': h.keys.agent }
-  const astral = '\u{1F600}'.repeat(256)
+  // Identifiers are ASCII (src/core/identifier.ts), so an astral name is refused either way: by the
+  // pattern within 128 code points (256 UTF-16 units), by maxLength past them — both paths count alike.
+  const astral = '\u{1F600}'.repeat(128)
   const cases: Array<[unknown, number]> = [
     [{ tool_name: 'create_stripe_payment', tool_args: { amount: 10 }, agent_id: 'a', session_id: 's', context: { policy_id: 'payments-prod' } }, 200],
     [{ tool_name: 'ping', human_principal: 'u' }, 200],
-    [{ tool_name: astral }, 200],
+    [{ tool_name: 'x'.repeat(128), agent_id: 'a'.repeat(128), session_id: 'free text, 1/2', context: { policy_id: '' } }, 200],
+    [{ tool_name: astral }, 400],
     [{ tool_name: `${astral}x` }, 400],
+    [{ tool_name: 'x'.repeat(129) }, 400],
     [{ tool_name: 'x'.repeat(257) }, 400],
+    [{ tool_name: 'x', agent_id: '' }, 400],
+    [{ tool_name: 'x', agent_id: 'agént' }, 400],
+    [{ tool_name: 'x', session_id: ' padded' }, 400],
+    [{ tool_name: 'x', session_id: 'tab\there' }, 400],
+    [{ tool_name: 'x', context: { policy_id: 'has/slash' } }, 400],
+    [{ tool_name: 'x', context: { policy_id: 7 } }, 400],
     [{ tool_name: '' }, 400],
     [{ tool_name: null }, 400],
     [{ tool_args: 'x' }, 400],

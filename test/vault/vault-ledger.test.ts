@@ -17,7 +17,7 @@ test('append → seal: rows, checkpoints, inclusion, consistency and bundles all
   const ids = await decide(h, 37)
   await sealAll(h)
   const pinned = await jwks(h)
-  const { entries } = await getJson(h, '/ledger?limit=100')
+  const { entries } = await getJson(h, '/ledger?limit=100&view=full', h.keys.reviewer)
   const { checkpoints } = await getJson(h, '/ledger/checkpoints?limit=100')
   assert.equal(entries.length, 37)
   assert.ok(checkpoints.length >= 5, 'batches of at most 8 events')
@@ -86,17 +86,21 @@ test('the SDK flow: /ledger?limit=100 + /ledger/checkpoints?limit=24 verify from
   assert.equal(windowed.intact, true, windowed.error)
 })
 
-test('snake_case tool args: full rows fail the SDK recomputation (spec pitfall), ?redact=1 rows pass with a note', async (t) => {
+test('snake_case tool args: full rows (view=full) fail the SDK recomputation (spec pitfall), the default redacted rows pass with a note', async (t) => {
   const h = await ledgerHarness(t)
   await decide(h, 3, h.keys.agent, (i) => ({ customer_id: `c${i}` }))
   await sealAll(h)
   const pinned = await jwks(h)
   const { checkpoints } = await getJson(h, '/ledger/checkpoints?limit=24')
-  const full = await getJson(h, '/ledger?limit=100')
+  const full = await getJson(h, '/ledger?limit=100&view=full', h.keys.admin)
   assert.equal(verifyLedger(full.entries, checkpoints, crypto, { pinnedJwks: pinned }).intact, true, 'our verifier hashes what is stored')
   assert.match(verifyLedger(full.entries.map(sdkView), checkpoints, crypto, { pinnedJwks: pinned }).error ?? '', /event hash mismatch at seq 1/)
   const redacted = await getJson(h, '/ledger?limit=100&redact=1')
   assert.deepEqual([redacted.entries[0].intent_hash, redacted.entries[0].tool_args], ['', {}])
+  assert.deepEqual((await getJson(h, '/ledger?limit=100')).entries, redacted.entries, 'redacted is the default page')
+  const agentFull = await call(h.base, 'GET', '/ledger?view=full', { key: h.keys.agent })
+  assert.deepEqual([agentFull.status, agentFull.body.code], [403, 'forbidden'], 'agent keys never read full rows')
+  assert.equal((await call(h.base, 'GET', '/ledger?view=everything', { key: h.keys.admin })).status, 400)
   const sdk = verifyLedger(redacted.entries.map(sdkView), checkpoints, crypto, { pinnedJwks: pinned })
   assert.equal(sdk.intact, true, sdk.error)
   assert.match(sdk.coverage_note ?? '', /redacted/)
@@ -161,7 +165,7 @@ test('paging: next_cursor walks every row once, in both orders', async (t) => {
   }
 })
 
-test('ledger.encryption_key: bodies are AES-GCM ciphertext at rest, plaintext on /ledger, and verify intact', async (t) => {
+test('ledger.encryption_key: bodies are AES-GCM ciphertext at rest, plaintext on /ledger?view=full, and verify intact', async (t) => {
   const key = 'a'.repeat(64)
   const h = await ledgerHarness(t, { encryptionKey: key })
   const ids = await decide(h, 4, h.keys.agent, (i) => ({ secret_note: `card-4242-${i}` }))
@@ -176,7 +180,7 @@ test('ledger.encryption_key: bodies are AES-GCM ciphertext at rest, plaintext on
     assert.ok(r.body_cipher !== null && !r.body_cipher.toString('latin1').includes('card-4242'))
   }
   assert.equal((db.prepare('SELECT COUNT(*) AS n FROM ledger_data_keys').get() as { n: number }).n, 2, 'one data key per tenant')
-  const { entries } = await getJson(h, '/ledger')
+  const { entries } = await getJson(h, '/ledger?view=full', h.keys.reviewer)
   assert.equal(entries[0].tool_args.secret_note, 'card-4242-0')
   assert.equal((await getJson(h, '/ledger/verify')).intact, true)
   const bundle = await getJson(h, `/ledger/proof/bundle?request_id=${ids[0]}`)

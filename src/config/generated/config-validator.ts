@@ -6,7 +6,7 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Ledgix Gateway configuration","additionalProperties":false,"description":"Ledgix Gateway configuration.","type":"object","properties":{"mode":{"type":"string","enum":["paired","all-in-one","vault-only"],"default":"all-in-one","description":"paired: gateway only, Vault remote; all-in-one: gateway and Vault in one process; vault-only: just the Vault API."},"gateway":{"additionalProperties":false,"default":{},"description":"The proxy listener and its limits.","type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"description":"Where the gateway listens.","type":"object","properties":{"host":{"minLength":1,"default":"127.0.0.1","description":"Address the gateway listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":8080,"description":"Port the gateway listens on (0 = any free port).","type":"integer"}}},"trusted_proxies":{"default":[],"description":"IP addresses or CIDRs (10.0.0.0/8) of proxies whose X-Forwarded-* headers are trusted and appended to.","type":"array","items":{"minLength":1,"type":"string"}},"drain_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"On SIGTERM, how long in-flight requests may finish before sockets close. A duration like \"30s\" (ms, s, m, h, d).","default":"25s","type":"string"},"max_header_size":{"description":"Request headers larger than this are refused with 431. A size like \"512kib\" or \"1mib\", or a number of bytes.","default":"16kib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"The request line and headers must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"request_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"300s","description":"The whole request, headers and body, must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"idle_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"310s","description":"A connection with no traffic either way for this long while a request is open is closed. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"65s","description":"An idle keep-alive connection between requests is closed after this. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"max_connections":{"minimum":0,"default":16384,"description":"Open connections per process; further ones are closed on accept (0 = no cap).","type":"integer"},"max_connections_per_ip":{"minimum":0,"default":1024,"description":"Open connections one client address may hold; further ones are closed on accept (0 = no cap).","type":"integer"},"workers":{"default":1,"description":"Gateway worker processes (node:cluster): a number, or \"auto\" for one per CPU.","anyOf":[{"minimum":1,"maximum":256,"type":"integer"},{"const":"auto","type":"string"}]}}},"admin":{"additionalProperties":false,"default":{},"description":"Metrics (/metrics) and health (/healthz, /readyz) listener.","type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"description":"Where the admin endpoint (metrics, health) listens.","type":"object","properties":{"host":{"minLength":1,"default":"127.0.0.1","description":"Address the admin endpoint (metrics, health) listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":9090,"description":"Port the admin endpoint (metrics, health) listens on (0 = any free port).","type":"integer"}}},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"5s","description":"The request line and headers must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"request_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"The whole request, headers and body, must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"idle_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"30s","description":"A connection with no traffic either way for this long while a request is open is closed. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"5s","description":"An idle keep-alive connection between requests is closed after this. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"max_connections":{"minimum":0,"default":64,"description":"Open connections per process; further ones are closed on accept (0 = no cap).","type":"integer"},"max_connections_per_ip":{"minimum":0,"default":0,"description":"Open connections one client address may hold; further ones are closed on accept (0 = no cap).","type":"integer"}}},"vault":{"additionalProperties":false,"default":{},"description":"The remote Vault the gateway burns tokens at (paired mode only).","type":"object","properties":{"url":{"minLength":1,"description":"Base URL of the remote Vault (paired mode), e.g. https://vault.internal:8000. Ignored in other modes.","type":"string"},"api_key":{"minLength":1,"description":"API key the gateway sends to the remote Vault. Use ${LEDGIX_VAULT_API_KEY}.","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Per-request timeout for burns at the remote Vault. A duration like \"30s\" (ms, s, m, h, d).","default":"3s","type":"string"},"connections":{"minimum":1,"default":32,"description":"Max sockets to the remote Vault.","type":"integer"}}},"token":{"additionalProperties":false,"default":{},"description":"What an A-JWT must carry to be accepted.","type":"object","properties":{"issuer":{"minLength":1,"default":"alcv-vault","description":"Required `iss` claim.","type":"string"},"audience":{"minLength":1,"default":"ledgix-sdk","description":"Required `aud` claim (or array member).","type":"string"},"subject":{"minLength":1,"default":"clearance","description":"Required `sub` claim.","type":"string"},"clock_skew":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Tolerance applied to exp, nbf and iat (at most 5m). A duration like \"30s\" (ms, s, m, h, d).","default":"30s","type":"string"},"replay_cache_size":{"minimum":1,"default":100000,"description":"Burned token ids remembered locally to refuse replays without a Vault round trip.","type":"integer"},"require_exp":{"default":true,"description":"Refuse tokens without an `exp` claim.","type":"boolean"}}},"jwks":{"additionalProperties":false,"default":{},"description":"Verification key fetching and caching (paired mode).","type":"object","properties":{"url":{"minLength":1,"description":"Where to fetch verification keys in paired mode; default {vault.url}/.well-known/jwks.json.","type":"string"},"refresh_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Refresh period when the JWKS response has no Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"5m","type":"string"},"min_refresh":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Lower bound applied to Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"30s","type":"string"},"max_refresh":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Upper bound applied to Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"1h","type":"string"},"kid_miss_cooldown":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"After a refetch caused by an unknown kid, further kid-miss refetches wait this long. A duration like \"30s\" (ms, s, m, h, d).","default":"10s","type":"string"},"max_stale":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Keep using the last good keys this long while refreshes fail, then fail closed. A duration like \"30s\" (ms, s, m, h, d).","default":"1h","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Timeout of one JWKS fetch. A duration like \"30s\" (ms, s, m, h, d).","default":"5s","type":"string"}}},"routes":{"default":[],"description":"Protected upstreams, matched by host, path prefix and method.","type":"array","items":{"additionalProperties":false,"description":"One protected (or passthrough) upstream.","type":"object","required":["name","match","upstream"],"properties":{"name":{"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","maxLength":64,"description":"Unique route name, used in logs and metrics.","type":"string"},"match":{"additionalProperties":false,"description":"Which requests this route takes. A host-bound route beats a host-less one, then the longest path prefix wins.","type":"object","properties":{"host":{"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$","description":"Exact Host header to match, without port; omit to match any host.","type":"string"},"path_prefix":{"minLength":1,"default":"/","description":"Path prefix, matched on segment boundaries (\"/v1\" matches /v1 and /v1/x, not /v10).","type":"string"},"methods":{"minItems":1,"description":"HTTP methods to match; omit to match any method.","type":"array","items":{"pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","type":"string"}}}},"upstream":{"description":"Where matching requests go: a URL, or an object with url and pool settings.","anyOf":[{"minLength":1,"description":"Upstream URL (shorthand for { url }).","type":"string"},{"additionalProperties":false,"description":"Upstream with its pool settings.","type":"object","required":["url"],"properties":{"url":{"minLength":1,"description":"Origin plus optional base path, e.g. http://crm:8080/api. No query or fragment.","type":"string"},"connect_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"TCP/TLS connect timeout (default \"10s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Time to receive the response headers (default \"300s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"body_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Max idle time between response body chunks (default \"300s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"How long an idle upstream socket is kept (default \"4s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"connections":{"minimum":1,"description":"Max sockets to this upstream (default 128).","type":"integer"}}}]},"auth":{"type":"string","enum":["token","none"],"default":"token","description":"\"token\" requires a valid single-use A-JWT; \"none\" passes requests through."},"tools":{"default":[],"description":"Allowed values of the token's `tool` claim; required with auth: token.","type":"array","items":{"minLength":1,"type":"string"}},"bind_args":{"type":"string","enum":["exact","none"],"default":"none","description":"\"exact\": the token's tool_args_hash must equal the hash of the JSON request body."},"max_body":{"description":"Largest request body buffered for bind_args: exact (413 above). A size like \"512kib\" or \"1mib\", or a number of bytes.","default":"1mib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"strip_headers":{"default":[],"description":"Extra request headers removed before proxying.","type":"array","items":{"pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","type":"string"}},"forward_authorization":{"default":false,"description":"Pass the Authorization header upstream (dropped by default).","type":"boolean"},"strip_prefix":{"default":false,"description":"Remove the matched path prefix before forwarding.","type":"boolean"},"websocket":{"default":true,"description":"Allow WebSocket upgrades (authorised like any request).","type":"boolean"}}}},"logging":{"additionalProperties":false,"default":{},"description":"JSON logs on stdout.","type":"object","properties":{"level":{"type":"string","enum":["trace","debug","info","warn","error","fatal","silent"],"default":"info","description":"Minimum log level."}}},"vault_server":{"additionalProperties":false,"default":{},"type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"type":"object","properties":{"host":{"default":"127.0.0.1","description":"Address the Vault API listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":8000,"description":"Vault API port (0 = ephemeral).","type":"integer"}}},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"The request line and headers must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"request_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"30s","description":"The whole request, headers and body, must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"idle_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"60s","description":"A connection with no traffic either way for this long while a request is open is closed. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"65s","description":"An idle keep-alive connection between requests is closed after this. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"max_connections":{"minimum":0,"default":4096,"description":"Open connections per process; further ones are closed on accept (0 = no cap).","type":"integer"},"max_connections_per_ip":{"minimum":0,"default":0,"description":"Open connections one client address may hold; further ones are closed on accept (0 = no cap).","type":"integer"},"data_dir":{"default":"./data","description":"Directory for the SQLite store and signing keys.","type":"string"},"token_ttl":{"default":"300s","description":"A-JWT lifetime (spec §5.2 default 300 s).","type":"string"},"issuer":{"default":"alcv-vault","type":"string"},"audience":{"default":"ledgix-sdk","type":"string"},"admin_api_key":{"description":"Key for /admin (X-Admin-API-Key or Bearer). Use ${LEDGIX_ADMIN_API_KEY}.","type":"string"},"decision_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"25s","description":"Past this a clearance answers \"processing\" and /clearance-status delivers the decision (the client waits 30 s).","type":"string"},"policies_dir":{"description":"Directory of YAML policies loaded at start for every tenant.","type":"string"},"default_effect":{"default":"deny","description":"Outcome when no policy or rule applies (fail closed by default).","anyOf":[{"const":"deny","type":"string"},{"const":"review","type":"string"},{"const":"allow","type":"string"}]},"judge":{"additionalProperties":false,"type":"object","required":["url","model"],"properties":{"url":{"description":"OpenAI-compatible base URL, e.g. https://api.openai.com/v1","type":"string"},"model":{"type":"string"},"api_key":{"description":"Use ${OPENAI_API_KEY}.","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"Bound on one judge call.","type":"string"}}},"rate_limit":{"additionalProperties":false,"type":"object","required":["requests_per_second"],"properties":{"requests_per_second":{"exclusiveMinimum":0,"description":"Sustained requests per second per API key.","type":"number"},"burst":{"minimum":1,"description":"Requests allowed in a burst (default 2 × rate).","type":"integer"}}},"review_expiry":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"24h","description":"Pending reviews older than this resolve with review_expiry_effect.","type":"string"},"review_expiry_effect":{"default":"deny","anyOf":[{"const":"deny","type":"string"},{"const":"approve","type":"string"}]},"bootstrap_api_key":{"description":"Seeds the default tenant's first key on an empty store. Use ${LEDGIX_BOOTSTRAP_API_KEY}.","type":"string"},"api_key_env":{"pattern":"^[a-z0-9]{1,16}$","default":"live","description":"The {env} in generated sk_{env}_… keys.","type":"string"},"minimum_confidence_score":{"minimum":0,"maximum":1,"default":0.75,"type":"number"},"signing_key":{"additionalProperties":false,"type":"object","required":["kid","pem"],"properties":{"kid":{"minLength":1,"maxLength":256,"type":"string"},"pem":{"description":"PKCS#8 PEM Ed25519 private key. Use ${LEDGIX_SIGNING_KEY}.","type":"string"}}},"max_body":{"default":"1mib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":1,"type":"integer"}]},"write_queue":{"additionalProperties":false,"type":"object","properties":{"max_queue":{"minimum":1,"default":10000,"type":"integer"},"max_batch":{"minimum":1,"default":1024,"type":"integer"}}},"ledger":{"additionalProperties":false,"default":{},"type":"object","properties":{"seal_batch_size":{"minimum":1,"maximum":65536,"default":256,"description":"Most events sealed under one signed checkpoint.","type":"integer"},"seal_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"250ms","description":"Longest an appended event waits before it is sealed into a checkpoint.","type":"string"},"mmd_seconds":{"minimum":1,"default":30,"description":"Maximum merge delay promised in every checkpoint (spec default 30).","type":"integer"},"encryption_key":{"description":"32-byte key (64 hex or base64url) encrypting ledger bodies at rest. Use ${LEDGIX_LEDGER_ENCRYPTION_KEY}.","type":"string"}}}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Ledgix Gateway configuration","additionalProperties":false,"description":"Ledgix Gateway configuration.","type":"object","properties":{"mode":{"type":"string","enum":["paired","all-in-one","vault-only"],"default":"all-in-one","description":"paired: gateway only, Vault remote; all-in-one: gateway and Vault in one process; vault-only: just the Vault API."},"gateway":{"additionalProperties":false,"default":{},"description":"The proxy listener and its limits.","type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"description":"Where the gateway listens.","type":"object","properties":{"host":{"minLength":1,"default":"127.0.0.1","description":"Address the gateway listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":8080,"description":"Port the gateway listens on (0 = any free port).","type":"integer"}}},"trusted_proxies":{"default":[],"description":"IP addresses or CIDRs (10.0.0.0/8) of proxies whose X-Forwarded-* headers are trusted and appended to.","type":"array","items":{"minLength":1,"type":"string"}},"drain_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"On SIGTERM, how long in-flight requests may finish before sockets close. A duration like \"30s\" (ms, s, m, h, d).","default":"25s","type":"string"},"max_header_size":{"description":"Request headers larger than this are refused with 431. A size like \"512kib\" or \"1mib\", or a number of bytes.","default":"16kib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"The request line and headers must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"request_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"300s","description":"The whole request, headers and body, must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"idle_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"310s","description":"A connection with no traffic either way for this long while a request is open is closed. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"65s","description":"An idle keep-alive connection between requests is closed after this. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"max_connections":{"minimum":0,"default":16384,"description":"Open connections per process; further ones are closed on accept (0 = no cap).","type":"integer"},"max_connections_per_ip":{"minimum":0,"default":1024,"description":"Open connections one client address may hold; further ones are closed on accept (0 = no cap).","type":"integer"},"max_header_count":{"minimum":8,"maximum":1000,"default":80,"description":"Requests with more header fields than this are refused with 431 request_header_fields_too_large.","type":"integer"},"path_rules":{"additionalProperties":false,"default":{},"description":"Tighten the request path rule (docs/design/request-target.md); the default rule cannot be loosened.","type":"object","properties":{"reject_percent_encoded":{"default":false,"description":"Also refuse every percent-encoded path (plain ASCII paths only).","type":"boolean"}}},"workers":{"default":1,"description":"Gateway worker processes (node:cluster): a number, or \"auto\" for one per CPU.","anyOf":[{"minimum":1,"maximum":256,"type":"integer"},{"const":"auto","type":"string"}]}}},"admin":{"additionalProperties":false,"default":{},"description":"Metrics (/metrics) and health (/healthz, /readyz) listener.","type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"description":"Where the admin endpoint (metrics, health) listens.","type":"object","properties":{"host":{"minLength":1,"default":"127.0.0.1","description":"Address the admin endpoint (metrics, health) listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":9090,"description":"Port the admin endpoint (metrics, health) listens on (0 = any free port).","type":"integer"}}},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"5s","description":"The request line and headers must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"request_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"The whole request, headers and body, must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"idle_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"30s","description":"A connection with no traffic either way for this long while a request is open is closed. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"5s","description":"An idle keep-alive connection between requests is closed after this. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"max_connections":{"minimum":0,"default":64,"description":"Open connections per process; further ones are closed on accept (0 = no cap).","type":"integer"},"max_connections_per_ip":{"minimum":0,"default":0,"description":"Open connections one client address may hold; further ones are closed on accept (0 = no cap).","type":"integer"}}},"vault":{"additionalProperties":false,"default":{},"description":"The remote Vault the gateway burns tokens at (paired mode only).","type":"object","properties":{"url":{"minLength":1,"description":"Base URL of the remote Vault (paired mode), e.g. https://vault.internal:8000. Ignored in other modes.","type":"string"},"api_key":{"minLength":1,"description":"API key the gateway sends to the remote Vault. Use ${LEDGIX_VAULT_API_KEY}.","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Per-request timeout for burns at the remote Vault. A duration like \"30s\" (ms, s, m, h, d).","default":"3s","type":"string"},"connections":{"minimum":1,"default":32,"description":"Max sockets to the remote Vault.","type":"integer"}}},"token":{"additionalProperties":false,"default":{},"description":"What an A-JWT must carry to be accepted.","type":"object","properties":{"issuer":{"minLength":1,"default":"alcv-vault","description":"Required `iss` claim.","type":"string"},"audience":{"minLength":1,"default":"ledgix-sdk","description":"Required `aud` claim (or array member).","type":"string"},"subject":{"minLength":1,"default":"clearance","description":"Required `sub` claim.","type":"string"},"clock_skew":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Tolerance applied to exp, nbf and iat (at most 5m). A duration like \"30s\" (ms, s, m, h, d).","default":"30s","type":"string"},"replay_cache_size":{"minimum":1,"default":100000,"description":"Burned token ids remembered locally to refuse replays without a Vault round trip.","type":"integer"},"require_exp":{"default":true,"description":"Refuse tokens without an `exp` claim.","type":"boolean"}}},"jwks":{"additionalProperties":false,"default":{},"description":"Verification key fetching and caching (paired mode).","type":"object","properties":{"url":{"minLength":1,"description":"Where to fetch verification keys in paired mode; default {vault.url}/.well-known/jwks.json.","type":"string"},"refresh_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Refresh period when the JWKS response has no Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"5m","type":"string"},"min_refresh":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Lower bound applied to Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"30s","type":"string"},"max_refresh":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Upper bound applied to Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"1h","type":"string"},"kid_miss_cooldown":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"After a refetch caused by an unknown kid, further kid-miss refetches wait this long. A duration like \"30s\" (ms, s, m, h, d).","default":"10s","type":"string"},"max_stale":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Keep using the last good keys this long while refreshes fail, then fail closed. A duration like \"30s\" (ms, s, m, h, d).","default":"1h","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Timeout of one JWKS fetch. A duration like \"30s\" (ms, s, m, h, d).","default":"5s","type":"string"}}},"routes":{"default":[],"description":"Protected upstreams, matched by host, path prefix and method.","type":"array","items":{"additionalProperties":false,"description":"One protected (or passthrough) upstream.","type":"object","required":["name","match","upstream"],"properties":{"name":{"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","maxLength":64,"description":"Unique route name, used in logs and metrics.","type":"string"},"match":{"additionalProperties":false,"description":"Which requests this route takes. A host-bound route beats a host-less one, then the longest path prefix wins.","type":"object","properties":{"host":{"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$","description":"Exact Host header to match, without port; omit to match any host.","type":"string"},"path_prefix":{"minLength":1,"default":"/","description":"Path prefix, matched on segment boundaries (\"/v1\" matches /v1 and /v1/x, not /v10).","type":"string"},"methods":{"minItems":1,"description":"HTTP methods to match; omit to match any method.","type":"array","items":{"pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","type":"string"}}}},"upstream":{"description":"Where matching requests go: a URL, or an object with url and pool settings.","anyOf":[{"minLength":1,"description":"Upstream URL (shorthand for { url }).","type":"string"},{"additionalProperties":false,"description":"Upstream with its pool settings.","type":"object","required":["url"],"properties":{"url":{"minLength":1,"description":"Origin plus optional base path, e.g. http://crm:8080/api. No query or fragment.","type":"string"},"connect_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"TCP/TLS connect timeout (default \"10s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Time to receive the response headers (default \"300s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"body_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Max idle time between response body chunks (default \"300s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"How long an idle upstream socket is kept (default \"4s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"connections":{"minimum":1,"description":"Max sockets to this upstream (default 128).","type":"integer"}}}]},"auth":{"type":"string","enum":["token","none"],"default":"token","description":"\"token\" requires a valid single-use A-JWT; \"none\" passes requests through."},"tools":{"default":[],"description":"Allowed values of the token's `tool` claim; required with auth: token.","type":"array","items":{"minLength":1,"type":"string"}},"bind_args":{"type":"string","enum":["exact","none"],"default":"none","description":"\"exact\": the token's tool_args_hash must equal the hash of the JSON request body."},"max_body":{"description":"Largest request body buffered for bind_args: exact (413 above). A size like \"512kib\" or \"1mib\", or a number of bytes.","default":"1mib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"strip_headers":{"default":[],"description":"Extra request headers removed before proxying.","type":"array","items":{"pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","type":"string"}},"forward_authorization":{"default":false,"description":"Pass the Authorization header upstream (dropped by default).","type":"boolean"},"strip_prefix":{"default":false,"description":"Remove the matched path prefix before forwarding.","type":"boolean"},"websocket":{"default":true,"description":"Allow WebSocket upgrades (authorised like any request).","type":"boolean"}}}},"logging":{"additionalProperties":false,"default":{},"description":"JSON logs on stdout.","type":"object","properties":{"level":{"type":"string","enum":["trace","debug","info","warn","error","fatal","silent"],"default":"info","description":"Minimum log level."}}},"vault_server":{"additionalProperties":false,"default":{},"type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"type":"object","properties":{"host":{"default":"127.0.0.1","description":"Address the Vault API listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":8000,"description":"Vault API port (0 = ephemeral).","type":"integer"}}},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"The request line and headers must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"request_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"30s","description":"The whole request, headers and body, must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"idle_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"60s","description":"A connection with no traffic either way for this long while a request is open is closed. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"65s","description":"An idle keep-alive connection between requests is closed after this. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"max_connections":{"minimum":0,"default":4096,"description":"Open connections per process; further ones are closed on accept (0 = no cap).","type":"integer"},"max_connections_per_ip":{"minimum":0,"default":0,"description":"Open connections one client address may hold; further ones are closed on accept (0 = no cap).","type":"integer"},"data_dir":{"default":"./data","description":"Directory for the SQLite store and signing keys.","type":"string"},"token_ttl":{"default":"300s","description":"A-JWT lifetime (spec §5.2 default 300 s).","type":"string"},"issuer":{"default":"alcv-vault","type":"string"},"audience":{"default":"ledgix-sdk","type":"string"},"admin_api_key":{"description":"Key for /admin (X-Admin-API-Key or Bearer). Use ${LEDGIX_ADMIN_API_KEY}.","type":"string"},"decision_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"25s","description":"Past this a clearance answers \"processing\" and /clearance-status delivers the decision (the client waits 30 s).","type":"string"},"policies_dir":{"description":"Directory of YAML policies loaded at start for every tenant.","type":"string"},"default_effect":{"default":"deny","description":"Outcome when no policy or rule applies (fail closed by default).","anyOf":[{"const":"deny","type":"string"},{"const":"review","type":"string"},{"const":"allow","type":"string"}]},"judge":{"additionalProperties":false,"type":"object","required":["url","model"],"properties":{"url":{"description":"OpenAI-compatible base URL, e.g. https://api.openai.com/v1","type":"string"},"model":{"type":"string"},"api_key":{"description":"Use ${OPENAI_API_KEY}.","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"Bound on one judge call.","type":"string"}}},"rate_limit":{"additionalProperties":false,"type":"object","required":["requests_per_second"],"properties":{"requests_per_second":{"exclusiveMinimum":0,"description":"Sustained requests per second per API key.","type":"number"},"burst":{"minimum":1,"description":"Requests allowed in a burst (default 2 × rate).","type":"integer"}}},"review_expiry":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"24h","description":"Pending reviews older than this resolve with review_expiry_effect.","type":"string"},"review_expiry_effect":{"default":"deny","anyOf":[{"const":"deny","type":"string"},{"const":"approve","type":"string"}]},"bootstrap_api_key":{"description":"Seeds the default tenant's first key on an empty store. Use ${LEDGIX_BOOTSTRAP_API_KEY}.","type":"string"},"api_key_env":{"pattern":"^[a-z0-9]{1,16}$","default":"live","description":"The {env} in generated sk_{env}_… keys.","type":"string"},"minimum_confidence_score":{"minimum":0,"maximum":1,"default":0.75,"type":"number"},"signing_key":{"additionalProperties":false,"type":"object","required":["kid","pem"],"properties":{"kid":{"minLength":1,"maxLength":256,"type":"string"},"pem":{"description":"PKCS#8 PEM Ed25519 private key. Use ${LEDGIX_SIGNING_KEY}.","type":"string"}}},"max_body":{"default":"1mib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":1,"type":"integer"}]},"write_queue":{"additionalProperties":false,"type":"object","properties":{"max_queue":{"minimum":1,"default":10000,"type":"integer"},"max_batch":{"minimum":1,"default":1024,"type":"integer"}}},"ledger":{"additionalProperties":false,"default":{},"type":"object","properties":{"seal_batch_size":{"minimum":1,"maximum":65536,"default":256,"description":"Most events sealed under one signed checkpoint.","type":"integer"},"seal_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"250ms","description":"Longest an appended event waits before it is sealed into a checkpoint.","type":"string"},"mmd_seconds":{"minimum":1,"default":30,"description":"Maximum merge delay promised in every checkpoint (spec default 30).","type":"integer"},"encryption_key":{"description":"32-byte key (64 hex or base64url) encrypting ledger bodies at rest. Use ${LEDGIX_LEDGER_ENCRYPTION_KEY}.","type":"string"}}}}}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func4 = codePointLength;
 const pattern0 = new RegExp("^\\d+(\\.\\d+)?(ms|s|m|h|d)$", "u");
@@ -111,6 +111,12 @@ data1.max_connections = 16384;
 }
 if(data1.max_connections_per_ip === undefined){
 data1.max_connections_per_ip = 1024;
+}
+if(data1.max_header_count === undefined){
+data1.max_header_count = 80;
+}
+if(data1.path_rules === undefined){
+data1.path_rules = {};
 }
 if(data1.workers === undefined){
 data1.workers = 1;
@@ -490,12 +496,9 @@ vErrors.push(err32);
 errors++;
 }
 }
-let data15 = data1.workers;
-const _errs39 = errors;
-let valid6 = false;
-const _errs40 = errors;
+let data15 = data1.max_header_count;
 if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
-const err33 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.gateway.properties.workers.anyOf[0].type,parentSchema:schema11.properties.gateway.properties.workers.anyOf[0],data:data15};
+const err33 = {instancePath:instancePath+"/gateway/max_header_count",schemaPath:"#/properties/gateway/properties/max_header_count/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.gateway.properties.max_header_count.type,parentSchema:schema11.properties.gateway.properties.max_header_count,data:data15};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -505,8 +508,8 @@ vErrors.push(err33);
 errors++;
 }
 if((typeof data15 == "number") && (isFinite(data15))){
-if(data15 > 256 || isNaN(data15)){
-const err34 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256",schema:256,parentSchema:schema11.properties.gateway.properties.workers.anyOf[0],data:data15};
+if(data15 > 1000 || isNaN(data15)){
+const err34 = {instancePath:instancePath+"/gateway/max_header_count",schemaPath:"#/properties/gateway/properties/max_header_count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema11.properties.gateway.properties.max_header_count,data:data15};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -515,8 +518,8 @@ vErrors.push(err34);
 }
 errors++;
 }
-if(data15 < 1 || isNaN(data15)){
-const err35 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.gateway.properties.workers.anyOf[0],data:data15};
+if(data15 < 8 || isNaN(data15)){
+const err35 = {instancePath:instancePath+"/gateway/max_header_count",schemaPath:"#/properties/gateway/properties/max_header_count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 8},message:"must be >= 8",schema:8,parentSchema:schema11.properties.gateway.properties.max_header_count,data:data15};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -526,12 +529,14 @@ vErrors.push(err35);
 errors++;
 }
 }
-var _valid1 = _errs40 === errors;
-valid6 = valid6 || _valid1;
-if(!valid6){
-const _errs42 = errors;
-if(typeof data15 !== "string"){
-const err36 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.gateway.properties.workers.anyOf[1].type,parentSchema:schema11.properties.gateway.properties.workers.anyOf[1],data:data15};
+let data16 = data1.path_rules;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+if(data16.reject_percent_encoded === undefined){
+data16.reject_percent_encoded = false;
+}
+for(const key3 in data16){
+if(!(key3 === "reject_percent_encoded")){
+const err36 = {instancePath:instancePath+"/gateway/path_rules",schemaPath:"#/properties/gateway/properties/path_rules/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.gateway.properties.path_rules,data:data16};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -540,8 +545,10 @@ vErrors.push(err36);
 }
 errors++;
 }
-if("auto" !== data15){
-const err37 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/1/const",keyword:"const",params:{allowedValue: "auto"},message:"must be equal to constant",schema:"auto",parentSchema:schema11.properties.gateway.properties.workers.anyOf[1],data:data15};
+}
+let data17 = data16.reject_percent_encoded;
+if(typeof data17 !== "boolean"){
+const err37 = {instancePath:instancePath+"/gateway/path_rules/reject_percent_encoded",schemaPath:"#/properties/gateway/properties/path_rules/properties/reject_percent_encoded/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.gateway.properties.path_rules.properties.reject_percent_encoded.type,parentSchema:schema11.properties.gateway.properties.path_rules.properties.reject_percent_encoded,data:data17};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -550,11 +557,9 @@ vErrors.push(err37);
 }
 errors++;
 }
-var _valid1 = _errs42 === errors;
-valid6 = valid6 || _valid1;
 }
-if(!valid6){
-const err38 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.gateway.properties.workers.anyOf,parentSchema:schema11.properties.gateway.properties.workers,data:data15};
+else {
+const err38 = {instancePath:instancePath+"/gateway/path_rules",schemaPath:"#/properties/gateway/properties/path_rules/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.gateway.properties.path_rules.type,parentSchema:schema11.properties.gateway.properties.path_rules,data:data16};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -563,20 +568,12 @@ vErrors.push(err38);
 }
 errors++;
 }
-else {
-errors = _errs39;
-if(vErrors !== null){
-if(_errs39){
-vErrors.length = _errs39;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-else {
-const err39 = {instancePath:instancePath+"/gateway",schemaPath:"#/properties/gateway/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.gateway.type,parentSchema:schema11.properties.gateway,data:data1};
+let data18 = data1.workers;
+const _errs46 = errors;
+let valid7 = false;
+const _errs47 = errors;
+if(!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))){
+const err39 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.gateway.properties.workers.anyOf[0].type,parentSchema:schema11.properties.gateway.properties.workers.anyOf[0],data:data18};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -585,32 +582,9 @@ vErrors.push(err39);
 }
 errors++;
 }
-let data16 = data.admin;
-if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
-if(data16.listen === undefined){
-data16.listen = {};
-}
-if(data16.headers_timeout === undefined){
-data16.headers_timeout = "5s";
-}
-if(data16.request_timeout === undefined){
-data16.request_timeout = "10s";
-}
-if(data16.idle_timeout === undefined){
-data16.idle_timeout = "30s";
-}
-if(data16.keep_alive_timeout === undefined){
-data16.keep_alive_timeout = "5s";
-}
-if(data16.max_connections === undefined){
-data16.max_connections = 64;
-}
-if(data16.max_connections_per_ip === undefined){
-data16.max_connections_per_ip = 0;
-}
-for(const key3 in data16){
-if(!(((((((key3 === "listen") || (key3 === "headers_timeout")) || (key3 === "request_timeout")) || (key3 === "idle_timeout")) || (key3 === "keep_alive_timeout")) || (key3 === "max_connections")) || (key3 === "max_connections_per_ip"))){
-const err40 = {instancePath:instancePath+"/admin",schemaPath:"#/properties/admin/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.admin,data:data16};
+if((typeof data18 == "number") && (isFinite(data18))){
+if(data18 > 256 || isNaN(data18)){
+const err40 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256",schema:256,parentSchema:schema11.properties.gateway.properties.workers.anyOf[0],data:data18};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -619,18 +593,8 @@ vErrors.push(err40);
 }
 errors++;
 }
-}
-let data17 = data16.listen;
-if(data17 && typeof data17 == "object" && !Array.isArray(data17)){
-if(data17.host === undefined){
-data17.host = "127.0.0.1";
-}
-if(data17.port === undefined){
-data17.port = 9090;
-}
-for(const key4 in data17){
-if(!((key4 === "host") || (key4 === "port"))){
-const err41 = {instancePath:instancePath+"/admin/listen",schemaPath:"#/properties/admin/properties/listen/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.admin.properties.listen,data:data17};
+if(data18 < 1 || isNaN(data18)){
+const err41 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.gateway.properties.workers.anyOf[0],data:data18};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -640,10 +604,12 @@ vErrors.push(err41);
 errors++;
 }
 }
-let data18 = data17.host;
-if(typeof data18 === "string"){
-if(func4(data18) < 1){
-const err42 = {instancePath:instancePath+"/admin/listen/host",schemaPath:"#/properties/admin/properties/listen/properties/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.admin.properties.listen.properties.host,data:data18};
+var _valid1 = _errs47 === errors;
+valid7 = valid7 || _valid1;
+if(!valid7){
+const _errs49 = errors;
+if(typeof data18 !== "string"){
+const err42 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.gateway.properties.workers.anyOf[1].type,parentSchema:schema11.properties.gateway.properties.workers.anyOf[1],data:data18};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -652,9 +618,8 @@ vErrors.push(err42);
 }
 errors++;
 }
-}
-else {
-const err43 = {instancePath:instancePath+"/admin/listen/host",schemaPath:"#/properties/admin/properties/listen/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.admin.properties.listen.properties.host.type,parentSchema:schema11.properties.admin.properties.listen.properties.host,data:data18};
+if("auto" !== data18){
+const err43 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/1/const",keyword:"const",params:{allowedValue: "auto"},message:"must be equal to constant",schema:"auto",parentSchema:schema11.properties.gateway.properties.workers.anyOf[1],data:data18};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -663,9 +628,11 @@ vErrors.push(err43);
 }
 errors++;
 }
-let data19 = data17.port;
-if(!(((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))) && (isFinite(data19)))){
-const err44 = {instancePath:instancePath+"/admin/listen/port",schemaPath:"#/properties/admin/properties/listen/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.admin.properties.listen.properties.port.type,parentSchema:schema11.properties.admin.properties.listen.properties.port,data:data19};
+var _valid1 = _errs49 === errors;
+valid7 = valid7 || _valid1;
+}
+if(!valid7){
+const err44 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.gateway.properties.workers.anyOf,parentSchema:schema11.properties.gateway.properties.workers,data:data18};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -674,9 +641,20 @@ vErrors.push(err44);
 }
 errors++;
 }
-if((typeof data19 == "number") && (isFinite(data19))){
-if(data19 > 65535 || isNaN(data19)){
-const err45 = {instancePath:instancePath+"/admin/listen/port",schemaPath:"#/properties/admin/properties/listen/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema11.properties.admin.properties.listen.properties.port,data:data19};
+else {
+errors = _errs46;
+if(vErrors !== null){
+if(_errs46){
+vErrors.length = _errs46;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+else {
+const err45 = {instancePath:instancePath+"/gateway",schemaPath:"#/properties/gateway/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.gateway.type,parentSchema:schema11.properties.gateway,data:data1};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -685,8 +663,32 @@ vErrors.push(err45);
 }
 errors++;
 }
-if(data19 < 0 || isNaN(data19)){
-const err46 = {instancePath:instancePath+"/admin/listen/port",schemaPath:"#/properties/admin/properties/listen/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.admin.properties.listen.properties.port,data:data19};
+let data19 = data.admin;
+if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
+if(data19.listen === undefined){
+data19.listen = {};
+}
+if(data19.headers_timeout === undefined){
+data19.headers_timeout = "5s";
+}
+if(data19.request_timeout === undefined){
+data19.request_timeout = "10s";
+}
+if(data19.idle_timeout === undefined){
+data19.idle_timeout = "30s";
+}
+if(data19.keep_alive_timeout === undefined){
+data19.keep_alive_timeout = "5s";
+}
+if(data19.max_connections === undefined){
+data19.max_connections = 64;
+}
+if(data19.max_connections_per_ip === undefined){
+data19.max_connections_per_ip = 0;
+}
+for(const key4 in data19){
+if(!(((((((key4 === "listen") || (key4 === "headers_timeout")) || (key4 === "request_timeout")) || (key4 === "idle_timeout")) || (key4 === "keep_alive_timeout")) || (key4 === "max_connections")) || (key4 === "max_connections_per_ip"))){
+const err46 = {instancePath:instancePath+"/admin",schemaPath:"#/properties/admin/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.admin,data:data19};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -696,9 +698,17 @@ vErrors.push(err46);
 errors++;
 }
 }
+let data20 = data19.listen;
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+if(data20.host === undefined){
+data20.host = "127.0.0.1";
 }
-else {
-const err47 = {instancePath:instancePath+"/admin/listen",schemaPath:"#/properties/admin/properties/listen/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.admin.properties.listen.type,parentSchema:schema11.properties.admin.properties.listen,data:data17};
+if(data20.port === undefined){
+data20.port = 9090;
+}
+for(const key5 in data20){
+if(!((key5 === "host") || (key5 === "port"))){
+const err47 = {instancePath:instancePath+"/admin/listen",schemaPath:"#/properties/admin/properties/listen/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.admin.properties.listen,data:data20};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -707,10 +717,11 @@ vErrors.push(err47);
 }
 errors++;
 }
-let data20 = data16.headers_timeout;
-if(typeof data20 === "string"){
-if(!pattern0.test(data20)){
-const err48 = {instancePath:instancePath+"/admin/headers_timeout",schemaPath:"#/properties/admin/properties/headers_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.admin.properties.headers_timeout,data:data20};
+}
+let data21 = data20.host;
+if(typeof data21 === "string"){
+if(func4(data21) < 1){
+const err48 = {instancePath:instancePath+"/admin/listen/host",schemaPath:"#/properties/admin/properties/listen/properties/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.admin.properties.listen.properties.host,data:data21};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -721,7 +732,7 @@ errors++;
 }
 }
 else {
-const err49 = {instancePath:instancePath+"/admin/headers_timeout",schemaPath:"#/properties/admin/properties/headers_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.admin.properties.headers_timeout.type,parentSchema:schema11.properties.admin.properties.headers_timeout,data:data20};
+const err49 = {instancePath:instancePath+"/admin/listen/host",schemaPath:"#/properties/admin/properties/listen/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.admin.properties.listen.properties.host.type,parentSchema:schema11.properties.admin.properties.listen.properties.host,data:data21};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -730,10 +741,9 @@ vErrors.push(err49);
 }
 errors++;
 }
-let data21 = data16.request_timeout;
-if(typeof data21 === "string"){
-if(!pattern0.test(data21)){
-const err50 = {instancePath:instancePath+"/admin/request_timeout",schemaPath:"#/properties/admin/properties/request_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.admin.properties.request_timeout,data:data21};
+let data22 = data20.port;
+if(!(((typeof data22 == "number") && (!(data22 % 1) && !isNaN(data22))) && (isFinite(data22)))){
+const err50 = {instancePath:instancePath+"/admin/listen/port",schemaPath:"#/properties/admin/properties/listen/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.admin.properties.listen.properties.port.type,parentSchema:schema11.properties.admin.properties.listen.properties.port,data:data22};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -742,9 +752,9 @@ vErrors.push(err50);
 }
 errors++;
 }
-}
-else {
-const err51 = {instancePath:instancePath+"/admin/request_timeout",schemaPath:"#/properties/admin/properties/request_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.admin.properties.request_timeout.type,parentSchema:schema11.properties.admin.properties.request_timeout,data:data21};
+if((typeof data22 == "number") && (isFinite(data22))){
+if(data22 > 65535 || isNaN(data22)){
+const err51 = {instancePath:instancePath+"/admin/listen/port",schemaPath:"#/properties/admin/properties/listen/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema11.properties.admin.properties.listen.properties.port,data:data22};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -753,10 +763,8 @@ vErrors.push(err51);
 }
 errors++;
 }
-let data22 = data16.idle_timeout;
-if(typeof data22 === "string"){
-if(!pattern0.test(data22)){
-const err52 = {instancePath:instancePath+"/admin/idle_timeout",schemaPath:"#/properties/admin/properties/idle_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.admin.properties.idle_timeout,data:data22};
+if(data22 < 0 || isNaN(data22)){
+const err52 = {instancePath:instancePath+"/admin/listen/port",schemaPath:"#/properties/admin/properties/listen/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.admin.properties.listen.properties.port,data:data22};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -766,8 +774,9 @@ vErrors.push(err52);
 errors++;
 }
 }
+}
 else {
-const err53 = {instancePath:instancePath+"/admin/idle_timeout",schemaPath:"#/properties/admin/properties/idle_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.admin.properties.idle_timeout.type,parentSchema:schema11.properties.admin.properties.idle_timeout,data:data22};
+const err53 = {instancePath:instancePath+"/admin/listen",schemaPath:"#/properties/admin/properties/listen/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.admin.properties.listen.type,parentSchema:schema11.properties.admin.properties.listen,data:data20};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -776,10 +785,10 @@ vErrors.push(err53);
 }
 errors++;
 }
-let data23 = data16.keep_alive_timeout;
+let data23 = data19.headers_timeout;
 if(typeof data23 === "string"){
 if(!pattern0.test(data23)){
-const err54 = {instancePath:instancePath+"/admin/keep_alive_timeout",schemaPath:"#/properties/admin/properties/keep_alive_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.admin.properties.keep_alive_timeout,data:data23};
+const err54 = {instancePath:instancePath+"/admin/headers_timeout",schemaPath:"#/properties/admin/properties/headers_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.admin.properties.headers_timeout,data:data23};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -790,7 +799,7 @@ errors++;
 }
 }
 else {
-const err55 = {instancePath:instancePath+"/admin/keep_alive_timeout",schemaPath:"#/properties/admin/properties/keep_alive_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.admin.properties.keep_alive_timeout.type,parentSchema:schema11.properties.admin.properties.keep_alive_timeout,data:data23};
+const err55 = {instancePath:instancePath+"/admin/headers_timeout",schemaPath:"#/properties/admin/properties/headers_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.admin.properties.headers_timeout.type,parentSchema:schema11.properties.admin.properties.headers_timeout,data:data23};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -799,9 +808,10 @@ vErrors.push(err55);
 }
 errors++;
 }
-let data24 = data16.max_connections;
-if(!(((typeof data24 == "number") && (!(data24 % 1) && !isNaN(data24))) && (isFinite(data24)))){
-const err56 = {instancePath:instancePath+"/admin/max_connections",schemaPath:"#/properties/admin/properties/max_connections/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.admin.properties.max_connections.type,parentSchema:schema11.properties.admin.properties.max_connections,data:data24};
+let data24 = data19.request_timeout;
+if(typeof data24 === "string"){
+if(!pattern0.test(data24)){
+const err56 = {instancePath:instancePath+"/admin/request_timeout",schemaPath:"#/properties/admin/properties/request_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.admin.properties.request_timeout,data:data24};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -810,9 +820,9 @@ vErrors.push(err56);
 }
 errors++;
 }
-if((typeof data24 == "number") && (isFinite(data24))){
-if(data24 < 0 || isNaN(data24)){
-const err57 = {instancePath:instancePath+"/admin/max_connections",schemaPath:"#/properties/admin/properties/max_connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.admin.properties.max_connections,data:data24};
+}
+else {
+const err57 = {instancePath:instancePath+"/admin/request_timeout",schemaPath:"#/properties/admin/properties/request_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.admin.properties.request_timeout.type,parentSchema:schema11.properties.admin.properties.request_timeout,data:data24};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -821,10 +831,10 @@ vErrors.push(err57);
 }
 errors++;
 }
-}
-let data25 = data16.max_connections_per_ip;
-if(!(((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25))) && (isFinite(data25)))){
-const err58 = {instancePath:instancePath+"/admin/max_connections_per_ip",schemaPath:"#/properties/admin/properties/max_connections_per_ip/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.admin.properties.max_connections_per_ip.type,parentSchema:schema11.properties.admin.properties.max_connections_per_ip,data:data25};
+let data25 = data19.idle_timeout;
+if(typeof data25 === "string"){
+if(!pattern0.test(data25)){
+const err58 = {instancePath:instancePath+"/admin/idle_timeout",schemaPath:"#/properties/admin/properties/idle_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.admin.properties.idle_timeout,data:data25};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -833,9 +843,9 @@ vErrors.push(err58);
 }
 errors++;
 }
-if((typeof data25 == "number") && (isFinite(data25))){
-if(data25 < 0 || isNaN(data25)){
-const err59 = {instancePath:instancePath+"/admin/max_connections_per_ip",schemaPath:"#/properties/admin/properties/max_connections_per_ip/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.admin.properties.max_connections_per_ip,data:data25};
+}
+else {
+const err59 = {instancePath:instancePath+"/admin/idle_timeout",schemaPath:"#/properties/admin/properties/idle_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.admin.properties.idle_timeout.type,parentSchema:schema11.properties.admin.properties.idle_timeout,data:data25};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -844,10 +854,10 @@ vErrors.push(err59);
 }
 errors++;
 }
-}
-}
-else {
-const err60 = {instancePath:instancePath+"/admin",schemaPath:"#/properties/admin/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.admin.type,parentSchema:schema11.properties.admin,data:data16};
+let data26 = data19.keep_alive_timeout;
+if(typeof data26 === "string"){
+if(!pattern0.test(data26)){
+const err60 = {instancePath:instancePath+"/admin/keep_alive_timeout",schemaPath:"#/properties/admin/properties/keep_alive_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.admin.properties.keep_alive_timeout,data:data26};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -856,17 +866,9 @@ vErrors.push(err60);
 }
 errors++;
 }
-let data26 = data.vault;
-if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
-if(data26.timeout === undefined){
-data26.timeout = "3s";
 }
-if(data26.connections === undefined){
-data26.connections = 32;
-}
-for(const key5 in data26){
-if(!((((key5 === "url") || (key5 === "api_key")) || (key5 === "timeout")) || (key5 === "connections"))){
-const err61 = {instancePath:instancePath+"/vault",schemaPath:"#/properties/vault/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault,data:data26};
+else {
+const err61 = {instancePath:instancePath+"/admin/keep_alive_timeout",schemaPath:"#/properties/admin/properties/keep_alive_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.admin.properties.keep_alive_timeout.type,parentSchema:schema11.properties.admin.properties.keep_alive_timeout,data:data26};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -875,12 +877,9 @@ vErrors.push(err61);
 }
 errors++;
 }
-}
-if(data26.url !== undefined){
-let data27 = data26.url;
-if(typeof data27 === "string"){
-if(func4(data27) < 1){
-const err62 = {instancePath:instancePath+"/vault/url",schemaPath:"#/properties/vault/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault.properties.url,data:data27};
+let data27 = data19.max_connections;
+if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){
+const err62 = {instancePath:instancePath+"/admin/max_connections",schemaPath:"#/properties/admin/properties/max_connections/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.admin.properties.max_connections.type,parentSchema:schema11.properties.admin.properties.max_connections,data:data27};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -889,9 +888,9 @@ vErrors.push(err62);
 }
 errors++;
 }
-}
-else {
-const err63 = {instancePath:instancePath+"/vault/url",schemaPath:"#/properties/vault/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault.properties.url.type,parentSchema:schema11.properties.vault.properties.url,data:data27};
+if((typeof data27 == "number") && (isFinite(data27))){
+if(data27 < 0 || isNaN(data27)){
+const err63 = {instancePath:instancePath+"/admin/max_connections",schemaPath:"#/properties/admin/properties/max_connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.admin.properties.max_connections,data:data27};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -901,11 +900,9 @@ vErrors.push(err63);
 errors++;
 }
 }
-if(data26.api_key !== undefined){
-let data28 = data26.api_key;
-if(typeof data28 === "string"){
-if(func4(data28) < 1){
-const err64 = {instancePath:instancePath+"/vault/api_key",schemaPath:"#/properties/vault/properties/api_key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault.properties.api_key,data:data28};
+let data28 = data19.max_connections_per_ip;
+if(!(((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28))) && (isFinite(data28)))){
+const err64 = {instancePath:instancePath+"/admin/max_connections_per_ip",schemaPath:"#/properties/admin/properties/max_connections_per_ip/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.admin.properties.max_connections_per_ip.type,parentSchema:schema11.properties.admin.properties.max_connections_per_ip,data:data28};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -914,9 +911,9 @@ vErrors.push(err64);
 }
 errors++;
 }
-}
-else {
-const err65 = {instancePath:instancePath+"/vault/api_key",schemaPath:"#/properties/vault/properties/api_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault.properties.api_key.type,parentSchema:schema11.properties.vault.properties.api_key,data:data28};
+if((typeof data28 == "number") && (isFinite(data28))){
+if(data28 < 0 || isNaN(data28)){
+const err65 = {instancePath:instancePath+"/admin/max_connections_per_ip",schemaPath:"#/properties/admin/properties/max_connections_per_ip/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.admin.properties.max_connections_per_ip,data:data28};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -926,10 +923,9 @@ vErrors.push(err65);
 errors++;
 }
 }
-let data29 = data26.timeout;
-if(typeof data29 === "string"){
-if(!pattern0.test(data29)){
-const err66 = {instancePath:instancePath+"/vault/timeout",schemaPath:"#/properties/vault/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault.properties.timeout,data:data29};
+}
+else {
+const err66 = {instancePath:instancePath+"/admin",schemaPath:"#/properties/admin/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.admin.type,parentSchema:schema11.properties.admin,data:data19};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -938,9 +934,17 @@ vErrors.push(err66);
 }
 errors++;
 }
+let data29 = data.vault;
+if(data29 && typeof data29 == "object" && !Array.isArray(data29)){
+if(data29.timeout === undefined){
+data29.timeout = "3s";
 }
-else {
-const err67 = {instancePath:instancePath+"/vault/timeout",schemaPath:"#/properties/vault/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault.properties.timeout.type,parentSchema:schema11.properties.vault.properties.timeout,data:data29};
+if(data29.connections === undefined){
+data29.connections = 32;
+}
+for(const key6 in data29){
+if(!((((key6 === "url") || (key6 === "api_key")) || (key6 === "timeout")) || (key6 === "connections"))){
+const err67 = {instancePath:instancePath+"/vault",schemaPath:"#/properties/vault/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault,data:data29};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -949,9 +953,12 @@ vErrors.push(err67);
 }
 errors++;
 }
-let data30 = data26.connections;
-if(!(((typeof data30 == "number") && (!(data30 % 1) && !isNaN(data30))) && (isFinite(data30)))){
-const err68 = {instancePath:instancePath+"/vault/connections",schemaPath:"#/properties/vault/properties/connections/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault.properties.connections.type,parentSchema:schema11.properties.vault.properties.connections,data:data30};
+}
+if(data29.url !== undefined){
+let data30 = data29.url;
+if(typeof data30 === "string"){
+if(func4(data30) < 1){
+const err68 = {instancePath:instancePath+"/vault/url",schemaPath:"#/properties/vault/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault.properties.url,data:data30};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -960,9 +967,9 @@ vErrors.push(err68);
 }
 errors++;
 }
-if((typeof data30 == "number") && (isFinite(data30))){
-if(data30 < 1 || isNaN(data30)){
-const err69 = {instancePath:instancePath+"/vault/connections",schemaPath:"#/properties/vault/properties/connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault.properties.connections,data:data30};
+}
+else {
+const err69 = {instancePath:instancePath+"/vault/url",schemaPath:"#/properties/vault/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault.properties.url.type,parentSchema:schema11.properties.vault.properties.url,data:data30};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -972,9 +979,11 @@ vErrors.push(err69);
 errors++;
 }
 }
-}
-else {
-const err70 = {instancePath:instancePath+"/vault",schemaPath:"#/properties/vault/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault.type,parentSchema:schema11.properties.vault,data:data26};
+if(data29.api_key !== undefined){
+let data31 = data29.api_key;
+if(typeof data31 === "string"){
+if(func4(data31) < 1){
+const err70 = {instancePath:instancePath+"/vault/api_key",schemaPath:"#/properties/vault/properties/api_key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault.properties.api_key,data:data31};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -983,29 +992,9 @@ vErrors.push(err70);
 }
 errors++;
 }
-let data31 = data.token;
-if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
-if(data31.issuer === undefined){
-data31.issuer = "alcv-vault";
 }
-if(data31.audience === undefined){
-data31.audience = "ledgix-sdk";
-}
-if(data31.subject === undefined){
-data31.subject = "clearance";
-}
-if(data31.clock_skew === undefined){
-data31.clock_skew = "30s";
-}
-if(data31.replay_cache_size === undefined){
-data31.replay_cache_size = 100000;
-}
-if(data31.require_exp === undefined){
-data31.require_exp = true;
-}
-for(const key6 in data31){
-if(!((((((key6 === "issuer") || (key6 === "audience")) || (key6 === "subject")) || (key6 === "clock_skew")) || (key6 === "replay_cache_size")) || (key6 === "require_exp"))){
-const err71 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.token,data:data31};
+else {
+const err71 = {instancePath:instancePath+"/vault/api_key",schemaPath:"#/properties/vault/properties/api_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault.properties.api_key.type,parentSchema:schema11.properties.vault.properties.api_key,data:data31};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -1015,10 +1004,10 @@ vErrors.push(err71);
 errors++;
 }
 }
-let data32 = data31.issuer;
+let data32 = data29.timeout;
 if(typeof data32 === "string"){
-if(func4(data32) < 1){
-const err72 = {instancePath:instancePath+"/token/issuer",schemaPath:"#/properties/token/properties/issuer/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.token.properties.issuer,data:data32};
+if(!pattern0.test(data32)){
+const err72 = {instancePath:instancePath+"/vault/timeout",schemaPath:"#/properties/vault/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault.properties.timeout,data:data32};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -1029,7 +1018,7 @@ errors++;
 }
 }
 else {
-const err73 = {instancePath:instancePath+"/token/issuer",schemaPath:"#/properties/token/properties/issuer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.token.properties.issuer.type,parentSchema:schema11.properties.token.properties.issuer,data:data32};
+const err73 = {instancePath:instancePath+"/vault/timeout",schemaPath:"#/properties/vault/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault.properties.timeout.type,parentSchema:schema11.properties.vault.properties.timeout,data:data32};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -1038,10 +1027,9 @@ vErrors.push(err73);
 }
 errors++;
 }
-let data33 = data31.audience;
-if(typeof data33 === "string"){
-if(func4(data33) < 1){
-const err74 = {instancePath:instancePath+"/token/audience",schemaPath:"#/properties/token/properties/audience/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.token.properties.audience,data:data33};
+let data33 = data29.connections;
+if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){
+const err74 = {instancePath:instancePath+"/vault/connections",schemaPath:"#/properties/vault/properties/connections/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault.properties.connections.type,parentSchema:schema11.properties.vault.properties.connections,data:data33};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -1050,9 +1038,9 @@ vErrors.push(err74);
 }
 errors++;
 }
-}
-else {
-const err75 = {instancePath:instancePath+"/token/audience",schemaPath:"#/properties/token/properties/audience/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.token.properties.audience.type,parentSchema:schema11.properties.token.properties.audience,data:data33};
+if((typeof data33 == "number") && (isFinite(data33))){
+if(data33 < 1 || isNaN(data33)){
+const err75 = {instancePath:instancePath+"/vault/connections",schemaPath:"#/properties/vault/properties/connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault.properties.connections,data:data33};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -1061,10 +1049,10 @@ vErrors.push(err75);
 }
 errors++;
 }
-let data34 = data31.subject;
-if(typeof data34 === "string"){
-if(func4(data34) < 1){
-const err76 = {instancePath:instancePath+"/token/subject",schemaPath:"#/properties/token/properties/subject/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.token.properties.subject,data:data34};
+}
+}
+else {
+const err76 = {instancePath:instancePath+"/vault",schemaPath:"#/properties/vault/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault.type,parentSchema:schema11.properties.vault,data:data29};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -1073,9 +1061,29 @@ vErrors.push(err76);
 }
 errors++;
 }
+let data34 = data.token;
+if(data34 && typeof data34 == "object" && !Array.isArray(data34)){
+if(data34.issuer === undefined){
+data34.issuer = "alcv-vault";
 }
-else {
-const err77 = {instancePath:instancePath+"/token/subject",schemaPath:"#/properties/token/properties/subject/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.token.properties.subject.type,parentSchema:schema11.properties.token.properties.subject,data:data34};
+if(data34.audience === undefined){
+data34.audience = "ledgix-sdk";
+}
+if(data34.subject === undefined){
+data34.subject = "clearance";
+}
+if(data34.clock_skew === undefined){
+data34.clock_skew = "30s";
+}
+if(data34.replay_cache_size === undefined){
+data34.replay_cache_size = 100000;
+}
+if(data34.require_exp === undefined){
+data34.require_exp = true;
+}
+for(const key7 in data34){
+if(!((((((key7 === "issuer") || (key7 === "audience")) || (key7 === "subject")) || (key7 === "clock_skew")) || (key7 === "replay_cache_size")) || (key7 === "require_exp"))){
+const err77 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.token,data:data34};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1084,10 +1092,11 @@ vErrors.push(err77);
 }
 errors++;
 }
-let data35 = data31.clock_skew;
+}
+let data35 = data34.issuer;
 if(typeof data35 === "string"){
-if(!pattern0.test(data35)){
-const err78 = {instancePath:instancePath+"/token/clock_skew",schemaPath:"#/properties/token/properties/clock_skew/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.token.properties.clock_skew,data:data35};
+if(func4(data35) < 1){
+const err78 = {instancePath:instancePath+"/token/issuer",schemaPath:"#/properties/token/properties/issuer/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.token.properties.issuer,data:data35};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1098,7 +1107,7 @@ errors++;
 }
 }
 else {
-const err79 = {instancePath:instancePath+"/token/clock_skew",schemaPath:"#/properties/token/properties/clock_skew/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.token.properties.clock_skew.type,parentSchema:schema11.properties.token.properties.clock_skew,data:data35};
+const err79 = {instancePath:instancePath+"/token/issuer",schemaPath:"#/properties/token/properties/issuer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.token.properties.issuer.type,parentSchema:schema11.properties.token.properties.issuer,data:data35};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -1107,9 +1116,10 @@ vErrors.push(err79);
 }
 errors++;
 }
-let data36 = data31.replay_cache_size;
-if(!(((typeof data36 == "number") && (!(data36 % 1) && !isNaN(data36))) && (isFinite(data36)))){
-const err80 = {instancePath:instancePath+"/token/replay_cache_size",schemaPath:"#/properties/token/properties/replay_cache_size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.token.properties.replay_cache_size.type,parentSchema:schema11.properties.token.properties.replay_cache_size,data:data36};
+let data36 = data34.audience;
+if(typeof data36 === "string"){
+if(func4(data36) < 1){
+const err80 = {instancePath:instancePath+"/token/audience",schemaPath:"#/properties/token/properties/audience/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.token.properties.audience,data:data36};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -1118,9 +1128,9 @@ vErrors.push(err80);
 }
 errors++;
 }
-if((typeof data36 == "number") && (isFinite(data36))){
-if(data36 < 1 || isNaN(data36)){
-const err81 = {instancePath:instancePath+"/token/replay_cache_size",schemaPath:"#/properties/token/properties/replay_cache_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.token.properties.replay_cache_size,data:data36};
+}
+else {
+const err81 = {instancePath:instancePath+"/token/audience",schemaPath:"#/properties/token/properties/audience/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.token.properties.audience.type,parentSchema:schema11.properties.token.properties.audience,data:data36};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1129,10 +1139,10 @@ vErrors.push(err81);
 }
 errors++;
 }
-}
-let data37 = data31.require_exp;
-if(typeof data37 !== "boolean"){
-const err82 = {instancePath:instancePath+"/token/require_exp",schemaPath:"#/properties/token/properties/require_exp/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.token.properties.require_exp.type,parentSchema:schema11.properties.token.properties.require_exp,data:data37};
+let data37 = data34.subject;
+if(typeof data37 === "string"){
+if(func4(data37) < 1){
+const err82 = {instancePath:instancePath+"/token/subject",schemaPath:"#/properties/token/properties/subject/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.token.properties.subject,data:data37};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1143,7 +1153,7 @@ errors++;
 }
 }
 else {
-const err83 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.token.type,parentSchema:schema11.properties.token,data:data31};
+const err83 = {instancePath:instancePath+"/token/subject",schemaPath:"#/properties/token/properties/subject/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.token.properties.subject.type,parentSchema:schema11.properties.token.properties.subject,data:data37};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1152,29 +1162,10 @@ vErrors.push(err83);
 }
 errors++;
 }
-let data38 = data.jwks;
-if(data38 && typeof data38 == "object" && !Array.isArray(data38)){
-if(data38.refresh_interval === undefined){
-data38.refresh_interval = "5m";
-}
-if(data38.min_refresh === undefined){
-data38.min_refresh = "30s";
-}
-if(data38.max_refresh === undefined){
-data38.max_refresh = "1h";
-}
-if(data38.kid_miss_cooldown === undefined){
-data38.kid_miss_cooldown = "10s";
-}
-if(data38.max_stale === undefined){
-data38.max_stale = "1h";
-}
-if(data38.timeout === undefined){
-data38.timeout = "5s";
-}
-for(const key7 in data38){
-if(!(((((((key7 === "url") || (key7 === "refresh_interval")) || (key7 === "min_refresh")) || (key7 === "max_refresh")) || (key7 === "kid_miss_cooldown")) || (key7 === "max_stale")) || (key7 === "timeout"))){
-const err84 = {instancePath:instancePath+"/jwks",schemaPath:"#/properties/jwks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.jwks,data:data38};
+let data38 = data34.clock_skew;
+if(typeof data38 === "string"){
+if(!pattern0.test(data38)){
+const err84 = {instancePath:instancePath+"/token/clock_skew",schemaPath:"#/properties/token/properties/clock_skew/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.token.properties.clock_skew,data:data38};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1184,11 +1175,8 @@ vErrors.push(err84);
 errors++;
 }
 }
-if(data38.url !== undefined){
-let data39 = data38.url;
-if(typeof data39 === "string"){
-if(func4(data39) < 1){
-const err85 = {instancePath:instancePath+"/jwks/url",schemaPath:"#/properties/jwks/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.jwks.properties.url,data:data39};
+else {
+const err85 = {instancePath:instancePath+"/token/clock_skew",schemaPath:"#/properties/token/properties/clock_skew/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.token.properties.clock_skew.type,parentSchema:schema11.properties.token.properties.clock_skew,data:data38};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1197,9 +1185,9 @@ vErrors.push(err85);
 }
 errors++;
 }
-}
-else {
-const err86 = {instancePath:instancePath+"/jwks/url",schemaPath:"#/properties/jwks/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.url.type,parentSchema:schema11.properties.jwks.properties.url,data:data39};
+let data39 = data34.replay_cache_size;
+if(!(((typeof data39 == "number") && (!(data39 % 1) && !isNaN(data39))) && (isFinite(data39)))){
+const err86 = {instancePath:instancePath+"/token/replay_cache_size",schemaPath:"#/properties/token/properties/replay_cache_size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.token.properties.replay_cache_size.type,parentSchema:schema11.properties.token.properties.replay_cache_size,data:data39};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1208,11 +1196,9 @@ vErrors.push(err86);
 }
 errors++;
 }
-}
-let data40 = data38.refresh_interval;
-if(typeof data40 === "string"){
-if(!pattern0.test(data40)){
-const err87 = {instancePath:instancePath+"/jwks/refresh_interval",schemaPath:"#/properties/jwks/properties/refresh_interval/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.refresh_interval,data:data40};
+if((typeof data39 == "number") && (isFinite(data39))){
+if(data39 < 1 || isNaN(data39)){
+const err87 = {instancePath:instancePath+"/token/replay_cache_size",schemaPath:"#/properties/token/properties/replay_cache_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.token.properties.replay_cache_size,data:data39};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1222,8 +1208,9 @@ vErrors.push(err87);
 errors++;
 }
 }
-else {
-const err88 = {instancePath:instancePath+"/jwks/refresh_interval",schemaPath:"#/properties/jwks/properties/refresh_interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.refresh_interval.type,parentSchema:schema11.properties.jwks.properties.refresh_interval,data:data40};
+let data40 = data34.require_exp;
+if(typeof data40 !== "boolean"){
+const err88 = {instancePath:instancePath+"/token/require_exp",schemaPath:"#/properties/token/properties/require_exp/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.token.properties.require_exp.type,parentSchema:schema11.properties.token.properties.require_exp,data:data40};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1232,10 +1219,9 @@ vErrors.push(err88);
 }
 errors++;
 }
-let data41 = data38.min_refresh;
-if(typeof data41 === "string"){
-if(!pattern0.test(data41)){
-const err89 = {instancePath:instancePath+"/jwks/min_refresh",schemaPath:"#/properties/jwks/properties/min_refresh/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.min_refresh,data:data41};
+}
+else {
+const err89 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.token.type,parentSchema:schema11.properties.token,data:data34};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1244,9 +1230,29 @@ vErrors.push(err89);
 }
 errors++;
 }
+let data41 = data.jwks;
+if(data41 && typeof data41 == "object" && !Array.isArray(data41)){
+if(data41.refresh_interval === undefined){
+data41.refresh_interval = "5m";
 }
-else {
-const err90 = {instancePath:instancePath+"/jwks/min_refresh",schemaPath:"#/properties/jwks/properties/min_refresh/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.min_refresh.type,parentSchema:schema11.properties.jwks.properties.min_refresh,data:data41};
+if(data41.min_refresh === undefined){
+data41.min_refresh = "30s";
+}
+if(data41.max_refresh === undefined){
+data41.max_refresh = "1h";
+}
+if(data41.kid_miss_cooldown === undefined){
+data41.kid_miss_cooldown = "10s";
+}
+if(data41.max_stale === undefined){
+data41.max_stale = "1h";
+}
+if(data41.timeout === undefined){
+data41.timeout = "5s";
+}
+for(const key8 in data41){
+if(!(((((((key8 === "url") || (key8 === "refresh_interval")) || (key8 === "min_refresh")) || (key8 === "max_refresh")) || (key8 === "kid_miss_cooldown")) || (key8 === "max_stale")) || (key8 === "timeout"))){
+const err90 = {instancePath:instancePath+"/jwks",schemaPath:"#/properties/jwks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.jwks,data:data41};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1255,10 +1261,12 @@ vErrors.push(err90);
 }
 errors++;
 }
-let data42 = data38.max_refresh;
+}
+if(data41.url !== undefined){
+let data42 = data41.url;
 if(typeof data42 === "string"){
-if(!pattern0.test(data42)){
-const err91 = {instancePath:instancePath+"/jwks/max_refresh",schemaPath:"#/properties/jwks/properties/max_refresh/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.max_refresh,data:data42};
+if(func4(data42) < 1){
+const err91 = {instancePath:instancePath+"/jwks/url",schemaPath:"#/properties/jwks/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.jwks.properties.url,data:data42};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1269,7 +1277,7 @@ errors++;
 }
 }
 else {
-const err92 = {instancePath:instancePath+"/jwks/max_refresh",schemaPath:"#/properties/jwks/properties/max_refresh/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.max_refresh.type,parentSchema:schema11.properties.jwks.properties.max_refresh,data:data42};
+const err92 = {instancePath:instancePath+"/jwks/url",schemaPath:"#/properties/jwks/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.url.type,parentSchema:schema11.properties.jwks.properties.url,data:data42};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1278,10 +1286,11 @@ vErrors.push(err92);
 }
 errors++;
 }
-let data43 = data38.kid_miss_cooldown;
+}
+let data43 = data41.refresh_interval;
 if(typeof data43 === "string"){
 if(!pattern0.test(data43)){
-const err93 = {instancePath:instancePath+"/jwks/kid_miss_cooldown",schemaPath:"#/properties/jwks/properties/kid_miss_cooldown/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.kid_miss_cooldown,data:data43};
+const err93 = {instancePath:instancePath+"/jwks/refresh_interval",schemaPath:"#/properties/jwks/properties/refresh_interval/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.refresh_interval,data:data43};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1292,7 +1301,7 @@ errors++;
 }
 }
 else {
-const err94 = {instancePath:instancePath+"/jwks/kid_miss_cooldown",schemaPath:"#/properties/jwks/properties/kid_miss_cooldown/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.kid_miss_cooldown.type,parentSchema:schema11.properties.jwks.properties.kid_miss_cooldown,data:data43};
+const err94 = {instancePath:instancePath+"/jwks/refresh_interval",schemaPath:"#/properties/jwks/properties/refresh_interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.refresh_interval.type,parentSchema:schema11.properties.jwks.properties.refresh_interval,data:data43};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1301,10 +1310,10 @@ vErrors.push(err94);
 }
 errors++;
 }
-let data44 = data38.max_stale;
+let data44 = data41.min_refresh;
 if(typeof data44 === "string"){
 if(!pattern0.test(data44)){
-const err95 = {instancePath:instancePath+"/jwks/max_stale",schemaPath:"#/properties/jwks/properties/max_stale/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.max_stale,data:data44};
+const err95 = {instancePath:instancePath+"/jwks/min_refresh",schemaPath:"#/properties/jwks/properties/min_refresh/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.min_refresh,data:data44};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1315,7 +1324,7 @@ errors++;
 }
 }
 else {
-const err96 = {instancePath:instancePath+"/jwks/max_stale",schemaPath:"#/properties/jwks/properties/max_stale/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.max_stale.type,parentSchema:schema11.properties.jwks.properties.max_stale,data:data44};
+const err96 = {instancePath:instancePath+"/jwks/min_refresh",schemaPath:"#/properties/jwks/properties/min_refresh/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.min_refresh.type,parentSchema:schema11.properties.jwks.properties.min_refresh,data:data44};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1324,10 +1333,10 @@ vErrors.push(err96);
 }
 errors++;
 }
-let data45 = data38.timeout;
+let data45 = data41.max_refresh;
 if(typeof data45 === "string"){
 if(!pattern0.test(data45)){
-const err97 = {instancePath:instancePath+"/jwks/timeout",schemaPath:"#/properties/jwks/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.timeout,data:data45};
+const err97 = {instancePath:instancePath+"/jwks/max_refresh",schemaPath:"#/properties/jwks/properties/max_refresh/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.max_refresh,data:data45};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1338,7 +1347,7 @@ errors++;
 }
 }
 else {
-const err98 = {instancePath:instancePath+"/jwks/timeout",schemaPath:"#/properties/jwks/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.timeout.type,parentSchema:schema11.properties.jwks.properties.timeout,data:data45};
+const err98 = {instancePath:instancePath+"/jwks/max_refresh",schemaPath:"#/properties/jwks/properties/max_refresh/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.max_refresh.type,parentSchema:schema11.properties.jwks.properties.max_refresh,data:data45};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1347,9 +1356,10 @@ vErrors.push(err98);
 }
 errors++;
 }
-}
-else {
-const err99 = {instancePath:instancePath+"/jwks",schemaPath:"#/properties/jwks/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.jwks.type,parentSchema:schema11.properties.jwks,data:data38};
+let data46 = data41.kid_miss_cooldown;
+if(typeof data46 === "string"){
+if(!pattern0.test(data46)){
+const err99 = {instancePath:instancePath+"/jwks/kid_miss_cooldown",schemaPath:"#/properties/jwks/properties/kid_miss_cooldown/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.kid_miss_cooldown,data:data46};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1358,38 +1368,9 @@ vErrors.push(err99);
 }
 errors++;
 }
-let data46 = data.routes;
-if(Array.isArray(data46)){
-const len1 = data46.length;
-for(let i1=0; i1<len1; i1++){
-let data47 = data46[i1];
-if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
-if(data47.auth === undefined){
-data47.auth = "token";
 }
-if(data47.tools === undefined){
-data47.tools = [];
-}
-if(data47.bind_args === undefined){
-data47.bind_args = "none";
-}
-if(data47.max_body === undefined){
-data47.max_body = "1mib";
-}
-if(data47.strip_headers === undefined){
-data47.strip_headers = [];
-}
-if(data47.forward_authorization === undefined){
-data47.forward_authorization = false;
-}
-if(data47.strip_prefix === undefined){
-data47.strip_prefix = false;
-}
-if(data47.websocket === undefined){
-data47.websocket = true;
-}
-if(data47.name === undefined){
-const err100 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema11.properties.routes.items.required,parentSchema:schema11.properties.routes.items,data:data47};
+else {
+const err100 = {instancePath:instancePath+"/jwks/kid_miss_cooldown",schemaPath:"#/properties/jwks/properties/kid_miss_cooldown/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.kid_miss_cooldown.type,parentSchema:schema11.properties.jwks.properties.kid_miss_cooldown,data:data46};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1398,8 +1379,10 @@ vErrors.push(err100);
 }
 errors++;
 }
-if(data47.match === undefined){
-const err101 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "match"},message:"must have required property '"+"match"+"'",schema:schema11.properties.routes.items.required,parentSchema:schema11.properties.routes.items,data:data47};
+let data47 = data41.max_stale;
+if(typeof data47 === "string"){
+if(!pattern0.test(data47)){
+const err101 = {instancePath:instancePath+"/jwks/max_stale",schemaPath:"#/properties/jwks/properties/max_stale/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.max_stale,data:data47};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1408,8 +1391,9 @@ vErrors.push(err101);
 }
 errors++;
 }
-if(data47.upstream === undefined){
-const err102 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "upstream"},message:"must have required property '"+"upstream"+"'",schema:schema11.properties.routes.items.required,parentSchema:schema11.properties.routes.items,data:data47};
+}
+else {
+const err102 = {instancePath:instancePath+"/jwks/max_stale",schemaPath:"#/properties/jwks/properties/max_stale/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.max_stale.type,parentSchema:schema11.properties.jwks.properties.max_stale,data:data47};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1418,9 +1402,10 @@ vErrors.push(err102);
 }
 errors++;
 }
-for(const key8 in data47){
-if(!(func2.call(schema11.properties.routes.items.properties, key8))){
-const err103 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.routes.items,data:data47};
+let data48 = data41.timeout;
+if(typeof data48 === "string"){
+if(!pattern0.test(data48)){
+const err103 = {instancePath:instancePath+"/jwks/timeout",schemaPath:"#/properties/jwks/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.timeout,data:data48};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1430,11 +1415,8 @@ vErrors.push(err103);
 errors++;
 }
 }
-if(data47.name !== undefined){
-let data48 = data47.name;
-if(typeof data48 === "string"){
-if(func4(data48) > 64){
-const err104 = {instancePath:instancePath+"/routes/" + i1+"/name",schemaPath:"#/properties/routes/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema11.properties.routes.items.properties.name,data:data48};
+else {
+const err104 = {instancePath:instancePath+"/jwks/timeout",schemaPath:"#/properties/jwks/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.timeout.type,parentSchema:schema11.properties.jwks.properties.timeout,data:data48};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1443,8 +1425,9 @@ vErrors.push(err104);
 }
 errors++;
 }
-if(!pattern18.test(data48)){
-const err105 = {instancePath:instancePath+"/routes/" + i1+"/name",schemaPath:"#/properties/routes/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema11.properties.routes.items.properties.name,data:data48};
+}
+else {
+const err105 = {instancePath:instancePath+"/jwks",schemaPath:"#/properties/jwks/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.jwks.type,parentSchema:schema11.properties.jwks,data:data41};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1453,9 +1436,38 @@ vErrors.push(err105);
 }
 errors++;
 }
+let data49 = data.routes;
+if(Array.isArray(data49)){
+const len1 = data49.length;
+for(let i1=0; i1<len1; i1++){
+let data50 = data49[i1];
+if(data50 && typeof data50 == "object" && !Array.isArray(data50)){
+if(data50.auth === undefined){
+data50.auth = "token";
 }
-else {
-const err106 = {instancePath:instancePath+"/routes/" + i1+"/name",schemaPath:"#/properties/routes/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.name.type,parentSchema:schema11.properties.routes.items.properties.name,data:data48};
+if(data50.tools === undefined){
+data50.tools = [];
+}
+if(data50.bind_args === undefined){
+data50.bind_args = "none";
+}
+if(data50.max_body === undefined){
+data50.max_body = "1mib";
+}
+if(data50.strip_headers === undefined){
+data50.strip_headers = [];
+}
+if(data50.forward_authorization === undefined){
+data50.forward_authorization = false;
+}
+if(data50.strip_prefix === undefined){
+data50.strip_prefix = false;
+}
+if(data50.websocket === undefined){
+data50.websocket = true;
+}
+if(data50.name === undefined){
+const err106 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema11.properties.routes.items.required,parentSchema:schema11.properties.routes.items,data:data50};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1464,16 +1476,8 @@ vErrors.push(err106);
 }
 errors++;
 }
-}
-if(data47.match !== undefined){
-let data49 = data47.match;
-if(data49 && typeof data49 == "object" && !Array.isArray(data49)){
-if(data49.path_prefix === undefined){
-data49.path_prefix = "/";
-}
-for(const key9 in data49){
-if(!(((key9 === "host") || (key9 === "path_prefix")) || (key9 === "methods"))){
-const err107 = {instancePath:instancePath+"/routes/" + i1+"/match",schemaPath:"#/properties/routes/items/properties/match/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.routes.items.properties.match,data:data49};
+if(data50.match === undefined){
+const err107 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "match"},message:"must have required property '"+"match"+"'",schema:schema11.properties.routes.items.required,parentSchema:schema11.properties.routes.items,data:data50};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1482,12 +1486,8 @@ vErrors.push(err107);
 }
 errors++;
 }
-}
-if(data49.host !== undefined){
-let data50 = data49.host;
-if(typeof data50 === "string"){
-if(!pattern19.test(data50)){
-const err108 = {instancePath:instancePath+"/routes/" + i1+"/match/host",schemaPath:"#/properties/routes/items/properties/match/properties/host/pattern",keyword:"pattern",params:{pattern: "^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$"},message:"must match pattern \""+"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$"+"\"",schema:"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$",parentSchema:schema11.properties.routes.items.properties.match.properties.host,data:data50};
+if(data50.upstream === undefined){
+const err108 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "upstream"},message:"must have required property '"+"upstream"+"'",schema:schema11.properties.routes.items.required,parentSchema:schema11.properties.routes.items,data:data50};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1496,9 +1496,9 @@ vErrors.push(err108);
 }
 errors++;
 }
-}
-else {
-const err109 = {instancePath:instancePath+"/routes/" + i1+"/match/host",schemaPath:"#/properties/routes/items/properties/match/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.match.properties.host.type,parentSchema:schema11.properties.routes.items.properties.match.properties.host,data:data50};
+for(const key9 in data50){
+if(!(func2.call(schema11.properties.routes.items.properties, key9))){
+const err109 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.routes.items,data:data50};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1508,10 +1508,11 @@ vErrors.push(err109);
 errors++;
 }
 }
-let data51 = data49.path_prefix;
+if(data50.name !== undefined){
+let data51 = data50.name;
 if(typeof data51 === "string"){
-if(func4(data51) < 1){
-const err110 = {instancePath:instancePath+"/routes/" + i1+"/match/path_prefix",schemaPath:"#/properties/routes/items/properties/match/properties/path_prefix/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.routes.items.properties.match.properties.path_prefix,data:data51};
+if(func4(data51) > 64){
+const err110 = {instancePath:instancePath+"/routes/" + i1+"/name",schemaPath:"#/properties/routes/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema11.properties.routes.items.properties.name,data:data51};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1520,9 +1521,8 @@ vErrors.push(err110);
 }
 errors++;
 }
-}
-else {
-const err111 = {instancePath:instancePath+"/routes/" + i1+"/match/path_prefix",schemaPath:"#/properties/routes/items/properties/match/properties/path_prefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.match.properties.path_prefix.type,parentSchema:schema11.properties.routes.items.properties.match.properties.path_prefix,data:data51};
+if(!pattern18.test(data51)){
+const err111 = {instancePath:instancePath+"/routes/" + i1+"/name",schemaPath:"#/properties/routes/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema11.properties.routes.items.properties.name,data:data51};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1531,11 +1531,9 @@ vErrors.push(err111);
 }
 errors++;
 }
-if(data49.methods !== undefined){
-let data52 = data49.methods;
-if(Array.isArray(data52)){
-if(data52.length < 1){
-const err112 = {instancePath:instancePath+"/routes/" + i1+"/match/methods",schemaPath:"#/properties/routes/items/properties/match/properties/methods/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.routes.items.properties.match.properties.methods,data:data52};
+}
+else {
+const err112 = {instancePath:instancePath+"/routes/" + i1+"/name",schemaPath:"#/properties/routes/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.name.type,parentSchema:schema11.properties.routes.items.properties.name,data:data51};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1544,12 +1542,16 @@ vErrors.push(err112);
 }
 errors++;
 }
-const len2 = data52.length;
-for(let i2=0; i2<len2; i2++){
-let data53 = data52[i2];
-if(typeof data53 === "string"){
-if(!pattern20.test(data53)){
-const err113 = {instancePath:instancePath+"/routes/" + i1+"/match/methods/" + i2,schemaPath:"#/properties/routes/items/properties/match/properties/methods/items/pattern",keyword:"pattern",params:{pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},message:"must match pattern \""+"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"+"\"",schema:"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",parentSchema:schema11.properties.routes.items.properties.match.properties.methods.items,data:data53};
+}
+if(data50.match !== undefined){
+let data52 = data50.match;
+if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
+if(data52.path_prefix === undefined){
+data52.path_prefix = "/";
+}
+for(const key10 in data52){
+if(!(((key10 === "host") || (key10 === "path_prefix")) || (key10 === "methods"))){
+const err113 = {instancePath:instancePath+"/routes/" + i1+"/match",schemaPath:"#/properties/routes/items/properties/match/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.routes.items.properties.match,data:data52};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1559,8 +1561,11 @@ vErrors.push(err113);
 errors++;
 }
 }
-else {
-const err114 = {instancePath:instancePath+"/routes/" + i1+"/match/methods/" + i2,schemaPath:"#/properties/routes/items/properties/match/properties/methods/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.match.properties.methods.items.type,parentSchema:schema11.properties.routes.items.properties.match.properties.methods.items,data:data53};
+if(data52.host !== undefined){
+let data53 = data52.host;
+if(typeof data53 === "string"){
+if(!pattern19.test(data53)){
+const err114 = {instancePath:instancePath+"/routes/" + i1+"/match/host",schemaPath:"#/properties/routes/items/properties/match/properties/host/pattern",keyword:"pattern",params:{pattern: "^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$"},message:"must match pattern \""+"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$"+"\"",schema:"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$",parentSchema:schema11.properties.routes.items.properties.match.properties.host,data:data53};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1570,9 +1575,8 @@ vErrors.push(err114);
 errors++;
 }
 }
-}
 else {
-const err115 = {instancePath:instancePath+"/routes/" + i1+"/match/methods",schemaPath:"#/properties/routes/items/properties/match/properties/methods/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.items.properties.match.properties.methods.type,parentSchema:schema11.properties.routes.items.properties.match.properties.methods,data:data52};
+const err115 = {instancePath:instancePath+"/routes/" + i1+"/match/host",schemaPath:"#/properties/routes/items/properties/match/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.match.properties.host.type,parentSchema:schema11.properties.routes.items.properties.match.properties.host,data:data53};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1582,9 +1586,10 @@ vErrors.push(err115);
 errors++;
 }
 }
-}
-else {
-const err116 = {instancePath:instancePath+"/routes/" + i1+"/match",schemaPath:"#/properties/routes/items/properties/match/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.routes.items.properties.match.type,parentSchema:schema11.properties.routes.items.properties.match,data:data49};
+let data54 = data52.path_prefix;
+if(typeof data54 === "string"){
+if(func4(data54) < 1){
+const err116 = {instancePath:instancePath+"/routes/" + i1+"/match/path_prefix",schemaPath:"#/properties/routes/items/properties/match/properties/path_prefix/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.routes.items.properties.match.properties.path_prefix,data:data54};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1594,14 +1599,8 @@ vErrors.push(err116);
 errors++;
 }
 }
-if(data47.upstream !== undefined){
-let data54 = data47.upstream;
-const _errs128 = errors;
-let valid18 = false;
-const _errs129 = errors;
-if(typeof data54 === "string"){
-if(func4(data54) < 1){
-const err117 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[0],data:data54};
+else {
+const err117 = {instancePath:instancePath+"/routes/" + i1+"/match/path_prefix",schemaPath:"#/properties/routes/items/properties/match/properties/path_prefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.match.properties.path_prefix.type,parentSchema:schema11.properties.routes.items.properties.match.properties.path_prefix,data:data54};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1610,9 +1609,11 @@ vErrors.push(err117);
 }
 errors++;
 }
-}
-else {
-const err118 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[0].type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[0],data:data54};
+if(data52.methods !== undefined){
+let data55 = data52.methods;
+if(Array.isArray(data55)){
+if(data55.length < 1){
+const err118 = {instancePath:instancePath+"/routes/" + i1+"/match/methods",schemaPath:"#/properties/routes/items/properties/match/properties/methods/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.routes.items.properties.match.properties.methods,data:data55};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1621,13 +1622,12 @@ vErrors.push(err118);
 }
 errors++;
 }
-var _valid2 = _errs129 === errors;
-valid18 = valid18 || _valid2;
-if(!valid18){
-const _errs131 = errors;
-if(data54 && typeof data54 == "object" && !Array.isArray(data54)){
-if(data54.url === undefined){
-const err119 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].required,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1],data:data54};
+const len2 = data55.length;
+for(let i2=0; i2<len2; i2++){
+let data56 = data55[i2];
+if(typeof data56 === "string"){
+if(!pattern20.test(data56)){
+const err119 = {instancePath:instancePath+"/routes/" + i1+"/match/methods/" + i2,schemaPath:"#/properties/routes/items/properties/match/properties/methods/items/pattern",keyword:"pattern",params:{pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},message:"must match pattern \""+"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"+"\"",schema:"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",parentSchema:schema11.properties.routes.items.properties.match.properties.methods.items,data:data56};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1636,9 +1636,9 @@ vErrors.push(err119);
 }
 errors++;
 }
-for(const key10 in data54){
-if(!((((((key10 === "url") || (key10 === "connect_timeout")) || (key10 === "headers_timeout")) || (key10 === "body_timeout")) || (key10 === "keep_alive_timeout")) || (key10 === "connections"))){
-const err120 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1],data:data54};
+}
+else {
+const err120 = {instancePath:instancePath+"/routes/" + i1+"/match/methods/" + i2,schemaPath:"#/properties/routes/items/properties/match/properties/methods/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.match.properties.methods.items.type,parentSchema:schema11.properties.routes.items.properties.match.properties.methods.items,data:data56};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1648,11 +1648,9 @@ vErrors.push(err120);
 errors++;
 }
 }
-if(data54.url !== undefined){
-let data55 = data54.url;
-if(typeof data55 === "string"){
-if(func4(data55) < 1){
-const err121 = {instancePath:instancePath+"/routes/" + i1+"/upstream/url",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.url,data:data55};
+}
+else {
+const err121 = {instancePath:instancePath+"/routes/" + i1+"/match/methods",schemaPath:"#/properties/routes/items/properties/match/properties/methods/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.items.properties.match.properties.methods.type,parentSchema:schema11.properties.routes.items.properties.match.properties.methods,data:data55};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1662,8 +1660,9 @@ vErrors.push(err121);
 errors++;
 }
 }
+}
 else {
-const err122 = {instancePath:instancePath+"/routes/" + i1+"/upstream/url",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.url.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.url,data:data55};
+const err122 = {instancePath:instancePath+"/routes/" + i1+"/match",schemaPath:"#/properties/routes/items/properties/match/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.routes.items.properties.match.type,parentSchema:schema11.properties.routes.items.properties.match,data:data52};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1673,11 +1672,14 @@ vErrors.push(err122);
 errors++;
 }
 }
-if(data54.connect_timeout !== undefined){
-let data56 = data54.connect_timeout;
-if(typeof data56 === "string"){
-if(!pattern0.test(data56)){
-const err123 = {instancePath:instancePath+"/routes/" + i1+"/upstream/connect_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/connect_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connect_timeout,data:data56};
+if(data50.upstream !== undefined){
+let data57 = data50.upstream;
+const _errs135 = errors;
+let valid19 = false;
+const _errs136 = errors;
+if(typeof data57 === "string"){
+if(func4(data57) < 1){
+const err123 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[0],data:data57};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1688,7 +1690,7 @@ errors++;
 }
 }
 else {
-const err124 = {instancePath:instancePath+"/routes/" + i1+"/upstream/connect_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/connect_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connect_timeout.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connect_timeout,data:data56};
+const err124 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[0].type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[0],data:data57};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1697,12 +1699,13 @@ vErrors.push(err124);
 }
 errors++;
 }
-}
-if(data54.headers_timeout !== undefined){
-let data57 = data54.headers_timeout;
-if(typeof data57 === "string"){
-if(!pattern0.test(data57)){
-const err125 = {instancePath:instancePath+"/routes/" + i1+"/upstream/headers_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/headers_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.headers_timeout,data:data57};
+var _valid2 = _errs136 === errors;
+valid19 = valid19 || _valid2;
+if(!valid19){
+const _errs138 = errors;
+if(data57 && typeof data57 == "object" && !Array.isArray(data57)){
+if(data57.url === undefined){
+const err125 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].required,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1],data:data57};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1711,9 +1714,9 @@ vErrors.push(err125);
 }
 errors++;
 }
-}
-else {
-const err126 = {instancePath:instancePath+"/routes/" + i1+"/upstream/headers_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/headers_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.headers_timeout.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.headers_timeout,data:data57};
+for(const key11 in data57){
+if(!((((((key11 === "url") || (key11 === "connect_timeout")) || (key11 === "headers_timeout")) || (key11 === "body_timeout")) || (key11 === "keep_alive_timeout")) || (key11 === "connections"))){
+const err126 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1],data:data57};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1723,11 +1726,11 @@ vErrors.push(err126);
 errors++;
 }
 }
-if(data54.body_timeout !== undefined){
-let data58 = data54.body_timeout;
+if(data57.url !== undefined){
+let data58 = data57.url;
 if(typeof data58 === "string"){
-if(!pattern0.test(data58)){
-const err127 = {instancePath:instancePath+"/routes/" + i1+"/upstream/body_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/body_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.body_timeout,data:data58};
+if(func4(data58) < 1){
+const err127 = {instancePath:instancePath+"/routes/" + i1+"/upstream/url",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.url,data:data58};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1738,7 +1741,7 @@ errors++;
 }
 }
 else {
-const err128 = {instancePath:instancePath+"/routes/" + i1+"/upstream/body_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/body_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.body_timeout.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.body_timeout,data:data58};
+const err128 = {instancePath:instancePath+"/routes/" + i1+"/upstream/url",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.url.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.url,data:data58};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -1748,11 +1751,11 @@ vErrors.push(err128);
 errors++;
 }
 }
-if(data54.keep_alive_timeout !== undefined){
-let data59 = data54.keep_alive_timeout;
+if(data57.connect_timeout !== undefined){
+let data59 = data57.connect_timeout;
 if(typeof data59 === "string"){
 if(!pattern0.test(data59)){
-const err129 = {instancePath:instancePath+"/routes/" + i1+"/upstream/keep_alive_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/keep_alive_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.keep_alive_timeout,data:data59};
+const err129 = {instancePath:instancePath+"/routes/" + i1+"/upstream/connect_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/connect_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connect_timeout,data:data59};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -1763,7 +1766,7 @@ errors++;
 }
 }
 else {
-const err130 = {instancePath:instancePath+"/routes/" + i1+"/upstream/keep_alive_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/keep_alive_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.keep_alive_timeout.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.keep_alive_timeout,data:data59};
+const err130 = {instancePath:instancePath+"/routes/" + i1+"/upstream/connect_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/connect_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connect_timeout.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connect_timeout,data:data59};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -1773,10 +1776,11 @@ vErrors.push(err130);
 errors++;
 }
 }
-if(data54.connections !== undefined){
-let data60 = data54.connections;
-if(!(((typeof data60 == "number") && (!(data60 % 1) && !isNaN(data60))) && (isFinite(data60)))){
-const err131 = {instancePath:instancePath+"/routes/" + i1+"/upstream/connections",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/connections/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connections.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connections,data:data60};
+if(data57.headers_timeout !== undefined){
+let data60 = data57.headers_timeout;
+if(typeof data60 === "string"){
+if(!pattern0.test(data60)){
+const err131 = {instancePath:instancePath+"/routes/" + i1+"/upstream/headers_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/headers_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.headers_timeout,data:data60};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -1785,9 +1789,9 @@ vErrors.push(err131);
 }
 errors++;
 }
-if((typeof data60 == "number") && (isFinite(data60))){
-if(data60 < 1 || isNaN(data60)){
-const err132 = {instancePath:instancePath+"/routes/" + i1+"/upstream/connections",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connections,data:data60};
+}
+else {
+const err132 = {instancePath:instancePath+"/routes/" + i1+"/upstream/headers_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/headers_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.headers_timeout.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.headers_timeout,data:data60};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -1797,10 +1801,11 @@ vErrors.push(err132);
 errors++;
 }
 }
-}
-}
-else {
-const err133 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1],data:data54};
+if(data57.body_timeout !== undefined){
+let data61 = data57.body_timeout;
+if(typeof data61 === "string"){
+if(!pattern0.test(data61)){
+const err133 = {instancePath:instancePath+"/routes/" + i1+"/upstream/body_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/body_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.body_timeout,data:data61};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -1809,11 +1814,9 @@ vErrors.push(err133);
 }
 errors++;
 }
-var _valid2 = _errs131 === errors;
-valid18 = valid18 || _valid2;
 }
-if(!valid18){
-const err134 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.routes.items.properties.upstream.anyOf,parentSchema:schema11.properties.routes.items.properties.upstream,data:data54};
+else {
+const err134 = {instancePath:instancePath+"/routes/" + i1+"/upstream/body_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/body_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.body_timeout.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.body_timeout,data:data61};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -1822,21 +1825,12 @@ vErrors.push(err134);
 }
 errors++;
 }
-else {
-errors = _errs128;
-if(vErrors !== null){
-if(_errs128){
-vErrors.length = _errs128;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-let data61 = data47.auth;
-if(typeof data61 !== "string"){
-const err135 = {instancePath:instancePath+"/routes/" + i1+"/auth",schemaPath:"#/properties/routes/items/properties/auth/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.auth.type,parentSchema:schema11.properties.routes.items.properties.auth,data:data61};
+if(data57.keep_alive_timeout !== undefined){
+let data62 = data57.keep_alive_timeout;
+if(typeof data62 === "string"){
+if(!pattern0.test(data62)){
+const err135 = {instancePath:instancePath+"/routes/" + i1+"/upstream/keep_alive_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/keep_alive_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.keep_alive_timeout,data:data62};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -1845,8 +1839,9 @@ vErrors.push(err135);
 }
 errors++;
 }
-if(!((data61 === "token") || (data61 === "none"))){
-const err136 = {instancePath:instancePath+"/routes/" + i1+"/auth",schemaPath:"#/properties/routes/items/properties/auth/enum",keyword:"enum",params:{allowedValues: schema11.properties.routes.items.properties.auth.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.routes.items.properties.auth.enum,parentSchema:schema11.properties.routes.items.properties.auth,data:data61};
+}
+else {
+const err136 = {instancePath:instancePath+"/routes/" + i1+"/upstream/keep_alive_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/keep_alive_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.keep_alive_timeout.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.keep_alive_timeout,data:data62};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -1855,14 +1850,11 @@ vErrors.push(err136);
 }
 errors++;
 }
-let data62 = data47.tools;
-if(Array.isArray(data62)){
-const len3 = data62.length;
-for(let i3=0; i3<len3; i3++){
-let data63 = data62[i3];
-if(typeof data63 === "string"){
-if(func4(data63) < 1){
-const err137 = {instancePath:instancePath+"/routes/" + i1+"/tools/" + i3,schemaPath:"#/properties/routes/items/properties/tools/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.routes.items.properties.tools.items,data:data63};
+}
+if(data57.connections !== undefined){
+let data63 = data57.connections;
+if(!(((typeof data63 == "number") && (!(data63 % 1) && !isNaN(data63))) && (isFinite(data63)))){
+const err137 = {instancePath:instancePath+"/routes/" + i1+"/upstream/connections",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/connections/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connections.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connections,data:data63};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -1871,9 +1863,9 @@ vErrors.push(err137);
 }
 errors++;
 }
-}
-else {
-const err138 = {instancePath:instancePath+"/routes/" + i1+"/tools/" + i3,schemaPath:"#/properties/routes/items/properties/tools/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.tools.items.type,parentSchema:schema11.properties.routes.items.properties.tools.items,data:data63};
+if((typeof data63 == "number") && (isFinite(data63))){
+if(data63 < 1 || isNaN(data63)){
+const err138 = {instancePath:instancePath+"/routes/" + i1+"/upstream/connections",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connections,data:data63};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -1884,8 +1876,9 @@ errors++;
 }
 }
 }
+}
 else {
-const err139 = {instancePath:instancePath+"/routes/" + i1+"/tools",schemaPath:"#/properties/routes/items/properties/tools/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.items.properties.tools.type,parentSchema:schema11.properties.routes.items.properties.tools,data:data62};
+const err139 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1],data:data57};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -1894,9 +1887,11 @@ vErrors.push(err139);
 }
 errors++;
 }
-let data64 = data47.bind_args;
-if(typeof data64 !== "string"){
-const err140 = {instancePath:instancePath+"/routes/" + i1+"/bind_args",schemaPath:"#/properties/routes/items/properties/bind_args/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.bind_args.type,parentSchema:schema11.properties.routes.items.properties.bind_args,data:data64};
+var _valid2 = _errs138 === errors;
+valid19 = valid19 || _valid2;
+}
+if(!valid19){
+const err140 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.routes.items.properties.upstream.anyOf,parentSchema:schema11.properties.routes.items.properties.upstream,data:data57};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -1905,8 +1900,21 @@ vErrors.push(err140);
 }
 errors++;
 }
-if(!((data64 === "exact") || (data64 === "none"))){
-const err141 = {instancePath:instancePath+"/routes/" + i1+"/bind_args",schemaPath:"#/properties/routes/items/properties/bind_args/enum",keyword:"enum",params:{allowedValues: schema11.properties.routes.items.properties.bind_args.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.routes.items.properties.bind_args.enum,parentSchema:schema11.properties.routes.items.properties.bind_args,data:data64};
+else {
+errors = _errs135;
+if(vErrors !== null){
+if(_errs135){
+vErrors.length = _errs135;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+let data64 = data50.auth;
+if(typeof data64 !== "string"){
+const err141 = {instancePath:instancePath+"/routes/" + i1+"/auth",schemaPath:"#/properties/routes/items/properties/auth/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.auth.type,parentSchema:schema11.properties.routes.items.properties.auth,data:data64};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -1915,13 +1923,8 @@ vErrors.push(err141);
 }
 errors++;
 }
-let data65 = data47.max_body;
-const _errs155 = errors;
-let valid22 = false;
-const _errs156 = errors;
-if(typeof data65 === "string"){
-if(!pattern1.test(data65)){
-const err142 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"+"\"",schema:"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$",parentSchema:schema11.properties.routes.items.properties.max_body.anyOf[0],data:data65};
+if(!((data64 === "token") || (data64 === "none"))){
+const err142 = {instancePath:instancePath+"/routes/" + i1+"/auth",schemaPath:"#/properties/routes/items/properties/auth/enum",keyword:"enum",params:{allowedValues: schema11.properties.routes.items.properties.auth.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.routes.items.properties.auth.enum,parentSchema:schema11.properties.routes.items.properties.auth,data:data64};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -1930,9 +1933,14 @@ vErrors.push(err142);
 }
 errors++;
 }
-}
-else {
-const err143 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.max_body.anyOf[0].type,parentSchema:schema11.properties.routes.items.properties.max_body.anyOf[0],data:data65};
+let data65 = data50.tools;
+if(Array.isArray(data65)){
+const len3 = data65.length;
+for(let i3=0; i3<len3; i3++){
+let data66 = data65[i3];
+if(typeof data66 === "string"){
+if(func4(data66) < 1){
+const err143 = {instancePath:instancePath+"/routes/" + i1+"/tools/" + i3,schemaPath:"#/properties/routes/items/properties/tools/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.routes.items.properties.tools.items,data:data66};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -1941,12 +1949,9 @@ vErrors.push(err143);
 }
 errors++;
 }
-var _valid3 = _errs156 === errors;
-valid22 = valid22 || _valid3;
-if(!valid22){
-const _errs158 = errors;
-if(!(((typeof data65 == "number") && (!(data65 % 1) && !isNaN(data65))) && (isFinite(data65)))){
-const err144 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.routes.items.properties.max_body.anyOf[1].type,parentSchema:schema11.properties.routes.items.properties.max_body.anyOf[1],data:data65};
+}
+else {
+const err144 = {instancePath:instancePath+"/routes/" + i1+"/tools/" + i3,schemaPath:"#/properties/routes/items/properties/tools/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.tools.items.type,parentSchema:schema11.properties.routes.items.properties.tools.items,data:data66};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -1955,9 +1960,10 @@ vErrors.push(err144);
 }
 errors++;
 }
-if((typeof data65 == "number") && (isFinite(data65))){
-if(data65 < 0 || isNaN(data65)){
-const err145 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.routes.items.properties.max_body.anyOf[1],data:data65};
+}
+}
+else {
+const err145 = {instancePath:instancePath+"/routes/" + i1+"/tools",schemaPath:"#/properties/routes/items/properties/tools/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.items.properties.tools.type,parentSchema:schema11.properties.routes.items.properties.tools,data:data65};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -1966,12 +1972,9 @@ vErrors.push(err145);
 }
 errors++;
 }
-}
-var _valid3 = _errs158 === errors;
-valid22 = valid22 || _valid3;
-}
-if(!valid22){
-const err146 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.routes.items.properties.max_body.anyOf,parentSchema:schema11.properties.routes.items.properties.max_body,data:data65};
+let data67 = data50.bind_args;
+if(typeof data67 !== "string"){
+const err146 = {instancePath:instancePath+"/routes/" + i1+"/bind_args",schemaPath:"#/properties/routes/items/properties/bind_args/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.bind_args.type,parentSchema:schema11.properties.routes.items.properties.bind_args,data:data67};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -1980,25 +1983,8 @@ vErrors.push(err146);
 }
 errors++;
 }
-else {
-errors = _errs155;
-if(vErrors !== null){
-if(_errs155){
-vErrors.length = _errs155;
-}
-else {
-vErrors = null;
-}
-}
-}
-let data66 = data47.strip_headers;
-if(Array.isArray(data66)){
-const len4 = data66.length;
-for(let i4=0; i4<len4; i4++){
-let data67 = data66[i4];
-if(typeof data67 === "string"){
-if(!pattern20.test(data67)){
-const err147 = {instancePath:instancePath+"/routes/" + i1+"/strip_headers/" + i4,schemaPath:"#/properties/routes/items/properties/strip_headers/items/pattern",keyword:"pattern",params:{pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},message:"must match pattern \""+"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"+"\"",schema:"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",parentSchema:schema11.properties.routes.items.properties.strip_headers.items,data:data67};
+if(!((data67 === "exact") || (data67 === "none"))){
+const err147 = {instancePath:instancePath+"/routes/" + i1+"/bind_args",schemaPath:"#/properties/routes/items/properties/bind_args/enum",keyword:"enum",params:{allowedValues: schema11.properties.routes.items.properties.bind_args.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.routes.items.properties.bind_args.enum,parentSchema:schema11.properties.routes.items.properties.bind_args,data:data67};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -2007,9 +1993,13 @@ vErrors.push(err147);
 }
 errors++;
 }
-}
-else {
-const err148 = {instancePath:instancePath+"/routes/" + i1+"/strip_headers/" + i4,schemaPath:"#/properties/routes/items/properties/strip_headers/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.strip_headers.items.type,parentSchema:schema11.properties.routes.items.properties.strip_headers.items,data:data67};
+let data68 = data50.max_body;
+const _errs162 = errors;
+let valid23 = false;
+const _errs163 = errors;
+if(typeof data68 === "string"){
+if(!pattern1.test(data68)){
+const err148 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"+"\"",schema:"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$",parentSchema:schema11.properties.routes.items.properties.max_body.anyOf[0],data:data68};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -2019,9 +2009,8 @@ vErrors.push(err148);
 errors++;
 }
 }
-}
 else {
-const err149 = {instancePath:instancePath+"/routes/" + i1+"/strip_headers",schemaPath:"#/properties/routes/items/properties/strip_headers/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.items.properties.strip_headers.type,parentSchema:schema11.properties.routes.items.properties.strip_headers,data:data66};
+const err149 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.max_body.anyOf[0].type,parentSchema:schema11.properties.routes.items.properties.max_body.anyOf[0],data:data68};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -2030,9 +2019,12 @@ vErrors.push(err149);
 }
 errors++;
 }
-let data68 = data47.forward_authorization;
-if(typeof data68 !== "boolean"){
-const err150 = {instancePath:instancePath+"/routes/" + i1+"/forward_authorization",schemaPath:"#/properties/routes/items/properties/forward_authorization/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.routes.items.properties.forward_authorization.type,parentSchema:schema11.properties.routes.items.properties.forward_authorization,data:data68};
+var _valid3 = _errs163 === errors;
+valid23 = valid23 || _valid3;
+if(!valid23){
+const _errs165 = errors;
+if(!(((typeof data68 == "number") && (!(data68 % 1) && !isNaN(data68))) && (isFinite(data68)))){
+const err150 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.routes.items.properties.max_body.anyOf[1].type,parentSchema:schema11.properties.routes.items.properties.max_body.anyOf[1],data:data68};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -2041,9 +2033,9 @@ vErrors.push(err150);
 }
 errors++;
 }
-let data69 = data47.strip_prefix;
-if(typeof data69 !== "boolean"){
-const err151 = {instancePath:instancePath+"/routes/" + i1+"/strip_prefix",schemaPath:"#/properties/routes/items/properties/strip_prefix/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.routes.items.properties.strip_prefix.type,parentSchema:schema11.properties.routes.items.properties.strip_prefix,data:data69};
+if((typeof data68 == "number") && (isFinite(data68))){
+if(data68 < 0 || isNaN(data68)){
+const err151 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.routes.items.properties.max_body.anyOf[1],data:data68};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -2052,9 +2044,12 @@ vErrors.push(err151);
 }
 errors++;
 }
-let data70 = data47.websocket;
-if(typeof data70 !== "boolean"){
-const err152 = {instancePath:instancePath+"/routes/" + i1+"/websocket",schemaPath:"#/properties/routes/items/properties/websocket/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.routes.items.properties.websocket.type,parentSchema:schema11.properties.routes.items.properties.websocket,data:data70};
+}
+var _valid3 = _errs165 === errors;
+valid23 = valid23 || _valid3;
+}
+if(!valid23){
+const err152 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.routes.items.properties.max_body.anyOf,parentSchema:schema11.properties.routes.items.properties.max_body,data:data68};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -2063,9 +2058,25 @@ vErrors.push(err152);
 }
 errors++;
 }
+else {
+errors = _errs162;
+if(vErrors !== null){
+if(_errs162){
+vErrors.length = _errs162;
 }
 else {
-const err153 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.routes.items.type,parentSchema:schema11.properties.routes.items,data:data47};
+vErrors = null;
+}
+}
+}
+let data69 = data50.strip_headers;
+if(Array.isArray(data69)){
+const len4 = data69.length;
+for(let i4=0; i4<len4; i4++){
+let data70 = data69[i4];
+if(typeof data70 === "string"){
+if(!pattern20.test(data70)){
+const err153 = {instancePath:instancePath+"/routes/" + i1+"/strip_headers/" + i4,schemaPath:"#/properties/routes/items/properties/strip_headers/items/pattern",keyword:"pattern",params:{pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},message:"must match pattern \""+"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"+"\"",schema:"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",parentSchema:schema11.properties.routes.items.properties.strip_headers.items,data:data70};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -2075,9 +2086,8 @@ vErrors.push(err153);
 errors++;
 }
 }
-}
 else {
-const err154 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.type,parentSchema:schema11.properties.routes,data:data46};
+const err154 = {instancePath:instancePath+"/routes/" + i1+"/strip_headers/" + i4,schemaPath:"#/properties/routes/items/properties/strip_headers/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.strip_headers.items.type,parentSchema:schema11.properties.routes.items.properties.strip_headers.items,data:data70};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -2086,14 +2096,10 @@ vErrors.push(err154);
 }
 errors++;
 }
-let data71 = data.logging;
-if(data71 && typeof data71 == "object" && !Array.isArray(data71)){
-if(data71.level === undefined){
-data71.level = "info";
 }
-for(const key11 in data71){
-if(!(key11 === "level")){
-const err155 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.logging,data:data71};
+}
+else {
+const err155 = {instancePath:instancePath+"/routes/" + i1+"/strip_headers",schemaPath:"#/properties/routes/items/properties/strip_headers/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.items.properties.strip_headers.type,parentSchema:schema11.properties.routes.items.properties.strip_headers,data:data69};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -2102,10 +2108,9 @@ vErrors.push(err155);
 }
 errors++;
 }
-}
-let data72 = data71.level;
-if(typeof data72 !== "string"){
-const err156 = {instancePath:instancePath+"/logging/level",schemaPath:"#/properties/logging/properties/level/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.logging.properties.level.type,parentSchema:schema11.properties.logging.properties.level,data:data72};
+let data71 = data50.forward_authorization;
+if(typeof data71 !== "boolean"){
+const err156 = {instancePath:instancePath+"/routes/" + i1+"/forward_authorization",schemaPath:"#/properties/routes/items/properties/forward_authorization/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.routes.items.properties.forward_authorization.type,parentSchema:schema11.properties.routes.items.properties.forward_authorization,data:data71};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -2114,8 +2119,9 @@ vErrors.push(err156);
 }
 errors++;
 }
-if(!(((((((data72 === "trace") || (data72 === "debug")) || (data72 === "info")) || (data72 === "warn")) || (data72 === "error")) || (data72 === "fatal")) || (data72 === "silent"))){
-const err157 = {instancePath:instancePath+"/logging/level",schemaPath:"#/properties/logging/properties/level/enum",keyword:"enum",params:{allowedValues: schema11.properties.logging.properties.level.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.logging.properties.level.enum,parentSchema:schema11.properties.logging.properties.level,data:data72};
+let data72 = data50.strip_prefix;
+if(typeof data72 !== "boolean"){
+const err157 = {instancePath:instancePath+"/routes/" + i1+"/strip_prefix",schemaPath:"#/properties/routes/items/properties/strip_prefix/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.routes.items.properties.strip_prefix.type,parentSchema:schema11.properties.routes.items.properties.strip_prefix,data:data72};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -2124,9 +2130,9 @@ vErrors.push(err157);
 }
 errors++;
 }
-}
-else {
-const err158 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.logging.type,parentSchema:schema11.properties.logging,data:data71};
+let data73 = data50.websocket;
+if(typeof data73 !== "boolean"){
+const err158 = {instancePath:instancePath+"/routes/" + i1+"/websocket",schemaPath:"#/properties/routes/items/properties/websocket/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.routes.items.properties.websocket.type,parentSchema:schema11.properties.routes.items.properties.websocket,data:data73};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -2135,68 +2141,9 @@ vErrors.push(err158);
 }
 errors++;
 }
-let data73 = data.vault_server;
-if(data73 && typeof data73 == "object" && !Array.isArray(data73)){
-if(data73.listen === undefined){
-data73.listen = {};
 }
-if(data73.headers_timeout === undefined){
-data73.headers_timeout = "10s";
-}
-if(data73.request_timeout === undefined){
-data73.request_timeout = "30s";
-}
-if(data73.idle_timeout === undefined){
-data73.idle_timeout = "60s";
-}
-if(data73.keep_alive_timeout === undefined){
-data73.keep_alive_timeout = "65s";
-}
-if(data73.max_connections === undefined){
-data73.max_connections = 4096;
-}
-if(data73.max_connections_per_ip === undefined){
-data73.max_connections_per_ip = 0;
-}
-if(data73.data_dir === undefined){
-data73.data_dir = "./data";
-}
-if(data73.token_ttl === undefined){
-data73.token_ttl = "300s";
-}
-if(data73.issuer === undefined){
-data73.issuer = "alcv-vault";
-}
-if(data73.audience === undefined){
-data73.audience = "ledgix-sdk";
-}
-if(data73.decision_timeout === undefined){
-data73.decision_timeout = "25s";
-}
-if(data73.default_effect === undefined){
-data73.default_effect = "deny";
-}
-if(data73.review_expiry === undefined){
-data73.review_expiry = "24h";
-}
-if(data73.review_expiry_effect === undefined){
-data73.review_expiry_effect = "deny";
-}
-if(data73.api_key_env === undefined){
-data73.api_key_env = "live";
-}
-if(data73.minimum_confidence_score === undefined){
-data73.minimum_confidence_score = 0.75;
-}
-if(data73.max_body === undefined){
-data73.max_body = "1mib";
-}
-if(data73.ledger === undefined){
-data73.ledger = {};
-}
-for(const key12 in data73){
-if(!(func2.call(schema11.properties.vault_server.properties, key12))){
-const err159 = {instancePath:instancePath+"/vault_server",schemaPath:"#/properties/vault_server/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server,data:data73};
+else {
+const err159 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.routes.items.type,parentSchema:schema11.properties.routes.items,data:data50};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -2206,17 +2153,9 @@ vErrors.push(err159);
 errors++;
 }
 }
-let data74 = data73.listen;
-if(data74 && typeof data74 == "object" && !Array.isArray(data74)){
-if(data74.host === undefined){
-data74.host = "127.0.0.1";
 }
-if(data74.port === undefined){
-data74.port = 8000;
-}
-for(const key13 in data74){
-if(!((key13 === "host") || (key13 === "port"))){
-const err160 = {instancePath:instancePath+"/vault_server/listen",schemaPath:"#/properties/vault_server/properties/listen/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.listen,data:data74};
+else {
+const err160 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.type,parentSchema:schema11.properties.routes,data:data49};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -2225,10 +2164,14 @@ vErrors.push(err160);
 }
 errors++;
 }
+let data74 = data.logging;
+if(data74 && typeof data74 == "object" && !Array.isArray(data74)){
+if(data74.level === undefined){
+data74.level = "info";
 }
-let data75 = data74.host;
-if(typeof data75 !== "string"){
-const err161 = {instancePath:instancePath+"/vault_server/listen/host",schemaPath:"#/properties/vault_server/properties/listen/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.listen.properties.host.type,parentSchema:schema11.properties.vault_server.properties.listen.properties.host,data:data75};
+for(const key12 in data74){
+if(!(key12 === "level")){
+const err161 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.logging,data:data74};
 if(vErrors === null){
 vErrors = [err161];
 }
@@ -2237,9 +2180,10 @@ vErrors.push(err161);
 }
 errors++;
 }
-let data76 = data74.port;
-if(!(((typeof data76 == "number") && (!(data76 % 1) && !isNaN(data76))) && (isFinite(data76)))){
-const err162 = {instancePath:instancePath+"/vault_server/listen/port",schemaPath:"#/properties/vault_server/properties/listen/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.listen.properties.port.type,parentSchema:schema11.properties.vault_server.properties.listen.properties.port,data:data76};
+}
+let data75 = data74.level;
+if(typeof data75 !== "string"){
+const err162 = {instancePath:instancePath+"/logging/level",schemaPath:"#/properties/logging/properties/level/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.logging.properties.level.type,parentSchema:schema11.properties.logging.properties.level,data:data75};
 if(vErrors === null){
 vErrors = [err162];
 }
@@ -2248,9 +2192,8 @@ vErrors.push(err162);
 }
 errors++;
 }
-if((typeof data76 == "number") && (isFinite(data76))){
-if(data76 > 65535 || isNaN(data76)){
-const err163 = {instancePath:instancePath+"/vault_server/listen/port",schemaPath:"#/properties/vault_server/properties/listen/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema11.properties.vault_server.properties.listen.properties.port,data:data76};
+if(!(((((((data75 === "trace") || (data75 === "debug")) || (data75 === "info")) || (data75 === "warn")) || (data75 === "error")) || (data75 === "fatal")) || (data75 === "silent"))){
+const err163 = {instancePath:instancePath+"/logging/level",schemaPath:"#/properties/logging/properties/level/enum",keyword:"enum",params:{allowedValues: schema11.properties.logging.properties.level.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.logging.properties.level.enum,parentSchema:schema11.properties.logging.properties.level,data:data75};
 if(vErrors === null){
 vErrors = [err163];
 }
@@ -2259,8 +2202,9 @@ vErrors.push(err163);
 }
 errors++;
 }
-if(data76 < 0 || isNaN(data76)){
-const err164 = {instancePath:instancePath+"/vault_server/listen/port",schemaPath:"#/properties/vault_server/properties/listen/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.vault_server.properties.listen.properties.port,data:data76};
+}
+else {
+const err164 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.logging.type,parentSchema:schema11.properties.logging,data:data74};
 if(vErrors === null){
 vErrors = [err164];
 }
@@ -2269,10 +2213,68 @@ vErrors.push(err164);
 }
 errors++;
 }
+let data76 = data.vault_server;
+if(data76 && typeof data76 == "object" && !Array.isArray(data76)){
+if(data76.listen === undefined){
+data76.listen = {};
 }
+if(data76.headers_timeout === undefined){
+data76.headers_timeout = "10s";
 }
-else {
-const err165 = {instancePath:instancePath+"/vault_server/listen",schemaPath:"#/properties/vault_server/properties/listen/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.listen.type,parentSchema:schema11.properties.vault_server.properties.listen,data:data74};
+if(data76.request_timeout === undefined){
+data76.request_timeout = "30s";
+}
+if(data76.idle_timeout === undefined){
+data76.idle_timeout = "60s";
+}
+if(data76.keep_alive_timeout === undefined){
+data76.keep_alive_timeout = "65s";
+}
+if(data76.max_connections === undefined){
+data76.max_connections = 4096;
+}
+if(data76.max_connections_per_ip === undefined){
+data76.max_connections_per_ip = 0;
+}
+if(data76.data_dir === undefined){
+data76.data_dir = "./data";
+}
+if(data76.token_ttl === undefined){
+data76.token_ttl = "300s";
+}
+if(data76.issuer === undefined){
+data76.issuer = "alcv-vault";
+}
+if(data76.audience === undefined){
+data76.audience = "ledgix-sdk";
+}
+if(data76.decision_timeout === undefined){
+data76.decision_timeout = "25s";
+}
+if(data76.default_effect === undefined){
+data76.default_effect = "deny";
+}
+if(data76.review_expiry === undefined){
+data76.review_expiry = "24h";
+}
+if(data76.review_expiry_effect === undefined){
+data76.review_expiry_effect = "deny";
+}
+if(data76.api_key_env === undefined){
+data76.api_key_env = "live";
+}
+if(data76.minimum_confidence_score === undefined){
+data76.minimum_confidence_score = 0.75;
+}
+if(data76.max_body === undefined){
+data76.max_body = "1mib";
+}
+if(data76.ledger === undefined){
+data76.ledger = {};
+}
+for(const key13 in data76){
+if(!(func2.call(schema11.properties.vault_server.properties, key13))){
+const err165 = {instancePath:instancePath+"/vault_server",schemaPath:"#/properties/vault_server/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server,data:data76};
 if(vErrors === null){
 vErrors = [err165];
 }
@@ -2281,10 +2283,18 @@ vErrors.push(err165);
 }
 errors++;
 }
-let data77 = data73.headers_timeout;
-if(typeof data77 === "string"){
-if(!pattern0.test(data77)){
-const err166 = {instancePath:instancePath+"/vault_server/headers_timeout",schemaPath:"#/properties/vault_server/properties/headers_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.headers_timeout,data:data77};
+}
+let data77 = data76.listen;
+if(data77 && typeof data77 == "object" && !Array.isArray(data77)){
+if(data77.host === undefined){
+data77.host = "127.0.0.1";
+}
+if(data77.port === undefined){
+data77.port = 8000;
+}
+for(const key14 in data77){
+if(!((key14 === "host") || (key14 === "port"))){
+const err166 = {instancePath:instancePath+"/vault_server/listen",schemaPath:"#/properties/vault_server/properties/listen/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.listen,data:data77};
 if(vErrors === null){
 vErrors = [err166];
 }
@@ -2294,8 +2304,9 @@ vErrors.push(err166);
 errors++;
 }
 }
-else {
-const err167 = {instancePath:instancePath+"/vault_server/headers_timeout",schemaPath:"#/properties/vault_server/properties/headers_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.headers_timeout.type,parentSchema:schema11.properties.vault_server.properties.headers_timeout,data:data77};
+let data78 = data77.host;
+if(typeof data78 !== "string"){
+const err167 = {instancePath:instancePath+"/vault_server/listen/host",schemaPath:"#/properties/vault_server/properties/listen/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.listen.properties.host.type,parentSchema:schema11.properties.vault_server.properties.listen.properties.host,data:data78};
 if(vErrors === null){
 vErrors = [err167];
 }
@@ -2304,10 +2315,9 @@ vErrors.push(err167);
 }
 errors++;
 }
-let data78 = data73.request_timeout;
-if(typeof data78 === "string"){
-if(!pattern0.test(data78)){
-const err168 = {instancePath:instancePath+"/vault_server/request_timeout",schemaPath:"#/properties/vault_server/properties/request_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.request_timeout,data:data78};
+let data79 = data77.port;
+if(!(((typeof data79 == "number") && (!(data79 % 1) && !isNaN(data79))) && (isFinite(data79)))){
+const err168 = {instancePath:instancePath+"/vault_server/listen/port",schemaPath:"#/properties/vault_server/properties/listen/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.listen.properties.port.type,parentSchema:schema11.properties.vault_server.properties.listen.properties.port,data:data79};
 if(vErrors === null){
 vErrors = [err168];
 }
@@ -2316,9 +2326,9 @@ vErrors.push(err168);
 }
 errors++;
 }
-}
-else {
-const err169 = {instancePath:instancePath+"/vault_server/request_timeout",schemaPath:"#/properties/vault_server/properties/request_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.request_timeout.type,parentSchema:schema11.properties.vault_server.properties.request_timeout,data:data78};
+if((typeof data79 == "number") && (isFinite(data79))){
+if(data79 > 65535 || isNaN(data79)){
+const err169 = {instancePath:instancePath+"/vault_server/listen/port",schemaPath:"#/properties/vault_server/properties/listen/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema11.properties.vault_server.properties.listen.properties.port,data:data79};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -2327,10 +2337,8 @@ vErrors.push(err169);
 }
 errors++;
 }
-let data79 = data73.idle_timeout;
-if(typeof data79 === "string"){
-if(!pattern0.test(data79)){
-const err170 = {instancePath:instancePath+"/vault_server/idle_timeout",schemaPath:"#/properties/vault_server/properties/idle_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.idle_timeout,data:data79};
+if(data79 < 0 || isNaN(data79)){
+const err170 = {instancePath:instancePath+"/vault_server/listen/port",schemaPath:"#/properties/vault_server/properties/listen/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.vault_server.properties.listen.properties.port,data:data79};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -2340,8 +2348,9 @@ vErrors.push(err170);
 errors++;
 }
 }
+}
 else {
-const err171 = {instancePath:instancePath+"/vault_server/idle_timeout",schemaPath:"#/properties/vault_server/properties/idle_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.idle_timeout.type,parentSchema:schema11.properties.vault_server.properties.idle_timeout,data:data79};
+const err171 = {instancePath:instancePath+"/vault_server/listen",schemaPath:"#/properties/vault_server/properties/listen/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.listen.type,parentSchema:schema11.properties.vault_server.properties.listen,data:data77};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -2350,10 +2359,10 @@ vErrors.push(err171);
 }
 errors++;
 }
-let data80 = data73.keep_alive_timeout;
+let data80 = data76.headers_timeout;
 if(typeof data80 === "string"){
 if(!pattern0.test(data80)){
-const err172 = {instancePath:instancePath+"/vault_server/keep_alive_timeout",schemaPath:"#/properties/vault_server/properties/keep_alive_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.keep_alive_timeout,data:data80};
+const err172 = {instancePath:instancePath+"/vault_server/headers_timeout",schemaPath:"#/properties/vault_server/properties/headers_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.headers_timeout,data:data80};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -2364,7 +2373,7 @@ errors++;
 }
 }
 else {
-const err173 = {instancePath:instancePath+"/vault_server/keep_alive_timeout",schemaPath:"#/properties/vault_server/properties/keep_alive_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.keep_alive_timeout.type,parentSchema:schema11.properties.vault_server.properties.keep_alive_timeout,data:data80};
+const err173 = {instancePath:instancePath+"/vault_server/headers_timeout",schemaPath:"#/properties/vault_server/properties/headers_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.headers_timeout.type,parentSchema:schema11.properties.vault_server.properties.headers_timeout,data:data80};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -2373,9 +2382,10 @@ vErrors.push(err173);
 }
 errors++;
 }
-let data81 = data73.max_connections;
-if(!(((typeof data81 == "number") && (!(data81 % 1) && !isNaN(data81))) && (isFinite(data81)))){
-const err174 = {instancePath:instancePath+"/vault_server/max_connections",schemaPath:"#/properties/vault_server/properties/max_connections/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.max_connections.type,parentSchema:schema11.properties.vault_server.properties.max_connections,data:data81};
+let data81 = data76.request_timeout;
+if(typeof data81 === "string"){
+if(!pattern0.test(data81)){
+const err174 = {instancePath:instancePath+"/vault_server/request_timeout",schemaPath:"#/properties/vault_server/properties/request_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.request_timeout,data:data81};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -2384,9 +2394,9 @@ vErrors.push(err174);
 }
 errors++;
 }
-if((typeof data81 == "number") && (isFinite(data81))){
-if(data81 < 0 || isNaN(data81)){
-const err175 = {instancePath:instancePath+"/vault_server/max_connections",schemaPath:"#/properties/vault_server/properties/max_connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.vault_server.properties.max_connections,data:data81};
+}
+else {
+const err175 = {instancePath:instancePath+"/vault_server/request_timeout",schemaPath:"#/properties/vault_server/properties/request_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.request_timeout.type,parentSchema:schema11.properties.vault_server.properties.request_timeout,data:data81};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -2395,10 +2405,10 @@ vErrors.push(err175);
 }
 errors++;
 }
-}
-let data82 = data73.max_connections_per_ip;
-if(!(((typeof data82 == "number") && (!(data82 % 1) && !isNaN(data82))) && (isFinite(data82)))){
-const err176 = {instancePath:instancePath+"/vault_server/max_connections_per_ip",schemaPath:"#/properties/vault_server/properties/max_connections_per_ip/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.max_connections_per_ip.type,parentSchema:schema11.properties.vault_server.properties.max_connections_per_ip,data:data82};
+let data82 = data76.idle_timeout;
+if(typeof data82 === "string"){
+if(!pattern0.test(data82)){
+const err176 = {instancePath:instancePath+"/vault_server/idle_timeout",schemaPath:"#/properties/vault_server/properties/idle_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.idle_timeout,data:data82};
 if(vErrors === null){
 vErrors = [err176];
 }
@@ -2407,9 +2417,9 @@ vErrors.push(err176);
 }
 errors++;
 }
-if((typeof data82 == "number") && (isFinite(data82))){
-if(data82 < 0 || isNaN(data82)){
-const err177 = {instancePath:instancePath+"/vault_server/max_connections_per_ip",schemaPath:"#/properties/vault_server/properties/max_connections_per_ip/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.vault_server.properties.max_connections_per_ip,data:data82};
+}
+else {
+const err177 = {instancePath:instancePath+"/vault_server/idle_timeout",schemaPath:"#/properties/vault_server/properties/idle_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.idle_timeout.type,parentSchema:schema11.properties.vault_server.properties.idle_timeout,data:data82};
 if(vErrors === null){
 vErrors = [err177];
 }
@@ -2418,10 +2428,10 @@ vErrors.push(err177);
 }
 errors++;
 }
-}
-let data83 = data73.data_dir;
-if(typeof data83 !== "string"){
-const err178 = {instancePath:instancePath+"/vault_server/data_dir",schemaPath:"#/properties/vault_server/properties/data_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.data_dir.type,parentSchema:schema11.properties.vault_server.properties.data_dir,data:data83};
+let data83 = data76.keep_alive_timeout;
+if(typeof data83 === "string"){
+if(!pattern0.test(data83)){
+const err178 = {instancePath:instancePath+"/vault_server/keep_alive_timeout",schemaPath:"#/properties/vault_server/properties/keep_alive_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.keep_alive_timeout,data:data83};
 if(vErrors === null){
 vErrors = [err178];
 }
@@ -2430,9 +2440,9 @@ vErrors.push(err178);
 }
 errors++;
 }
-let data84 = data73.token_ttl;
-if(typeof data84 !== "string"){
-const err179 = {instancePath:instancePath+"/vault_server/token_ttl",schemaPath:"#/properties/vault_server/properties/token_ttl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.token_ttl.type,parentSchema:schema11.properties.vault_server.properties.token_ttl,data:data84};
+}
+else {
+const err179 = {instancePath:instancePath+"/vault_server/keep_alive_timeout",schemaPath:"#/properties/vault_server/properties/keep_alive_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.keep_alive_timeout.type,parentSchema:schema11.properties.vault_server.properties.keep_alive_timeout,data:data83};
 if(vErrors === null){
 vErrors = [err179];
 }
@@ -2441,9 +2451,9 @@ vErrors.push(err179);
 }
 errors++;
 }
-let data85 = data73.issuer;
-if(typeof data85 !== "string"){
-const err180 = {instancePath:instancePath+"/vault_server/issuer",schemaPath:"#/properties/vault_server/properties/issuer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.issuer.type,parentSchema:schema11.properties.vault_server.properties.issuer,data:data85};
+let data84 = data76.max_connections;
+if(!(((typeof data84 == "number") && (!(data84 % 1) && !isNaN(data84))) && (isFinite(data84)))){
+const err180 = {instancePath:instancePath+"/vault_server/max_connections",schemaPath:"#/properties/vault_server/properties/max_connections/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.max_connections.type,parentSchema:schema11.properties.vault_server.properties.max_connections,data:data84};
 if(vErrors === null){
 vErrors = [err180];
 }
@@ -2452,9 +2462,9 @@ vErrors.push(err180);
 }
 errors++;
 }
-let data86 = data73.audience;
-if(typeof data86 !== "string"){
-const err181 = {instancePath:instancePath+"/vault_server/audience",schemaPath:"#/properties/vault_server/properties/audience/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.audience.type,parentSchema:schema11.properties.vault_server.properties.audience,data:data86};
+if((typeof data84 == "number") && (isFinite(data84))){
+if(data84 < 0 || isNaN(data84)){
+const err181 = {instancePath:instancePath+"/vault_server/max_connections",schemaPath:"#/properties/vault_server/properties/max_connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.vault_server.properties.max_connections,data:data84};
 if(vErrors === null){
 vErrors = [err181];
 }
@@ -2463,10 +2473,10 @@ vErrors.push(err181);
 }
 errors++;
 }
-if(data73.admin_api_key !== undefined){
-let data87 = data73.admin_api_key;
-if(typeof data87 !== "string"){
-const err182 = {instancePath:instancePath+"/vault_server/admin_api_key",schemaPath:"#/properties/vault_server/properties/admin_api_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.admin_api_key.type,parentSchema:schema11.properties.vault_server.properties.admin_api_key,data:data87};
+}
+let data85 = data76.max_connections_per_ip;
+if(!(((typeof data85 == "number") && (!(data85 % 1) && !isNaN(data85))) && (isFinite(data85)))){
+const err182 = {instancePath:instancePath+"/vault_server/max_connections_per_ip",schemaPath:"#/properties/vault_server/properties/max_connections_per_ip/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.max_connections_per_ip.type,parentSchema:schema11.properties.vault_server.properties.max_connections_per_ip,data:data85};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -2475,11 +2485,9 @@ vErrors.push(err182);
 }
 errors++;
 }
-}
-let data88 = data73.decision_timeout;
-if(typeof data88 === "string"){
-if(!pattern0.test(data88)){
-const err183 = {instancePath:instancePath+"/vault_server/decision_timeout",schemaPath:"#/properties/vault_server/properties/decision_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.decision_timeout,data:data88};
+if((typeof data85 == "number") && (isFinite(data85))){
+if(data85 < 0 || isNaN(data85)){
+const err183 = {instancePath:instancePath+"/vault_server/max_connections_per_ip",schemaPath:"#/properties/vault_server/properties/max_connections_per_ip/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.vault_server.properties.max_connections_per_ip,data:data85};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -2489,8 +2497,9 @@ vErrors.push(err183);
 errors++;
 }
 }
-else {
-const err184 = {instancePath:instancePath+"/vault_server/decision_timeout",schemaPath:"#/properties/vault_server/properties/decision_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.decision_timeout.type,parentSchema:schema11.properties.vault_server.properties.decision_timeout,data:data88};
+let data86 = data76.data_dir;
+if(typeof data86 !== "string"){
+const err184 = {instancePath:instancePath+"/vault_server/data_dir",schemaPath:"#/properties/vault_server/properties/data_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.data_dir.type,parentSchema:schema11.properties.vault_server.properties.data_dir,data:data86};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -2499,10 +2508,9 @@ vErrors.push(err184);
 }
 errors++;
 }
-if(data73.policies_dir !== undefined){
-let data89 = data73.policies_dir;
-if(typeof data89 !== "string"){
-const err185 = {instancePath:instancePath+"/vault_server/policies_dir",schemaPath:"#/properties/vault_server/properties/policies_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.policies_dir.type,parentSchema:schema11.properties.vault_server.properties.policies_dir,data:data89};
+let data87 = data76.token_ttl;
+if(typeof data87 !== "string"){
+const err185 = {instancePath:instancePath+"/vault_server/token_ttl",schemaPath:"#/properties/vault_server/properties/token_ttl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.token_ttl.type,parentSchema:schema11.properties.vault_server.properties.token_ttl,data:data87};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -2511,13 +2519,9 @@ vErrors.push(err185);
 }
 errors++;
 }
-}
-let data90 = data73.default_effect;
-const _errs212 = errors;
-let valid28 = false;
-const _errs213 = errors;
-if(typeof data90 !== "string"){
-const err186 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.default_effect.anyOf[0].type,parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[0],data:data90};
+let data88 = data76.issuer;
+if(typeof data88 !== "string"){
+const err186 = {instancePath:instancePath+"/vault_server/issuer",schemaPath:"#/properties/vault_server/properties/issuer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.issuer.type,parentSchema:schema11.properties.vault_server.properties.issuer,data:data88};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -2526,8 +2530,9 @@ vErrors.push(err186);
 }
 errors++;
 }
-if("deny" !== data90){
-const err187 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/0/const",keyword:"const",params:{allowedValue: "deny"},message:"must be equal to constant",schema:"deny",parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[0],data:data90};
+let data89 = data76.audience;
+if(typeof data89 !== "string"){
+const err187 = {instancePath:instancePath+"/vault_server/audience",schemaPath:"#/properties/vault_server/properties/audience/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.audience.type,parentSchema:schema11.properties.vault_server.properties.audience,data:data89};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -2536,12 +2541,10 @@ vErrors.push(err187);
 }
 errors++;
 }
-var _valid4 = _errs213 === errors;
-valid28 = valid28 || _valid4;
-if(!valid28){
-const _errs215 = errors;
+if(data76.admin_api_key !== undefined){
+let data90 = data76.admin_api_key;
 if(typeof data90 !== "string"){
-const err188 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.default_effect.anyOf[1].type,parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[1],data:data90};
+const err188 = {instancePath:instancePath+"/vault_server/admin_api_key",schemaPath:"#/properties/vault_server/properties/admin_api_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.admin_api_key.type,parentSchema:schema11.properties.vault_server.properties.admin_api_key,data:data90};
 if(vErrors === null){
 vErrors = [err188];
 }
@@ -2550,8 +2553,11 @@ vErrors.push(err188);
 }
 errors++;
 }
-if("review" !== data90){
-const err189 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/1/const",keyword:"const",params:{allowedValue: "review"},message:"must be equal to constant",schema:"review",parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[1],data:data90};
+}
+let data91 = data76.decision_timeout;
+if(typeof data91 === "string"){
+if(!pattern0.test(data91)){
+const err189 = {instancePath:instancePath+"/vault_server/decision_timeout",schemaPath:"#/properties/vault_server/properties/decision_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.decision_timeout,data:data91};
 if(vErrors === null){
 vErrors = [err189];
 }
@@ -2560,12 +2566,9 @@ vErrors.push(err189);
 }
 errors++;
 }
-var _valid4 = _errs215 === errors;
-valid28 = valid28 || _valid4;
-if(!valid28){
-const _errs217 = errors;
-if(typeof data90 !== "string"){
-const err190 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.default_effect.anyOf[2].type,parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[2],data:data90};
+}
+else {
+const err190 = {instancePath:instancePath+"/vault_server/decision_timeout",schemaPath:"#/properties/vault_server/properties/decision_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.decision_timeout.type,parentSchema:schema11.properties.vault_server.properties.decision_timeout,data:data91};
 if(vErrors === null){
 vErrors = [err190];
 }
@@ -2574,8 +2577,10 @@ vErrors.push(err190);
 }
 errors++;
 }
-if("allow" !== data90){
-const err191 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/2/const",keyword:"const",params:{allowedValue: "allow"},message:"must be equal to constant",schema:"allow",parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[2],data:data90};
+if(data76.policies_dir !== undefined){
+let data92 = data76.policies_dir;
+if(typeof data92 !== "string"){
+const err191 = {instancePath:instancePath+"/vault_server/policies_dir",schemaPath:"#/properties/vault_server/properties/policies_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.policies_dir.type,parentSchema:schema11.properties.vault_server.properties.policies_dir,data:data92};
 if(vErrors === null){
 vErrors = [err191];
 }
@@ -2584,12 +2589,13 @@ vErrors.push(err191);
 }
 errors++;
 }
-var _valid4 = _errs217 === errors;
-valid28 = valid28 || _valid4;
 }
-}
-if(!valid28){
-const err192 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.vault_server.properties.default_effect.anyOf,parentSchema:schema11.properties.vault_server.properties.default_effect,data:data90};
+let data93 = data76.default_effect;
+const _errs219 = errors;
+let valid29 = false;
+const _errs220 = errors;
+if(typeof data93 !== "string"){
+const err192 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.default_effect.anyOf[0].type,parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[0],data:data93};
 if(vErrors === null){
 vErrors = [err192];
 }
@@ -2598,25 +2604,8 @@ vErrors.push(err192);
 }
 errors++;
 }
-else {
-errors = _errs212;
-if(vErrors !== null){
-if(_errs212){
-vErrors.length = _errs212;
-}
-else {
-vErrors = null;
-}
-}
-}
-if(data73.judge !== undefined){
-let data91 = data73.judge;
-if(data91 && typeof data91 == "object" && !Array.isArray(data91)){
-if(data91.timeout === undefined){
-data91.timeout = "10s";
-}
-if(data91.url === undefined){
-const err193 = {instancePath:instancePath+"/vault_server/judge",schemaPath:"#/properties/vault_server/properties/judge/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema11.properties.vault_server.properties.judge.required,parentSchema:schema11.properties.vault_server.properties.judge,data:data91};
+if("deny" !== data93){
+const err193 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/0/const",keyword:"const",params:{allowedValue: "deny"},message:"must be equal to constant",schema:"deny",parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[0],data:data93};
 if(vErrors === null){
 vErrors = [err193];
 }
@@ -2625,8 +2614,12 @@ vErrors.push(err193);
 }
 errors++;
 }
-if(data91.model === undefined){
-const err194 = {instancePath:instancePath+"/vault_server/judge",schemaPath:"#/properties/vault_server/properties/judge/required",keyword:"required",params:{missingProperty: "model"},message:"must have required property '"+"model"+"'",schema:schema11.properties.vault_server.properties.judge.required,parentSchema:schema11.properties.vault_server.properties.judge,data:data91};
+var _valid4 = _errs220 === errors;
+valid29 = valid29 || _valid4;
+if(!valid29){
+const _errs222 = errors;
+if(typeof data93 !== "string"){
+const err194 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.default_effect.anyOf[1].type,parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[1],data:data93};
 if(vErrors === null){
 vErrors = [err194];
 }
@@ -2635,9 +2628,8 @@ vErrors.push(err194);
 }
 errors++;
 }
-for(const key14 in data91){
-if(!((((key14 === "url") || (key14 === "model")) || (key14 === "api_key")) || (key14 === "timeout"))){
-const err195 = {instancePath:instancePath+"/vault_server/judge",schemaPath:"#/properties/vault_server/properties/judge/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.judge,data:data91};
+if("review" !== data93){
+const err195 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/1/const",keyword:"const",params:{allowedValue: "review"},message:"must be equal to constant",schema:"review",parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[1],data:data93};
 if(vErrors === null){
 vErrors = [err195];
 }
@@ -2646,11 +2638,12 @@ vErrors.push(err195);
 }
 errors++;
 }
-}
-if(data91.url !== undefined){
-let data92 = data91.url;
-if(typeof data92 !== "string"){
-const err196 = {instancePath:instancePath+"/vault_server/judge/url",schemaPath:"#/properties/vault_server/properties/judge/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.judge.properties.url.type,parentSchema:schema11.properties.vault_server.properties.judge.properties.url,data:data92};
+var _valid4 = _errs222 === errors;
+valid29 = valid29 || _valid4;
+if(!valid29){
+const _errs224 = errors;
+if(typeof data93 !== "string"){
+const err196 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.default_effect.anyOf[2].type,parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[2],data:data93};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -2659,11 +2652,8 @@ vErrors.push(err196);
 }
 errors++;
 }
-}
-if(data91.model !== undefined){
-let data93 = data91.model;
-if(typeof data93 !== "string"){
-const err197 = {instancePath:instancePath+"/vault_server/judge/model",schemaPath:"#/properties/vault_server/properties/judge/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.judge.properties.model.type,parentSchema:schema11.properties.vault_server.properties.judge.properties.model,data:data93};
+if("allow" !== data93){
+const err197 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/2/const",keyword:"const",params:{allowedValue: "allow"},message:"must be equal to constant",schema:"allow",parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[2],data:data93};
 if(vErrors === null){
 vErrors = [err197];
 }
@@ -2672,11 +2662,12 @@ vErrors.push(err197);
 }
 errors++;
 }
+var _valid4 = _errs224 === errors;
+valid29 = valid29 || _valid4;
 }
-if(data91.api_key !== undefined){
-let data94 = data91.api_key;
-if(typeof data94 !== "string"){
-const err198 = {instancePath:instancePath+"/vault_server/judge/api_key",schemaPath:"#/properties/vault_server/properties/judge/properties/api_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.judge.properties.api_key.type,parentSchema:schema11.properties.vault_server.properties.judge.properties.api_key,data:data94};
+}
+if(!valid29){
+const err198 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.vault_server.properties.default_effect.anyOf,parentSchema:schema11.properties.vault_server.properties.default_effect,data:data93};
 if(vErrors === null){
 vErrors = [err198];
 }
@@ -2685,11 +2676,25 @@ vErrors.push(err198);
 }
 errors++;
 }
+else {
+errors = _errs219;
+if(vErrors !== null){
+if(_errs219){
+vErrors.length = _errs219;
 }
-let data95 = data91.timeout;
-if(typeof data95 === "string"){
-if(!pattern0.test(data95)){
-const err199 = {instancePath:instancePath+"/vault_server/judge/timeout",schemaPath:"#/properties/vault_server/properties/judge/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.judge.properties.timeout,data:data95};
+else {
+vErrors = null;
+}
+}
+}
+if(data76.judge !== undefined){
+let data94 = data76.judge;
+if(data94 && typeof data94 == "object" && !Array.isArray(data94)){
+if(data94.timeout === undefined){
+data94.timeout = "10s";
+}
+if(data94.url === undefined){
+const err199 = {instancePath:instancePath+"/vault_server/judge",schemaPath:"#/properties/vault_server/properties/judge/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema11.properties.vault_server.properties.judge.required,parentSchema:schema11.properties.vault_server.properties.judge,data:data94};
 if(vErrors === null){
 vErrors = [err199];
 }
@@ -2698,9 +2703,8 @@ vErrors.push(err199);
 }
 errors++;
 }
-}
-else {
-const err200 = {instancePath:instancePath+"/vault_server/judge/timeout",schemaPath:"#/properties/vault_server/properties/judge/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.judge.properties.timeout.type,parentSchema:schema11.properties.vault_server.properties.judge.properties.timeout,data:data95};
+if(data94.model === undefined){
+const err200 = {instancePath:instancePath+"/vault_server/judge",schemaPath:"#/properties/vault_server/properties/judge/required",keyword:"required",params:{missingProperty: "model"},message:"must have required property '"+"model"+"'",schema:schema11.properties.vault_server.properties.judge.required,parentSchema:schema11.properties.vault_server.properties.judge,data:data94};
 if(vErrors === null){
 vErrors = [err200];
 }
@@ -2709,9 +2713,9 @@ vErrors.push(err200);
 }
 errors++;
 }
-}
-else {
-const err201 = {instancePath:instancePath+"/vault_server/judge",schemaPath:"#/properties/vault_server/properties/judge/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.judge.type,parentSchema:schema11.properties.vault_server.properties.judge,data:data91};
+for(const key15 in data94){
+if(!((((key15 === "url") || (key15 === "model")) || (key15 === "api_key")) || (key15 === "timeout"))){
+const err201 = {instancePath:instancePath+"/vault_server/judge",schemaPath:"#/properties/vault_server/properties/judge/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.judge,data:data94};
 if(vErrors === null){
 vErrors = [err201];
 }
@@ -2721,11 +2725,10 @@ vErrors.push(err201);
 errors++;
 }
 }
-if(data73.rate_limit !== undefined){
-let data96 = data73.rate_limit;
-if(data96 && typeof data96 == "object" && !Array.isArray(data96)){
-if(data96.requests_per_second === undefined){
-const err202 = {instancePath:instancePath+"/vault_server/rate_limit",schemaPath:"#/properties/vault_server/properties/rate_limit/required",keyword:"required",params:{missingProperty: "requests_per_second"},message:"must have required property '"+"requests_per_second"+"'",schema:schema11.properties.vault_server.properties.rate_limit.required,parentSchema:schema11.properties.vault_server.properties.rate_limit,data:data96};
+if(data94.url !== undefined){
+let data95 = data94.url;
+if(typeof data95 !== "string"){
+const err202 = {instancePath:instancePath+"/vault_server/judge/url",schemaPath:"#/properties/vault_server/properties/judge/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.judge.properties.url.type,parentSchema:schema11.properties.vault_server.properties.judge.properties.url,data:data95};
 if(vErrors === null){
 vErrors = [err202];
 }
@@ -2734,9 +2737,11 @@ vErrors.push(err202);
 }
 errors++;
 }
-for(const key15 in data96){
-if(!((key15 === "requests_per_second") || (key15 === "burst"))){
-const err203 = {instancePath:instancePath+"/vault_server/rate_limit",schemaPath:"#/properties/vault_server/properties/rate_limit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.rate_limit,data:data96};
+}
+if(data94.model !== undefined){
+let data96 = data94.model;
+if(typeof data96 !== "string"){
+const err203 = {instancePath:instancePath+"/vault_server/judge/model",schemaPath:"#/properties/vault_server/properties/judge/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.judge.properties.model.type,parentSchema:schema11.properties.vault_server.properties.judge.properties.model,data:data96};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -2746,11 +2751,10 @@ vErrors.push(err203);
 errors++;
 }
 }
-if(data96.requests_per_second !== undefined){
-let data97 = data96.requests_per_second;
-if((typeof data97 == "number") && (isFinite(data97))){
-if(data97 <= 0 || isNaN(data97)){
-const err204 = {instancePath:instancePath+"/vault_server/rate_limit/requests_per_second",schemaPath:"#/properties/vault_server/properties/rate_limit/properties/requests_per_second/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.vault_server.properties.rate_limit.properties.requests_per_second,data:data97};
+if(data94.api_key !== undefined){
+let data97 = data94.api_key;
+if(typeof data97 !== "string"){
+const err204 = {instancePath:instancePath+"/vault_server/judge/api_key",schemaPath:"#/properties/vault_server/properties/judge/properties/api_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.judge.properties.api_key.type,parentSchema:schema11.properties.vault_server.properties.judge.properties.api_key,data:data97};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -2760,8 +2764,10 @@ vErrors.push(err204);
 errors++;
 }
 }
-else {
-const err205 = {instancePath:instancePath+"/vault_server/rate_limit/requests_per_second",schemaPath:"#/properties/vault_server/properties/rate_limit/properties/requests_per_second/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.vault_server.properties.rate_limit.properties.requests_per_second.type,parentSchema:schema11.properties.vault_server.properties.rate_limit.properties.requests_per_second,data:data97};
+let data98 = data94.timeout;
+if(typeof data98 === "string"){
+if(!pattern0.test(data98)){
+const err205 = {instancePath:instancePath+"/vault_server/judge/timeout",schemaPath:"#/properties/vault_server/properties/judge/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.judge.properties.timeout,data:data98};
 if(vErrors === null){
 vErrors = [err205];
 }
@@ -2771,10 +2777,8 @@ vErrors.push(err205);
 errors++;
 }
 }
-if(data96.burst !== undefined){
-let data98 = data96.burst;
-if(!(((typeof data98 == "number") && (!(data98 % 1) && !isNaN(data98))) && (isFinite(data98)))){
-const err206 = {instancePath:instancePath+"/vault_server/rate_limit/burst",schemaPath:"#/properties/vault_server/properties/rate_limit/properties/burst/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.rate_limit.properties.burst.type,parentSchema:schema11.properties.vault_server.properties.rate_limit.properties.burst,data:data98};
+else {
+const err206 = {instancePath:instancePath+"/vault_server/judge/timeout",schemaPath:"#/properties/vault_server/properties/judge/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.judge.properties.timeout.type,parentSchema:schema11.properties.vault_server.properties.judge.properties.timeout,data:data98};
 if(vErrors === null){
 vErrors = [err206];
 }
@@ -2783,9 +2787,9 @@ vErrors.push(err206);
 }
 errors++;
 }
-if((typeof data98 == "number") && (isFinite(data98))){
-if(data98 < 1 || isNaN(data98)){
-const err207 = {instancePath:instancePath+"/vault_server/rate_limit/burst",schemaPath:"#/properties/vault_server/properties/rate_limit/properties/burst/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.rate_limit.properties.burst,data:data98};
+}
+else {
+const err207 = {instancePath:instancePath+"/vault_server/judge",schemaPath:"#/properties/vault_server/properties/judge/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.judge.type,parentSchema:schema11.properties.vault_server.properties.judge,data:data94};
 if(vErrors === null){
 vErrors = [err207];
 }
@@ -2795,10 +2799,11 @@ vErrors.push(err207);
 errors++;
 }
 }
-}
-}
-else {
-const err208 = {instancePath:instancePath+"/vault_server/rate_limit",schemaPath:"#/properties/vault_server/properties/rate_limit/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.rate_limit.type,parentSchema:schema11.properties.vault_server.properties.rate_limit,data:data96};
+if(data76.rate_limit !== undefined){
+let data99 = data76.rate_limit;
+if(data99 && typeof data99 == "object" && !Array.isArray(data99)){
+if(data99.requests_per_second === undefined){
+const err208 = {instancePath:instancePath+"/vault_server/rate_limit",schemaPath:"#/properties/vault_server/properties/rate_limit/required",keyword:"required",params:{missingProperty: "requests_per_second"},message:"must have required property '"+"requests_per_second"+"'",schema:schema11.properties.vault_server.properties.rate_limit.required,parentSchema:schema11.properties.vault_server.properties.rate_limit,data:data99};
 if(vErrors === null){
 vErrors = [err208];
 }
@@ -2807,11 +2812,9 @@ vErrors.push(err208);
 }
 errors++;
 }
-}
-let data99 = data73.review_expiry;
-if(typeof data99 === "string"){
-if(!pattern0.test(data99)){
-const err209 = {instancePath:instancePath+"/vault_server/review_expiry",schemaPath:"#/properties/vault_server/properties/review_expiry/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.review_expiry,data:data99};
+for(const key16 in data99){
+if(!((key16 === "requests_per_second") || (key16 === "burst"))){
+const err209 = {instancePath:instancePath+"/vault_server/rate_limit",schemaPath:"#/properties/vault_server/properties/rate_limit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.rate_limit,data:data99};
 if(vErrors === null){
 vErrors = [err209];
 }
@@ -2821,8 +2824,11 @@ vErrors.push(err209);
 errors++;
 }
 }
-else {
-const err210 = {instancePath:instancePath+"/vault_server/review_expiry",schemaPath:"#/properties/vault_server/properties/review_expiry/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.review_expiry.type,parentSchema:schema11.properties.vault_server.properties.review_expiry,data:data99};
+if(data99.requests_per_second !== undefined){
+let data100 = data99.requests_per_second;
+if((typeof data100 == "number") && (isFinite(data100))){
+if(data100 <= 0 || isNaN(data100)){
+const err210 = {instancePath:instancePath+"/vault_server/rate_limit/requests_per_second",schemaPath:"#/properties/vault_server/properties/rate_limit/properties/requests_per_second/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.vault_server.properties.rate_limit.properties.requests_per_second,data:data100};
 if(vErrors === null){
 vErrors = [err210];
 }
@@ -2831,12 +2837,9 @@ vErrors.push(err210);
 }
 errors++;
 }
-let data100 = data73.review_expiry_effect;
-const _errs240 = errors;
-let valid31 = false;
-const _errs241 = errors;
-if(typeof data100 !== "string"){
-const err211 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[0].type,parentSchema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[0],data:data100};
+}
+else {
+const err211 = {instancePath:instancePath+"/vault_server/rate_limit/requests_per_second",schemaPath:"#/properties/vault_server/properties/rate_limit/properties/requests_per_second/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.vault_server.properties.rate_limit.properties.requests_per_second.type,parentSchema:schema11.properties.vault_server.properties.rate_limit.properties.requests_per_second,data:data100};
 if(vErrors === null){
 vErrors = [err211];
 }
@@ -2845,8 +2848,11 @@ vErrors.push(err211);
 }
 errors++;
 }
-if("deny" !== data100){
-const err212 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf/0/const",keyword:"const",params:{allowedValue: "deny"},message:"must be equal to constant",schema:"deny",parentSchema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[0],data:data100};
+}
+if(data99.burst !== undefined){
+let data101 = data99.burst;
+if(!(((typeof data101 == "number") && (!(data101 % 1) && !isNaN(data101))) && (isFinite(data101)))){
+const err212 = {instancePath:instancePath+"/vault_server/rate_limit/burst",schemaPath:"#/properties/vault_server/properties/rate_limit/properties/burst/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.rate_limit.properties.burst.type,parentSchema:schema11.properties.vault_server.properties.rate_limit.properties.burst,data:data101};
 if(vErrors === null){
 vErrors = [err212];
 }
@@ -2855,12 +2861,9 @@ vErrors.push(err212);
 }
 errors++;
 }
-var _valid5 = _errs241 === errors;
-valid31 = valid31 || _valid5;
-if(!valid31){
-const _errs243 = errors;
-if(typeof data100 !== "string"){
-const err213 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[1].type,parentSchema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[1],data:data100};
+if((typeof data101 == "number") && (isFinite(data101))){
+if(data101 < 1 || isNaN(data101)){
+const err213 = {instancePath:instancePath+"/vault_server/rate_limit/burst",schemaPath:"#/properties/vault_server/properties/rate_limit/properties/burst/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.rate_limit.properties.burst,data:data101};
 if(vErrors === null){
 vErrors = [err213];
 }
@@ -2869,8 +2872,11 @@ vErrors.push(err213);
 }
 errors++;
 }
-if("approve" !== data100){
-const err214 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf/1/const",keyword:"const",params:{allowedValue: "approve"},message:"must be equal to constant",schema:"approve",parentSchema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[1],data:data100};
+}
+}
+}
+else {
+const err214 = {instancePath:instancePath+"/vault_server/rate_limit",schemaPath:"#/properties/vault_server/properties/rate_limit/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.rate_limit.type,parentSchema:schema11.properties.vault_server.properties.rate_limit,data:data99};
 if(vErrors === null){
 vErrors = [err214];
 }
@@ -2879,11 +2885,11 @@ vErrors.push(err214);
 }
 errors++;
 }
-var _valid5 = _errs243 === errors;
-valid31 = valid31 || _valid5;
 }
-if(!valid31){
-const err215 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf,parentSchema:schema11.properties.vault_server.properties.review_expiry_effect,data:data100};
+let data102 = data76.review_expiry;
+if(typeof data102 === "string"){
+if(!pattern0.test(data102)){
+const err215 = {instancePath:instancePath+"/vault_server/review_expiry",schemaPath:"#/properties/vault_server/properties/review_expiry/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.review_expiry,data:data102};
 if(vErrors === null){
 vErrors = [err215];
 }
@@ -2892,21 +2898,9 @@ vErrors.push(err215);
 }
 errors++;
 }
-else {
-errors = _errs240;
-if(vErrors !== null){
-if(_errs240){
-vErrors.length = _errs240;
 }
 else {
-vErrors = null;
-}
-}
-}
-if(data73.bootstrap_api_key !== undefined){
-let data101 = data73.bootstrap_api_key;
-if(typeof data101 !== "string"){
-const err216 = {instancePath:instancePath+"/vault_server/bootstrap_api_key",schemaPath:"#/properties/vault_server/properties/bootstrap_api_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.bootstrap_api_key.type,parentSchema:schema11.properties.vault_server.properties.bootstrap_api_key,data:data101};
+const err216 = {instancePath:instancePath+"/vault_server/review_expiry",schemaPath:"#/properties/vault_server/properties/review_expiry/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.review_expiry.type,parentSchema:schema11.properties.vault_server.properties.review_expiry,data:data102};
 if(vErrors === null){
 vErrors = [err216];
 }
@@ -2915,11 +2909,12 @@ vErrors.push(err216);
 }
 errors++;
 }
-}
-let data102 = data73.api_key_env;
-if(typeof data102 === "string"){
-if(!pattern34.test(data102)){
-const err217 = {instancePath:instancePath+"/vault_server/api_key_env",schemaPath:"#/properties/vault_server/properties/api_key_env/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]{1,16}$"},message:"must match pattern \""+"^[a-z0-9]{1,16}$"+"\"",schema:"^[a-z0-9]{1,16}$",parentSchema:schema11.properties.vault_server.properties.api_key_env,data:data102};
+let data103 = data76.review_expiry_effect;
+const _errs247 = errors;
+let valid32 = false;
+const _errs248 = errors;
+if(typeof data103 !== "string"){
+const err217 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[0].type,parentSchema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[0],data:data103};
 if(vErrors === null){
 vErrors = [err217];
 }
@@ -2928,9 +2923,8 @@ vErrors.push(err217);
 }
 errors++;
 }
-}
-else {
-const err218 = {instancePath:instancePath+"/vault_server/api_key_env",schemaPath:"#/properties/vault_server/properties/api_key_env/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.api_key_env.type,parentSchema:schema11.properties.vault_server.properties.api_key_env,data:data102};
+if("deny" !== data103){
+const err218 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf/0/const",keyword:"const",params:{allowedValue: "deny"},message:"must be equal to constant",schema:"deny",parentSchema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[0],data:data103};
 if(vErrors === null){
 vErrors = [err218];
 }
@@ -2939,10 +2933,12 @@ vErrors.push(err218);
 }
 errors++;
 }
-let data103 = data73.minimum_confidence_score;
-if((typeof data103 == "number") && (isFinite(data103))){
-if(data103 > 1 || isNaN(data103)){
-const err219 = {instancePath:instancePath+"/vault_server/minimum_confidence_score",schemaPath:"#/properties/vault_server/properties/minimum_confidence_score/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.minimum_confidence_score,data:data103};
+var _valid5 = _errs248 === errors;
+valid32 = valid32 || _valid5;
+if(!valid32){
+const _errs250 = errors;
+if(typeof data103 !== "string"){
+const err219 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[1].type,parentSchema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[1],data:data103};
 if(vErrors === null){
 vErrors = [err219];
 }
@@ -2951,8 +2947,8 @@ vErrors.push(err219);
 }
 errors++;
 }
-if(data103 < 0 || isNaN(data103)){
-const err220 = {instancePath:instancePath+"/vault_server/minimum_confidence_score",schemaPath:"#/properties/vault_server/properties/minimum_confidence_score/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.vault_server.properties.minimum_confidence_score,data:data103};
+if("approve" !== data103){
+const err220 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf/1/const",keyword:"const",params:{allowedValue: "approve"},message:"must be equal to constant",schema:"approve",parentSchema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[1],data:data103};
 if(vErrors === null){
 vErrors = [err220];
 }
@@ -2961,9 +2957,11 @@ vErrors.push(err220);
 }
 errors++;
 }
+var _valid5 = _errs250 === errors;
+valid32 = valid32 || _valid5;
 }
-else {
-const err221 = {instancePath:instancePath+"/vault_server/minimum_confidence_score",schemaPath:"#/properties/vault_server/properties/minimum_confidence_score/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.vault_server.properties.minimum_confidence_score.type,parentSchema:schema11.properties.vault_server.properties.minimum_confidence_score,data:data103};
+if(!valid32){
+const err221 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf,parentSchema:schema11.properties.vault_server.properties.review_expiry_effect,data:data103};
 if(vErrors === null){
 vErrors = [err221];
 }
@@ -2972,11 +2970,21 @@ vErrors.push(err221);
 }
 errors++;
 }
-if(data73.signing_key !== undefined){
-let data104 = data73.signing_key;
-if(data104 && typeof data104 == "object" && !Array.isArray(data104)){
-if(data104.kid === undefined){
-const err222 = {instancePath:instancePath+"/vault_server/signing_key",schemaPath:"#/properties/vault_server/properties/signing_key/required",keyword:"required",params:{missingProperty: "kid"},message:"must have required property '"+"kid"+"'",schema:schema11.properties.vault_server.properties.signing_key.required,parentSchema:schema11.properties.vault_server.properties.signing_key,data:data104};
+else {
+errors = _errs247;
+if(vErrors !== null){
+if(_errs247){
+vErrors.length = _errs247;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(data76.bootstrap_api_key !== undefined){
+let data104 = data76.bootstrap_api_key;
+if(typeof data104 !== "string"){
+const err222 = {instancePath:instancePath+"/vault_server/bootstrap_api_key",schemaPath:"#/properties/vault_server/properties/bootstrap_api_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.bootstrap_api_key.type,parentSchema:schema11.properties.vault_server.properties.bootstrap_api_key,data:data104};
 if(vErrors === null){
 vErrors = [err222];
 }
@@ -2985,8 +2993,11 @@ vErrors.push(err222);
 }
 errors++;
 }
-if(data104.pem === undefined){
-const err223 = {instancePath:instancePath+"/vault_server/signing_key",schemaPath:"#/properties/vault_server/properties/signing_key/required",keyword:"required",params:{missingProperty: "pem"},message:"must have required property '"+"pem"+"'",schema:schema11.properties.vault_server.properties.signing_key.required,parentSchema:schema11.properties.vault_server.properties.signing_key,data:data104};
+}
+let data105 = data76.api_key_env;
+if(typeof data105 === "string"){
+if(!pattern34.test(data105)){
+const err223 = {instancePath:instancePath+"/vault_server/api_key_env",schemaPath:"#/properties/vault_server/properties/api_key_env/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]{1,16}$"},message:"must match pattern \""+"^[a-z0-9]{1,16}$"+"\"",schema:"^[a-z0-9]{1,16}$",parentSchema:schema11.properties.vault_server.properties.api_key_env,data:data105};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -2995,9 +3006,9 @@ vErrors.push(err223);
 }
 errors++;
 }
-for(const key16 in data104){
-if(!((key16 === "kid") || (key16 === "pem"))){
-const err224 = {instancePath:instancePath+"/vault_server/signing_key",schemaPath:"#/properties/vault_server/properties/signing_key/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.signing_key,data:data104};
+}
+else {
+const err224 = {instancePath:instancePath+"/vault_server/api_key_env",schemaPath:"#/properties/vault_server/properties/api_key_env/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.api_key_env.type,parentSchema:schema11.properties.vault_server.properties.api_key_env,data:data105};
 if(vErrors === null){
 vErrors = [err224];
 }
@@ -3006,12 +3017,10 @@ vErrors.push(err224);
 }
 errors++;
 }
-}
-if(data104.kid !== undefined){
-let data105 = data104.kid;
-if(typeof data105 === "string"){
-if(func4(data105) > 256){
-const err225 = {instancePath:instancePath+"/vault_server/signing_key/kid",schemaPath:"#/properties/vault_server/properties/signing_key/properties/kid/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema11.properties.vault_server.properties.signing_key.properties.kid,data:data105};
+let data106 = data76.minimum_confidence_score;
+if((typeof data106 == "number") && (isFinite(data106))){
+if(data106 > 1 || isNaN(data106)){
+const err225 = {instancePath:instancePath+"/vault_server/minimum_confidence_score",schemaPath:"#/properties/vault_server/properties/minimum_confidence_score/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.minimum_confidence_score,data:data106};
 if(vErrors === null){
 vErrors = [err225];
 }
@@ -3020,8 +3029,8 @@ vErrors.push(err225);
 }
 errors++;
 }
-if(func4(data105) < 1){
-const err226 = {instancePath:instancePath+"/vault_server/signing_key/kid",schemaPath:"#/properties/vault_server/properties/signing_key/properties/kid/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault_server.properties.signing_key.properties.kid,data:data105};
+if(data106 < 0 || isNaN(data106)){
+const err226 = {instancePath:instancePath+"/vault_server/minimum_confidence_score",schemaPath:"#/properties/vault_server/properties/minimum_confidence_score/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.vault_server.properties.minimum_confidence_score,data:data106};
 if(vErrors === null){
 vErrors = [err226];
 }
@@ -3032,7 +3041,7 @@ errors++;
 }
 }
 else {
-const err227 = {instancePath:instancePath+"/vault_server/signing_key/kid",schemaPath:"#/properties/vault_server/properties/signing_key/properties/kid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.signing_key.properties.kid.type,parentSchema:schema11.properties.vault_server.properties.signing_key.properties.kid,data:data105};
+const err227 = {instancePath:instancePath+"/vault_server/minimum_confidence_score",schemaPath:"#/properties/vault_server/properties/minimum_confidence_score/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.vault_server.properties.minimum_confidence_score.type,parentSchema:schema11.properties.vault_server.properties.minimum_confidence_score,data:data106};
 if(vErrors === null){
 vErrors = [err227];
 }
@@ -3041,11 +3050,11 @@ vErrors.push(err227);
 }
 errors++;
 }
-}
-if(data104.pem !== undefined){
-let data106 = data104.pem;
-if(typeof data106 !== "string"){
-const err228 = {instancePath:instancePath+"/vault_server/signing_key/pem",schemaPath:"#/properties/vault_server/properties/signing_key/properties/pem/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.signing_key.properties.pem.type,parentSchema:schema11.properties.vault_server.properties.signing_key.properties.pem,data:data106};
+if(data76.signing_key !== undefined){
+let data107 = data76.signing_key;
+if(data107 && typeof data107 == "object" && !Array.isArray(data107)){
+if(data107.kid === undefined){
+const err228 = {instancePath:instancePath+"/vault_server/signing_key",schemaPath:"#/properties/vault_server/properties/signing_key/required",keyword:"required",params:{missingProperty: "kid"},message:"must have required property '"+"kid"+"'",schema:schema11.properties.vault_server.properties.signing_key.required,parentSchema:schema11.properties.vault_server.properties.signing_key,data:data107};
 if(vErrors === null){
 vErrors = [err228];
 }
@@ -3054,10 +3063,8 @@ vErrors.push(err228);
 }
 errors++;
 }
-}
-}
-else {
-const err229 = {instancePath:instancePath+"/vault_server/signing_key",schemaPath:"#/properties/vault_server/properties/signing_key/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.signing_key.type,parentSchema:schema11.properties.vault_server.properties.signing_key,data:data104};
+if(data107.pem === undefined){
+const err229 = {instancePath:instancePath+"/vault_server/signing_key",schemaPath:"#/properties/vault_server/properties/signing_key/required",keyword:"required",params:{missingProperty: "pem"},message:"must have required property '"+"pem"+"'",schema:schema11.properties.vault_server.properties.signing_key.required,parentSchema:schema11.properties.vault_server.properties.signing_key,data:data107};
 if(vErrors === null){
 vErrors = [err229];
 }
@@ -3066,14 +3073,9 @@ vErrors.push(err229);
 }
 errors++;
 }
-}
-let data107 = data73.max_body;
-const _errs259 = errors;
-let valid33 = false;
-const _errs260 = errors;
-if(typeof data107 === "string"){
-if(!pattern1.test(data107)){
-const err230 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"+"\"",schema:"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$",parentSchema:schema11.properties.vault_server.properties.max_body.anyOf[0],data:data107};
+for(const key17 in data107){
+if(!((key17 === "kid") || (key17 === "pem"))){
+const err230 = {instancePath:instancePath+"/vault_server/signing_key",schemaPath:"#/properties/vault_server/properties/signing_key/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.signing_key,data:data107};
 if(vErrors === null){
 vErrors = [err230];
 }
@@ -3083,8 +3085,11 @@ vErrors.push(err230);
 errors++;
 }
 }
-else {
-const err231 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.max_body.anyOf[0].type,parentSchema:schema11.properties.vault_server.properties.max_body.anyOf[0],data:data107};
+if(data107.kid !== undefined){
+let data108 = data107.kid;
+if(typeof data108 === "string"){
+if(func4(data108) > 256){
+const err231 = {instancePath:instancePath+"/vault_server/signing_key/kid",schemaPath:"#/properties/vault_server/properties/signing_key/properties/kid/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema11.properties.vault_server.properties.signing_key.properties.kid,data:data108};
 if(vErrors === null){
 vErrors = [err231];
 }
@@ -3093,12 +3098,8 @@ vErrors.push(err231);
 }
 errors++;
 }
-var _valid6 = _errs260 === errors;
-valid33 = valid33 || _valid6;
-if(!valid33){
-const _errs262 = errors;
-if(!(((typeof data107 == "number") && (!(data107 % 1) && !isNaN(data107))) && (isFinite(data107)))){
-const err232 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.max_body.anyOf[1].type,parentSchema:schema11.properties.vault_server.properties.max_body.anyOf[1],data:data107};
+if(func4(data108) < 1){
+const err232 = {instancePath:instancePath+"/vault_server/signing_key/kid",schemaPath:"#/properties/vault_server/properties/signing_key/properties/kid/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault_server.properties.signing_key.properties.kid,data:data108};
 if(vErrors === null){
 vErrors = [err232];
 }
@@ -3107,9 +3108,9 @@ vErrors.push(err232);
 }
 errors++;
 }
-if((typeof data107 == "number") && (isFinite(data107))){
-if(data107 < 1 || isNaN(data107)){
-const err233 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.max_body.anyOf[1],data:data107};
+}
+else {
+const err233 = {instancePath:instancePath+"/vault_server/signing_key/kid",schemaPath:"#/properties/vault_server/properties/signing_key/properties/kid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.signing_key.properties.kid.type,parentSchema:schema11.properties.vault_server.properties.signing_key.properties.kid,data:data108};
 if(vErrors === null){
 vErrors = [err233];
 }
@@ -3119,11 +3120,10 @@ vErrors.push(err233);
 errors++;
 }
 }
-var _valid6 = _errs262 === errors;
-valid33 = valid33 || _valid6;
-}
-if(!valid33){
-const err234 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.vault_server.properties.max_body.anyOf,parentSchema:schema11.properties.vault_server.properties.max_body,data:data107};
+if(data107.pem !== undefined){
+let data109 = data107.pem;
+if(typeof data109 !== "string"){
+const err234 = {instancePath:instancePath+"/vault_server/signing_key/pem",schemaPath:"#/properties/vault_server/properties/signing_key/properties/pem/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.signing_key.properties.pem.type,parentSchema:schema11.properties.vault_server.properties.signing_key.properties.pem,data:data109};
 if(vErrors === null){
 vErrors = [err234];
 }
@@ -3132,29 +3132,10 @@ vErrors.push(err234);
 }
 errors++;
 }
-else {
-errors = _errs259;
-if(vErrors !== null){
-if(_errs259){
-vErrors.length = _errs259;
+}
 }
 else {
-vErrors = null;
-}
-}
-}
-if(data73.write_queue !== undefined){
-let data108 = data73.write_queue;
-if(data108 && typeof data108 == "object" && !Array.isArray(data108)){
-if(data108.max_queue === undefined){
-data108.max_queue = 10000;
-}
-if(data108.max_batch === undefined){
-data108.max_batch = 1024;
-}
-for(const key17 in data108){
-if(!((key17 === "max_queue") || (key17 === "max_batch"))){
-const err235 = {instancePath:instancePath+"/vault_server/write_queue",schemaPath:"#/properties/vault_server/properties/write_queue/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.write_queue,data:data108};
+const err235 = {instancePath:instancePath+"/vault_server/signing_key",schemaPath:"#/properties/vault_server/properties/signing_key/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.signing_key.type,parentSchema:schema11.properties.vault_server.properties.signing_key,data:data107};
 if(vErrors === null){
 vErrors = [err235];
 }
@@ -3164,9 +3145,13 @@ vErrors.push(err235);
 errors++;
 }
 }
-let data109 = data108.max_queue;
-if(!(((typeof data109 == "number") && (!(data109 % 1) && !isNaN(data109))) && (isFinite(data109)))){
-const err236 = {instancePath:instancePath+"/vault_server/write_queue/max_queue",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_queue/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.write_queue.properties.max_queue.type,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_queue,data:data109};
+let data110 = data76.max_body;
+const _errs266 = errors;
+let valid34 = false;
+const _errs267 = errors;
+if(typeof data110 === "string"){
+if(!pattern1.test(data110)){
+const err236 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"+"\"",schema:"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$",parentSchema:schema11.properties.vault_server.properties.max_body.anyOf[0],data:data110};
 if(vErrors === null){
 vErrors = [err236];
 }
@@ -3175,9 +3160,9 @@ vErrors.push(err236);
 }
 errors++;
 }
-if((typeof data109 == "number") && (isFinite(data109))){
-if(data109 < 1 || isNaN(data109)){
-const err237 = {instancePath:instancePath+"/vault_server/write_queue/max_queue",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_queue/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_queue,data:data109};
+}
+else {
+const err237 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.max_body.anyOf[0].type,parentSchema:schema11.properties.vault_server.properties.max_body.anyOf[0],data:data110};
 if(vErrors === null){
 vErrors = [err237];
 }
@@ -3186,10 +3171,12 @@ vErrors.push(err237);
 }
 errors++;
 }
-}
-let data110 = data108.max_batch;
+var _valid6 = _errs267 === errors;
+valid34 = valid34 || _valid6;
+if(!valid34){
+const _errs269 = errors;
 if(!(((typeof data110 == "number") && (!(data110 % 1) && !isNaN(data110))) && (isFinite(data110)))){
-const err238 = {instancePath:instancePath+"/vault_server/write_queue/max_batch",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_batch/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.write_queue.properties.max_batch.type,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_batch,data:data110};
+const err238 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.max_body.anyOf[1].type,parentSchema:schema11.properties.vault_server.properties.max_body.anyOf[1],data:data110};
 if(vErrors === null){
 vErrors = [err238];
 }
@@ -3200,7 +3187,7 @@ errors++;
 }
 if((typeof data110 == "number") && (isFinite(data110))){
 if(data110 < 1 || isNaN(data110)){
-const err239 = {instancePath:instancePath+"/vault_server/write_queue/max_batch",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_batch/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_batch,data:data110};
+const err239 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.max_body.anyOf[1],data:data110};
 if(vErrors === null){
 vErrors = [err239];
 }
@@ -3210,9 +3197,11 @@ vErrors.push(err239);
 errors++;
 }
 }
+var _valid6 = _errs269 === errors;
+valid34 = valid34 || _valid6;
 }
-else {
-const err240 = {instancePath:instancePath+"/vault_server/write_queue",schemaPath:"#/properties/vault_server/properties/write_queue/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.write_queue.type,parentSchema:schema11.properties.vault_server.properties.write_queue,data:data108};
+if(!valid34){
+const err240 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.vault_server.properties.max_body.anyOf,parentSchema:schema11.properties.vault_server.properties.max_body,data:data110};
 if(vErrors === null){
 vErrors = [err240];
 }
@@ -3221,21 +3210,29 @@ vErrors.push(err240);
 }
 errors++;
 }
+else {
+errors = _errs266;
+if(vErrors !== null){
+if(_errs266){
+vErrors.length = _errs266;
 }
-let data111 = data73.ledger;
+else {
+vErrors = null;
+}
+}
+}
+if(data76.write_queue !== undefined){
+let data111 = data76.write_queue;
 if(data111 && typeof data111 == "object" && !Array.isArray(data111)){
-if(data111.seal_batch_size === undefined){
-data111.seal_batch_size = 256;
+if(data111.max_queue === undefined){
+data111.max_queue = 10000;
 }
-if(data111.seal_interval === undefined){
-data111.seal_interval = "250ms";
-}
-if(data111.mmd_seconds === undefined){
-data111.mmd_seconds = 30;
+if(data111.max_batch === undefined){
+data111.max_batch = 1024;
 }
 for(const key18 in data111){
-if(!((((key18 === "seal_batch_size") || (key18 === "seal_interval")) || (key18 === "mmd_seconds")) || (key18 === "encryption_key"))){
-const err241 = {instancePath:instancePath+"/vault_server/ledger",schemaPath:"#/properties/vault_server/properties/ledger/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.ledger,data:data111};
+if(!((key18 === "max_queue") || (key18 === "max_batch"))){
+const err241 = {instancePath:instancePath+"/vault_server/write_queue",schemaPath:"#/properties/vault_server/properties/write_queue/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.write_queue,data:data111};
 if(vErrors === null){
 vErrors = [err241];
 }
@@ -3245,9 +3242,9 @@ vErrors.push(err241);
 errors++;
 }
 }
-let data112 = data111.seal_batch_size;
+let data112 = data111.max_queue;
 if(!(((typeof data112 == "number") && (!(data112 % 1) && !isNaN(data112))) && (isFinite(data112)))){
-const err242 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data112};
+const err242 = {instancePath:instancePath+"/vault_server/write_queue/max_queue",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_queue/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.write_queue.properties.max_queue.type,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_queue,data:data112};
 if(vErrors === null){
 vErrors = [err242];
 }
@@ -3257,8 +3254,8 @@ vErrors.push(err242);
 errors++;
 }
 if((typeof data112 == "number") && (isFinite(data112))){
-if(data112 > 65536 || isNaN(data112)){
-const err243 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536",schema:65536,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data112};
+if(data112 < 1 || isNaN(data112)){
+const err243 = {instancePath:instancePath+"/vault_server/write_queue/max_queue",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_queue/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_queue,data:data112};
 if(vErrors === null){
 vErrors = [err243];
 }
@@ -3267,8 +3264,10 @@ vErrors.push(err243);
 }
 errors++;
 }
-if(data112 < 1 || isNaN(data112)){
-const err244 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data112};
+}
+let data113 = data111.max_batch;
+if(!(((typeof data113 == "number") && (!(data113 % 1) && !isNaN(data113))) && (isFinite(data113)))){
+const err244 = {instancePath:instancePath+"/vault_server/write_queue/max_batch",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_batch/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.write_queue.properties.max_batch.type,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_batch,data:data113};
 if(vErrors === null){
 vErrors = [err244];
 }
@@ -3277,11 +3276,9 @@ vErrors.push(err244);
 }
 errors++;
 }
-}
-let data113 = data111.seal_interval;
-if(typeof data113 === "string"){
-if(!pattern0.test(data113)){
-const err245 = {instancePath:instancePath+"/vault_server/ledger/seal_interval",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_interval/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_interval,data:data113};
+if((typeof data113 == "number") && (isFinite(data113))){
+if(data113 < 1 || isNaN(data113)){
+const err245 = {instancePath:instancePath+"/vault_server/write_queue/max_batch",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_batch/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_batch,data:data113};
 if(vErrors === null){
 vErrors = [err245];
 }
@@ -3291,8 +3288,9 @@ vErrors.push(err245);
 errors++;
 }
 }
+}
 else {
-const err246 = {instancePath:instancePath+"/vault_server/ledger/seal_interval",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.ledger.properties.seal_interval.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_interval,data:data113};
+const err246 = {instancePath:instancePath+"/vault_server/write_queue",schemaPath:"#/properties/vault_server/properties/write_queue/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.write_queue.type,parentSchema:schema11.properties.vault_server.properties.write_queue,data:data111};
 if(vErrors === null){
 vErrors = [err246];
 }
@@ -3301,9 +3299,21 @@ vErrors.push(err246);
 }
 errors++;
 }
-let data114 = data111.mmd_seconds;
-if(!(((typeof data114 == "number") && (!(data114 % 1) && !isNaN(data114))) && (isFinite(data114)))){
-const err247 = {instancePath:instancePath+"/vault_server/ledger/mmd_seconds",schemaPath:"#/properties/vault_server/properties/ledger/properties/mmd_seconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds,data:data114};
+}
+let data114 = data76.ledger;
+if(data114 && typeof data114 == "object" && !Array.isArray(data114)){
+if(data114.seal_batch_size === undefined){
+data114.seal_batch_size = 256;
+}
+if(data114.seal_interval === undefined){
+data114.seal_interval = "250ms";
+}
+if(data114.mmd_seconds === undefined){
+data114.mmd_seconds = 30;
+}
+for(const key19 in data114){
+if(!((((key19 === "seal_batch_size") || (key19 === "seal_interval")) || (key19 === "mmd_seconds")) || (key19 === "encryption_key"))){
+const err247 = {instancePath:instancePath+"/vault_server/ledger",schemaPath:"#/properties/vault_server/properties/ledger/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.ledger,data:data114};
 if(vErrors === null){
 vErrors = [err247];
 }
@@ -3312,9 +3322,10 @@ vErrors.push(err247);
 }
 errors++;
 }
-if((typeof data114 == "number") && (isFinite(data114))){
-if(data114 < 1 || isNaN(data114)){
-const err248 = {instancePath:instancePath+"/vault_server/ledger/mmd_seconds",schemaPath:"#/properties/vault_server/properties/ledger/properties/mmd_seconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds,data:data114};
+}
+let data115 = data114.seal_batch_size;
+if(!(((typeof data115 == "number") && (!(data115 % 1) && !isNaN(data115))) && (isFinite(data115)))){
+const err248 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data115};
 if(vErrors === null){
 vErrors = [err248];
 }
@@ -3323,11 +3334,9 @@ vErrors.push(err248);
 }
 errors++;
 }
-}
-if(data111.encryption_key !== undefined){
-let data115 = data111.encryption_key;
-if(typeof data115 !== "string"){
-const err249 = {instancePath:instancePath+"/vault_server/ledger/encryption_key",schemaPath:"#/properties/vault_server/properties/ledger/properties/encryption_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.ledger.properties.encryption_key.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.encryption_key,data:data115};
+if((typeof data115 == "number") && (isFinite(data115))){
+if(data115 > 65536 || isNaN(data115)){
+const err249 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536",schema:65536,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data115};
 if(vErrors === null){
 vErrors = [err249];
 }
@@ -3336,10 +3345,8 @@ vErrors.push(err249);
 }
 errors++;
 }
-}
-}
-else {
-const err250 = {instancePath:instancePath+"/vault_server/ledger",schemaPath:"#/properties/vault_server/properties/ledger/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.ledger.type,parentSchema:schema11.properties.vault_server.properties.ledger,data:data111};
+if(data115 < 1 || isNaN(data115)){
+const err250 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data115};
 if(vErrors === null){
 vErrors = [err250];
 }
@@ -3349,8 +3356,10 @@ vErrors.push(err250);
 errors++;
 }
 }
-else {
-const err251 = {instancePath:instancePath+"/vault_server",schemaPath:"#/properties/vault_server/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.type,parentSchema:schema11.properties.vault_server,data:data73};
+let data116 = data114.seal_interval;
+if(typeof data116 === "string"){
+if(!pattern0.test(data116)){
+const err251 = {instancePath:instancePath+"/vault_server/ledger/seal_interval",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_interval/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_interval,data:data116};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -3361,12 +3370,81 @@ errors++;
 }
 }
 else {
-const err252 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+const err252 = {instancePath:instancePath+"/vault_server/ledger/seal_interval",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.ledger.properties.seal_interval.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_interval,data:data116};
 if(vErrors === null){
 vErrors = [err252];
 }
 else {
 vErrors.push(err252);
+}
+errors++;
+}
+let data117 = data114.mmd_seconds;
+if(!(((typeof data117 == "number") && (!(data117 % 1) && !isNaN(data117))) && (isFinite(data117)))){
+const err253 = {instancePath:instancePath+"/vault_server/ledger/mmd_seconds",schemaPath:"#/properties/vault_server/properties/ledger/properties/mmd_seconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds,data:data117};
+if(vErrors === null){
+vErrors = [err253];
+}
+else {
+vErrors.push(err253);
+}
+errors++;
+}
+if((typeof data117 == "number") && (isFinite(data117))){
+if(data117 < 1 || isNaN(data117)){
+const err254 = {instancePath:instancePath+"/vault_server/ledger/mmd_seconds",schemaPath:"#/properties/vault_server/properties/ledger/properties/mmd_seconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds,data:data117};
+if(vErrors === null){
+vErrors = [err254];
+}
+else {
+vErrors.push(err254);
+}
+errors++;
+}
+}
+if(data114.encryption_key !== undefined){
+let data118 = data114.encryption_key;
+if(typeof data118 !== "string"){
+const err255 = {instancePath:instancePath+"/vault_server/ledger/encryption_key",schemaPath:"#/properties/vault_server/properties/ledger/properties/encryption_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.ledger.properties.encryption_key.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.encryption_key,data:data118};
+if(vErrors === null){
+vErrors = [err255];
+}
+else {
+vErrors.push(err255);
+}
+errors++;
+}
+}
+}
+else {
+const err256 = {instancePath:instancePath+"/vault_server/ledger",schemaPath:"#/properties/vault_server/properties/ledger/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.ledger.type,parentSchema:schema11.properties.vault_server.properties.ledger,data:data114};
+if(vErrors === null){
+vErrors = [err256];
+}
+else {
+vErrors.push(err256);
+}
+errors++;
+}
+}
+else {
+const err257 = {instancePath:instancePath+"/vault_server",schemaPath:"#/properties/vault_server/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.type,parentSchema:schema11.properties.vault_server,data:data76};
+if(vErrors === null){
+vErrors = [err257];
+}
+else {
+vErrors.push(err257);
+}
+errors++;
+}
+}
+else {
+const err258 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err258];
+}
+else {
+vErrors.push(err258);
 }
 errors++;
 }

@@ -20,7 +20,7 @@ import type { BurnRefusal, WriteOp, WriteResult } from '../types.ts'
 export class GuardFailure {
   readonly failedOp: number
   readonly opName: WriteOp['op']
-  /** Only `token_burn` says why. */
+  /** Only `token_burn` and (agent_locked) `token_insert` say why. */
   readonly refusal: BurnRefusal | null
   constructor(failedOp: number, opName: WriteOp['op'], refusal: BurnRefusal | null = null) {
     this.failedOp = failedOp

@@ -246,6 +246,22 @@ DROP TABLE burns;
 ALTER TABLE burns_v3 RENAME TO burns;
 `,
   },
+  {
+    version: 4,
+    name: 'key-ring generation and deciding key',
+    // The generation changes with every signing-key write, by any process (the CLI on a live data dir
+    // too), so a running Vault notices a revocation with one tiny read per poll instead of re-reading
+    // the ring. decided_by_* record which API key decided a review, beside the reviewer's claimed email.
+    sql: `
+CREATE TABLE key_ring_generation (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  generation INTEGER NOT NULL
+);
+INSERT INTO key_ring_generation (id, generation) VALUES (1, 0);
+ALTER TABLE clearances ADD COLUMN decided_by_key_id TEXT;
+ALTER TABLE clearances ADD COLUMN decided_by_role TEXT;
+`,
+  },
 ]
 
 /** Applies every migration newer than the recorded version; returns the versions applied. */

@@ -94,6 +94,8 @@ export function toClearance(r: Row): ClearanceRecord {
     reviewExpiresAtMs: numOrNull(r.review_expires_at),
     reviewer: strOrNull(r.reviewer),
     reviewReason: strOrNull(r.review_reason),
+    decidedByKeyId: strOrNull(r.decided_by_key_id),
+    decidedByRole: strOrNull(r.decided_by_role) as ApiKeyRole | null,
     parentRequestId: strOrNull(r.parent_request_id),
     createdAtMs: num(r.created_at),
     updatedAtMs: num(r.updated_at),

@@ -169,6 +169,7 @@ export class SqliteStore implements Store {
       keyByHash: r.prepare('SELECT * FROM api_keys WHERE key_hash = ?'),
       keysOfTenant: r.prepare('SELECT * FROM api_keys WHERE tenant_id = ? ORDER BY created_at, key_id'),
       signingKeys: r.prepare('SELECT * FROM signing_keys ORDER BY active_from, kid'),
+      keyRingGeneration: r.prepare('SELECT generation FROM key_ring_generation WHERE id = 1').pluck(),
       token: r.prepare('SELECT * FROM tokens WHERE jti = ?'),
       burned: r.prepare('SELECT 1 AS x FROM burns WHERE jti = ?'),
       clearance: r.prepare('SELECT * FROM clearances WHERE tenant_id = ? AND request_id = ?'),
@@ -253,6 +254,9 @@ export class SqliteStore implements Store {
   }
   async listSigningKeys(): Promise<SigningKeyRecord[]> {
     return (this.#q.signingKeys!.all() as Row[]).map(rows.toSigningKey)
+  }
+  async signingKeysVersion(): Promise<string> {
+    return String(this.#q.keyRingGeneration!.get() ?? 0)
   }
   async getToken(jti: string): Promise<TokenRecord | null> {
     const r = this.#q.token!.get(jti) as Row | undefined

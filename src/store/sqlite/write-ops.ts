@@ -15,7 +15,7 @@ const CLEARANCE_COLUMNS = [
   'confidence', 'confidence_bucket', 'minimum_confidence_score', 'minimum_confidence_bucket', 'policy_id',
   'policy_version_id', 'policy_content_hash', 'tool_name', 'tool_args', 'tool_args_hash', 'agent_id', 'session_id',
   'context', 'matched_rule_ids', 'review_state', 'review_expires_at', 'reviewer', 'review_reason',
-  'parent_request_id', 'created_at', 'updated_at',
+  'parent_request_id', 'created_at', 'updated_at', 'decided_by_key_id', 'decided_by_role',
 ] as const
 
 function placeholders(n: number): string {
@@ -28,7 +28,7 @@ function clearanceParams(c: ClearanceRecord): unknown[] {
     c.confidence, c.confidenceBucket, c.minimumConfidenceScore, c.minimumConfidenceBucket, c.policyId,
     c.policyVersionId, c.policyContentHash, c.toolName, JSON.stringify(c.toolArgs), c.toolArgsHash, c.agentId,
     c.sessionId, JSON.stringify(c.context), JSON.stringify(c.matchedRuleIds), c.reviewState, c.reviewExpiresAtMs,
-    c.reviewer, c.reviewReason, c.parentRequestId, c.createdAtMs, c.updatedAtMs,
+    c.reviewer, c.reviewReason, c.parentRequestId, c.createdAtMs, c.updatedAtMs, c.decidedByKeyId, c.decidedByRole,
   ]
 }
 
@@ -56,13 +56,35 @@ function burnChecked(s: BurnStatements, op: TokenBurnOp): BurnRefusal | null {
   return s.burn.run(op.jti, tenantId, op.agentId, op.expSeconds, op.atMs).changes === 1 ? null : REPLAYED
 }
 
+type RotateOp = Extract<WriteOp, { op: 'signing_key_rotate' }>
+
+interface RotateStatements {
+  activeSigningKids: Database.Statement
+  retireSigningKey: Database.Statement
+  signingKeyInsert: Database.Statement
+  bumpKeyRing: Database.Statement
+}
+
+/** The guarded rotation: false (nothing written) unless the active set is exactly what the caller saw. */
+function rotated(s: RotateStatements, op: RotateOp): boolean {
+  const active = s.activeSigningKids.all() as string[]
+  const expected = [...op.expectActive].sort()
+  if (active.length !== expected.length || active.some((kid, i) => kid !== expected[i])) return false
+  for (const kid of active) s.retireSigningKey.run(op.atMs, kid)
+  const k = op.key
+  if (s.signingKeyInsert.run(k.kid, k.publicX, k.activeFromMs, null, null, k.source).changes !== 1) return false
+  s.bumpKeyRing.run()
+  return true
+}
+
 /**
  * Builds the applier for one writer connection (statements prepared once). `cache` hears of every
  * applied op that changes a table it mirrors.
  */
 export function createOpApplier(db: Database.Database, cache: ReadCache | null = null): OpApplier {
   const s = {
-    tenantInsert: db.prepare('INSERT INTO tenants (tenant_id, name, created_at) VALUES (?, ?, ?)'),
+    // OR IGNORE: a duplicate id is the guard's answer (changes = 0), never a constraint exception.
+    tenantInsert: db.prepare('INSERT OR IGNORE INTO tenants (tenant_id, name, created_at) VALUES (?, ?, ?)'),
     apiKeyInsert: db.prepare(
       'INSERT INTO api_keys (key_id, tenant_id, key_hash, prefix, role, name, created_at, revoked_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
@@ -72,6 +94,12 @@ export function createOpApplier(db: Database.Database, cache: ReadCache | null =
        ON CONFLICT(kid) DO UPDATE SET public_x = excluded.public_x, active_from = excluded.active_from,
          retired_at = excluded.retired_at, revoked_at = excluded.revoked_at, source = excluded.source`,
     ),
+    activeSigningKids: db.prepare('SELECT kid FROM signing_keys WHERE retired_at IS NULL AND revoked_at IS NULL ORDER BY kid').pluck(),
+    retireSigningKey: db.prepare('UPDATE signing_keys SET retired_at = ? WHERE kid = ? AND retired_at IS NULL AND revoked_at IS NULL'),
+    signingKeyInsert: db.prepare(
+      'INSERT OR IGNORE INTO signing_keys (kid, public_x, active_from, retired_at, revoked_at, source) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    bumpKeyRing: db.prepare('UPDATE key_ring_generation SET generation = generation + 1 WHERE id = 1'),
     burn: db.prepare('INSERT OR IGNORE INTO burns (jti, tenant_id, agent_id, exp, burned_at) VALUES (?, ?, ?, ?, ?)'),
     tokenTenant: db.prepare('SELECT tenant_id FROM tokens WHERE jti = ?').pluck(),
     lockOf: db.prepare('SELECT locked, reason FROM agent_locks WHERE tenant_id = ? AND agent_id = ?'),
@@ -114,7 +142,7 @@ export function createOpApplier(db: Database.Database, cache: ReadCache | null =
       let passed = true
       switch (op.op) {
         case 'tenant_insert':
-          s.tenantInsert.run(op.tenant.tenantId, op.tenant.name, op.tenant.createdAtMs)
+          passed = s.tenantInsert.run(op.tenant.tenantId, op.tenant.name, op.tenant.createdAtMs).changes === 1 || op.ifMissing === true
           break
         case 'api_key_insert': {
           const k = op.key
@@ -128,8 +156,12 @@ export function createOpApplier(db: Database.Database, cache: ReadCache | null =
         case 'signing_key_upsert': {
           const k = op.key
           s.signingKeyUpsert.run(k.kid, k.publicX, k.activeFromMs, k.retiredAtMs, k.revokedAtMs, k.source)
+          s.bumpKeyRing.run()
           break
         }
+        case 'signing_key_rotate':
+          passed = rotated(s, op)
+          break
         case 'burn':
           passed = s.burn.run(op.jti, op.tenantId, op.agentId, op.expSeconds, op.atMs).changes === 1
           break
@@ -140,6 +172,8 @@ export function createOpApplier(db: Database.Database, cache: ReadCache | null =
         }
         case 'token_insert': {
           const t = op.token
+          const lock = s.lockOf.get(t.tenantId, t.agentId) as { locked: number; reason: string } | undefined
+          if (lock !== undefined && lock.locked === 1) throw new GuardFailure(i, op.op, { code: 'agent_locked', lockReason: lock.reason })
           s.tokenInsert.run(t.jti, t.tenantId, t.requestId, t.agentId, t.toolName, t.kid, t.expSeconds, t.mintedAtMs)
           break
         }

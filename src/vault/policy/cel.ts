@@ -8,8 +8,11 @@
 // overload); write `tool_args.amount + 1.0` or `int(tool_args.amount) + 1`.
 // Missing keys: `tool_args.missing` is a runtime error (→ review); guard with `has(tool_args.x)` or
 // read with optional chaining, `tool_args.?x.orValue(0.0)`.
+// Regexes: `matches()` is RE2 (linear time), patterns are literals compiled at registration, and every
+// rule's evaluation is bounded (cel-bounds.ts).
 import { Environment } from '@marcbachmann/cel-js'
 import type { ParseResult } from '@marcbachmann/cel-js'
+import { bindBounds, resetRegexBudget } from './cel-bounds.ts'
 import type { EvaluationInput } from './types.ts'
 
 /** Longest `when` expression accepted; rules are written by people, not generated. */
@@ -52,6 +55,8 @@ export function compileWhen(expression: string): CompiledWhen {
     const hint = checked.type === 'dyn' ? ' (compare explicitly, e.g. `tool_args.flag == true`)' : ''
     return { ok: false, message: `expression must evaluate to bool, but its type is ${checked.type}${hint}` }
   }
+  const unbounded = bindBounds(program)
+  if (unbounded !== null) return { ok: false, message: `CEL bound error at ${positionOf(expression, unbounded.offset)}: ${unbounded.message}` }
   return { ok: true, program }
 }
 
@@ -74,6 +79,7 @@ export type WhenResult = { ok: true; matched: boolean } | { ok: false; message: 
 /** Run a compiled `when`. Never throws: any failure (missing key, bad overload, bad regex) is a value. */
 export function runWhen(program: ParseResult, activation: Activation): WhenResult {
   let value: unknown
+  resetRegexBudget()
   try {
     value = program(activation)
   } catch (err) {
@@ -81,6 +87,19 @@ export function runWhen(program: ParseResult, activation: Activation): WhenResul
   }
   if (typeof value !== 'boolean') return { ok: false, message: `expression returned ${typeof value}, not bool` }
   return { ok: true, matched: value }
+}
+
+/**
+ * Proof at load that `matches()` runs on RE2: `(?i)` is RE2 syntax and a syntax error to JS RegExp, so
+ * this is true only through the node binding. Should a cel-js upgrade move that seam, the module
+ * refuses to load (the Vault to start) rather than evaluate policies with a backtracking engine.
+ */
+function assertRe2Bound(): void {
+  const probe = compileWhen('"ABC".matches("(?i)^abc$")')
+  const result = probe.ok ? runWhen(probe.program, buildActivation({ toolName: '', toolArgs: {}, agentId: '', sessionId: '', context: {}, nowMs: 0 })) : null
+  if (result === null || !result.ok || !result.matched) {
+    throw new Error('CEL matches() is not bound to the RE2 engine (a @marcbachmann/cel-js change?); refusing to evaluate policies')
+  }
 }
 
 function summaryOf(err: unknown): string {
@@ -100,9 +119,15 @@ function describeCelError(kind: string, err: unknown, expression: string): strin
   const summary = summaryOf(err)
   const range = (err as { range?: { start?: unknown } } | undefined)?.range
   if (range === undefined || typeof range.start !== 'number') return `${kind}: ${summary}`
-  const before = expression.slice(0, range.start)
-  const line = before.split('\n').length
-  const column = range.start - before.lastIndexOf('\n')
-  const at = expression.includes('\n') ? `line ${line}, column ${column} of the expression` : `column ${column}`
-  return `${kind} at ${at}: ${summary}`
+  return `${kind} at ${positionOf(expression, range.start)}: ${summary}`
 }
+
+/** "column 14", or "line 2, column 3 of the expression" for multi-line expressions. */
+function positionOf(expression: string, offset: number): string {
+  const before = expression.slice(0, offset)
+  const line = before.split('\n').length
+  const column = offset - before.lastIndexOf('\n')
+  return expression.includes('\n') ? `line ${line}, column ${column} of the expression` : `column ${column}`
+}
+
+assertRe2Bound()

@@ -1,5 +1,6 @@
 // Policy registration → immutable CompiledPolicy: validate every field (collecting all problems, each
 // naming its path), compile each CEL `when` once, normalise, and hash the normalised form.
+import { IDENTIFIER_HINT, isIdentifier } from '../../core/index.ts'
 import { compileWhen } from './cel.ts'
 import { canonicalHash } from './hashing.ts'
 import type {
@@ -22,9 +23,9 @@ export const MAX_TOOLS = 1000
 const MAX_TOOL_NAME_LENGTH = 256
 const MAX_DESCRIPTION_LENGTH = 4000
 
-// Ids appear in reasons and ledger rows as `<policy_id>/<rule_id>`, so neither may contain '/'.
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/
-const ID_HINT = 'letters, digits, "_", ".", ":" or "-", starting with a letter or digit, at most 128 characters'
+// Ids appear in reasons and ledger rows as `<policy_id>/<rule_id>`, so neither may contain '/':
+// the one identifier rule (src/core/identifier.ts) guarantees it.
+const ID_HINT = IDENTIFIER_HINT
 const EFFECTS: readonly Effect[] = ['allow', 'deny', 'review']
 const REGISTRATION_KEYS = ['policy_id', 'description', 'rules', 'tools'] as const
 const RULE_KEYS = ['id', 'description', 'when', 'effect', 'reason'] as const
@@ -52,7 +53,7 @@ export function compilePolicy(raw: unknown, options: { versionId?: string | null
   checkUnknownKeys(raw, REGISTRATION_KEYS, '', errors)
 
   const policyId = raw.policy_id
-  if (typeof policyId !== 'string' || !ID_PATTERN.test(policyId)) {
+  if (typeof policyId !== 'string' || !isIdentifier(policyId)) {
     errors.push({ path: 'policy_id', message: `expected an id (${ID_HINT}), got ${describe(policyId)}` })
   }
   const description = optionalString(raw.description, 'description', MAX_DESCRIPTION_LENGTH, errors)
@@ -162,7 +163,7 @@ function compileStructuredRule(entry: Obj, path: string, errors: PolicyProblem[]
   const before = errors.length
   checkUnknownKeys(entry, RULE_KEYS, path, errors)
   const id = entry.id
-  if (typeof id !== 'string' || !ID_PATTERN.test(id)) {
+  if (typeof id !== 'string' || !isIdentifier(id)) {
     errors.push({ path: `${path}.id`, message: `expected a rule id (${ID_HINT}), got ${describe(id)}` })
   }
   const effect = entry.effect

@@ -28,12 +28,16 @@ type Decided = Omit<
   'ruleSetHash' | 'evalInputsHash' | 'evalTraceHash' | 'classifierLabel' | 'classifierConfidenceBucket' | 'judged'
 >
 
-/** `findings` must be non-empty; `nlRules` supplies the text of cited natural-language rules. */
-export function decide(findings: readonly Finding[], nlRules: readonly JudgeRule[]): Decided {
+/**
+ * `findings` must be non-empty; `nlRules` supplies the text of cited natural-language rules. The effect
+ * comes from every finding; `preferPolicyId` (the agent's hint) only chooses which of the deciding
+ * findings names the policy, so it can never change the outcome.
+ */
+export function decide(findings: readonly Finding[], nlRules: readonly JudgeRule[], preferPolicyId: string | null = null): Decided {
   let effect: Effect = 'allow'
   for (const f of findings) if (PRECEDENCE[f.effect] > PRECEDENCE[effect]) effect = f.effect
   const deciding = findings.filter((f) => f.effect === effect)
-  const first = deciding[0] as Finding
+  const first = (preferPolicyId === null ? undefined : deciding.find((f) => f.policy.policyId === preferPolicyId)) ?? (deciding[0] as Finding)
 
   const matchedRuleIds: string[] = []
   for (const f of deciding) for (const id of f.ruleIds) if (!matchedRuleIds.includes(id)) matchedRuleIds.push(id)

@@ -47,13 +47,17 @@ async function evaluateOrThrow(
     : DEFAULT_MINIMUM_CONFIDENCE
   if (isAborted(signal)) return aborted()
 
+  // The agent's context.policy_id hint never narrows what is consulted: it once made a call approved
+  // that the tenant's other policy covering the tool denied (issue 16). Every covering policy runs and
+  // deny > review > allow combines them, so a hint cannot make a decision more permissive; it only
+  // picks which deciding policy the decision names when several decide alike (decide()).
   const hintValue = input.context.policy_id
   const hint = typeof hintValue === 'string' && hintValue !== '' ? hintValue : null
-  const hinted = hint !== null && policies.some((p) => p.policyId === hint)
   const applicable = policies
-    .filter((p) => (!hinted || p.policyId === hint) && (p.tools === null || p.tools.has(input.toolName)))
+    .filter((p) => p.tools === null || p.tools.has(input.toolName))
     // Sorted so the trace, and so its hash, do not depend on the order the store returned rows in.
     .sort((a, b) => compare(a.policyId, b.policyId) || compare(a.contentHash, b.contentHash))
+  const hinted = hint !== null && applicable.some((p) => p.policyId === hint)
 
   const nowIso = new Date(input.nowMs).toISOString()
   const evalInputs = {
@@ -118,7 +122,7 @@ async function evaluateOrThrow(
   if (findings.length === 0) {
     return noPolicyMatched(input.toolName, applicable, hinted ? hint : null, policies, defaultEffect, judgeFields)
   }
-  return { ...decide(findings, nlRules), ...judgeFields }
+  return { ...decide(findings, nlRules, hinted ? hint : null), ...judgeFields }
 }
 
 /** Run every structured rule of every applicable policy (no short-circuit: the trace explains all). */
@@ -162,12 +166,11 @@ function noPolicyMatched(
   let why: string
   if (applicable.length > 0) {
     why = `no rule in ${applicable.map((p) => p.policyId).join(', ')} matched tool ${toolName}`
-  } else if (hint !== null) {
-    why = `policy ${hint} (from context.policy_id) does not cover tool ${toolName}`
   } else {
     why = policies.length === 0 ? 'no policies are registered' : `no policy covers tool ${toolName}`
   }
-  const only = applicable.length === 1 ? (applicable[0] as CompiledPolicy) : null
+  // `hint` is non-null only when it names one of `applicable`: the decision names that policy.
+  const only = applicable.length === 1 ? (applicable[0] as CompiledPolicy) : (applicable.find((p) => p.policyId === hint) ?? null)
   return {
     outcome: outcomeFor(defaultEffect),
     reason: `no policy matched: ${why}; default ${defaultEffect}`,
@@ -176,7 +179,7 @@ function noPolicyMatched(
     // The default is a deterministic configuration choice, not a guess.
     confidence: STRUCTURED_CONFIDENCE,
     confidenceBucket: bucketFor(STRUCTURED_CONFIDENCE),
-    policyId: only?.policyId ?? hint ?? '',
+    policyId: only?.policyId ?? '',
     policyVersionId: only?.versionId ?? null,
     policyContentHash: only?.contentHash ?? null,
     citations: [],

@@ -2,14 +2,22 @@
 // (shown once, stored hashed), and the signing key ring (list, rotate, revoke).
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
+import { IDENTIFIER_MAX_LENGTH } from '../../core/index.ts'
 import type { ApiKeyId, TenantId } from '../../core/index.ts'
 import type { ApiKeyRole } from '../../store/index.ts'
 import { API_KEY_ROLES, apiKeyView, newApiKey } from '../api-keys.ts'
 import type { VaultContext } from '../context.ts'
 import { sendProblem } from '../http-errors.ts'
+import { identifier, tenantIdParams } from './schemas.ts'
 
-const idPattern = '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$'
-const tenantParams = { type: 'object', required: ['tenant_id'], properties: { tenant_id: { type: 'string', pattern: idPattern } } } as const
+// Tenant ids follow the one identifier rule (src/core/identifier.ts), in paths and bodies alike.
+const tenantParams = tenantIdParams
+/** Key ids are ours (`key_<uuid>`), but any text only fails the lookup: just bound it. */
+const tenantKeyParams = {
+  type: 'object',
+  required: ['tenant_id', 'key_id'],
+  properties: { tenant_id: identifier, key_id: { type: 'string', minLength: 1, maxLength: IDENTIFIER_MAX_LENGTH } },
+} as const
 
 export function keyRecordView(r: { kid: string; activeFromMs: number; retiredAtMs: number | null; revokedAtMs: number | null; source: string }): Record<string, unknown> {
   const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
@@ -23,15 +31,17 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: VaultContext): vo
     '/tenants',
     {
       schema: {
-        body: { type: 'object', properties: { tenant_id: { type: 'string', pattern: idPattern }, name: { type: 'string', maxLength: 256 } } },
+        body: { type: 'object', properties: { tenant_id: identifier, name: { type: 'string', maxLength: 256 } } },
       },
     },
     async (request, reply) => {
       const body = request.body as { tenant_id?: string; name?: string }
       const tenantId = (body.tenant_id ?? `tenant_${randomUUID()}`) as TenantId
-      if ((await store.getTenant(tenantId)) !== null) return sendProblem(reply, 'idempotency_conflict', 'a tenant with this id exists')
       const tenant = { tenantId, name: body.name ?? tenantId, createdAtMs: ctx.clock.now() }
-      await store.write([{ op: 'tenant_insert', tenant }])
+      // The store's guard decides, inside the transaction: of concurrent creates of one id exactly one
+      // succeeds (no read-then-write window, no constraint exception surfacing as a 500).
+      const result = await store.write([{ op: 'tenant_insert', tenant }])
+      if (!result.ok) return sendProblem(reply, 'tenant_exists', `tenant ${tenantId} already exists`)
       return reply.code(201).send({ tenant_id: tenant.tenantId, name: tenant.name, created_at: new Date(tenant.createdAtMs).toISOString() })
     },
   )
@@ -65,7 +75,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: VaultContext): vo
     return { api_keys: (await store.listApiKeys(tenantId)).map(apiKeyView) }
   })
 
-  app.delete('/tenants/:tenant_id/api-keys/:key_id', { config: { allowEmptyBody: true } }, async (request, reply) => {
+  app.delete('/tenants/:tenant_id/api-keys/:key_id', { schema: { params: tenantKeyParams }, config: { allowEmptyBody: true } }, async (request, reply) => {
     const { tenant_id: tenantId, key_id: keyId } = request.params as { tenant_id: TenantId; key_id: ApiKeyId }
     const result = await store.write([{ op: 'api_key_revoke', tenantId, keyId, atMs: ctx.clock.now() }])
     if (!result.ok) return sendProblem(reply, 'not_found', 'no such active key in this tenant')
@@ -74,6 +84,8 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: VaultContext): vo
 
   app.get('/keys', async () => ({ keys: ctx.keyRing.records.map(keyRecordView), active_kid: ctx.keyRing.signer?.kid ?? null }))
 
+  // A rotation racing another one answers 409 key_ring_changed (thrown by the ring, mapped by the
+  // error handler): exactly one active signing key afterwards.
   app.post('/keys/rotate', { config: { allowEmptyBody: true } }, async () => {
     const created = await ctx.keyRing.rotate()
     return { rotated: true, active_kid: created.kid, keys: ctx.keyRing.records.map(keyRecordView) }

@@ -115,8 +115,6 @@ async function mintFromApproval(ctx: VaultContext, request: FastifyRequest, repl
   if (nowMs - original.updatedAtMs > ctx.config.tokenTtlMs) {
     return sendProblem(reply, 'forbidden', 'the original approval is older than the token lifetime; request clearance again')
   }
-  const lock = await ctx.store.getAgentLock(auth.tenantId, agentId)
-  if (lock !== null && lock.locked) return sendProblem(reply, 'agent_locked', 'the agent is locked down')
 
   const mint: ClearanceRecord = {
     ...original,
@@ -136,7 +134,8 @@ async function mintFromApproval(ctx: VaultContext, request: FastifyRequest, repl
   const pendingResponse = { request_id: mint.requestId, reason: mint.reason }
   try {
     const extra = stamp === null ? [] : [idempotencyOp(stamp, mint.requestId, 200, pendingResponse, nowMs)]
-    const done = await persistDecision(ctx, mint, null, NO_EVIDENCE, 'mint', extra, nowMs)
+    // 'refuse': the lockdown check is the store's token_insert guard, in the mint's own transaction.
+    const done = await persistDecision(ctx, mint, null, NO_EVIDENCE, 'mint', extra, nowMs, 'refuse')
     return { token: done.token, request_id: done.requestId, reason: done.reason }
   } catch (err) {
     if (!(err instanceof IdempotencyRace) || stamp === null) throw err

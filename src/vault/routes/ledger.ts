@@ -1,13 +1,16 @@
-// The tenant-scoped ledger API (spec §3, §7.6): GET /ledger, /ledger/checkpoints (alias /manifests),
-// /ledger/proof/{inclusion,consistency,bundle}, /ledger/verify and /ledger/verification-summary. Thin:
+// The tenant-scoped ledger API (spec §3, §7.6): GET /ledger (redacted rows by default, view=full for
+// reviewer/admin keys, streamed and byte-bounded in ledger-page.ts), /ledger/checkpoints (alias /manifests),
+// /ledger/encrypted, /ledger/proof/{inclusion,consistency,bundle}, /ledger/verify and /ledger/verification-summary. Thin:
 // the work is in src/ledger's LedgerService; here only query parsing and the wire shapes.
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { ledgerCheckpointOf } from '../../ledger/index.ts'
+import { bodyEncryptionDescriptor, ledgerCheckpointOf } from '../../ledger/index.ts'
 import type { KeyVersion, ProofFailure } from '../../ledger/index.ts'
-import type { LedgerListQuery } from '../../store/index.ts'
+import type { ApiKeyRole, LedgerListQuery } from '../../store/index.ts'
 import type { VaultContext } from '../context.ts'
 import { sendProblem } from '../http-errors.ts'
+import { ledgerPageStream } from './ledger-page.ts'
+import type { LedgerView } from './ledger-page.ts'
 
 const DEFAULT_LIMIT = 100
 const MAX_LIMIT = 1000
@@ -39,8 +42,21 @@ function listQuery(q: Query): LedgerListQuery | string {
   return { after: bound, limit: Math.min(MAX_LIMIT, limit ?? DEFAULT_LIMIT), order }
 }
 
-function isTrue(value: string | undefined): boolean {
-  return value === '1' || value === 'true'
+const JSON_TYPE = 'application/json; charset=utf-8'
+
+/**
+ * Roles that may read full rows (tool_args, citations, evidence): the auditors of a tenant. Reviewers
+ * already see full arguments in the review queue; agent keys (what the client runs with) do not, and
+ * their default page is the redacted one the client can verify (docs/design/ledger-views.md).
+ */
+const FULL_VIEW_ROLES: ReadonlySet<ApiKeyRole> = new Set<ApiKeyRole>(['reviewer', 'admin'])
+
+/** `view=redacted|full`; the older `redact=1` still asks for the (now default) redacted rows. */
+function viewOf(q: Query): LedgerView | null {
+  const view = q.view ?? 'redacted'
+  if (view !== 'redacted' && view !== 'full') return null
+  if (view === 'full' && (q.redact === '1' || q.redact === 'true')) return null
+  return view
 }
 
 function sendFailure(ctx: VaultContext, reply: FastifyReply, failure: ProofFailure): FastifyReply {
@@ -81,12 +97,27 @@ export function registerLedgerRoutes(app: FastifyInstance, ctx: VaultContext): v
     const q = request.query as Query
     const query = listQuery(q)
     if (typeof query === 'string') return sendProblem(reply, 'invalid_request', query)
-    const rows = await ctx.store.listLedgerEvents(request.auth!.tenantId, query)
-    const redact = isTrue(q.redact)
-    const entries = []
-    for (const row of rows) entries.push(await ledger.entryOf(row, redact))
-    const last = rows[rows.length - 1]
-    return rows.length === query.limit && last !== undefined ? { entries, next_cursor: String(last.seq) } : { entries }
+    const view = viewOf(q)
+    if (view === null) return sendProblem(reply, 'invalid_request', 'query.view: expected "redacted" (the default) or "full"')
+    const auth = request.auth!
+    if (view === 'full' && !FULL_VIEW_ROLES.has(auth.role)) {
+      return sendProblem(reply, 'forbidden', 'full ledger rows (view=full) need a reviewer- or admin-role API key; agent keys read redacted rows')
+    }
+    return reply.type(JSON_TYPE).send(await ledgerPageStream(ctx, auth.tenantId, query, view))
+  })
+
+  // Redacted rows with their at-rest ciphertext, for whoever holds ledger.encryption_key (an audit
+  // export that never needs the Vault to decrypt); docs/design/ledger-views.md.
+  app.get('/ledger/encrypted', async (request, reply) => {
+    const query = listQuery(request.query as Query)
+    if (typeof query === 'string') return sendProblem(reply, 'invalid_request', query)
+    const auth = request.auth!
+    if (!FULL_VIEW_ROLES.has(auth.role)) return sendProblem(reply, 'forbidden', 'the encrypted ledger export needs a reviewer- or admin-role API key')
+    if (!ledger.encrypted) {
+      return sendProblem(reply, 'not_found', 'ledger bodies are not encrypted at rest here (ledger.encryption_key is not set); read full rows with GET /ledger?view=full')
+    }
+    const head = `"encryption":${JSON.stringify(bodyEncryptionDescriptor(auth.tenantId, await ctx.store.getLedgerDataKey(auth.tenantId)))},`
+    return reply.type(JSON_TYPE).send(await ledgerPageStream(ctx, auth.tenantId, query, 'encrypted', head))
   })
 
   async function checkpoints(request: FastifyRequest, reply: FastifyReply) {

@@ -1,19 +1,32 @@
 // JSON Schemas of the customer request bodies. Lenient where the client needs it (spec §3.1): unknown
 // fields are ignored (no additionalProperties: false), omitted optional fields get their defaults in
 // the handlers. Types are never coerced: a number where a string belongs is a 400 naming the field.
+import { HEADER_TEXT_PATTERN, IDENTIFIER_MAX_LENGTH, IDENTIFIER_PATTERN, OPTIONAL_IDENTIFIER_PATTERN } from '../../core/index.ts'
+
+// Identifiers (agent, tool, policy, tenant and request ids) follow the one rule of
+// src/core/identifier.ts; session ids are header text. Ajv checks maxLength, minLength, then pattern,
+// and body-checks.ts mirrors that order and wording for the fast path.
 
 const shortString = { type: 'string', maxLength: 256 } as const
 const object = { type: 'object' } as const
+
+/** The one identifier rule as a schema (the pattern bounds the length too; maxLength words it). */
+export const identifier = { type: 'string', maxLength: IDENTIFIER_MAX_LENGTH, minLength: 1, pattern: IDENTIFIER_PATTERN } as const
+/** Header text: "" or printable ASCII without a space at either end (src/core/identifier.ts). */
+export const headerText = { type: 'string', maxLength: IDENTIFIER_MAX_LENGTH, pattern: HEADER_TEXT_PATTERN } as const
+/** An identifier or "" (the policy hint: "" means none). */
+const optionalIdentifier = { type: 'string', maxLength: IDENTIFIER_MAX_LENGTH, pattern: OPTIONAL_IDENTIFIER_PATTERN } as const
 
 export const clearanceBody = {
   type: 'object',
   required: ['tool_name'],
   properties: {
-    tool_name: { type: 'string', minLength: 1, maxLength: 256 },
+    tool_name: identifier,
     tool_args: object,
-    agent_id: shortString,
-    session_id: shortString,
-    context: object,
+    agent_id: identifier,
+    session_id: headerText,
+    // Free-form but for the policy hint, which becomes the token's policy_id claim.
+    context: { type: 'object', properties: { policy_id: optionalIdentifier } },
   },
 } as const
 
@@ -21,13 +34,14 @@ export const mintTokenBody = {
   type: 'object',
   required: ['tool_name', 'original_request_id'],
   properties: {
-    tool_name: { type: 'string', minLength: 1, maxLength: 256 },
+    tool_name: identifier,
     tool_args: object,
-    agent_id: shortString,
-    session_id: shortString,
+    agent_id: identifier,
+    session_id: headerText,
+    // Read from the original decision, never from here (spec §3.3): only bounded.
     policy_id: shortString,
     policy_version_id: shortString,
-    original_request_id: { type: 'string', minLength: 1, maxLength: 256 },
+    original_request_id: identifier,
   },
 } as const
 
@@ -41,6 +55,7 @@ export const registerPolicyBody = {
   type: 'object',
   required: ['policy_id'],
   properties: {
+    // The identifier rule is checked by the policy compiler, which reports every problem at once.
     policy_id: { type: 'string', minLength: 1, maxLength: 256 },
     description: { type: 'string' },
     rules: { type: 'array' },
@@ -70,13 +85,19 @@ export const reviewsQuery = {
 export const requestIdParams = {
   type: 'object',
   required: ['request_id'],
-  properties: { request_id: { type: 'string', minLength: 1, maxLength: 256 } },
+  properties: { request_id: identifier },
 } as const
 
 export const agentIdParams = {
   type: 'object',
   required: ['agent_id'],
-  properties: { agent_id: { type: 'string', minLength: 1, maxLength: 256 } },
+  properties: { agent_id: identifier },
+} as const
+
+export const tenantIdParams = {
+  type: 'object',
+  required: ['tenant_id'],
+  properties: { tenant_id: identifier },
 } as const
 
 export const reviewSettingsBody = {

@@ -91,19 +91,28 @@ test('policy applies but no rule matches → default effect, configurable', asyn
   assert.equal((await evaluate(input({ toolName: 't' }), [narrow], { defaultEffect: 'allow' })).outcome, 'approved')
 })
 
-test('context.policy_id narrows to that policy when it exists, and is ignored when it does not', async () => {
+test('context.policy_id never narrows (issue 16): every covering policy decides; the hint only names the deciding policy', async () => {
   const allowAll = mustCompile({ policy_id: 'sandbox', rules: [{ id: 'all', when: 'true', effect: 'allow' }] })
   const reviewAll = mustCompile({ policy_id: 'prod', rules: [{ id: 'all', when: 'true', effect: 'review' }] })
+  const unhinted = await evaluate(input(), [allowAll, reviewAll])
   const hinted = await evaluate(input({ context: { policy_id: 'sandbox' } }), [allowAll, reviewAll])
-  assert.equal(hinted.outcome, 'approved')
-  assert.equal(hinted.ruleSetHash, allowAll.contentHash)
+  assert.equal(unhinted.outcome, 'pending_review')
+  assert.equal(hinted.outcome, 'pending_review', 'the hint to the lenient policy does not lift the other policy\'s review')
+  assert.equal(hinted.ruleSetHash, unhinted.ruleSetHash)
   const unknownHint = await evaluate(input({ context: { policy_id: 'nope' } }), [allowAll, reviewAll])
   assert.equal(unknownHint.outcome, 'pending_review')
   assert.notEqual(unknownHint.evalInputsHash, hinted.evalInputsHash)
 
+  // Among equally restrictive deciding policies the hint picks the one the decision names.
+  const reviewToo = mustCompile({ policy_id: 'ops', rules: [{ id: 'all', when: 'true', effect: 'review' }] })
+  assert.equal((await evaluate(input(), [reviewAll, reviewToo])).policyId, 'ops')
+  assert.equal((await evaluate(input({ context: { policy_id: 'prod' } }), [reviewAll, reviewToo])).policyId, 'prod')
+
+  // A hint naming a policy that does not cover the tool changes nothing.
   const hintOtherTool = await evaluate(input({ toolName: 'crm_read', context: { policy_id: 'payments-prod' } }), [payments, allowAll])
-  assert.equal(hintOtherTool.outcome, 'denied')
-  assert.equal(hintOtherTool.reason, 'no policy matched: policy payments-prod (from context.policy_id) does not cover tool crm_read; default deny')
+  const noHintOtherTool = await evaluate(input({ toolName: 'crm_read' }), [payments, allowAll])
+  assert.equal(hintOtherTool.outcome, noHintOtherTool.outcome)
+  assert.equal(hintOtherTool.outcome, 'approved')
 })
 
 test('CEL runtime error → review naming the rule, never approved even when an allow rule matched', async () => {

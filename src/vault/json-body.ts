@@ -1,0 +1,145 @@
+// Every Vault JSON body, on fastify's routes and on the fast path alike: strict UTF-8, fastify's
+// poisoning-safe JSON.parse, then the limits that everything downstream needs — canonical JSON and
+// tool_args_hash, the ledger's CBOR, SQLite's JSON columns, CEL, the review queue. A body that
+// passes here can always be hashed, stored and ledgered (test/security/vault-input.property.test.ts),
+// so no record is ever stored that its own decision could not finalise. Each refusal is a 400 whose
+// detail names the limit and the JSON path.
+import { isUtf8 } from 'node:buffer'
+import type { ErrorCode } from '../core/index.ts'
+
+/**
+ * Containers nested deeper than this are refused. Real tool arguments are a handful of levels (the
+ * model APIs that produce them cap structured output far lower); 64 keeps every recursive walk
+ * downstream (canonical JSON, the SDK's snake_case rewrite, CBOR with its 1000-level guard, CEL)
+ * far from the stack limit, and bounds this check's own recursion.
+ */
+export const MAX_JSON_DEPTH = 64
+
+/**
+ * Longest object key, in UTF-16 units. Keys are field names: they are shown in the review queue and
+ * error details, and 1 KiB is far beyond any real one. (String values are bounded by max_body only.)
+ */
+export const MAX_JSON_KEY_LENGTH = 1024
+
+/** A body's outcome: the parsed value, or the problem every transport answers with. */
+export type BodyParse = { ok: true; value: unknown } | { ok: false; code: ErrorCode; detail: string }
+
+/** fastify's default JSON body parser (`app.getDefaultJsonParser`); it calls `done` synchronously. */
+export type JsonBodyParser = (request: never, body: string, done: (err: Error | null, value?: unknown) => void) => void
+
+const NOT_UTF8: BodyParse = { ok: false, code: 'invalid_json', detail: 'the body is not valid UTF-8 (RFC 8259 §8.1); send UTF-8 JSON' }
+const NOT_JSON: BodyParse = { ok: false, code: 'invalid_json', detail: 'the body is not valid JSON' }
+
+/** Parser outcome slots: the parser calls back synchronously, so no closure per request is needed. */
+let parsedError: Error | null = null
+let parsedValue: unknown
+
+function onParsed(err: Error | null, value?: unknown): void {
+  parsedError = err
+  parsedValue = value
+}
+
+/**
+ * Decode, parse and check one body. Invalid UTF-8 is refused, never replaced by U+FFFD (a decision
+ * would otherwise approve text the caller never sent). `parse` is fastify's parser, so __proto__ and
+ * constructor keys are refused exactly as fastify refuses them.
+ */
+export function parseJsonBody(bytes: Buffer, parse: JsonBodyParser): BodyParse {
+  if (!isUtf8(bytes)) return NOT_UTF8
+  const text = bytes.toString('utf8')
+  parse(undefined as never, text, onParsed)
+  const failed = parsedError !== null
+  const value = parsedValue
+  parsedError = null
+  parsedValue = undefined
+  if (failed) return NOT_JSON
+  // Strict UTF-8 text holds no lone surrogate; only a \u escape can make one.
+  const problem = jsonValueProblem(value, 'body', text.includes('\\u'))
+  return problem === null ? { ok: true, value } : { ok: false, code: 'invalid_request', detail: problem }
+}
+
+/** One refusal found by the walk: its message and the path from the failing node up (reversed). */
+interface Found {
+  message: string
+  path: Array<string | number>
+}
+
+/**
+ * Why `value` (parsed JSON) cannot be accepted, as "<path>: <limit>", or null when it can: nesting
+ * beyond MAX_JSON_DEPTH, a non-finite number (JSON.parse turns 1e309 into Infinity, which neither
+ * canonical JSON nor CBOR can carry), a lone UTF-16 surrogate in a string or key (from a "\ud800"
+ * escape: not encodable as UTF-8, so not hashable faithfully), or a key longer than
+ * MAX_JSON_KEY_LENGTH. `checkSurrogates` false skips the surrogate scan (no \u escape in the text).
+ */
+export function jsonValueProblem(value: unknown, root: string, checkSurrogates = true): string | null {
+  const found = walk(value, 1, checkSurrogates)
+  return found === null ? null : `${pathText(root, found.path)}: ${found.message}`
+}
+
+function walk(value: unknown, depth: number, surrogates: boolean): Found | null {
+  switch (typeof value) {
+    case 'number':
+      return Number.isFinite(value) ? null : { message: 'number out of range (not a finite IEEE 754 double)', path: [] }
+    case 'string':
+      return surrogates && hasLoneSurrogate(value) ? { message: 'string holds a lone UTF-16 surrogate (not encodable as UTF-8)', path: [] } : null
+    case 'object':
+      break
+    default:
+      return null
+  }
+  if (value === null) return null
+  if (depth > MAX_JSON_DEPTH) return { message: `nested deeper than ${MAX_JSON_DEPTH} levels`, path: [] }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = walk(value[i], depth + 1, surrogates)
+      if (found !== null) {
+        found.path.push(i)
+        return found
+      }
+    }
+    return null
+  }
+  const record = value as Record<string, unknown>
+  for (const key in record) {
+    if (key.length > MAX_JSON_KEY_LENGTH) return { message: `key longer than ${MAX_JSON_KEY_LENGTH} characters`, path: [key] }
+    if (surrogates && hasLoneSurrogate(key)) return { message: 'key holds a lone UTF-16 surrogate (not encodable as UTF-8)', path: [key] }
+    const found = walk(record[key], depth + 1, surrogates)
+    if (found !== null) {
+      found.path.push(key)
+      return found
+    }
+  }
+  return null
+}
+
+/** true when `s` is not well-formed UTF-16 (String.prototype.isWellFormed is ES2024; lib is ES2023). */
+export function hasLoneSurrogate(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0xd800 || c > 0xdfff) continue
+    if (c >= 0xdc00) return true
+    const next = s.charCodeAt(i + 1)
+    if (!(next >= 0xdc00 && next <= 0xdfff)) return true
+    i++
+  }
+  return false
+}
+
+/** Keys that read as they are after a dot; anything else is quoted (and shortened: never echo a huge key). */
+const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/
+const MAX_PATH_KEY_ECHO = 40
+
+function pathText(root: string, reversed: ReadonlyArray<string | number>): string {
+  let out = root
+  for (let i = reversed.length - 1; i >= 0; i--) {
+    const part = reversed[i]!
+    if (typeof part === 'number') out += `[${part}]`
+    else if (PLAIN_KEY.test(part)) out += `.${part}`
+    else {
+      const shown = part.length > MAX_PATH_KEY_ECHO ? `${part.slice(0, MAX_PATH_KEY_ECHO)}…` : part
+      // JSON.stringify escapes a lone surrogate as \udXXX, so the detail itself stays valid UTF-8.
+      out += `[${JSON.stringify(shown)}]`
+    }
+  }
+  return out
+}
