@@ -149,9 +149,10 @@ export async function runPrimary(o: PrimaryOptions): Promise<number> {
   const metrics = new ClusterMetrics(() => states.keys())
   // The store lives in this process: its write path is reported here, beside the workers' metrics.
   if (vault.writePath !== null) metrics.setWritePathSource(vault.writePath)
+  if (vault.listenerStats !== null) metrics.addListener('vault', vault.listenerStats)
   if (vault.reviewSweep !== null) metrics.setReviewSweepSource(vault.reviewSweep)
   vault.registerMetrics?.(metrics.registry)
-  const admin = createAdminServer({ metrics, readiness, logger: logger.child({ component: 'admin' }) })
+  const admin = createAdminServer({ metrics, readiness, logger: logger.child({ component: 'admin' }), limits: config.admin.limits })
   let adminBound: Address
   try {
     adminBound = toAddress(await listen(admin, config.admin.listen.host, config.admin.listen.port))

@@ -41,7 +41,7 @@ export async function startGateway(config: Config, configFile: string, vault: Va
       logger: gatewayLog,
       maxHeaderBytes: config.gateway.maxHeaderBytes,
       maxHeaderCount: config.gateway.maxHeaderCount,
-      requestTimeoutMs: config.gateway.requestTimeoutMs,
+      limits: config.gateway.limits,
     })
   } catch (err) {
     cache.close()

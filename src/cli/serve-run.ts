@@ -90,7 +90,8 @@ export async function serve(options: ServeOptions): Promise<number> {
     await closeOwn()
     return fail(`cannot start the gateway: ${errorText(err)}`)
   }
-  const admin = createAdminServer({ metrics, readiness: combinedReadiness(running.gateway, vault.readiness), logger: logger.child({ component: 'admin' }) })
+  if (vault.listenerStats !== null) metrics.addListener('vault', vault.listenerStats)
+  const admin = createAdminServer({ metrics, readiness: combinedReadiness(running.gateway, vault.readiness), logger: logger.child({ component: 'admin' }), limits: config.admin.limits })
   let adminBound: Address
   try {
     adminBound = toAddress(await listen(admin, config.admin.listen.host, config.admin.listen.port))
@@ -118,9 +119,10 @@ async function runVaultOnly(config: Config, options: ServeOptions, logger: Logge
   const log = logger.child({ component: 'serve' })
   const metrics = new GatewayMetrics({ defaultMetrics: true })
   if (vault.writePath !== null) metrics.setWritePathSource(vault.writePath)
+  if (vault.listenerStats !== null) metrics.addListener('vault', vault.listenerStats)
   if (vault.reviewSweep !== null) metrics.setReviewSweepSource(vault.reviewSweep)
   vault.registerMetrics?.(metrics.registry)
-  const admin = createAdminServer({ metrics, readiness: vault.readiness, logger: logger.child({ component: 'admin' }) })
+  const admin = createAdminServer({ metrics, readiness: vault.readiness, logger: logger.child({ component: 'admin' }), limits: config.admin.limits })
   let adminBound: Address
   try {
     adminBound = toAddress(await listen(admin, config.admin.listen.host, config.admin.listen.port))

@@ -7,7 +7,7 @@ import type { Config } from '../config/index.ts'
 import type { StoreStats, VaultPort } from '../core/index.ts'
 import { IpcVaultPort, RemoteVault } from '../gateway/index.ts'
 import type { IpcEndpoint } from '../gateway/index.ts'
-import type { Logger, Readiness, ReviewSweepStats } from '../observability/index.ts'
+import type { ListenerStats, Logger, Readiness, ReviewSweepStats } from '../observability/index.ts'
 import type { VaultServer } from '../vault/index.ts'
 import { BOOTSTRAP_ENV } from './serve.ts'
 
@@ -24,6 +24,8 @@ export interface OpenedVault {
   readiness: Readiness
   /** The embedded store's write-path counters for /metrics; null when the store is elsewhere. */
   writePath: (() => StoreStats) | null
+  /** The embedded Vault API listener's connection counters for /metrics; null when it runs elsewhere. */
+  listenerStats: ListenerStats | null
   /** The embedded Vault's review sweeper counters for /metrics; null when the Vault is elsewhere. */
   reviewSweep: (() => ReviewSweepStats) | null
   /** Registers the embedded Vault's notification metrics in the /metrics registry; null when none runs here. */
@@ -50,12 +52,12 @@ export async function openVault(config: Config, logger: Logger, worker: IpcEndpo
         jwksUrl: config.jwks.url,
         jwksTimeoutMs: config.jwks.fetchTimeoutMs,
       })
-      return { port: remote, listener: null, servesWorkers: false, readiness: ALWAYS_READY, writePath: null, reviewSweep: null, registerMetrics: null, close: () => remote.close() }
+      return { port: remote, listener: null, servesWorkers: false, readiness: ALWAYS_READY, writePath: null, listenerStats: null, reviewSweep: null, registerMetrics: null, close: () => remote.close() }
     }
     case 'all-in-one':
       if (worker !== null) {
         const ipc = new IpcVaultPort(worker, config.vault.timeoutMs)
-        return { port: ipc, listener: null, servesWorkers: false, readiness: ALWAYS_READY, writePath: null, reviewSweep: null, registerMetrics: null, close: () => ipc.close() }
+        return { port: ipc, listener: null, servesWorkers: false, readiness: ALWAYS_READY, writePath: null, listenerStats: null, reviewSweep: null, registerMetrics: null, close: () => ipc.close() }
       }
       return startEmbedded(config, logger)
     case 'vault-only':
@@ -96,6 +98,7 @@ async function startEmbedded(config: Config, logger: Logger): Promise<OpenedVaul
     servesWorkers: true,
     readiness,
     writePath: () => server.context.store.stats(),
+    listenerStats: server.listenerStats,
     reviewSweep: () => server.reviewSweeper.stats,
     registerMetrics: (registry) => server.context.notify?.registerMetrics(registry),
     async close() {

@@ -1,5 +1,6 @@
 // Default values for every optional YAML key, each with the reason it has that value. The schema
 // advertises them (so editors show them) and the normaliser falls back to them.
+import type { ListenerDefaults } from './schema-listener.ts'
 
 /** One process is the quickstart; `paired` is the production split (gateway here, Vault elsewhere). */
 export const DEFAULT_MODE = 'all-in-one'
@@ -19,8 +20,23 @@ export const DEFAULT_MAX_HEADER_SIZE = '16kib'
  * so 80 inbound keeps what it forwards under 100. SDK calls send about 10, browsers about 20.
  */
 export const DEFAULT_MAX_HEADER_COUNT = 80
-/** Node's http.Server requestTimeout default: time allowed to receive a whole request. */
+/** Node's http.Server requestTimeout default: time allowed to receive a whole request. Proxied
+ * uploads stream through it, so it stays long; downloads and WebSocket tunnels are not subject to it. */
 export const DEFAULT_REQUEST_TIMEOUT = '300s'
+/** A real client sends its header block in one or two packets; 10 s covers a slow mobile link
+ * (HAProxy's usual `timeout http-request`) and cuts slowloris sockets 6× sooner than Node's 60 s. */
+export const DEFAULT_HEADERS_TIMEOUT = '10s'
+/** Socket silence while a request is open. Longer than the upstream headers/body timeouts (300 s),
+ * with 10 s to spare, so a slow upstream ends in a 504 from its own timeout, not a reset of the client. */
+export const DEFAULT_GATEWAY_IDLE_TIMEOUT = '310s'
+/** Above the 60 s idle timeout of common load balancers (AWS ALB, nginx upstream keepalive): the
+ * balancer must close an idle connection first, or it may send a request on a socket we are closing (502). */
+export const DEFAULT_KEEP_ALIVE_TIMEOUT = '65s'
+/** Per process: far below a container's file limit (each proxied client may pair with an upstream
+ * socket), so excess clients are refused and counted instead of failing accept() with EMFILE. */
+export const DEFAULT_GATEWAY_MAX_CONNECTIONS = 16_384
+/** One address may hold 1/16 of the slots; trusted_proxies (a load balancer carries every client) are exempt. */
+export const DEFAULT_GATEWAY_MAX_CONNECTIONS_PER_IP = 1024
 /** One process unless asked: "auto" means one worker per available CPU. */
 export const DEFAULT_WORKERS = 1
 
@@ -28,6 +44,28 @@ export const DEFAULT_WORKERS = 1
 export const DEFAULT_ADMIN_HOST = '127.0.0.1'
 /** Conventional metrics port, clear of the gateway (8080) and Vault (8000) defaults. */
 export const DEFAULT_ADMIN_PORT = 9090
+/** Probes and scrapers send a GET with a few headers at once. */
+export const DEFAULT_ADMIN_HEADERS_TIMEOUT = '5s'
+/** GET only: no body to wait for. */
+export const DEFAULT_ADMIN_REQUEST_TIMEOUT = '10s'
+/** A cluster's /metrics waits at most 1 s per worker; nothing legitimate is silent for 30 s. */
+export const DEFAULT_ADMIN_IDLE_TIMEOUT = '30s'
+/** Node's default: probes and scrapers reconnect cheaply, and no load balancer sits in front. */
+export const DEFAULT_ADMIN_KEEP_ALIVE_TIMEOUT = '5s'
+/** A few probes and scrapers; a stuck client must not starve /readyz of descriptors or of the loop. */
+export const DEFAULT_ADMIN_MAX_CONNECTIONS = 64
+/** Loopback by default: every local client shares 127.0.0.1, so a per-address cap adds nothing. */
+export const DEFAULT_ADMIN_MAX_CONNECTIONS_PER_IP = 0
+
+/** The Ledgix client's per-attempt timeout is 30 s (spec §2): a body (≤ max_body) arrives well within it. */
+export const DEFAULT_VAULT_REQUEST_TIMEOUT = '30s'
+/** Above decision_timeout (25 s), the longest a clearance is legitimately silent. */
+export const DEFAULT_VAULT_IDLE_TIMEOUT = '60s'
+/** Per process: gateways keep up to vault.connections (32) sockets each, SDK clients a few. */
+export const DEFAULT_VAULT_MAX_CONNECTIONS = 4096
+/** Off: a central Vault sits behind a load balancer whose few addresses carry every client; set it
+ * when clients connect directly. */
+export const DEFAULT_VAULT_MAX_CONNECTIONS_PER_IP = 0
 
 /** A burn is one indexed write; 3 s bounds a stalled Vault before we answer 503 (the SDK waits 30 s). */
 export const DEFAULT_VAULT_TIMEOUT = '3s'
@@ -93,3 +131,31 @@ export const DEFAULT_STRIP_PREFIX = false
 export const DEFAULT_WEBSOCKET = true
 
 export const DEFAULT_LOG_LEVEL = 'info'
+
+/** Each listener's limits (schema-listener.ts): the proxy, the admin endpoint, the Vault API. */
+export const GATEWAY_LISTENER_DEFAULTS: ListenerDefaults = {
+  headersTimeout: DEFAULT_HEADERS_TIMEOUT,
+  requestTimeout: DEFAULT_REQUEST_TIMEOUT,
+  idleTimeout: DEFAULT_GATEWAY_IDLE_TIMEOUT,
+  keepAliveTimeout: DEFAULT_KEEP_ALIVE_TIMEOUT,
+  maxConnections: DEFAULT_GATEWAY_MAX_CONNECTIONS,
+  maxConnectionsPerIp: DEFAULT_GATEWAY_MAX_CONNECTIONS_PER_IP,
+}
+
+export const ADMIN_LISTENER_DEFAULTS: ListenerDefaults = {
+  headersTimeout: DEFAULT_ADMIN_HEADERS_TIMEOUT,
+  requestTimeout: DEFAULT_ADMIN_REQUEST_TIMEOUT,
+  idleTimeout: DEFAULT_ADMIN_IDLE_TIMEOUT,
+  keepAliveTimeout: DEFAULT_ADMIN_KEEP_ALIVE_TIMEOUT,
+  maxConnections: DEFAULT_ADMIN_MAX_CONNECTIONS,
+  maxConnectionsPerIp: DEFAULT_ADMIN_MAX_CONNECTIONS_PER_IP,
+}
+
+export const VAULT_LISTENER_DEFAULTS: ListenerDefaults = {
+  headersTimeout: DEFAULT_HEADERS_TIMEOUT,
+  requestTimeout: DEFAULT_VAULT_REQUEST_TIMEOUT,
+  idleTimeout: DEFAULT_VAULT_IDLE_TIMEOUT,
+  keepAliveTimeout: DEFAULT_KEEP_ALIVE_TIMEOUT,
+  maxConnections: DEFAULT_VAULT_MAX_CONNECTIONS,
+  maxConnectionsPerIp: DEFAULT_VAULT_MAX_CONNECTIONS_PER_IP,
+}

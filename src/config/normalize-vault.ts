@@ -1,6 +1,8 @@
 // Normalises the `vault_server:` YAML section (already schema-validated, defaults applied) into
 // VaultServerConfig. Owned by the Vault work together with schema-vault.ts and types-vault.ts.
 import type { Static } from '@sinclair/typebox'
+import { normalizeListenerLimits } from './normalize-listener.ts'
+import { VAULT_LISTENER_DEFAULTS } from './defaults.ts'
 import type { VaultServerSchema } from './schema-vault.ts'
 import type { VaultLedgerConfig, VaultNotifyConfig, VaultServerConfig } from './types-vault.ts'
 import { parseDuration, parseSize } from './units.ts'
@@ -83,6 +85,7 @@ export function normalizeVaultServer(raw: VaultServerYaml, problems: Array<[stri
   const rate = raw.rate_limit
   return {
     listen: { host: raw.listen?.host ?? '127.0.0.1', port: raw.listen?.port ?? 8000 },
+    limits: normalizeListenerLimits(raw, VAULT_LISTENER_DEFAULTS, problems),
     dataDir: raw.data_dir ?? './data',
     tokenTtlMs: duration(raw.token_ttl, '300s', 'token_ttl', 1000, problems),
     issuer: raw.issuer ?? 'alcv-vault',

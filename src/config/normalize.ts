@@ -3,6 +3,7 @@
 // path prefixes and upstream URLs. Values the schema cannot judge become problems here.
 import { availableParallelism } from 'node:os'
 import * as D from './defaults.ts'
+import { normalizeListenerLimits } from './normalize-listener.ts'
 import { normalizeVaultServer } from './normalize-vault.ts'
 import type { PathSegment, PendingProblem } from './problems.ts'
 import type { RawConfig, RawRoute } from './schema.ts'
@@ -23,6 +24,12 @@ export function normalizeConfig(raw: RawConfig, problems: Problems): Config {
   const vaultServer = normalizeVaultServer(raw.vault_server ?? {}, vaultPairs)
   for (const [suffix, message] of vaultPairs) problems.push({ path: ['vault_server', ...suffix.split('.')], message })
   const routes = (raw.routes ?? []).map((r, i) => route(r, ['routes', i], problems))
+  const gatewayPairs: Array<[string, string]> = []
+  const gatewayLimits = normalizeListenerLimits(g, D.GATEWAY_LISTENER_DEFAULTS, gatewayPairs)
+  for (const [key, message] of gatewayPairs) problems.push({ path: ['gateway', key], message })
+  const adminPairs: Array<[string, string]> = []
+  const adminLimits = normalizeListenerLimits(raw.admin ?? {}, D.ADMIN_LISTENER_DEFAULTS, adminPairs)
+  for (const [key, message] of adminPairs) problems.push({ path: ['admin', key], message })
 
   return {
     mode,
@@ -31,13 +38,14 @@ export function normalizeConfig(raw: RawConfig, problems: Problems): Config {
       trustedProxies: (g.trusted_proxies ?? []).map((p) => p.trim()),
       drainTimeoutMs: ms(g.drain_timeout, D.DEFAULT_DRAIN_TIMEOUT, ['gateway', 'drain_timeout'], 0, problems),
       maxHeaderBytes: bytes(g.max_header_size, D.DEFAULT_MAX_HEADER_SIZE, ['gateway', 'max_header_size'], MIN_HEADER_BYTES, problems),
-      requestTimeoutMs: ms(g.request_timeout, D.DEFAULT_REQUEST_TIMEOUT, ['gateway', 'request_timeout'], 1, problems),
+      requestTimeoutMs: gatewayLimits.requestTimeoutMs,
       maxHeaderCount: g.max_header_count ?? D.DEFAULT_MAX_HEADER_COUNT,
       pathRules: { rejectPercentEncoded: g.path_rules?.reject_percent_encoded ?? false },
       workers: g.workers === 'auto' ? availableParallelism() : (g.workers ?? D.DEFAULT_WORKERS),
       maxInflightBodyBytes: inflightLimit(g.max_inflight_body, D.DEFAULT_GATEWAY_MAX_INFLIGHT_BODY, largestBoundBody(routes), ['gateway', 'max_inflight_body'], problems),
+      limits: gatewayLimits,
     },
-    admin: { listen: listen(raw.admin?.listen, D.DEFAULT_ADMIN_HOST, D.DEFAULT_ADMIN_PORT) },
+    admin: { listen: listen(raw.admin?.listen, D.DEFAULT_ADMIN_HOST, D.DEFAULT_ADMIN_PORT), limits: adminLimits },
     // The remote Vault only exists in paired mode; elsewhere these keys are ignored.
     vault: {
       url: paired && v.url !== undefined ? canonicalUrl(v.url) : null,

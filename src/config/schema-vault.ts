@@ -1,5 +1,7 @@
 // YAML shape of the embedded Vault section (`vault_server:`), used in all-in-one and vault-only modes.
 import { Type } from '@sinclair/typebox'
+import * as D from './defaults.ts'
+import { listenerLimitProperties } from './schema-listener.ts'
 import { DURATION_PATTERN, SIZE_PATTERN } from './units.ts'
 
 const Duration = (description: string, def: string) => Type.String({ pattern: DURATION_PATTERN, default: def, description })
@@ -15,6 +17,7 @@ export const VaultServerSchema = Type.Object(
         { additionalProperties: false, default: {} },
       ),
     ),
+    ...listenerLimitProperties(D.VAULT_LISTENER_DEFAULTS),
     data_dir: Type.Optional(Type.String({ default: './data', description: 'Directory for the SQLite store and signing keys.' })),
     token_ttl: Type.Optional(Type.String({ default: '300s', description: 'A-JWT lifetime (spec §5.2 default 300 s).' })),
     issuer: Type.Optional(Type.String({ default: 'alcv-vault' })),

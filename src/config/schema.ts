@@ -7,6 +7,7 @@ import type { Static, TInteger, TString, TUnion, TUnsafe } from '@sinclair/typeb
 import { deepFreeze } from './deep-freeze.ts'
 import * as D from './defaults.ts'
 import { HOST_PATTERN, ROUTE_NAME_PATTERN, TOKEN_PATTERN } from './patterns.ts'
+import { listenerLimitProperties } from './schema-listener.ts'
 import { VaultServerSchema } from './schema-vault.ts'
 import { DURATION_PATTERN, SIZE_PATTERN } from './units.ts'
 
@@ -59,7 +60,7 @@ const GatewaySchema = Type.Object(
     ),
     drain_timeout: Type.Optional(Duration('On SIGTERM, how long in-flight requests may finish before sockets close.', D.DEFAULT_DRAIN_TIMEOUT)),
     max_header_size: Type.Optional(Size('Request headers larger than this are refused with 431.', D.DEFAULT_MAX_HEADER_SIZE)),
-    request_timeout: Type.Optional(Duration('Time allowed to receive a whole request from the client.', D.DEFAULT_REQUEST_TIMEOUT)),
+    ...listenerLimitProperties(D.GATEWAY_LISTENER_DEFAULTS),
     max_header_count: Type.Optional(
       Type.Integer({
         minimum: 8,
@@ -94,7 +95,10 @@ const GatewaySchema = Type.Object(
 )
 
 const AdminSchema = Type.Object(
-  { listen: Type.Optional(Listen('the admin endpoint (metrics, health)', D.DEFAULT_ADMIN_HOST, D.DEFAULT_ADMIN_PORT)) },
+  {
+    listen: Type.Optional(Listen('the admin endpoint (metrics, health)', D.DEFAULT_ADMIN_HOST, D.DEFAULT_ADMIN_PORT)),
+    ...listenerLimitProperties(D.ADMIN_LISTENER_DEFAULTS),
+  },
   { ...closed, default: {}, description: 'Metrics (/metrics) and health (/healthz, /readyz) listener.' },
 )
 

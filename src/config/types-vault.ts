@@ -59,6 +59,8 @@ export interface VaultNotifyConfig {
 
 export interface VaultServerConfig {
   listen: { host: string; port: number }
+  /** The Vault API listener's timeouts and caps; always set by the loader, absent (hand-built configs) = defaults. */
+  limits?: import('./types.ts').ListenerLimits
   /** Directory for the SQLite store (`vault.db`) and signing keys (`keys/`). */
   dataDir: string
   /** A-JWT lifetime. */

@@ -9,6 +9,17 @@ export interface ListenConfig {
   port: number
 }
 
+/** Connection limits of one listener (gateway, admin, vault_server); 0 = off for the caps. */
+export interface ListenerLimits {
+  headersTimeoutMs: number
+  /** Whole request received within this (for the gateway: gateway.request_timeout). */
+  requestTimeoutMs: number
+  idleTimeoutMs: number
+  keepAliveTimeoutMs: number
+  maxConnections: number
+  maxConnectionsPerIp: number
+}
+
 export interface RouteMatch {
   /** Exact Host header (without port), lowercase; null = any host. */
   host: string | null
@@ -97,10 +108,13 @@ export interface GatewayConfig {
   workers: number
   /** Bytes of bind_args bodies one worker may hold at once, all routes together. */
   maxInflightBodyBytes: number
+  /** The proxy listener's timeouts and caps (limits.requestTimeoutMs === requestTimeoutMs). */
+  limits: ListenerLimits
 }
 
 export interface AdminConfig {
   listen: ListenConfig
+  limits: ListenerLimits
 }
 
 export interface LoggingConfig {

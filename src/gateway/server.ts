@@ -7,8 +7,11 @@ import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import type { ProxyServer } from 'http-proxy-3'
 import type { Logger } from 'pino'
+import { GATEWAY_LISTENER_DEFAULTS, defaultListenerLimits } from '../config/index.ts'
+import type { ListenerLimits } from '../config/index.ts'
 import { systemClock } from '../core/index.ts'
 import type { Clock, VaultPort } from '../core/index.ts'
+import { ListenerStats, guardListener } from '../observability/index.ts'
 import type { GatewayMetrics, Readiness } from '../observability/index.ts'
 import { AccessTarget, recordRequest } from './access-log.ts'
 import type { KeySource } from './auth-pipeline.ts'
@@ -34,8 +37,11 @@ export interface GatewayOptions {
   maxHeaderBytes?: number
   /** Requests with more header fields are refused with 431 (gateway.max_header_count). */
   maxHeaderCount?: number
-  /** node:http requestTimeout: the whole request must arrive within this. 0 = off. */
-  requestTimeoutMs?: number
+  /**
+   * Header / request / idle / keep-alive timeouts and connection caps (gateway.* in the config);
+   * default: the config defaults. The per-address cap never applies to trusted proxies.
+   */
+  limits?: ListenerLimits
 }
 
 const kGateway = Symbol('ledgix.gateway')
@@ -57,6 +63,8 @@ export class Gateway implements Readiness {
   readonly unrouted: AccessTarget
   readonly clock: Clock
   readonly maxHeaderCount: number
+  /** Open, refused and timed-out connections of the proxy listener (/metrics). */
+  readonly listenerStats = new ListenerStats()
   #runtime: GatewayRuntime
   #tunnel: Promise<ProxyServer> | null = null
   #draining = false
@@ -77,19 +85,21 @@ export class Gateway implements Readiness {
     this.unrouted = new AccessTarget(options.logger.child({ route: null }))
     this.clock = options.clock ?? systemClock
     this.maxHeaderCount = options.maxHeaderCount ?? DEFAULT_MAX_HEADER_COUNT
-    const server = createServer(
-      {
-        maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024,
-        requestTimeout: options.requestTimeoutMs ?? 0,
-      },
-      onRequest,
-    ) as GatewayServer
+    const server = createServer({ maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024 }, onRequest) as GatewayServer
     server[kGateway] = this
     // node:http drops fields past maxHeadersCount without a word; one more than the cap lets
     // handle.ts see an excess and answer 431 instead of forwarding a truncated header block.
     server.maxHeadersCount = this.maxHeaderCount + 1
     server.on('upgrade', onUpgrade)
-    server.on('clientError', onClientError)
+    // Slow clients: deadlines, caps and the 408 answer (listener-guard.ts). Upgraded sockets leave
+    // node:http's request deadlines at the upgrade and the tunnel clears their idle timer, so a
+    // WebSocket is never cut by these; a proxied download is past its request, so neither is it.
+    guardListener(server, {
+      limits: options.limits ?? defaultListenerLimits(GATEWAY_LISTENER_DEFAULTS),
+      stats: this.listenerStats,
+      isExempt: (address) => this.#runtime.trusted.isTrusted(address),
+    })
+    options.metrics.addListener('gateway', this.listenerStats)
     this.server = server
   }
 
@@ -294,13 +304,3 @@ function onUpgradeClose(this: TrackedSocket): void {
 
 /** Socket errors after an upgrade (peer reset) are expected; the close handler does the accounting. */
 function onSocketError(): void {}
-
-/** Malformed HTTP from a client: answer 400 when possible, as node:http would, and close. */
-function onClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
-  if (!socket.writable) {
-    socket.destroy()
-    return
-  }
-  const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400
-  socket.end(`HTTP/1.1 ${status} ${status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`)
-}

@@ -5,6 +5,8 @@ import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
+import { ListenerStats, guardListener } from './listener-guard.ts'
+import type { ListenerLimits } from './listener-guard.ts'
 import type { GatewayMetrics } from './metrics.ts'
 
 export interface Readiness {
@@ -16,6 +18,11 @@ export interface AdminServerOptions {
   metrics: GatewayMetrics
   readiness: Readiness
   logger: Logger
+  /**
+   * admin.* timeouts and caps, so a stuck scraper cannot hold the probes' listener. Hand-built
+   * servers (tests) may leave it out: Node's defaults, with keep-alive capped at 1 s, then apply.
+   */
+  limits?: ListenerLimits
 }
 
 interface AdminState {
@@ -30,8 +37,14 @@ type AdminServer = Server & { [kState]: AdminState }
 export function createAdminServer(options: AdminServerOptions): Server {
   const server = createServer(onAdminRequest) as AdminServer
   server[kState] = { metrics: options.metrics, readiness: options.readiness, logger: options.logger }
-  // Scrapers and probes do not keep connections for long; do not let them hold a drain open.
-  server.keepAliveTimeout = 1000
+  if (options.limits === undefined) {
+    // Scrapers and probes do not keep connections for long; do not let them hold a drain open.
+    server.keepAliveTimeout = 1000
+    return server
+  }
+  const stats = new ListenerStats()
+  guardListener(server, { limits: options.limits, stats })
+  options.metrics.addListener('admin', stats)
   return server
 }
 

@@ -3,6 +3,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 import type { Metric } from 'prom-client'
 import type { StoreStats } from '../core/index.ts'
+import type { ListenerStats } from './listener-guard.ts'
 import { RequestMetrics } from './request-metrics.ts'
 
 export type ReplaySource = 'local' | 'vault'
@@ -36,6 +37,8 @@ export class GatewayMetrics {
   readonly burnDuration: Histogram<'result'>
   readonly replayRejections: Counter<'source'>
   #keyStatus: (() => KeySetStatus) | null = null
+  /** listener name (gateway, vault, admin) → its guard's counters, read at scrape time. */
+  readonly #listeners = new Map<string, ListenerStats>()
   #writePath: (() => StoreStats) | null = null
   #reviewSweep: (() => ReviewSweepStats) | null = null
   #inflightBody: (() => number) | null = null
@@ -84,10 +87,16 @@ export class GatewayMetrics {
       labelNames: ['source'],
       registers,
     })
+    registerListenerMetrics(registry, this.#listeners)
     // The gauges' collect callbacks run with `this` = the gauge; they find us through this map.
     OWNERS.set(this.jwksAge, this)
     OWNERS.set(this.jwksKeys, this)
     if (options.defaultMetrics === true) collectDefaultMetrics({ register: registry })
+  }
+
+  /** Export a listener's connection counters (listener-guard.ts) under `listener="<name>"`. */
+  addListener(name: string, stats: ListenerStats): void {
+    this.#listeners.set(name, stats)
   }
 
   /** Attach the key source read at scrape time (the JWKS cache status). */
@@ -196,6 +205,46 @@ export class GatewayMetrics {
 }
 
 const OWNERS = new WeakMap<Gauge, GatewayMetrics>()
+
+/** Connections, refusals and timeouts per listener, copied from the guards' plain counters at scrape time. */
+function registerListenerMetrics(registry: Registry, listeners: Map<string, ListenerStats>): void {
+  const registers = [registry]
+  const open: Gauge<'listener'> = new Gauge({
+    name: 'ledgix_listener_connections',
+    help: 'Open client connections, by listener (gateway, vault, admin).',
+    labelNames: ['listener'],
+    registers,
+    collect: () => {
+      for (const [name, stats] of listeners) open.set({ listener: name }, stats.open)
+    },
+  })
+  const refused: Counter<'listener' | 'reason'> = new Counter({
+    name: 'ledgix_listener_refused_connections_total',
+    help: 'Connections closed on accept, by listener and reason (max_connections, max_connections_per_ip).',
+    labelNames: ['listener', 'reason'],
+    registers,
+    collect: () => {
+      refused.reset()
+      for (const [name, stats] of listeners) {
+        refused.inc({ listener: name, reason: 'max_connections' }, stats.refusedMaxConnections)
+        refused.inc({ listener: name, reason: 'max_connections_per_ip' }, stats.refusedPerIp)
+      }
+    },
+  })
+  const timeouts: Counter<'listener' | 'kind'> = new Counter({
+    name: 'ledgix_listener_timeouts_total',
+    help: 'Connections cut by a timeout, by listener and kind (request: headers or body late, answered 408; idle: no traffic).',
+    labelNames: ['listener', 'kind'],
+    registers,
+    collect: () => {
+      timeouts.reset()
+      for (const [name, stats] of listeners) {
+        timeouts.inc({ listener: name, kind: 'request' }, stats.requestTimeouts)
+        timeouts.inc({ listener: name, kind: 'idle' }, stats.idleCloses)
+      }
+    },
+  })
+}
 
 function collectJwksAge(this: Gauge): void {
   const status = OWNERS.get(this)?.readKeyStatus() ?? null

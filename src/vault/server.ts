@@ -5,9 +5,12 @@ import { randomUUID } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http'
 import { join } from 'node:path'
+import type { Duplex } from 'node:stream'
 import type { Ajv, ValidateFunction } from 'ajv'
 import Fastify, { LogController } from 'fastify'
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerFactoryHandler } from 'fastify'
+import { VAULT_LISTENER_DEFAULTS, defaultListenerLimits } from '../config/index.ts'
+import type { ListenerLimits } from '../config/index.ts'
 import type { VaultLedgerConfig, VaultServerConfig } from '../config/types-vault.ts'
 import { IDENTIFIER_MAX_ENCODED_LENGTH, LedgixError, systemClock } from '../core/index.ts'
 import { DriftMonitor } from '../drift/index.ts'
@@ -15,6 +18,7 @@ import type { Clock, VaultPort } from '../core/index.ts'
 import { DEFAULT_MMD_SECONDS, DEFAULT_SEAL_BATCH_SIZE, DEFAULT_SEAL_INTERVAL_MS, LedgerService, parseEncryptionKey } from '../ledger/index.ts'
 import { DEFAULT_NOTIFY_CONFIG, NotifyService } from '../notify/index.ts'
 import { openSqliteStore } from '../store/index.ts'
+import { ListenerStats, countClientError, guardListener } from '../observability/index.ts'
 import type { Store } from '../store/index.ts'
 import { seedBootstrapKey } from './api-keys.ts'
 import { authenticateAdmin, authenticateApiKey } from './auth.ts'
@@ -79,6 +83,8 @@ export interface VaultServer {
   reviewSweeper: ReviewSweeper
   /** The in-process VaultPort for all-in-one mode (same semantics as /consume-token). */
   vaultPort: VaultPort
+  /** Open, refused and timed-out connections of the Vault API listener (/metrics, listener="vault"). */
+  listenerStats: ListenerStats
   /** Listen on config.listen (port 0 = ephemeral); resolves to the bound port. */
   listen(): Promise<number>
   /** Stop accepting, let background decisions finish, close the store if we opened it. */
@@ -185,7 +191,8 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
     }
     await seedBootstrapKey(store, config.bootstrapApiKey, clock.now())
     await recoverInterrupted(ctx)
-    const app = buildApp(ctx, options.logger)
+    const listenerStats = new ListenerStats()
+    const app = buildApp(ctx, options.logger, { limits: config.limits ?? defaultListenerLimits(VAULT_LISTENER_DEFAULTS), stats: listenerStats })
     const fastPath = app.vaultFastPath
     await app.ready()
     // The sealer lives inside the server's lifecycle: started here (sealing whatever a previous run
@@ -209,6 +216,7 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
       context: ctx,
       reviewSweeper,
       vaultPort: createInProcessVaultPort(ctx),
+      listenerStats,
       async listen() {
         await app.listen({ host: config.listen.host, port: config.listen.port })
         const address = app.server.address()
@@ -285,18 +293,32 @@ function noResponseSchemas(): never {
   throw new Error('Vault routes have no response schemas: serialisation is JSON.stringify')
 }
 
-/** fastify's own HTTP/1 server set-up (lib/server.js), with the fast path ahead of its handler. */
-function vaultServerFactory(fastPath: FastPath): (handler: FastifyServerFactoryHandler, opts: Record<string, unknown>) => Server {
+interface VaultListenerGuard {
+  limits: ListenerLimits
+  stats: ListenerStats
+}
+
+/**
+ * fastify's own HTTP/1 server set-up (lib/server.js), with the fast path ahead of its handler and
+ * vault_server's timeouts and connection caps (listener-guard.ts) instead of fastify's
+ * connectionTimeout / keepAliveTimeout / requestTimeout options: one mechanism for every listener.
+ */
+function vaultServerFactory(fastPath: FastPath, guard: VaultListenerGuard): (handler: FastifyServerFactoryHandler, opts: Record<string, unknown>) => Server {
   return function createVaultHttpServer(handler, opts) {
     const server = createServer((opts.http ?? {}) as ServerOptions, function onVaultRequest(req: IncomingMessage, res: ServerResponse) {
       if (!fastPath.handle(req, res)) handler(req, res)
     })
-    server.keepAliveTimeout = opts.keepAliveTimeout as number
-    server.requestTimeout = opts.requestTimeout as number
-    server.setTimeout(opts.connectionTimeout as number)
     if ((opts.maxRequestsPerSocket as number) > 0) server.maxRequestsPerSocket = opts.maxRequestsPerSocket as number
+    // fastify adds its own 'clientError' listener (vaultClientError below), so the guard adds none.
+    guardListener(server, { limits: guard.limits, stats: guard.stats }, false)
     return server
   }
+}
+
+/** The Vault's parser refusals (handleClientError: its problem shape), counted for /metrics first. */
+function vaultClientError(this: FastifyInstance, err: Error, socket: Duplex): void {
+  countClientError(this.server, err as NodeJS.ErrnoException)
+  handleClientError(err, socket)
 }
 
 declare module 'fastify' {
@@ -306,7 +328,7 @@ declare module 'fastify' {
   }
 }
 
-function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined): FastifyInstance {
+function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined, guard: VaultListenerGuard): FastifyInstance {
   const gate = new IdempotencyGate(ctx.store)
   const fastPath = new FastPath(ctx, gate, logger ?? null)
   const app = Fastify({
@@ -324,8 +346,8 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined): Fas
     routerOptions: { ignoreDuplicateSlashes: true, ignoreTrailingSlash: true, maxParamLength: IDENTIFIER_MAX_ENCODED_LENGTH },
     // Router-level failures (bad percent-encoding, an over-long parameter) as problem+json too.
     frameworkErrors: handleFrameworkError,
-    clientErrorHandler: handleClientError,
-    serverFactory: vaultServerFactory(fastPath),
+    clientErrorHandler: vaultClientError,
+    serverFactory: vaultServerFactory(fastPath, guard),
     // Our compilers: fastify then never loads @fastify/ajv-compiler or fast-json-stringify at boot.
     // No coercion: a number where a string belongs is a 400 naming the field.
     // (fastify types buildValidator after @fastify/ajv-compiler's pool; any compiler function is accepted.)

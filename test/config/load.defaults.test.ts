@@ -16,8 +16,12 @@ test('an empty file loads as all-in-one with every default filled in', () => {
     pathRules: { rejectPercentEncoded: false },
     workers: 1,
     maxInflightBodyBytes: 128 * 1024 * 1024,
+    limits: { headersTimeoutMs: 10_000, requestTimeoutMs: 300_000, idleTimeoutMs: 310_000, keepAliveTimeoutMs: 65_000, maxConnections: 16_384, maxConnectionsPerIp: 1024 },
   })
-  assert.deepEqual(c.admin, { listen: { host: '127.0.0.1', port: 9090 } })
+  assert.deepEqual(c.admin, {
+    listen: { host: '127.0.0.1', port: 9090 },
+    limits: { headersTimeoutMs: 5000, requestTimeoutMs: 10_000, idleTimeoutMs: 30_000, keepAliveTimeoutMs: 5000, maxConnections: 64, maxConnectionsPerIp: 0 },
+  })
   assert.deepEqual(c.vault, { url: null, apiKey: null, timeoutMs: 3000, connections: 32 })
   assert.deepEqual(c.token, {
     issuer: 'alcv-vault',
@@ -39,7 +43,40 @@ test('an empty file loads as all-in-one with every default filled in', () => {
   assert.deepEqual(c.routes, [])
   assert.deepEqual(c.logging, { level: 'info' })
   assert.equal(c.vaultServer.listen.port, 8000)
+  assert.deepEqual(c.vaultServer.limits, { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, idleTimeoutMs: 60_000, keepAliveTimeoutMs: 65_000, maxConnections: 4096, maxConnectionsPerIp: 0 })
   assert.equal(c.vaultServer.dataDir, './data')
+})
+
+test('listener limits: set per listener, headers_timeout above request_timeout or "0s" refused with the path', () => {
+  const c = load(`gateway:
+  headers_timeout: 250ms
+  request_timeout: 2s
+  idle_timeout: 1s
+  keep_alive_timeout: 500ms
+  max_connections: 10
+  max_connections_per_ip: 3
+admin:
+  max_connections: 5
+vault_server:
+  request_timeout: 45s
+  max_connections_per_ip: 8
+`)
+  assert.deepEqual(c.gateway.limits, { headersTimeoutMs: 250, requestTimeoutMs: 2000, idleTimeoutMs: 1000, keepAliveTimeoutMs: 500, maxConnections: 10, maxConnectionsPerIp: 3 })
+  assert.equal(c.gateway.requestTimeoutMs, 2000)
+  assert.equal(c.admin.limits.maxConnections, 5)
+  assert.equal(c.vaultServer.limits?.requestTimeoutMs, 45_000)
+  assert.equal(c.vaultServer.limits?.maxConnectionsPerIp, 8)
+  const problems = problemsOf(`gateway:
+  headers_timeout: 20s
+  request_timeout: 5s
+admin:
+  idle_timeout: 0s
+vault_server:
+  headers_timeout: 31s
+`)
+  assert.match(problemAt(problems, 'gateway.headers_timeout').message, /must not exceed request_timeout/)
+  assert.match(problemAt(problems, 'admin.idle_timeout').message, /above 0/)
+  assert.match(problemAt(problems, 'vault_server.headers_timeout').message, /must not exceed request_timeout \(30s\)/)
 })
 
 test('a comment-only or null document is the same as an empty one', () => {

@@ -105,11 +105,29 @@ test('ReplayCache: pending then burned, release only while pending, expiry past 
   for (const jti of ['b', 'c', 'd', 'e']) cache.markBurned(jti, exp, now)
   assert.equal(cache.size, 3)
   assert.deepEqual(['b', 'c', 'd', 'e'].map((j) => cache.has(j, now)), [false, true, true, true])
-  // Inserts retire expired entries from the oldest end without a sweep.
+  // Expired entries hold a slot only until LRU eviction or the read that finds them (lru-cache:
+  // no sweep, no timer); they are never reported as burned.
   cache.markBurned('f', exp + 1000, now + 200_000)
-  assert.ok(cache.size <= 2, `expired entries retired on insert (size ${cache.size})`)
+  assert.ok(cache.size <= 3, `bounded (size ${cache.size})`)
+  assert.deepEqual(['c', 'd', 'e'].map((j) => cache.has(j, now + 200_000)), [false, false, false])
+  assert.equal(cache.size, 1, 'the reads dropped the expired entries')
   assert.equal(cache.has('f', now + 200_000), true)
   // No exp claim: remembered for a day.
   cache.markBurned('g', null, now)
   assert.equal(cache.has('g', now + 23 * 3600_000), true)
+  assert.equal(cache.has('g', now + 24 * 3600_000 + 1), false)
+})
+
+test('ReplayCache: a clock at 0 and a fractional exp still expire; no timer is ever set', (t) => {
+  const setTimeoutSpy = t.mock.method(globalThis, 'setTimeout')
+  const cache = new ReplayCache(10)
+  // lru-cache reads a start time of 0 as "no TTL": the cache must not inherit that at epoch 0.
+  cache.markBurned('zero', 10, 0)
+  assert.equal(cache.has('zero', 69_999), true)
+  assert.equal(cache.has('zero', 70_000), false)
+  // NumericDate may be fractional (RFC 7519 §2); lru-cache wants whole-millisecond TTLs.
+  cache.markBurned('frac', 100.5, 0)
+  assert.equal(cache.has('frac', 160_499), true)
+  assert.equal(cache.has('frac', 160_500), false)
+  assert.equal(setTimeoutSpy.mock.callCount(), 0, 'no per-entry purge timers, no ttlResolution timers')
 })

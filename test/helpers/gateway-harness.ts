@@ -4,6 +4,7 @@ import { Writable } from 'node:stream'
 import type { AddressInfo } from 'node:net'
 import { systemClock } from '../../src/core/index.ts'
 import type { Clock } from '../../src/core/index.ts'
+import { ADMIN_LISTENER_DEFAULTS, GATEWAY_LISTENER_DEFAULTS, defaultListenerLimits } from '../../src/config/index.ts'
 import type { Config, RouteConfig } from '../../src/config/index.ts'
 import { Gateway, RemoteVault, compileRuntime, createJwksObserver } from '../../src/gateway/index.ts'
 import { GatewayMetrics, closeServer, createAdminServer, createRootLogger, listen } from '../../src/observability/index.ts'
@@ -37,8 +38,19 @@ export function testRoute(name: string, upstreamUrl: string, overrides: Partial<
 export function testConfig(vaultUrl: string, routes: RouteConfig[], overrides: DeepPartial<Config> = {}): Config {
   const base: Config = {
     mode: 'paired',
-    gateway: { listen: { host: '127.0.0.1', port: 0 }, trustedProxies: [], drainTimeoutMs: 2000, maxHeaderBytes: 16384, requestTimeoutMs: 30_000, maxHeaderCount: 80, pathRules: { rejectPercentEncoded: false }, workers: 1, maxInflightBodyBytes: 128 * 1024 * 1024 },
-    admin: { listen: { host: '127.0.0.1', port: 0 } },
+    gateway: {
+      listen: { host: '127.0.0.1', port: 0 },
+      trustedProxies: [],
+      drainTimeoutMs: 2000,
+      maxHeaderBytes: 16384,
+      requestTimeoutMs: 30_000,
+      maxHeaderCount: 80,
+      pathRules: { rejectPercentEncoded: false },
+      workers: 1,
+      maxInflightBodyBytes: 128 * 1024 * 1024,
+      limits: { ...defaultListenerLimits(GATEWAY_LISTENER_DEFAULTS), requestTimeoutMs: 30_000 },
+    },
+    admin: { listen: { host: '127.0.0.1', port: 0 }, limits: defaultListenerLimits(ADMIN_LISTENER_DEFAULTS) },
     vault: { url: vaultUrl, apiKey: 'sk_test_gateway', timeoutMs: 1000, connections: 8 },
     token: { issuer: 'alcv-vault', audience: 'ledgix-sdk', subject: 'clearance', clockSkewMs: 0, replayCacheSize: 1000, requireExp: true },
     jwks: { url: null, refreshIntervalMs: 300_000, minRefreshMs: 30_000, maxRefreshMs: 3_600_000, kidMissCooldownMs: 0, maxStaleMs: 3_600_000, fetchTimeoutMs: 1000 },
@@ -51,6 +63,7 @@ export function testConfig(vaultUrl: string, routes: RouteConfig[], overrides: D
     ...base,
     ...overrides,
     gateway: { ...base.gateway, ...overrides.gateway },
+    admin: { ...base.admin, ...overrides.admin },
     vault: { ...base.vault, ...overrides.vault },
     token: { ...base.token, ...overrides.token },
     jwks: { ...base.jwks, ...overrides.jwks },
@@ -132,9 +145,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logger: logger.child({ component: 'gateway' }),
     clock,
     maxHeaderCount: config.gateway.maxHeaderCount,
+    limits: config.gateway.limits,
   })
   const address: AddressInfo = await gateway.listen('127.0.0.1', 0)
-  const admin = createAdminServer({ metrics, readiness: gateway, logger })
+  const admin = createAdminServer({ metrics, readiness: gateway, logger, limits: config.admin.limits })
   const adminAddress = await listen(admin, '127.0.0.1', 0)
   return {
     url: `http://127.0.0.1:${address.port}`,

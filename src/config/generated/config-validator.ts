@@ -6,15 +6,15 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Ledgix Gateway configuration","additionalProperties":false,"description":"Ledgix Gateway configuration.","type":"object","properties":{"mode":{"type":"string","enum":["paired","all-in-one","vault-only"],"default":"all-in-one","description":"paired: gateway only, Vault remote; all-in-one: gateway and Vault in one process; vault-only: just the Vault API."},"gateway":{"additionalProperties":false,"default":{},"description":"The proxy listener and its limits.","type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"description":"Where the gateway listens.","type":"object","properties":{"host":{"minLength":1,"default":"127.0.0.1","description":"Address the gateway listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":8080,"description":"Port the gateway listens on (0 = any free port).","type":"integer"}}},"trusted_proxies":{"default":[],"description":"IP addresses or CIDRs (10.0.0.0/8) of proxies whose X-Forwarded-* headers are trusted and appended to.","type":"array","items":{"minLength":1,"type":"string"}},"drain_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"On SIGTERM, how long in-flight requests may finish before sockets close. A duration like \"30s\" (ms, s, m, h, d).","default":"25s","type":"string"},"max_header_size":{"description":"Request headers larger than this are refused with 431. A size like \"512kib\" or \"1mib\", or a number of bytes.","default":"16kib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"request_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Time allowed to receive a whole request from the client. A duration like \"30s\" (ms, s, m, h, d).","default":"300s","type":"string"},"max_header_count":{"minimum":8,"maximum":1000,"default":80,"description":"Requests with more header fields than this are refused with 431 request_header_fields_too_large.","type":"integer"},"path_rules":{"additionalProperties":false,"default":{},"description":"Tighten the request path rule (docs/design/request-target.md); the default rule cannot be loosened.","type":"object","properties":{"reject_percent_encoded":{"default":false,"description":"Also refuse every percent-encoded path (plain ASCII paths only).","type":"boolean"}}},"max_inflight_body":{"description":"Total bytes of bind_args bodies one worker holds at once, all routes together; beyond it 503 overloaded with Retry-After (default \"128mib\"). Unset, it is raised to the largest max_body; set, it must be at least that. A size like \"512kib\" or \"1mib\", or a number of bytes.","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"workers":{"default":1,"description":"Gateway worker processes (node:cluster): a number, or \"auto\" for one per CPU.","anyOf":[{"minimum":1,"maximum":256,"type":"integer"},{"const":"auto","type":"string"}]}}},"admin":{"additionalProperties":false,"default":{},"description":"Metrics (/metrics) and health (/healthz, /readyz) listener.","type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"description":"Where the admin endpoint (metrics, health) listens.","type":"object","properties":{"host":{"minLength":1,"default":"127.0.0.1","description":"Address the admin endpoint (metrics, health) listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":9090,"description":"Port the admin endpoint (metrics, health) listens on (0 = any free port).","type":"integer"}}}}},"vault":{"additionalProperties":false,"default":{},"description":"The remote Vault the gateway burns tokens at (paired mode only).","type":"object","properties":{"url":{"minLength":1,"description":"Base URL of the remote Vault (paired mode), e.g. https://vault.internal:8000. Ignored in other modes.","type":"string"},"api_key":{"minLength":1,"description":"API key the gateway sends to the remote Vault. Use ${LEDGIX_VAULT_API_KEY}.","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Per-request timeout for burns at the remote Vault. A duration like \"30s\" (ms, s, m, h, d).","default":"3s","type":"string"},"connections":{"minimum":1,"default":32,"description":"Max sockets to the remote Vault.","type":"integer"}}},"token":{"additionalProperties":false,"default":{},"description":"What an A-JWT must carry to be accepted.","type":"object","properties":{"issuer":{"minLength":1,"default":"alcv-vault","description":"Required `iss` claim.","type":"string"},"audience":{"minLength":1,"default":"ledgix-sdk","description":"Required `aud` claim (or array member).","type":"string"},"subject":{"minLength":1,"default":"clearance","description":"Required `sub` claim.","type":"string"},"clock_skew":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Tolerance applied to exp, nbf and iat (at most 5m). A duration like \"30s\" (ms, s, m, h, d).","default":"30s","type":"string"},"replay_cache_size":{"minimum":1,"default":100000,"description":"Burned token ids remembered locally to refuse replays without a Vault round trip.","type":"integer"},"require_exp":{"default":true,"description":"Refuse tokens without an `exp` claim.","type":"boolean"}}},"jwks":{"additionalProperties":false,"default":{},"description":"Verification key fetching and caching (paired mode).","type":"object","properties":{"url":{"minLength":1,"description":"Where to fetch verification keys in paired mode; default {vault.url}/.well-known/jwks.json.","type":"string"},"refresh_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Refresh period when the JWKS response has no Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"5m","type":"string"},"min_refresh":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Lower bound applied to Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"30s","type":"string"},"max_refresh":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Upper bound applied to Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"1h","type":"string"},"kid_miss_cooldown":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"After a refetch caused by an unknown kid, further kid-miss refetches wait this long. A duration like \"30s\" (ms, s, m, h, d).","default":"10s","type":"string"},"max_stale":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Keep using the last good keys this long while refreshes fail, then fail closed. A duration like \"30s\" (ms, s, m, h, d).","default":"1h","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Timeout of one JWKS fetch. A duration like \"30s\" (ms, s, m, h, d).","default":"5s","type":"string"}}},"routes":{"default":[],"description":"Protected upstreams, matched by host, path prefix and method.","type":"array","items":{"additionalProperties":false,"description":"One protected (or passthrough) upstream.","type":"object","required":["name","match","upstream"],"properties":{"name":{"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","maxLength":64,"description":"Unique route name, used in logs and metrics.","type":"string"},"match":{"additionalProperties":false,"description":"Which requests this route takes. A host-bound route beats a host-less one, then the longest path prefix wins.","type":"object","properties":{"host":{"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$","description":"Exact Host header to match, without port; omit to match any host.","type":"string"},"path_prefix":{"minLength":1,"default":"/","description":"Path prefix, matched on segment boundaries (\"/v1\" matches /v1 and /v1/x, not /v10).","type":"string"},"methods":{"minItems":1,"description":"HTTP methods to match; omit to match any method.","type":"array","items":{"pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","type":"string"}}}},"upstream":{"description":"Where matching requests go: a URL, or an object with url and pool settings.","anyOf":[{"minLength":1,"description":"Upstream URL (shorthand for { url }).","type":"string"},{"additionalProperties":false,"description":"Upstream with its pool settings.","type":"object","required":["url"],"properties":{"url":{"minLength":1,"description":"Origin plus optional base path, e.g. http://crm:8080/api. No query or fragment.","type":"string"},"connect_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"TCP/TLS connect timeout (default \"10s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Time to receive the response headers (default \"300s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"body_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Max idle time between response body chunks (default \"300s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"How long an idle upstream socket is kept (default \"4s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"connections":{"minimum":1,"description":"Max sockets to this upstream (default 128).","type":"integer"}}}]},"auth":{"type":"string","enum":["token","none"],"default":"token","description":"\"token\" requires a valid single-use A-JWT; \"none\" passes requests through."},"tools":{"default":[],"description":"Allowed values of the token's `tool` claim; required with auth: token.","type":"array","items":{"minLength":1,"type":"string"}},"bind_args":{"type":"string","enum":["exact","none"],"default":"none","description":"\"exact\": the token's tool_args_hash must equal the hash of the JSON request body."},"max_body":{"description":"Largest request body buffered for bind_args: exact (413 above). A size like \"512kib\" or \"1mib\", or a number of bytes.","default":"1mib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"max_inflight_body":{"description":"Total bytes of bodies this bind_args route holds at once; beyond it 503 overloaded with Retry-After (default \"32mib\"). Unset, it is raised to max_body; set, it must be at least max_body. A size like \"512kib\" or \"1mib\", or a number of bytes.","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"strip_headers":{"default":[],"description":"Extra request headers removed before proxying.","type":"array","items":{"pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","type":"string"}},"forward_authorization":{"default":false,"description":"Pass the Authorization header upstream (dropped by default).","type":"boolean"},"strip_prefix":{"default":false,"description":"Remove the matched path prefix before forwarding.","type":"boolean"},"websocket":{"default":true,"description":"Allow WebSocket upgrades (authorised like any request).","type":"boolean"}}}},"logging":{"additionalProperties":false,"default":{},"description":"JSON logs on stdout.","type":"object","properties":{"level":{"type":"string","enum":["trace","debug","info","warn","error","fatal","silent"],"default":"info","description":"Minimum log level."}}},"vault_server":{"additionalProperties":false,"default":{},"type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"type":"object","properties":{"host":{"default":"127.0.0.1","description":"Address the Vault API listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":8000,"description":"Vault API port (0 = ephemeral).","type":"integer"}}},"data_dir":{"default":"./data","description":"Directory for the SQLite store and signing keys.","type":"string"},"token_ttl":{"default":"300s","description":"A-JWT lifetime (spec §5.2 default 300 s).","type":"string"},"issuer":{"default":"alcv-vault","type":"string"},"audience":{"default":"ledgix-sdk","type":"string"},"admin_api_key":{"description":"Key for /admin (X-Admin-API-Key or Bearer). Use ${LEDGIX_ADMIN_API_KEY}.","type":"string"},"decision_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"25s","description":"Past this a clearance answers \"processing\" and /clearance-status delivers the decision (the client waits 30 s).","type":"string"},"policies_dir":{"description":"Directory of YAML policies loaded at start for every tenant.","type":"string"},"default_effect":{"default":"deny","description":"Outcome when no policy or rule applies (fail closed by default).","anyOf":[{"const":"deny","type":"string"},{"const":"review","type":"string"},{"const":"allow","type":"string"}]},"judge":{"additionalProperties":false,"type":"object","required":["url","model"],"properties":{"url":{"description":"OpenAI-compatible base URL, e.g. https://api.openai.com/v1","type":"string"},"model":{"type":"string"},"api_key":{"description":"Use ${OPENAI_API_KEY}.","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"Bound on one judge call.","type":"string"}}},"rate_limit":{"additionalProperties":false,"type":"object","required":["requests_per_second"],"properties":{"requests_per_second":{"exclusiveMinimum":0,"description":"Sustained requests per second per API key.","type":"number"},"burst":{"minimum":1,"description":"Requests allowed in a burst (default 2 × rate).","type":"integer"}}},"review_expiry":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"24h","description":"Pending reviews older than this resolve with review_expiry_effect.","type":"string"},"review_expiry_effect":{"default":"deny","anyOf":[{"const":"deny","type":"string"},{"const":"approve","type":"string"}]},"bootstrap_api_key":{"description":"Seeds the default tenant's first key on an empty store. Use ${LEDGIX_BOOTSTRAP_API_KEY}.","type":"string"},"api_key_env":{"pattern":"^[a-z0-9]{1,16}$","default":"live","description":"The {env} in generated sk_{env}_… keys.","type":"string"},"minimum_confidence_score":{"minimum":0,"maximum":1,"default":0.75,"type":"number"},"signing_key":{"additionalProperties":false,"type":"object","required":["kid","pem"],"properties":{"kid":{"minLength":1,"maxLength":256,"type":"string"},"pem":{"description":"PKCS#8 PEM Ed25519 private key. Use ${LEDGIX_SIGNING_KEY}.","type":"string"}}},"max_body":{"default":"1mib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":1,"type":"integer"}]},"write_queue":{"additionalProperties":false,"type":"object","properties":{"max_queue":{"minimum":1,"default":10000,"type":"integer"},"max_batch":{"minimum":1,"default":1024,"type":"integer"}}},"ledger":{"additionalProperties":false,"default":{},"type":"object","properties":{"seal_batch_size":{"minimum":1,"maximum":65536,"default":256,"description":"Most events sealed under one signed checkpoint.","type":"integer"},"seal_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"250ms","description":"Longest an appended event waits before it is sealed into a checkpoint.","type":"string"},"mmd_seconds":{"minimum":1,"default":30,"description":"Maximum merge delay promised in every checkpoint (spec default 30).","type":"integer"},"encryption_key":{"description":"32-byte key (64 hex or base64url) encrypting ledger bodies at rest. Use ${LEDGIX_LEDGER_ENCRYPTION_KEY}.","type":"string"}}},"public_url":{"description":"Base URL people reach the Vault/dashboard at; notifications then link to the review.","type":"string"},"notifications":{"additionalProperties":false,"default":{},"type":"object","properties":{"allow_private_targets":{"default":false,"description":"Let channels target loopback, private and link-local addresses (SSRF guard off).","type":"boolean"},"max_attempts":{"minimum":1,"maximum":100,"default":8,"description":"Attempts per delivery before dead letter.","type":"integer"},"attempt_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"Deadline of one delivery attempt.","type":"string"},"backoff_base":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"5s","description":"First retry delay ceiling (doubles per attempt, full jitter).","type":"string"},"backoff_max":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10m","description":"Largest retry delay.","type":"string"},"poll_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"500ms","description":"How often the worker looks for due deliveries.","type":"string"},"concurrency":{"minimum":1,"maximum":256,"default":8,"description":"Deliveries in flight at once.","type":"integer"},"expiring_lead":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"15m","description":"\"Review expiring soon\" is sent this long before review_expiry (\"0s\" = never).","type":"string"},"smtp":{"additionalProperties":false,"type":"object","required":["host","from"],"properties":{"host":{"minLength":1,"type":"string"},"port":{"minimum":1,"maximum":65535,"default":587,"type":"integer"},"secure":{"default":false,"description":"Implicit TLS (port 465); otherwise STARTTLS.","type":"boolean"},"require_tls":{"default":true,"description":"Refuse to send unless STARTTLS succeeds.","type":"boolean"},"user":{"type":"string"},"password":{"description":"Use ${LEDGIX_SMTP_PASSWORD}.","type":"string"},"from":{"minLength":3,"type":"string"},"ca_file":{"description":"PEM file of extra CAs to trust for the relay.","type":"string"}}}}}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Ledgix Gateway configuration","additionalProperties":false,"description":"Ledgix Gateway configuration.","type":"object","properties":{"mode":{"type":"string","enum":["paired","all-in-one","vault-only"],"default":"all-in-one","description":"paired: gateway only, Vault remote; all-in-one: gateway and Vault in one process; vault-only: just the Vault API."},"gateway":{"additionalProperties":false,"default":{},"description":"The proxy listener and its limits.","type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"description":"Where the gateway listens.","type":"object","properties":{"host":{"minLength":1,"default":"127.0.0.1","description":"Address the gateway listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":8080,"description":"Port the gateway listens on (0 = any free port).","type":"integer"}}},"trusted_proxies":{"default":[],"description":"IP addresses or CIDRs (10.0.0.0/8) of proxies whose X-Forwarded-* headers are trusted and appended to.","type":"array","items":{"minLength":1,"type":"string"}},"drain_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"On SIGTERM, how long in-flight requests may finish before sockets close. A duration like \"30s\" (ms, s, m, h, d).","default":"25s","type":"string"},"max_header_size":{"description":"Request headers larger than this are refused with 431. A size like \"512kib\" or \"1mib\", or a number of bytes.","default":"16kib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"The request line and headers must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"request_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"300s","description":"The whole request, headers and body, must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"idle_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"310s","description":"A connection with no traffic either way for this long while a request is open is closed. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"65s","description":"An idle keep-alive connection between requests is closed after this. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"max_connections":{"minimum":0,"default":16384,"description":"Open connections per process; further ones are closed on accept (0 = no cap).","type":"integer"},"max_connections_per_ip":{"minimum":0,"default":1024,"description":"Open connections one client address may hold; further ones are closed on accept (0 = no cap).","type":"integer"},"max_header_count":{"minimum":8,"maximum":1000,"default":80,"description":"Requests with more header fields than this are refused with 431 request_header_fields_too_large.","type":"integer"},"path_rules":{"additionalProperties":false,"default":{},"description":"Tighten the request path rule (docs/design/request-target.md); the default rule cannot be loosened.","type":"object","properties":{"reject_percent_encoded":{"default":false,"description":"Also refuse every percent-encoded path (plain ASCII paths only).","type":"boolean"}}},"max_inflight_body":{"description":"Total bytes of bind_args bodies one worker holds at once, all routes together; beyond it 503 overloaded with Retry-After (default \"128mib\"). Unset, it is raised to the largest max_body; set, it must be at least that. A size like \"512kib\" or \"1mib\", or a number of bytes.","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"workers":{"default":1,"description":"Gateway worker processes (node:cluster): a number, or \"auto\" for one per CPU.","anyOf":[{"minimum":1,"maximum":256,"type":"integer"},{"const":"auto","type":"string"}]}}},"admin":{"additionalProperties":false,"default":{},"description":"Metrics (/metrics) and health (/healthz, /readyz) listener.","type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"description":"Where the admin endpoint (metrics, health) listens.","type":"object","properties":{"host":{"minLength":1,"default":"127.0.0.1","description":"Address the admin endpoint (metrics, health) listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":9090,"description":"Port the admin endpoint (metrics, health) listens on (0 = any free port).","type":"integer"}}},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"5s","description":"The request line and headers must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"request_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"The whole request, headers and body, must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"idle_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"30s","description":"A connection with no traffic either way for this long while a request is open is closed. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"5s","description":"An idle keep-alive connection between requests is closed after this. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"max_connections":{"minimum":0,"default":64,"description":"Open connections per process; further ones are closed on accept (0 = no cap).","type":"integer"},"max_connections_per_ip":{"minimum":0,"default":0,"description":"Open connections one client address may hold; further ones are closed on accept (0 = no cap).","type":"integer"}}},"vault":{"additionalProperties":false,"default":{},"description":"The remote Vault the gateway burns tokens at (paired mode only).","type":"object","properties":{"url":{"minLength":1,"description":"Base URL of the remote Vault (paired mode), e.g. https://vault.internal:8000. Ignored in other modes.","type":"string"},"api_key":{"minLength":1,"description":"API key the gateway sends to the remote Vault. Use ${LEDGIX_VAULT_API_KEY}.","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Per-request timeout for burns at the remote Vault. A duration like \"30s\" (ms, s, m, h, d).","default":"3s","type":"string"},"connections":{"minimum":1,"default":32,"description":"Max sockets to the remote Vault.","type":"integer"}}},"token":{"additionalProperties":false,"default":{},"description":"What an A-JWT must carry to be accepted.","type":"object","properties":{"issuer":{"minLength":1,"default":"alcv-vault","description":"Required `iss` claim.","type":"string"},"audience":{"minLength":1,"default":"ledgix-sdk","description":"Required `aud` claim (or array member).","type":"string"},"subject":{"minLength":1,"default":"clearance","description":"Required `sub` claim.","type":"string"},"clock_skew":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Tolerance applied to exp, nbf and iat (at most 5m). A duration like \"30s\" (ms, s, m, h, d).","default":"30s","type":"string"},"replay_cache_size":{"minimum":1,"default":100000,"description":"Burned token ids remembered locally to refuse replays without a Vault round trip.","type":"integer"},"require_exp":{"default":true,"description":"Refuse tokens without an `exp` claim.","type":"boolean"}}},"jwks":{"additionalProperties":false,"default":{},"description":"Verification key fetching and caching (paired mode).","type":"object","properties":{"url":{"minLength":1,"description":"Where to fetch verification keys in paired mode; default {vault.url}/.well-known/jwks.json.","type":"string"},"refresh_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Refresh period when the JWKS response has no Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"5m","type":"string"},"min_refresh":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Lower bound applied to Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"30s","type":"string"},"max_refresh":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Upper bound applied to Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"1h","type":"string"},"kid_miss_cooldown":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"After a refetch caused by an unknown kid, further kid-miss refetches wait this long. A duration like \"30s\" (ms, s, m, h, d).","default":"10s","type":"string"},"max_stale":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Keep using the last good keys this long while refreshes fail, then fail closed. A duration like \"30s\" (ms, s, m, h, d).","default":"1h","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Timeout of one JWKS fetch. A duration like \"30s\" (ms, s, m, h, d).","default":"5s","type":"string"}}},"routes":{"default":[],"description":"Protected upstreams, matched by host, path prefix and method.","type":"array","items":{"additionalProperties":false,"description":"One protected (or passthrough) upstream.","type":"object","required":["name","match","upstream"],"properties":{"name":{"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","maxLength":64,"description":"Unique route name, used in logs and metrics.","type":"string"},"match":{"additionalProperties":false,"description":"Which requests this route takes. A host-bound route beats a host-less one, then the longest path prefix wins.","type":"object","properties":{"host":{"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$","description":"Exact Host header to match, without port; omit to match any host.","type":"string"},"path_prefix":{"minLength":1,"default":"/","description":"Path prefix, matched on segment boundaries (\"/v1\" matches /v1 and /v1/x, not /v10).","type":"string"},"methods":{"minItems":1,"description":"HTTP methods to match; omit to match any method.","type":"array","items":{"pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","type":"string"}}}},"upstream":{"description":"Where matching requests go: a URL, or an object with url and pool settings.","anyOf":[{"minLength":1,"description":"Upstream URL (shorthand for { url }).","type":"string"},{"additionalProperties":false,"description":"Upstream with its pool settings.","type":"object","required":["url"],"properties":{"url":{"minLength":1,"description":"Origin plus optional base path, e.g. http://crm:8080/api. No query or fragment.","type":"string"},"connect_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"TCP/TLS connect timeout (default \"10s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Time to receive the response headers (default \"300s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"body_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Max idle time between response body chunks (default \"300s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"How long an idle upstream socket is kept (default \"4s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"connections":{"minimum":1,"description":"Max sockets to this upstream (default 128).","type":"integer"}}}]},"auth":{"type":"string","enum":["token","none"],"default":"token","description":"\"token\" requires a valid single-use A-JWT; \"none\" passes requests through."},"tools":{"default":[],"description":"Allowed values of the token's `tool` claim; required with auth: token.","type":"array","items":{"minLength":1,"type":"string"}},"bind_args":{"type":"string","enum":["exact","none"],"default":"none","description":"\"exact\": the token's tool_args_hash must equal the hash of the JSON request body."},"max_body":{"description":"Largest request body buffered for bind_args: exact (413 above). A size like \"512kib\" or \"1mib\", or a number of bytes.","default":"1mib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"max_inflight_body":{"description":"Total bytes of bodies this bind_args route holds at once; beyond it 503 overloaded with Retry-After (default \"32mib\"). Unset, it is raised to max_body; set, it must be at least max_body. A size like \"512kib\" or \"1mib\", or a number of bytes.","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"strip_headers":{"default":[],"description":"Extra request headers removed before proxying.","type":"array","items":{"pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","type":"string"}},"forward_authorization":{"default":false,"description":"Pass the Authorization header upstream (dropped by default).","type":"boolean"},"strip_prefix":{"default":false,"description":"Remove the matched path prefix before forwarding.","type":"boolean"},"websocket":{"default":true,"description":"Allow WebSocket upgrades (authorised like any request).","type":"boolean"}}}},"logging":{"additionalProperties":false,"default":{},"description":"JSON logs on stdout.","type":"object","properties":{"level":{"type":"string","enum":["trace","debug","info","warn","error","fatal","silent"],"default":"info","description":"Minimum log level."}}},"vault_server":{"additionalProperties":false,"default":{},"type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"type":"object","properties":{"host":{"default":"127.0.0.1","description":"Address the Vault API listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":8000,"description":"Vault API port (0 = ephemeral).","type":"integer"}}},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"The request line and headers must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"request_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"30s","description":"The whole request, headers and body, must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"idle_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"60s","description":"A connection with no traffic either way for this long while a request is open is closed. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"65s","description":"An idle keep-alive connection between requests is closed after this. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"max_connections":{"minimum":0,"default":4096,"description":"Open connections per process; further ones are closed on accept (0 = no cap).","type":"integer"},"max_connections_per_ip":{"minimum":0,"default":0,"description":"Open connections one client address may hold; further ones are closed on accept (0 = no cap).","type":"integer"},"data_dir":{"default":"./data","description":"Directory for the SQLite store and signing keys.","type":"string"},"token_ttl":{"default":"300s","description":"A-JWT lifetime (spec §5.2 default 300 s).","type":"string"},"issuer":{"default":"alcv-vault","type":"string"},"audience":{"default":"ledgix-sdk","type":"string"},"admin_api_key":{"description":"Key for /admin (X-Admin-API-Key or Bearer). Use ${LEDGIX_ADMIN_API_KEY}.","type":"string"},"decision_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"25s","description":"Past this a clearance answers \"processing\" and /clearance-status delivers the decision (the client waits 30 s).","type":"string"},"policies_dir":{"description":"Directory of YAML policies loaded at start for every tenant.","type":"string"},"default_effect":{"default":"deny","description":"Outcome when no policy or rule applies (fail closed by default).","anyOf":[{"const":"deny","type":"string"},{"const":"review","type":"string"},{"const":"allow","type":"string"}]},"judge":{"additionalProperties":false,"type":"object","required":["url","model"],"properties":{"url":{"description":"OpenAI-compatible base URL, e.g. https://api.openai.com/v1","type":"string"},"model":{"type":"string"},"api_key":{"description":"Use ${OPENAI_API_KEY}.","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"Bound on one judge call.","type":"string"}}},"rate_limit":{"additionalProperties":false,"type":"object","required":["requests_per_second"],"properties":{"requests_per_second":{"exclusiveMinimum":0,"description":"Sustained requests per second per API key.","type":"number"},"burst":{"minimum":1,"description":"Requests allowed in a burst (default 2 × rate).","type":"integer"}}},"review_expiry":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"24h","description":"Pending reviews older than this resolve with review_expiry_effect.","type":"string"},"review_expiry_effect":{"default":"deny","anyOf":[{"const":"deny","type":"string"},{"const":"approve","type":"string"}]},"bootstrap_api_key":{"description":"Seeds the default tenant's first key on an empty store. Use ${LEDGIX_BOOTSTRAP_API_KEY}.","type":"string"},"api_key_env":{"pattern":"^[a-z0-9]{1,16}$","default":"live","description":"The {env} in generated sk_{env}_… keys.","type":"string"},"minimum_confidence_score":{"minimum":0,"maximum":1,"default":0.75,"type":"number"},"signing_key":{"additionalProperties":false,"type":"object","required":["kid","pem"],"properties":{"kid":{"minLength":1,"maxLength":256,"type":"string"},"pem":{"description":"PKCS#8 PEM Ed25519 private key. Use ${LEDGIX_SIGNING_KEY}.","type":"string"}}},"max_body":{"default":"1mib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":1,"type":"integer"}]},"write_queue":{"additionalProperties":false,"type":"object","properties":{"max_queue":{"minimum":1,"default":10000,"type":"integer"},"max_batch":{"minimum":1,"default":1024,"type":"integer"}}},"ledger":{"additionalProperties":false,"default":{},"type":"object","properties":{"seal_batch_size":{"minimum":1,"maximum":65536,"default":256,"description":"Most events sealed under one signed checkpoint.","type":"integer"},"seal_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"250ms","description":"Longest an appended event waits before it is sealed into a checkpoint.","type":"string"},"mmd_seconds":{"minimum":1,"default":30,"description":"Maximum merge delay promised in every checkpoint (spec default 30).","type":"integer"},"encryption_key":{"description":"32-byte key (64 hex or base64url) encrypting ledger bodies at rest. Use ${LEDGIX_LEDGER_ENCRYPTION_KEY}.","type":"string"}}},"public_url":{"description":"Base URL people reach the Vault/dashboard at; notifications then link to the review.","type":"string"},"notifications":{"additionalProperties":false,"default":{},"type":"object","properties":{"allow_private_targets":{"default":false,"description":"Let channels target loopback, private and link-local addresses (SSRF guard off).","type":"boolean"},"max_attempts":{"minimum":1,"maximum":100,"default":8,"description":"Attempts per delivery before dead letter.","type":"integer"},"attempt_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"Deadline of one delivery attempt.","type":"string"},"backoff_base":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"5s","description":"First retry delay ceiling (doubles per attempt, full jitter).","type":"string"},"backoff_max":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10m","description":"Largest retry delay.","type":"string"},"poll_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"500ms","description":"How often the worker looks for due deliveries.","type":"string"},"concurrency":{"minimum":1,"maximum":256,"default":8,"description":"Deliveries in flight at once.","type":"integer"},"expiring_lead":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"15m","description":"\"Review expiring soon\" is sent this long before review_expiry (\"0s\" = never).","type":"string"},"smtp":{"additionalProperties":false,"type":"object","required":["host","from"],"properties":{"host":{"minLength":1,"type":"string"},"port":{"minimum":1,"maximum":65535,"default":587,"type":"integer"},"secure":{"default":false,"description":"Implicit TLS (port 465); otherwise STARTTLS.","type":"boolean"},"require_tls":{"default":true,"description":"Refuse to send unless STARTTLS succeeds.","type":"boolean"},"user":{"type":"string"},"password":{"description":"Use ${LEDGIX_SMTP_PASSWORD}.","type":"string"},"from":{"minLength":3,"type":"string"},"ca_file":{"description":"PEM file of extra CAs to trust for the relay.","type":"string"}}}}}}}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func4 = codePointLength;
 const pattern0 = new RegExp("^\\d+(\\.\\d+)?(ms|s|m|h|d)$", "u");
 const pattern1 = new RegExp("^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$", "u");
-const pattern12 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.-]*$", "u");
-const pattern13 = new RegExp("^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$", "u");
-const pattern14 = new RegExp("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", "u");
-const pattern25 = new RegExp("^[a-z0-9]{1,16}$", "u");
+const pattern19 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.-]*$", "u");
+const pattern20 = new RegExp("^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$", "u");
+const pattern21 = new RegExp("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", "u");
+const pattern36 = new RegExp("^[a-z0-9]{1,16}$", "u");
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -94,8 +94,23 @@ data1.drain_timeout = "25s";
 if(data1.max_header_size === undefined){
 data1.max_header_size = "16kib";
 }
+if(data1.headers_timeout === undefined){
+data1.headers_timeout = "10s";
+}
 if(data1.request_timeout === undefined){
 data1.request_timeout = "300s";
+}
+if(data1.idle_timeout === undefined){
+data1.idle_timeout = "310s";
+}
+if(data1.keep_alive_timeout === undefined){
+data1.keep_alive_timeout = "65s";
+}
+if(data1.max_connections === undefined){
+data1.max_connections = 16384;
+}
+if(data1.max_connections_per_ip === undefined){
+data1.max_connections_per_ip = 1024;
 }
 if(data1.max_header_count === undefined){
 data1.max_header_count = 80;
@@ -343,10 +358,10 @@ vErrors = null;
 }
 }
 }
-let data9 = data1.request_timeout;
+let data9 = data1.headers_timeout;
 if(typeof data9 === "string"){
 if(!pattern0.test(data9)){
-const err21 = {instancePath:instancePath+"/gateway/request_timeout",schemaPath:"#/properties/gateway/properties/request_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.gateway.properties.request_timeout,data:data9};
+const err21 = {instancePath:instancePath+"/gateway/headers_timeout",schemaPath:"#/properties/gateway/properties/headers_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.gateway.properties.headers_timeout,data:data9};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -357,7 +372,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/gateway/request_timeout",schemaPath:"#/properties/gateway/properties/request_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.gateway.properties.request_timeout.type,parentSchema:schema11.properties.gateway.properties.request_timeout,data:data9};
+const err22 = {instancePath:instancePath+"/gateway/headers_timeout",schemaPath:"#/properties/gateway/properties/headers_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.gateway.properties.headers_timeout.type,parentSchema:schema11.properties.gateway.properties.headers_timeout,data:data9};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -366,9 +381,10 @@ vErrors.push(err22);
 }
 errors++;
 }
-let data10 = data1.max_header_count;
-if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
-const err23 = {instancePath:instancePath+"/gateway/max_header_count",schemaPath:"#/properties/gateway/properties/max_header_count/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.gateway.properties.max_header_count.type,parentSchema:schema11.properties.gateway.properties.max_header_count,data:data10};
+let data10 = data1.request_timeout;
+if(typeof data10 === "string"){
+if(!pattern0.test(data10)){
+const err23 = {instancePath:instancePath+"/gateway/request_timeout",schemaPath:"#/properties/gateway/properties/request_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.gateway.properties.request_timeout,data:data10};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -377,9 +393,9 @@ vErrors.push(err23);
 }
 errors++;
 }
-if((typeof data10 == "number") && (isFinite(data10))){
-if(data10 > 1000 || isNaN(data10)){
-const err24 = {instancePath:instancePath+"/gateway/max_header_count",schemaPath:"#/properties/gateway/properties/max_header_count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema11.properties.gateway.properties.max_header_count,data:data10};
+}
+else {
+const err24 = {instancePath:instancePath+"/gateway/request_timeout",schemaPath:"#/properties/gateway/properties/request_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.gateway.properties.request_timeout.type,parentSchema:schema11.properties.gateway.properties.request_timeout,data:data10};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -388,8 +404,10 @@ vErrors.push(err24);
 }
 errors++;
 }
-if(data10 < 8 || isNaN(data10)){
-const err25 = {instancePath:instancePath+"/gateway/max_header_count",schemaPath:"#/properties/gateway/properties/max_header_count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 8},message:"must be >= 8",schema:8,parentSchema:schema11.properties.gateway.properties.max_header_count,data:data10};
+let data11 = data1.idle_timeout;
+if(typeof data11 === "string"){
+if(!pattern0.test(data11)){
+const err25 = {instancePath:instancePath+"/gateway/idle_timeout",schemaPath:"#/properties/gateway/properties/idle_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.gateway.properties.idle_timeout,data:data11};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -399,14 +417,8 @@ vErrors.push(err25);
 errors++;
 }
 }
-let data11 = data1.path_rules;
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-if(data11.reject_percent_encoded === undefined){
-data11.reject_percent_encoded = false;
-}
-for(const key3 in data11){
-if(!(key3 === "reject_percent_encoded")){
-const err26 = {instancePath:instancePath+"/gateway/path_rules",schemaPath:"#/properties/gateway/properties/path_rules/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.gateway.properties.path_rules,data:data11};
+else {
+const err26 = {instancePath:instancePath+"/gateway/idle_timeout",schemaPath:"#/properties/gateway/properties/idle_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.gateway.properties.idle_timeout.type,parentSchema:schema11.properties.gateway.properties.idle_timeout,data:data11};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -415,10 +427,10 @@ vErrors.push(err26);
 }
 errors++;
 }
-}
-let data12 = data11.reject_percent_encoded;
-if(typeof data12 !== "boolean"){
-const err27 = {instancePath:instancePath+"/gateway/path_rules/reject_percent_encoded",schemaPath:"#/properties/gateway/properties/path_rules/properties/reject_percent_encoded/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.gateway.properties.path_rules.properties.reject_percent_encoded.type,parentSchema:schema11.properties.gateway.properties.path_rules.properties.reject_percent_encoded,data:data12};
+let data12 = data1.keep_alive_timeout;
+if(typeof data12 === "string"){
+if(!pattern0.test(data12)){
+const err27 = {instancePath:instancePath+"/gateway/keep_alive_timeout",schemaPath:"#/properties/gateway/properties/keep_alive_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.gateway.properties.keep_alive_timeout,data:data12};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -429,7 +441,7 @@ errors++;
 }
 }
 else {
-const err28 = {instancePath:instancePath+"/gateway/path_rules",schemaPath:"#/properties/gateway/properties/path_rules/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.gateway.properties.path_rules.type,parentSchema:schema11.properties.gateway.properties.path_rules,data:data11};
+const err28 = {instancePath:instancePath+"/gateway/keep_alive_timeout",schemaPath:"#/properties/gateway/properties/keep_alive_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.gateway.properties.keep_alive_timeout.type,parentSchema:schema11.properties.gateway.properties.keep_alive_timeout,data:data12};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -438,14 +450,9 @@ vErrors.push(err28);
 }
 errors++;
 }
-if(data1.max_inflight_body !== undefined){
-let data13 = data1.max_inflight_body;
-const _errs36 = errors;
-let valid7 = false;
-const _errs37 = errors;
-if(typeof data13 === "string"){
-if(!pattern1.test(data13)){
-const err29 = {instancePath:instancePath+"/gateway/max_inflight_body",schemaPath:"#/properties/gateway/properties/max_inflight_body/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"+"\"",schema:"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$",parentSchema:schema11.properties.gateway.properties.max_inflight_body.anyOf[0],data:data13};
+let data13 = data1.max_connections;
+if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){
+const err29 = {instancePath:instancePath+"/gateway/max_connections",schemaPath:"#/properties/gateway/properties/max_connections/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.gateway.properties.max_connections.type,parentSchema:schema11.properties.gateway.properties.max_connections,data:data13};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -454,9 +461,9 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-else {
-const err30 = {instancePath:instancePath+"/gateway/max_inflight_body",schemaPath:"#/properties/gateway/properties/max_inflight_body/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.gateway.properties.max_inflight_body.anyOf[0].type,parentSchema:schema11.properties.gateway.properties.max_inflight_body.anyOf[0],data:data13};
+if((typeof data13 == "number") && (isFinite(data13))){
+if(data13 < 0 || isNaN(data13)){
+const err30 = {instancePath:instancePath+"/gateway/max_connections",schemaPath:"#/properties/gateway/properties/max_connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.gateway.properties.max_connections,data:data13};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -465,12 +472,10 @@ vErrors.push(err30);
 }
 errors++;
 }
-var _valid1 = _errs37 === errors;
-valid7 = valid7 || _valid1;
-if(!valid7){
-const _errs39 = errors;
-if(!(((typeof data13 == "number") && (!(data13 % 1) && !isNaN(data13))) && (isFinite(data13)))){
-const err31 = {instancePath:instancePath+"/gateway/max_inflight_body",schemaPath:"#/properties/gateway/properties/max_inflight_body/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.gateway.properties.max_inflight_body.anyOf[1].type,parentSchema:schema11.properties.gateway.properties.max_inflight_body.anyOf[1],data:data13};
+}
+let data14 = data1.max_connections_per_ip;
+if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
+const err31 = {instancePath:instancePath+"/gateway/max_connections_per_ip",schemaPath:"#/properties/gateway/properties/max_connections_per_ip/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.gateway.properties.max_connections_per_ip.type,parentSchema:schema11.properties.gateway.properties.max_connections_per_ip,data:data14};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -479,9 +484,9 @@ vErrors.push(err31);
 }
 errors++;
 }
-if((typeof data13 == "number") && (isFinite(data13))){
-if(data13 < 0 || isNaN(data13)){
-const err32 = {instancePath:instancePath+"/gateway/max_inflight_body",schemaPath:"#/properties/gateway/properties/max_inflight_body/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.gateway.properties.max_inflight_body.anyOf[1],data:data13};
+if((typeof data14 == "number") && (isFinite(data14))){
+if(data14 < 0 || isNaN(data14)){
+const err32 = {instancePath:instancePath+"/gateway/max_connections_per_ip",schemaPath:"#/properties/gateway/properties/max_connections_per_ip/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.gateway.properties.max_connections_per_ip,data:data14};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -491,11 +496,9 @@ vErrors.push(err32);
 errors++;
 }
 }
-var _valid1 = _errs39 === errors;
-valid7 = valid7 || _valid1;
-}
-if(!valid7){
-const err33 = {instancePath:instancePath+"/gateway/max_inflight_body",schemaPath:"#/properties/gateway/properties/max_inflight_body/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.gateway.properties.max_inflight_body.anyOf,parentSchema:schema11.properties.gateway.properties.max_inflight_body,data:data13};
+let data15 = data1.max_header_count;
+if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
+const err33 = {instancePath:instancePath+"/gateway/max_header_count",schemaPath:"#/properties/gateway/properties/max_header_count/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.gateway.properties.max_header_count.type,parentSchema:schema11.properties.gateway.properties.max_header_count,data:data15};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -504,24 +507,9 @@ vErrors.push(err33);
 }
 errors++;
 }
-else {
-errors = _errs36;
-if(vErrors !== null){
-if(_errs36){
-vErrors.length = _errs36;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-let data14 = data1.workers;
-const _errs42 = errors;
-let valid8 = false;
-const _errs43 = errors;
-if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
-const err34 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.gateway.properties.workers.anyOf[0].type,parentSchema:schema11.properties.gateway.properties.workers.anyOf[0],data:data14};
+if((typeof data15 == "number") && (isFinite(data15))){
+if(data15 > 1000 || isNaN(data15)){
+const err34 = {instancePath:instancePath+"/gateway/max_header_count",schemaPath:"#/properties/gateway/properties/max_header_count/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema11.properties.gateway.properties.max_header_count,data:data15};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -530,9 +518,8 @@ vErrors.push(err34);
 }
 errors++;
 }
-if((typeof data14 == "number") && (isFinite(data14))){
-if(data14 > 256 || isNaN(data14)){
-const err35 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256",schema:256,parentSchema:schema11.properties.gateway.properties.workers.anyOf[0],data:data14};
+if(data15 < 8 || isNaN(data15)){
+const err35 = {instancePath:instancePath+"/gateway/max_header_count",schemaPath:"#/properties/gateway/properties/max_header_count/minimum",keyword:"minimum",params:{comparison: ">=", limit: 8},message:"must be >= 8",schema:8,parentSchema:schema11.properties.gateway.properties.max_header_count,data:data15};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -541,8 +528,15 @@ vErrors.push(err35);
 }
 errors++;
 }
-if(data14 < 1 || isNaN(data14)){
-const err36 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.gateway.properties.workers.anyOf[0],data:data14};
+}
+let data16 = data1.path_rules;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+if(data16.reject_percent_encoded === undefined){
+data16.reject_percent_encoded = false;
+}
+for(const key3 in data16){
+if(!(key3 === "reject_percent_encoded")){
+const err36 = {instancePath:instancePath+"/gateway/path_rules",schemaPath:"#/properties/gateway/properties/path_rules/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.gateway.properties.path_rules,data:data16};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -552,12 +546,9 @@ vErrors.push(err36);
 errors++;
 }
 }
-var _valid2 = _errs43 === errors;
-valid8 = valid8 || _valid2;
-if(!valid8){
-const _errs45 = errors;
-if(typeof data14 !== "string"){
-const err37 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.gateway.properties.workers.anyOf[1].type,parentSchema:schema11.properties.gateway.properties.workers.anyOf[1],data:data14};
+let data17 = data16.reject_percent_encoded;
+if(typeof data17 !== "boolean"){
+const err37 = {instancePath:instancePath+"/gateway/path_rules/reject_percent_encoded",schemaPath:"#/properties/gateway/properties/path_rules/properties/reject_percent_encoded/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.gateway.properties.path_rules.properties.reject_percent_encoded.type,parentSchema:schema11.properties.gateway.properties.path_rules.properties.reject_percent_encoded,data:data17};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -566,8 +557,9 @@ vErrors.push(err37);
 }
 errors++;
 }
-if("auto" !== data14){
-const err38 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/1/const",keyword:"const",params:{allowedValue: "auto"},message:"must be equal to constant",schema:"auto",parentSchema:schema11.properties.gateway.properties.workers.anyOf[1],data:data14};
+}
+else {
+const err38 = {instancePath:instancePath+"/gateway/path_rules",schemaPath:"#/properties/gateway/properties/path_rules/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.gateway.properties.path_rules.type,parentSchema:schema11.properties.gateway.properties.path_rules,data:data16};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -576,11 +568,14 @@ vErrors.push(err38);
 }
 errors++;
 }
-var _valid2 = _errs45 === errors;
-valid8 = valid8 || _valid2;
-}
-if(!valid8){
-const err39 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.gateway.properties.workers.anyOf,parentSchema:schema11.properties.gateway.properties.workers,data:data14};
+if(data1.max_inflight_body !== undefined){
+let data18 = data1.max_inflight_body;
+const _errs46 = errors;
+let valid7 = false;
+const _errs47 = errors;
+if(typeof data18 === "string"){
+if(!pattern1.test(data18)){
+const err39 = {instancePath:instancePath+"/gateway/max_inflight_body",schemaPath:"#/properties/gateway/properties/max_inflight_body/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"+"\"",schema:"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$",parentSchema:schema11.properties.gateway.properties.max_inflight_body.anyOf[0],data:data18};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -589,20 +584,9 @@ vErrors.push(err39);
 }
 errors++;
 }
-else {
-errors = _errs42;
-if(vErrors !== null){
-if(_errs42){
-vErrors.length = _errs42;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-else {
-const err40 = {instancePath:instancePath+"/gateway",schemaPath:"#/properties/gateway/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.gateway.type,parentSchema:schema11.properties.gateway,data:data1};
+const err40 = {instancePath:instancePath+"/gateway/max_inflight_body",schemaPath:"#/properties/gateway/properties/max_inflight_body/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.gateway.properties.max_inflight_body.anyOf[0].type,parentSchema:schema11.properties.gateway.properties.max_inflight_body.anyOf[0],data:data18};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -611,14 +595,12 @@ vErrors.push(err40);
 }
 errors++;
 }
-let data15 = data.admin;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-if(data15.listen === undefined){
-data15.listen = {};
-}
-for(const key4 in data15){
-if(!(key4 === "listen")){
-const err41 = {instancePath:instancePath+"/admin",schemaPath:"#/properties/admin/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.admin,data:data15};
+var _valid1 = _errs47 === errors;
+valid7 = valid7 || _valid1;
+if(!valid7){
+const _errs49 = errors;
+if(!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))){
+const err41 = {instancePath:instancePath+"/gateway/max_inflight_body",schemaPath:"#/properties/gateway/properties/max_inflight_body/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.gateway.properties.max_inflight_body.anyOf[1].type,parentSchema:schema11.properties.gateway.properties.max_inflight_body.anyOf[1],data:data18};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -627,18 +609,9 @@ vErrors.push(err41);
 }
 errors++;
 }
-}
-let data16 = data15.listen;
-if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
-if(data16.host === undefined){
-data16.host = "127.0.0.1";
-}
-if(data16.port === undefined){
-data16.port = 9090;
-}
-for(const key5 in data16){
-if(!((key5 === "host") || (key5 === "port"))){
-const err42 = {instancePath:instancePath+"/admin/listen",schemaPath:"#/properties/admin/properties/listen/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.admin.properties.listen,data:data16};
+if((typeof data18 == "number") && (isFinite(data18))){
+if(data18 < 0 || isNaN(data18)){
+const err42 = {instancePath:instancePath+"/gateway/max_inflight_body",schemaPath:"#/properties/gateway/properties/max_inflight_body/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.gateway.properties.max_inflight_body.anyOf[1],data:data18};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -648,10 +621,11 @@ vErrors.push(err42);
 errors++;
 }
 }
-let data17 = data16.host;
-if(typeof data17 === "string"){
-if(func4(data17) < 1){
-const err43 = {instancePath:instancePath+"/admin/listen/host",schemaPath:"#/properties/admin/properties/listen/properties/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.admin.properties.listen.properties.host,data:data17};
+var _valid1 = _errs49 === errors;
+valid7 = valid7 || _valid1;
+}
+if(!valid7){
+const err43 = {instancePath:instancePath+"/gateway/max_inflight_body",schemaPath:"#/properties/gateway/properties/max_inflight_body/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.gateway.properties.max_inflight_body.anyOf,parentSchema:schema11.properties.gateway.properties.max_inflight_body,data:data18};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -660,9 +634,24 @@ vErrors.push(err43);
 }
 errors++;
 }
+else {
+errors = _errs46;
+if(vErrors !== null){
+if(_errs46){
+vErrors.length = _errs46;
 }
 else {
-const err44 = {instancePath:instancePath+"/admin/listen/host",schemaPath:"#/properties/admin/properties/listen/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.admin.properties.listen.properties.host.type,parentSchema:schema11.properties.admin.properties.listen.properties.host,data:data17};
+vErrors = null;
+}
+}
+}
+}
+let data19 = data1.workers;
+const _errs52 = errors;
+let valid8 = false;
+const _errs53 = errors;
+if(!(((typeof data19 == "number") && (!(data19 % 1) && !isNaN(data19))) && (isFinite(data19)))){
+const err44 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/0/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.gateway.properties.workers.anyOf[0].type,parentSchema:schema11.properties.gateway.properties.workers.anyOf[0],data:data19};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -671,9 +660,9 @@ vErrors.push(err44);
 }
 errors++;
 }
-let data18 = data16.port;
-if(!(((typeof data18 == "number") && (!(data18 % 1) && !isNaN(data18))) && (isFinite(data18)))){
-const err45 = {instancePath:instancePath+"/admin/listen/port",schemaPath:"#/properties/admin/properties/listen/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.admin.properties.listen.properties.port.type,parentSchema:schema11.properties.admin.properties.listen.properties.port,data:data18};
+if((typeof data19 == "number") && (isFinite(data19))){
+if(data19 > 256 || isNaN(data19)){
+const err45 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/0/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256",schema:256,parentSchema:schema11.properties.gateway.properties.workers.anyOf[0],data:data19};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -682,9 +671,8 @@ vErrors.push(err45);
 }
 errors++;
 }
-if((typeof data18 == "number") && (isFinite(data18))){
-if(data18 > 65535 || isNaN(data18)){
-const err46 = {instancePath:instancePath+"/admin/listen/port",schemaPath:"#/properties/admin/properties/listen/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema11.properties.admin.properties.listen.properties.port,data:data18};
+if(data19 < 1 || isNaN(data19)){
+const err46 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/0/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.gateway.properties.workers.anyOf[0],data:data19};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -693,8 +681,13 @@ vErrors.push(err46);
 }
 errors++;
 }
-if(data18 < 0 || isNaN(data18)){
-const err47 = {instancePath:instancePath+"/admin/listen/port",schemaPath:"#/properties/admin/properties/listen/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.admin.properties.listen.properties.port,data:data18};
+}
+var _valid2 = _errs53 === errors;
+valid8 = valid8 || _valid2;
+if(!valid8){
+const _errs55 = errors;
+if(typeof data19 !== "string"){
+const err47 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.gateway.properties.workers.anyOf[1].type,parentSchema:schema11.properties.gateway.properties.workers.anyOf[1],data:data19};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -703,10 +696,8 @@ vErrors.push(err47);
 }
 errors++;
 }
-}
-}
-else {
-const err48 = {instancePath:instancePath+"/admin/listen",schemaPath:"#/properties/admin/properties/listen/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.admin.properties.listen.type,parentSchema:schema11.properties.admin.properties.listen,data:data16};
+if("auto" !== data19){
+const err48 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf/1/const",keyword:"const",params:{allowedValue: "auto"},message:"must be equal to constant",schema:"auto",parentSchema:schema11.properties.gateway.properties.workers.anyOf[1],data:data19};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -715,9 +706,11 @@ vErrors.push(err48);
 }
 errors++;
 }
+var _valid2 = _errs55 === errors;
+valid8 = valid8 || _valid2;
 }
-else {
-const err49 = {instancePath:instancePath+"/admin",schemaPath:"#/properties/admin/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.admin.type,parentSchema:schema11.properties.admin,data:data15};
+if(!valid8){
+const err49 = {instancePath:instancePath+"/gateway/workers",schemaPath:"#/properties/gateway/properties/workers/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.gateway.properties.workers.anyOf,parentSchema:schema11.properties.gateway.properties.workers,data:data19};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -726,17 +719,20 @@ vErrors.push(err49);
 }
 errors++;
 }
-let data19 = data.vault;
-if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
-if(data19.timeout === undefined){
-data19.timeout = "3s";
+else {
+errors = _errs52;
+if(vErrors !== null){
+if(_errs52){
+vErrors.length = _errs52;
 }
-if(data19.connections === undefined){
-data19.connections = 32;
+else {
+vErrors = null;
 }
-for(const key6 in data19){
-if(!((((key6 === "url") || (key6 === "api_key")) || (key6 === "timeout")) || (key6 === "connections"))){
-const err50 = {instancePath:instancePath+"/vault",schemaPath:"#/properties/vault/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault,data:data19};
+}
+}
+}
+else {
+const err50 = {instancePath:instancePath+"/gateway",schemaPath:"#/properties/gateway/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.gateway.type,parentSchema:schema11.properties.gateway,data:data1};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -745,12 +741,32 @@ vErrors.push(err50);
 }
 errors++;
 }
+let data20 = data.admin;
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+if(data20.listen === undefined){
+data20.listen = {};
 }
-if(data19.url !== undefined){
-let data20 = data19.url;
-if(typeof data20 === "string"){
-if(func4(data20) < 1){
-const err51 = {instancePath:instancePath+"/vault/url",schemaPath:"#/properties/vault/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault.properties.url,data:data20};
+if(data20.headers_timeout === undefined){
+data20.headers_timeout = "5s";
+}
+if(data20.request_timeout === undefined){
+data20.request_timeout = "10s";
+}
+if(data20.idle_timeout === undefined){
+data20.idle_timeout = "30s";
+}
+if(data20.keep_alive_timeout === undefined){
+data20.keep_alive_timeout = "5s";
+}
+if(data20.max_connections === undefined){
+data20.max_connections = 64;
+}
+if(data20.max_connections_per_ip === undefined){
+data20.max_connections_per_ip = 0;
+}
+for(const key4 in data20){
+if(!(((((((key4 === "listen") || (key4 === "headers_timeout")) || (key4 === "request_timeout")) || (key4 === "idle_timeout")) || (key4 === "keep_alive_timeout")) || (key4 === "max_connections")) || (key4 === "max_connections_per_ip"))){
+const err51 = {instancePath:instancePath+"/admin",schemaPath:"#/properties/admin/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.admin,data:data20};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -760,8 +776,17 @@ vErrors.push(err51);
 errors++;
 }
 }
-else {
-const err52 = {instancePath:instancePath+"/vault/url",schemaPath:"#/properties/vault/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault.properties.url.type,parentSchema:schema11.properties.vault.properties.url,data:data20};
+let data21 = data20.listen;
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+if(data21.host === undefined){
+data21.host = "127.0.0.1";
+}
+if(data21.port === undefined){
+data21.port = 9090;
+}
+for(const key5 in data21){
+if(!((key5 === "host") || (key5 === "port"))){
+const err52 = {instancePath:instancePath+"/admin/listen",schemaPath:"#/properties/admin/properties/listen/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.admin.properties.listen,data:data21};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -771,11 +796,10 @@ vErrors.push(err52);
 errors++;
 }
 }
-if(data19.api_key !== undefined){
-let data21 = data19.api_key;
-if(typeof data21 === "string"){
-if(func4(data21) < 1){
-const err53 = {instancePath:instancePath+"/vault/api_key",schemaPath:"#/properties/vault/properties/api_key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault.properties.api_key,data:data21};
+let data22 = data21.host;
+if(typeof data22 === "string"){
+if(func4(data22) < 1){
+const err53 = {instancePath:instancePath+"/admin/listen/host",schemaPath:"#/properties/admin/properties/listen/properties/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.admin.properties.listen.properties.host,data:data22};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -786,7 +810,7 @@ errors++;
 }
 }
 else {
-const err54 = {instancePath:instancePath+"/vault/api_key",schemaPath:"#/properties/vault/properties/api_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault.properties.api_key.type,parentSchema:schema11.properties.vault.properties.api_key,data:data21};
+const err54 = {instancePath:instancePath+"/admin/listen/host",schemaPath:"#/properties/admin/properties/listen/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.admin.properties.listen.properties.host.type,parentSchema:schema11.properties.admin.properties.listen.properties.host,data:data22};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -795,11 +819,9 @@ vErrors.push(err54);
 }
 errors++;
 }
-}
-let data22 = data19.timeout;
-if(typeof data22 === "string"){
-if(!pattern0.test(data22)){
-const err55 = {instancePath:instancePath+"/vault/timeout",schemaPath:"#/properties/vault/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault.properties.timeout,data:data22};
+let data23 = data21.port;
+if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
+const err55 = {instancePath:instancePath+"/admin/listen/port",schemaPath:"#/properties/admin/properties/listen/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.admin.properties.listen.properties.port.type,parentSchema:schema11.properties.admin.properties.listen.properties.port,data:data23};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -808,9 +830,9 @@ vErrors.push(err55);
 }
 errors++;
 }
-}
-else {
-const err56 = {instancePath:instancePath+"/vault/timeout",schemaPath:"#/properties/vault/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault.properties.timeout.type,parentSchema:schema11.properties.vault.properties.timeout,data:data22};
+if((typeof data23 == "number") && (isFinite(data23))){
+if(data23 > 65535 || isNaN(data23)){
+const err56 = {instancePath:instancePath+"/admin/listen/port",schemaPath:"#/properties/admin/properties/listen/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema11.properties.admin.properties.listen.properties.port,data:data23};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -819,9 +841,8 @@ vErrors.push(err56);
 }
 errors++;
 }
-let data23 = data19.connections;
-if(!(((typeof data23 == "number") && (!(data23 % 1) && !isNaN(data23))) && (isFinite(data23)))){
-const err57 = {instancePath:instancePath+"/vault/connections",schemaPath:"#/properties/vault/properties/connections/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault.properties.connections.type,parentSchema:schema11.properties.vault.properties.connections,data:data23};
+if(data23 < 0 || isNaN(data23)){
+const err57 = {instancePath:instancePath+"/admin/listen/port",schemaPath:"#/properties/admin/properties/listen/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.admin.properties.listen.properties.port,data:data23};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -830,9 +851,10 @@ vErrors.push(err57);
 }
 errors++;
 }
-if((typeof data23 == "number") && (isFinite(data23))){
-if(data23 < 1 || isNaN(data23)){
-const err58 = {instancePath:instancePath+"/vault/connections",schemaPath:"#/properties/vault/properties/connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault.properties.connections,data:data23};
+}
+}
+else {
+const err58 = {instancePath:instancePath+"/admin/listen",schemaPath:"#/properties/admin/properties/listen/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.admin.properties.listen.type,parentSchema:schema11.properties.admin.properties.listen,data:data21};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -841,10 +863,10 @@ vErrors.push(err58);
 }
 errors++;
 }
-}
-}
-else {
-const err59 = {instancePath:instancePath+"/vault",schemaPath:"#/properties/vault/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault.type,parentSchema:schema11.properties.vault,data:data19};
+let data24 = data20.headers_timeout;
+if(typeof data24 === "string"){
+if(!pattern0.test(data24)){
+const err59 = {instancePath:instancePath+"/admin/headers_timeout",schemaPath:"#/properties/admin/properties/headers_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.admin.properties.headers_timeout,data:data24};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -853,29 +875,9 @@ vErrors.push(err59);
 }
 errors++;
 }
-let data24 = data.token;
-if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
-if(data24.issuer === undefined){
-data24.issuer = "alcv-vault";
 }
-if(data24.audience === undefined){
-data24.audience = "ledgix-sdk";
-}
-if(data24.subject === undefined){
-data24.subject = "clearance";
-}
-if(data24.clock_skew === undefined){
-data24.clock_skew = "30s";
-}
-if(data24.replay_cache_size === undefined){
-data24.replay_cache_size = 100000;
-}
-if(data24.require_exp === undefined){
-data24.require_exp = true;
-}
-for(const key7 in data24){
-if(!((((((key7 === "issuer") || (key7 === "audience")) || (key7 === "subject")) || (key7 === "clock_skew")) || (key7 === "replay_cache_size")) || (key7 === "require_exp"))){
-const err60 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.token,data:data24};
+else {
+const err60 = {instancePath:instancePath+"/admin/headers_timeout",schemaPath:"#/properties/admin/properties/headers_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.admin.properties.headers_timeout.type,parentSchema:schema11.properties.admin.properties.headers_timeout,data:data24};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -884,11 +886,10 @@ vErrors.push(err60);
 }
 errors++;
 }
-}
-let data25 = data24.issuer;
+let data25 = data20.request_timeout;
 if(typeof data25 === "string"){
-if(func4(data25) < 1){
-const err61 = {instancePath:instancePath+"/token/issuer",schemaPath:"#/properties/token/properties/issuer/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.token.properties.issuer,data:data25};
+if(!pattern0.test(data25)){
+const err61 = {instancePath:instancePath+"/admin/request_timeout",schemaPath:"#/properties/admin/properties/request_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.admin.properties.request_timeout,data:data25};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -899,7 +900,7 @@ errors++;
 }
 }
 else {
-const err62 = {instancePath:instancePath+"/token/issuer",schemaPath:"#/properties/token/properties/issuer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.token.properties.issuer.type,parentSchema:schema11.properties.token.properties.issuer,data:data25};
+const err62 = {instancePath:instancePath+"/admin/request_timeout",schemaPath:"#/properties/admin/properties/request_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.admin.properties.request_timeout.type,parentSchema:schema11.properties.admin.properties.request_timeout,data:data25};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -908,10 +909,10 @@ vErrors.push(err62);
 }
 errors++;
 }
-let data26 = data24.audience;
+let data26 = data20.idle_timeout;
 if(typeof data26 === "string"){
-if(func4(data26) < 1){
-const err63 = {instancePath:instancePath+"/token/audience",schemaPath:"#/properties/token/properties/audience/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.token.properties.audience,data:data26};
+if(!pattern0.test(data26)){
+const err63 = {instancePath:instancePath+"/admin/idle_timeout",schemaPath:"#/properties/admin/properties/idle_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.admin.properties.idle_timeout,data:data26};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -922,7 +923,7 @@ errors++;
 }
 }
 else {
-const err64 = {instancePath:instancePath+"/token/audience",schemaPath:"#/properties/token/properties/audience/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.token.properties.audience.type,parentSchema:schema11.properties.token.properties.audience,data:data26};
+const err64 = {instancePath:instancePath+"/admin/idle_timeout",schemaPath:"#/properties/admin/properties/idle_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.admin.properties.idle_timeout.type,parentSchema:schema11.properties.admin.properties.idle_timeout,data:data26};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -931,10 +932,10 @@ vErrors.push(err64);
 }
 errors++;
 }
-let data27 = data24.subject;
+let data27 = data20.keep_alive_timeout;
 if(typeof data27 === "string"){
-if(func4(data27) < 1){
-const err65 = {instancePath:instancePath+"/token/subject",schemaPath:"#/properties/token/properties/subject/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.token.properties.subject,data:data27};
+if(!pattern0.test(data27)){
+const err65 = {instancePath:instancePath+"/admin/keep_alive_timeout",schemaPath:"#/properties/admin/properties/keep_alive_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.admin.properties.keep_alive_timeout,data:data27};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -945,7 +946,7 @@ errors++;
 }
 }
 else {
-const err66 = {instancePath:instancePath+"/token/subject",schemaPath:"#/properties/token/properties/subject/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.token.properties.subject.type,parentSchema:schema11.properties.token.properties.subject,data:data27};
+const err66 = {instancePath:instancePath+"/admin/keep_alive_timeout",schemaPath:"#/properties/admin/properties/keep_alive_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.admin.properties.keep_alive_timeout.type,parentSchema:schema11.properties.admin.properties.keep_alive_timeout,data:data27};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -954,10 +955,9 @@ vErrors.push(err66);
 }
 errors++;
 }
-let data28 = data24.clock_skew;
-if(typeof data28 === "string"){
-if(!pattern0.test(data28)){
-const err67 = {instancePath:instancePath+"/token/clock_skew",schemaPath:"#/properties/token/properties/clock_skew/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.token.properties.clock_skew,data:data28};
+let data28 = data20.max_connections;
+if(!(((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28))) && (isFinite(data28)))){
+const err67 = {instancePath:instancePath+"/admin/max_connections",schemaPath:"#/properties/admin/properties/max_connections/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.admin.properties.max_connections.type,parentSchema:schema11.properties.admin.properties.max_connections,data:data28};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -966,9 +966,9 @@ vErrors.push(err67);
 }
 errors++;
 }
-}
-else {
-const err68 = {instancePath:instancePath+"/token/clock_skew",schemaPath:"#/properties/token/properties/clock_skew/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.token.properties.clock_skew.type,parentSchema:schema11.properties.token.properties.clock_skew,data:data28};
+if((typeof data28 == "number") && (isFinite(data28))){
+if(data28 < 0 || isNaN(data28)){
+const err68 = {instancePath:instancePath+"/admin/max_connections",schemaPath:"#/properties/admin/properties/max_connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.admin.properties.max_connections,data:data28};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -977,9 +977,10 @@ vErrors.push(err68);
 }
 errors++;
 }
-let data29 = data24.replay_cache_size;
+}
+let data29 = data20.max_connections_per_ip;
 if(!(((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))) && (isFinite(data29)))){
-const err69 = {instancePath:instancePath+"/token/replay_cache_size",schemaPath:"#/properties/token/properties/replay_cache_size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.token.properties.replay_cache_size.type,parentSchema:schema11.properties.token.properties.replay_cache_size,data:data29};
+const err69 = {instancePath:instancePath+"/admin/max_connections_per_ip",schemaPath:"#/properties/admin/properties/max_connections_per_ip/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.admin.properties.max_connections_per_ip.type,parentSchema:schema11.properties.admin.properties.max_connections_per_ip,data:data29};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -989,8 +990,8 @@ vErrors.push(err69);
 errors++;
 }
 if((typeof data29 == "number") && (isFinite(data29))){
-if(data29 < 1 || isNaN(data29)){
-const err70 = {instancePath:instancePath+"/token/replay_cache_size",schemaPath:"#/properties/token/properties/replay_cache_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.token.properties.replay_cache_size,data:data29};
+if(data29 < 0 || isNaN(data29)){
+const err70 = {instancePath:instancePath+"/admin/max_connections_per_ip",schemaPath:"#/properties/admin/properties/max_connections_per_ip/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.admin.properties.max_connections_per_ip,data:data29};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -1000,9 +1001,9 @@ vErrors.push(err70);
 errors++;
 }
 }
-let data30 = data24.require_exp;
-if(typeof data30 !== "boolean"){
-const err71 = {instancePath:instancePath+"/token/require_exp",schemaPath:"#/properties/token/properties/require_exp/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.token.properties.require_exp.type,parentSchema:schema11.properties.token.properties.require_exp,data:data30};
+}
+else {
+const err71 = {instancePath:instancePath+"/admin",schemaPath:"#/properties/admin/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.admin.type,parentSchema:schema11.properties.admin,data:data20};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -1011,9 +1012,17 @@ vErrors.push(err71);
 }
 errors++;
 }
+let data30 = data.vault;
+if(data30 && typeof data30 == "object" && !Array.isArray(data30)){
+if(data30.timeout === undefined){
+data30.timeout = "3s";
 }
-else {
-const err72 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.token.type,parentSchema:schema11.properties.token,data:data24};
+if(data30.connections === undefined){
+data30.connections = 32;
+}
+for(const key6 in data30){
+if(!((((key6 === "url") || (key6 === "api_key")) || (key6 === "timeout")) || (key6 === "connections"))){
+const err72 = {instancePath:instancePath+"/vault",schemaPath:"#/properties/vault/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault,data:data30};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -1022,29 +1031,12 @@ vErrors.push(err72);
 }
 errors++;
 }
-let data31 = data.jwks;
-if(data31 && typeof data31 == "object" && !Array.isArray(data31)){
-if(data31.refresh_interval === undefined){
-data31.refresh_interval = "5m";
 }
-if(data31.min_refresh === undefined){
-data31.min_refresh = "30s";
-}
-if(data31.max_refresh === undefined){
-data31.max_refresh = "1h";
-}
-if(data31.kid_miss_cooldown === undefined){
-data31.kid_miss_cooldown = "10s";
-}
-if(data31.max_stale === undefined){
-data31.max_stale = "1h";
-}
-if(data31.timeout === undefined){
-data31.timeout = "5s";
-}
-for(const key8 in data31){
-if(!(((((((key8 === "url") || (key8 === "refresh_interval")) || (key8 === "min_refresh")) || (key8 === "max_refresh")) || (key8 === "kid_miss_cooldown")) || (key8 === "max_stale")) || (key8 === "timeout"))){
-const err73 = {instancePath:instancePath+"/jwks",schemaPath:"#/properties/jwks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.jwks,data:data31};
+if(data30.url !== undefined){
+let data31 = data30.url;
+if(typeof data31 === "string"){
+if(func4(data31) < 1){
+const err73 = {instancePath:instancePath+"/vault/url",schemaPath:"#/properties/vault/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault.properties.url,data:data31};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -1054,11 +1046,8 @@ vErrors.push(err73);
 errors++;
 }
 }
-if(data31.url !== undefined){
-let data32 = data31.url;
-if(typeof data32 === "string"){
-if(func4(data32) < 1){
-const err74 = {instancePath:instancePath+"/jwks/url",schemaPath:"#/properties/jwks/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.jwks.properties.url,data:data32};
+else {
+const err74 = {instancePath:instancePath+"/vault/url",schemaPath:"#/properties/vault/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault.properties.url.type,parentSchema:schema11.properties.vault.properties.url,data:data31};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -1068,8 +1057,11 @@ vErrors.push(err74);
 errors++;
 }
 }
-else {
-const err75 = {instancePath:instancePath+"/jwks/url",schemaPath:"#/properties/jwks/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.url.type,parentSchema:schema11.properties.jwks.properties.url,data:data32};
+if(data30.api_key !== undefined){
+let data32 = data30.api_key;
+if(typeof data32 === "string"){
+if(func4(data32) < 1){
+const err75 = {instancePath:instancePath+"/vault/api_key",schemaPath:"#/properties/vault/properties/api_key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault.properties.api_key,data:data32};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -1079,10 +1071,8 @@ vErrors.push(err75);
 errors++;
 }
 }
-let data33 = data31.refresh_interval;
-if(typeof data33 === "string"){
-if(!pattern0.test(data33)){
-const err76 = {instancePath:instancePath+"/jwks/refresh_interval",schemaPath:"#/properties/jwks/properties/refresh_interval/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.refresh_interval,data:data33};
+else {
+const err76 = {instancePath:instancePath+"/vault/api_key",schemaPath:"#/properties/vault/properties/api_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault.properties.api_key.type,parentSchema:schema11.properties.vault.properties.api_key,data:data32};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -1092,8 +1082,10 @@ vErrors.push(err76);
 errors++;
 }
 }
-else {
-const err77 = {instancePath:instancePath+"/jwks/refresh_interval",schemaPath:"#/properties/jwks/properties/refresh_interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.refresh_interval.type,parentSchema:schema11.properties.jwks.properties.refresh_interval,data:data33};
+let data33 = data30.timeout;
+if(typeof data33 === "string"){
+if(!pattern0.test(data33)){
+const err77 = {instancePath:instancePath+"/vault/timeout",schemaPath:"#/properties/vault/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault.properties.timeout,data:data33};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1102,10 +1094,9 @@ vErrors.push(err77);
 }
 errors++;
 }
-let data34 = data31.min_refresh;
-if(typeof data34 === "string"){
-if(!pattern0.test(data34)){
-const err78 = {instancePath:instancePath+"/jwks/min_refresh",schemaPath:"#/properties/jwks/properties/min_refresh/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.min_refresh,data:data34};
+}
+else {
+const err78 = {instancePath:instancePath+"/vault/timeout",schemaPath:"#/properties/vault/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault.properties.timeout.type,parentSchema:schema11.properties.vault.properties.timeout,data:data33};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1114,9 +1105,9 @@ vErrors.push(err78);
 }
 errors++;
 }
-}
-else {
-const err79 = {instancePath:instancePath+"/jwks/min_refresh",schemaPath:"#/properties/jwks/properties/min_refresh/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.min_refresh.type,parentSchema:schema11.properties.jwks.properties.min_refresh,data:data34};
+let data34 = data30.connections;
+if(!(((typeof data34 == "number") && (!(data34 % 1) && !isNaN(data34))) && (isFinite(data34)))){
+const err79 = {instancePath:instancePath+"/vault/connections",schemaPath:"#/properties/vault/properties/connections/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault.properties.connections.type,parentSchema:schema11.properties.vault.properties.connections,data:data34};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -1125,10 +1116,9 @@ vErrors.push(err79);
 }
 errors++;
 }
-let data35 = data31.max_refresh;
-if(typeof data35 === "string"){
-if(!pattern0.test(data35)){
-const err80 = {instancePath:instancePath+"/jwks/max_refresh",schemaPath:"#/properties/jwks/properties/max_refresh/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.max_refresh,data:data35};
+if((typeof data34 == "number") && (isFinite(data34))){
+if(data34 < 1 || isNaN(data34)){
+const err80 = {instancePath:instancePath+"/vault/connections",schemaPath:"#/properties/vault/properties/connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault.properties.connections,data:data34};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -1138,8 +1128,9 @@ vErrors.push(err80);
 errors++;
 }
 }
+}
 else {
-const err81 = {instancePath:instancePath+"/jwks/max_refresh",schemaPath:"#/properties/jwks/properties/max_refresh/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.max_refresh.type,parentSchema:schema11.properties.jwks.properties.max_refresh,data:data35};
+const err81 = {instancePath:instancePath+"/vault",schemaPath:"#/properties/vault/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault.type,parentSchema:schema11.properties.vault,data:data30};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1148,10 +1139,29 @@ vErrors.push(err81);
 }
 errors++;
 }
-let data36 = data31.kid_miss_cooldown;
-if(typeof data36 === "string"){
-if(!pattern0.test(data36)){
-const err82 = {instancePath:instancePath+"/jwks/kid_miss_cooldown",schemaPath:"#/properties/jwks/properties/kid_miss_cooldown/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.kid_miss_cooldown,data:data36};
+let data35 = data.token;
+if(data35 && typeof data35 == "object" && !Array.isArray(data35)){
+if(data35.issuer === undefined){
+data35.issuer = "alcv-vault";
+}
+if(data35.audience === undefined){
+data35.audience = "ledgix-sdk";
+}
+if(data35.subject === undefined){
+data35.subject = "clearance";
+}
+if(data35.clock_skew === undefined){
+data35.clock_skew = "30s";
+}
+if(data35.replay_cache_size === undefined){
+data35.replay_cache_size = 100000;
+}
+if(data35.require_exp === undefined){
+data35.require_exp = true;
+}
+for(const key7 in data35){
+if(!((((((key7 === "issuer") || (key7 === "audience")) || (key7 === "subject")) || (key7 === "clock_skew")) || (key7 === "replay_cache_size")) || (key7 === "require_exp"))){
+const err82 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.token,data:data35};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1161,8 +1171,10 @@ vErrors.push(err82);
 errors++;
 }
 }
-else {
-const err83 = {instancePath:instancePath+"/jwks/kid_miss_cooldown",schemaPath:"#/properties/jwks/properties/kid_miss_cooldown/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.kid_miss_cooldown.type,parentSchema:schema11.properties.jwks.properties.kid_miss_cooldown,data:data36};
+let data36 = data35.issuer;
+if(typeof data36 === "string"){
+if(func4(data36) < 1){
+const err83 = {instancePath:instancePath+"/token/issuer",schemaPath:"#/properties/token/properties/issuer/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.token.properties.issuer,data:data36};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1171,10 +1183,9 @@ vErrors.push(err83);
 }
 errors++;
 }
-let data37 = data31.max_stale;
-if(typeof data37 === "string"){
-if(!pattern0.test(data37)){
-const err84 = {instancePath:instancePath+"/jwks/max_stale",schemaPath:"#/properties/jwks/properties/max_stale/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.max_stale,data:data37};
+}
+else {
+const err84 = {instancePath:instancePath+"/token/issuer",schemaPath:"#/properties/token/properties/issuer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.token.properties.issuer.type,parentSchema:schema11.properties.token.properties.issuer,data:data36};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1183,9 +1194,10 @@ vErrors.push(err84);
 }
 errors++;
 }
-}
-else {
-const err85 = {instancePath:instancePath+"/jwks/max_stale",schemaPath:"#/properties/jwks/properties/max_stale/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.max_stale.type,parentSchema:schema11.properties.jwks.properties.max_stale,data:data37};
+let data37 = data35.audience;
+if(typeof data37 === "string"){
+if(func4(data37) < 1){
+const err85 = {instancePath:instancePath+"/token/audience",schemaPath:"#/properties/token/properties/audience/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.token.properties.audience,data:data37};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1194,10 +1206,9 @@ vErrors.push(err85);
 }
 errors++;
 }
-let data38 = data31.timeout;
-if(typeof data38 === "string"){
-if(!pattern0.test(data38)){
-const err86 = {instancePath:instancePath+"/jwks/timeout",schemaPath:"#/properties/jwks/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.timeout,data:data38};
+}
+else {
+const err86 = {instancePath:instancePath+"/token/audience",schemaPath:"#/properties/token/properties/audience/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.token.properties.audience.type,parentSchema:schema11.properties.token.properties.audience,data:data37};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1206,9 +1217,10 @@ vErrors.push(err86);
 }
 errors++;
 }
-}
-else {
-const err87 = {instancePath:instancePath+"/jwks/timeout",schemaPath:"#/properties/jwks/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.timeout.type,parentSchema:schema11.properties.jwks.properties.timeout,data:data38};
+let data38 = data35.subject;
+if(typeof data38 === "string"){
+if(func4(data38) < 1){
+const err87 = {instancePath:instancePath+"/token/subject",schemaPath:"#/properties/token/properties/subject/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.token.properties.subject,data:data38};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1219,7 +1231,7 @@ errors++;
 }
 }
 else {
-const err88 = {instancePath:instancePath+"/jwks",schemaPath:"#/properties/jwks/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.jwks.type,parentSchema:schema11.properties.jwks,data:data31};
+const err88 = {instancePath:instancePath+"/token/subject",schemaPath:"#/properties/token/properties/subject/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.token.properties.subject.type,parentSchema:schema11.properties.token.properties.subject,data:data38};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1228,38 +1240,10 @@ vErrors.push(err88);
 }
 errors++;
 }
-let data39 = data.routes;
-if(Array.isArray(data39)){
-const len1 = data39.length;
-for(let i1=0; i1<len1; i1++){
-let data40 = data39[i1];
-if(data40 && typeof data40 == "object" && !Array.isArray(data40)){
-if(data40.auth === undefined){
-data40.auth = "token";
-}
-if(data40.tools === undefined){
-data40.tools = [];
-}
-if(data40.bind_args === undefined){
-data40.bind_args = "none";
-}
-if(data40.max_body === undefined){
-data40.max_body = "1mib";
-}
-if(data40.strip_headers === undefined){
-data40.strip_headers = [];
-}
-if(data40.forward_authorization === undefined){
-data40.forward_authorization = false;
-}
-if(data40.strip_prefix === undefined){
-data40.strip_prefix = false;
-}
-if(data40.websocket === undefined){
-data40.websocket = true;
-}
-if(data40.name === undefined){
-const err89 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema11.properties.routes.items.required,parentSchema:schema11.properties.routes.items,data:data40};
+let data39 = data35.clock_skew;
+if(typeof data39 === "string"){
+if(!pattern0.test(data39)){
+const err89 = {instancePath:instancePath+"/token/clock_skew",schemaPath:"#/properties/token/properties/clock_skew/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.token.properties.clock_skew,data:data39};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1268,8 +1252,9 @@ vErrors.push(err89);
 }
 errors++;
 }
-if(data40.match === undefined){
-const err90 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "match"},message:"must have required property '"+"match"+"'",schema:schema11.properties.routes.items.required,parentSchema:schema11.properties.routes.items,data:data40};
+}
+else {
+const err90 = {instancePath:instancePath+"/token/clock_skew",schemaPath:"#/properties/token/properties/clock_skew/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.token.properties.clock_skew.type,parentSchema:schema11.properties.token.properties.clock_skew,data:data39};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1278,8 +1263,9 @@ vErrors.push(err90);
 }
 errors++;
 }
-if(data40.upstream === undefined){
-const err91 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "upstream"},message:"must have required property '"+"upstream"+"'",schema:schema11.properties.routes.items.required,parentSchema:schema11.properties.routes.items,data:data40};
+let data40 = data35.replay_cache_size;
+if(!(((typeof data40 == "number") && (!(data40 % 1) && !isNaN(data40))) && (isFinite(data40)))){
+const err91 = {instancePath:instancePath+"/token/replay_cache_size",schemaPath:"#/properties/token/properties/replay_cache_size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.token.properties.replay_cache_size.type,parentSchema:schema11.properties.token.properties.replay_cache_size,data:data40};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1288,9 +1274,9 @@ vErrors.push(err91);
 }
 errors++;
 }
-for(const key9 in data40){
-if(!(func2.call(schema11.properties.routes.items.properties, key9))){
-const err92 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.routes.items,data:data40};
+if((typeof data40 == "number") && (isFinite(data40))){
+if(data40 < 1 || isNaN(data40)){
+const err92 = {instancePath:instancePath+"/token/replay_cache_size",schemaPath:"#/properties/token/properties/replay_cache_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.token.properties.replay_cache_size,data:data40};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1300,11 +1286,9 @@ vErrors.push(err92);
 errors++;
 }
 }
-if(data40.name !== undefined){
-let data41 = data40.name;
-if(typeof data41 === "string"){
-if(func4(data41) > 64){
-const err93 = {instancePath:instancePath+"/routes/" + i1+"/name",schemaPath:"#/properties/routes/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema11.properties.routes.items.properties.name,data:data41};
+let data41 = data35.require_exp;
+if(typeof data41 !== "boolean"){
+const err93 = {instancePath:instancePath+"/token/require_exp",schemaPath:"#/properties/token/properties/require_exp/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.token.properties.require_exp.type,parentSchema:schema11.properties.token.properties.require_exp,data:data41};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1313,8 +1297,9 @@ vErrors.push(err93);
 }
 errors++;
 }
-if(!pattern12.test(data41)){
-const err94 = {instancePath:instancePath+"/routes/" + i1+"/name",schemaPath:"#/properties/routes/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema11.properties.routes.items.properties.name,data:data41};
+}
+else {
+const err94 = {instancePath:instancePath+"/token",schemaPath:"#/properties/token/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.token.type,parentSchema:schema11.properties.token,data:data35};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1323,9 +1308,29 @@ vErrors.push(err94);
 }
 errors++;
 }
+let data42 = data.jwks;
+if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
+if(data42.refresh_interval === undefined){
+data42.refresh_interval = "5m";
 }
-else {
-const err95 = {instancePath:instancePath+"/routes/" + i1+"/name",schemaPath:"#/properties/routes/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.name.type,parentSchema:schema11.properties.routes.items.properties.name,data:data41};
+if(data42.min_refresh === undefined){
+data42.min_refresh = "30s";
+}
+if(data42.max_refresh === undefined){
+data42.max_refresh = "1h";
+}
+if(data42.kid_miss_cooldown === undefined){
+data42.kid_miss_cooldown = "10s";
+}
+if(data42.max_stale === undefined){
+data42.max_stale = "1h";
+}
+if(data42.timeout === undefined){
+data42.timeout = "5s";
+}
+for(const key8 in data42){
+if(!(((((((key8 === "url") || (key8 === "refresh_interval")) || (key8 === "min_refresh")) || (key8 === "max_refresh")) || (key8 === "kid_miss_cooldown")) || (key8 === "max_stale")) || (key8 === "timeout"))){
+const err95 = {instancePath:instancePath+"/jwks",schemaPath:"#/properties/jwks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.jwks,data:data42};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1335,15 +1340,11 @@ vErrors.push(err95);
 errors++;
 }
 }
-if(data40.match !== undefined){
-let data42 = data40.match;
-if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
-if(data42.path_prefix === undefined){
-data42.path_prefix = "/";
-}
-for(const key10 in data42){
-if(!(((key10 === "host") || (key10 === "path_prefix")) || (key10 === "methods"))){
-const err96 = {instancePath:instancePath+"/routes/" + i1+"/match",schemaPath:"#/properties/routes/items/properties/match/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.routes.items.properties.match,data:data42};
+if(data42.url !== undefined){
+let data43 = data42.url;
+if(typeof data43 === "string"){
+if(func4(data43) < 1){
+const err96 = {instancePath:instancePath+"/jwks/url",schemaPath:"#/properties/jwks/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.jwks.properties.url,data:data43};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1353,11 +1354,8 @@ vErrors.push(err96);
 errors++;
 }
 }
-if(data42.host !== undefined){
-let data43 = data42.host;
-if(typeof data43 === "string"){
-if(!pattern13.test(data43)){
-const err97 = {instancePath:instancePath+"/routes/" + i1+"/match/host",schemaPath:"#/properties/routes/items/properties/match/properties/host/pattern",keyword:"pattern",params:{pattern: "^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$"},message:"must match pattern \""+"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$"+"\"",schema:"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$",parentSchema:schema11.properties.routes.items.properties.match.properties.host,data:data43};
+else {
+const err97 = {instancePath:instancePath+"/jwks/url",schemaPath:"#/properties/jwks/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.url.type,parentSchema:schema11.properties.jwks.properties.url,data:data43};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1367,8 +1365,10 @@ vErrors.push(err97);
 errors++;
 }
 }
-else {
-const err98 = {instancePath:instancePath+"/routes/" + i1+"/match/host",schemaPath:"#/properties/routes/items/properties/match/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.match.properties.host.type,parentSchema:schema11.properties.routes.items.properties.match.properties.host,data:data43};
+let data44 = data42.refresh_interval;
+if(typeof data44 === "string"){
+if(!pattern0.test(data44)){
+const err98 = {instancePath:instancePath+"/jwks/refresh_interval",schemaPath:"#/properties/jwks/properties/refresh_interval/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.refresh_interval,data:data44};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1378,10 +1378,8 @@ vErrors.push(err98);
 errors++;
 }
 }
-let data44 = data42.path_prefix;
-if(typeof data44 === "string"){
-if(func4(data44) < 1){
-const err99 = {instancePath:instancePath+"/routes/" + i1+"/match/path_prefix",schemaPath:"#/properties/routes/items/properties/match/properties/path_prefix/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.routes.items.properties.match.properties.path_prefix,data:data44};
+else {
+const err99 = {instancePath:instancePath+"/jwks/refresh_interval",schemaPath:"#/properties/jwks/properties/refresh_interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.refresh_interval.type,parentSchema:schema11.properties.jwks.properties.refresh_interval,data:data44};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1390,9 +1388,10 @@ vErrors.push(err99);
 }
 errors++;
 }
-}
-else {
-const err100 = {instancePath:instancePath+"/routes/" + i1+"/match/path_prefix",schemaPath:"#/properties/routes/items/properties/match/properties/path_prefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.match.properties.path_prefix.type,parentSchema:schema11.properties.routes.items.properties.match.properties.path_prefix,data:data44};
+let data45 = data42.min_refresh;
+if(typeof data45 === "string"){
+if(!pattern0.test(data45)){
+const err100 = {instancePath:instancePath+"/jwks/min_refresh",schemaPath:"#/properties/jwks/properties/min_refresh/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.min_refresh,data:data45};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1401,11 +1400,9 @@ vErrors.push(err100);
 }
 errors++;
 }
-if(data42.methods !== undefined){
-let data45 = data42.methods;
-if(Array.isArray(data45)){
-if(data45.length < 1){
-const err101 = {instancePath:instancePath+"/routes/" + i1+"/match/methods",schemaPath:"#/properties/routes/items/properties/match/properties/methods/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.routes.items.properties.match.properties.methods,data:data45};
+}
+else {
+const err101 = {instancePath:instancePath+"/jwks/min_refresh",schemaPath:"#/properties/jwks/properties/min_refresh/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.min_refresh.type,parentSchema:schema11.properties.jwks.properties.min_refresh,data:data45};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1414,12 +1411,10 @@ vErrors.push(err101);
 }
 errors++;
 }
-const len2 = data45.length;
-for(let i2=0; i2<len2; i2++){
-let data46 = data45[i2];
+let data46 = data42.max_refresh;
 if(typeof data46 === "string"){
-if(!pattern14.test(data46)){
-const err102 = {instancePath:instancePath+"/routes/" + i1+"/match/methods/" + i2,schemaPath:"#/properties/routes/items/properties/match/properties/methods/items/pattern",keyword:"pattern",params:{pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},message:"must match pattern \""+"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"+"\"",schema:"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",parentSchema:schema11.properties.routes.items.properties.match.properties.methods.items,data:data46};
+if(!pattern0.test(data46)){
+const err102 = {instancePath:instancePath+"/jwks/max_refresh",schemaPath:"#/properties/jwks/properties/max_refresh/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.max_refresh,data:data46};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1430,7 +1425,7 @@ errors++;
 }
 }
 else {
-const err103 = {instancePath:instancePath+"/routes/" + i1+"/match/methods/" + i2,schemaPath:"#/properties/routes/items/properties/match/properties/methods/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.match.properties.methods.items.type,parentSchema:schema11.properties.routes.items.properties.match.properties.methods.items,data:data46};
+const err103 = {instancePath:instancePath+"/jwks/max_refresh",schemaPath:"#/properties/jwks/properties/max_refresh/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.max_refresh.type,parentSchema:schema11.properties.jwks.properties.max_refresh,data:data46};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1439,10 +1434,10 @@ vErrors.push(err103);
 }
 errors++;
 }
-}
-}
-else {
-const err104 = {instancePath:instancePath+"/routes/" + i1+"/match/methods",schemaPath:"#/properties/routes/items/properties/match/properties/methods/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.items.properties.match.properties.methods.type,parentSchema:schema11.properties.routes.items.properties.match.properties.methods,data:data45};
+let data47 = data42.kid_miss_cooldown;
+if(typeof data47 === "string"){
+if(!pattern0.test(data47)){
+const err104 = {instancePath:instancePath+"/jwks/kid_miss_cooldown",schemaPath:"#/properties/jwks/properties/kid_miss_cooldown/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.kid_miss_cooldown,data:data47};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1452,9 +1447,8 @@ vErrors.push(err104);
 errors++;
 }
 }
-}
 else {
-const err105 = {instancePath:instancePath+"/routes/" + i1+"/match",schemaPath:"#/properties/routes/items/properties/match/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.routes.items.properties.match.type,parentSchema:schema11.properties.routes.items.properties.match,data:data42};
+const err105 = {instancePath:instancePath+"/jwks/kid_miss_cooldown",schemaPath:"#/properties/jwks/properties/kid_miss_cooldown/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.kid_miss_cooldown.type,parentSchema:schema11.properties.jwks.properties.kid_miss_cooldown,data:data47};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1463,15 +1457,10 @@ vErrors.push(err105);
 }
 errors++;
 }
-}
-if(data40.upstream !== undefined){
-let data47 = data40.upstream;
-const _errs119 = errors;
-let valid20 = false;
-const _errs120 = errors;
-if(typeof data47 === "string"){
-if(func4(data47) < 1){
-const err106 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[0],data:data47};
+let data48 = data42.max_stale;
+if(typeof data48 === "string"){
+if(!pattern0.test(data48)){
+const err106 = {instancePath:instancePath+"/jwks/max_stale",schemaPath:"#/properties/jwks/properties/max_stale/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.max_stale,data:data48};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1482,7 +1471,7 @@ errors++;
 }
 }
 else {
-const err107 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[0].type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[0],data:data47};
+const err107 = {instancePath:instancePath+"/jwks/max_stale",schemaPath:"#/properties/jwks/properties/max_stale/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.max_stale.type,parentSchema:schema11.properties.jwks.properties.max_stale,data:data48};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1491,13 +1480,10 @@ vErrors.push(err107);
 }
 errors++;
 }
-var _valid3 = _errs120 === errors;
-valid20 = valid20 || _valid3;
-if(!valid20){
-const _errs122 = errors;
-if(data47 && typeof data47 == "object" && !Array.isArray(data47)){
-if(data47.url === undefined){
-const err108 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].required,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1],data:data47};
+let data49 = data42.timeout;
+if(typeof data49 === "string"){
+if(!pattern0.test(data49)){
+const err108 = {instancePath:instancePath+"/jwks/timeout",schemaPath:"#/properties/jwks/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.jwks.properties.timeout,data:data49};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1506,9 +1492,9 @@ vErrors.push(err108);
 }
 errors++;
 }
-for(const key11 in data47){
-if(!((((((key11 === "url") || (key11 === "connect_timeout")) || (key11 === "headers_timeout")) || (key11 === "body_timeout")) || (key11 === "keep_alive_timeout")) || (key11 === "connections"))){
-const err109 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1],data:data47};
+}
+else {
+const err109 = {instancePath:instancePath+"/jwks/timeout",schemaPath:"#/properties/jwks/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.jwks.properties.timeout.type,parentSchema:schema11.properties.jwks.properties.timeout,data:data49};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1518,11 +1504,8 @@ vErrors.push(err109);
 errors++;
 }
 }
-if(data47.url !== undefined){
-let data48 = data47.url;
-if(typeof data48 === "string"){
-if(func4(data48) < 1){
-const err110 = {instancePath:instancePath+"/routes/" + i1+"/upstream/url",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.url,data:data48};
+else {
+const err110 = {instancePath:instancePath+"/jwks",schemaPath:"#/properties/jwks/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.jwks.type,parentSchema:schema11.properties.jwks,data:data42};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1531,9 +1514,38 @@ vErrors.push(err110);
 }
 errors++;
 }
+let data50 = data.routes;
+if(Array.isArray(data50)){
+const len1 = data50.length;
+for(let i1=0; i1<len1; i1++){
+let data51 = data50[i1];
+if(data51 && typeof data51 == "object" && !Array.isArray(data51)){
+if(data51.auth === undefined){
+data51.auth = "token";
 }
-else {
-const err111 = {instancePath:instancePath+"/routes/" + i1+"/upstream/url",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.url.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.url,data:data48};
+if(data51.tools === undefined){
+data51.tools = [];
+}
+if(data51.bind_args === undefined){
+data51.bind_args = "none";
+}
+if(data51.max_body === undefined){
+data51.max_body = "1mib";
+}
+if(data51.strip_headers === undefined){
+data51.strip_headers = [];
+}
+if(data51.forward_authorization === undefined){
+data51.forward_authorization = false;
+}
+if(data51.strip_prefix === undefined){
+data51.strip_prefix = false;
+}
+if(data51.websocket === undefined){
+data51.websocket = true;
+}
+if(data51.name === undefined){
+const err111 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema11.properties.routes.items.required,parentSchema:schema11.properties.routes.items,data:data51};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1542,12 +1554,8 @@ vErrors.push(err111);
 }
 errors++;
 }
-}
-if(data47.connect_timeout !== undefined){
-let data49 = data47.connect_timeout;
-if(typeof data49 === "string"){
-if(!pattern0.test(data49)){
-const err112 = {instancePath:instancePath+"/routes/" + i1+"/upstream/connect_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/connect_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connect_timeout,data:data49};
+if(data51.match === undefined){
+const err112 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "match"},message:"must have required property '"+"match"+"'",schema:schema11.properties.routes.items.required,parentSchema:schema11.properties.routes.items,data:data51};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1556,9 +1564,8 @@ vErrors.push(err112);
 }
 errors++;
 }
-}
-else {
-const err113 = {instancePath:instancePath+"/routes/" + i1+"/upstream/connect_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/connect_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connect_timeout.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connect_timeout,data:data49};
+if(data51.upstream === undefined){
+const err113 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/required",keyword:"required",params:{missingProperty: "upstream"},message:"must have required property '"+"upstream"+"'",schema:schema11.properties.routes.items.required,parentSchema:schema11.properties.routes.items,data:data51};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1567,12 +1574,9 @@ vErrors.push(err113);
 }
 errors++;
 }
-}
-if(data47.headers_timeout !== undefined){
-let data50 = data47.headers_timeout;
-if(typeof data50 === "string"){
-if(!pattern0.test(data50)){
-const err114 = {instancePath:instancePath+"/routes/" + i1+"/upstream/headers_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/headers_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.headers_timeout,data:data50};
+for(const key9 in data51){
+if(!(func2.call(schema11.properties.routes.items.properties, key9))){
+const err114 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.routes.items,data:data51};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1582,8 +1586,11 @@ vErrors.push(err114);
 errors++;
 }
 }
-else {
-const err115 = {instancePath:instancePath+"/routes/" + i1+"/upstream/headers_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/headers_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.headers_timeout.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.headers_timeout,data:data50};
+if(data51.name !== undefined){
+let data52 = data51.name;
+if(typeof data52 === "string"){
+if(func4(data52) > 64){
+const err115 = {instancePath:instancePath+"/routes/" + i1+"/name",schemaPath:"#/properties/routes/items/properties/name/maxLength",keyword:"maxLength",params:{limit: 64},message:"must NOT have more than 64 characters",schema:64,parentSchema:schema11.properties.routes.items.properties.name,data:data52};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1592,12 +1599,8 @@ vErrors.push(err115);
 }
 errors++;
 }
-}
-if(data47.body_timeout !== undefined){
-let data51 = data47.body_timeout;
-if(typeof data51 === "string"){
-if(!pattern0.test(data51)){
-const err116 = {instancePath:instancePath+"/routes/" + i1+"/upstream/body_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/body_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.body_timeout,data:data51};
+if(!pattern19.test(data52)){
+const err116 = {instancePath:instancePath+"/routes/" + i1+"/name",schemaPath:"#/properties/routes/items/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$"},message:"must match pattern \""+"^[A-Za-z0-9][A-Za-z0-9_.-]*$"+"\"",schema:"^[A-Za-z0-9][A-Za-z0-9_.-]*$",parentSchema:schema11.properties.routes.items.properties.name,data:data52};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1608,7 +1611,7 @@ errors++;
 }
 }
 else {
-const err117 = {instancePath:instancePath+"/routes/" + i1+"/upstream/body_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/body_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.body_timeout.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.body_timeout,data:data51};
+const err117 = {instancePath:instancePath+"/routes/" + i1+"/name",schemaPath:"#/properties/routes/items/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.name.type,parentSchema:schema11.properties.routes.items.properties.name,data:data52};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1618,11 +1621,15 @@ vErrors.push(err117);
 errors++;
 }
 }
-if(data47.keep_alive_timeout !== undefined){
-let data52 = data47.keep_alive_timeout;
-if(typeof data52 === "string"){
-if(!pattern0.test(data52)){
-const err118 = {instancePath:instancePath+"/routes/" + i1+"/upstream/keep_alive_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/keep_alive_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.keep_alive_timeout,data:data52};
+if(data51.match !== undefined){
+let data53 = data51.match;
+if(data53 && typeof data53 == "object" && !Array.isArray(data53)){
+if(data53.path_prefix === undefined){
+data53.path_prefix = "/";
+}
+for(const key10 in data53){
+if(!(((key10 === "host") || (key10 === "path_prefix")) || (key10 === "methods"))){
+const err118 = {instancePath:instancePath+"/routes/" + i1+"/match",schemaPath:"#/properties/routes/items/properties/match/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.routes.items.properties.match,data:data53};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1632,8 +1639,11 @@ vErrors.push(err118);
 errors++;
 }
 }
-else {
-const err119 = {instancePath:instancePath+"/routes/" + i1+"/upstream/keep_alive_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/keep_alive_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.keep_alive_timeout.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.keep_alive_timeout,data:data52};
+if(data53.host !== undefined){
+let data54 = data53.host;
+if(typeof data54 === "string"){
+if(!pattern20.test(data54)){
+const err119 = {instancePath:instancePath+"/routes/" + i1+"/match/host",schemaPath:"#/properties/routes/items/properties/match/properties/host/pattern",keyword:"pattern",params:{pattern: "^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$"},message:"must match pattern \""+"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$"+"\"",schema:"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$",parentSchema:schema11.properties.routes.items.properties.match.properties.host,data:data54};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1643,10 +1653,8 @@ vErrors.push(err119);
 errors++;
 }
 }
-if(data47.connections !== undefined){
-let data53 = data47.connections;
-if(!(((typeof data53 == "number") && (!(data53 % 1) && !isNaN(data53))) && (isFinite(data53)))){
-const err120 = {instancePath:instancePath+"/routes/" + i1+"/upstream/connections",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/connections/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connections.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connections,data:data53};
+else {
+const err120 = {instancePath:instancePath+"/routes/" + i1+"/match/host",schemaPath:"#/properties/routes/items/properties/match/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.match.properties.host.type,parentSchema:schema11.properties.routes.items.properties.match.properties.host,data:data54};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1655,9 +1663,11 @@ vErrors.push(err120);
 }
 errors++;
 }
-if((typeof data53 == "number") && (isFinite(data53))){
-if(data53 < 1 || isNaN(data53)){
-const err121 = {instancePath:instancePath+"/routes/" + i1+"/upstream/connections",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connections,data:data53};
+}
+let data55 = data53.path_prefix;
+if(typeof data55 === "string"){
+if(func4(data55) < 1){
+const err121 = {instancePath:instancePath+"/routes/" + i1+"/match/path_prefix",schemaPath:"#/properties/routes/items/properties/match/properties/path_prefix/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.routes.items.properties.match.properties.path_prefix,data:data55};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1667,10 +1677,8 @@ vErrors.push(err121);
 errors++;
 }
 }
-}
-}
 else {
-const err122 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1],data:data47};
+const err122 = {instancePath:instancePath+"/routes/" + i1+"/match/path_prefix",schemaPath:"#/properties/routes/items/properties/match/properties/path_prefix/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.match.properties.path_prefix.type,parentSchema:schema11.properties.routes.items.properties.match.properties.path_prefix,data:data55};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1679,11 +1687,11 @@ vErrors.push(err122);
 }
 errors++;
 }
-var _valid3 = _errs122 === errors;
-valid20 = valid20 || _valid3;
-}
-if(!valid20){
-const err123 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.routes.items.properties.upstream.anyOf,parentSchema:schema11.properties.routes.items.properties.upstream,data:data47};
+if(data53.methods !== undefined){
+let data56 = data53.methods;
+if(Array.isArray(data56)){
+if(data56.length < 1){
+const err123 = {instancePath:instancePath+"/routes/" + i1+"/match/methods",schemaPath:"#/properties/routes/items/properties/match/properties/methods/minItems",keyword:"minItems",params:{limit: 1},message:"must NOT have fewer than 1 items",schema:1,parentSchema:schema11.properties.routes.items.properties.match.properties.methods,data:data56};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1692,21 +1700,12 @@ vErrors.push(err123);
 }
 errors++;
 }
-else {
-errors = _errs119;
-if(vErrors !== null){
-if(_errs119){
-vErrors.length = _errs119;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-let data54 = data40.auth;
-if(typeof data54 !== "string"){
-const err124 = {instancePath:instancePath+"/routes/" + i1+"/auth",schemaPath:"#/properties/routes/items/properties/auth/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.auth.type,parentSchema:schema11.properties.routes.items.properties.auth,data:data54};
+const len2 = data56.length;
+for(let i2=0; i2<len2; i2++){
+let data57 = data56[i2];
+if(typeof data57 === "string"){
+if(!pattern21.test(data57)){
+const err124 = {instancePath:instancePath+"/routes/" + i1+"/match/methods/" + i2,schemaPath:"#/properties/routes/items/properties/match/properties/methods/items/pattern",keyword:"pattern",params:{pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},message:"must match pattern \""+"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"+"\"",schema:"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",parentSchema:schema11.properties.routes.items.properties.match.properties.methods.items,data:data57};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1715,8 +1714,9 @@ vErrors.push(err124);
 }
 errors++;
 }
-if(!((data54 === "token") || (data54 === "none"))){
-const err125 = {instancePath:instancePath+"/routes/" + i1+"/auth",schemaPath:"#/properties/routes/items/properties/auth/enum",keyword:"enum",params:{allowedValues: schema11.properties.routes.items.properties.auth.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.routes.items.properties.auth.enum,parentSchema:schema11.properties.routes.items.properties.auth,data:data54};
+}
+else {
+const err125 = {instancePath:instancePath+"/routes/" + i1+"/match/methods/" + i2,schemaPath:"#/properties/routes/items/properties/match/properties/methods/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.match.properties.methods.items.type,parentSchema:schema11.properties.routes.items.properties.match.properties.methods.items,data:data57};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1725,14 +1725,10 @@ vErrors.push(err125);
 }
 errors++;
 }
-let data55 = data40.tools;
-if(Array.isArray(data55)){
-const len3 = data55.length;
-for(let i3=0; i3<len3; i3++){
-let data56 = data55[i3];
-if(typeof data56 === "string"){
-if(func4(data56) < 1){
-const err126 = {instancePath:instancePath+"/routes/" + i1+"/tools/" + i3,schemaPath:"#/properties/routes/items/properties/tools/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.routes.items.properties.tools.items,data:data56};
+}
+}
+else {
+const err126 = {instancePath:instancePath+"/routes/" + i1+"/match/methods",schemaPath:"#/properties/routes/items/properties/match/properties/methods/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.items.properties.match.properties.methods.type,parentSchema:schema11.properties.routes.items.properties.match.properties.methods,data:data56};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1742,8 +1738,9 @@ vErrors.push(err126);
 errors++;
 }
 }
+}
 else {
-const err127 = {instancePath:instancePath+"/routes/" + i1+"/tools/" + i3,schemaPath:"#/properties/routes/items/properties/tools/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.tools.items.type,parentSchema:schema11.properties.routes.items.properties.tools.items,data:data56};
+const err127 = {instancePath:instancePath+"/routes/" + i1+"/match",schemaPath:"#/properties/routes/items/properties/match/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.routes.items.properties.match.type,parentSchema:schema11.properties.routes.items.properties.match,data:data53};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1753,9 +1750,14 @@ vErrors.push(err127);
 errors++;
 }
 }
-}
-else {
-const err128 = {instancePath:instancePath+"/routes/" + i1+"/tools",schemaPath:"#/properties/routes/items/properties/tools/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.items.properties.tools.type,parentSchema:schema11.properties.routes.items.properties.tools,data:data55};
+if(data51.upstream !== undefined){
+let data58 = data51.upstream;
+const _errs141 = errors;
+let valid20 = false;
+const _errs142 = errors;
+if(typeof data58 === "string"){
+if(func4(data58) < 1){
+const err128 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/0/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[0],data:data58};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -1764,9 +1766,9 @@ vErrors.push(err128);
 }
 errors++;
 }
-let data57 = data40.bind_args;
-if(typeof data57 !== "string"){
-const err129 = {instancePath:instancePath+"/routes/" + i1+"/bind_args",schemaPath:"#/properties/routes/items/properties/bind_args/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.bind_args.type,parentSchema:schema11.properties.routes.items.properties.bind_args,data:data57};
+}
+else {
+const err129 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[0].type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[0],data:data58};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -1775,8 +1777,13 @@ vErrors.push(err129);
 }
 errors++;
 }
-if(!((data57 === "exact") || (data57 === "none"))){
-const err130 = {instancePath:instancePath+"/routes/" + i1+"/bind_args",schemaPath:"#/properties/routes/items/properties/bind_args/enum",keyword:"enum",params:{allowedValues: schema11.properties.routes.items.properties.bind_args.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.routes.items.properties.bind_args.enum,parentSchema:schema11.properties.routes.items.properties.bind_args,data:data57};
+var _valid3 = _errs142 === errors;
+valid20 = valid20 || _valid3;
+if(!valid20){
+const _errs144 = errors;
+if(data58 && typeof data58 == "object" && !Array.isArray(data58)){
+if(data58.url === undefined){
+const err130 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].required,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1],data:data58};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -1785,13 +1792,9 @@ vErrors.push(err130);
 }
 errors++;
 }
-let data58 = data40.max_body;
-const _errs146 = errors;
-let valid24 = false;
-const _errs147 = errors;
-if(typeof data58 === "string"){
-if(!pattern1.test(data58)){
-const err131 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"+"\"",schema:"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$",parentSchema:schema11.properties.routes.items.properties.max_body.anyOf[0],data:data58};
+for(const key11 in data58){
+if(!((((((key11 === "url") || (key11 === "connect_timeout")) || (key11 === "headers_timeout")) || (key11 === "body_timeout")) || (key11 === "keep_alive_timeout")) || (key11 === "connections"))){
+const err131 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1],data:data58};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -1801,8 +1804,11 @@ vErrors.push(err131);
 errors++;
 }
 }
-else {
-const err132 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.max_body.anyOf[0].type,parentSchema:schema11.properties.routes.items.properties.max_body.anyOf[0],data:data58};
+if(data58.url !== undefined){
+let data59 = data58.url;
+if(typeof data59 === "string"){
+if(func4(data59) < 1){
+const err132 = {instancePath:instancePath+"/routes/" + i1+"/upstream/url",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/url/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.url,data:data59};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -1811,12 +1817,9 @@ vErrors.push(err132);
 }
 errors++;
 }
-var _valid4 = _errs147 === errors;
-valid24 = valid24 || _valid4;
-if(!valid24){
-const _errs149 = errors;
-if(!(((typeof data58 == "number") && (!(data58 % 1) && !isNaN(data58))) && (isFinite(data58)))){
-const err133 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.routes.items.properties.max_body.anyOf[1].type,parentSchema:schema11.properties.routes.items.properties.max_body.anyOf[1],data:data58};
+}
+else {
+const err133 = {instancePath:instancePath+"/routes/" + i1+"/upstream/url",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.url.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.url,data:data59};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -1825,9 +1828,12 @@ vErrors.push(err133);
 }
 errors++;
 }
-if((typeof data58 == "number") && (isFinite(data58))){
-if(data58 < 0 || isNaN(data58)){
-const err134 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.routes.items.properties.max_body.anyOf[1],data:data58};
+}
+if(data58.connect_timeout !== undefined){
+let data60 = data58.connect_timeout;
+if(typeof data60 === "string"){
+if(!pattern0.test(data60)){
+const err134 = {instancePath:instancePath+"/routes/" + i1+"/upstream/connect_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/connect_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connect_timeout,data:data60};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -1837,11 +1843,8 @@ vErrors.push(err134);
 errors++;
 }
 }
-var _valid4 = _errs149 === errors;
-valid24 = valid24 || _valid4;
-}
-if(!valid24){
-const err135 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.routes.items.properties.max_body.anyOf,parentSchema:schema11.properties.routes.items.properties.max_body,data:data58};
+else {
+const err135 = {instancePath:instancePath+"/routes/" + i1+"/upstream/connect_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/connect_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connect_timeout.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connect_timeout,data:data60};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -1850,25 +1853,12 @@ vErrors.push(err135);
 }
 errors++;
 }
-else {
-errors = _errs146;
-if(vErrors !== null){
-if(_errs146){
-vErrors.length = _errs146;
 }
-else {
-vErrors = null;
-}
-}
-}
-if(data40.max_inflight_body !== undefined){
-let data59 = data40.max_inflight_body;
-const _errs152 = errors;
-let valid25 = false;
-const _errs153 = errors;
-if(typeof data59 === "string"){
-if(!pattern1.test(data59)){
-const err136 = {instancePath:instancePath+"/routes/" + i1+"/max_inflight_body",schemaPath:"#/properties/routes/items/properties/max_inflight_body/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"+"\"",schema:"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$",parentSchema:schema11.properties.routes.items.properties.max_inflight_body.anyOf[0],data:data59};
+if(data58.headers_timeout !== undefined){
+let data61 = data58.headers_timeout;
+if(typeof data61 === "string"){
+if(!pattern0.test(data61)){
+const err136 = {instancePath:instancePath+"/routes/" + i1+"/upstream/headers_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/headers_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.headers_timeout,data:data61};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -1879,7 +1869,7 @@ errors++;
 }
 }
 else {
-const err137 = {instancePath:instancePath+"/routes/" + i1+"/max_inflight_body",schemaPath:"#/properties/routes/items/properties/max_inflight_body/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.max_inflight_body.anyOf[0].type,parentSchema:schema11.properties.routes.items.properties.max_inflight_body.anyOf[0],data:data59};
+const err137 = {instancePath:instancePath+"/routes/" + i1+"/upstream/headers_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/headers_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.headers_timeout.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.headers_timeout,data:data61};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -1888,12 +1878,12 @@ vErrors.push(err137);
 }
 errors++;
 }
-var _valid5 = _errs153 === errors;
-valid25 = valid25 || _valid5;
-if(!valid25){
-const _errs155 = errors;
-if(!(((typeof data59 == "number") && (!(data59 % 1) && !isNaN(data59))) && (isFinite(data59)))){
-const err138 = {instancePath:instancePath+"/routes/" + i1+"/max_inflight_body",schemaPath:"#/properties/routes/items/properties/max_inflight_body/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.routes.items.properties.max_inflight_body.anyOf[1].type,parentSchema:schema11.properties.routes.items.properties.max_inflight_body.anyOf[1],data:data59};
+}
+if(data58.body_timeout !== undefined){
+let data62 = data58.body_timeout;
+if(typeof data62 === "string"){
+if(!pattern0.test(data62)){
+const err138 = {instancePath:instancePath+"/routes/" + i1+"/upstream/body_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/body_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.body_timeout,data:data62};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -1902,9 +1892,9 @@ vErrors.push(err138);
 }
 errors++;
 }
-if((typeof data59 == "number") && (isFinite(data59))){
-if(data59 < 0 || isNaN(data59)){
-const err139 = {instancePath:instancePath+"/routes/" + i1+"/max_inflight_body",schemaPath:"#/properties/routes/items/properties/max_inflight_body/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.routes.items.properties.max_inflight_body.anyOf[1],data:data59};
+}
+else {
+const err139 = {instancePath:instancePath+"/routes/" + i1+"/upstream/body_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/body_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.body_timeout.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.body_timeout,data:data62};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -1914,11 +1904,11 @@ vErrors.push(err139);
 errors++;
 }
 }
-var _valid5 = _errs155 === errors;
-valid25 = valid25 || _valid5;
-}
-if(!valid25){
-const err140 = {instancePath:instancePath+"/routes/" + i1+"/max_inflight_body",schemaPath:"#/properties/routes/items/properties/max_inflight_body/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.routes.items.properties.max_inflight_body.anyOf,parentSchema:schema11.properties.routes.items.properties.max_inflight_body,data:data59};
+if(data58.keep_alive_timeout !== undefined){
+let data63 = data58.keep_alive_timeout;
+if(typeof data63 === "string"){
+if(!pattern0.test(data63)){
+const err140 = {instancePath:instancePath+"/routes/" + i1+"/upstream/keep_alive_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/keep_alive_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.keep_alive_timeout,data:data63};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -1927,26 +1917,9 @@ vErrors.push(err140);
 }
 errors++;
 }
-else {
-errors = _errs152;
-if(vErrors !== null){
-if(_errs152){
-vErrors.length = _errs152;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-let data60 = data40.strip_headers;
-if(Array.isArray(data60)){
-const len4 = data60.length;
-for(let i4=0; i4<len4; i4++){
-let data61 = data60[i4];
-if(typeof data61 === "string"){
-if(!pattern14.test(data61)){
-const err141 = {instancePath:instancePath+"/routes/" + i1+"/strip_headers/" + i4,schemaPath:"#/properties/routes/items/properties/strip_headers/items/pattern",keyword:"pattern",params:{pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},message:"must match pattern \""+"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"+"\"",schema:"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",parentSchema:schema11.properties.routes.items.properties.strip_headers.items,data:data61};
+const err141 = {instancePath:instancePath+"/routes/" + i1+"/upstream/keep_alive_timeout",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/keep_alive_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.keep_alive_timeout.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.keep_alive_timeout,data:data63};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -1956,8 +1929,10 @@ vErrors.push(err141);
 errors++;
 }
 }
-else {
-const err142 = {instancePath:instancePath+"/routes/" + i1+"/strip_headers/" + i4,schemaPath:"#/properties/routes/items/properties/strip_headers/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.strip_headers.items.type,parentSchema:schema11.properties.routes.items.properties.strip_headers.items,data:data61};
+if(data58.connections !== undefined){
+let data64 = data58.connections;
+if(!(((typeof data64 == "number") && (!(data64 % 1) && !isNaN(data64))) && (isFinite(data64)))){
+const err142 = {instancePath:instancePath+"/routes/" + i1+"/upstream/connections",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/connections/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connections.type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connections,data:data64};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -1966,10 +1941,9 @@ vErrors.push(err142);
 }
 errors++;
 }
-}
-}
-else {
-const err143 = {instancePath:instancePath+"/routes/" + i1+"/strip_headers",schemaPath:"#/properties/routes/items/properties/strip_headers/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.items.properties.strip_headers.type,parentSchema:schema11.properties.routes.items.properties.strip_headers,data:data60};
+if((typeof data64 == "number") && (isFinite(data64))){
+if(data64 < 1 || isNaN(data64)){
+const err143 = {instancePath:instancePath+"/routes/" + i1+"/upstream/connections",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/properties/connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1].properties.connections,data:data64};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -1978,9 +1952,11 @@ vErrors.push(err143);
 }
 errors++;
 }
-let data62 = data40.forward_authorization;
-if(typeof data62 !== "boolean"){
-const err144 = {instancePath:instancePath+"/routes/" + i1+"/forward_authorization",schemaPath:"#/properties/routes/items/properties/forward_authorization/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.routes.items.properties.forward_authorization.type,parentSchema:schema11.properties.routes.items.properties.forward_authorization,data:data62};
+}
+}
+}
+else {
+const err144 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.routes.items.properties.upstream.anyOf[1].type,parentSchema:schema11.properties.routes.items.properties.upstream.anyOf[1],data:data58};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -1989,9 +1965,11 @@ vErrors.push(err144);
 }
 errors++;
 }
-let data63 = data40.strip_prefix;
-if(typeof data63 !== "boolean"){
-const err145 = {instancePath:instancePath+"/routes/" + i1+"/strip_prefix",schemaPath:"#/properties/routes/items/properties/strip_prefix/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.routes.items.properties.strip_prefix.type,parentSchema:schema11.properties.routes.items.properties.strip_prefix,data:data63};
+var _valid3 = _errs144 === errors;
+valid20 = valid20 || _valid3;
+}
+if(!valid20){
+const err145 = {instancePath:instancePath+"/routes/" + i1+"/upstream",schemaPath:"#/properties/routes/items/properties/upstream/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.routes.items.properties.upstream.anyOf,parentSchema:schema11.properties.routes.items.properties.upstream,data:data58};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -2000,9 +1978,21 @@ vErrors.push(err145);
 }
 errors++;
 }
-let data64 = data40.websocket;
-if(typeof data64 !== "boolean"){
-const err146 = {instancePath:instancePath+"/routes/" + i1+"/websocket",schemaPath:"#/properties/routes/items/properties/websocket/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.routes.items.properties.websocket.type,parentSchema:schema11.properties.routes.items.properties.websocket,data:data64};
+else {
+errors = _errs141;
+if(vErrors !== null){
+if(_errs141){
+vErrors.length = _errs141;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+let data65 = data51.auth;
+if(typeof data65 !== "string"){
+const err146 = {instancePath:instancePath+"/routes/" + i1+"/auth",schemaPath:"#/properties/routes/items/properties/auth/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.auth.type,parentSchema:schema11.properties.routes.items.properties.auth,data:data65};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -2011,9 +2001,8 @@ vErrors.push(err146);
 }
 errors++;
 }
-}
-else {
-const err147 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.routes.items.type,parentSchema:schema11.properties.routes.items,data:data40};
+if(!((data65 === "token") || (data65 === "none"))){
+const err147 = {instancePath:instancePath+"/routes/" + i1+"/auth",schemaPath:"#/properties/routes/items/properties/auth/enum",keyword:"enum",params:{allowedValues: schema11.properties.routes.items.properties.auth.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.routes.items.properties.auth.enum,parentSchema:schema11.properties.routes.items.properties.auth,data:data65};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -2022,10 +2011,14 @@ vErrors.push(err147);
 }
 errors++;
 }
-}
-}
-else {
-const err148 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.type,parentSchema:schema11.properties.routes,data:data39};
+let data66 = data51.tools;
+if(Array.isArray(data66)){
+const len3 = data66.length;
+for(let i3=0; i3<len3; i3++){
+let data67 = data66[i3];
+if(typeof data67 === "string"){
+if(func4(data67) < 1){
+const err148 = {instancePath:instancePath+"/routes/" + i1+"/tools/" + i3,schemaPath:"#/properties/routes/items/properties/tools/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.routes.items.properties.tools.items,data:data67};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -2034,14 +2027,9 @@ vErrors.push(err148);
 }
 errors++;
 }
-let data65 = data.logging;
-if(data65 && typeof data65 == "object" && !Array.isArray(data65)){
-if(data65.level === undefined){
-data65.level = "info";
 }
-for(const key12 in data65){
-if(!(key12 === "level")){
-const err149 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.logging,data:data65};
+else {
+const err149 = {instancePath:instancePath+"/routes/" + i1+"/tools/" + i3,schemaPath:"#/properties/routes/items/properties/tools/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.tools.items.type,parentSchema:schema11.properties.routes.items.properties.tools.items,data:data67};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -2051,9 +2039,9 @@ vErrors.push(err149);
 errors++;
 }
 }
-let data66 = data65.level;
-if(typeof data66 !== "string"){
-const err150 = {instancePath:instancePath+"/logging/level",schemaPath:"#/properties/logging/properties/level/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.logging.properties.level.type,parentSchema:schema11.properties.logging.properties.level,data:data66};
+}
+else {
+const err150 = {instancePath:instancePath+"/routes/" + i1+"/tools",schemaPath:"#/properties/routes/items/properties/tools/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.items.properties.tools.type,parentSchema:schema11.properties.routes.items.properties.tools,data:data66};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -2062,8 +2050,9 @@ vErrors.push(err150);
 }
 errors++;
 }
-if(!(((((((data66 === "trace") || (data66 === "debug")) || (data66 === "info")) || (data66 === "warn")) || (data66 === "error")) || (data66 === "fatal")) || (data66 === "silent"))){
-const err151 = {instancePath:instancePath+"/logging/level",schemaPath:"#/properties/logging/properties/level/enum",keyword:"enum",params:{allowedValues: schema11.properties.logging.properties.level.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.logging.properties.level.enum,parentSchema:schema11.properties.logging.properties.level,data:data66};
+let data68 = data51.bind_args;
+if(typeof data68 !== "string"){
+const err151 = {instancePath:instancePath+"/routes/" + i1+"/bind_args",schemaPath:"#/properties/routes/items/properties/bind_args/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.bind_args.type,parentSchema:schema11.properties.routes.items.properties.bind_args,data:data68};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -2072,9 +2061,8 @@ vErrors.push(err151);
 }
 errors++;
 }
-}
-else {
-const err152 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.logging.type,parentSchema:schema11.properties.logging,data:data65};
+if(!((data68 === "exact") || (data68 === "none"))){
+const err152 = {instancePath:instancePath+"/routes/" + i1+"/bind_args",schemaPath:"#/properties/routes/items/properties/bind_args/enum",keyword:"enum",params:{allowedValues: schema11.properties.routes.items.properties.bind_args.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.routes.items.properties.bind_args.enum,parentSchema:schema11.properties.routes.items.properties.bind_args,data:data68};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -2083,53 +2071,13 @@ vErrors.push(err152);
 }
 errors++;
 }
-let data67 = data.vault_server;
-if(data67 && typeof data67 == "object" && !Array.isArray(data67)){
-if(data67.listen === undefined){
-data67.listen = {};
-}
-if(data67.data_dir === undefined){
-data67.data_dir = "./data";
-}
-if(data67.token_ttl === undefined){
-data67.token_ttl = "300s";
-}
-if(data67.issuer === undefined){
-data67.issuer = "alcv-vault";
-}
-if(data67.audience === undefined){
-data67.audience = "ledgix-sdk";
-}
-if(data67.decision_timeout === undefined){
-data67.decision_timeout = "25s";
-}
-if(data67.default_effect === undefined){
-data67.default_effect = "deny";
-}
-if(data67.review_expiry === undefined){
-data67.review_expiry = "24h";
-}
-if(data67.review_expiry_effect === undefined){
-data67.review_expiry_effect = "deny";
-}
-if(data67.api_key_env === undefined){
-data67.api_key_env = "live";
-}
-if(data67.minimum_confidence_score === undefined){
-data67.minimum_confidence_score = 0.75;
-}
-if(data67.max_body === undefined){
-data67.max_body = "1mib";
-}
-if(data67.ledger === undefined){
-data67.ledger = {};
-}
-if(data67.notifications === undefined){
-data67.notifications = {};
-}
-for(const key13 in data67){
-if(!(func2.call(schema11.properties.vault_server.properties, key13))){
-const err153 = {instancePath:instancePath+"/vault_server",schemaPath:"#/properties/vault_server/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server,data:data67};
+let data69 = data51.max_body;
+const _errs168 = errors;
+let valid24 = false;
+const _errs169 = errors;
+if(typeof data69 === "string"){
+if(!pattern1.test(data69)){
+const err153 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"+"\"",schema:"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$",parentSchema:schema11.properties.routes.items.properties.max_body.anyOf[0],data:data69};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -2139,17 +2087,8 @@ vErrors.push(err153);
 errors++;
 }
 }
-let data68 = data67.listen;
-if(data68 && typeof data68 == "object" && !Array.isArray(data68)){
-if(data68.host === undefined){
-data68.host = "127.0.0.1";
-}
-if(data68.port === undefined){
-data68.port = 8000;
-}
-for(const key14 in data68){
-if(!((key14 === "host") || (key14 === "port"))){
-const err154 = {instancePath:instancePath+"/vault_server/listen",schemaPath:"#/properties/vault_server/properties/listen/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.listen,data:data68};
+else {
+const err154 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.max_body.anyOf[0].type,parentSchema:schema11.properties.routes.items.properties.max_body.anyOf[0],data:data69};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -2158,10 +2097,12 @@ vErrors.push(err154);
 }
 errors++;
 }
-}
-let data69 = data68.host;
-if(typeof data69 !== "string"){
-const err155 = {instancePath:instancePath+"/vault_server/listen/host",schemaPath:"#/properties/vault_server/properties/listen/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.listen.properties.host.type,parentSchema:schema11.properties.vault_server.properties.listen.properties.host,data:data69};
+var _valid4 = _errs169 === errors;
+valid24 = valid24 || _valid4;
+if(!valid24){
+const _errs171 = errors;
+if(!(((typeof data69 == "number") && (!(data69 % 1) && !isNaN(data69))) && (isFinite(data69)))){
+const err155 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.routes.items.properties.max_body.anyOf[1].type,parentSchema:schema11.properties.routes.items.properties.max_body.anyOf[1],data:data69};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -2170,9 +2111,9 @@ vErrors.push(err155);
 }
 errors++;
 }
-let data70 = data68.port;
-if(!(((typeof data70 == "number") && (!(data70 % 1) && !isNaN(data70))) && (isFinite(data70)))){
-const err156 = {instancePath:instancePath+"/vault_server/listen/port",schemaPath:"#/properties/vault_server/properties/listen/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.listen.properties.port.type,parentSchema:schema11.properties.vault_server.properties.listen.properties.port,data:data70};
+if((typeof data69 == "number") && (isFinite(data69))){
+if(data69 < 0 || isNaN(data69)){
+const err156 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.routes.items.properties.max_body.anyOf[1],data:data69};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -2181,9 +2122,12 @@ vErrors.push(err156);
 }
 errors++;
 }
-if((typeof data70 == "number") && (isFinite(data70))){
-if(data70 > 65535 || isNaN(data70)){
-const err157 = {instancePath:instancePath+"/vault_server/listen/port",schemaPath:"#/properties/vault_server/properties/listen/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema11.properties.vault_server.properties.listen.properties.port,data:data70};
+}
+var _valid4 = _errs171 === errors;
+valid24 = valid24 || _valid4;
+}
+if(!valid24){
+const err157 = {instancePath:instancePath+"/routes/" + i1+"/max_body",schemaPath:"#/properties/routes/items/properties/max_body/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.routes.items.properties.max_body.anyOf,parentSchema:schema11.properties.routes.items.properties.max_body,data:data69};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -2192,8 +2136,25 @@ vErrors.push(err157);
 }
 errors++;
 }
-if(data70 < 0 || isNaN(data70)){
-const err158 = {instancePath:instancePath+"/vault_server/listen/port",schemaPath:"#/properties/vault_server/properties/listen/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.vault_server.properties.listen.properties.port,data:data70};
+else {
+errors = _errs168;
+if(vErrors !== null){
+if(_errs168){
+vErrors.length = _errs168;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(data51.max_inflight_body !== undefined){
+let data70 = data51.max_inflight_body;
+const _errs174 = errors;
+let valid25 = false;
+const _errs175 = errors;
+if(typeof data70 === "string"){
+if(!pattern1.test(data70)){
+const err158 = {instancePath:instancePath+"/routes/" + i1+"/max_inflight_body",schemaPath:"#/properties/routes/items/properties/max_inflight_body/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"+"\"",schema:"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$",parentSchema:schema11.properties.routes.items.properties.max_inflight_body.anyOf[0],data:data70};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -2203,9 +2164,8 @@ vErrors.push(err158);
 errors++;
 }
 }
-}
 else {
-const err159 = {instancePath:instancePath+"/vault_server/listen",schemaPath:"#/properties/vault_server/properties/listen/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.listen.type,parentSchema:schema11.properties.vault_server.properties.listen,data:data68};
+const err159 = {instancePath:instancePath+"/routes/" + i1+"/max_inflight_body",schemaPath:"#/properties/routes/items/properties/max_inflight_body/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.max_inflight_body.anyOf[0].type,parentSchema:schema11.properties.routes.items.properties.max_inflight_body.anyOf[0],data:data70};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -2214,9 +2174,12 @@ vErrors.push(err159);
 }
 errors++;
 }
-let data71 = data67.data_dir;
-if(typeof data71 !== "string"){
-const err160 = {instancePath:instancePath+"/vault_server/data_dir",schemaPath:"#/properties/vault_server/properties/data_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.data_dir.type,parentSchema:schema11.properties.vault_server.properties.data_dir,data:data71};
+var _valid5 = _errs175 === errors;
+valid25 = valid25 || _valid5;
+if(!valid25){
+const _errs177 = errors;
+if(!(((typeof data70 == "number") && (!(data70 % 1) && !isNaN(data70))) && (isFinite(data70)))){
+const err160 = {instancePath:instancePath+"/routes/" + i1+"/max_inflight_body",schemaPath:"#/properties/routes/items/properties/max_inflight_body/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.routes.items.properties.max_inflight_body.anyOf[1].type,parentSchema:schema11.properties.routes.items.properties.max_inflight_body.anyOf[1],data:data70};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -2225,9 +2188,9 @@ vErrors.push(err160);
 }
 errors++;
 }
-let data72 = data67.token_ttl;
-if(typeof data72 !== "string"){
-const err161 = {instancePath:instancePath+"/vault_server/token_ttl",schemaPath:"#/properties/vault_server/properties/token_ttl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.token_ttl.type,parentSchema:schema11.properties.vault_server.properties.token_ttl,data:data72};
+if((typeof data70 == "number") && (isFinite(data70))){
+if(data70 < 0 || isNaN(data70)){
+const err161 = {instancePath:instancePath+"/routes/" + i1+"/max_inflight_body",schemaPath:"#/properties/routes/items/properties/max_inflight_body/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.routes.items.properties.max_inflight_body.anyOf[1],data:data70};
 if(vErrors === null){
 vErrors = [err161];
 }
@@ -2236,9 +2199,12 @@ vErrors.push(err161);
 }
 errors++;
 }
-let data73 = data67.issuer;
-if(typeof data73 !== "string"){
-const err162 = {instancePath:instancePath+"/vault_server/issuer",schemaPath:"#/properties/vault_server/properties/issuer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.issuer.type,parentSchema:schema11.properties.vault_server.properties.issuer,data:data73};
+}
+var _valid5 = _errs177 === errors;
+valid25 = valid25 || _valid5;
+}
+if(!valid25){
+const err162 = {instancePath:instancePath+"/routes/" + i1+"/max_inflight_body",schemaPath:"#/properties/routes/items/properties/max_inflight_body/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.routes.items.properties.max_inflight_body.anyOf,parentSchema:schema11.properties.routes.items.properties.max_inflight_body,data:data70};
 if(vErrors === null){
 vErrors = [err162];
 }
@@ -2247,9 +2213,26 @@ vErrors.push(err162);
 }
 errors++;
 }
-let data74 = data67.audience;
-if(typeof data74 !== "string"){
-const err163 = {instancePath:instancePath+"/vault_server/audience",schemaPath:"#/properties/vault_server/properties/audience/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.audience.type,parentSchema:schema11.properties.vault_server.properties.audience,data:data74};
+else {
+errors = _errs174;
+if(vErrors !== null){
+if(_errs174){
+vErrors.length = _errs174;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+let data71 = data51.strip_headers;
+if(Array.isArray(data71)){
+const len4 = data71.length;
+for(let i4=0; i4<len4; i4++){
+let data72 = data71[i4];
+if(typeof data72 === "string"){
+if(!pattern21.test(data72)){
+const err163 = {instancePath:instancePath+"/routes/" + i1+"/strip_headers/" + i4,schemaPath:"#/properties/routes/items/properties/strip_headers/items/pattern",keyword:"pattern",params:{pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"},message:"must match pattern \""+"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$"+"\"",schema:"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$",parentSchema:schema11.properties.routes.items.properties.strip_headers.items,data:data72};
 if(vErrors === null){
 vErrors = [err163];
 }
@@ -2258,10 +2241,9 @@ vErrors.push(err163);
 }
 errors++;
 }
-if(data67.admin_api_key !== undefined){
-let data75 = data67.admin_api_key;
-if(typeof data75 !== "string"){
-const err164 = {instancePath:instancePath+"/vault_server/admin_api_key",schemaPath:"#/properties/vault_server/properties/admin_api_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.admin_api_key.type,parentSchema:schema11.properties.vault_server.properties.admin_api_key,data:data75};
+}
+else {
+const err164 = {instancePath:instancePath+"/routes/" + i1+"/strip_headers/" + i4,schemaPath:"#/properties/routes/items/properties/strip_headers/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.routes.items.properties.strip_headers.items.type,parentSchema:schema11.properties.routes.items.properties.strip_headers.items,data:data72};
 if(vErrors === null){
 vErrors = [err164];
 }
@@ -2271,10 +2253,9 @@ vErrors.push(err164);
 errors++;
 }
 }
-let data76 = data67.decision_timeout;
-if(typeof data76 === "string"){
-if(!pattern0.test(data76)){
-const err165 = {instancePath:instancePath+"/vault_server/decision_timeout",schemaPath:"#/properties/vault_server/properties/decision_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.decision_timeout,data:data76};
+}
+else {
+const err165 = {instancePath:instancePath+"/routes/" + i1+"/strip_headers",schemaPath:"#/properties/routes/items/properties/strip_headers/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.items.properties.strip_headers.type,parentSchema:schema11.properties.routes.items.properties.strip_headers,data:data71};
 if(vErrors === null){
 vErrors = [err165];
 }
@@ -2283,9 +2264,9 @@ vErrors.push(err165);
 }
 errors++;
 }
-}
-else {
-const err166 = {instancePath:instancePath+"/vault_server/decision_timeout",schemaPath:"#/properties/vault_server/properties/decision_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.decision_timeout.type,parentSchema:schema11.properties.vault_server.properties.decision_timeout,data:data76};
+let data73 = data51.forward_authorization;
+if(typeof data73 !== "boolean"){
+const err166 = {instancePath:instancePath+"/routes/" + i1+"/forward_authorization",schemaPath:"#/properties/routes/items/properties/forward_authorization/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.routes.items.properties.forward_authorization.type,parentSchema:schema11.properties.routes.items.properties.forward_authorization,data:data73};
 if(vErrors === null){
 vErrors = [err166];
 }
@@ -2294,10 +2275,9 @@ vErrors.push(err166);
 }
 errors++;
 }
-if(data67.policies_dir !== undefined){
-let data77 = data67.policies_dir;
-if(typeof data77 !== "string"){
-const err167 = {instancePath:instancePath+"/vault_server/policies_dir",schemaPath:"#/properties/vault_server/properties/policies_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.policies_dir.type,parentSchema:schema11.properties.vault_server.properties.policies_dir,data:data77};
+let data74 = data51.strip_prefix;
+if(typeof data74 !== "boolean"){
+const err167 = {instancePath:instancePath+"/routes/" + i1+"/strip_prefix",schemaPath:"#/properties/routes/items/properties/strip_prefix/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.routes.items.properties.strip_prefix.type,parentSchema:schema11.properties.routes.items.properties.strip_prefix,data:data74};
 if(vErrors === null){
 vErrors = [err167];
 }
@@ -2306,13 +2286,9 @@ vErrors.push(err167);
 }
 errors++;
 }
-}
-let data78 = data67.default_effect;
-const _errs197 = errors;
-let valid31 = false;
-const _errs198 = errors;
-if(typeof data78 !== "string"){
-const err168 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.default_effect.anyOf[0].type,parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[0],data:data78};
+let data75 = data51.websocket;
+if(typeof data75 !== "boolean"){
+const err168 = {instancePath:instancePath+"/routes/" + i1+"/websocket",schemaPath:"#/properties/routes/items/properties/websocket/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.routes.items.properties.websocket.type,parentSchema:schema11.properties.routes.items.properties.websocket,data:data75};
 if(vErrors === null){
 vErrors = [err168];
 }
@@ -2321,8 +2297,9 @@ vErrors.push(err168);
 }
 errors++;
 }
-if("deny" !== data78){
-const err169 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/0/const",keyword:"const",params:{allowedValue: "deny"},message:"must be equal to constant",schema:"deny",parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[0],data:data78};
+}
+else {
+const err169 = {instancePath:instancePath+"/routes/" + i1,schemaPath:"#/properties/routes/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.routes.items.type,parentSchema:schema11.properties.routes.items,data:data51};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -2331,12 +2308,10 @@ vErrors.push(err169);
 }
 errors++;
 }
-var _valid6 = _errs198 === errors;
-valid31 = valid31 || _valid6;
-if(!valid31){
-const _errs200 = errors;
-if(typeof data78 !== "string"){
-const err170 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.default_effect.anyOf[1].type,parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[1],data:data78};
+}
+}
+else {
+const err170 = {instancePath:instancePath+"/routes",schemaPath:"#/properties/routes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.routes.type,parentSchema:schema11.properties.routes,data:data50};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -2345,8 +2320,14 @@ vErrors.push(err170);
 }
 errors++;
 }
-if("review" !== data78){
-const err171 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/1/const",keyword:"const",params:{allowedValue: "review"},message:"must be equal to constant",schema:"review",parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[1],data:data78};
+let data76 = data.logging;
+if(data76 && typeof data76 == "object" && !Array.isArray(data76)){
+if(data76.level === undefined){
+data76.level = "info";
+}
+for(const key12 in data76){
+if(!(key12 === "level")){
+const err171 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.logging,data:data76};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -2355,12 +2336,10 @@ vErrors.push(err171);
 }
 errors++;
 }
-var _valid6 = _errs200 === errors;
-valid31 = valid31 || _valid6;
-if(!valid31){
-const _errs202 = errors;
-if(typeof data78 !== "string"){
-const err172 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.default_effect.anyOf[2].type,parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[2],data:data78};
+}
+let data77 = data76.level;
+if(typeof data77 !== "string"){
+const err172 = {instancePath:instancePath+"/logging/level",schemaPath:"#/properties/logging/properties/level/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.logging.properties.level.type,parentSchema:schema11.properties.logging.properties.level,data:data77};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -2369,8 +2348,8 @@ vErrors.push(err172);
 }
 errors++;
 }
-if("allow" !== data78){
-const err173 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/2/const",keyword:"const",params:{allowedValue: "allow"},message:"must be equal to constant",schema:"allow",parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[2],data:data78};
+if(!(((((((data77 === "trace") || (data77 === "debug")) || (data77 === "info")) || (data77 === "warn")) || (data77 === "error")) || (data77 === "fatal")) || (data77 === "silent"))){
+const err173 = {instancePath:instancePath+"/logging/level",schemaPath:"#/properties/logging/properties/level/enum",keyword:"enum",params:{allowedValues: schema11.properties.logging.properties.level.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.logging.properties.level.enum,parentSchema:schema11.properties.logging.properties.level,data:data77};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -2379,12 +2358,9 @@ vErrors.push(err173);
 }
 errors++;
 }
-var _valid6 = _errs202 === errors;
-valid31 = valid31 || _valid6;
 }
-}
-if(!valid31){
-const err174 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.vault_server.properties.default_effect.anyOf,parentSchema:schema11.properties.vault_server.properties.default_effect,data:data78};
+else {
+const err174 = {instancePath:instancePath+"/logging",schemaPath:"#/properties/logging/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.logging.type,parentSchema:schema11.properties.logging,data:data76};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -2393,25 +2369,71 @@ vErrors.push(err174);
 }
 errors++;
 }
-else {
-errors = _errs197;
-if(vErrors !== null){
-if(_errs197){
-vErrors.length = _errs197;
+let data78 = data.vault_server;
+if(data78 && typeof data78 == "object" && !Array.isArray(data78)){
+if(data78.listen === undefined){
+data78.listen = {};
 }
-else {
-vErrors = null;
+if(data78.headers_timeout === undefined){
+data78.headers_timeout = "10s";
 }
+if(data78.request_timeout === undefined){
+data78.request_timeout = "30s";
 }
+if(data78.idle_timeout === undefined){
+data78.idle_timeout = "60s";
 }
-if(data67.judge !== undefined){
-let data79 = data67.judge;
-if(data79 && typeof data79 == "object" && !Array.isArray(data79)){
-if(data79.timeout === undefined){
-data79.timeout = "10s";
+if(data78.keep_alive_timeout === undefined){
+data78.keep_alive_timeout = "65s";
 }
-if(data79.url === undefined){
-const err175 = {instancePath:instancePath+"/vault_server/judge",schemaPath:"#/properties/vault_server/properties/judge/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema11.properties.vault_server.properties.judge.required,parentSchema:schema11.properties.vault_server.properties.judge,data:data79};
+if(data78.max_connections === undefined){
+data78.max_connections = 4096;
+}
+if(data78.max_connections_per_ip === undefined){
+data78.max_connections_per_ip = 0;
+}
+if(data78.data_dir === undefined){
+data78.data_dir = "./data";
+}
+if(data78.token_ttl === undefined){
+data78.token_ttl = "300s";
+}
+if(data78.issuer === undefined){
+data78.issuer = "alcv-vault";
+}
+if(data78.audience === undefined){
+data78.audience = "ledgix-sdk";
+}
+if(data78.decision_timeout === undefined){
+data78.decision_timeout = "25s";
+}
+if(data78.default_effect === undefined){
+data78.default_effect = "deny";
+}
+if(data78.review_expiry === undefined){
+data78.review_expiry = "24h";
+}
+if(data78.review_expiry_effect === undefined){
+data78.review_expiry_effect = "deny";
+}
+if(data78.api_key_env === undefined){
+data78.api_key_env = "live";
+}
+if(data78.minimum_confidence_score === undefined){
+data78.minimum_confidence_score = 0.75;
+}
+if(data78.max_body === undefined){
+data78.max_body = "1mib";
+}
+if(data78.ledger === undefined){
+data78.ledger = {};
+}
+if(data78.notifications === undefined){
+data78.notifications = {};
+}
+for(const key13 in data78){
+if(!(func2.call(schema11.properties.vault_server.properties, key13))){
+const err175 = {instancePath:instancePath+"/vault_server",schemaPath:"#/properties/vault_server/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key13},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server,data:data78};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -2420,8 +2442,18 @@ vErrors.push(err175);
 }
 errors++;
 }
-if(data79.model === undefined){
-const err176 = {instancePath:instancePath+"/vault_server/judge",schemaPath:"#/properties/vault_server/properties/judge/required",keyword:"required",params:{missingProperty: "model"},message:"must have required property '"+"model"+"'",schema:schema11.properties.vault_server.properties.judge.required,parentSchema:schema11.properties.vault_server.properties.judge,data:data79};
+}
+let data79 = data78.listen;
+if(data79 && typeof data79 == "object" && !Array.isArray(data79)){
+if(data79.host === undefined){
+data79.host = "127.0.0.1";
+}
+if(data79.port === undefined){
+data79.port = 8000;
+}
+for(const key14 in data79){
+if(!((key14 === "host") || (key14 === "port"))){
+const err176 = {instancePath:instancePath+"/vault_server/listen",schemaPath:"#/properties/vault_server/properties/listen/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key14},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.listen,data:data79};
 if(vErrors === null){
 vErrors = [err176];
 }
@@ -2430,9 +2462,10 @@ vErrors.push(err176);
 }
 errors++;
 }
-for(const key15 in data79){
-if(!((((key15 === "url") || (key15 === "model")) || (key15 === "api_key")) || (key15 === "timeout"))){
-const err177 = {instancePath:instancePath+"/vault_server/judge",schemaPath:"#/properties/vault_server/properties/judge/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.judge,data:data79};
+}
+let data80 = data79.host;
+if(typeof data80 !== "string"){
+const err177 = {instancePath:instancePath+"/vault_server/listen/host",schemaPath:"#/properties/vault_server/properties/listen/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.listen.properties.host.type,parentSchema:schema11.properties.vault_server.properties.listen.properties.host,data:data80};
 if(vErrors === null){
 vErrors = [err177];
 }
@@ -2441,11 +2474,9 @@ vErrors.push(err177);
 }
 errors++;
 }
-}
-if(data79.url !== undefined){
-let data80 = data79.url;
-if(typeof data80 !== "string"){
-const err178 = {instancePath:instancePath+"/vault_server/judge/url",schemaPath:"#/properties/vault_server/properties/judge/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.judge.properties.url.type,parentSchema:schema11.properties.vault_server.properties.judge.properties.url,data:data80};
+let data81 = data79.port;
+if(!(((typeof data81 == "number") && (!(data81 % 1) && !isNaN(data81))) && (isFinite(data81)))){
+const err178 = {instancePath:instancePath+"/vault_server/listen/port",schemaPath:"#/properties/vault_server/properties/listen/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.listen.properties.port.type,parentSchema:schema11.properties.vault_server.properties.listen.properties.port,data:data81};
 if(vErrors === null){
 vErrors = [err178];
 }
@@ -2454,11 +2485,9 @@ vErrors.push(err178);
 }
 errors++;
 }
-}
-if(data79.model !== undefined){
-let data81 = data79.model;
-if(typeof data81 !== "string"){
-const err179 = {instancePath:instancePath+"/vault_server/judge/model",schemaPath:"#/properties/vault_server/properties/judge/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.judge.properties.model.type,parentSchema:schema11.properties.vault_server.properties.judge.properties.model,data:data81};
+if((typeof data81 == "number") && (isFinite(data81))){
+if(data81 > 65535 || isNaN(data81)){
+const err179 = {instancePath:instancePath+"/vault_server/listen/port",schemaPath:"#/properties/vault_server/properties/listen/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema11.properties.vault_server.properties.listen.properties.port,data:data81};
 if(vErrors === null){
 vErrors = [err179];
 }
@@ -2467,11 +2496,8 @@ vErrors.push(err179);
 }
 errors++;
 }
-}
-if(data79.api_key !== undefined){
-let data82 = data79.api_key;
-if(typeof data82 !== "string"){
-const err180 = {instancePath:instancePath+"/vault_server/judge/api_key",schemaPath:"#/properties/vault_server/properties/judge/properties/api_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.judge.properties.api_key.type,parentSchema:schema11.properties.vault_server.properties.judge.properties.api_key,data:data82};
+if(data81 < 0 || isNaN(data81)){
+const err180 = {instancePath:instancePath+"/vault_server/listen/port",schemaPath:"#/properties/vault_server/properties/listen/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.vault_server.properties.listen.properties.port,data:data81};
 if(vErrors === null){
 vErrors = [err180];
 }
@@ -2481,10 +2507,9 @@ vErrors.push(err180);
 errors++;
 }
 }
-let data83 = data79.timeout;
-if(typeof data83 === "string"){
-if(!pattern0.test(data83)){
-const err181 = {instancePath:instancePath+"/vault_server/judge/timeout",schemaPath:"#/properties/vault_server/properties/judge/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.judge.properties.timeout,data:data83};
+}
+else {
+const err181 = {instancePath:instancePath+"/vault_server/listen",schemaPath:"#/properties/vault_server/properties/listen/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.listen.type,parentSchema:schema11.properties.vault_server.properties.listen,data:data79};
 if(vErrors === null){
 vErrors = [err181];
 }
@@ -2493,9 +2518,10 @@ vErrors.push(err181);
 }
 errors++;
 }
-}
-else {
-const err182 = {instancePath:instancePath+"/vault_server/judge/timeout",schemaPath:"#/properties/vault_server/properties/judge/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.judge.properties.timeout.type,parentSchema:schema11.properties.vault_server.properties.judge.properties.timeout,data:data83};
+let data82 = data78.headers_timeout;
+if(typeof data82 === "string"){
+if(!pattern0.test(data82)){
+const err182 = {instancePath:instancePath+"/vault_server/headers_timeout",schemaPath:"#/properties/vault_server/properties/headers_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.headers_timeout,data:data82};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -2506,7 +2532,7 @@ errors++;
 }
 }
 else {
-const err183 = {instancePath:instancePath+"/vault_server/judge",schemaPath:"#/properties/vault_server/properties/judge/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.judge.type,parentSchema:schema11.properties.vault_server.properties.judge,data:data79};
+const err183 = {instancePath:instancePath+"/vault_server/headers_timeout",schemaPath:"#/properties/vault_server/properties/headers_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.headers_timeout.type,parentSchema:schema11.properties.vault_server.properties.headers_timeout,data:data82};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -2515,12 +2541,10 @@ vErrors.push(err183);
 }
 errors++;
 }
-}
-if(data67.rate_limit !== undefined){
-let data84 = data67.rate_limit;
-if(data84 && typeof data84 == "object" && !Array.isArray(data84)){
-if(data84.requests_per_second === undefined){
-const err184 = {instancePath:instancePath+"/vault_server/rate_limit",schemaPath:"#/properties/vault_server/properties/rate_limit/required",keyword:"required",params:{missingProperty: "requests_per_second"},message:"must have required property '"+"requests_per_second"+"'",schema:schema11.properties.vault_server.properties.rate_limit.required,parentSchema:schema11.properties.vault_server.properties.rate_limit,data:data84};
+let data83 = data78.request_timeout;
+if(typeof data83 === "string"){
+if(!pattern0.test(data83)){
+const err184 = {instancePath:instancePath+"/vault_server/request_timeout",schemaPath:"#/properties/vault_server/properties/request_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.request_timeout,data:data83};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -2529,9 +2553,9 @@ vErrors.push(err184);
 }
 errors++;
 }
-for(const key16 in data84){
-if(!((key16 === "requests_per_second") || (key16 === "burst"))){
-const err185 = {instancePath:instancePath+"/vault_server/rate_limit",schemaPath:"#/properties/vault_server/properties/rate_limit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.rate_limit,data:data84};
+}
+else {
+const err185 = {instancePath:instancePath+"/vault_server/request_timeout",schemaPath:"#/properties/vault_server/properties/request_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.request_timeout.type,parentSchema:schema11.properties.vault_server.properties.request_timeout,data:data83};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -2540,12 +2564,10 @@ vErrors.push(err185);
 }
 errors++;
 }
-}
-if(data84.requests_per_second !== undefined){
-let data85 = data84.requests_per_second;
-if((typeof data85 == "number") && (isFinite(data85))){
-if(data85 <= 0 || isNaN(data85)){
-const err186 = {instancePath:instancePath+"/vault_server/rate_limit/requests_per_second",schemaPath:"#/properties/vault_server/properties/rate_limit/properties/requests_per_second/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.vault_server.properties.rate_limit.properties.requests_per_second,data:data85};
+let data84 = data78.idle_timeout;
+if(typeof data84 === "string"){
+if(!pattern0.test(data84)){
+const err186 = {instancePath:instancePath+"/vault_server/idle_timeout",schemaPath:"#/properties/vault_server/properties/idle_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.idle_timeout,data:data84};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -2556,7 +2578,7 @@ errors++;
 }
 }
 else {
-const err187 = {instancePath:instancePath+"/vault_server/rate_limit/requests_per_second",schemaPath:"#/properties/vault_server/properties/rate_limit/properties/requests_per_second/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.vault_server.properties.rate_limit.properties.requests_per_second.type,parentSchema:schema11.properties.vault_server.properties.rate_limit.properties.requests_per_second,data:data85};
+const err187 = {instancePath:instancePath+"/vault_server/idle_timeout",schemaPath:"#/properties/vault_server/properties/idle_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.idle_timeout.type,parentSchema:schema11.properties.vault_server.properties.idle_timeout,data:data84};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -2565,11 +2587,10 @@ vErrors.push(err187);
 }
 errors++;
 }
-}
-if(data84.burst !== undefined){
-let data86 = data84.burst;
-if(!(((typeof data86 == "number") && (!(data86 % 1) && !isNaN(data86))) && (isFinite(data86)))){
-const err188 = {instancePath:instancePath+"/vault_server/rate_limit/burst",schemaPath:"#/properties/vault_server/properties/rate_limit/properties/burst/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.rate_limit.properties.burst.type,parentSchema:schema11.properties.vault_server.properties.rate_limit.properties.burst,data:data86};
+let data85 = data78.keep_alive_timeout;
+if(typeof data85 === "string"){
+if(!pattern0.test(data85)){
+const err188 = {instancePath:instancePath+"/vault_server/keep_alive_timeout",schemaPath:"#/properties/vault_server/properties/keep_alive_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.keep_alive_timeout,data:data85};
 if(vErrors === null){
 vErrors = [err188];
 }
@@ -2578,9 +2599,9 @@ vErrors.push(err188);
 }
 errors++;
 }
-if((typeof data86 == "number") && (isFinite(data86))){
-if(data86 < 1 || isNaN(data86)){
-const err189 = {instancePath:instancePath+"/vault_server/rate_limit/burst",schemaPath:"#/properties/vault_server/properties/rate_limit/properties/burst/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.rate_limit.properties.burst,data:data86};
+}
+else {
+const err189 = {instancePath:instancePath+"/vault_server/keep_alive_timeout",schemaPath:"#/properties/vault_server/properties/keep_alive_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.keep_alive_timeout.type,parentSchema:schema11.properties.vault_server.properties.keep_alive_timeout,data:data85};
 if(vErrors === null){
 vErrors = [err189];
 }
@@ -2589,11 +2610,9 @@ vErrors.push(err189);
 }
 errors++;
 }
-}
-}
-}
-else {
-const err190 = {instancePath:instancePath+"/vault_server/rate_limit",schemaPath:"#/properties/vault_server/properties/rate_limit/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.rate_limit.type,parentSchema:schema11.properties.vault_server.properties.rate_limit,data:data84};
+let data86 = data78.max_connections;
+if(!(((typeof data86 == "number") && (!(data86 % 1) && !isNaN(data86))) && (isFinite(data86)))){
+const err190 = {instancePath:instancePath+"/vault_server/max_connections",schemaPath:"#/properties/vault_server/properties/max_connections/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.max_connections.type,parentSchema:schema11.properties.vault_server.properties.max_connections,data:data86};
 if(vErrors === null){
 vErrors = [err190];
 }
@@ -2602,11 +2621,9 @@ vErrors.push(err190);
 }
 errors++;
 }
-}
-let data87 = data67.review_expiry;
-if(typeof data87 === "string"){
-if(!pattern0.test(data87)){
-const err191 = {instancePath:instancePath+"/vault_server/review_expiry",schemaPath:"#/properties/vault_server/properties/review_expiry/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.review_expiry,data:data87};
+if((typeof data86 == "number") && (isFinite(data86))){
+if(data86 < 0 || isNaN(data86)){
+const err191 = {instancePath:instancePath+"/vault_server/max_connections",schemaPath:"#/properties/vault_server/properties/max_connections/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.vault_server.properties.max_connections,data:data86};
 if(vErrors === null){
 vErrors = [err191];
 }
@@ -2616,8 +2633,9 @@ vErrors.push(err191);
 errors++;
 }
 }
-else {
-const err192 = {instancePath:instancePath+"/vault_server/review_expiry",schemaPath:"#/properties/vault_server/properties/review_expiry/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.review_expiry.type,parentSchema:schema11.properties.vault_server.properties.review_expiry,data:data87};
+let data87 = data78.max_connections_per_ip;
+if(!(((typeof data87 == "number") && (!(data87 % 1) && !isNaN(data87))) && (isFinite(data87)))){
+const err192 = {instancePath:instancePath+"/vault_server/max_connections_per_ip",schemaPath:"#/properties/vault_server/properties/max_connections_per_ip/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.max_connections_per_ip.type,parentSchema:schema11.properties.vault_server.properties.max_connections_per_ip,data:data87};
 if(vErrors === null){
 vErrors = [err192];
 }
@@ -2626,12 +2644,9 @@ vErrors.push(err192);
 }
 errors++;
 }
-let data88 = data67.review_expiry_effect;
-const _errs225 = errors;
-let valid34 = false;
-const _errs226 = errors;
-if(typeof data88 !== "string"){
-const err193 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[0].type,parentSchema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[0],data:data88};
+if((typeof data87 == "number") && (isFinite(data87))){
+if(data87 < 0 || isNaN(data87)){
+const err193 = {instancePath:instancePath+"/vault_server/max_connections_per_ip",schemaPath:"#/properties/vault_server/properties/max_connections_per_ip/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.vault_server.properties.max_connections_per_ip,data:data87};
 if(vErrors === null){
 vErrors = [err193];
 }
@@ -2640,8 +2655,10 @@ vErrors.push(err193);
 }
 errors++;
 }
-if("deny" !== data88){
-const err194 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf/0/const",keyword:"const",params:{allowedValue: "deny"},message:"must be equal to constant",schema:"deny",parentSchema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[0],data:data88};
+}
+let data88 = data78.data_dir;
+if(typeof data88 !== "string"){
+const err194 = {instancePath:instancePath+"/vault_server/data_dir",schemaPath:"#/properties/vault_server/properties/data_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.data_dir.type,parentSchema:schema11.properties.vault_server.properties.data_dir,data:data88};
 if(vErrors === null){
 vErrors = [err194];
 }
@@ -2650,12 +2667,9 @@ vErrors.push(err194);
 }
 errors++;
 }
-var _valid7 = _errs226 === errors;
-valid34 = valid34 || _valid7;
-if(!valid34){
-const _errs228 = errors;
-if(typeof data88 !== "string"){
-const err195 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[1].type,parentSchema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[1],data:data88};
+let data89 = data78.token_ttl;
+if(typeof data89 !== "string"){
+const err195 = {instancePath:instancePath+"/vault_server/token_ttl",schemaPath:"#/properties/vault_server/properties/token_ttl/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.token_ttl.type,parentSchema:schema11.properties.vault_server.properties.token_ttl,data:data89};
 if(vErrors === null){
 vErrors = [err195];
 }
@@ -2664,8 +2678,9 @@ vErrors.push(err195);
 }
 errors++;
 }
-if("approve" !== data88){
-const err196 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf/1/const",keyword:"const",params:{allowedValue: "approve"},message:"must be equal to constant",schema:"approve",parentSchema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[1],data:data88};
+let data90 = data78.issuer;
+if(typeof data90 !== "string"){
+const err196 = {instancePath:instancePath+"/vault_server/issuer",schemaPath:"#/properties/vault_server/properties/issuer/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.issuer.type,parentSchema:schema11.properties.vault_server.properties.issuer,data:data90};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -2674,11 +2689,9 @@ vErrors.push(err196);
 }
 errors++;
 }
-var _valid7 = _errs228 === errors;
-valid34 = valid34 || _valid7;
-}
-if(!valid34){
-const err197 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf,parentSchema:schema11.properties.vault_server.properties.review_expiry_effect,data:data88};
+let data91 = data78.audience;
+if(typeof data91 !== "string"){
+const err197 = {instancePath:instancePath+"/vault_server/audience",schemaPath:"#/properties/vault_server/properties/audience/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.audience.type,parentSchema:schema11.properties.vault_server.properties.audience,data:data91};
 if(vErrors === null){
 vErrors = [err197];
 }
@@ -2687,21 +2700,10 @@ vErrors.push(err197);
 }
 errors++;
 }
-else {
-errors = _errs225;
-if(vErrors !== null){
-if(_errs225){
-vErrors.length = _errs225;
-}
-else {
-vErrors = null;
-}
-}
-}
-if(data67.bootstrap_api_key !== undefined){
-let data89 = data67.bootstrap_api_key;
-if(typeof data89 !== "string"){
-const err198 = {instancePath:instancePath+"/vault_server/bootstrap_api_key",schemaPath:"#/properties/vault_server/properties/bootstrap_api_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.bootstrap_api_key.type,parentSchema:schema11.properties.vault_server.properties.bootstrap_api_key,data:data89};
+if(data78.admin_api_key !== undefined){
+let data92 = data78.admin_api_key;
+if(typeof data92 !== "string"){
+const err198 = {instancePath:instancePath+"/vault_server/admin_api_key",schemaPath:"#/properties/vault_server/properties/admin_api_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.admin_api_key.type,parentSchema:schema11.properties.vault_server.properties.admin_api_key,data:data92};
 if(vErrors === null){
 vErrors = [err198];
 }
@@ -2711,10 +2713,10 @@ vErrors.push(err198);
 errors++;
 }
 }
-let data90 = data67.api_key_env;
-if(typeof data90 === "string"){
-if(!pattern25.test(data90)){
-const err199 = {instancePath:instancePath+"/vault_server/api_key_env",schemaPath:"#/properties/vault_server/properties/api_key_env/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]{1,16}$"},message:"must match pattern \""+"^[a-z0-9]{1,16}$"+"\"",schema:"^[a-z0-9]{1,16}$",parentSchema:schema11.properties.vault_server.properties.api_key_env,data:data90};
+let data93 = data78.decision_timeout;
+if(typeof data93 === "string"){
+if(!pattern0.test(data93)){
+const err199 = {instancePath:instancePath+"/vault_server/decision_timeout",schemaPath:"#/properties/vault_server/properties/decision_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.decision_timeout,data:data93};
 if(vErrors === null){
 vErrors = [err199];
 }
@@ -2725,7 +2727,7 @@ errors++;
 }
 }
 else {
-const err200 = {instancePath:instancePath+"/vault_server/api_key_env",schemaPath:"#/properties/vault_server/properties/api_key_env/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.api_key_env.type,parentSchema:schema11.properties.vault_server.properties.api_key_env,data:data90};
+const err200 = {instancePath:instancePath+"/vault_server/decision_timeout",schemaPath:"#/properties/vault_server/properties/decision_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.decision_timeout.type,parentSchema:schema11.properties.vault_server.properties.decision_timeout,data:data93};
 if(vErrors === null){
 vErrors = [err200];
 }
@@ -2734,10 +2736,10 @@ vErrors.push(err200);
 }
 errors++;
 }
-let data91 = data67.minimum_confidence_score;
-if((typeof data91 == "number") && (isFinite(data91))){
-if(data91 > 1 || isNaN(data91)){
-const err201 = {instancePath:instancePath+"/vault_server/minimum_confidence_score",schemaPath:"#/properties/vault_server/properties/minimum_confidence_score/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.minimum_confidence_score,data:data91};
+if(data78.policies_dir !== undefined){
+let data94 = data78.policies_dir;
+if(typeof data94 !== "string"){
+const err201 = {instancePath:instancePath+"/vault_server/policies_dir",schemaPath:"#/properties/vault_server/properties/policies_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.policies_dir.type,parentSchema:schema11.properties.vault_server.properties.policies_dir,data:data94};
 if(vErrors === null){
 vErrors = [err201];
 }
@@ -2746,8 +2748,13 @@ vErrors.push(err201);
 }
 errors++;
 }
-if(data91 < 0 || isNaN(data91)){
-const err202 = {instancePath:instancePath+"/vault_server/minimum_confidence_score",schemaPath:"#/properties/vault_server/properties/minimum_confidence_score/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.vault_server.properties.minimum_confidence_score,data:data91};
+}
+let data95 = data78.default_effect;
+const _errs231 = errors;
+let valid31 = false;
+const _errs232 = errors;
+if(typeof data95 !== "string"){
+const err202 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.default_effect.anyOf[0].type,parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[0],data:data95};
 if(vErrors === null){
 vErrors = [err202];
 }
@@ -2756,9 +2763,8 @@ vErrors.push(err202);
 }
 errors++;
 }
-}
-else {
-const err203 = {instancePath:instancePath+"/vault_server/minimum_confidence_score",schemaPath:"#/properties/vault_server/properties/minimum_confidence_score/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.vault_server.properties.minimum_confidence_score.type,parentSchema:schema11.properties.vault_server.properties.minimum_confidence_score,data:data91};
+if("deny" !== data95){
+const err203 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/0/const",keyword:"const",params:{allowedValue: "deny"},message:"must be equal to constant",schema:"deny",parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[0],data:data95};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -2767,11 +2773,12 @@ vErrors.push(err203);
 }
 errors++;
 }
-if(data67.signing_key !== undefined){
-let data92 = data67.signing_key;
-if(data92 && typeof data92 == "object" && !Array.isArray(data92)){
-if(data92.kid === undefined){
-const err204 = {instancePath:instancePath+"/vault_server/signing_key",schemaPath:"#/properties/vault_server/properties/signing_key/required",keyword:"required",params:{missingProperty: "kid"},message:"must have required property '"+"kid"+"'",schema:schema11.properties.vault_server.properties.signing_key.required,parentSchema:schema11.properties.vault_server.properties.signing_key,data:data92};
+var _valid6 = _errs232 === errors;
+valid31 = valid31 || _valid6;
+if(!valid31){
+const _errs234 = errors;
+if(typeof data95 !== "string"){
+const err204 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.default_effect.anyOf[1].type,parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[1],data:data95};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -2780,8 +2787,8 @@ vErrors.push(err204);
 }
 errors++;
 }
-if(data92.pem === undefined){
-const err205 = {instancePath:instancePath+"/vault_server/signing_key",schemaPath:"#/properties/vault_server/properties/signing_key/required",keyword:"required",params:{missingProperty: "pem"},message:"must have required property '"+"pem"+"'",schema:schema11.properties.vault_server.properties.signing_key.required,parentSchema:schema11.properties.vault_server.properties.signing_key,data:data92};
+if("review" !== data95){
+const err205 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/1/const",keyword:"const",params:{allowedValue: "review"},message:"must be equal to constant",schema:"review",parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[1],data:data95};
 if(vErrors === null){
 vErrors = [err205];
 }
@@ -2790,9 +2797,12 @@ vErrors.push(err205);
 }
 errors++;
 }
-for(const key17 in data92){
-if(!((key17 === "kid") || (key17 === "pem"))){
-const err206 = {instancePath:instancePath+"/vault_server/signing_key",schemaPath:"#/properties/vault_server/properties/signing_key/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.signing_key,data:data92};
+var _valid6 = _errs234 === errors;
+valid31 = valid31 || _valid6;
+if(!valid31){
+const _errs236 = errors;
+if(typeof data95 !== "string"){
+const err206 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/2/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.default_effect.anyOf[2].type,parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[2],data:data95};
 if(vErrors === null){
 vErrors = [err206];
 }
@@ -2801,12 +2811,8 @@ vErrors.push(err206);
 }
 errors++;
 }
-}
-if(data92.kid !== undefined){
-let data93 = data92.kid;
-if(typeof data93 === "string"){
-if(func4(data93) > 256){
-const err207 = {instancePath:instancePath+"/vault_server/signing_key/kid",schemaPath:"#/properties/vault_server/properties/signing_key/properties/kid/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema11.properties.vault_server.properties.signing_key.properties.kid,data:data93};
+if("allow" !== data95){
+const err207 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf/2/const",keyword:"const",params:{allowedValue: "allow"},message:"must be equal to constant",schema:"allow",parentSchema:schema11.properties.vault_server.properties.default_effect.anyOf[2],data:data95};
 if(vErrors === null){
 vErrors = [err207];
 }
@@ -2815,8 +2821,12 @@ vErrors.push(err207);
 }
 errors++;
 }
-if(func4(data93) < 1){
-const err208 = {instancePath:instancePath+"/vault_server/signing_key/kid",schemaPath:"#/properties/vault_server/properties/signing_key/properties/kid/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault_server.properties.signing_key.properties.kid,data:data93};
+var _valid6 = _errs236 === errors;
+valid31 = valid31 || _valid6;
+}
+}
+if(!valid31){
+const err208 = {instancePath:instancePath+"/vault_server/default_effect",schemaPath:"#/properties/vault_server/properties/default_effect/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.vault_server.properties.default_effect.anyOf,parentSchema:schema11.properties.vault_server.properties.default_effect,data:data95};
 if(vErrors === null){
 vErrors = [err208];
 }
@@ -2825,9 +2835,25 @@ vErrors.push(err208);
 }
 errors++;
 }
+else {
+errors = _errs231;
+if(vErrors !== null){
+if(_errs231){
+vErrors.length = _errs231;
 }
 else {
-const err209 = {instancePath:instancePath+"/vault_server/signing_key/kid",schemaPath:"#/properties/vault_server/properties/signing_key/properties/kid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.signing_key.properties.kid.type,parentSchema:schema11.properties.vault_server.properties.signing_key.properties.kid,data:data93};
+vErrors = null;
+}
+}
+}
+if(data78.judge !== undefined){
+let data96 = data78.judge;
+if(data96 && typeof data96 == "object" && !Array.isArray(data96)){
+if(data96.timeout === undefined){
+data96.timeout = "10s";
+}
+if(data96.url === undefined){
+const err209 = {instancePath:instancePath+"/vault_server/judge",schemaPath:"#/properties/vault_server/properties/judge/required",keyword:"required",params:{missingProperty: "url"},message:"must have required property '"+"url"+"'",schema:schema11.properties.vault_server.properties.judge.required,parentSchema:schema11.properties.vault_server.properties.judge,data:data96};
 if(vErrors === null){
 vErrors = [err209];
 }
@@ -2836,11 +2862,8 @@ vErrors.push(err209);
 }
 errors++;
 }
-}
-if(data92.pem !== undefined){
-let data94 = data92.pem;
-if(typeof data94 !== "string"){
-const err210 = {instancePath:instancePath+"/vault_server/signing_key/pem",schemaPath:"#/properties/vault_server/properties/signing_key/properties/pem/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.signing_key.properties.pem.type,parentSchema:schema11.properties.vault_server.properties.signing_key.properties.pem,data:data94};
+if(data96.model === undefined){
+const err210 = {instancePath:instancePath+"/vault_server/judge",schemaPath:"#/properties/vault_server/properties/judge/required",keyword:"required",params:{missingProperty: "model"},message:"must have required property '"+"model"+"'",schema:schema11.properties.vault_server.properties.judge.required,parentSchema:schema11.properties.vault_server.properties.judge,data:data96};
 if(vErrors === null){
 vErrors = [err210];
 }
@@ -2849,10 +2872,9 @@ vErrors.push(err210);
 }
 errors++;
 }
-}
-}
-else {
-const err211 = {instancePath:instancePath+"/vault_server/signing_key",schemaPath:"#/properties/vault_server/properties/signing_key/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.signing_key.type,parentSchema:schema11.properties.vault_server.properties.signing_key,data:data92};
+for(const key15 in data96){
+if(!((((key15 === "url") || (key15 === "model")) || (key15 === "api_key")) || (key15 === "timeout"))){
+const err211 = {instancePath:instancePath+"/vault_server/judge",schemaPath:"#/properties/vault_server/properties/judge/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.judge,data:data96};
 if(vErrors === null){
 vErrors = [err211];
 }
@@ -2862,13 +2884,10 @@ vErrors.push(err211);
 errors++;
 }
 }
-let data95 = data67.max_body;
-const _errs244 = errors;
-let valid36 = false;
-const _errs245 = errors;
-if(typeof data95 === "string"){
-if(!pattern1.test(data95)){
-const err212 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"+"\"",schema:"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$",parentSchema:schema11.properties.vault_server.properties.max_body.anyOf[0],data:data95};
+if(data96.url !== undefined){
+let data97 = data96.url;
+if(typeof data97 !== "string"){
+const err212 = {instancePath:instancePath+"/vault_server/judge/url",schemaPath:"#/properties/vault_server/properties/judge/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.judge.properties.url.type,parentSchema:schema11.properties.vault_server.properties.judge.properties.url,data:data97};
 if(vErrors === null){
 vErrors = [err212];
 }
@@ -2878,8 +2897,10 @@ vErrors.push(err212);
 errors++;
 }
 }
-else {
-const err213 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.max_body.anyOf[0].type,parentSchema:schema11.properties.vault_server.properties.max_body.anyOf[0],data:data95};
+if(data96.model !== undefined){
+let data98 = data96.model;
+if(typeof data98 !== "string"){
+const err213 = {instancePath:instancePath+"/vault_server/judge/model",schemaPath:"#/properties/vault_server/properties/judge/properties/model/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.judge.properties.model.type,parentSchema:schema11.properties.vault_server.properties.judge.properties.model,data:data98};
 if(vErrors === null){
 vErrors = [err213];
 }
@@ -2888,12 +2909,11 @@ vErrors.push(err213);
 }
 errors++;
 }
-var _valid8 = _errs245 === errors;
-valid36 = valid36 || _valid8;
-if(!valid36){
-const _errs247 = errors;
-if(!(((typeof data95 == "number") && (!(data95 % 1) && !isNaN(data95))) && (isFinite(data95)))){
-const err214 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.max_body.anyOf[1].type,parentSchema:schema11.properties.vault_server.properties.max_body.anyOf[1],data:data95};
+}
+if(data96.api_key !== undefined){
+let data99 = data96.api_key;
+if(typeof data99 !== "string"){
+const err214 = {instancePath:instancePath+"/vault_server/judge/api_key",schemaPath:"#/properties/vault_server/properties/judge/properties/api_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.judge.properties.api_key.type,parentSchema:schema11.properties.vault_server.properties.judge.properties.api_key,data:data99};
 if(vErrors === null){
 vErrors = [err214];
 }
@@ -2902,9 +2922,11 @@ vErrors.push(err214);
 }
 errors++;
 }
-if((typeof data95 == "number") && (isFinite(data95))){
-if(data95 < 1 || isNaN(data95)){
-const err215 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.max_body.anyOf[1],data:data95};
+}
+let data100 = data96.timeout;
+if(typeof data100 === "string"){
+if(!pattern0.test(data100)){
+const err215 = {instancePath:instancePath+"/vault_server/judge/timeout",schemaPath:"#/properties/vault_server/properties/judge/properties/timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.judge.properties.timeout,data:data100};
 if(vErrors === null){
 vErrors = [err215];
 }
@@ -2914,11 +2936,8 @@ vErrors.push(err215);
 errors++;
 }
 }
-var _valid8 = _errs247 === errors;
-valid36 = valid36 || _valid8;
-}
-if(!valid36){
-const err216 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.vault_server.properties.max_body.anyOf,parentSchema:schema11.properties.vault_server.properties.max_body,data:data95};
+else {
+const err216 = {instancePath:instancePath+"/vault_server/judge/timeout",schemaPath:"#/properties/vault_server/properties/judge/properties/timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.judge.properties.timeout.type,parentSchema:schema11.properties.vault_server.properties.judge.properties.timeout,data:data100};
 if(vErrors === null){
 vErrors = [err216];
 }
@@ -2927,29 +2946,9 @@ vErrors.push(err216);
 }
 errors++;
 }
-else {
-errors = _errs244;
-if(vErrors !== null){
-if(_errs244){
-vErrors.length = _errs244;
 }
 else {
-vErrors = null;
-}
-}
-}
-if(data67.write_queue !== undefined){
-let data96 = data67.write_queue;
-if(data96 && typeof data96 == "object" && !Array.isArray(data96)){
-if(data96.max_queue === undefined){
-data96.max_queue = 10000;
-}
-if(data96.max_batch === undefined){
-data96.max_batch = 1024;
-}
-for(const key18 in data96){
-if(!((key18 === "max_queue") || (key18 === "max_batch"))){
-const err217 = {instancePath:instancePath+"/vault_server/write_queue",schemaPath:"#/properties/vault_server/properties/write_queue/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.write_queue,data:data96};
+const err217 = {instancePath:instancePath+"/vault_server/judge",schemaPath:"#/properties/vault_server/properties/judge/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.judge.type,parentSchema:schema11.properties.vault_server.properties.judge,data:data96};
 if(vErrors === null){
 vErrors = [err217];
 }
@@ -2959,9 +2958,11 @@ vErrors.push(err217);
 errors++;
 }
 }
-let data97 = data96.max_queue;
-if(!(((typeof data97 == "number") && (!(data97 % 1) && !isNaN(data97))) && (isFinite(data97)))){
-const err218 = {instancePath:instancePath+"/vault_server/write_queue/max_queue",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_queue/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.write_queue.properties.max_queue.type,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_queue,data:data97};
+if(data78.rate_limit !== undefined){
+let data101 = data78.rate_limit;
+if(data101 && typeof data101 == "object" && !Array.isArray(data101)){
+if(data101.requests_per_second === undefined){
+const err218 = {instancePath:instancePath+"/vault_server/rate_limit",schemaPath:"#/properties/vault_server/properties/rate_limit/required",keyword:"required",params:{missingProperty: "requests_per_second"},message:"must have required property '"+"requests_per_second"+"'",schema:schema11.properties.vault_server.properties.rate_limit.required,parentSchema:schema11.properties.vault_server.properties.rate_limit,data:data101};
 if(vErrors === null){
 vErrors = [err218];
 }
@@ -2970,9 +2971,9 @@ vErrors.push(err218);
 }
 errors++;
 }
-if((typeof data97 == "number") && (isFinite(data97))){
-if(data97 < 1 || isNaN(data97)){
-const err219 = {instancePath:instancePath+"/vault_server/write_queue/max_queue",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_queue/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_queue,data:data97};
+for(const key16 in data101){
+if(!((key16 === "requests_per_second") || (key16 === "burst"))){
+const err219 = {instancePath:instancePath+"/vault_server/rate_limit",schemaPath:"#/properties/vault_server/properties/rate_limit/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.rate_limit,data:data101};
 if(vErrors === null){
 vErrors = [err219];
 }
@@ -2982,9 +2983,11 @@ vErrors.push(err219);
 errors++;
 }
 }
-let data98 = data96.max_batch;
-if(!(((typeof data98 == "number") && (!(data98 % 1) && !isNaN(data98))) && (isFinite(data98)))){
-const err220 = {instancePath:instancePath+"/vault_server/write_queue/max_batch",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_batch/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.write_queue.properties.max_batch.type,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_batch,data:data98};
+if(data101.requests_per_second !== undefined){
+let data102 = data101.requests_per_second;
+if((typeof data102 == "number") && (isFinite(data102))){
+if(data102 <= 0 || isNaN(data102)){
+const err220 = {instancePath:instancePath+"/vault_server/rate_limit/requests_per_second",schemaPath:"#/properties/vault_server/properties/rate_limit/properties/requests_per_second/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.vault_server.properties.rate_limit.properties.requests_per_second,data:data102};
 if(vErrors === null){
 vErrors = [err220];
 }
@@ -2993,9 +2996,9 @@ vErrors.push(err220);
 }
 errors++;
 }
-if((typeof data98 == "number") && (isFinite(data98))){
-if(data98 < 1 || isNaN(data98)){
-const err221 = {instancePath:instancePath+"/vault_server/write_queue/max_batch",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_batch/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_batch,data:data98};
+}
+else {
+const err221 = {instancePath:instancePath+"/vault_server/rate_limit/requests_per_second",schemaPath:"#/properties/vault_server/properties/rate_limit/properties/requests_per_second/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.vault_server.properties.rate_limit.properties.requests_per_second.type,parentSchema:schema11.properties.vault_server.properties.rate_limit.properties.requests_per_second,data:data102};
 if(vErrors === null){
 vErrors = [err221];
 }
@@ -3005,9 +3008,10 @@ vErrors.push(err221);
 errors++;
 }
 }
-}
-else {
-const err222 = {instancePath:instancePath+"/vault_server/write_queue",schemaPath:"#/properties/vault_server/properties/write_queue/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.write_queue.type,parentSchema:schema11.properties.vault_server.properties.write_queue,data:data96};
+if(data101.burst !== undefined){
+let data103 = data101.burst;
+if(!(((typeof data103 == "number") && (!(data103 % 1) && !isNaN(data103))) && (isFinite(data103)))){
+const err222 = {instancePath:instancePath+"/vault_server/rate_limit/burst",schemaPath:"#/properties/vault_server/properties/rate_limit/properties/burst/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.rate_limit.properties.burst.type,parentSchema:schema11.properties.vault_server.properties.rate_limit.properties.burst,data:data103};
 if(vErrors === null){
 vErrors = [err222];
 }
@@ -3016,21 +3020,9 @@ vErrors.push(err222);
 }
 errors++;
 }
-}
-let data99 = data67.ledger;
-if(data99 && typeof data99 == "object" && !Array.isArray(data99)){
-if(data99.seal_batch_size === undefined){
-data99.seal_batch_size = 256;
-}
-if(data99.seal_interval === undefined){
-data99.seal_interval = "250ms";
-}
-if(data99.mmd_seconds === undefined){
-data99.mmd_seconds = 30;
-}
-for(const key19 in data99){
-if(!((((key19 === "seal_batch_size") || (key19 === "seal_interval")) || (key19 === "mmd_seconds")) || (key19 === "encryption_key"))){
-const err223 = {instancePath:instancePath+"/vault_server/ledger",schemaPath:"#/properties/vault_server/properties/ledger/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.ledger,data:data99};
+if((typeof data103 == "number") && (isFinite(data103))){
+if(data103 < 1 || isNaN(data103)){
+const err223 = {instancePath:instancePath+"/vault_server/rate_limit/burst",schemaPath:"#/properties/vault_server/properties/rate_limit/properties/burst/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.rate_limit.properties.burst,data:data103};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -3040,9 +3032,10 @@ vErrors.push(err223);
 errors++;
 }
 }
-let data100 = data99.seal_batch_size;
-if(!(((typeof data100 == "number") && (!(data100 % 1) && !isNaN(data100))) && (isFinite(data100)))){
-const err224 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data100};
+}
+}
+else {
+const err224 = {instancePath:instancePath+"/vault_server/rate_limit",schemaPath:"#/properties/vault_server/properties/rate_limit/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.rate_limit.type,parentSchema:schema11.properties.vault_server.properties.rate_limit,data:data101};
 if(vErrors === null){
 vErrors = [err224];
 }
@@ -3051,9 +3044,11 @@ vErrors.push(err224);
 }
 errors++;
 }
-if((typeof data100 == "number") && (isFinite(data100))){
-if(data100 > 65536 || isNaN(data100)){
-const err225 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536",schema:65536,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data100};
+}
+let data104 = data78.review_expiry;
+if(typeof data104 === "string"){
+if(!pattern0.test(data104)){
+const err225 = {instancePath:instancePath+"/vault_server/review_expiry",schemaPath:"#/properties/vault_server/properties/review_expiry/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.review_expiry,data:data104};
 if(vErrors === null){
 vErrors = [err225];
 }
@@ -3062,8 +3057,9 @@ vErrors.push(err225);
 }
 errors++;
 }
-if(data100 < 1 || isNaN(data100)){
-const err226 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data100};
+}
+else {
+const err226 = {instancePath:instancePath+"/vault_server/review_expiry",schemaPath:"#/properties/vault_server/properties/review_expiry/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.review_expiry.type,parentSchema:schema11.properties.vault_server.properties.review_expiry,data:data104};
 if(vErrors === null){
 vErrors = [err226];
 }
@@ -3072,11 +3068,12 @@ vErrors.push(err226);
 }
 errors++;
 }
-}
-let data101 = data99.seal_interval;
-if(typeof data101 === "string"){
-if(!pattern0.test(data101)){
-const err227 = {instancePath:instancePath+"/vault_server/ledger/seal_interval",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_interval/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_interval,data:data101};
+let data105 = data78.review_expiry_effect;
+const _errs259 = errors;
+let valid34 = false;
+const _errs260 = errors;
+if(typeof data105 !== "string"){
+const err227 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[0].type,parentSchema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[0],data:data105};
 if(vErrors === null){
 vErrors = [err227];
 }
@@ -3085,9 +3082,8 @@ vErrors.push(err227);
 }
 errors++;
 }
-}
-else {
-const err228 = {instancePath:instancePath+"/vault_server/ledger/seal_interval",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.ledger.properties.seal_interval.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_interval,data:data101};
+if("deny" !== data105){
+const err228 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf/0/const",keyword:"const",params:{allowedValue: "deny"},message:"must be equal to constant",schema:"deny",parentSchema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[0],data:data105};
 if(vErrors === null){
 vErrors = [err228];
 }
@@ -3096,9 +3092,12 @@ vErrors.push(err228);
 }
 errors++;
 }
-let data102 = data99.mmd_seconds;
-if(!(((typeof data102 == "number") && (!(data102 % 1) && !isNaN(data102))) && (isFinite(data102)))){
-const err229 = {instancePath:instancePath+"/vault_server/ledger/mmd_seconds",schemaPath:"#/properties/vault_server/properties/ledger/properties/mmd_seconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds,data:data102};
+var _valid7 = _errs260 === errors;
+valid34 = valid34 || _valid7;
+if(!valid34){
+const _errs262 = errors;
+if(typeof data105 !== "string"){
+const err229 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[1].type,parentSchema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[1],data:data105};
 if(vErrors === null){
 vErrors = [err229];
 }
@@ -3107,9 +3106,8 @@ vErrors.push(err229);
 }
 errors++;
 }
-if((typeof data102 == "number") && (isFinite(data102))){
-if(data102 < 1 || isNaN(data102)){
-const err230 = {instancePath:instancePath+"/vault_server/ledger/mmd_seconds",schemaPath:"#/properties/vault_server/properties/ledger/properties/mmd_seconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds,data:data102};
+if("approve" !== data105){
+const err230 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf/1/const",keyword:"const",params:{allowedValue: "approve"},message:"must be equal to constant",schema:"approve",parentSchema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf[1],data:data105};
 if(vErrors === null){
 vErrors = [err230];
 }
@@ -3118,11 +3116,11 @@ vErrors.push(err230);
 }
 errors++;
 }
+var _valid7 = _errs262 === errors;
+valid34 = valid34 || _valid7;
 }
-if(data99.encryption_key !== undefined){
-let data103 = data99.encryption_key;
-if(typeof data103 !== "string"){
-const err231 = {instancePath:instancePath+"/vault_server/ledger/encryption_key",schemaPath:"#/properties/vault_server/properties/ledger/properties/encryption_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.ledger.properties.encryption_key.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.encryption_key,data:data103};
+if(!valid34){
+const err231 = {instancePath:instancePath+"/vault_server/review_expiry_effect",schemaPath:"#/properties/vault_server/properties/review_expiry_effect/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.vault_server.properties.review_expiry_effect.anyOf,parentSchema:schema11.properties.vault_server.properties.review_expiry_effect,data:data105};
 if(vErrors === null){
 vErrors = [err231];
 }
@@ -3131,10 +3129,21 @@ vErrors.push(err231);
 }
 errors++;
 }
-}
+else {
+errors = _errs259;
+if(vErrors !== null){
+if(_errs259){
+vErrors.length = _errs259;
 }
 else {
-const err232 = {instancePath:instancePath+"/vault_server/ledger",schemaPath:"#/properties/vault_server/properties/ledger/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.ledger.type,parentSchema:schema11.properties.vault_server.properties.ledger,data:data99};
+vErrors = null;
+}
+}
+}
+if(data78.bootstrap_api_key !== undefined){
+let data106 = data78.bootstrap_api_key;
+if(typeof data106 !== "string"){
+const err232 = {instancePath:instancePath+"/vault_server/bootstrap_api_key",schemaPath:"#/properties/vault_server/properties/bootstrap_api_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.bootstrap_api_key.type,parentSchema:schema11.properties.vault_server.properties.bootstrap_api_key,data:data106};
 if(vErrors === null){
 vErrors = [err232];
 }
@@ -3143,10 +3152,11 @@ vErrors.push(err232);
 }
 errors++;
 }
-if(data67.public_url !== undefined){
-let data104 = data67.public_url;
-if(typeof data104 !== "string"){
-const err233 = {instancePath:instancePath+"/vault_server/public_url",schemaPath:"#/properties/vault_server/properties/public_url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.public_url.type,parentSchema:schema11.properties.vault_server.properties.public_url,data:data104};
+}
+let data107 = data78.api_key_env;
+if(typeof data107 === "string"){
+if(!pattern36.test(data107)){
+const err233 = {instancePath:instancePath+"/vault_server/api_key_env",schemaPath:"#/properties/vault_server/properties/api_key_env/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]{1,16}$"},message:"must match pattern \""+"^[a-z0-9]{1,16}$"+"\"",schema:"^[a-z0-9]{1,16}$",parentSchema:schema11.properties.vault_server.properties.api_key_env,data:data107};
 if(vErrors === null){
 vErrors = [err233];
 }
@@ -3156,35 +3166,8 @@ vErrors.push(err233);
 errors++;
 }
 }
-let data105 = data67.notifications;
-if(data105 && typeof data105 == "object" && !Array.isArray(data105)){
-if(data105.allow_private_targets === undefined){
-data105.allow_private_targets = false;
-}
-if(data105.max_attempts === undefined){
-data105.max_attempts = 8;
-}
-if(data105.attempt_timeout === undefined){
-data105.attempt_timeout = "10s";
-}
-if(data105.backoff_base === undefined){
-data105.backoff_base = "5s";
-}
-if(data105.backoff_max === undefined){
-data105.backoff_max = "10m";
-}
-if(data105.poll_interval === undefined){
-data105.poll_interval = "500ms";
-}
-if(data105.concurrency === undefined){
-data105.concurrency = 8;
-}
-if(data105.expiring_lead === undefined){
-data105.expiring_lead = "15m";
-}
-for(const key20 in data105){
-if(!(func2.call(schema11.properties.vault_server.properties.notifications.properties, key20))){
-const err234 = {instancePath:instancePath+"/vault_server/notifications",schemaPath:"#/properties/vault_server/properties/notifications/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.notifications,data:data105};
+else {
+const err234 = {instancePath:instancePath+"/vault_server/api_key_env",schemaPath:"#/properties/vault_server/properties/api_key_env/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.api_key_env.type,parentSchema:schema11.properties.vault_server.properties.api_key_env,data:data107};
 if(vErrors === null){
 vErrors = [err234];
 }
@@ -3193,10 +3176,10 @@ vErrors.push(err234);
 }
 errors++;
 }
-}
-let data106 = data105.allow_private_targets;
-if(typeof data106 !== "boolean"){
-const err235 = {instancePath:instancePath+"/vault_server/notifications/allow_private_targets",schemaPath:"#/properties/vault_server/properties/notifications/properties/allow_private_targets/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.notifications.properties.allow_private_targets.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.allow_private_targets,data:data106};
+let data108 = data78.minimum_confidence_score;
+if((typeof data108 == "number") && (isFinite(data108))){
+if(data108 > 1 || isNaN(data108)){
+const err235 = {instancePath:instancePath+"/vault_server/minimum_confidence_score",schemaPath:"#/properties/vault_server/properties/minimum_confidence_score/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1},message:"must be <= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.minimum_confidence_score,data:data108};
 if(vErrors === null){
 vErrors = [err235];
 }
@@ -3205,9 +3188,8 @@ vErrors.push(err235);
 }
 errors++;
 }
-let data107 = data105.max_attempts;
-if(!(((typeof data107 == "number") && (!(data107 % 1) && !isNaN(data107))) && (isFinite(data107)))){
-const err236 = {instancePath:instancePath+"/vault_server/notifications/max_attempts",schemaPath:"#/properties/vault_server/properties/notifications/properties/max_attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.notifications.properties.max_attempts.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.max_attempts,data:data107};
+if(data108 < 0 || isNaN(data108)){
+const err236 = {instancePath:instancePath+"/vault_server/minimum_confidence_score",schemaPath:"#/properties/vault_server/properties/minimum_confidence_score/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.vault_server.properties.minimum_confidence_score,data:data108};
 if(vErrors === null){
 vErrors = [err236];
 }
@@ -3216,9 +3198,9 @@ vErrors.push(err236);
 }
 errors++;
 }
-if((typeof data107 == "number") && (isFinite(data107))){
-if(data107 > 100 || isNaN(data107)){
-const err237 = {instancePath:instancePath+"/vault_server/notifications/max_attempts",schemaPath:"#/properties/vault_server/properties/notifications/properties/max_attempts/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.vault_server.properties.notifications.properties.max_attempts,data:data107};
+}
+else {
+const err237 = {instancePath:instancePath+"/vault_server/minimum_confidence_score",schemaPath:"#/properties/vault_server/properties/minimum_confidence_score/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.vault_server.properties.minimum_confidence_score.type,parentSchema:schema11.properties.vault_server.properties.minimum_confidence_score,data:data108};
 if(vErrors === null){
 vErrors = [err237];
 }
@@ -3227,8 +3209,11 @@ vErrors.push(err237);
 }
 errors++;
 }
-if(data107 < 1 || isNaN(data107)){
-const err238 = {instancePath:instancePath+"/vault_server/notifications/max_attempts",schemaPath:"#/properties/vault_server/properties/notifications/properties/max_attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.max_attempts,data:data107};
+if(data78.signing_key !== undefined){
+let data109 = data78.signing_key;
+if(data109 && typeof data109 == "object" && !Array.isArray(data109)){
+if(data109.kid === undefined){
+const err238 = {instancePath:instancePath+"/vault_server/signing_key",schemaPath:"#/properties/vault_server/properties/signing_key/required",keyword:"required",params:{missingProperty: "kid"},message:"must have required property '"+"kid"+"'",schema:schema11.properties.vault_server.properties.signing_key.required,parentSchema:schema11.properties.vault_server.properties.signing_key,data:data109};
 if(vErrors === null){
 vErrors = [err238];
 }
@@ -3237,11 +3222,8 @@ vErrors.push(err238);
 }
 errors++;
 }
-}
-let data108 = data105.attempt_timeout;
-if(typeof data108 === "string"){
-if(!pattern0.test(data108)){
-const err239 = {instancePath:instancePath+"/vault_server/notifications/attempt_timeout",schemaPath:"#/properties/vault_server/properties/notifications/properties/attempt_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.attempt_timeout,data:data108};
+if(data109.pem === undefined){
+const err239 = {instancePath:instancePath+"/vault_server/signing_key",schemaPath:"#/properties/vault_server/properties/signing_key/required",keyword:"required",params:{missingProperty: "pem"},message:"must have required property '"+"pem"+"'",schema:schema11.properties.vault_server.properties.signing_key.required,parentSchema:schema11.properties.vault_server.properties.signing_key,data:data109};
 if(vErrors === null){
 vErrors = [err239];
 }
@@ -3250,9 +3232,9 @@ vErrors.push(err239);
 }
 errors++;
 }
-}
-else {
-const err240 = {instancePath:instancePath+"/vault_server/notifications/attempt_timeout",schemaPath:"#/properties/vault_server/properties/notifications/properties/attempt_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.attempt_timeout.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.attempt_timeout,data:data108};
+for(const key17 in data109){
+if(!((key17 === "kid") || (key17 === "pem"))){
+const err240 = {instancePath:instancePath+"/vault_server/signing_key",schemaPath:"#/properties/vault_server/properties/signing_key/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.signing_key,data:data109};
 if(vErrors === null){
 vErrors = [err240];
 }
@@ -3261,10 +3243,12 @@ vErrors.push(err240);
 }
 errors++;
 }
-let data109 = data105.backoff_base;
-if(typeof data109 === "string"){
-if(!pattern0.test(data109)){
-const err241 = {instancePath:instancePath+"/vault_server/notifications/backoff_base",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_base/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_base,data:data109};
+}
+if(data109.kid !== undefined){
+let data110 = data109.kid;
+if(typeof data110 === "string"){
+if(func4(data110) > 256){
+const err241 = {instancePath:instancePath+"/vault_server/signing_key/kid",schemaPath:"#/properties/vault_server/properties/signing_key/properties/kid/maxLength",keyword:"maxLength",params:{limit: 256},message:"must NOT have more than 256 characters",schema:256,parentSchema:schema11.properties.vault_server.properties.signing_key.properties.kid,data:data110};
 if(vErrors === null){
 vErrors = [err241];
 }
@@ -3273,9 +3257,8 @@ vErrors.push(err241);
 }
 errors++;
 }
-}
-else {
-const err242 = {instancePath:instancePath+"/vault_server/notifications/backoff_base",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_base/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.backoff_base.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_base,data:data109};
+if(func4(data110) < 1){
+const err242 = {instancePath:instancePath+"/vault_server/signing_key/kid",schemaPath:"#/properties/vault_server/properties/signing_key/properties/kid/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault_server.properties.signing_key.properties.kid,data:data110};
 if(vErrors === null){
 vErrors = [err242];
 }
@@ -3284,10 +3267,9 @@ vErrors.push(err242);
 }
 errors++;
 }
-let data110 = data105.backoff_max;
-if(typeof data110 === "string"){
-if(!pattern0.test(data110)){
-const err243 = {instancePath:instancePath+"/vault_server/notifications/backoff_max",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_max/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_max,data:data110};
+}
+else {
+const err243 = {instancePath:instancePath+"/vault_server/signing_key/kid",schemaPath:"#/properties/vault_server/properties/signing_key/properties/kid/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.signing_key.properties.kid.type,parentSchema:schema11.properties.vault_server.properties.signing_key.properties.kid,data:data110};
 if(vErrors === null){
 vErrors = [err243];
 }
@@ -3297,8 +3279,10 @@ vErrors.push(err243);
 errors++;
 }
 }
-else {
-const err244 = {instancePath:instancePath+"/vault_server/notifications/backoff_max",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_max/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.backoff_max.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_max,data:data110};
+if(data109.pem !== undefined){
+let data111 = data109.pem;
+if(typeof data111 !== "string"){
+const err244 = {instancePath:instancePath+"/vault_server/signing_key/pem",schemaPath:"#/properties/vault_server/properties/signing_key/properties/pem/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.signing_key.properties.pem.type,parentSchema:schema11.properties.vault_server.properties.signing_key.properties.pem,data:data111};
 if(vErrors === null){
 vErrors = [err244];
 }
@@ -3307,10 +3291,10 @@ vErrors.push(err244);
 }
 errors++;
 }
-let data111 = data105.poll_interval;
-if(typeof data111 === "string"){
-if(!pattern0.test(data111)){
-const err245 = {instancePath:instancePath+"/vault_server/notifications/poll_interval",schemaPath:"#/properties/vault_server/properties/notifications/properties/poll_interval/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.poll_interval,data:data111};
+}
+}
+else {
+const err245 = {instancePath:instancePath+"/vault_server/signing_key",schemaPath:"#/properties/vault_server/properties/signing_key/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.signing_key.type,parentSchema:schema11.properties.vault_server.properties.signing_key,data:data109};
 if(vErrors === null){
 vErrors = [err245];
 }
@@ -3320,8 +3304,13 @@ vErrors.push(err245);
 errors++;
 }
 }
-else {
-const err246 = {instancePath:instancePath+"/vault_server/notifications/poll_interval",schemaPath:"#/properties/vault_server/properties/notifications/properties/poll_interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.poll_interval.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.poll_interval,data:data111};
+let data112 = data78.max_body;
+const _errs278 = errors;
+let valid36 = false;
+const _errs279 = errors;
+if(typeof data112 === "string"){
+if(!pattern1.test(data112)){
+const err246 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"+"\"",schema:"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$",parentSchema:schema11.properties.vault_server.properties.max_body.anyOf[0],data:data112};
 if(vErrors === null){
 vErrors = [err246];
 }
@@ -3330,9 +3319,9 @@ vErrors.push(err246);
 }
 errors++;
 }
-let data112 = data105.concurrency;
-if(!(((typeof data112 == "number") && (!(data112 % 1) && !isNaN(data112))) && (isFinite(data112)))){
-const err247 = {instancePath:instancePath+"/vault_server/notifications/concurrency",schemaPath:"#/properties/vault_server/properties/notifications/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.notifications.properties.concurrency.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.concurrency,data:data112};
+}
+else {
+const err247 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.max_body.anyOf[0].type,parentSchema:schema11.properties.vault_server.properties.max_body.anyOf[0],data:data112};
 if(vErrors === null){
 vErrors = [err247];
 }
@@ -3341,9 +3330,12 @@ vErrors.push(err247);
 }
 errors++;
 }
-if((typeof data112 == "number") && (isFinite(data112))){
-if(data112 > 256 || isNaN(data112)){
-const err248 = {instancePath:instancePath+"/vault_server/notifications/concurrency",schemaPath:"#/properties/vault_server/properties/notifications/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256",schema:256,parentSchema:schema11.properties.vault_server.properties.notifications.properties.concurrency,data:data112};
+var _valid8 = _errs279 === errors;
+valid36 = valid36 || _valid8;
+if(!valid36){
+const _errs281 = errors;
+if(!(((typeof data112 == "number") && (!(data112 % 1) && !isNaN(data112))) && (isFinite(data112)))){
+const err248 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.max_body.anyOf[1].type,parentSchema:schema11.properties.vault_server.properties.max_body.anyOf[1],data:data112};
 if(vErrors === null){
 vErrors = [err248];
 }
@@ -3352,8 +3344,9 @@ vErrors.push(err248);
 }
 errors++;
 }
+if((typeof data112 == "number") && (isFinite(data112))){
 if(data112 < 1 || isNaN(data112)){
-const err249 = {instancePath:instancePath+"/vault_server/notifications/concurrency",schemaPath:"#/properties/vault_server/properties/notifications/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.concurrency,data:data112};
+const err249 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.max_body.anyOf[1],data:data112};
 if(vErrors === null){
 vErrors = [err249];
 }
@@ -3363,10 +3356,11 @@ vErrors.push(err249);
 errors++;
 }
 }
-let data113 = data105.expiring_lead;
-if(typeof data113 === "string"){
-if(!pattern0.test(data113)){
-const err250 = {instancePath:instancePath+"/vault_server/notifications/expiring_lead",schemaPath:"#/properties/vault_server/properties/notifications/properties/expiring_lead/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.expiring_lead,data:data113};
+var _valid8 = _errs281 === errors;
+valid36 = valid36 || _valid8;
+}
+if(!valid36){
+const err250 = {instancePath:instancePath+"/vault_server/max_body",schemaPath:"#/properties/vault_server/properties/max_body/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.vault_server.properties.max_body.anyOf,parentSchema:schema11.properties.vault_server.properties.max_body,data:data112};
 if(vErrors === null){
 vErrors = [err250];
 }
@@ -3375,9 +3369,29 @@ vErrors.push(err250);
 }
 errors++;
 }
+else {
+errors = _errs278;
+if(vErrors !== null){
+if(_errs278){
+vErrors.length = _errs278;
 }
 else {
-const err251 = {instancePath:instancePath+"/vault_server/notifications/expiring_lead",schemaPath:"#/properties/vault_server/properties/notifications/properties/expiring_lead/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.expiring_lead.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.expiring_lead,data:data113};
+vErrors = null;
+}
+}
+}
+if(data78.write_queue !== undefined){
+let data113 = data78.write_queue;
+if(data113 && typeof data113 == "object" && !Array.isArray(data113)){
+if(data113.max_queue === undefined){
+data113.max_queue = 10000;
+}
+if(data113.max_batch === undefined){
+data113.max_batch = 1024;
+}
+for(const key18 in data113){
+if(!((key18 === "max_queue") || (key18 === "max_batch"))){
+const err251 = {instancePath:instancePath+"/vault_server/write_queue",schemaPath:"#/properties/vault_server/properties/write_queue/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.write_queue,data:data113};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -3386,20 +3400,10 @@ vErrors.push(err251);
 }
 errors++;
 }
-if(data105.smtp !== undefined){
-let data114 = data105.smtp;
-if(data114 && typeof data114 == "object" && !Array.isArray(data114)){
-if(data114.port === undefined){
-data114.port = 587;
 }
-if(data114.secure === undefined){
-data114.secure = false;
-}
-if(data114.require_tls === undefined){
-data114.require_tls = true;
-}
-if(data114.host === undefined){
-const err252 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.required,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data114};
+let data114 = data113.max_queue;
+if(!(((typeof data114 == "number") && (!(data114 % 1) && !isNaN(data114))) && (isFinite(data114)))){
+const err252 = {instancePath:instancePath+"/vault_server/write_queue/max_queue",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_queue/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.write_queue.properties.max_queue.type,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_queue,data:data114};
 if(vErrors === null){
 vErrors = [err252];
 }
@@ -3408,8 +3412,9 @@ vErrors.push(err252);
 }
 errors++;
 }
-if(data114.from === undefined){
-const err253 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.required,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data114};
+if((typeof data114 == "number") && (isFinite(data114))){
+if(data114 < 1 || isNaN(data114)){
+const err253 = {instancePath:instancePath+"/vault_server/write_queue/max_queue",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_queue/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_queue,data:data114};
 if(vErrors === null){
 vErrors = [err253];
 }
@@ -3418,9 +3423,10 @@ vErrors.push(err253);
 }
 errors++;
 }
-for(const key21 in data114){
-if(!((((((((key21 === "host") || (key21 === "port")) || (key21 === "secure")) || (key21 === "require_tls")) || (key21 === "user")) || (key21 === "password")) || (key21 === "from")) || (key21 === "ca_file"))){
-const err254 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data114};
+}
+let data115 = data113.max_batch;
+if(!(((typeof data115 == "number") && (!(data115 % 1) && !isNaN(data115))) && (isFinite(data115)))){
+const err254 = {instancePath:instancePath+"/vault_server/write_queue/max_batch",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_batch/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.write_queue.properties.max_batch.type,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_batch,data:data115};
 if(vErrors === null){
 vErrors = [err254];
 }
@@ -3429,12 +3435,9 @@ vErrors.push(err254);
 }
 errors++;
 }
-}
-if(data114.host !== undefined){
-let data115 = data114.host;
-if(typeof data115 === "string"){
-if(func4(data115) < 1){
-const err255 = {instancePath:instancePath+"/vault_server/notifications/smtp/host",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.host,data:data115};
+if((typeof data115 == "number") && (isFinite(data115))){
+if(data115 < 1 || isNaN(data115)){
+const err255 = {instancePath:instancePath+"/vault_server/write_queue/max_batch",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_batch/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_batch,data:data115};
 if(vErrors === null){
 vErrors = [err255];
 }
@@ -3444,8 +3447,9 @@ vErrors.push(err255);
 errors++;
 }
 }
+}
 else {
-const err256 = {instancePath:instancePath+"/vault_server/notifications/smtp/host",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.host.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.host,data:data115};
+const err256 = {instancePath:instancePath+"/vault_server/write_queue",schemaPath:"#/properties/vault_server/properties/write_queue/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.write_queue.type,parentSchema:schema11.properties.vault_server.properties.write_queue,data:data113};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -3455,9 +3459,20 @@ vErrors.push(err256);
 errors++;
 }
 }
-let data116 = data114.port;
-if(!(((typeof data116 == "number") && (!(data116 % 1) && !isNaN(data116))) && (isFinite(data116)))){
-const err257 = {instancePath:instancePath+"/vault_server/notifications/smtp/port",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port,data:data116};
+let data116 = data78.ledger;
+if(data116 && typeof data116 == "object" && !Array.isArray(data116)){
+if(data116.seal_batch_size === undefined){
+data116.seal_batch_size = 256;
+}
+if(data116.seal_interval === undefined){
+data116.seal_interval = "250ms";
+}
+if(data116.mmd_seconds === undefined){
+data116.mmd_seconds = 30;
+}
+for(const key19 in data116){
+if(!((((key19 === "seal_batch_size") || (key19 === "seal_interval")) || (key19 === "mmd_seconds")) || (key19 === "encryption_key"))){
+const err257 = {instancePath:instancePath+"/vault_server/ledger",schemaPath:"#/properties/vault_server/properties/ledger/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.ledger,data:data116};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -3466,9 +3481,10 @@ vErrors.push(err257);
 }
 errors++;
 }
-if((typeof data116 == "number") && (isFinite(data116))){
-if(data116 > 65535 || isNaN(data116)){
-const err258 = {instancePath:instancePath+"/vault_server/notifications/smtp/port",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port,data:data116};
+}
+let data117 = data116.seal_batch_size;
+if(!(((typeof data117 == "number") && (!(data117 % 1) && !isNaN(data117))) && (isFinite(data117)))){
+const err258 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data117};
 if(vErrors === null){
 vErrors = [err258];
 }
@@ -3477,8 +3493,9 @@ vErrors.push(err258);
 }
 errors++;
 }
-if(data116 < 1 || isNaN(data116)){
-const err259 = {instancePath:instancePath+"/vault_server/notifications/smtp/port",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port,data:data116};
+if((typeof data117 == "number") && (isFinite(data117))){
+if(data117 > 65536 || isNaN(data117)){
+const err259 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536",schema:65536,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data117};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -3487,10 +3504,8 @@ vErrors.push(err259);
 }
 errors++;
 }
-}
-let data117 = data114.secure;
-if(typeof data117 !== "boolean"){
-const err260 = {instancePath:instancePath+"/vault_server/notifications/smtp/secure",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/secure/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.secure.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.secure,data:data117};
+if(data117 < 1 || isNaN(data117)){
+const err260 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data117};
 if(vErrors === null){
 vErrors = [err260];
 }
@@ -3499,9 +3514,11 @@ vErrors.push(err260);
 }
 errors++;
 }
-let data118 = data114.require_tls;
-if(typeof data118 !== "boolean"){
-const err261 = {instancePath:instancePath+"/vault_server/notifications/smtp/require_tls",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/require_tls/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.require_tls.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.require_tls,data:data118};
+}
+let data118 = data116.seal_interval;
+if(typeof data118 === "string"){
+if(!pattern0.test(data118)){
+const err261 = {instancePath:instancePath+"/vault_server/ledger/seal_interval",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_interval/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_interval,data:data118};
 if(vErrors === null){
 vErrors = [err261];
 }
@@ -3510,10 +3527,9 @@ vErrors.push(err261);
 }
 errors++;
 }
-if(data114.user !== undefined){
-let data119 = data114.user;
-if(typeof data119 !== "string"){
-const err262 = {instancePath:instancePath+"/vault_server/notifications/smtp/user",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.user.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.user,data:data119};
+}
+else {
+const err262 = {instancePath:instancePath+"/vault_server/ledger/seal_interval",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.ledger.properties.seal_interval.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_interval,data:data118};
 if(vErrors === null){
 vErrors = [err262];
 }
@@ -3522,11 +3538,9 @@ vErrors.push(err262);
 }
 errors++;
 }
-}
-if(data114.password !== undefined){
-let data120 = data114.password;
-if(typeof data120 !== "string"){
-const err263 = {instancePath:instancePath+"/vault_server/notifications/smtp/password",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/password/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.password.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.password,data:data120};
+let data119 = data116.mmd_seconds;
+if(!(((typeof data119 == "number") && (!(data119 % 1) && !isNaN(data119))) && (isFinite(data119)))){
+const err263 = {instancePath:instancePath+"/vault_server/ledger/mmd_seconds",schemaPath:"#/properties/vault_server/properties/ledger/properties/mmd_seconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds,data:data119};
 if(vErrors === null){
 vErrors = [err263];
 }
@@ -3535,12 +3549,9 @@ vErrors.push(err263);
 }
 errors++;
 }
-}
-if(data114.from !== undefined){
-let data121 = data114.from;
-if(typeof data121 === "string"){
-if(func4(data121) < 3){
-const err264 = {instancePath:instancePath+"/vault_server/notifications/smtp/from",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/from/minLength",keyword:"minLength",params:{limit: 3},message:"must NOT have fewer than 3 characters",schema:3,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.from,data:data121};
+if((typeof data119 == "number") && (isFinite(data119))){
+if(data119 < 1 || isNaN(data119)){
+const err264 = {instancePath:instancePath+"/vault_server/ledger/mmd_seconds",schemaPath:"#/properties/vault_server/properties/ledger/properties/mmd_seconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds,data:data119};
 if(vErrors === null){
 vErrors = [err264];
 }
@@ -3550,8 +3561,10 @@ vErrors.push(err264);
 errors++;
 }
 }
-else {
-const err265 = {instancePath:instancePath+"/vault_server/notifications/smtp/from",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.from.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.from,data:data121};
+if(data116.encryption_key !== undefined){
+let data120 = data116.encryption_key;
+if(typeof data120 !== "string"){
+const err265 = {instancePath:instancePath+"/vault_server/ledger/encryption_key",schemaPath:"#/properties/vault_server/properties/ledger/properties/encryption_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.ledger.properties.encryption_key.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.encryption_key,data:data120};
 if(vErrors === null){
 vErrors = [err265];
 }
@@ -3561,10 +3574,9 @@ vErrors.push(err265);
 errors++;
 }
 }
-if(data114.ca_file !== undefined){
-let data122 = data114.ca_file;
-if(typeof data122 !== "string"){
-const err266 = {instancePath:instancePath+"/vault_server/notifications/smtp/ca_file",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/ca_file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.ca_file.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.ca_file,data:data122};
+}
+else {
+const err266 = {instancePath:instancePath+"/vault_server/ledger",schemaPath:"#/properties/vault_server/properties/ledger/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.ledger.type,parentSchema:schema11.properties.vault_server.properties.ledger,data:data116};
 if(vErrors === null){
 vErrors = [err266];
 }
@@ -3573,10 +3585,10 @@ vErrors.push(err266);
 }
 errors++;
 }
-}
-}
-else {
-const err267 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data114};
+if(data78.public_url !== undefined){
+let data121 = data78.public_url;
+if(typeof data121 !== "string"){
+const err267 = {instancePath:instancePath+"/vault_server/public_url",schemaPath:"#/properties/vault_server/properties/public_url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.public_url.type,parentSchema:schema11.properties.vault_server.properties.public_url,data:data121};
 if(vErrors === null){
 vErrors = [err267];
 }
@@ -3586,9 +3598,35 @@ vErrors.push(err267);
 errors++;
 }
 }
+let data122 = data78.notifications;
+if(data122 && typeof data122 == "object" && !Array.isArray(data122)){
+if(data122.allow_private_targets === undefined){
+data122.allow_private_targets = false;
 }
-else {
-const err268 = {instancePath:instancePath+"/vault_server/notifications",schemaPath:"#/properties/vault_server/properties/notifications/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.notifications.type,parentSchema:schema11.properties.vault_server.properties.notifications,data:data105};
+if(data122.max_attempts === undefined){
+data122.max_attempts = 8;
+}
+if(data122.attempt_timeout === undefined){
+data122.attempt_timeout = "10s";
+}
+if(data122.backoff_base === undefined){
+data122.backoff_base = "5s";
+}
+if(data122.backoff_max === undefined){
+data122.backoff_max = "10m";
+}
+if(data122.poll_interval === undefined){
+data122.poll_interval = "500ms";
+}
+if(data122.concurrency === undefined){
+data122.concurrency = 8;
+}
+if(data122.expiring_lead === undefined){
+data122.expiring_lead = "15m";
+}
+for(const key20 in data122){
+if(!(func2.call(schema11.properties.vault_server.properties.notifications.properties, key20))){
+const err268 = {instancePath:instancePath+"/vault_server/notifications",schemaPath:"#/properties/vault_server/properties/notifications/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.notifications,data:data122};
 if(vErrors === null){
 vErrors = [err268];
 }
@@ -3598,8 +3636,9 @@ vErrors.push(err268);
 errors++;
 }
 }
-else {
-const err269 = {instancePath:instancePath+"/vault_server",schemaPath:"#/properties/vault_server/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.type,parentSchema:schema11.properties.vault_server,data:data67};
+let data123 = data122.allow_private_targets;
+if(typeof data123 !== "boolean"){
+const err269 = {instancePath:instancePath+"/vault_server/notifications/allow_private_targets",schemaPath:"#/properties/vault_server/properties/notifications/properties/allow_private_targets/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.notifications.properties.allow_private_targets.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.allow_private_targets,data:data123};
 if(vErrors === null){
 vErrors = [err269];
 }
@@ -3608,14 +3647,417 @@ vErrors.push(err269);
 }
 errors++;
 }
-}
-else {
-const err270 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+let data124 = data122.max_attempts;
+if(!(((typeof data124 == "number") && (!(data124 % 1) && !isNaN(data124))) && (isFinite(data124)))){
+const err270 = {instancePath:instancePath+"/vault_server/notifications/max_attempts",schemaPath:"#/properties/vault_server/properties/notifications/properties/max_attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.notifications.properties.max_attempts.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.max_attempts,data:data124};
 if(vErrors === null){
 vErrors = [err270];
 }
 else {
 vErrors.push(err270);
+}
+errors++;
+}
+if((typeof data124 == "number") && (isFinite(data124))){
+if(data124 > 100 || isNaN(data124)){
+const err271 = {instancePath:instancePath+"/vault_server/notifications/max_attempts",schemaPath:"#/properties/vault_server/properties/notifications/properties/max_attempts/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.vault_server.properties.notifications.properties.max_attempts,data:data124};
+if(vErrors === null){
+vErrors = [err271];
+}
+else {
+vErrors.push(err271);
+}
+errors++;
+}
+if(data124 < 1 || isNaN(data124)){
+const err272 = {instancePath:instancePath+"/vault_server/notifications/max_attempts",schemaPath:"#/properties/vault_server/properties/notifications/properties/max_attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.max_attempts,data:data124};
+if(vErrors === null){
+vErrors = [err272];
+}
+else {
+vErrors.push(err272);
+}
+errors++;
+}
+}
+let data125 = data122.attempt_timeout;
+if(typeof data125 === "string"){
+if(!pattern0.test(data125)){
+const err273 = {instancePath:instancePath+"/vault_server/notifications/attempt_timeout",schemaPath:"#/properties/vault_server/properties/notifications/properties/attempt_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.attempt_timeout,data:data125};
+if(vErrors === null){
+vErrors = [err273];
+}
+else {
+vErrors.push(err273);
+}
+errors++;
+}
+}
+else {
+const err274 = {instancePath:instancePath+"/vault_server/notifications/attempt_timeout",schemaPath:"#/properties/vault_server/properties/notifications/properties/attempt_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.attempt_timeout.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.attempt_timeout,data:data125};
+if(vErrors === null){
+vErrors = [err274];
+}
+else {
+vErrors.push(err274);
+}
+errors++;
+}
+let data126 = data122.backoff_base;
+if(typeof data126 === "string"){
+if(!pattern0.test(data126)){
+const err275 = {instancePath:instancePath+"/vault_server/notifications/backoff_base",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_base/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_base,data:data126};
+if(vErrors === null){
+vErrors = [err275];
+}
+else {
+vErrors.push(err275);
+}
+errors++;
+}
+}
+else {
+const err276 = {instancePath:instancePath+"/vault_server/notifications/backoff_base",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_base/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.backoff_base.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_base,data:data126};
+if(vErrors === null){
+vErrors = [err276];
+}
+else {
+vErrors.push(err276);
+}
+errors++;
+}
+let data127 = data122.backoff_max;
+if(typeof data127 === "string"){
+if(!pattern0.test(data127)){
+const err277 = {instancePath:instancePath+"/vault_server/notifications/backoff_max",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_max/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_max,data:data127};
+if(vErrors === null){
+vErrors = [err277];
+}
+else {
+vErrors.push(err277);
+}
+errors++;
+}
+}
+else {
+const err278 = {instancePath:instancePath+"/vault_server/notifications/backoff_max",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_max/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.backoff_max.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_max,data:data127};
+if(vErrors === null){
+vErrors = [err278];
+}
+else {
+vErrors.push(err278);
+}
+errors++;
+}
+let data128 = data122.poll_interval;
+if(typeof data128 === "string"){
+if(!pattern0.test(data128)){
+const err279 = {instancePath:instancePath+"/vault_server/notifications/poll_interval",schemaPath:"#/properties/vault_server/properties/notifications/properties/poll_interval/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.poll_interval,data:data128};
+if(vErrors === null){
+vErrors = [err279];
+}
+else {
+vErrors.push(err279);
+}
+errors++;
+}
+}
+else {
+const err280 = {instancePath:instancePath+"/vault_server/notifications/poll_interval",schemaPath:"#/properties/vault_server/properties/notifications/properties/poll_interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.poll_interval.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.poll_interval,data:data128};
+if(vErrors === null){
+vErrors = [err280];
+}
+else {
+vErrors.push(err280);
+}
+errors++;
+}
+let data129 = data122.concurrency;
+if(!(((typeof data129 == "number") && (!(data129 % 1) && !isNaN(data129))) && (isFinite(data129)))){
+const err281 = {instancePath:instancePath+"/vault_server/notifications/concurrency",schemaPath:"#/properties/vault_server/properties/notifications/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.notifications.properties.concurrency.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.concurrency,data:data129};
+if(vErrors === null){
+vErrors = [err281];
+}
+else {
+vErrors.push(err281);
+}
+errors++;
+}
+if((typeof data129 == "number") && (isFinite(data129))){
+if(data129 > 256 || isNaN(data129)){
+const err282 = {instancePath:instancePath+"/vault_server/notifications/concurrency",schemaPath:"#/properties/vault_server/properties/notifications/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256",schema:256,parentSchema:schema11.properties.vault_server.properties.notifications.properties.concurrency,data:data129};
+if(vErrors === null){
+vErrors = [err282];
+}
+else {
+vErrors.push(err282);
+}
+errors++;
+}
+if(data129 < 1 || isNaN(data129)){
+const err283 = {instancePath:instancePath+"/vault_server/notifications/concurrency",schemaPath:"#/properties/vault_server/properties/notifications/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.concurrency,data:data129};
+if(vErrors === null){
+vErrors = [err283];
+}
+else {
+vErrors.push(err283);
+}
+errors++;
+}
+}
+let data130 = data122.expiring_lead;
+if(typeof data130 === "string"){
+if(!pattern0.test(data130)){
+const err284 = {instancePath:instancePath+"/vault_server/notifications/expiring_lead",schemaPath:"#/properties/vault_server/properties/notifications/properties/expiring_lead/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.expiring_lead,data:data130};
+if(vErrors === null){
+vErrors = [err284];
+}
+else {
+vErrors.push(err284);
+}
+errors++;
+}
+}
+else {
+const err285 = {instancePath:instancePath+"/vault_server/notifications/expiring_lead",schemaPath:"#/properties/vault_server/properties/notifications/properties/expiring_lead/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.expiring_lead.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.expiring_lead,data:data130};
+if(vErrors === null){
+vErrors = [err285];
+}
+else {
+vErrors.push(err285);
+}
+errors++;
+}
+if(data122.smtp !== undefined){
+let data131 = data122.smtp;
+if(data131 && typeof data131 == "object" && !Array.isArray(data131)){
+if(data131.port === undefined){
+data131.port = 587;
+}
+if(data131.secure === undefined){
+data131.secure = false;
+}
+if(data131.require_tls === undefined){
+data131.require_tls = true;
+}
+if(data131.host === undefined){
+const err286 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.required,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data131};
+if(vErrors === null){
+vErrors = [err286];
+}
+else {
+vErrors.push(err286);
+}
+errors++;
+}
+if(data131.from === undefined){
+const err287 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.required,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data131};
+if(vErrors === null){
+vErrors = [err287];
+}
+else {
+vErrors.push(err287);
+}
+errors++;
+}
+for(const key21 in data131){
+if(!((((((((key21 === "host") || (key21 === "port")) || (key21 === "secure")) || (key21 === "require_tls")) || (key21 === "user")) || (key21 === "password")) || (key21 === "from")) || (key21 === "ca_file"))){
+const err288 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data131};
+if(vErrors === null){
+vErrors = [err288];
+}
+else {
+vErrors.push(err288);
+}
+errors++;
+}
+}
+if(data131.host !== undefined){
+let data132 = data131.host;
+if(typeof data132 === "string"){
+if(func4(data132) < 1){
+const err289 = {instancePath:instancePath+"/vault_server/notifications/smtp/host",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.host,data:data132};
+if(vErrors === null){
+vErrors = [err289];
+}
+else {
+vErrors.push(err289);
+}
+errors++;
+}
+}
+else {
+const err290 = {instancePath:instancePath+"/vault_server/notifications/smtp/host",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.host.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.host,data:data132};
+if(vErrors === null){
+vErrors = [err290];
+}
+else {
+vErrors.push(err290);
+}
+errors++;
+}
+}
+let data133 = data131.port;
+if(!(((typeof data133 == "number") && (!(data133 % 1) && !isNaN(data133))) && (isFinite(data133)))){
+const err291 = {instancePath:instancePath+"/vault_server/notifications/smtp/port",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port,data:data133};
+if(vErrors === null){
+vErrors = [err291];
+}
+else {
+vErrors.push(err291);
+}
+errors++;
+}
+if((typeof data133 == "number") && (isFinite(data133))){
+if(data133 > 65535 || isNaN(data133)){
+const err292 = {instancePath:instancePath+"/vault_server/notifications/smtp/port",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port,data:data133};
+if(vErrors === null){
+vErrors = [err292];
+}
+else {
+vErrors.push(err292);
+}
+errors++;
+}
+if(data133 < 1 || isNaN(data133)){
+const err293 = {instancePath:instancePath+"/vault_server/notifications/smtp/port",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port,data:data133};
+if(vErrors === null){
+vErrors = [err293];
+}
+else {
+vErrors.push(err293);
+}
+errors++;
+}
+}
+let data134 = data131.secure;
+if(typeof data134 !== "boolean"){
+const err294 = {instancePath:instancePath+"/vault_server/notifications/smtp/secure",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/secure/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.secure.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.secure,data:data134};
+if(vErrors === null){
+vErrors = [err294];
+}
+else {
+vErrors.push(err294);
+}
+errors++;
+}
+let data135 = data131.require_tls;
+if(typeof data135 !== "boolean"){
+const err295 = {instancePath:instancePath+"/vault_server/notifications/smtp/require_tls",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/require_tls/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.require_tls.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.require_tls,data:data135};
+if(vErrors === null){
+vErrors = [err295];
+}
+else {
+vErrors.push(err295);
+}
+errors++;
+}
+if(data131.user !== undefined){
+let data136 = data131.user;
+if(typeof data136 !== "string"){
+const err296 = {instancePath:instancePath+"/vault_server/notifications/smtp/user",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.user.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.user,data:data136};
+if(vErrors === null){
+vErrors = [err296];
+}
+else {
+vErrors.push(err296);
+}
+errors++;
+}
+}
+if(data131.password !== undefined){
+let data137 = data131.password;
+if(typeof data137 !== "string"){
+const err297 = {instancePath:instancePath+"/vault_server/notifications/smtp/password",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/password/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.password.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.password,data:data137};
+if(vErrors === null){
+vErrors = [err297];
+}
+else {
+vErrors.push(err297);
+}
+errors++;
+}
+}
+if(data131.from !== undefined){
+let data138 = data131.from;
+if(typeof data138 === "string"){
+if(func4(data138) < 3){
+const err298 = {instancePath:instancePath+"/vault_server/notifications/smtp/from",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/from/minLength",keyword:"minLength",params:{limit: 3},message:"must NOT have fewer than 3 characters",schema:3,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.from,data:data138};
+if(vErrors === null){
+vErrors = [err298];
+}
+else {
+vErrors.push(err298);
+}
+errors++;
+}
+}
+else {
+const err299 = {instancePath:instancePath+"/vault_server/notifications/smtp/from",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.from.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.from,data:data138};
+if(vErrors === null){
+vErrors = [err299];
+}
+else {
+vErrors.push(err299);
+}
+errors++;
+}
+}
+if(data131.ca_file !== undefined){
+let data139 = data131.ca_file;
+if(typeof data139 !== "string"){
+const err300 = {instancePath:instancePath+"/vault_server/notifications/smtp/ca_file",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/ca_file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.ca_file.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.ca_file,data:data139};
+if(vErrors === null){
+vErrors = [err300];
+}
+else {
+vErrors.push(err300);
+}
+errors++;
+}
+}
+}
+else {
+const err301 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data131};
+if(vErrors === null){
+vErrors = [err301];
+}
+else {
+vErrors.push(err301);
+}
+errors++;
+}
+}
+}
+else {
+const err302 = {instancePath:instancePath+"/vault_server/notifications",schemaPath:"#/properties/vault_server/properties/notifications/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.notifications.type,parentSchema:schema11.properties.vault_server.properties.notifications,data:data122};
+if(vErrors === null){
+vErrors = [err302];
+}
+else {
+vErrors.push(err302);
+}
+errors++;
+}
+}
+else {
+const err303 = {instancePath:instancePath+"/vault_server",schemaPath:"#/properties/vault_server/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.type,parentSchema:schema11.properties.vault_server,data:data78};
+if(vErrors === null){
+vErrors = [err303];
+}
+else {
+vErrors.push(err303);
+}
+errors++;
+}
+}
+else {
+const err304 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err304];
+}
+else {
+vErrors.push(err304);
 }
 errors++;
 }
