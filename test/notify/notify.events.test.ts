@@ -29,7 +29,7 @@ test('a tampered ledger row found by /ledger/verify → ledger.verification_fail
   await putChannels(h, [webhookChannel(rx.url, { events: ['ledger.verification_failed'] })])
   for (let i = 0; i < 3; i++) assert.equal((await call(h.base, 'POST', '/request-clearance', { key: h.keys.agent, body: { tool_name: 'pay', tool_args: { amount: i } } })).status, 200)
   const clean = await call(h.base, 'GET', '/ledger/verify', { key: h.keys.admin })
-  assert.equal(clean.body.intact, true)
+  assert.equal(clean.body.intact, true, JSON.stringify(clean.body))
   const db = new Database(join(h.dataDir, 'vault.db'))
   db.prepare(`UPDATE decision_events SET tool_args = json_set(tool_args, '$.amount', 999) WHERE tenant_seq = 2`).run()
   db.close()
