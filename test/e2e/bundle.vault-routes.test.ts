@@ -4,7 +4,8 @@
 // tsx was fine, and every route with a schema answered 400 invalid_json. Each class below reaches
 // different lazy code: fastify routes with a body / params / querystring schema (the route Ajv),
 // routes without a schema, JSON bodies on PUT, POST and DELETE, the /admin scope, the fast path
-// (request-clearance), and a WebSocket tunnel (http-proxy-3, loaded on the first upgrade).
+// (request-clearance), a WebSocket tunnel (http-proxy-3, loaded on the first upgrade), and the
+// offline CLI on the data dir afterwards (lazy store/ledger chunks, signature worker threads).
 import { before, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
@@ -49,7 +50,7 @@ function config(upstreamUrl: string): string {
   return yaml
 }
 
-async function startBundle(t: { after: (fn: () => unknown) => void }): Promise<{ proc: ServeProcess; upstream: Upstream }> {
+async function startBundle(t: { after: (fn: () => unknown) => void }): Promise<{ proc: ServeProcess; upstream: Upstream; data: string }> {
   const upstream = await new Upstream().start()
   t.after(() => upstream.close())
   const data = mkdtempSync(join(tmpdir(), 'ledgix-bundle-routes-data-'))
@@ -60,7 +61,7 @@ async function startBundle(t: { after: (fn: () => unknown) => void }): Promise<{
     env: { LEDGIX_BOOTSTRAP_API_KEY: KEY, LEDGIX_DATA_DIR: data },
   })
   t.after(() => proc.stop())
-  return { proc, upstream }
+  return { proc, upstream, data }
 }
 
 function call(proc: ServeProcess, method: string, path: string, body?: unknown, admin = false): Promise<Reply> {
@@ -74,8 +75,21 @@ function ok(reply: Reply, status = 200): Record<string, unknown> {
   return reply.json
 }
 
-test('bundle: JSON bodies on PUT, POST and DELETE, params and querystring schemas, /admin, the fast path', async (t) => {
-  const { proc } = await startBundle(t)
+/** The bundle's offline CLI on a stopped instance's data dir (lazy store/ledger/vault chunks, the
+ * signature-verification worker threads). */
+function cli(data: string, ...args: string[]): Record<string, unknown> {
+  const run = spawnSync(process.execPath, [join(app, 'dist', 'ledgix-gateway.mjs'), ...args, '--data', data, '--json'], {
+    cwd: app,
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+    timeout: 30_000,
+  })
+  assert.equal(run.status, 0, run.stderr)
+  return JSON.parse(run.stdout) as Record<string, unknown>
+}
+
+test('bundle: JSON bodies on PUT, POST and DELETE, params and querystring schemas, /admin, the fast path, then the offline CLI', async (t) => {
+  const { proc, data } = await startBundle(t)
 
   // PUT with a body schema (the reported case), then read back.
   assert.equal(ok(await call(proc, 'PUT', '/review-settings', { minimum_confidence_score: 0.8 }))['minimum_confidence_score'], 0.8)
@@ -126,6 +140,14 @@ test('bundle: JSON bodies on PUT, POST and DELETE, params and querystring schema
   const ledger = ok(await call(proc, 'GET', '/ledger?limit=50'))['entries'] as unknown[]
   assert.ok(ledger.length >= 4, `ledger has ${ledger.length} entries`)
   assert.ok(!proc.lines.some((l) => l['msg'] === 'unhandled Vault error'), 'no 500 was logged')
+
+  await proc.stop()
+  const listed = cli(data, 'apikeys', 'list', '--tenant', 'acme')['api_keys'] as Array<{ key_id: string }>
+  assert.deepEqual(listed.map((k) => k.key_id), [created['key_id']])
+  const verified = cli(data, 'ledger', 'verify')['tenants'] as Array<{ tenant_id: string; result: { intact: boolean; mode: string } }>
+  const ours = verified.find((v) => v.tenant_id === 'default')
+  assert.equal(ours?.result.intact, true, JSON.stringify(verified))
+  assert.equal(ours?.result.mode, 'full')
 })
 
 test('bundle: a WebSocket upgrade is authorized, tunnelled through http-proxy-3 and echoed', async (t) => {
