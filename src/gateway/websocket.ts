@@ -19,17 +19,13 @@ type CreateProxyServer = typeof import('http-proxy-3').createProxyServer
 let loading: Promise<CreateProxyServer> | null = null
 
 function loadCreateProxyServer(): Promise<CreateProxyServer> {
-  loading ??= import('http-proxy-3').then(pickCreateProxyServer)
+  // Our own module, never import('http-proxy-3'): see tunnel-proxy.ts for why the bundle needs that.
+  loading ??= import('./tunnel-proxy.ts').then(pickCreateProxyServer)
   return loading
 }
 
-/**
- * Node's own ESM loader exposes the CommonJS package's named exports; the esbuild bundle's chunk
- * exposes only `default` (= module.exports). Accept both.
- */
-function pickCreateProxyServer(mod: { createProxyServer?: CreateProxyServer; default?: unknown }): CreateProxyServer {
-  if (typeof mod.createProxyServer === 'function') return mod.createProxyServer
-  return (mod.default as { createProxyServer: CreateProxyServer }).createProxyServer
+function pickCreateProxyServer(mod: { createProxyServer: CreateProxyServer }): CreateProxyServer {
+  return mod.createProxyServer
 }
 
 /**

@@ -6,7 +6,6 @@ import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http'
 import { join } from 'node:path'
 import type { Duplex } from 'node:stream'
-import type { Ajv, ValidateFunction } from 'ajv'
 import Fastify, { LogController } from 'fastify'
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerFactoryHandler } from 'fastify'
 import { VAULT_LISTENER_DEFAULTS, defaultListenerLimits } from '../config/index.ts'
@@ -37,6 +36,7 @@ import { createOpenAiJudge, formatLoadProblem, loadPoliciesDir } from './policy/
 import type { CompiledPolicy, Judge } from './policy/index.ts'
 import { RateLimiter } from './rate-limit.ts'
 import { ReviewSweeper } from './reviews.ts'
+import { lazyValidatorCompiler } from './route-validator.ts'
 import { registerAdminRoutes } from './routes/admin.ts'
 import { registerClearanceRoutes } from './routes/clearance.ts'
 import { registerConsumeRoute } from './routes/consume.ts'
@@ -249,43 +249,6 @@ function pollKeyRing(ctx: VaultContext): void {
 /** One sweeper pass; a failed read of the queue is logged (each record's failure is, by the sweeper). */
 function sweepExpiredReviews(sweeper: ReviewSweeper, ctx: VaultContext, logger: FastifyBaseLogger | null): void {
   sweeper.sweep(ctx.clock.now()).catch((err: unknown) => logger?.error({ err, component: 'review-sweeper' }, 'review expiry pass failed; retrying at the next pass'))
-}
-
-/** One Ajv for every route schema, loaded and created by the first validation that needs one. */
-let routeAjv: Ajv | null = null
-let routeAjvLoading: Promise<void> | null = null
-
-function loadRouteAjv(): Promise<void> {
-  routeAjvLoading ??= import('ajv').then(createRouteAjv)
-  return routeAjvLoading
-}
-
-function createRouteAjv(module: { Ajv: new (options: object) => Ajv }): void {
-  // fastify's own options (@fastify/ajv-compiler defaults) with ours: no coercion, no removal.
-  routeAjv = new module.Ajv({ coerceTypes: false, useDefaults: true, removeAdditional: false, addUsedSchema: false, allErrors: false })
-}
-
-type LazyValidator = ((data: unknown) => boolean | Promise<boolean>) & { errors?: ValidateFunction['errors'] }
-
-/**
- * fastify's validator compiler, compiling a route's schema on its first request instead of at boot:
- * loading Ajv and compiling every route schema was most of the Vault's start-up (cold start target
- * ≤ 500 ms, issue 7), and the two hot routes are mostly served by the fast path. The very first
- * validation after start waits for Ajv to load (fastify accepts a promise from a validator); the
- * errors are Ajv's, as before. No schema uses `format`, so ajv-formats is not needed.
- */
-function lazyValidatorCompiler({ schema }: { schema: unknown }): LazyValidator {
-  let compiled: ValidateFunction | null = null
-  const validate: LazyValidator = function validateLazily(data: unknown): boolean | Promise<boolean> {
-    if (compiled === null) {
-      if (routeAjv === null) return loadRouteAjv().then(() => validate(data) as boolean)
-      compiled = routeAjv.compile(schema as object)
-    }
-    const ok = compiled(data)
-    validate.errors = compiled.errors
-    return ok
-  }
-  return validate
 }
 
 /** No route declares a response schema; one added later must come with a serializer decision. */
