@@ -92,7 +92,10 @@ class CheckpointCursor {
     this.#crypto = crypto
   }
 
-  /** The next checkpoint after verifying it, or null at the end. */
+  /**
+   * The next checkpoint after verifying it, or null when none is stored yet. Null is not final: the
+   * sealer may add one later in the pass, and the next call reads the store again.
+   */
   async next(): Promise<LedgerCheckpointRecord | null> {
     if (this.#page.length === 0) {
       this.#page = await this.#store.listLedgerCheckpoints(this.#tenant, { after: this.#lastId, limit: 500, order: 'asc' })
@@ -186,6 +189,11 @@ export async function verifyStoredLedger(store: Store, tenantId: TenantId, o: Ve
             if (wait !== null) await wait
             if (queue.firstBad !== null) await failAtSignature(queue.firstBad)
           }
+          // The cursor's end means "no later checkpoint as of that read", and that read may predate this
+          // page: the pause between pages lets the sealer commit a checkpoint with the rows it seals.
+          // Asked again now, after the row was read, that checkpoint is visible (one transaction);
+          // a sealed row still uncovered then is damage.
+          if (next === null) next = await cps.next()
           if (next === null) fail({ kind: 'checkpoint_uncovered', seq: e.seq, leaf_index: size, detail: 'the row is sealed but no checkpoint covers it' })
           if (e.checkpointId !== next.checkpointId) fail({ kind: 'checkpoint_uncovered', seq: e.seq, leaf_index: size, detail: `the row names checkpoint ${e.checkpointId}, but checkpoint ${next.checkpointId} first covers leaf ${size}` })
           tree.append(leaf)

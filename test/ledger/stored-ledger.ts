@@ -21,7 +21,7 @@ export const TENANT = 'tenant-w' as TenantId
 export const SEALED = 40
 export const UNSEALED = 2
 
-function event(i: number): DecisionEvent {
+export function event(i: number): DecisionEvent {
   return {
     tenantId: TENANT, eventUuid: randomUUID(), eventType: 'clearance', requestId: `req-w-${i}`, toolName: 'pay', toolArgs: { amount: i, memo: `m${i}` },
     agentId: 'a', policyId: 'p', reason: 'ok', citations: [{ policyId: 'p', ruleId: 'r' }], evidenceChunks: [], confidence: 0.95, confidenceBucket: 'extra_high',
