@@ -6,7 +6,7 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Ledgix Gateway configuration","additionalProperties":false,"description":"Ledgix Gateway configuration.","type":"object","properties":{"mode":{"type":"string","enum":["paired","all-in-one","vault-only"],"default":"all-in-one","description":"paired: gateway only, Vault remote; all-in-one: gateway and Vault in one process; vault-only: just the Vault API."},"gateway":{"additionalProperties":false,"default":{},"description":"The proxy listener and its limits.","type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"description":"Where the gateway listens.","type":"object","properties":{"host":{"minLength":1,"default":"127.0.0.1","description":"Address the gateway listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":8080,"description":"Port the gateway listens on (0 = any free port).","type":"integer"}}},"trusted_proxies":{"default":[],"description":"IP addresses or CIDRs (10.0.0.0/8) of proxies whose X-Forwarded-* headers are trusted and appended to.","type":"array","items":{"minLength":1,"type":"string"}},"drain_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"On SIGTERM, how long in-flight requests may finish before sockets close. A duration like \"30s\" (ms, s, m, h, d).","default":"25s","type":"string"},"max_header_size":{"description":"Request headers larger than this are refused with 431. A size like \"512kib\" or \"1mib\", or a number of bytes.","default":"16kib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"request_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Time allowed to receive a whole request from the client. A duration like \"30s\" (ms, s, m, h, d).","default":"300s","type":"string"},"max_header_count":{"minimum":8,"maximum":1000,"default":80,"description":"Requests with more header fields than this are refused with 431 request_header_fields_too_large.","type":"integer"},"path_rules":{"additionalProperties":false,"default":{},"description":"Tighten the request path rule (docs/design/request-target.md); the default rule cannot be loosened.","type":"object","properties":{"reject_percent_encoded":{"default":false,"description":"Also refuse every percent-encoded path (plain ASCII paths only).","type":"boolean"}}},"max_inflight_body":{"description":"Total bytes of bind_args bodies one worker holds at once, all routes together; beyond it 503 overloaded with Retry-After (default \"128mib\"). Unset, it is raised to the largest max_body; set, it must be at least that. A size like \"512kib\" or \"1mib\", or a number of bytes.","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"workers":{"default":1,"description":"Gateway worker processes (node:cluster): a number, or \"auto\" for one per CPU.","anyOf":[{"minimum":1,"maximum":256,"type":"integer"},{"const":"auto","type":"string"}]}}},"admin":{"additionalProperties":false,"default":{},"description":"Metrics (/metrics) and health (/healthz, /readyz) listener.","type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"description":"Where the admin endpoint (metrics, health) listens.","type":"object","properties":{"host":{"minLength":1,"default":"127.0.0.1","description":"Address the admin endpoint (metrics, health) listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":9090,"description":"Port the admin endpoint (metrics, health) listens on (0 = any free port).","type":"integer"}}}}},"vault":{"additionalProperties":false,"default":{},"description":"The remote Vault the gateway burns tokens at (paired mode only).","type":"object","properties":{"url":{"minLength":1,"description":"Base URL of the remote Vault (paired mode), e.g. https://vault.internal:8000. Ignored in other modes.","type":"string"},"api_key":{"minLength":1,"description":"API key the gateway sends to the remote Vault. Use ${LEDGIX_VAULT_API_KEY}.","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Per-request timeout for burns at the remote Vault. A duration like \"30s\" (ms, s, m, h, d).","default":"3s","type":"string"},"connections":{"minimum":1,"default":32,"description":"Max sockets to the remote Vault.","type":"integer"}}},"token":{"additionalProperties":false,"default":{},"description":"What an A-JWT must carry to be accepted.","type":"object","properties":{"issuer":{"minLength":1,"default":"alcv-vault","description":"Required `iss` claim.","type":"string"},"audience":{"minLength":1,"default":"ledgix-sdk","description":"Required `aud` claim (or array member).","type":"string"},"subject":{"minLength":1,"default":"clearance","description":"Required `sub` claim.","type":"string"},"clock_skew":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Tolerance applied to exp, nbf and iat (at most 5m). A duration like \"30s\" (ms, s, m, h, d).","default":"30s","type":"string"},"replay_cache_size":{"minimum":1,"default":100000,"description":"Burned token ids remembered locally to refuse replays without a Vault round trip.","type":"integer"},"require_exp":{"default":true,"description":"Refuse tokens without an `exp` claim.","type":"boolean"}}},"jwks":{"additionalProperties":false,"default":{},"description":"Verification key fetching and caching (paired mode).","type":"object","properties":{"url":{"minLength":1,"description":"Where to fetch verification keys in paired mode; default {vault.url}/.well-known/jwks.json.","type":"string"},"refresh_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Refresh period when the JWKS response has no Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"5m","type":"string"},"min_refresh":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Lower bound applied to Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"30s","type":"string"},"max_refresh":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Upper bound applied to Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"1h","type":"string"},"kid_miss_cooldown":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"After a refetch caused by an unknown kid, further kid-miss refetches wait this long. A duration like \"30s\" (ms, s, m, h, d).","default":"10s","type":"string"},"max_stale":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Keep using the last good keys this long while refreshes fail, then fail closed. A duration like \"30s\" (ms, s, m, h, d).","default":"1h","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Timeout of one JWKS fetch. A duration like \"30s\" (ms, s, m, h, d).","default":"5s","type":"string"}}},"routes":{"default":[],"description":"Protected upstreams, matched by host, path prefix and method.","type":"array","items":{"additionalProperties":false,"description":"One protected (or passthrough) upstream.","type":"object","required":["name","match","upstream"],"properties":{"name":{"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","maxLength":64,"description":"Unique route name, used in logs and metrics.","type":"string"},"match":{"additionalProperties":false,"description":"Which requests this route takes. A host-bound route beats a host-less one, then the longest path prefix wins.","type":"object","properties":{"host":{"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$","description":"Exact Host header to match, without port; omit to match any host.","type":"string"},"path_prefix":{"minLength":1,"default":"/","description":"Path prefix, matched on segment boundaries (\"/v1\" matches /v1 and /v1/x, not /v10).","type":"string"},"methods":{"minItems":1,"description":"HTTP methods to match; omit to match any method.","type":"array","items":{"pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","type":"string"}}}},"upstream":{"description":"Where matching requests go: a URL, or an object with url and pool settings.","anyOf":[{"minLength":1,"description":"Upstream URL (shorthand for { url }).","type":"string"},{"additionalProperties":false,"description":"Upstream with its pool settings.","type":"object","required":["url"],"properties":{"url":{"minLength":1,"description":"Origin plus optional base path, e.g. http://crm:8080/api. No query or fragment.","type":"string"},"connect_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"TCP/TLS connect timeout (default \"10s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Time to receive the response headers (default \"300s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"body_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Max idle time between response body chunks (default \"300s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"How long an idle upstream socket is kept (default \"4s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"connections":{"minimum":1,"description":"Max sockets to this upstream (default 128).","type":"integer"}}}]},"auth":{"type":"string","enum":["token","none"],"default":"token","description":"\"token\" requires a valid single-use A-JWT; \"none\" passes requests through."},"tools":{"default":[],"description":"Allowed values of the token's `tool` claim; required with auth: token.","type":"array","items":{"minLength":1,"type":"string"}},"bind_args":{"type":"string","enum":["exact","none"],"default":"none","description":"\"exact\": the token's tool_args_hash must equal the hash of the JSON request body."},"max_body":{"description":"Largest request body buffered for bind_args: exact (413 above). A size like \"512kib\" or \"1mib\", or a number of bytes.","default":"1mib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"max_inflight_body":{"description":"Total bytes of bodies this bind_args route holds at once; beyond it 503 overloaded with Retry-After (default \"32mib\"). Unset, it is raised to max_body; set, it must be at least max_body. A size like \"512kib\" or \"1mib\", or a number of bytes.","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"strip_headers":{"default":[],"description":"Extra request headers removed before proxying.","type":"array","items":{"pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","type":"string"}},"forward_authorization":{"default":false,"description":"Pass the Authorization header upstream (dropped by default).","type":"boolean"},"strip_prefix":{"default":false,"description":"Remove the matched path prefix before forwarding.","type":"boolean"},"websocket":{"default":true,"description":"Allow WebSocket upgrades (authorised like any request).","type":"boolean"}}}},"logging":{"additionalProperties":false,"default":{},"description":"JSON logs on stdout.","type":"object","properties":{"level":{"type":"string","enum":["trace","debug","info","warn","error","fatal","silent"],"default":"info","description":"Minimum log level."}}},"vault_server":{"additionalProperties":false,"default":{},"type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"type":"object","properties":{"host":{"default":"127.0.0.1","description":"Address the Vault API listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":8000,"description":"Vault API port (0 = ephemeral).","type":"integer"}}},"data_dir":{"default":"./data","description":"Directory for the SQLite store and signing keys.","type":"string"},"token_ttl":{"default":"300s","description":"A-JWT lifetime (spec §5.2 default 300 s).","type":"string"},"issuer":{"default":"alcv-vault","type":"string"},"audience":{"default":"ledgix-sdk","type":"string"},"admin_api_key":{"description":"Key for /admin (X-Admin-API-Key or Bearer). Use ${LEDGIX_ADMIN_API_KEY}.","type":"string"},"decision_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"25s","description":"Past this a clearance answers \"processing\" and /clearance-status delivers the decision (the client waits 30 s).","type":"string"},"policies_dir":{"description":"Directory of YAML policies loaded at start for every tenant.","type":"string"},"default_effect":{"default":"deny","description":"Outcome when no policy or rule applies (fail closed by default).","anyOf":[{"const":"deny","type":"string"},{"const":"review","type":"string"},{"const":"allow","type":"string"}]},"judge":{"additionalProperties":false,"type":"object","required":["url","model"],"properties":{"url":{"description":"OpenAI-compatible base URL, e.g. https://api.openai.com/v1","type":"string"},"model":{"type":"string"},"api_key":{"description":"Use ${OPENAI_API_KEY}.","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"Bound on one judge call.","type":"string"}}},"rate_limit":{"additionalProperties":false,"type":"object","required":["requests_per_second"],"properties":{"requests_per_second":{"exclusiveMinimum":0,"description":"Sustained requests per second per API key.","type":"number"},"burst":{"minimum":1,"description":"Requests allowed in a burst (default 2 × rate).","type":"integer"}}},"review_expiry":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"24h","description":"Pending reviews older than this resolve with review_expiry_effect.","type":"string"},"review_expiry_effect":{"default":"deny","anyOf":[{"const":"deny","type":"string"},{"const":"approve","type":"string"}]},"bootstrap_api_key":{"description":"Seeds the default tenant's first key on an empty store. Use ${LEDGIX_BOOTSTRAP_API_KEY}.","type":"string"},"api_key_env":{"pattern":"^[a-z0-9]{1,16}$","default":"live","description":"The {env} in generated sk_{env}_… keys.","type":"string"},"minimum_confidence_score":{"minimum":0,"maximum":1,"default":0.75,"type":"number"},"signing_key":{"additionalProperties":false,"type":"object","required":["kid","pem"],"properties":{"kid":{"minLength":1,"maxLength":256,"type":"string"},"pem":{"description":"PKCS#8 PEM Ed25519 private key. Use ${LEDGIX_SIGNING_KEY}.","type":"string"}}},"max_body":{"default":"1mib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":1,"type":"integer"}]},"write_queue":{"additionalProperties":false,"type":"object","properties":{"max_queue":{"minimum":1,"default":10000,"type":"integer"},"max_batch":{"minimum":1,"default":1024,"type":"integer"}}},"ledger":{"additionalProperties":false,"default":{},"type":"object","properties":{"seal_batch_size":{"minimum":1,"maximum":65536,"default":256,"description":"Most events sealed under one signed checkpoint.","type":"integer"},"seal_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"250ms","description":"Longest an appended event waits before it is sealed into a checkpoint.","type":"string"},"mmd_seconds":{"minimum":1,"default":30,"description":"Maximum merge delay promised in every checkpoint (spec default 30).","type":"integer"},"encryption_key":{"description":"32-byte key (64 hex or base64url) encrypting ledger bodies at rest. Use ${LEDGIX_LEDGER_ENCRYPTION_KEY}.","type":"string"}}},"public_url":{"description":"Base URL people reach the Vault/dashboard at; notifications then link to the review.","type":"string"},"notifications":{"additionalProperties":false,"default":{},"type":"object","properties":{"allow_private_targets":{"default":false,"description":"Let channels target loopback, private and link-local addresses (SSRF guard off).","type":"boolean"},"max_attempts":{"minimum":1,"maximum":100,"default":8,"description":"Attempts per delivery before dead letter.","type":"integer"},"attempt_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"Deadline of one delivery attempt.","type":"string"},"backoff_base":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"5s","description":"First retry delay ceiling (doubles per attempt, full jitter).","type":"string"},"backoff_max":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10m","description":"Largest retry delay.","type":"string"},"poll_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"500ms","description":"How often the worker looks for due deliveries.","type":"string"},"concurrency":{"minimum":1,"maximum":256,"default":8,"description":"Deliveries in flight at once.","type":"integer"},"expiring_lead":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"15m","description":"\"Review expiring soon\" is sent this long before review_expiry (\"0s\" = never).","type":"string"},"smtp":{"additionalProperties":false,"type":"object","required":["host","from"],"properties":{"host":{"minLength":1,"type":"string"},"port":{"minimum":1,"maximum":65535,"default":587,"type":"integer"},"secure":{"default":false,"description":"Implicit TLS (port 465); otherwise STARTTLS.","type":"boolean"},"require_tls":{"default":true,"description":"Refuse to send unless STARTTLS succeeds.","type":"boolean"},"user":{"type":"string"},"password":{"description":"Use ${LEDGIX_SMTP_PASSWORD}.","type":"string"},"from":{"minLength":3,"type":"string"},"ca_file":{"description":"PEM file of extra CAs to trust for the relay.","type":"string"}}}}}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Ledgix Gateway configuration","additionalProperties":false,"description":"Ledgix Gateway configuration.","type":"object","properties":{"mode":{"type":"string","enum":["paired","all-in-one","vault-only"],"default":"all-in-one","description":"paired: gateway only, Vault remote; all-in-one: gateway and Vault in one process; vault-only: just the Vault API."},"gateway":{"additionalProperties":false,"default":{},"description":"The proxy listener and its limits.","type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"description":"Where the gateway listens.","type":"object","properties":{"host":{"minLength":1,"default":"127.0.0.1","description":"Address the gateway listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":8080,"description":"Port the gateway listens on (0 = any free port).","type":"integer"}}},"trusted_proxies":{"default":[],"description":"IP addresses or CIDRs (10.0.0.0/8) of proxies whose X-Forwarded-* headers are trusted and appended to.","type":"array","items":{"minLength":1,"type":"string"}},"drain_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"On SIGTERM, how long in-flight requests may finish before sockets close. A duration like \"30s\" (ms, s, m, h, d).","default":"25s","type":"string"},"max_header_size":{"description":"Request headers larger than this are refused with 431. A size like \"512kib\" or \"1mib\", or a number of bytes.","default":"16kib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"request_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Time allowed to receive a whole request from the client. A duration like \"30s\" (ms, s, m, h, d).","default":"300s","type":"string"},"max_header_count":{"minimum":8,"maximum":1000,"default":80,"description":"Requests with more header fields than this are refused with 431 request_header_fields_too_large.","type":"integer"},"path_rules":{"additionalProperties":false,"default":{},"description":"Tighten the request path rule (docs/design/request-target.md); the default rule cannot be loosened.","type":"object","properties":{"reject_percent_encoded":{"default":false,"description":"Also refuse every percent-encoded path (plain ASCII paths only).","type":"boolean"}}},"max_inflight_body":{"description":"Total bytes of bind_args bodies one worker holds at once, all routes together; beyond it 503 overloaded with Retry-After (default \"128mib\"). Unset, it is raised to the largest max_body; set, it must be at least that. A size like \"512kib\" or \"1mib\", or a number of bytes.","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"workers":{"default":1,"description":"Gateway worker processes (node:cluster): a number, or \"auto\" for one per CPU.","anyOf":[{"minimum":1,"maximum":256,"type":"integer"},{"const":"auto","type":"string"}]}}},"admin":{"additionalProperties":false,"default":{},"description":"Metrics (/metrics) and health (/healthz, /readyz) listener.","type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"description":"Where the admin endpoint (metrics, health) listens.","type":"object","properties":{"host":{"minLength":1,"default":"127.0.0.1","description":"Address the admin endpoint (metrics, health) listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":9090,"description":"Port the admin endpoint (metrics, health) listens on (0 = any free port).","type":"integer"}}}}},"vault":{"additionalProperties":false,"default":{},"description":"The remote Vault the gateway burns tokens at (paired mode only).","type":"object","properties":{"url":{"minLength":1,"description":"Base URL of the remote Vault (paired mode), e.g. https://vault.internal:8000. Ignored in other modes.","type":"string"},"api_key":{"minLength":1,"description":"API key the gateway sends to the remote Vault. Use ${LEDGIX_VAULT_API_KEY}.","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Per-request timeout for burns at the remote Vault. A duration like \"30s\" (ms, s, m, h, d).","default":"3s","type":"string"},"connections":{"minimum":1,"default":32,"description":"Max sockets to the remote Vault.","type":"integer"}}},"token":{"additionalProperties":false,"default":{},"description":"What an A-JWT must carry to be accepted.","type":"object","properties":{"issuer":{"minLength":1,"default":"alcv-vault","description":"Required `iss` claim.","type":"string"},"audience":{"minLength":1,"default":"ledgix-sdk","description":"Required `aud` claim (or array member).","type":"string"},"subject":{"minLength":1,"default":"clearance","description":"Required `sub` claim.","type":"string"},"clock_skew":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Tolerance applied to exp, nbf and iat (at most 5m). A duration like \"30s\" (ms, s, m, h, d).","default":"30s","type":"string"},"replay_cache_size":{"minimum":1,"default":100000,"description":"Burned token ids remembered locally to refuse replays without a Vault round trip.","type":"integer"},"require_exp":{"default":true,"description":"Refuse tokens without an `exp` claim.","type":"boolean"}}},"jwks":{"additionalProperties":false,"default":{},"description":"Verification key fetching and caching (paired mode).","type":"object","properties":{"url":{"minLength":1,"description":"Where to fetch verification keys in paired mode; default {vault.url}/.well-known/jwks.json.","type":"string"},"refresh_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Refresh period when the JWKS response has no Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"5m","type":"string"},"min_refresh":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Lower bound applied to Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"30s","type":"string"},"max_refresh":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Upper bound applied to Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"1h","type":"string"},"kid_miss_cooldown":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"After a refetch caused by an unknown kid, further kid-miss refetches wait this long. A duration like \"30s\" (ms, s, m, h, d).","default":"10s","type":"string"},"max_stale":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Keep using the last good keys this long while refreshes fail, then fail closed. A duration like \"30s\" (ms, s, m, h, d).","default":"1h","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Timeout of one JWKS fetch. A duration like \"30s\" (ms, s, m, h, d).","default":"5s","type":"string"}}},"routes":{"default":[],"description":"Protected upstreams, matched by host, path prefix and method.","type":"array","items":{"additionalProperties":false,"description":"One protected (or passthrough) upstream.","type":"object","required":["name","match","upstream"],"properties":{"name":{"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","maxLength":64,"description":"Unique route name, used in logs and metrics.","type":"string"},"match":{"additionalProperties":false,"description":"Which requests this route takes. A host-bound route beats a host-less one, then the longest path prefix wins.","type":"object","properties":{"host":{"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$","description":"Exact Host header to match, without port; omit to match any host.","type":"string"},"path_prefix":{"minLength":1,"default":"/","description":"Path prefix, matched on segment boundaries (\"/v1\" matches /v1 and /v1/x, not /v10).","type":"string"},"methods":{"minItems":1,"description":"HTTP methods to match; omit to match any method.","type":"array","items":{"pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","type":"string"}}}},"upstream":{"description":"Where matching requests go: a URL, or an object with url and pool settings.","anyOf":[{"minLength":1,"description":"Upstream URL (shorthand for { url }).","type":"string"},{"additionalProperties":false,"description":"Upstream with its pool settings.","type":"object","required":["url"],"properties":{"url":{"minLength":1,"description":"Origin plus optional base path, e.g. http://crm:8080/api. No query or fragment.","type":"string"},"connect_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"TCP/TLS connect timeout (default \"10s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Time to receive the response headers (default \"300s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"body_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Max idle time between response body chunks (default \"300s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"How long an idle upstream socket is kept (default \"4s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"connections":{"minimum":1,"description":"Max sockets to this upstream (default 128).","type":"integer"}}}]},"auth":{"type":"string","enum":["token","none"],"default":"token","description":"\"token\" requires a valid single-use A-JWT; \"none\" passes requests through."},"tools":{"default":[],"description":"Allowed values of the token's `tool` claim; required with auth: token.","type":"array","items":{"minLength":1,"type":"string"}},"bind_args":{"type":"string","enum":["exact","none"],"default":"none","description":"\"exact\": the token's tool_args_hash must equal the hash of the JSON request body."},"max_body":{"description":"Largest request body buffered for bind_args: exact (413 above). A size like \"512kib\" or \"1mib\", or a number of bytes.","default":"1mib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"max_inflight_body":{"description":"Total bytes of bodies this bind_args route holds at once; beyond it 503 overloaded with Retry-After (default \"32mib\"). Unset, it is raised to max_body; set, it must be at least max_body. A size like \"512kib\" or \"1mib\", or a number of bytes.","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"strip_headers":{"default":[],"description":"Extra request headers removed before proxying.","type":"array","items":{"pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","type":"string"}},"forward_authorization":{"default":false,"description":"Pass the Authorization header upstream (dropped by default).","type":"boolean"},"strip_prefix":{"default":false,"description":"Remove the matched path prefix before forwarding.","type":"boolean"},"websocket":{"default":true,"description":"Allow WebSocket upgrades (authorised like any request).","type":"boolean"}}}},"logging":{"additionalProperties":false,"default":{},"description":"JSON logs on stdout.","type":"object","properties":{"level":{"type":"string","enum":["trace","debug","info","warn","error","fatal","silent"],"default":"info","description":"Minimum log level."}}},"vault_server":{"additionalProperties":false,"default":{},"type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"type":"object","properties":{"host":{"default":"127.0.0.1","description":"Address the Vault API listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":8000,"description":"Vault API port (0 = ephemeral).","type":"integer"}}},"data_dir":{"default":"./data","description":"Directory for the SQLite store and signing keys.","type":"string"},"token_ttl":{"default":"300s","description":"A-JWT lifetime (spec §5.2 default 300 s).","type":"string"},"issuer":{"default":"alcv-vault","type":"string"},"audience":{"default":"ledgix-sdk","type":"string"},"admin_api_key":{"description":"Key for /admin (X-Admin-API-Key or Bearer). Use ${LEDGIX_ADMIN_API_KEY}.","type":"string"},"decision_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"25s","description":"Past this a clearance answers \"processing\" and /clearance-status delivers the decision (the client waits 30 s).","type":"string"},"policies_dir":{"description":"Directory of YAML policies loaded at start for every tenant.","type":"string"},"default_effect":{"default":"deny","description":"Outcome when no policy or rule applies (fail closed by default).","anyOf":[{"const":"deny","type":"string"},{"const":"review","type":"string"},{"const":"allow","type":"string"}]},"judge":{"additionalProperties":false,"type":"object","required":["url","model"],"properties":{"url":{"description":"OpenAI-compatible base URL, e.g. https://api.openai.com/v1","type":"string"},"model":{"type":"string"},"api_key":{"description":"Use ${OPENAI_API_KEY}.","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"Bound on one judge call.","type":"string"}}},"rate_limit":{"additionalProperties":false,"type":"object","required":["requests_per_second"],"properties":{"requests_per_second":{"exclusiveMinimum":0,"description":"Sustained requests per second per API key.","type":"number"},"burst":{"minimum":1,"description":"Requests allowed in a burst (default 2 × rate).","type":"integer"}}},"review_expiry":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"24h","description":"Pending reviews older than this resolve with review_expiry_effect.","type":"string"},"review_expiry_effect":{"default":"deny","anyOf":[{"const":"deny","type":"string"},{"const":"approve","type":"string"}]},"bootstrap_api_key":{"description":"Seeds the default tenant's first key on an empty store. Use ${LEDGIX_BOOTSTRAP_API_KEY}.","type":"string"},"api_key_env":{"pattern":"^[a-z0-9]{1,16}$","default":"live","description":"The {env} in generated sk_{env}_… keys.","type":"string"},"minimum_confidence_score":{"minimum":0,"maximum":1,"default":0.75,"type":"number"},"signing_key":{"additionalProperties":false,"type":"object","required":["kid","pem"],"properties":{"kid":{"minLength":1,"maxLength":256,"type":"string"},"pem":{"description":"PKCS#8 PEM Ed25519 private key. Use ${LEDGIX_SIGNING_KEY}.","type":"string"}}},"max_body":{"default":"1mib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":1,"type":"integer"}]},"write_queue":{"additionalProperties":false,"type":"object","properties":{"max_queue":{"minimum":1,"default":10000,"type":"integer"},"max_batch":{"minimum":1,"default":1024,"type":"integer"}}},"store":{"additionalProperties":false,"default":{},"type":"object","properties":{"driver":{"default":"sqlite","description":"sqlite: data_dir/vault.db. postgres: the database at url, shared by every replica.","anyOf":[{"const":"sqlite","type":"string"},{"const":"postgres","type":"string"}]},"url":{"description":"postgres://user:password@host:5432/db (libpq options such as ?sslmode=verify-full pass through). Use ${LEDGIX_DATABASE_URL}.","type":"string"},"schema":{"pattern":"^[a-z_][a-z0-9_]{0,62}$","default":"public","description":"PostgreSQL schema of every table; created at start when missing.","type":"string"},"pool":{"additionalProperties":false,"default":{},"type":"object","properties":{"max":{"minimum":1,"maximum":1000,"default":10,"description":"Connections per process.","type":"integer"},"statement_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"30s","description":"Longest one SQL statement may run.","type":"string"},"idle_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"30s","description":"An idle connection is closed after this.","type":"string"},"connect_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"5s","description":"Longest wait for a connection (new, or from an exhausted pool).","type":"string"}}}}},"ledger":{"additionalProperties":false,"default":{},"type":"object","properties":{"seal_batch_size":{"minimum":1,"maximum":65536,"default":256,"description":"Most events sealed under one signed checkpoint.","type":"integer"},"seal_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"250ms","description":"Longest an appended event waits before it is sealed into a checkpoint.","type":"string"},"mmd_seconds":{"minimum":1,"default":30,"description":"Maximum merge delay promised in every checkpoint (spec default 30).","type":"integer"},"encryption_key":{"description":"32-byte key (64 hex or base64url) encrypting ledger bodies at rest. Use ${LEDGIX_LEDGER_ENCRYPTION_KEY}.","type":"string"}}},"public_url":{"description":"Base URL people reach the Vault/dashboard at; notifications then link to the review.","type":"string"},"notifications":{"additionalProperties":false,"default":{},"type":"object","properties":{"allow_private_targets":{"default":false,"description":"Let channels target loopback, private and link-local addresses (SSRF guard off).","type":"boolean"},"max_attempts":{"minimum":1,"maximum":100,"default":8,"description":"Attempts per delivery before dead letter.","type":"integer"},"attempt_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"Deadline of one delivery attempt.","type":"string"},"backoff_base":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"5s","description":"First retry delay ceiling (doubles per attempt, full jitter).","type":"string"},"backoff_max":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10m","description":"Largest retry delay.","type":"string"},"poll_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"500ms","description":"How often the worker looks for due deliveries.","type":"string"},"concurrency":{"minimum":1,"maximum":256,"default":8,"description":"Deliveries in flight at once.","type":"integer"},"expiring_lead":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"15m","description":"\"Review expiring soon\" is sent this long before review_expiry (\"0s\" = never).","type":"string"},"smtp":{"additionalProperties":false,"type":"object","required":["host","from"],"properties":{"host":{"minLength":1,"type":"string"},"port":{"minimum":1,"maximum":65535,"default":587,"type":"integer"},"secure":{"default":false,"description":"Implicit TLS (port 465); otherwise STARTTLS.","type":"boolean"},"require_tls":{"default":true,"description":"Refuse to send unless STARTTLS succeeds.","type":"boolean"},"user":{"type":"string"},"password":{"description":"Use ${LEDGIX_SMTP_PASSWORD}.","type":"string"},"from":{"minLength":3,"type":"string"},"ca_file":{"description":"PEM file of extra CAs to trust for the relay.","type":"string"}}}}}}}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func4 = codePointLength;
 const pattern0 = new RegExp("^\\d+(\\.\\d+)?(ms|s|m|h|d)$", "u");
@@ -15,6 +15,7 @@ const pattern12 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.-]*$", "u");
 const pattern13 = new RegExp("^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$", "u");
 const pattern14 = new RegExp("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", "u");
 const pattern25 = new RegExp("^[a-z0-9]{1,16}$", "u");
+const pattern27 = new RegExp("^[a-z_][a-z0-9_]{0,62}$", "u");
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2121,6 +2122,9 @@ data67.minimum_confidence_score = 0.75;
 if(data67.max_body === undefined){
 data67.max_body = "1mib";
 }
+if(data67.store === undefined){
+data67.store = {};
+}
 if(data67.ledger === undefined){
 data67.ledger = {};
 }
@@ -3017,20 +3021,20 @@ vErrors.push(err222);
 errors++;
 }
 }
-let data99 = data67.ledger;
+let data99 = data67.store;
 if(data99 && typeof data99 == "object" && !Array.isArray(data99)){
-if(data99.seal_batch_size === undefined){
-data99.seal_batch_size = 256;
+if(data99.driver === undefined){
+data99.driver = "sqlite";
 }
-if(data99.seal_interval === undefined){
-data99.seal_interval = "250ms";
+if(data99.schema === undefined){
+data99.schema = "public";
 }
-if(data99.mmd_seconds === undefined){
-data99.mmd_seconds = 30;
+if(data99.pool === undefined){
+data99.pool = {};
 }
 for(const key19 in data99){
-if(!((((key19 === "seal_batch_size") || (key19 === "seal_interval")) || (key19 === "mmd_seconds")) || (key19 === "encryption_key"))){
-const err223 = {instancePath:instancePath+"/vault_server/ledger",schemaPath:"#/properties/vault_server/properties/ledger/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.ledger,data:data99};
+if(!((((key19 === "driver") || (key19 === "url")) || (key19 === "schema")) || (key19 === "pool"))){
+const err223 = {instancePath:instancePath+"/vault_server/store",schemaPath:"#/properties/vault_server/properties/store/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.store,data:data99};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -3040,9 +3044,12 @@ vErrors.push(err223);
 errors++;
 }
 }
-let data100 = data99.seal_batch_size;
-if(!(((typeof data100 == "number") && (!(data100 % 1) && !isNaN(data100))) && (isFinite(data100)))){
-const err224 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data100};
+let data100 = data99.driver;
+const _errs260 = errors;
+let valid39 = false;
+const _errs261 = errors;
+if(typeof data100 !== "string"){
+const err224 = {instancePath:instancePath+"/vault_server/store/driver",schemaPath:"#/properties/vault_server/properties/store/properties/driver/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.driver.anyOf[0].type,parentSchema:schema11.properties.vault_server.properties.store.properties.driver.anyOf[0],data:data100};
 if(vErrors === null){
 vErrors = [err224];
 }
@@ -3051,9 +3058,8 @@ vErrors.push(err224);
 }
 errors++;
 }
-if((typeof data100 == "number") && (isFinite(data100))){
-if(data100 > 65536 || isNaN(data100)){
-const err225 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536",schema:65536,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data100};
+if("sqlite" !== data100){
+const err225 = {instancePath:instancePath+"/vault_server/store/driver",schemaPath:"#/properties/vault_server/properties/store/properties/driver/anyOf/0/const",keyword:"const",params:{allowedValue: "sqlite"},message:"must be equal to constant",schema:"sqlite",parentSchema:schema11.properties.vault_server.properties.store.properties.driver.anyOf[0],data:data100};
 if(vErrors === null){
 vErrors = [err225];
 }
@@ -3062,8 +3068,12 @@ vErrors.push(err225);
 }
 errors++;
 }
-if(data100 < 1 || isNaN(data100)){
-const err226 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data100};
+var _valid9 = _errs261 === errors;
+valid39 = valid39 || _valid9;
+if(!valid39){
+const _errs263 = errors;
+if(typeof data100 !== "string"){
+const err226 = {instancePath:instancePath+"/vault_server/store/driver",schemaPath:"#/properties/vault_server/properties/store/properties/driver/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.driver.anyOf[1].type,parentSchema:schema11.properties.vault_server.properties.store.properties.driver.anyOf[1],data:data100};
 if(vErrors === null){
 vErrors = [err226];
 }
@@ -3072,11 +3082,8 @@ vErrors.push(err226);
 }
 errors++;
 }
-}
-let data101 = data99.seal_interval;
-if(typeof data101 === "string"){
-if(!pattern0.test(data101)){
-const err227 = {instancePath:instancePath+"/vault_server/ledger/seal_interval",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_interval/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_interval,data:data101};
+if("postgres" !== data100){
+const err227 = {instancePath:instancePath+"/vault_server/store/driver",schemaPath:"#/properties/vault_server/properties/store/properties/driver/anyOf/1/const",keyword:"const",params:{allowedValue: "postgres"},message:"must be equal to constant",schema:"postgres",parentSchema:schema11.properties.vault_server.properties.store.properties.driver.anyOf[1],data:data100};
 if(vErrors === null){
 vErrors = [err227];
 }
@@ -3085,9 +3092,11 @@ vErrors.push(err227);
 }
 errors++;
 }
+var _valid9 = _errs263 === errors;
+valid39 = valid39 || _valid9;
 }
-else {
-const err228 = {instancePath:instancePath+"/vault_server/ledger/seal_interval",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.ledger.properties.seal_interval.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_interval,data:data101};
+if(!valid39){
+const err228 = {instancePath:instancePath+"/vault_server/store/driver",schemaPath:"#/properties/vault_server/properties/store/properties/driver/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.vault_server.properties.store.properties.driver.anyOf,parentSchema:schema11.properties.vault_server.properties.store.properties.driver,data:data100};
 if(vErrors === null){
 vErrors = [err228];
 }
@@ -3096,9 +3105,21 @@ vErrors.push(err228);
 }
 errors++;
 }
-let data102 = data99.mmd_seconds;
-if(!(((typeof data102 == "number") && (!(data102 % 1) && !isNaN(data102))) && (isFinite(data102)))){
-const err229 = {instancePath:instancePath+"/vault_server/ledger/mmd_seconds",schemaPath:"#/properties/vault_server/properties/ledger/properties/mmd_seconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds,data:data102};
+else {
+errors = _errs260;
+if(vErrors !== null){
+if(_errs260){
+vErrors.length = _errs260;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(data99.url !== undefined){
+let data101 = data99.url;
+if(typeof data101 !== "string"){
+const err229 = {instancePath:instancePath+"/vault_server/store/url",schemaPath:"#/properties/vault_server/properties/store/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.url.type,parentSchema:schema11.properties.vault_server.properties.store.properties.url,data:data101};
 if(vErrors === null){
 vErrors = [err229];
 }
@@ -3107,9 +3128,11 @@ vErrors.push(err229);
 }
 errors++;
 }
-if((typeof data102 == "number") && (isFinite(data102))){
-if(data102 < 1 || isNaN(data102)){
-const err230 = {instancePath:instancePath+"/vault_server/ledger/mmd_seconds",schemaPath:"#/properties/vault_server/properties/ledger/properties/mmd_seconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds,data:data102};
+}
+let data102 = data99.schema;
+if(typeof data102 === "string"){
+if(!pattern27.test(data102)){
+const err230 = {instancePath:instancePath+"/vault_server/store/schema",schemaPath:"#/properties/vault_server/properties/store/properties/schema/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_]{0,62}$"},message:"must match pattern \""+"^[a-z_][a-z0-9_]{0,62}$"+"\"",schema:"^[a-z_][a-z0-9_]{0,62}$",parentSchema:schema11.properties.vault_server.properties.store.properties.schema,data:data102};
 if(vErrors === null){
 vErrors = [err230];
 }
@@ -3119,10 +3142,8 @@ vErrors.push(err230);
 errors++;
 }
 }
-if(data99.encryption_key !== undefined){
-let data103 = data99.encryption_key;
-if(typeof data103 !== "string"){
-const err231 = {instancePath:instancePath+"/vault_server/ledger/encryption_key",schemaPath:"#/properties/vault_server/properties/ledger/properties/encryption_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.ledger.properties.encryption_key.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.encryption_key,data:data103};
+else {
+const err231 = {instancePath:instancePath+"/vault_server/store/schema",schemaPath:"#/properties/vault_server/properties/store/properties/schema/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.schema.type,parentSchema:schema11.properties.vault_server.properties.store.properties.schema,data:data102};
 if(vErrors === null){
 vErrors = [err231];
 }
@@ -3131,10 +3152,23 @@ vErrors.push(err231);
 }
 errors++;
 }
+let data103 = data99.pool;
+if(data103 && typeof data103 == "object" && !Array.isArray(data103)){
+if(data103.max === undefined){
+data103.max = 10;
 }
+if(data103.statement_timeout === undefined){
+data103.statement_timeout = "30s";
 }
-else {
-const err232 = {instancePath:instancePath+"/vault_server/ledger",schemaPath:"#/properties/vault_server/properties/ledger/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.ledger.type,parentSchema:schema11.properties.vault_server.properties.ledger,data:data99};
+if(data103.idle_timeout === undefined){
+data103.idle_timeout = "30s";
+}
+if(data103.connect_timeout === undefined){
+data103.connect_timeout = "5s";
+}
+for(const key20 in data103){
+if(!((((key20 === "max") || (key20 === "statement_timeout")) || (key20 === "idle_timeout")) || (key20 === "connect_timeout"))){
+const err232 = {instancePath:instancePath+"/vault_server/store/pool",schemaPath:"#/properties/vault_server/properties/store/properties/pool/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.store.properties.pool,data:data103};
 if(vErrors === null){
 vErrors = [err232];
 }
@@ -3143,10 +3177,10 @@ vErrors.push(err232);
 }
 errors++;
 }
-if(data67.public_url !== undefined){
-let data104 = data67.public_url;
-if(typeof data104 !== "string"){
-const err233 = {instancePath:instancePath+"/vault_server/public_url",schemaPath:"#/properties/vault_server/properties/public_url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.public_url.type,parentSchema:schema11.properties.vault_server.properties.public_url,data:data104};
+}
+let data104 = data103.max;
+if(!(((typeof data104 == "number") && (!(data104 % 1) && !isNaN(data104))) && (isFinite(data104)))){
+const err233 = {instancePath:instancePath+"/vault_server/store/pool/max",schemaPath:"#/properties/vault_server/properties/store/properties/pool/properties/max/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.store.properties.pool.properties.max.type,parentSchema:schema11.properties.vault_server.properties.store.properties.pool.properties.max,data:data104};
 if(vErrors === null){
 vErrors = [err233];
 }
@@ -3155,36 +3189,9 @@ vErrors.push(err233);
 }
 errors++;
 }
-}
-let data105 = data67.notifications;
-if(data105 && typeof data105 == "object" && !Array.isArray(data105)){
-if(data105.allow_private_targets === undefined){
-data105.allow_private_targets = false;
-}
-if(data105.max_attempts === undefined){
-data105.max_attempts = 8;
-}
-if(data105.attempt_timeout === undefined){
-data105.attempt_timeout = "10s";
-}
-if(data105.backoff_base === undefined){
-data105.backoff_base = "5s";
-}
-if(data105.backoff_max === undefined){
-data105.backoff_max = "10m";
-}
-if(data105.poll_interval === undefined){
-data105.poll_interval = "500ms";
-}
-if(data105.concurrency === undefined){
-data105.concurrency = 8;
-}
-if(data105.expiring_lead === undefined){
-data105.expiring_lead = "15m";
-}
-for(const key20 in data105){
-if(!(func2.call(schema11.properties.vault_server.properties.notifications.properties, key20))){
-const err234 = {instancePath:instancePath+"/vault_server/notifications",schemaPath:"#/properties/vault_server/properties/notifications/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.notifications,data:data105};
+if((typeof data104 == "number") && (isFinite(data104))){
+if(data104 > 1000 || isNaN(data104)){
+const err234 = {instancePath:instancePath+"/vault_server/store/pool/max",schemaPath:"#/properties/vault_server/properties/store/properties/pool/properties/max/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema11.properties.vault_server.properties.store.properties.pool.properties.max,data:data104};
 if(vErrors === null){
 vErrors = [err234];
 }
@@ -3193,10 +3200,8 @@ vErrors.push(err234);
 }
 errors++;
 }
-}
-let data106 = data105.allow_private_targets;
-if(typeof data106 !== "boolean"){
-const err235 = {instancePath:instancePath+"/vault_server/notifications/allow_private_targets",schemaPath:"#/properties/vault_server/properties/notifications/properties/allow_private_targets/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.notifications.properties.allow_private_targets.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.allow_private_targets,data:data106};
+if(data104 < 1 || isNaN(data104)){
+const err235 = {instancePath:instancePath+"/vault_server/store/pool/max",schemaPath:"#/properties/vault_server/properties/store/properties/pool/properties/max/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.store.properties.pool.properties.max,data:data104};
 if(vErrors === null){
 vErrors = [err235];
 }
@@ -3205,9 +3210,11 @@ vErrors.push(err235);
 }
 errors++;
 }
-let data107 = data105.max_attempts;
-if(!(((typeof data107 == "number") && (!(data107 % 1) && !isNaN(data107))) && (isFinite(data107)))){
-const err236 = {instancePath:instancePath+"/vault_server/notifications/max_attempts",schemaPath:"#/properties/vault_server/properties/notifications/properties/max_attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.notifications.properties.max_attempts.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.max_attempts,data:data107};
+}
+let data105 = data103.statement_timeout;
+if(typeof data105 === "string"){
+if(!pattern0.test(data105)){
+const err236 = {instancePath:instancePath+"/vault_server/store/pool/statement_timeout",schemaPath:"#/properties/vault_server/properties/store/properties/pool/properties/statement_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.store.properties.pool.properties.statement_timeout,data:data105};
 if(vErrors === null){
 vErrors = [err236];
 }
@@ -3216,9 +3223,9 @@ vErrors.push(err236);
 }
 errors++;
 }
-if((typeof data107 == "number") && (isFinite(data107))){
-if(data107 > 100 || isNaN(data107)){
-const err237 = {instancePath:instancePath+"/vault_server/notifications/max_attempts",schemaPath:"#/properties/vault_server/properties/notifications/properties/max_attempts/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.vault_server.properties.notifications.properties.max_attempts,data:data107};
+}
+else {
+const err237 = {instancePath:instancePath+"/vault_server/store/pool/statement_timeout",schemaPath:"#/properties/vault_server/properties/store/properties/pool/properties/statement_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.pool.properties.statement_timeout.type,parentSchema:schema11.properties.vault_server.properties.store.properties.pool.properties.statement_timeout,data:data105};
 if(vErrors === null){
 vErrors = [err237];
 }
@@ -3227,8 +3234,10 @@ vErrors.push(err237);
 }
 errors++;
 }
-if(data107 < 1 || isNaN(data107)){
-const err238 = {instancePath:instancePath+"/vault_server/notifications/max_attempts",schemaPath:"#/properties/vault_server/properties/notifications/properties/max_attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.max_attempts,data:data107};
+let data106 = data103.idle_timeout;
+if(typeof data106 === "string"){
+if(!pattern0.test(data106)){
+const err238 = {instancePath:instancePath+"/vault_server/store/pool/idle_timeout",schemaPath:"#/properties/vault_server/properties/store/properties/pool/properties/idle_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.store.properties.pool.properties.idle_timeout,data:data106};
 if(vErrors === null){
 vErrors = [err238];
 }
@@ -3238,10 +3247,8 @@ vErrors.push(err238);
 errors++;
 }
 }
-let data108 = data105.attempt_timeout;
-if(typeof data108 === "string"){
-if(!pattern0.test(data108)){
-const err239 = {instancePath:instancePath+"/vault_server/notifications/attempt_timeout",schemaPath:"#/properties/vault_server/properties/notifications/properties/attempt_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.attempt_timeout,data:data108};
+else {
+const err239 = {instancePath:instancePath+"/vault_server/store/pool/idle_timeout",schemaPath:"#/properties/vault_server/properties/store/properties/pool/properties/idle_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.pool.properties.idle_timeout.type,parentSchema:schema11.properties.vault_server.properties.store.properties.pool.properties.idle_timeout,data:data106};
 if(vErrors === null){
 vErrors = [err239];
 }
@@ -3250,9 +3257,10 @@ vErrors.push(err239);
 }
 errors++;
 }
-}
-else {
-const err240 = {instancePath:instancePath+"/vault_server/notifications/attempt_timeout",schemaPath:"#/properties/vault_server/properties/notifications/properties/attempt_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.attempt_timeout.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.attempt_timeout,data:data108};
+let data107 = data103.connect_timeout;
+if(typeof data107 === "string"){
+if(!pattern0.test(data107)){
+const err240 = {instancePath:instancePath+"/vault_server/store/pool/connect_timeout",schemaPath:"#/properties/vault_server/properties/store/properties/pool/properties/connect_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.store.properties.pool.properties.connect_timeout,data:data107};
 if(vErrors === null){
 vErrors = [err240];
 }
@@ -3261,10 +3269,9 @@ vErrors.push(err240);
 }
 errors++;
 }
-let data109 = data105.backoff_base;
-if(typeof data109 === "string"){
-if(!pattern0.test(data109)){
-const err241 = {instancePath:instancePath+"/vault_server/notifications/backoff_base",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_base/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_base,data:data109};
+}
+else {
+const err241 = {instancePath:instancePath+"/vault_server/store/pool/connect_timeout",schemaPath:"#/properties/vault_server/properties/store/properties/pool/properties/connect_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.pool.properties.connect_timeout.type,parentSchema:schema11.properties.vault_server.properties.store.properties.pool.properties.connect_timeout,data:data107};
 if(vErrors === null){
 vErrors = [err241];
 }
@@ -3275,7 +3282,7 @@ errors++;
 }
 }
 else {
-const err242 = {instancePath:instancePath+"/vault_server/notifications/backoff_base",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_base/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.backoff_base.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_base,data:data109};
+const err242 = {instancePath:instancePath+"/vault_server/store/pool",schemaPath:"#/properties/vault_server/properties/store/properties/pool/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.store.properties.pool.type,parentSchema:schema11.properties.vault_server.properties.store.properties.pool,data:data103};
 if(vErrors === null){
 vErrors = [err242];
 }
@@ -3284,10 +3291,9 @@ vErrors.push(err242);
 }
 errors++;
 }
-let data110 = data105.backoff_max;
-if(typeof data110 === "string"){
-if(!pattern0.test(data110)){
-const err243 = {instancePath:instancePath+"/vault_server/notifications/backoff_max",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_max/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_max,data:data110};
+}
+else {
+const err243 = {instancePath:instancePath+"/vault_server/store",schemaPath:"#/properties/vault_server/properties/store/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.store.type,parentSchema:schema11.properties.vault_server.properties.store,data:data99};
 if(vErrors === null){
 vErrors = [err243];
 }
@@ -3296,9 +3302,20 @@ vErrors.push(err243);
 }
 errors++;
 }
+let data108 = data67.ledger;
+if(data108 && typeof data108 == "object" && !Array.isArray(data108)){
+if(data108.seal_batch_size === undefined){
+data108.seal_batch_size = 256;
 }
-else {
-const err244 = {instancePath:instancePath+"/vault_server/notifications/backoff_max",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_max/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.backoff_max.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_max,data:data110};
+if(data108.seal_interval === undefined){
+data108.seal_interval = "250ms";
+}
+if(data108.mmd_seconds === undefined){
+data108.mmd_seconds = 30;
+}
+for(const key21 in data108){
+if(!((((key21 === "seal_batch_size") || (key21 === "seal_interval")) || (key21 === "mmd_seconds")) || (key21 === "encryption_key"))){
+const err244 = {instancePath:instancePath+"/vault_server/ledger",schemaPath:"#/properties/vault_server/properties/ledger/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.ledger,data:data108};
 if(vErrors === null){
 vErrors = [err244];
 }
@@ -3307,10 +3324,10 @@ vErrors.push(err244);
 }
 errors++;
 }
-let data111 = data105.poll_interval;
-if(typeof data111 === "string"){
-if(!pattern0.test(data111)){
-const err245 = {instancePath:instancePath+"/vault_server/notifications/poll_interval",schemaPath:"#/properties/vault_server/properties/notifications/properties/poll_interval/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.poll_interval,data:data111};
+}
+let data109 = data108.seal_batch_size;
+if(!(((typeof data109 == "number") && (!(data109 % 1) && !isNaN(data109))) && (isFinite(data109)))){
+const err245 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data109};
 if(vErrors === null){
 vErrors = [err245];
 }
@@ -3319,9 +3336,9 @@ vErrors.push(err245);
 }
 errors++;
 }
-}
-else {
-const err246 = {instancePath:instancePath+"/vault_server/notifications/poll_interval",schemaPath:"#/properties/vault_server/properties/notifications/properties/poll_interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.poll_interval.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.poll_interval,data:data111};
+if((typeof data109 == "number") && (isFinite(data109))){
+if(data109 > 65536 || isNaN(data109)){
+const err246 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536",schema:65536,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data109};
 if(vErrors === null){
 vErrors = [err246];
 }
@@ -3330,9 +3347,8 @@ vErrors.push(err246);
 }
 errors++;
 }
-let data112 = data105.concurrency;
-if(!(((typeof data112 == "number") && (!(data112 % 1) && !isNaN(data112))) && (isFinite(data112)))){
-const err247 = {instancePath:instancePath+"/vault_server/notifications/concurrency",schemaPath:"#/properties/vault_server/properties/notifications/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.notifications.properties.concurrency.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.concurrency,data:data112};
+if(data109 < 1 || isNaN(data109)){
+const err247 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data109};
 if(vErrors === null){
 vErrors = [err247];
 }
@@ -3341,9 +3357,11 @@ vErrors.push(err247);
 }
 errors++;
 }
-if((typeof data112 == "number") && (isFinite(data112))){
-if(data112 > 256 || isNaN(data112)){
-const err248 = {instancePath:instancePath+"/vault_server/notifications/concurrency",schemaPath:"#/properties/vault_server/properties/notifications/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256",schema:256,parentSchema:schema11.properties.vault_server.properties.notifications.properties.concurrency,data:data112};
+}
+let data110 = data108.seal_interval;
+if(typeof data110 === "string"){
+if(!pattern0.test(data110)){
+const err248 = {instancePath:instancePath+"/vault_server/ledger/seal_interval",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_interval/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_interval,data:data110};
 if(vErrors === null){
 vErrors = [err248];
 }
@@ -3352,8 +3370,9 @@ vErrors.push(err248);
 }
 errors++;
 }
-if(data112 < 1 || isNaN(data112)){
-const err249 = {instancePath:instancePath+"/vault_server/notifications/concurrency",schemaPath:"#/properties/vault_server/properties/notifications/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.concurrency,data:data112};
+}
+else {
+const err249 = {instancePath:instancePath+"/vault_server/ledger/seal_interval",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.ledger.properties.seal_interval.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_interval,data:data110};
 if(vErrors === null){
 vErrors = [err249];
 }
@@ -3362,11 +3381,9 @@ vErrors.push(err249);
 }
 errors++;
 }
-}
-let data113 = data105.expiring_lead;
-if(typeof data113 === "string"){
-if(!pattern0.test(data113)){
-const err250 = {instancePath:instancePath+"/vault_server/notifications/expiring_lead",schemaPath:"#/properties/vault_server/properties/notifications/properties/expiring_lead/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.expiring_lead,data:data113};
+let data111 = data108.mmd_seconds;
+if(!(((typeof data111 == "number") && (!(data111 % 1) && !isNaN(data111))) && (isFinite(data111)))){
+const err250 = {instancePath:instancePath+"/vault_server/ledger/mmd_seconds",schemaPath:"#/properties/vault_server/properties/ledger/properties/mmd_seconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds,data:data111};
 if(vErrors === null){
 vErrors = [err250];
 }
@@ -3375,9 +3392,9 @@ vErrors.push(err250);
 }
 errors++;
 }
-}
-else {
-const err251 = {instancePath:instancePath+"/vault_server/notifications/expiring_lead",schemaPath:"#/properties/vault_server/properties/notifications/properties/expiring_lead/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.expiring_lead.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.expiring_lead,data:data113};
+if((typeof data111 == "number") && (isFinite(data111))){
+if(data111 < 1 || isNaN(data111)){
+const err251 = {instancePath:instancePath+"/vault_server/ledger/mmd_seconds",schemaPath:"#/properties/vault_server/properties/ledger/properties/mmd_seconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds,data:data111};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -3386,20 +3403,11 @@ vErrors.push(err251);
 }
 errors++;
 }
-if(data105.smtp !== undefined){
-let data114 = data105.smtp;
-if(data114 && typeof data114 == "object" && !Array.isArray(data114)){
-if(data114.port === undefined){
-data114.port = 587;
 }
-if(data114.secure === undefined){
-data114.secure = false;
-}
-if(data114.require_tls === undefined){
-data114.require_tls = true;
-}
-if(data114.host === undefined){
-const err252 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.required,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data114};
+if(data108.encryption_key !== undefined){
+let data112 = data108.encryption_key;
+if(typeof data112 !== "string"){
+const err252 = {instancePath:instancePath+"/vault_server/ledger/encryption_key",schemaPath:"#/properties/vault_server/properties/ledger/properties/encryption_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.ledger.properties.encryption_key.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.encryption_key,data:data112};
 if(vErrors === null){
 vErrors = [err252];
 }
@@ -3408,8 +3416,10 @@ vErrors.push(err252);
 }
 errors++;
 }
-if(data114.from === undefined){
-const err253 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.required,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data114};
+}
+}
+else {
+const err253 = {instancePath:instancePath+"/vault_server/ledger",schemaPath:"#/properties/vault_server/properties/ledger/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.ledger.type,parentSchema:schema11.properties.vault_server.properties.ledger,data:data108};
 if(vErrors === null){
 vErrors = [err253];
 }
@@ -3418,9 +3428,10 @@ vErrors.push(err253);
 }
 errors++;
 }
-for(const key21 in data114){
-if(!((((((((key21 === "host") || (key21 === "port")) || (key21 === "secure")) || (key21 === "require_tls")) || (key21 === "user")) || (key21 === "password")) || (key21 === "from")) || (key21 === "ca_file"))){
-const err254 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data114};
+if(data67.public_url !== undefined){
+let data113 = data67.public_url;
+if(typeof data113 !== "string"){
+const err254 = {instancePath:instancePath+"/vault_server/public_url",schemaPath:"#/properties/vault_server/properties/public_url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.public_url.type,parentSchema:schema11.properties.vault_server.properties.public_url,data:data113};
 if(vErrors === null){
 vErrors = [err254];
 }
@@ -3430,11 +3441,35 @@ vErrors.push(err254);
 errors++;
 }
 }
-if(data114.host !== undefined){
-let data115 = data114.host;
-if(typeof data115 === "string"){
-if(func4(data115) < 1){
-const err255 = {instancePath:instancePath+"/vault_server/notifications/smtp/host",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.host,data:data115};
+let data114 = data67.notifications;
+if(data114 && typeof data114 == "object" && !Array.isArray(data114)){
+if(data114.allow_private_targets === undefined){
+data114.allow_private_targets = false;
+}
+if(data114.max_attempts === undefined){
+data114.max_attempts = 8;
+}
+if(data114.attempt_timeout === undefined){
+data114.attempt_timeout = "10s";
+}
+if(data114.backoff_base === undefined){
+data114.backoff_base = "5s";
+}
+if(data114.backoff_max === undefined){
+data114.backoff_max = "10m";
+}
+if(data114.poll_interval === undefined){
+data114.poll_interval = "500ms";
+}
+if(data114.concurrency === undefined){
+data114.concurrency = 8;
+}
+if(data114.expiring_lead === undefined){
+data114.expiring_lead = "15m";
+}
+for(const key22 in data114){
+if(!(func2.call(schema11.properties.vault_server.properties.notifications.properties, key22))){
+const err255 = {instancePath:instancePath+"/vault_server/notifications",schemaPath:"#/properties/vault_server/properties/notifications/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.notifications,data:data114};
 if(vErrors === null){
 vErrors = [err255];
 }
@@ -3444,8 +3479,9 @@ vErrors.push(err255);
 errors++;
 }
 }
-else {
-const err256 = {instancePath:instancePath+"/vault_server/notifications/smtp/host",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.host.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.host,data:data115};
+let data115 = data114.allow_private_targets;
+if(typeof data115 !== "boolean"){
+const err256 = {instancePath:instancePath+"/vault_server/notifications/allow_private_targets",schemaPath:"#/properties/vault_server/properties/notifications/properties/allow_private_targets/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.notifications.properties.allow_private_targets.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.allow_private_targets,data:data115};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -3454,10 +3490,9 @@ vErrors.push(err256);
 }
 errors++;
 }
-}
-let data116 = data114.port;
+let data116 = data114.max_attempts;
 if(!(((typeof data116 == "number") && (!(data116 % 1) && !isNaN(data116))) && (isFinite(data116)))){
-const err257 = {instancePath:instancePath+"/vault_server/notifications/smtp/port",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port,data:data116};
+const err257 = {instancePath:instancePath+"/vault_server/notifications/max_attempts",schemaPath:"#/properties/vault_server/properties/notifications/properties/max_attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.notifications.properties.max_attempts.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.max_attempts,data:data116};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -3467,8 +3502,8 @@ vErrors.push(err257);
 errors++;
 }
 if((typeof data116 == "number") && (isFinite(data116))){
-if(data116 > 65535 || isNaN(data116)){
-const err258 = {instancePath:instancePath+"/vault_server/notifications/smtp/port",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port,data:data116};
+if(data116 > 100 || isNaN(data116)){
+const err258 = {instancePath:instancePath+"/vault_server/notifications/max_attempts",schemaPath:"#/properties/vault_server/properties/notifications/properties/max_attempts/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.vault_server.properties.notifications.properties.max_attempts,data:data116};
 if(vErrors === null){
 vErrors = [err258];
 }
@@ -3478,7 +3513,7 @@ vErrors.push(err258);
 errors++;
 }
 if(data116 < 1 || isNaN(data116)){
-const err259 = {instancePath:instancePath+"/vault_server/notifications/smtp/port",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port,data:data116};
+const err259 = {instancePath:instancePath+"/vault_server/notifications/max_attempts",schemaPath:"#/properties/vault_server/properties/notifications/properties/max_attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.max_attempts,data:data116};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -3488,9 +3523,10 @@ vErrors.push(err259);
 errors++;
 }
 }
-let data117 = data114.secure;
-if(typeof data117 !== "boolean"){
-const err260 = {instancePath:instancePath+"/vault_server/notifications/smtp/secure",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/secure/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.secure.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.secure,data:data117};
+let data117 = data114.attempt_timeout;
+if(typeof data117 === "string"){
+if(!pattern0.test(data117)){
+const err260 = {instancePath:instancePath+"/vault_server/notifications/attempt_timeout",schemaPath:"#/properties/vault_server/properties/notifications/properties/attempt_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.attempt_timeout,data:data117};
 if(vErrors === null){
 vErrors = [err260];
 }
@@ -3499,9 +3535,9 @@ vErrors.push(err260);
 }
 errors++;
 }
-let data118 = data114.require_tls;
-if(typeof data118 !== "boolean"){
-const err261 = {instancePath:instancePath+"/vault_server/notifications/smtp/require_tls",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/require_tls/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.require_tls.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.require_tls,data:data118};
+}
+else {
+const err261 = {instancePath:instancePath+"/vault_server/notifications/attempt_timeout",schemaPath:"#/properties/vault_server/properties/notifications/properties/attempt_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.attempt_timeout.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.attempt_timeout,data:data117};
 if(vErrors === null){
 vErrors = [err261];
 }
@@ -3510,10 +3546,10 @@ vErrors.push(err261);
 }
 errors++;
 }
-if(data114.user !== undefined){
-let data119 = data114.user;
-if(typeof data119 !== "string"){
-const err262 = {instancePath:instancePath+"/vault_server/notifications/smtp/user",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.user.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.user,data:data119};
+let data118 = data114.backoff_base;
+if(typeof data118 === "string"){
+if(!pattern0.test(data118)){
+const err262 = {instancePath:instancePath+"/vault_server/notifications/backoff_base",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_base/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_base,data:data118};
 if(vErrors === null){
 vErrors = [err262];
 }
@@ -3523,10 +3559,8 @@ vErrors.push(err262);
 errors++;
 }
 }
-if(data114.password !== undefined){
-let data120 = data114.password;
-if(typeof data120 !== "string"){
-const err263 = {instancePath:instancePath+"/vault_server/notifications/smtp/password",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/password/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.password.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.password,data:data120};
+else {
+const err263 = {instancePath:instancePath+"/vault_server/notifications/backoff_base",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_base/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.backoff_base.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_base,data:data118};
 if(vErrors === null){
 vErrors = [err263];
 }
@@ -3535,12 +3569,10 @@ vErrors.push(err263);
 }
 errors++;
 }
-}
-if(data114.from !== undefined){
-let data121 = data114.from;
-if(typeof data121 === "string"){
-if(func4(data121) < 3){
-const err264 = {instancePath:instancePath+"/vault_server/notifications/smtp/from",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/from/minLength",keyword:"minLength",params:{limit: 3},message:"must NOT have fewer than 3 characters",schema:3,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.from,data:data121};
+let data119 = data114.backoff_max;
+if(typeof data119 === "string"){
+if(!pattern0.test(data119)){
+const err264 = {instancePath:instancePath+"/vault_server/notifications/backoff_max",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_max/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_max,data:data119};
 if(vErrors === null){
 vErrors = [err264];
 }
@@ -3551,7 +3583,7 @@ errors++;
 }
 }
 else {
-const err265 = {instancePath:instancePath+"/vault_server/notifications/smtp/from",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.from.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.from,data:data121};
+const err265 = {instancePath:instancePath+"/vault_server/notifications/backoff_max",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_max/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.backoff_max.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_max,data:data119};
 if(vErrors === null){
 vErrors = [err265];
 }
@@ -3560,11 +3592,10 @@ vErrors.push(err265);
 }
 errors++;
 }
-}
-if(data114.ca_file !== undefined){
-let data122 = data114.ca_file;
-if(typeof data122 !== "string"){
-const err266 = {instancePath:instancePath+"/vault_server/notifications/smtp/ca_file",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/ca_file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.ca_file.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.ca_file,data:data122};
+let data120 = data114.poll_interval;
+if(typeof data120 === "string"){
+if(!pattern0.test(data120)){
+const err266 = {instancePath:instancePath+"/vault_server/notifications/poll_interval",schemaPath:"#/properties/vault_server/properties/notifications/properties/poll_interval/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.poll_interval,data:data120};
 if(vErrors === null){
 vErrors = [err266];
 }
@@ -3574,9 +3605,8 @@ vErrors.push(err266);
 errors++;
 }
 }
-}
 else {
-const err267 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data114};
+const err267 = {instancePath:instancePath+"/vault_server/notifications/poll_interval",schemaPath:"#/properties/vault_server/properties/notifications/properties/poll_interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.poll_interval.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.poll_interval,data:data120};
 if(vErrors === null){
 vErrors = [err267];
 }
@@ -3585,10 +3615,9 @@ vErrors.push(err267);
 }
 errors++;
 }
-}
-}
-else {
-const err268 = {instancePath:instancePath+"/vault_server/notifications",schemaPath:"#/properties/vault_server/properties/notifications/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.notifications.type,parentSchema:schema11.properties.vault_server.properties.notifications,data:data105};
+let data121 = data114.concurrency;
+if(!(((typeof data121 == "number") && (!(data121 % 1) && !isNaN(data121))) && (isFinite(data121)))){
+const err268 = {instancePath:instancePath+"/vault_server/notifications/concurrency",schemaPath:"#/properties/vault_server/properties/notifications/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.notifications.properties.concurrency.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.concurrency,data:data121};
 if(vErrors === null){
 vErrors = [err268];
 }
@@ -3597,9 +3626,9 @@ vErrors.push(err268);
 }
 errors++;
 }
-}
-else {
-const err269 = {instancePath:instancePath+"/vault_server",schemaPath:"#/properties/vault_server/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.type,parentSchema:schema11.properties.vault_server,data:data67};
+if((typeof data121 == "number") && (isFinite(data121))){
+if(data121 > 256 || isNaN(data121)){
+const err269 = {instancePath:instancePath+"/vault_server/notifications/concurrency",schemaPath:"#/properties/vault_server/properties/notifications/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256",schema:256,parentSchema:schema11.properties.vault_server.properties.notifications.properties.concurrency,data:data121};
 if(vErrors === null){
 vErrors = [err269];
 }
@@ -3608,14 +3637,270 @@ vErrors.push(err269);
 }
 errors++;
 }
-}
-else {
-const err270 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(data121 < 1 || isNaN(data121)){
+const err270 = {instancePath:instancePath+"/vault_server/notifications/concurrency",schemaPath:"#/properties/vault_server/properties/notifications/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.concurrency,data:data121};
 if(vErrors === null){
 vErrors = [err270];
 }
 else {
 vErrors.push(err270);
+}
+errors++;
+}
+}
+let data122 = data114.expiring_lead;
+if(typeof data122 === "string"){
+if(!pattern0.test(data122)){
+const err271 = {instancePath:instancePath+"/vault_server/notifications/expiring_lead",schemaPath:"#/properties/vault_server/properties/notifications/properties/expiring_lead/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.expiring_lead,data:data122};
+if(vErrors === null){
+vErrors = [err271];
+}
+else {
+vErrors.push(err271);
+}
+errors++;
+}
+}
+else {
+const err272 = {instancePath:instancePath+"/vault_server/notifications/expiring_lead",schemaPath:"#/properties/vault_server/properties/notifications/properties/expiring_lead/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.expiring_lead.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.expiring_lead,data:data122};
+if(vErrors === null){
+vErrors = [err272];
+}
+else {
+vErrors.push(err272);
+}
+errors++;
+}
+if(data114.smtp !== undefined){
+let data123 = data114.smtp;
+if(data123 && typeof data123 == "object" && !Array.isArray(data123)){
+if(data123.port === undefined){
+data123.port = 587;
+}
+if(data123.secure === undefined){
+data123.secure = false;
+}
+if(data123.require_tls === undefined){
+data123.require_tls = true;
+}
+if(data123.host === undefined){
+const err273 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.required,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data123};
+if(vErrors === null){
+vErrors = [err273];
+}
+else {
+vErrors.push(err273);
+}
+errors++;
+}
+if(data123.from === undefined){
+const err274 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.required,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data123};
+if(vErrors === null){
+vErrors = [err274];
+}
+else {
+vErrors.push(err274);
+}
+errors++;
+}
+for(const key23 in data123){
+if(!((((((((key23 === "host") || (key23 === "port")) || (key23 === "secure")) || (key23 === "require_tls")) || (key23 === "user")) || (key23 === "password")) || (key23 === "from")) || (key23 === "ca_file"))){
+const err275 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data123};
+if(vErrors === null){
+vErrors = [err275];
+}
+else {
+vErrors.push(err275);
+}
+errors++;
+}
+}
+if(data123.host !== undefined){
+let data124 = data123.host;
+if(typeof data124 === "string"){
+if(func4(data124) < 1){
+const err276 = {instancePath:instancePath+"/vault_server/notifications/smtp/host",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.host,data:data124};
+if(vErrors === null){
+vErrors = [err276];
+}
+else {
+vErrors.push(err276);
+}
+errors++;
+}
+}
+else {
+const err277 = {instancePath:instancePath+"/vault_server/notifications/smtp/host",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.host.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.host,data:data124};
+if(vErrors === null){
+vErrors = [err277];
+}
+else {
+vErrors.push(err277);
+}
+errors++;
+}
+}
+let data125 = data123.port;
+if(!(((typeof data125 == "number") && (!(data125 % 1) && !isNaN(data125))) && (isFinite(data125)))){
+const err278 = {instancePath:instancePath+"/vault_server/notifications/smtp/port",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port,data:data125};
+if(vErrors === null){
+vErrors = [err278];
+}
+else {
+vErrors.push(err278);
+}
+errors++;
+}
+if((typeof data125 == "number") && (isFinite(data125))){
+if(data125 > 65535 || isNaN(data125)){
+const err279 = {instancePath:instancePath+"/vault_server/notifications/smtp/port",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port,data:data125};
+if(vErrors === null){
+vErrors = [err279];
+}
+else {
+vErrors.push(err279);
+}
+errors++;
+}
+if(data125 < 1 || isNaN(data125)){
+const err280 = {instancePath:instancePath+"/vault_server/notifications/smtp/port",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port,data:data125};
+if(vErrors === null){
+vErrors = [err280];
+}
+else {
+vErrors.push(err280);
+}
+errors++;
+}
+}
+let data126 = data123.secure;
+if(typeof data126 !== "boolean"){
+const err281 = {instancePath:instancePath+"/vault_server/notifications/smtp/secure",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/secure/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.secure.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.secure,data:data126};
+if(vErrors === null){
+vErrors = [err281];
+}
+else {
+vErrors.push(err281);
+}
+errors++;
+}
+let data127 = data123.require_tls;
+if(typeof data127 !== "boolean"){
+const err282 = {instancePath:instancePath+"/vault_server/notifications/smtp/require_tls",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/require_tls/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.require_tls.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.require_tls,data:data127};
+if(vErrors === null){
+vErrors = [err282];
+}
+else {
+vErrors.push(err282);
+}
+errors++;
+}
+if(data123.user !== undefined){
+let data128 = data123.user;
+if(typeof data128 !== "string"){
+const err283 = {instancePath:instancePath+"/vault_server/notifications/smtp/user",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.user.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.user,data:data128};
+if(vErrors === null){
+vErrors = [err283];
+}
+else {
+vErrors.push(err283);
+}
+errors++;
+}
+}
+if(data123.password !== undefined){
+let data129 = data123.password;
+if(typeof data129 !== "string"){
+const err284 = {instancePath:instancePath+"/vault_server/notifications/smtp/password",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/password/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.password.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.password,data:data129};
+if(vErrors === null){
+vErrors = [err284];
+}
+else {
+vErrors.push(err284);
+}
+errors++;
+}
+}
+if(data123.from !== undefined){
+let data130 = data123.from;
+if(typeof data130 === "string"){
+if(func4(data130) < 3){
+const err285 = {instancePath:instancePath+"/vault_server/notifications/smtp/from",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/from/minLength",keyword:"minLength",params:{limit: 3},message:"must NOT have fewer than 3 characters",schema:3,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.from,data:data130};
+if(vErrors === null){
+vErrors = [err285];
+}
+else {
+vErrors.push(err285);
+}
+errors++;
+}
+}
+else {
+const err286 = {instancePath:instancePath+"/vault_server/notifications/smtp/from",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.from.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.from,data:data130};
+if(vErrors === null){
+vErrors = [err286];
+}
+else {
+vErrors.push(err286);
+}
+errors++;
+}
+}
+if(data123.ca_file !== undefined){
+let data131 = data123.ca_file;
+if(typeof data131 !== "string"){
+const err287 = {instancePath:instancePath+"/vault_server/notifications/smtp/ca_file",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/ca_file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.ca_file.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.ca_file,data:data131};
+if(vErrors === null){
+vErrors = [err287];
+}
+else {
+vErrors.push(err287);
+}
+errors++;
+}
+}
+}
+else {
+const err288 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data123};
+if(vErrors === null){
+vErrors = [err288];
+}
+else {
+vErrors.push(err288);
+}
+errors++;
+}
+}
+}
+else {
+const err289 = {instancePath:instancePath+"/vault_server/notifications",schemaPath:"#/properties/vault_server/properties/notifications/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.notifications.type,parentSchema:schema11.properties.vault_server.properties.notifications,data:data114};
+if(vErrors === null){
+vErrors = [err289];
+}
+else {
+vErrors.push(err289);
+}
+errors++;
+}
+}
+else {
+const err290 = {instancePath:instancePath+"/vault_server",schemaPath:"#/properties/vault_server/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.type,parentSchema:schema11.properties.vault_server,data:data67};
+if(vErrors === null){
+vErrors = [err290];
+}
+else {
+vErrors.push(err290);
+}
+errors++;
+}
+}
+else {
+const err291 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err291];
+}
+else {
+vErrors.push(err291);
 }
 errors++;
 }
