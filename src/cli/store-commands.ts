@@ -70,7 +70,7 @@ export function registerStoreCommands(program: Command): void {
       'after',
       `
 Examples:
-  $ LEDGIX_DATABASE_URL=postgres://ledgix:...@db:5432/ledgix ledgix-gateway store migrate -c gateway.yaml
+  $ ledgix-gateway store migrate -c gateway.yaml        url from vault_server.store.url, e.g. \${LEDGIX_DATABASE_URL}
   schema public: applied version 6; now at version 6`,
     )
     .action(async function storeMigrateAction(this: Command, opts: { config: string }) {

@@ -5,8 +5,9 @@
 // answers within connect_timeout instead of hanging.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer, type AddressInfo, type Server } from 'node:net'
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { createPgPool, openPostgresStore } from '../../src/store/index.ts'
+import { LedgixError, type TenantId } from '../../src/core/index.ts'
 import { PG_TEST_URL, skipWithoutPostgres, testSchema } from '../helpers/postgres.ts'
 
 function listen(server: Server): Promise<number> {
@@ -89,4 +90,32 @@ test('postgres pool: statement_timeout bounds one statement', { skip: skipWithou
   const pool = createPgPool({ url: PG_TEST_URL, max: 1, statementTimeoutMs: 100 })
   t.after(() => pool.end())
   await assert.rejects(pool.query('SELECT pg_sleep(5)'), (err: Error & { code?: string }) => err.code === '57014')
+})
+
+test('postgres store: a database that goes away answers 503 vault_unavailable on reads and writes, never hangs', { skip: skipWithoutPostgres }, async (t) => {
+  // A loopback TCP relay to the real server, cut after the store opened.
+  const target = new URL(PG_TEST_URL)
+  const sockets = new Set<Socket>()
+  const relay = createServer((inbound) => {
+    const outbound = connect(Number(target.port || 5432), target.hostname)
+    for (const s of [inbound, outbound]) {
+      sockets.add(s)
+      s.on('error', () => s.destroy())
+      s.on('close', () => sockets.delete(s))
+    }
+    inbound.pipe(outbound).pipe(inbound)
+  })
+  const port = await listen(relay)
+  const url = new URL(PG_TEST_URL)
+  url.port = String(port)
+  const store = await openPostgresStore({ url: url.toString(), schema: testSchema(), connectTimeoutMs: 500 })
+  t.after(() => store.close())
+  await store.write([{ op: 'tenant_insert', tenant: { tenantId: 'x' as TenantId, name: 'x', createdAtMs: 1 } }])
+  await new Promise<void>((resolve) => {
+    relay.close(() => resolve())
+    for (const s of sockets) s.destroy()
+  })
+  const isUnavailable = (err: unknown): boolean => err instanceof LedgixError && err.code === 'vault_unavailable'
+  await assert.rejects(store.getTenant('x' as TenantId), isUnavailable)
+  await assert.rejects(store.write([{ op: 'burn', jti: 'j', tenantId: 'x' as TenantId, agentId: 'a', expSeconds: 1, atMs: 1 }]), isUnavailable)
 })

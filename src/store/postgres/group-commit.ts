@@ -8,6 +8,7 @@ import type { Pool, PoolClient } from 'pg'
 import { LedgixError } from '../../core/index.ts'
 import type { WriteOp, WriteResult } from '../types.ts'
 import { GuardFailure } from '../sqlite/group-commit.ts'
+import { unavailable } from './pool.ts'
 
 export interface PgSideWork {
   pending(): boolean
@@ -103,7 +104,7 @@ export class PgGroupCommitter {
       this.writes += batch.length
       this.#side.committed()
     } catch (err) {
-      broken = err
+      broken = unavailable(err) ?? err
       await client.query('ROLLBACK').catch(() => undefined)
     } finally {
       // A connection that failed mid-transaction is discarded, not returned to the pool.

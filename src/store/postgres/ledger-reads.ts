@@ -1,7 +1,7 @@
 // The ledger's, drift's and the outbox's reads on the PostgreSQL pool. Same queries as the SQLite
 // driver (same column names, so the same row mappers), written for PostgreSQL: bytea comparisons,
 // array rows for the ledger's wide event rows.
-import type { Pool } from 'pg'
+import type { PgQueryable } from './pool.ts'
 import type { TenantId } from '../../core/index.ts'
 import type {
   LedgerCheckpointRecord,
@@ -62,14 +62,14 @@ function cursor(query: LedgerListQuery): number {
 }
 
 export class PgLedgerReads implements LedgerStore, DriftStore {
-  readonly #pool: Pool
-  constructor(pool: Pool) {
+  readonly #pool: PgQueryable
+  constructor(pool: PgQueryable) {
     this.#pool = pool
   }
 
   async #events(text: string, values: unknown[]): Promise<StoredLedgerEvent[]> {
-    const r = await this.#pool.query<unknown[]>({ text, values, rowMode: 'array' })
-    return r.rows.map((row) => toLedgerEvent(row))
+    const r = await this.#pool.query({ text, values, rowMode: 'array' })
+    return (r.rows as unknown as unknown[][]).map((row) => toLedgerEvent(row))
   }
   listLedgerEvents(tenantId: TenantId, query: LedgerListQuery): Promise<StoredLedgerEvent[]> {
     return this.#events(query.order === 'asc' ? SQL.eventsAsc : SQL.eventsDesc, [tenantId, cursor(query), query.limit])

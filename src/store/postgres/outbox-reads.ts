@@ -1,6 +1,6 @@
 // The outbox's reads on the PostgreSQL pool: the SQLite driver's queries (same columns, same row
 // mapper), with the JSON channel count taken by PostgreSQL's json_array_length.
-import type { Pool } from 'pg'
+import type { PgQueryable } from './pool.ts'
 import type { TenantId } from '../../core/index.ts'
 import type { NotifyEventRecord, OutboxDepth, OutboxRecord, OutboxStatus, OutboxStore } from '../outbox-types.ts'
 import type { ClearanceRecord } from '../types.ts'
@@ -25,8 +25,8 @@ const SQL = {
 } as const
 
 export class PgOutboxReads implements OutboxStore {
-  readonly #pool: Pool
-  constructor(pool: Pool) {
+  readonly #pool: PgQueryable
+  constructor(pool: PgQueryable) {
     this.#pool = pool
   }
   async listDueOutbox(nowMs: number, limit: number): Promise<OutboxRecord[]> {

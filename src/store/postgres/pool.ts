@@ -4,6 +4,7 @@
 // (all below 2^53), so this pool — only this pool, not pg's global parsers — reads them as numbers.
 // Start-up errors are translated into one sentence an operator can act on.
 import pg from 'pg'
+import { LedgixError } from '../../core/index.ts'
 
 export interface PgPoolOptions {
   /** postgres://user:password@host:port/database (libpq URL; `?sslmode=` etc. pass through). */
@@ -121,5 +122,36 @@ export function describeConnectError(err: unknown, url: string): StoreOpenError 
         return new StoreOpenError(`PostgreSQL at ${host} did not answer within the connect timeout`, { cause: err })
       }
       return new StoreOpenError(`cannot open the PostgreSQL store at ${where}: ${e.message ?? String(err)}`, { cause: err })
+  }
+}
+
+/** What the read classes need of a pool: one query at a time (so the pool can be wrapped). */
+export interface PgQueryable {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string | pg.QueryConfig | pg.QueryArrayConfig, values?: unknown[]): Promise<pg.QueryResult<R>>
+}
+
+/**
+ * Errors that mean "the database cannot answer now" (no connection within connect_timeout, refused,
+ * server shutting down, statement_timeout): the Vault answers 503 vault_unavailable, never 500.
+ */
+export function unavailable(err: unknown): LedgixError | null {
+  const e = err as { code?: string; message?: string }
+  const code = e.code ?? ''
+  const transient =
+    code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || code === '57014' || code.startsWith('57P') || code.startsWith('08') ||
+    /timeout exceeded when trying to connect|Connection terminated/i.test(e.message ?? '')
+  return transient ? new LedgixError('vault_unavailable', `the PostgreSQL store cannot answer now: ${e.message ?? code}`) : null
+}
+
+/** The pool's reads with transient failures mapped to vault_unavailable. */
+export function readerOf(pool: pg.Pool): PgQueryable {
+  return {
+    async query<R extends pg.QueryResultRow>(text: string | pg.QueryConfig | pg.QueryArrayConfig, values?: unknown[]): Promise<pg.QueryResult<R>> {
+      try {
+        return await pool.query<R>(text as string, values)
+      } catch (err) {
+        throw unavailable(err) ?? err
+      }
+    },
   }
 }

@@ -10,7 +10,7 @@ import { PgGroupCommitter, type PgSideWork } from './group-commit.ts'
 import { PgLedgerReads } from './ledger-reads.ts'
 import { SchemaTooNewError, migratePg } from './migrations.ts'
 import { PgOutboxReads } from './outbox-reads.ts'
-import { StoreOpenError, checkedSchema, createPgPool, describeConnectError, type PgPoolOptions } from './pool.ts'
+import { StoreOpenError, checkedSchema, createPgPool, describeConnectError, readerOf, type PgPoolOptions } from './pool.ts'
 import { applyPgOps } from './write-ops.ts'
 import { PgStoreReads } from './store-reads.ts'
 
@@ -66,7 +66,7 @@ export class PostgresStore extends PgStoreReads implements Store {
 
   /** Use openPostgresStore: the pool must have been checked and the schema migrated. */
   constructor(pool: Pool, options: PostgresStoreOptions) {
-    super(pool)
+    super(readerOf(pool))
     this.#pool = pool
     this.options = options
     this.schema = checkedSchema(options.schema)
@@ -76,8 +76,8 @@ export class PostgresStore extends PgStoreReads implements Store {
     })
     this.#touchTimer = setInterval(() => this.#committer.poke(), TOUCH_FLUSH_MS)
     this.#touchTimer.unref()
-    this.#ledger = new PgLedgerReads(pool)
-    this.#outbox = new PgOutboxReads(pool)
+    this.#ledger = new PgLedgerReads(readerOf(pool))
+    this.#outbox = new PgOutboxReads(readerOf(pool))
   }
 
   /** Transactions committed so far (tests prove batching with it). */

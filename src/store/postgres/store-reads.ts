@@ -1,6 +1,6 @@
 // The core reads of the PostgreSQL Store (tenants, keys, tokens, clearances, idempotency, policies,
 // settings, locks), each one query on the pool. Same SQL and row mappers as the SQLite driver.
-import type { Pool } from 'pg'
+import type { PgQueryable } from './pool.ts'
 import type { TenantId } from '../../core/index.ts'
 import type {
   AgentLockRecord,
@@ -50,8 +50,8 @@ const SQL = {
 } as const
 
 export class PgStoreReads {
-  readonly #pool: Pool
-  constructor(pool: Pool) {
+  readonly #pool: PgQueryable
+  constructor(pool: PgQueryable) {
     this.#pool = pool
   }
   async #one(text: string, values: unknown[]): Promise<Row | null> {
