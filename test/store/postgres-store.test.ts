@@ -90,3 +90,18 @@ test('postgres: writes queued in one turn share one transaction; a failing calle
   assert.equal(results.filter((r) => r.ok).length, 299, 'the duplicate burn alone failed')
   assert.deepEqual(store.stats().writes >= 300, true)
 })
+
+test('postgres: a replica waiting for another one\'s migration is not cut by statement_timeout', { skip }, async (t) => {
+  const pgMod = (await import('pg')).default
+  const holder = new pgMod.Client({ connectionString: PG_TEST_URL })
+  await holder.connect()
+  t.after(() => holder.end())
+  // Another replica is migrating: it holds the migration lock longer than this one's statement_timeout.
+  await holder.query('SELECT pg_advisory_lock(20, 1)')
+  const opening = openPostgresStore({ url: PG_TEST_URL, schema: testSchema(), statementTimeoutMs: 150 })
+  await new Promise((r) => setTimeout(r, 600))
+  await holder.query('SELECT pg_advisory_unlock(20, 1)')
+  const store = await opening
+  t.after(() => store.close())
+  assert.equal((await store.write([{ op: 'tenant_insert', tenant: { tenantId: T, name: 't', createdAtMs: 1 } }])).ok, true)
+})

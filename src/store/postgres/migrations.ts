@@ -160,6 +160,9 @@ export async function migratePg(client: PoolClient, options: MigrateOptions): Pr
   const migrations = options.migrations ?? PG_MIGRATIONS
   const apply = options.apply !== false
   const known = newestPgVersion(migrations)
+  // Neither waiting for another replica's migration nor a long migration is a runaway statement:
+  // no statement_timeout for this session until the lock is released (RESET restores the pool's).
+  await client.query('SET statement_timeout = 0')
   await client.query(MIGRATION_LOCK)
   try {
     if (apply) {
@@ -188,5 +191,6 @@ export async function migratePg(client: PoolClient, options: MigrateOptions): Pr
     return applied
   } finally {
     await client.query(MIGRATION_UNLOCK)
+    await client.query('RESET statement_timeout')
   }
 }
