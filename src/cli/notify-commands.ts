@@ -23,7 +23,7 @@ Examples:
     )
     .action(async function notifyTestAction(this: Command, opts: { config: string; tenant: string }) {
       const [{ ConfigError, formatProblems, loadConfig }, { openVaultStore }, { NotifyService, DEFAULT_NOTIFY_CONFIG }, { parseEncryptionKey }, { systemClock }] =
-        await Promise.all([import('../config/index.ts'), import('../vault/open-store.ts'), import('../notify/index.ts'), import('../ledger/index.ts'), import('../core/index.ts')])
+        await Promise.all([import('../config/index.ts'), import('../vault/index.ts'), import('../notify/index.ts'), import('../ledger/index.ts'), import('../core/index.ts')])
       let config
       try {
         config = await loadConfig(opts.config)

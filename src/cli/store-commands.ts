@@ -20,7 +20,7 @@ type Outcome = { ok: true; lines: string[] } | { ok: false; message: string }
 
 /** Connects with the config's pool settings and runs `fn` on one client; start-up errors read as sentences. */
 async function withPostgres(config: VaultServerConfig, fn: (client: import('pg').PoolClient, schema: string) => Promise<string[]>): Promise<Outcome> {
-  const [{ postgresOptionsOf }, store] = await Promise.all([import('../vault/open-store.ts'), import('../store/index.ts')])
+  const [{ postgresOptionsOf }, store] = await Promise.all([import('../vault/index.ts'), import('../store/index.ts')])
   const options = postgresOptionsOf(config)
   if (options === null) {
     return { ok: false, message: 'vault_server.store.driver is sqlite: data_dir/vault.db is migrated at every start; store migrate/status are for driver postgres' }
