@@ -1,7 +1,6 @@
 // `ledgix-gateway notify test -c FILE`: sends a test notification through every enabled channel of a
 // tenant, with the config's notification settings (SMTP relay, SSRF rule) and the tenant's channels
 // from the Vault's data dir, and prints one line per channel. Exit 1 when any channel failed.
-import { join } from 'node:path'
 import type { Command } from 'commander'
 import type { TenantId } from '../core/index.ts'
 import { DEFAULT_TENANT } from './vault-commands.ts'
@@ -23,8 +22,8 @@ Examples:
   $ ledgix-gateway notify test -c gateway.yaml --tenant acme`,
     )
     .action(async function notifyTestAction(this: Command, opts: { config: string; tenant: string }) {
-      const [{ ConfigError, formatProblems, loadConfig }, { openSqliteStore }, { NotifyService, DEFAULT_NOTIFY_CONFIG }, { parseEncryptionKey }, { systemClock }] =
-        await Promise.all([import('../config/index.ts'), import('../store/index.ts'), import('../notify/index.ts'), import('../ledger/index.ts'), import('../core/index.ts')])
+      const [{ ConfigError, formatProblems, loadConfig }, { openVaultStore }, { NotifyService, DEFAULT_NOTIFY_CONFIG }, { parseEncryptionKey }, { systemClock }] =
+        await Promise.all([import('../config/index.ts'), import('../vault/index.ts'), import('../notify/index.ts'), import('../ledger/index.ts'), import('../core/index.ts')])
       let config
       try {
         config = await loadConfig(opts.config)
@@ -35,7 +34,8 @@ Examples:
       }
       const vs = config.vaultServer
       const key = vs.ledger?.encryptionKey ?? null
-      const store = openSqliteStore({ path: join(vs.dataDir, 'vault.db') })
+      // The configured driver: SQLite in data_dir, or vault_server.store's PostgreSQL database.
+      const store = await openVaultStore(vs, () => undefined)
       const service = new NotifyService({
         store,
         clock: systemClock,

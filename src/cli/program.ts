@@ -7,6 +7,7 @@ import { registerDemoUpstreamCommand } from './demo-upstream.ts'
 import { registerLedgerCommands } from './ledger-commands.ts'
 import { registerNotifyCommands } from './notify-commands.ts'
 import { registerServeCommand } from './serve.ts'
+import { registerStoreCommands } from './store-commands.ts'
 import { registerTokenCommands } from './token-commands.ts'
 import { VERSION } from './version.ts'
 
@@ -32,6 +33,7 @@ Examples:
   registerKeyCommands(program)
   registerLedgerCommands(program)
   registerNotifyCommands(program)
+  registerStoreCommands(program)
   registerDemoUpstreamCommand(program)
   addMissingExamples(program)
   return program
@@ -57,6 +59,8 @@ const EXAMPLES: Readonly<Record<string, string>> = {
   'keys rotate': `  $ ledgix-gateway keys rotate --data ./data         new signing key; the old one stays in the JWKS, retired`,
   'keys revoke': `  $ ledgix-gateway keys revoke vault-key-20260101-ab12cd34 --data ./data   compromised key: leaves the JWKS now`,
   'keys list': `  $ ledgix-gateway keys list --data ./data`,
+  store: `  $ ledgix-gateway store status -c gateway.yaml                     schema version against this binary's
+  $ ledgix-gateway store migrate -c gateway.yaml                    apply pending migrations (PostgreSQL)`,
   notify: `  $ ledgix-gateway notify test -c gateway.yaml                      one test message per enabled channel`,
   ledger: `  $ ledgix-gateway ledger verify-bundle bundle.json --jwks http://127.0.0.1:8000/.well-known/jwks.json`,
 }

@@ -4,7 +4,7 @@ import type { Static } from '@sinclair/typebox'
 import { normalizeListenerLimits } from './normalize-listener.ts'
 import { VAULT_LISTENER_DEFAULTS } from './defaults.ts'
 import type { VaultServerSchema } from './schema-vault.ts'
-import type { VaultLedgerConfig, VaultNotifyConfig, VaultServerConfig } from './types-vault.ts'
+import type { VaultLedgerConfig, VaultNotifyConfig, VaultServerConfig, VaultStoreConfig } from './types-vault.ts'
 import { parseDuration, parseSize } from './units.ts'
 
 export type VaultServerYaml = Static<typeof VaultServerSchema>
@@ -74,6 +74,24 @@ function normalizeNotifications(raw: VaultServerYaml, problems: Array<[string, s
   }
 }
 
+function normalizeStore(raw: VaultServerYaml['store'], problems: Array<[string, string]>): VaultStoreConfig {
+  if (raw === undefined || (raw.driver ?? 'sqlite') === 'sqlite') return { driver: 'sqlite' }
+  const url = raw.url ?? ''
+  if (url === '') problems.push(['store.url', 'driver postgres needs a url like "postgres://user:password@host:5432/db" (use ${LEDGIX_DATABASE_URL})'])
+  const pool = raw.pool ?? {}
+  return {
+    driver: 'postgres',
+    url,
+    schema: raw.schema ?? 'public',
+    pool: {
+      max: pool.max ?? 10,
+      statementTimeoutMs: duration(pool.statement_timeout, '30s', 'store.pool.statement_timeout', 1, problems),
+      idleTimeoutMs: duration(pool.idle_timeout, '30s', 'store.pool.idle_timeout', 1, problems),
+      connectTimeoutMs: duration(pool.connect_timeout, '5s', 'store.pool.connect_timeout', 1, problems),
+    },
+  }
+}
+
 /** `problems` receives [yamlPathSuffix, message] pairs for values the schema could not judge. */
 export function normalizeVaultServer(raw: VaultServerYaml, problems: Array<[string, string]>): VaultServerConfig {
   const decisionTimeoutMs = duration(raw.decision_timeout, DEFAULT_DECISION_TIMEOUT, 'decision_timeout', 1, problems)
@@ -115,6 +133,7 @@ export function normalizeVaultServer(raw: VaultServerYaml, problems: Array<[stri
     signingKey: raw.signing_key === undefined ? null : { kid: raw.signing_key.kid, pem: raw.signing_key.pem },
     maxBodyBytes: maxBody ?? 1024 * 1024,
     writeQueue: { maxQueue: raw.write_queue?.max_queue ?? 10_000, maxBatch: raw.write_queue?.max_batch ?? 1024 },
+    store: normalizeStore(raw.store, problems),
     ledger: normalizeLedger(raw.ledger, problems),
     notifications: normalizeNotifications(raw, problems),
   }

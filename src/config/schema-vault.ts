@@ -79,6 +79,36 @@ export const VaultServerSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    store: Type.Optional(
+      Type.Object(
+        {
+          driver: Type.Optional(
+            Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')], {
+              default: 'sqlite',
+              description: 'sqlite: data_dir/vault.db. postgres: the database at url, shared by every replica.',
+            }),
+          ),
+          url: Type.Optional(
+            Type.String({ description: 'postgres://user:password@host:5432/db (libpq options such as ?sslmode=verify-full pass through). Use ${LEDGIX_DATABASE_URL}.' }),
+          ),
+          schema: Type.Optional(
+            Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$', default: 'public', description: 'PostgreSQL schema of every table; created at start when missing.' }),
+          ),
+          pool: Type.Optional(
+            Type.Object(
+              {
+                max: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 10, description: 'Connections per process.' })),
+                statement_timeout: Type.Optional(Duration('Longest one SQL statement may run.', '30s')),
+                idle_timeout: Type.Optional(Duration('An idle connection is closed after this.', '30s')),
+                connect_timeout: Type.Optional(Duration('Longest wait for a connection (new, or from an exhausted pool).', '5s')),
+              },
+              { additionalProperties: false, default: {} },
+            ),
+          ),
+        },
+        { additionalProperties: false, default: {} },
+      ),
+    ),
     ledger: Type.Optional(
       Type.Object(
         {

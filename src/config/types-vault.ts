@@ -57,6 +57,16 @@ export interface VaultNotifyConfig {
   } | null
 }
 
+/** Where the Vault keeps its store: SQLite in data_dir, or a PostgreSQL database replicas share. */
+export type VaultStoreConfig =
+  | { driver: 'sqlite' }
+  | {
+      driver: 'postgres'
+      url: string
+      schema: string
+      pool: { max: number; statementTimeoutMs: number; idleTimeoutMs: number; connectTimeoutMs: number }
+    }
+
 export interface VaultServerConfig {
   listen: { host: string; port: number }
   /** The Vault API listener's timeouts and caps; always set by the loader, absent (hand-built configs) = defaults. */
@@ -93,6 +103,8 @@ export interface VaultServerConfig {
   maxBodyBytes: number
   /** Durable write queue bound (503 overloaded beyond it) and writes per transaction. */
   writeQueue: { maxQueue: number; maxBatch: number }
+  /** Absent (hand-built configs) means SQLite in dataDir. */
+  store?: VaultStoreConfig
   /** Always set by the loader; absent (hand-built configs) means the defaults. */
   ledger?: VaultLedgerConfig
   /** Absent (hand-built configs) means the defaults (DEFAULT_NOTIFY_CONFIG in src/notify). */

@@ -1,7 +1,11 @@
-// Public surface of src/store: the driver-neutral Store contract and the SQLite driver.
+// Public surface of src/store: the driver-neutral Store contract and its SQLite and PostgreSQL drivers.
 export { DEFAULT_MAX_BATCH, DEFAULT_MAX_QUEUE, SqliteStore, openSqliteStore } from './sqlite/sqlite-store.ts'
 export type { SqliteStoreOptions } from './sqlite/sqlite-store.ts'
 export { MIGRATIONS } from './sqlite/migrations.ts'
+export { PostgresStore, openPostgresStore } from './postgres/postgres-store.ts'
+export type { PostgresStoreOptions } from './postgres/postgres-store.ts'
+export { PG_MIGRATIONS, SchemaTooNewError, currentPgVersion, migratePg, newestPgVersion } from './postgres/migrations.ts'
+export { PG_POOL_DEFAULTS, StoreOpenError, createPgPool, describeConnectError, redactUrl } from './postgres/pool.ts'
 export { openRetainedDatabase, setPragma } from './sqlite/retain.ts'
 export type { SqliteDatabase, SqliteStatement } from './sqlite/retain.ts'
 export type {

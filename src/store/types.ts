@@ -1,5 +1,5 @@
 // The driver-neutral Store contract: typed reads plus one atomic, group-committed `write(ops)`.
-// SQLite implements it now (src/store/sqlite/); PostgreSQL will implement the same shapes.
+// Two drivers implement it: SQLite (src/store/sqlite/) and PostgreSQL (src/store/postgres/).
 import type { ApiKeyId, StoreStats, TenantId } from '../core/index.ts'
 import type { DriftStore, DriftWriteOp } from './drift-types.ts'
 import type { LedgerStore, LedgerWriteOp } from './ledger-types.ts'
@@ -227,7 +227,7 @@ export interface BurnRefusal {
 export type WriteResult = { ok: true } | { ok: false; failedOp: number; opName: WriteOp['op']; refusal?: BurnRefusal }
 
 export interface Store extends LedgerStore, DriftStore, OutboxStore {
-  readonly driver: 'sqlite'
+  readonly driver: 'sqlite' | 'postgres'
   /**
    * Apply `ops` atomically, durable before the promise resolves. Concurrent calls share one
    * transaction (group commit). Rejects with LedgixError('overloaded') when the queue is full.

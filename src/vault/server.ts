@@ -16,8 +16,8 @@ import { DriftMonitor } from '../drift/index.ts'
 import type { Clock, VaultPort } from '../core/index.ts'
 import { DEFAULT_MMD_SECONDS, DEFAULT_SEAL_BATCH_SIZE, DEFAULT_SEAL_INTERVAL_MS, LedgerService, parseEncryptionKey } from '../ledger/index.ts'
 import { DEFAULT_NOTIFY_CONFIG, NotifyService } from '../notify/index.ts'
-import { openSqliteStore } from '../store/index.ts'
 import { ListenerStats, countClientError, guardListener } from '../observability/index.ts'
+import { openVaultStore } from './open-store.ts'
 import type { Store } from '../store/index.ts'
 import { seedBootstrapKey } from './api-keys.ts'
 import { authenticateAdmin, authenticateApiKey } from './auth.ts'
@@ -151,12 +151,9 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
   const ownsStore = options.store === undefined
   const store =
     options.store ??
-    openSqliteStore({
-      path: join(config.dataDir, 'vault.db'),
-      ...config.writeQueue,
-      onFailure: (err) =>
-        options.logger?.fatal({ err, component: 'store' }, 'the store can no longer make writes durable: every write is refused and /readyz reports store_failed; check the disk, then restart'),
-    })
+    (await openVaultStore(config, (err) =>
+      options.logger?.fatal({ err, component: 'store' }, 'the store can no longer make writes durable: every write is refused and /readyz reports store_failed; check the disk, then restart'),
+    ))
   try {
     const keyRing = await KeyRing.open({ store, keysDir: join(config.dataDir, 'keys'), clock, envKey: config.signingKey, createIfMissing: true })
     const fromDir = [...(await loadDirPolicies(config.policiesDir)), ...(options.policies ?? [])]

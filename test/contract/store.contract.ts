@@ -1,4 +1,5 @@
-// The Store contract, written once and run against every driver (SQLite now, PostgreSQL later):
+// The Store contract, written once and run against every driver (test/store/sqlite-store.test.ts and
+// test/store/postgres-store.test.ts each run it on their own fresh stores):
 // atomic guarded writes, exactly-once burns under concurrency, tenant scoping, paging, durability.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'

@@ -1,5 +1,6 @@
 // Shared fixtures for Vault tests: a real server on 127.0.0.1:0 over a real SQLite file in a temp
-// dir, tenants and keys of each role, and a tiny JSON HTTP client.
+// dir, tenants and keys of each role, and a tiny JSON HTTP client. LEDGIX_TEST_STORE=postgres runs
+// the same suites over the PostgreSQL driver instead (each server in its own schema).
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,6 +12,23 @@ import { newApiKey, startVaultServer } from '../../src/vault/index.ts'
 import type { VaultServer, VaultServerOptions } from '../../src/vault/index.ts'
 
 export const ADMIN_KEY = 'admin-secret-for-tests'
+
+const pgHelpers = process.env.LEDGIX_TEST_STORE === 'postgres' ? await import('../helpers/postgres.ts') : null
+if (pgHelpers !== null && pgHelpers.skipWithoutPostgres !== false) throw new Error(`LEDGIX_TEST_STORE=postgres: ${pgHelpers.skipWithoutPostgres}`)
+
+/** One schema per data dir, so a restart over the same data dir finds the same store. */
+const schemaOfDataDir = new Map<string, string>()
+
+function storeConfig(dataDir: string): Partial<VaultServerConfig> {
+  if (pgHelpers === null) return {}
+  let schema = schemaOfDataDir.get(dataDir)
+  if (schema === undefined) {
+    schema = pgHelpers.testSchema()
+    schemaOfDataDir.set(dataDir, schema)
+  }
+  const pool = { max: 10, statementTimeoutMs: 30_000, idleTimeoutMs: 30_000, connectTimeoutMs: 5_000 }
+  return { store: { driver: 'postgres', url: pgHelpers.PG_TEST_URL, schema, pool } }
+}
 
 export function vaultConfig(dataDir: string, overrides: Partial<VaultServerConfig> = {}): VaultServerConfig {
   return {
@@ -33,6 +51,7 @@ export function vaultConfig(dataDir: string, overrides: Partial<VaultServerConfi
     signingKey: null,
     maxBodyBytes: 1024 * 1024,
     writeQueue: { maxQueue: 10_000, maxBatch: 1024 },
+    ...storeConfig(dataDir),
     ...overrides,
   }
 }

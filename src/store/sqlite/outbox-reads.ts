@@ -10,7 +10,7 @@ type Row = Record<string, unknown>
 
 const SELECT = 'SELECT o.*, e.payload AS payload FROM notify_outbox o JOIN notify_events e ON e.event_id = o.event_id'
 
-function toOutbox(r: Row): OutboxRecord {
+export function toOutbox(r: Row): OutboxRecord {
   return {
     deliveryId: r.delivery_id as string,
     tenantId: r.tenant_id as TenantId,

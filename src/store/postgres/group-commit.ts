@@ -1,0 +1,149 @@
+// Group commit for the PostgreSQL store, the SQLite driver's approach over a network connection: the
+// write() calls queued while the previous transaction was in flight share the next BEGIN … COMMIT
+// (one WAL flush on the server, one commit round trip), each caller's ops run in their own SAVEPOINT
+// so a failed guard (or a failing statement) rolls back only that caller, and nobody is answered
+// before COMMIT returns. One transaction at a time per store: the batch grows with concurrency, which
+// is what makes the cost per write fall as load rises. The queue is bounded (`overloaded`).
+import type { Pool, PoolClient } from 'pg'
+import { LedgixError } from '../../core/index.ts'
+import type { WriteOp, WriteResult } from '../types.ts'
+import { GuardFailure } from '../sqlite/group-commit.ts'
+import { unavailable } from './pool.ts'
+
+export interface PgSideWork {
+  pending(): boolean
+  /** Runs inside the batch's transaction, before the callers. */
+  apply(c: PoolClient): Promise<void>
+  /** The batch committed: what `apply` wrote is durable. */
+  committed(): void
+}
+
+interface Pending {
+  ops: readonly WriteOp[]
+  resolve: (result: WriteResult) => void
+  reject: (err: unknown) => void
+}
+
+export type PgApplier = (c: PoolClient, ops: readonly WriteOp[]) => Promise<void>
+
+const OK: WriteResult = { ok: true }
+/** A deadlock between replicas aborts one statement; the caller's savepoint is replayed this often. */
+const MAX_REPLAYS = 3
+const RETRYABLE = new Set(['40P01', '40001'])
+
+function guardResult(err: GuardFailure): WriteResult {
+  return err.refusal === null
+    ? { ok: false, failedOp: err.failedOp, opName: err.opName }
+    : { ok: false, failedOp: err.failedOp, opName: err.opName, refusal: err.refusal }
+}
+
+export class PgGroupCommitter {
+  #pool: Pool
+  #apply: PgApplier
+  #side: PgSideWork
+  #maxQueue: number
+  #maxBatch: number
+  #queue: Pending[] = []
+  #running: Promise<void> | null = null
+  #closed = false
+  commits = 0
+  writes = 0
+
+  constructor(pool: Pool, apply: PgApplier, side: PgSideWork, options: { maxQueue: number; maxBatch: number }) {
+    this.#pool = pool
+    this.#apply = apply
+    this.#side = side
+    this.#maxQueue = options.maxQueue
+    this.#maxBatch = options.maxBatch
+  }
+
+  submit(ops: readonly WriteOp[]): Promise<WriteResult> {
+    if (this.#closed) return Promise.reject(new LedgixError('shutting_down', 'the store is closed'))
+    if (this.#queue.length >= this.#maxQueue) return Promise.reject(new LedgixError('overloaded', 'the durable write queue is full; retry shortly'))
+    return new Promise<WriteResult>((resolve, reject) => {
+      this.#queue.push({ ops, resolve, reject })
+      this.poke()
+    })
+  }
+
+  /** Start a flush unless one is running (it loops until the queue and the side work are empty). */
+  poke(): void {
+    if (this.#running !== null) return
+    this.#running = this.#drain().finally(() => {
+      this.#running = null
+      // Writes queued after the loop's last check.
+      if (this.#queue.length > 0) this.poke()
+    })
+  }
+
+  async #drain(): Promise<void> {
+    // Let the callers of this event-loop turn join the first batch.
+    await new Promise<void>((resolve) => setImmediate(resolve))
+    while (this.#queue.length > 0 || this.#side.pending()) {
+      const batch = this.#queue.splice(0, this.#maxBatch)
+      await this.#commit(batch)
+    }
+  }
+
+  async #commit(batch: Pending[]): Promise<void> {
+    const results: Array<WriteResult | Error> = new Array(batch.length)
+    let client: PoolClient
+    try {
+      client = await this.#pool.connect()
+    } catch (err) {
+      for (const p of batch) p.reject(new LedgixError('vault_unavailable', `the PostgreSQL store is unreachable: ${(err as Error).message}`))
+      return
+    }
+    let broken: unknown = null
+    try {
+      await client.query('BEGIN')
+      if (this.#side.pending()) await this.#side.apply(client)
+      for (let i = 0; i < batch.length; i++) results[i] = await this.#runCaller(client, batch[i]!.ops)
+      await client.query('COMMIT')
+      this.commits++
+      this.writes += batch.length
+      this.#side.committed()
+    } catch (err) {
+      broken = unavailable(err) ?? err
+      await client.query('ROLLBACK').catch(() => undefined)
+    } finally {
+      // A connection that failed mid-transaction is discarded, not returned to the pool.
+      client.release(broken === null ? undefined : true)
+    }
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i]!
+      if (broken !== null) p.reject(broken)
+      else {
+        const r = results[i]!
+        if (r instanceof Error) p.reject(r)
+        else p.resolve(r)
+      }
+    }
+  }
+
+  async #runCaller(c: PoolClient, ops: readonly WriteOp[]): Promise<WriteResult | Error> {
+    for (let attempt = 0; ; attempt++) {
+      await c.query('SAVEPOINT w')
+      try {
+        await this.#apply(c, ops)
+        await c.query('RELEASE SAVEPOINT w')
+        return OK
+      } catch (err) {
+        // Throws (failing the whole batch) only when the connection itself is gone.
+        await c.query('ROLLBACK TO SAVEPOINT w')
+        await c.query('RELEASE SAVEPOINT w')
+        if (err instanceof GuardFailure) return guardResult(err)
+        const code = (err as { code?: string }).code
+        if (code !== undefined && RETRYABLE.has(code) && attempt < MAX_REPLAYS) continue
+        return err instanceof Error ? err : new Error(String(err))
+      }
+    }
+  }
+
+  /** Commit what is queued, then refuse further writes. */
+  async close(): Promise<void> {
+    this.poke()
+    while (this.#running !== null) await this.#running
+    this.#closed = true
+  }
+}

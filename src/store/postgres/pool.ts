@@ -1,0 +1,157 @@
+// The pg Pool of the PostgreSQL store: bounded in size, in how long a caller waits for a connection
+// (an exhausted pool answers within connect_timeout, never hangs), in how long one statement may run,
+// and in how long an idle connection is kept. BIGINT columns hold ms timestamps and sequence numbers
+// (all below 2^53), so this pool — only this pool, not pg's global parsers — reads them as numbers.
+// Start-up errors are translated into one sentence an operator can act on.
+import pg from 'pg'
+import { LedgixError } from '../../core/index.ts'
+
+export interface PgPoolOptions {
+  /** postgres://user:password@host:port/database (libpq URL; `?sslmode=` etc. pass through). */
+  url: string
+  /** Schema for every table (search_path); created by the migration when missing. Default: public. */
+  schema?: string
+  max?: number
+  statementTimeoutMs?: number
+  idleTimeoutMs?: number
+  connectTimeoutMs?: number
+}
+
+export const PG_POOL_DEFAULTS = { max: 10, statementTimeoutMs: 30_000, idleTimeoutMs: 30_000, connectTimeoutMs: 5_000 } as const
+
+/** A schema name we put in SQL text ourselves: a plain identifier, no quoting games. */
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/
+
+const INT8_OID = 20
+function parseInt8(text: string): number {
+  return Number(text)
+}
+const TYPES = {
+  getTypeParser(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
+    if (oid === INT8_OID && format !== 'binary') return parseInt8
+    return pg.types.getTypeParser(oid, format ?? 'text') as (value: string) => unknown
+  },
+}
+
+/** Raised for a store that cannot be opened; the message names the cause and never the password. */
+export class StoreOpenError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'StoreOpenError'
+  }
+}
+
+/** The URL with its password replaced, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password !== '') u.password = '***'
+    return u.toString()
+  } catch {
+    return '(unparseable URL)'
+  }
+}
+
+function checkedUrl(url: string): URL {
+  let u: URL
+  try {
+    u = new URL(url)
+  } catch {
+    throw new StoreOpenError('vault_server.store.url is not a URL: expected postgres://user:password@host:5432/database')
+  }
+  if (u.protocol !== 'postgres:' && u.protocol !== 'postgresql:') {
+    throw new StoreOpenError(`vault_server.store.url must start with postgres:// or postgresql:// (got ${u.protocol}//)`)
+  }
+  if (u.pathname === '' || u.pathname === '/') {
+    throw new StoreOpenError(`vault_server.store.url names no database (${redactUrl(url)}): add /<database> after the host`)
+  }
+  return u
+}
+
+export function checkedSchema(schema: string | undefined): string {
+  const s = schema ?? 'public'
+  if (!SCHEMA_NAME.test(s)) throw new StoreOpenError(`vault_server.store.schema "${s}" must match ${SCHEMA_NAME.source}`)
+  return s
+}
+
+export function createPgPool(options: PgPoolOptions): pg.Pool {
+  checkedUrl(options.url)
+  const schema = checkedSchema(options.schema)
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.max ?? PG_POOL_DEFAULTS.max,
+    idleTimeoutMillis: options.idleTimeoutMs ?? PG_POOL_DEFAULTS.idleTimeoutMs,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? PG_POOL_DEFAULTS.connectTimeoutMs,
+    statement_timeout: options.statementTimeoutMs ?? PG_POOL_DEFAULTS.statementTimeoutMs,
+    options: `-c search_path=${schema}`,
+    application_name: 'ledgix-gateway',
+    types: TYPES,
+  })
+  // An idle client losing its server (restart, failover) must not crash the process: the pool drops
+  // it and the next checkout connects again.
+  pool.on('error', () => undefined)
+  return pool
+}
+
+/** Translate a failure to connect into what the operator should check. */
+export function describeConnectError(err: unknown, url: string): StoreOpenError {
+  const e = err as { code?: string; message?: string }
+  const where = redactUrl(url)
+  let u: URL | null = null
+  try {
+    u = new URL(url)
+  } catch {
+    // checkedUrl ran first; keep the generic text
+  }
+  const user = u === null ? '?' : decodeURIComponent(u.username) || '(default user)'
+  const db = u === null ? '?' : decodeURIComponent(u.pathname.slice(1))
+  const host = u === null ? '?' : `${u.hostname}:${u.port || '5432'}`
+  switch (e.code) {
+    case 'ECONNREFUSED':
+      return new StoreOpenError(`cannot reach PostgreSQL at ${host}: connection refused (is it running and listening there?)`, { cause: err })
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new StoreOpenError(`cannot resolve the PostgreSQL host in ${where}`, { cause: err })
+    case '28P01':
+    case '28000':
+      return new StoreOpenError(`PostgreSQL at ${host} refused user "${user}": wrong password or not allowed (${e.message ?? ''})`, { cause: err })
+    case '3D000':
+      return new StoreOpenError(`PostgreSQL database "${db}" does not exist at ${host}: create it or fix vault_server.store.url`, { cause: err })
+    default:
+      if (/timeout/i.test(e.message ?? '')) {
+        return new StoreOpenError(`PostgreSQL at ${host} did not answer within the connect timeout`, { cause: err })
+      }
+      return new StoreOpenError(`cannot open the PostgreSQL store at ${where}: ${e.message ?? String(err)}`, { cause: err })
+  }
+}
+
+/** What the read classes need of a pool: one query at a time (so the pool can be wrapped). */
+export interface PgQueryable {
+  query<R extends pg.QueryResultRow = pg.QueryResultRow>(text: string | pg.QueryConfig | pg.QueryArrayConfig, values?: unknown[]): Promise<pg.QueryResult<R>>
+}
+
+/**
+ * Errors that mean "the database cannot answer now" (no connection within connect_timeout, refused,
+ * server shutting down, statement_timeout): the Vault answers 503 vault_unavailable, never 500.
+ */
+export function unavailable(err: unknown): LedgixError | null {
+  const e = err as { code?: string; message?: string }
+  const code = e.code ?? ''
+  const transient =
+    code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || code === '57014' || code.startsWith('57P') || code.startsWith('08') ||
+    /timeout exceeded when trying to connect|Connection terminated/i.test(e.message ?? '')
+  return transient ? new LedgixError('vault_unavailable', `the PostgreSQL store cannot answer now: ${e.message ?? code}`) : null
+}
+
+/** The pool's reads with transient failures mapped to vault_unavailable. */
+export function readerOf(pool: pg.Pool): PgQueryable {
+  return {
+    async query<R extends pg.QueryResultRow>(text: string | pg.QueryConfig | pg.QueryArrayConfig, values?: unknown[]): Promise<pg.QueryResult<R>> {
+      try {
+        return await pool.query<R>(text as string, values)
+      } catch (err) {
+        throw unavailable(err) ?? err
+      }
+    },
+  }
+}
