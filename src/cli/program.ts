@@ -5,6 +5,7 @@ import { registerApiKeyCommands, registerKeyCommands } from './vault-commands.ts
 import { registerConfigCommands } from './config-commands.ts'
 import { registerDemoUpstreamCommand } from './demo-upstream.ts'
 import { registerLedgerCommands } from './ledger-commands.ts'
+import { registerReportCommands } from './report-commands.ts'
 import { registerNotifyCommands } from './notify-commands.ts'
 import { registerServeCommand } from './serve.ts'
 import { registerTokenCommands } from './token-commands.ts'
@@ -31,6 +32,7 @@ Examples:
   registerApiKeyCommands(program)
   registerKeyCommands(program)
   registerLedgerCommands(program)
+  registerReportCommands(program)
   registerNotifyCommands(program)
   registerDemoUpstreamCommand(program)
   addMissingExamples(program)
@@ -59,6 +61,7 @@ const EXAMPLES: Readonly<Record<string, string>> = {
   'keys list': `  $ ledgix-gateway keys list --data ./data`,
   notify: `  $ ledgix-gateway notify test -c gateway.yaml                      one test message per enabled channel`,
   ledger: `  $ ledgix-gateway ledger verify-bundle bundle.json --jwks http://127.0.0.1:8000/.well-known/jwks.json`,
+  report: `  $ ledgix-gateway report verify rpt_01….json --bundle bundle.json --jwks http://127.0.0.1:8000/.well-known/jwks.json`,
 }
 
 function addMissingExamples(program: Command): void {

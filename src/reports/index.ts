@@ -24,3 +24,5 @@ export {
 } from './settings.ts'
 export type { ReportSettings } from './settings.ts'
 export { hashShareToken, ipPrefixOf, isShareTokenShaped, mintShareToken, SHARE_TOKEN_PREFIX } from './share.ts'
+export { verifyReport } from './verify.ts'
+export type { ReportCheck, ReportVerification } from './verify.ts'
