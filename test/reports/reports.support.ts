@@ -54,7 +54,7 @@ export async function demoTraffic(h: Harness): Promise<DemoTraffic> {
 /** POST /reports for [from, now) and wait for the worker; returns the ready record. */
 export async function generate(h: Harness, fromMs: number, extra: Record<string, unknown> = {}): Promise<Record<string, any>> {
   await new Promise((r) => setTimeout(r, 5))
-  const posted = await call(h.base, 'POST', '/reports', { key: h.keys.admin, body: { period_from: new Date(fromMs).toISOString(), period_to: new Date().toISOString(), ...extra } })
+  const posted = await call(h.base, 'POST', '/reports', { key: h.keys.admin, body: { period_from: new Date(fromMs).toISOString(), period_to: new Date(h.server.context.clock.now()).toISOString(), ...extra } })
   assert.equal(posted.status, 202, posted.text)
   assert.equal(posted.body.status, 'queued')
   await h.server.context.reports.idle()
