@@ -62,6 +62,9 @@ const EXAMPLES: Readonly<Record<string, string>> = {
   notify: `  $ ledgix-gateway notify test -c gateway.yaml                      one test message per enabled channel`,
   ledger: `  $ ledgix-gateway ledger verify-bundle bundle.json --jwks http://127.0.0.1:8000/.well-known/jwks.json`,
   report: `  $ ledgix-gateway report verify rpt_01….json --bundle bundle.json --jwks http://127.0.0.1:8000/.well-known/jwks.json`,
+  'report verify': `  $ curl -H "X-Vault-API-Key: $KEY" $VAULT/reports/$ID/artifacts/json > report.json
+  $ curl -H "X-Vault-API-Key: $KEY" "$VAULT/ledger/proof/bundle?request_id=$ID" > bundle.json
+  $ ledgix-gateway report verify report.json --bundle bundle.json --jwks $VAULT/.well-known/jwks.json`,
 }
 
 function addMissingExamples(program: Command): void {
