@@ -20,6 +20,8 @@ export const PDF_MAX_LISTED = 500
 
 const arr = (v: unknown): Obj[] => (Array.isArray(v) ? (v as Obj[]) : [])
 const obj = (v: unknown): Obj => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {})
+/** Table dates to the second ("2026-10-01 14:05:09Z"): full precision stays in the JSON. */
+const when = (v: unknown): string => (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v) ? `${v.slice(0, 10)} ${v.slice(11, 19)}Z` : str(v))
 const str = (v: unknown): string => (v === null || v === undefined ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v))
 
 function capped(doc: Doc, rows: Obj[], what: string): Obj[] {
@@ -86,7 +88,7 @@ function reviewsAndChanges(doc: Doc, r: Obj): void {
     table(
       doc,
       [{ header: 'Request', width: 0.2, mono: true }, { header: 'Outcome', width: 0.11 }, { header: 'Reviewer', width: 0.19 }, { header: 'Channel', width: 0.09 }, { header: 'Latency', width: 0.1 }, { header: 'Decided at', width: 0.16 }, { header: 'Reason', width: 0.15 }],
-      items.map((x) => [str(x.request_id), str(x.outcome), str(x.reviewer), str(x.channel), `${str(x.latency_ms)} ms`, str(x.decided_at), str(x.reason)]),
+      items.map((x) => [str(x.request_id), str(x.outcome), str(x.reviewer), str(x.channel), `${str(x.latency_ms)} ms`, when(x.decided_at), str(x.reason)]),
     )
   }
   heading(doc, '4. Change management')
@@ -100,22 +102,22 @@ function reviewsAndChanges(doc: Doc, r: Obj): void {
   if (changes.length > 0) table(doc, [{ header: 'Kind', width: 0.14 }, { header: 'Name', width: 0.2 }, { header: 'Change', width: 0.12 }, { header: 'From → to', width: 0.54, mono: true }], changes.map((c) => [str(c.kind), str(c.name), str(c.change), `${str(c.from).slice(0, 24)} → ${str(c.to).slice(0, 24)}`]))
   const settings = arr(r.settings_changes)
   paragraph(doc, `Ledgered settings changes in the period: ${settings.length}.`)
-  if (settings.length > 0) table(doc, [{ header: 'Change', width: 0.26 }, { header: 'At', width: 0.22 }, { header: 'Actor', width: 0.32 }, { header: 'Ledger seq', width: 0.2 }], settings.map((s) => [str(s.kind), str(s.at), str(s.actor), str(s.ledger_seq)]))
+  if (settings.length > 0) table(doc, [{ header: 'Change', width: 0.26 }, { header: 'At', width: 0.22 }, { header: 'Actor', width: 0.32 }, { header: 'Ledger seq', width: 0.2 }], settings.map((s) => [str(s.kind), when(s.at), str(s.actor), str(s.ledger_seq)]))
 }
 
 function accessAndOps(doc: Doc, r: Obj): void {
   const keys = obj(r.keys)
   heading(doc, '5. Access and keys')
-  table(doc, [{ header: 'Signing key', width: 0.3, mono: true }, { header: 'Active from', width: 0.24 }, { header: 'Retired', width: 0.23 }, { header: 'Revoked', width: 0.23 }], arr(keys.signing).map((k) => [str(k.kid), str(k.active_from), str(k.retired_at), str(k.revoked_at)]))
+  table(doc, [{ header: 'Signing key', width: 0.3, mono: true }, { header: 'Active from', width: 0.24 }, { header: 'Retired', width: 0.23 }, { header: 'Revoked', width: 0.23 }], arr(keys.signing).map((k) => [str(k.kid), when(k.active_from), when(k.retired_at), when(k.revoked_at)]))
   table(
     doc,
     [{ header: 'API key', width: 0.14, mono: true }, { header: 'Name', width: 0.16 }, { header: 'Role', width: 0.1 }, { header: 'Created', width: 0.2 }, { header: 'Revoked', width: 0.2 }, { header: 'Last used', width: 0.2 }],
-    arr(keys.api_keys).map((k) => [`${str(k.prefix)}…`, str(k.name), str(k.role), str(k.created_at), str(k.revoked_at), str(k.last_used_at)]),
+    arr(keys.api_keys).map((k) => [`${str(k.prefix)}…`, str(k.name), str(k.role), when(k.created_at), when(k.revoked_at), when(k.last_used_at)]),
   )
   heading(doc, '6. Drift lockdowns')
   const locks = arr(r.lockdowns)
   if (locks.length === 0) paragraph(doc, 'No lockdown or release in the period.')
-  else table(doc, [{ header: 'Event', width: 0.14 }, { header: 'Agent', width: 0.16 }, { header: 'At', width: 0.2 }, { header: 'Actor', width: 0.2 }, { header: 'Reason', width: 0.3 }], locks.map((l) => [str(l.type), str(l.agent_id), str(l.at), str(l.actor), str(l.reason)]))
+  else table(doc, [{ header: 'Event', width: 0.14 }, { header: 'Agent', width: 0.16 }, { header: 'At', width: 0.2 }, { header: 'Actor', width: 0.2 }, { header: 'Reason', width: 0.3 }], locks.map((l) => [str(l.type), str(l.agent_id), when(l.at), str(l.actor), str(l.reason)]))
   heading(doc, '7. Exceptions')
   const exceptions = capped(doc, arr(r.exceptions), 'exceptions')
   if (exceptions.length === 0) paragraph(doc, 'No exception: every control operated over its whole population.')
