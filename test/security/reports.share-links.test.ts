@@ -75,3 +75,18 @@ test('share link: admin mints, holder reads record and artifacts without a key, 
   // Another tenant's admin cannot share or revoke this report.
   assert.equal((await call(h.base, 'POST', `/reports/${r.report_id}/share`, { key: h.keys.bAdmin, body: {} })).status, 404)
 })
+
+test('the public shared routes are rate limited per client address (burst 10, then 429 with Retry-After)', async (t) => {
+  const h = await startHarness(t)
+  const statuses: number[] = []
+  let retryAfter: unknown = null
+  for (let i = 0; i < 12; i++) {
+    const res = await call(h.base, 'GET', `/reports/shared/lgxs_${'B'.repeat(43)}`)
+    statuses.push(res.status)
+    if (res.status === 429) retryAfter = res.headers['retry-after']
+  }
+  assert.deepEqual(statuses.slice(0, 10), Array(10).fill(404))
+  assert.deepEqual(statuses.slice(10), [429, 429])
+  assert.match(String(retryAfter), /^[1-9]\d*$/)
+  assert.equal((await call(h.base, 'GET', '/health')).status, 200, 'other routes unaffected')
+})

@@ -7,7 +7,15 @@ import { hashShareToken, ipPrefixOf, isShareTokenShaped } from '../../reports/in
 import type { ReportFormat, ReportRecord, ReportShareRecord } from '../../store/index.ts'
 import type { VaultContext } from '../context.ts'
 import { sendProblem } from '../http-errors.ts'
+import { RateLimiter } from '../rate-limit.ts'
 import { reportView, sendArtifact } from '../report-views.ts'
+
+/**
+ * Per client IP on the public routes, whatever the Vault's own rate_limit: 30 requests a minute with a
+ * burst of 10 (design notes C3). Guessing a 256-bit token is hopeless anyway; this bounds the store
+ * reads and view-log writes an anonymous client can cause.
+ */
+const SHARED_RATE = { requestsPerSecond: 0.5, burst: 10 }
 
 const NOT_SHARED = 'no shared report at this link (it may have expired or been revoked)'
 
@@ -33,9 +41,17 @@ async function logView(ctx: VaultContext, request: FastifyRequest, shareId: stri
   if (!result.ok) throw new Error('share view log refused')
 }
 
+function limited(limiter: RateLimiter, ctx: VaultContext, request: FastifyRequest, reply: FastifyReply): FastifyReply | null {
+  const wait = limiter.take(request.ip, ctx.clock.now())
+  return wait === 0 ? null : sendProblem(reply, 'rate_limited', 'too many requests for shared reports from this address', wait)
+}
+
 export function registerSharedReportRoutes(app: FastifyInstance, ctx: VaultContext): void {
+  const limiter = new RateLimiter(SHARED_RATE)
   app.get('/reports/shared/:token', async (request, reply) => {
     hardened(reply)
+    const slow = limited(limiter, ctx, request, reply)
+    if (slow !== null) return slow
     const found = await resolveShare(ctx, request)
     if (found === null) return sendProblem(reply, 'not_found', NOT_SHARED)
     await logView(ctx, request, found.share.shareId, 'record')
@@ -56,6 +72,8 @@ export function registerSharedReportRoutes(app: FastifyInstance, ctx: VaultConte
 
   app.get('/reports/shared/:token/artifacts/:format', async (request, reply) => {
     hardened(reply)
+    const slow = limited(limiter, ctx, request, reply)
+    if (slow !== null) return slow
     const found = await resolveShare(ctx, request)
     if (found === null) return sendProblem(reply, 'not_found', NOT_SHARED)
     const { format } = request.params as { format: string }
