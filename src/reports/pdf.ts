@@ -2,7 +2,7 @@
 // tables whose header row repeats on each page, the canonical JSON embedded as `report.json`
 // (relationship Data), and every date pinned to generated_at so the same inputs give the same bytes.
 import { createRequire } from 'node:module'
-import PDFDocument from 'pdfkit'
+import type PDFDocument from 'pdfkit'
 import { facts, FONT, FONT_BOLD, FONT_MONO, heading, pageFurniture, paragraph, table } from './pdf-layout.ts'
 
 type Doc = InstanceType<typeof PDFDocument>
@@ -137,10 +137,14 @@ function accessAndOps(doc: Doc, r: Obj): void {
   }
 }
 
-/** Render the report; resolves to the PDF bytes (identical for identical inputs). */
-export function renderPdf(report: Obj, json: Uint8Array, jsonSha256: string): Promise<Uint8Array> {
+/**
+ * Render the report; resolves to the PDF bytes (identical for identical inputs). pdfkit (and fontkit)
+ * load on the first PDF, not at Vault start: the cold-start budget (issue 7) pays nothing for reports.
+ */
+export async function renderPdf(report: Obj, json: Uint8Array, jsonSha256: string): Promise<Uint8Array> {
+  const { default: PDFKit } = await import('pdfkit')
   const at = new Date(str(report.generated_at))
-  const doc = new PDFDocument({
+  const doc: Doc = new PDFKit({
     size: 'A4',
     margins: { top: 50, bottom: 50, left: 45, right: 45 },
     bufferPages: true,
