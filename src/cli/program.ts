@@ -5,6 +5,7 @@ import { registerApiKeyCommands, registerKeyCommands } from './vault-commands.ts
 import { registerConfigCommands } from './config-commands.ts'
 import { registerDemoUpstreamCommand } from './demo-upstream.ts'
 import { registerLedgerCommands } from './ledger-commands.ts'
+import { registerReportCommands } from './report-commands.ts'
 import { registerNotifyCommands } from './notify-commands.ts'
 import { registerServeCommand } from './serve.ts'
 import { registerStoreCommands } from './store-commands.ts'
@@ -32,6 +33,7 @@ Examples:
   registerApiKeyCommands(program)
   registerKeyCommands(program)
   registerLedgerCommands(program)
+  registerReportCommands(program)
   registerNotifyCommands(program)
   registerStoreCommands(program)
   registerDemoUpstreamCommand(program)
@@ -63,6 +65,10 @@ const EXAMPLES: Readonly<Record<string, string>> = {
   $ ledgix-gateway store migrate -c gateway.yaml                    apply pending migrations (PostgreSQL)`,
   notify: `  $ ledgix-gateway notify test -c gateway.yaml                      one test message per enabled channel`,
   ledger: `  $ ledgix-gateway ledger verify-bundle bundle.json --jwks http://127.0.0.1:8000/.well-known/jwks.json`,
+  report: `  $ ledgix-gateway report verify rpt_01….json --bundle bundle.json --jwks http://127.0.0.1:8000/.well-known/jwks.json`,
+  'report verify': `  $ curl -H "X-Vault-API-Key: $KEY" $VAULT/reports/$ID/artifacts/json > report.json
+  $ curl -H "X-Vault-API-Key: $KEY" "$VAULT/ledger/proof/bundle?request_id=$ID" > bundle.json
+  $ ledgix-gateway report verify report.json --bundle bundle.json --jwks $VAULT/.well-known/jwks.json`,
 }
 
 function addMissingExamples(program: Command): void {

@@ -10,6 +10,7 @@ import type { IpcEndpoint } from '../gateway/index.ts'
 import type { ListenerStats, Logger, Readiness, ReviewSweepStats } from '../observability/index.ts'
 import type { VaultServer } from '../vault/index.ts'
 import { BOOTSTRAP_ENV } from './serve.ts'
+import { VERSION } from './version.ts'
 
 // The embedded Vault (fastify, SQLite, CEL, the ledger) loads only in the modes that run it:
 // a paired gateway starts without it.
@@ -79,6 +80,7 @@ async function startEmbedded(config: Config, logger: Logger): Promise<OpenedVaul
     server = await startVaultServer({
       config: { ...config.vaultServer, bootstrapApiKey: bootstrap.key },
       logger: log,
+      version: VERSION,
     })
   } catch (err) {
     return `cannot start the embedded Vault (data_dir ${config.vaultServer.dataDir}): ${err instanceof Error ? err.message : String(err)}`

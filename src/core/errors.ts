@@ -62,6 +62,7 @@ export const ERRORS = {
   tenant_exists: { status: 409, title: 'Tenant already exists' },
   key_ring_changed: { status: 409, title: 'Signing key ring changed concurrently' },
   slack_signature_invalid: { status: 401, title: 'Slack request signature missing, stale, replayed or invalid' },
+  report_not_ready: { status: 409, title: 'Report is not ready yet' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof ERRORS

@@ -29,6 +29,16 @@ export type {
   WriteOp,
   WriteResult,
 } from './types.ts'
+export type {
+  ReportArtifactRecord,
+  ReportFormat,
+  ReportRecord,
+  ReportShareRecord,
+  ReportShareView,
+  ReportStatus,
+  ReportStore,
+  ReportWriteOp,
+} from './report-types.ts'
 export type { DriftAgentRecord, DriftEventQuery, DriftEventRecord, DriftStore, DriftWriteOp, StoredDriftEvent } from './drift-types.ts'
 export type {
   LedgerCheckpointRecord,

@@ -4,6 +4,7 @@ import type { ApiKeyId, StoreStats, TenantId } from '../core/index.ts'
 import type { DriftStore, DriftWriteOp } from './drift-types.ts'
 import type { LedgerStore, LedgerWriteOp } from './ledger-types.ts'
 import type { OutboxStore, OutboxWriteOp } from './outbox-types.ts'
+import type { ReportStore, ReportWriteOp } from './report-types.ts'
 
 export type ApiKeyRole = 'agent' | 'reviewer' | 'admin'
 
@@ -151,7 +152,7 @@ export interface PolicyVersionRecord {
   createdAtMs: number
 }
 
-export type SettingsKind = 'review' | 'notification' | 'drift'
+export type SettingsKind = 'review' | 'notification' | 'drift' | 'report'
 
 export interface AgentLockRecord {
   tenantId: TenantId
@@ -213,6 +214,7 @@ export type WriteOp =
   | LedgerWriteOp
   | DriftWriteOp
   | OutboxWriteOp
+  | ReportWriteOp
 
 /**
  * Why a `token_burn` (or, with `agent_locked` only, a `token_insert`) was refused, in the order checked;
@@ -226,7 +228,7 @@ export interface BurnRefusal {
 /** `refusal` is present only when a `token_burn` or `token_insert` op failed. */
 export type WriteResult = { ok: true } | { ok: false; failedOp: number; opName: WriteOp['op']; refusal?: BurnRefusal }
 
-export interface Store extends LedgerStore, DriftStore, OutboxStore {
+export interface Store extends LedgerStore, DriftStore, OutboxStore, ReportStore {
   readonly driver: 'sqlite' | 'postgres'
   /**
    * Apply `ops` atomically, durable before the promise resolves. Concurrent calls share one

@@ -4,6 +4,7 @@ import type { ApiKeyId, Clock, TenantId } from '../core/index.ts'
 import type { DriftMonitor } from '../drift/index.ts'
 import type { LedgerService } from '../ledger/index.ts'
 import type { NotifyService } from '../notify/index.ts'
+import type { ReportService } from '../reports/index.ts'
 import type { ApiKeyRole, Store } from '../store/index.ts'
 import type { KeyRing } from './key-ring.ts'
 import type { LedgerSink } from './ledger-sink.ts'
@@ -28,6 +29,8 @@ export interface VaultContext {
   drift: DriftMonitor
   /** Notification outbox and delivery (src/notify); null when embedded without one. */
   notify: NotifyService | null
+  /** Compliance report generation (one background worker, bounded queue). */
+  reports: ReportService
 }
 
 /** The authenticated caller of a customer endpoint. */

@@ -27,6 +27,7 @@ import { FastPath } from './fast-path.ts'
 import { EMPTY_BODY_DETAIL, handleClientError, handleFrameworkError, handleNotFound, handleVaultError } from './http-errors.ts'
 import { IdempotencyGate } from './idempotency.ts'
 import { createDriftSink } from './drift-ledger.ts'
+import { createReportService } from './report-glue.ts'
 import { createInProcessVaultPort } from './in-process-port.ts'
 import { parseJsonBody, type JsonBodyParser } from './json-body.ts'
 import { KEY_RING_POLL_MS, KeyRing } from './key-ring.ts'
@@ -45,6 +46,8 @@ import { registerLedgerRoutes } from './routes/ledger.ts'
 import { registerNotificationRoutes } from './routes/notifications.ts'
 import { registerPolicyRoute } from './routes/policy.ts'
 import { registerPublicRoutes } from './routes/public.ts'
+import { registerReportRoutes } from './routes/reports.ts'
+import { registerSharedReportRoutes } from './routes/reports-shared.ts'
 import { registerReviewRoutes } from './routes/reviews.ts'
 import { registerSettingsRoutes } from './routes/settings.ts'
 import { registerSlackRoutes } from './routes/slack.ts'
@@ -74,6 +77,8 @@ export interface VaultServerOptions {
   policies?: readonly CompiledPolicy[]
   /** The notification worker's jitter source (tests pin it); default Math.random. */
   notifyRandom?: () => number
+  /** Printed in compliance reports (the CLI passes its version); default 'unknown'. */
+  version?: string
 }
 
 export interface VaultServer {
@@ -166,7 +171,7 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
     const ledgerService = createLedgerService(config, store, keyRing, clock, options.logger)
     const ledger = options.ledger ?? createStoreLedgerSink(ledgerService)
     const notify = createNotifyService(config, store, clock, options.logger, options.notifyRandom)
-    const ctx: VaultContext = {
+    const base: Omit<VaultContext, 'reports'> = {
       store,
       keyRing,
       clock,
@@ -186,6 +191,7 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
       }),
       notify,
     }
+    const ctx: VaultContext = { ...base, reports: createReportService(base, options.version ?? 'unknown', options.logger) }
     await seedBootstrapKey(store, config.bootstrapApiKey, clock.now())
     await recoverInterrupted(ctx)
     const listenerStats = new ListenerStats()
@@ -198,6 +204,7 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
     const reviewSweeper = new ReviewSweeper(ctx, options.logger ?? null)
     await ctx.drift.start()
     ctx.notify?.start()
+    await ctx.reports.start()
     let sweeper: NodeJS.Timeout | null = null
     if (config.reviewExpiryMs !== null) {
       // A quarter of the expiry, within [1 s, 30 s]: expiry is a policy about hours, not milliseconds.
@@ -228,6 +235,7 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
         // Drift folds what is queued and writes its states (and events) before the ledger and store stop.
         await ctx.drift.stop()
         await ctx.notify?.stop()
+        await ctx.reports.stop()
         await ledgerService.stop()
         if (ownsStore) await store.close()
       },
@@ -335,6 +343,7 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined, guar
   app.setNotFoundHandler(handleNotFound)
   registerPublicRoutes(app, ctx)
   registerSlackRoutes(app, ctx)
+  registerSharedReportRoutes(app, ctx)
   void app.register(async (scope) => {
     scope.addHook('onRequest', authenticateApiKey.bind(null, ctx))
     registerClearanceRoutes(scope, ctx, gate)
@@ -345,6 +354,7 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined, guar
     registerDriftRoutes(scope, ctx)
     registerLedgerRoutes(scope, ctx)
     registerNotificationRoutes(scope, ctx)
+    registerReportRoutes(scope, ctx)
   })
   void app.register(
     async (scope) => {

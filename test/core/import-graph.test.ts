@@ -17,8 +17,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   gateway: ['token', 'config', 'observability', 'core'],
   drift: ['store', 'config', 'observability', 'core'],
   notify: ['store', 'config', 'observability', 'core'],
-  vault: ['token', 'ledger', 'store', 'config', 'observability', 'core', 'drift', 'notify'],
-  cli: ['core', 'config', 'observability', 'store', 'token', 'ledger', 'gateway', 'vault', 'drift', 'notify'],
+  reports: ['ledger', 'store', 'token', 'config', 'observability', 'core'],
+  vault: ['token', 'ledger', 'store', 'config', 'observability', 'core', 'drift', 'notify', 'reports'],
+  cli: ['core', 'config', 'observability', 'store', 'token', 'ledger', 'gateway', 'vault', 'drift', 'notify', 'reports'],
 }
 
 function walk(dir: string, out: string[] = []): string[] {

@@ -116,6 +116,34 @@ CREATE INDEX notify_outbox_due ON notify_outbox(next_attempt_at) WHERE status = 
 CREATE INDEX notify_outbox_tenant ON notify_outbox(tenant_id, created_at);
 `,
   },
+  {
+    version: 7,
+    name: 'compliance reports',
+    // The SQLite driver's version 7: report rows (queued → running → ready | failed), immutable
+    // artifacts, share links stored only as sha256(token), and the view log.
+    sql: `
+CREATE TABLE reports (
+  tenant_id TEXT NOT NULL, report_id TEXT NOT NULL, status TEXT NOT NULL, period_from BIGINT NOT NULL, period_to BIGINT NOT NULL,
+  title TEXT NOT NULL, formats TEXT NOT NULL, requested_by TEXT NOT NULL, created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL,
+  error TEXT, json_sha256 TEXT, summary TEXT,
+  PRIMARY KEY (tenant_id, report_id)
+);
+CREATE INDEX reports_listing ON reports(tenant_id, created_at, report_id);
+CREATE INDEX reports_unfinished ON reports(created_at) WHERE status IN ('queued', 'running');
+CREATE TABLE report_artifacts (
+  tenant_id TEXT NOT NULL, report_id TEXT NOT NULL, format TEXT NOT NULL, sha256 TEXT NOT NULL, bytes BYTEA NOT NULL,
+  PRIMARY KEY (tenant_id, report_id, format)
+);
+CREATE TABLE report_shares (
+  share_id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, report_id TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,
+  created_at BIGINT NOT NULL, created_by TEXT NOT NULL, expires_at BIGINT NOT NULL, revoked_at BIGINT, revoked_by TEXT,
+  view_count INTEGER NOT NULL, recipient_label TEXT NOT NULL
+);
+CREATE INDEX report_shares_report ON report_shares(tenant_id, report_id);
+CREATE TABLE report_share_views (share_id TEXT NOT NULL, at BIGINT NOT NULL, target TEXT NOT NULL, ip_prefix TEXT NOT NULL);
+CREATE INDEX report_share_views_share ON report_share_views(share_id, at);
+`,
+  },
 ]
 
 /** The session advisory lock every migrating process takes (two-int key space: no clash with row guards). */

@@ -10,6 +10,7 @@ import { PgGroupCommitter, type PgSideWork } from './group-commit.ts'
 import { PgLedgerReads } from './ledger-reads.ts'
 import { SchemaTooNewError, migratePg } from './migrations.ts'
 import { PgOutboxReads } from './outbox-reads.ts'
+import { PgReportReads } from './report-ops.ts'
 import { StoreOpenError, checkedSchema, createPgPool, describeConnectError, readerOf, type PgPoolOptions } from './pool.ts'
 import { applyPgOps } from './write-ops.ts'
 import { PgStoreReads } from './store-reads.ts'
@@ -63,6 +64,7 @@ export class PostgresStore extends PgStoreReads implements Store {
   #touchTimer: NodeJS.Timeout
   #ledger: PgLedgerReads
   #outbox: PgOutboxReads
+  #reports: PgReportReads
 
   /** Use openPostgresStore: the pool must have been checked and the schema migrated. */
   constructor(pool: Pool, options: PostgresStoreOptions) {
@@ -78,6 +80,7 @@ export class PostgresStore extends PgStoreReads implements Store {
     this.#touchTimer.unref()
     this.#ledger = new PgLedgerReads(readerOf(pool))
     this.#outbox = new PgOutboxReads(readerOf(pool))
+    this.#reports = new PgReportReads(readerOf(pool))
   }
 
   /** Transactions committed so far (tests prove batching with it). */
@@ -126,6 +129,12 @@ export class PostgresStore extends PgStoreReads implements Store {
   listOutbox = (...a: Parameters<PgOutboxReads['listOutbox']>) => this.#outbox.listOutbox(...a)
   getOutbox = (...a: Parameters<PgOutboxReads['getOutbox']>) => this.#outbox.getOutbox(...a)
   outboxDepth = () => this.#outbox.outboxDepth()
+  getReport = (...a: Parameters<PgReportReads['getReport']>) => this.#reports.getReport(...a)
+  listReports = (...a: Parameters<PgReportReads['listReports']>) => this.#reports.listReports(...a)
+  listUnfinishedReports = (...a: Parameters<PgReportReads['listUnfinishedReports']>) => this.#reports.listUnfinishedReports(...a)
+  getReportArtifact = (...a: Parameters<PgReportReads['getReportArtifact']>) => this.#reports.getReportArtifact(...a)
+  findReportShareByHash = (...a: Parameters<PgReportReads['findReportShareByHash']>) => this.#reports.findReportShareByHash(...a)
+  listReportShares = (...a: Parameters<PgReportReads['listReportShares']>) => this.#reports.listReportShares(...a)
   listReviewsExpiringBetween = (...a: Parameters<PgOutboxReads['listReviewsExpiringBetween']>) => this.#outbox.listReviewsExpiringBetween(...a)
 
   async close(): Promise<void> {

@@ -9,6 +9,7 @@ import type { PoolClient } from 'pg'
 import type { BurnRefusal, ClearanceRecord, WriteOp } from '../types.ts'
 import { GuardFailure } from '../sqlite/group-commit.ts'
 import { applyPgLedgerOp, applyPgDriftOp, applyPgOutboxOp } from './ledger-ops.ts'
+import { applyPgReportOp } from './report-ops.ts'
 
 const WRONG_TENANT: BurnRefusal = { code: 'token_wrong_tenant', lockReason: null }
 const REPLAYED: BurnRefusal = { code: 'token_replayed', lockReason: null }
@@ -179,6 +180,14 @@ export async function applyPgOps(c: PoolClient, ops: readonly WriteOp[]): Promis
       case 'outbox_settle':
       case 'outbox_retry':
         passed = await applyPgOutboxOp(c, op)
+        break
+      case 'report_insert':
+      case 'report_update':
+      case 'report_artifact_insert':
+      case 'report_share_insert':
+      case 'report_share_revoke':
+      case 'report_share_view':
+        passed = await applyPgReportOp(c, op)
         break
       case 'idempotency_insert': {
         const r = op.record

@@ -331,6 +331,62 @@ CREATE INDEX notify_outbox_due ON notify_outbox(next_attempt_at) WHERE status = 
 CREATE INDEX notify_outbox_tenant ON notify_outbox(tenant_id, created_at);
 `,
   },
+  {
+    version: 7,
+    name: 'compliance reports',
+    // A report row moves queued → running → ready | failed; its artifacts are immutable and content
+    // addressed. Share links are stored only as sha256(token) (a database leak yields no usable
+    // link); every view is logged with a coarse IP prefix.
+    sql: `
+CREATE TABLE reports (
+  tenant_id TEXT NOT NULL,
+  report_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  period_from INTEGER NOT NULL,
+  period_to INTEGER NOT NULL,
+  title TEXT NOT NULL,
+  formats TEXT NOT NULL,
+  requested_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  error TEXT,
+  json_sha256 TEXT,
+  summary TEXT,
+  PRIMARY KEY (tenant_id, report_id)
+);
+CREATE INDEX reports_listing ON reports(tenant_id, created_at, report_id);
+CREATE INDEX reports_unfinished ON reports(created_at) WHERE status IN ('queued', 'running');
+CREATE TABLE report_artifacts (
+  tenant_id TEXT NOT NULL,
+  report_id TEXT NOT NULL,
+  format TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  bytes BLOB NOT NULL,
+  PRIMARY KEY (tenant_id, report_id, format)
+);
+CREATE TABLE report_shares (
+  share_id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  report_id TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL,
+  created_by TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,
+  revoked_at INTEGER,
+  revoked_by TEXT,
+  view_count INTEGER NOT NULL,
+  recipient_label TEXT NOT NULL
+);
+CREATE INDEX report_shares_report ON report_shares(tenant_id, report_id);
+CREATE TABLE report_share_views (
+  share_id TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  target TEXT NOT NULL,
+  ip_prefix TEXT NOT NULL
+);
+CREATE INDEX report_share_views_share ON report_share_views(share_id, at);
+`,
+  },
 ]
 
 /** Applies every migration newer than the recorded version; returns the versions applied. */

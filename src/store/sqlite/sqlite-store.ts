@@ -34,6 +34,8 @@ import type {
 import type { DriftAgentRecord, DriftEventQuery, StoredDriftEvent } from '../drift-types.ts'
 import { GroupCommitter, type DeferredSync, type SideWork } from './group-commit.ts'
 import { SqliteDriftReads } from './drift-ops.ts'
+import { SqliteReportReads } from './report-ops.ts'
+import type { ReportArtifactRecord, ReportFormat, ReportRecord, ReportShareRecord } from '../report-types.ts'
 import { SqliteLedgerReads } from './ledger-reads.ts'
 import type { NotifyEventRecord, OutboxDepth, OutboxRecord, OutboxStatus } from '../outbox-types.ts'
 import { SqliteOutboxReads } from './outbox-reads.ts'
@@ -124,6 +126,7 @@ export class SqliteStore implements Store {
   #q: Record<string, Database.Statement>
   #ledger: SqliteLedgerReads
   #drift: SqliteDriftReads
+  #reports: SqliteReportReads
   #outbox: SqliteOutboxReads
   #cache: ReadCache
 
@@ -169,6 +172,7 @@ export class SqliteStore implements Store {
     const r = this.#reader
     this.#ledger = new SqliteLedgerReads(r)
     this.#drift = new SqliteDriftReads(r)
+    this.#reports = new SqliteReportReads(r)
     this.#outbox = new SqliteOutboxReads(r)
     this.#q = {
       tenant: r.prepare('SELECT * FROM tenants WHERE tenant_id = ?'),
@@ -371,6 +375,24 @@ export class SqliteStore implements Store {
   }
   listDriftEvents(tenantId: TenantId, query: DriftEventQuery): Promise<StoredDriftEvent[]> {
     return this.#drift.listDriftEvents(tenantId, query)
+  }
+  getReport(tenantId: TenantId, reportId: string): Promise<ReportRecord | null> {
+    return this.#reports.getReport(tenantId, reportId)
+  }
+  listReports(tenantId: TenantId, before: { createdAtMs: number; reportId: string } | null, limit: number): Promise<ReportRecord[]> {
+    return this.#reports.listReports(tenantId, before, limit)
+  }
+  listUnfinishedReports(limit: number): Promise<ReportRecord[]> {
+    return this.#reports.listUnfinishedReports(limit)
+  }
+  getReportArtifact(tenantId: TenantId, reportId: string, format: ReportFormat): Promise<ReportArtifactRecord | null> {
+    return this.#reports.getReportArtifact(tenantId, reportId, format)
+  }
+  findReportShareByHash(tokenHash: string): Promise<ReportShareRecord | null> {
+    return this.#reports.findReportShareByHash(tokenHash)
+  }
+  listReportShares(tenantId: TenantId, reportId: string): Promise<ReportShareRecord[]> {
+    return this.#reports.listReportShares(tenantId, reportId)
   }
 
   listUnexpandedEvents(limit: number): Promise<NotifyEventRecord[]> {

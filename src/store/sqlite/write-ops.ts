@@ -5,6 +5,7 @@ import type Database from 'better-sqlite3'
 import type { BurnRefusal, ClearanceRecord, WriteOp } from '../types.ts'
 import { GuardFailure, type OpApplier } from './group-commit.ts'
 import { createDriftApplier } from './drift-ops.ts'
+import { createReportApplier } from './report-ops.ts'
 import { createLedgerApplier } from './ledger-ops.ts'
 import { createOutboxApplier } from './outbox-ops.ts'
 import type { ReadCache } from './read-cache.ts'
@@ -139,6 +140,7 @@ export function createOpApplier(db: Database.Database, cache: ReadCache | null =
   const ledger = createLedgerApplier(db)
   const drift = createDriftApplier(db)
   const outbox = createOutboxApplier(db)
+  const report = createReportApplier(db)
 
   return function applyOps(ops: readonly WriteOp[]): void {
     for (let i = 0; i < ops.length; i++) {
@@ -204,6 +206,14 @@ export function createOpApplier(db: Database.Database, cache: ReadCache | null =
         case 'outbox_settle':
         case 'outbox_retry':
           passed = outbox(op)
+          break
+        case 'report_insert':
+        case 'report_update':
+        case 'report_artifact_insert':
+        case 'report_share_insert':
+        case 'report_share_revoke':
+        case 'report_share_view':
+          passed = report(op)
           break
         case 'idempotency_insert': {
           const r = op.record
