@@ -31,7 +31,8 @@ await build({
   // profiles stay readable without the source map (issue 7).
   minifyWhitespace: true,
   minifySyntax: true,
-  external: ['better-sqlite3', 'pg-native'],
+  // pdfkit reads its font metrics (and the DejaVu TTFs are read) from node_modules at run time.
+  external: ['better-sqlite3', 'pg-native', 'pdfkit'],
   // CommonJS dependencies call require(); give every ESM output file one.
   banner: {
     js: "import { createRequire as __ledgixCreateRequire } from 'node:module'; const require = __ledgixCreateRequire(import.meta.url);",

@@ -142,7 +142,7 @@ function accessAndOps(doc: Doc, r: Obj): void {
  * load on the first PDF, not at Vault start: the cold-start budget (issue 7) pays nothing for reports.
  */
 export async function renderPdf(report: Obj, json: Uint8Array, jsonSha256: string): Promise<Uint8Array> {
-  const { default: PDFKit } = await import('pdfkit')
+  const { PDFKit } = await import('./pdfkit-module.ts')
   const at = new Date(str(report.generated_at))
   const doc: Doc = new PDFKit({
     size: 'A4',

@@ -139,6 +139,19 @@ test('bundle: JSON bodies on PUT, POST and DELETE, params and querystring schema
   // Every one of those decisions and settings changes was ledgered (GET with a query).
   const ledger = ok(await call(proc, 'GET', '/ledger?limit=50'))['entries'] as unknown[]
   assert.ok(ledger.length >= 4, `ledger has ${ledger.length} entries`)
+
+  // A compliance report built by the bundle: pdfkit (external) and the DejaVu TTFs load from node_modules.
+  const period = { period_from: new Date(Date.now() - 3_600_000).toISOString(), period_to: new Date(Date.now() - 1000).toISOString(), formats: ['json', 'pdf', 'csv'] }
+  let report = ok(await call(proc, 'POST', '/reports', period), 202)
+  const reportId = report['report_id'] as string
+  for (let i = 0; i < 600 && report['status'] !== 'ready' && report['status'] !== 'failed'; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    report = ok(await call(proc, 'GET', `/reports/${reportId}`))
+  }
+  assert.equal(report['status'], 'ready', JSON.stringify(report))
+  const pdf = await send(`${proc.vaultUrl}/reports/${reportId}/artifacts/pdf`, { method: 'GET', headers: { 'x-vault-api-key': KEY }, body: null })
+  assert.equal(pdf.status, 200, pdf.text.slice(0, 300))
+  assert.ok(pdf.text.startsWith('%PDF-'), 'a PDF document')
   assert.ok(!proc.lines.some((l) => l['msg'] === 'unhandled Vault error'), 'no 500 was logged')
 
   await proc.stop()
