@@ -72,3 +72,19 @@ test('policy and expiry decisions name no deciding key (the fields are absent fr
   const status = await call(h.base, 'GET', `/clearance-status/${id}`, { key: h.keys.agent })
   assert.equal('decided_by_key_id' in status.body, false)
 })
+
+test('an API caller cannot claim the Slack or system reviewer namespace: 400, nothing decided', async (t) => {
+  const h = await startHarness(t)
+  await registerPayments(h)
+  const id = await pending(h)
+  for (const claimed of ['slack:U123', 'SLACK:U123', ' slack:U1', 'system:review-expiry', 'System:x']) {
+    const res = await call(h.base, 'POST', `/reviews/${id}/decision`, { key: h.keys.reviewer, body: { approved: true, reviewer_email: claimed } })
+    assert.equal(res.status, 400, `${claimed}: ${res.text}`)
+    assert.equal(res.body.code, 'invalid_request')
+    assert.match(res.body.detail, /^body\.reviewer_email: /)
+  }
+  assert.equal((await h.server.context.store.getClearance(h.tenantA, id))?.status, 'pending_review')
+  // An ordinary claimed reviewer still decides.
+  const ok = await call(h.base, 'POST', `/reviews/${id}/decision`, { key: h.keys.reviewer, body: { approved: true, reviewer_email: 'slackbot@example.com' } })
+  assert.equal(ok.status, 200, ok.text)
+})

@@ -7,6 +7,9 @@ import { sendProblem } from '../http-errors.ts'
 import { decideReview, decodeCursor, encodeCursor, reviewItemView } from '../reviews.ts'
 import { requestIdParams, reviewDecisionBody, reviewsQuery } from './schemas.ts'
 
+/** Reviewer prefixes only the Vault records (Slack actions, the expiry sweep); case-blind, leading spaces too. */
+const RESERVED_REVIEWER = /^\s*(slack|system):/i
+
 const DEFAULT_LIMIT = 100
 const MAX_LIMIT = 500
 
@@ -24,6 +27,11 @@ export function registerReviewRoutes(app: FastifyInstance, ctx: VaultContext): v
   app.post('/reviews/:request_id/decision', { schema: { params: requestIdParams, body: reviewDecisionBody } }, async (request, reply) => {
     const { request_id: requestId } = request.params as { request_id: string }
     const body = request.body as { approved: boolean; review_reason?: string; reviewer_email?: string }
+    // The decision's channel is read from the recorded reviewer (src/notify decisionChannelOf): an API
+    // caller may not claim the namespaces the Slack handler and the Vault itself record under.
+    if (body.reviewer_email !== undefined && RESERVED_REVIEWER.test(body.reviewer_email)) {
+      return sendProblem(reply, 'invalid_request', 'body.reviewer_email: the "slack:" and "system:" prefixes are reserved for decisions made through Slack and by the Vault itself')
+    }
     const outcome = await decideReview(ctx, request.auth!, requestId, {
       approved: body.approved,
       reviewReason: body.review_reason ?? '',
