@@ -35,7 +35,14 @@ export function emailText(e: NotifyEvent): string {
   }
   if (e.agent !== null) lines.push(`Agent: ${e.agent.agent_id}`, `By: ${e.agent.actor}`, `Reason: ${e.agent.reason || 'no reason given'}`)
   if (e.ledger !== null) lines.push(`Check: ${e.ledger.check}`, e.ledger.detail)
+  const p = e.report
+  if (p !== null) {
+    lines.push(`Report: ${p.report_id}`, `Period: ${p.period.from} – ${p.period.to}`, `Formats: ${p.formats.join(', ')}`)
+    if (p.error !== null) lines.push(`Error: ${p.error}`)
+    else lines.push(`Exceptions: ${p.exceptions ?? 0}`, `JSON SHA-256: ${p.json_sha256 ?? ''}`)
+  }
   if (e.links.review !== null) lines.push('', `Open the review: ${e.links.review}`)
+  if (e.links.report !== null) lines.push('', `Open the report: ${e.links.report}`)
   lines.push('', `Event ${e.id} (${e.type}) at ${e.occurred_at}`)
   return lines.join('\n')
 }
@@ -60,8 +67,20 @@ export function emailHtml(e: NotifyEvent): string {
     row('Reason', e.agent.reason || 'no reason given')
   }
   if (e.ledger !== null) row(e.ledger.check, e.ledger.detail)
+  const p = e.report
+  if (p !== null) {
+    row('Report', p.report_id)
+    row('Period', `${p.period.from} – ${p.period.to}`)
+    row('Formats', p.formats.join(', '))
+    if (p.error !== null) row('Error', p.error)
+    else {
+      row('Exceptions', String(p.exceptions ?? 0))
+      row('JSON SHA-256', p.json_sha256 ?? '')
+    }
+  }
   const args = r === null ? '' : `<pre>${escHtml(JSON.stringify(r.tool_args, null, 2))}</pre>`
-  const link = e.links.review === null ? '' : `<p><a href="${escHtml(e.links.review)}">Open the review</a></p>`
+  const href = e.links.review ?? e.links.report
+  const link = href === null ? '' : `<p><a href="${escHtml(href)}">Open the ${e.links.review !== null ? 'review' : 'report'}</a></p>`
   return `<h2>${escHtml(summaryOf(e))}</h2><table>${rows.join('')}</table>${args}${link}<p><small>Event ${escHtml(e.id)} (${escHtml(e.type)}) at ${escHtml(e.occurred_at)}</small></p>`
 }
 

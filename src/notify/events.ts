@@ -3,7 +3,7 @@
 // reviewer sees it (full canonical tool_args), never tokens, API keys or channel settings.
 import { uuidv7 } from '../core/index.ts'
 import type { TenantId } from '../core/index.ts'
-import type { AgentLockRecord, ClearanceRecord, ClearanceStatus } from '../store/index.ts'
+import type { AgentLockRecord, ClearanceRecord, ClearanceStatus, ReportFormat, ReportRecord } from '../store/index.ts'
 
 export const NOTIFY_EVENT_TYPES = [
   'review.created',
@@ -13,6 +13,8 @@ export const NOTIFY_EVENT_TYPES = [
   'agent.locked',
   'agent.released',
   'ledger.verification_failed',
+  'report.ready',
+  'report.failed',
   'notification.test',
 ] as const
 export type NotifyEventType = (typeof NOTIFY_EVENT_TYPES)[number]
@@ -40,6 +42,21 @@ export interface ReviewPart {
   decision: { approved: boolean; decided_by: string; channel: DecisionChannel; review_reason: string | null; decided_at: string } | null
 }
 
+/**
+ * report.ready / report.failed: what identifies the report and lets a receiver check it (the JSON
+ * artifact's SHA-256, the value the ledger holds). Never a share token: the link needs a Vault key.
+ */
+export interface ReportPart {
+  report_id: string
+  title: string
+  status: 'ready' | 'failed'
+  period: { from: string; to: string }
+  formats: ReportFormat[]
+  json_sha256: string | null
+  exceptions: number | null
+  error: string | null
+}
+
 export interface NotifyEvent {
   schema_version: typeof EVENT_SCHEMA_VERSION
   id: string
@@ -49,7 +66,8 @@ export interface NotifyEvent {
   review: ReviewPart | null
   agent: { agent_id: string; locked: boolean; actor: string; reason: string } | null
   ledger: { check: string; detail: string } | null
-  links: { review: string | null }
+  report: ReportPart | null
+  links: { review: string | null; report: string | null }
 }
 
 function iso(ms: number | null): string | null {
@@ -74,8 +92,12 @@ export function reviewEventTypeOf(record: ClearanceRecord, previous: ClearanceSt
   return record.reviewState === 'expired' ? 'review.expired' : 'review.decided'
 }
 
+function dashboardLink(publicUrl: string | null, kind: 'reviews' | 'reports', id: string): string | null {
+  return publicUrl === null ? null : `${publicUrl.replace(/\/+$/, '')}/${kind}/${encodeURIComponent(id)}`
+}
+
 function reviewLink(publicUrl: string | null, requestId: string): string | null {
-  return publicUrl === null ? null : `${publicUrl.replace(/\/+$/, '')}/reviews/${encodeURIComponent(requestId)}`
+  return dashboardLink(publicUrl, 'reviews', requestId)
 }
 
 export function reviewPartOf(c: ClearanceRecord): ReviewPart {
@@ -117,7 +139,8 @@ function base(type: NotifyEventType, tenantId: TenantId, nowMs: number): NotifyE
     review: null,
     agent: null,
     ledger: null,
-    links: { review: null },
+    report: null,
+    links: { review: null, report: null },
   }
 }
 
@@ -137,6 +160,28 @@ export function agentLockEvent(lock: AgentLockRecord, nowMs: number): NotifyEven
 export function ledgerFailureEvent(tenantId: TenantId, check: string, detail: string, nowMs: number): NotifyEvent {
   const event = base('ledger.verification_failed', tenantId, nowMs)
   event.ledger = { check, detail }
+  return event
+}
+
+/**
+ * The event of a report reaching `ready` or `failed`, or null for any other status. The exceptions
+ * count comes from the summary the ready write stores (absent for a failed report).
+ */
+export function reportEvent(r: ReportRecord, nowMs: number, publicUrl: string | null): NotifyEvent | null {
+  if (r.status !== 'ready' && r.status !== 'failed') return null
+  const event = base(r.status === 'ready' ? 'report.ready' : 'report.failed', r.tenantId, nowMs)
+  const summary = r.summaryJson === null ? null : (JSON.parse(r.summaryJson) as { exceptions?: unknown })
+  event.report = {
+    report_id: r.reportId,
+    title: r.title,
+    status: r.status,
+    period: { from: new Date(r.periodFromMs).toISOString(), to: new Date(r.periodToMs).toISOString() },
+    formats: [...r.formats],
+    json_sha256: r.status === 'ready' ? r.jsonSha256 : null,
+    exceptions: r.status === 'ready' && typeof summary?.exceptions === 'number' ? summary.exceptions : null,
+    error: r.status === 'failed' ? r.error : null,
+  }
+  event.links.report = dashboardLink(publicUrl, 'reports', r.reportId)
   return event
 }
 

@@ -1,6 +1,6 @@
 // Public surface of src/notify: events, the outbox notifier and worker, channel settings, signing.
-export { EVENT_SCHEMA_VERSION, NOTIFY_EVENT_TYPES, agentLockEvent, ledgerFailureEvent, reviewEvent, reviewEventTypeOf, testEvent } from './events.ts'
-export type { DecisionChannel, NotifyEvent, NotifyEventType, ReviewPart } from './events.ts'
+export { EVENT_SCHEMA_VERSION, NOTIFY_EVENT_TYPES, agentLockEvent, ledgerFailureEvent, reportEvent, reviewEvent, reviewEventTypeOf, testEvent } from './events.ts'
+export type { DecisionChannel, NotifyEvent, NotifyEventType, ReportPart, ReviewPart } from './events.ts'
 export { Notifier } from './notifier.ts'
 export { DeliveryWorker } from './worker.ts'
 export type { WorkerOptions } from './worker.ts'

@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 import type { TenantId } from '../core/index.ts'
 import { uuidv7 } from '../core/index.ts'
-import type { AgentLockRecord, ClearanceRecord, ClearanceStatus, NotifyEventRecord, OutboxRecord, Store, WriteOp } from '../store/index.ts'
-import { agentLockEvent, ledgerFailureEvent, reviewEvent, reviewEventTypeOf } from './events.ts'
+import type { AgentLockRecord, ClearanceRecord, ClearanceStatus, NotifyEventRecord, OutboxRecord, ReportRecord, Store, WriteOp } from '../store/index.ts'
+import { agentLockEvent, ledgerFailureEvent, reportEvent, reviewEvent, reviewEventTypeOf } from './events.ts'
 import type { NotifyEvent } from './events.ts'
 import { anyGlob } from './glob.ts'
 import { SecretBox } from './secrets.ts'
@@ -112,6 +112,17 @@ export class Notifier {
   /** The same for an agent lock or release. */
   async appendLockOps(ops: WriteOp[], lock: AgentLockRecord, nowMs: number): Promise<void> {
     for (const op of await this.opsForEvent(agentLockEvent(lock, nowMs), nowMs)) ops.push(op)
+  }
+
+  /**
+   * The outbox ops of a report's final status write (report.ready / report.failed), to ride in that
+   * very write; none for other statuses or when no channel wants the event. The dedupe key keeps a
+   * report to one event of each type even if a status write were ever retried.
+   */
+  async reportOps(report: ReportRecord, nowMs: number): Promise<WriteOp[]> {
+    const event = reportEvent(report, nowMs, this.publicUrl)
+    if (event === null) return []
+    return this.opsForEvent(event, nowMs, `${event.type}:${report.reportId}`)
   }
 
   /**

@@ -56,9 +56,10 @@ export const DEFAULT_NOTIFICATION_DOCUMENT: NotificationDocument = {
   slack_app: { enabled: false, signing_secret: '', reviewers: [] },
 }
 
-/** Events a channel gets when it names none: the review lifecycle and lockdowns. */
+/** Events a channel gets when it names none: the review lifecycle, lockdowns, ledger breaks, reports. */
 export const DEFAULT_EVENTS: readonly NotifyEventType[] = [
   'review.created', 'review.expiring', 'review.decided', 'review.expired', 'agent.locked', 'agent.released', 'ledger.verification_failed',
+  'report.ready', 'report.failed',
 ]
 
 const MAX_CHANNELS = 20

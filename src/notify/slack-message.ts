@@ -35,6 +35,10 @@ function headline(e: NotifyEvent): string {
       return `Agent lockdown released: ${e.agent?.agent_id ?? ''}`
     case 'ledger.verification_failed':
       return 'Ledger verification failed'
+    case 'report.ready':
+      return `Report ready: ${e.report?.title ?? ''}`
+    case 'report.failed':
+      return `Report failed: ${e.report?.title ?? ''}`
     case 'notification.test':
       return 'Ledgix test notification'
   }
@@ -107,6 +111,12 @@ export function slackMessage(e: NotifyEvent): { text: string; blocks: Block[] } 
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Agent* \`${esc(a.agent_id)}\` by ${esc(a.actor)}\n${esc(a.reason || 'no reason given')}` } })
   }
   if (e.ledger !== null) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*${esc(e.ledger.check)}*\n${esc(e.ledger.detail)}` } })
+  if (e.report !== null) {
+    const p = e.report
+    const detail = p.error ?? `exceptions: ${p.exceptions ?? 0} · JSON SHA-256 \`${p.json_sha256 ?? ''}\``
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Period* ${p.period.from} – ${p.period.to}\n${esc(detail)}` } })
+    if (e.links.report !== null) blocks.push({ type: 'actions', elements: [{ type: 'button', action_id: 'ledgix_open_report', text: { type: 'plain_text', text: 'Open report' }, url: e.links.report }] })
+  }
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `event \`${e.id}\` · ${e.occurred_at}` }] })
   return { text: summaryOf(e), blocks }
 }

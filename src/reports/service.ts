@@ -24,6 +24,11 @@ export interface ReportServiceOptions {
   /** Appends a ledger row with `alongWith` in one transaction (the Vault's ledger sink). */
   appendLedger: (event: DecisionEvent, alongWith: readonly WriteOp[]) => Promise<WriteResult>
   onError: (err: unknown, reportId: string) => void
+  /**
+   * Extra ops for the write that makes a report `ready` or `failed` (the Vault's notification outbox
+   * rows), committed with the status change so an event is never lost or invented by a crash.
+   */
+  statusOps?: (report: ReportRecord) => Promise<WriteOp[]>
 }
 
 export class ReportService {
@@ -104,7 +109,19 @@ export class ReportService {
       // The detail is ours (no SQL, no stack): what failed and what to do.
       const message = err instanceof Error && err.message.startsWith('the period holds') ? err.message : 'report generation failed; see the Vault log for this report id, then POST /reports again'
       const failed: ReportRecord = { ...running, status: 'failed', error: message, updatedAtMs: this.#o.clock.now() }
-      await store.write([{ op: 'report_update', report: failed, expectStatus: 'running' }])
+      await store.write([{ op: 'report_update', report: failed, expectStatus: 'running' }, ...(await this.#statusOps(failed))])
+    }
+  }
+
+  /** The hook's ops; a failing hook must not leave the report `running`, so for `failed` it yields none. */
+  async #statusOps(report: ReportRecord): Promise<WriteOp[]> {
+    if (this.#o.statusOps === undefined) return []
+    if (report.status !== 'failed') return this.#o.statusOps(report)
+    try {
+      return await this.#o.statusOps(report)
+    } catch (err) {
+      this.#o.onError(err, report.reportId)
+      return []
     }
   }
 
@@ -148,7 +165,7 @@ export class ReportService {
     }
     const nowMs = this.#o.clock.now()
     const ready: ReportRecord = { ...r, status: 'ready', jsonSha256, summaryJson: JSON.stringify(summaryOf(built.document, hashes, artifacts)), updatedAtMs: nowMs }
-    ops.push({ op: 'report_update', report: ready, expectStatus: 'running' })
+    ops.push({ op: 'report_update', report: ready, expectStatus: 'running' }, ...(await this.#statusOps(ready)))
     const result = await this.#o.appendLedger(reportEvent(r, built.document, hashes, nowMs), ops)
     if (!result.ok) throw new Error(`report ${r.reportId}: the ready write was refused at ${result.opName}`)
   }

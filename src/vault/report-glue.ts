@@ -1,6 +1,7 @@
 // The Vault's wiring of src/reports: what the builder reads (store, ledger service, published JWKS,
 // the policies in force — registered versions and policies_dir files) and how the ready write reaches
-// the ledger (the same sink every decision goes through).
+// the ledger (the same sink every decision goes through), and the report.ready / report.failed
+// notification rows that ride in the status write.
 import type { FastifyBaseLogger } from 'fastify'
 import type { TenantId } from '../core/index.ts'
 import { ReportService } from '../reports/index.ts'
@@ -33,6 +34,8 @@ export function createReportService(ctx: Omit<VaultContext, 'reports'>, version:
       vaultVersion: version,
     },
     appendLedger: (event, ops) => ctx.ledger.append(event, ops),
+    // The ready/failed write carries the notification outbox rows (src/reports knows nothing of notify).
+    statusOps: (report) => (ctx.notify === null ? Promise.resolve([]) : ctx.notify.notifier.reportOps(report, report.updatedAtMs)),
     onError: (err, reportId) => logger?.error({ err, component: 'reports', report_id: reportId }, 'report generation failed; the report is marked failed'),
   })
 }
