@@ -47,8 +47,8 @@ export function handleRequest(gateway: Gateway, ctx: RequestContext): void {
 
 /**
  * Checks every request and upgrade passes before any route is consulted, cheapest first: the
- * header count (node:http would silently drop fields past server.maxHeadersCount, which is set one
- * above the cap so an excess is seen here), one valid Host, one reading of the path.
+ * header count (counted here: node:http's own maxHeadersCount is off, see server.ts, so no field is
+ * dropped before this sees it), one valid Host, one reading of the path.
  */
 function refuseTarget(gateway: Gateway, ctx: RequestContext): ErrorCode | null {
   if (ctx.req.rawHeaders.length > gateway.maxHeaderCount * 2) return ctx.fail('request_header_fields_too_large', TOO_MANY_HEADERS)

@@ -87,9 +87,10 @@ export class Gateway implements Readiness {
     this.maxHeaderCount = options.maxHeaderCount ?? DEFAULT_MAX_HEADER_COUNT
     const server = createServer({ maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024 }, onRequest) as GatewayServer
     server[kGateway] = this
-    // node:http drops fields past maxHeadersCount without a word; one more than the cap lets
-    // handle.ts see an excess and answer 431 instead of forwarding a truncated header block.
-    server.maxHeadersCount = this.maxHeaderCount + 1
+    // The field-count cap is ours (handle.ts: 431 request_header_fields_too_large). node:http's own
+    // maxHeadersCount is off: Node 20 drops fields past it without a word, Node 24 fails the parse
+    // (a 431 under another code); the header block stays bounded in bytes by maxHeaderSize.
+    server.maxHeadersCount = 0
     server.on('upgrade', onUpgrade)
     // Slow clients: deadlines, caps and the 408 answer (listener-guard.ts). Upgraded sockets leave
     // node:http's request deadlines at the upgrade and the tunnel clears their idle timer, so a

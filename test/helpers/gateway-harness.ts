@@ -145,6 +145,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logger: logger.child({ component: 'gateway' }),
     clock,
     maxHeaderCount: config.gateway.maxHeaderCount,
+    maxHeaderBytes: config.gateway.maxHeaderBytes,
     limits: config.gateway.limits,
   })
   const address: AddressInfo = await gateway.listen('127.0.0.1', 0)
