@@ -6,20 +6,8 @@ import type { PoolClient } from 'pg'
 import type { LedgerEventRecord, LedgerWriteOp } from '../ledger-types.ts'
 import type { DriftWriteOp } from '../drift-types.ts'
 import type { OutboxWriteOp } from '../outbox-types.ts'
+import { CHECKPOINT_COLUMNS, EVENT_COLUMNS } from '../sqlite/ledger-ops.ts'
 import { OUTBOX_COLUMNS } from '../sqlite/outbox-ops.ts'
-
-const EVENT_COLUMNS = [
-  'tenant_id', 'event_uuid', 'event_type', 'request_id', 'tool_name', 'tool_args', 'agent_id', 'policy_id', 'reason',
-  'citations', 'evidence_chunks', 'confidence', 'confidence_bucket', 'decision_status', 'approved', 'accepted_at',
-  'intent_hash', 'rule_set_hash', 'matched_rule_ids', 'eval_inputs_hash', 'eval_trace_hash', 'classifier_label',
-  'classifier_confidence_bucket', 'canonical_version', 'event_hash', 'leaf_hash', 'receipt_algorithm',
-  'receipt_key_id', 'receipt_payload', 'receipt_signature', 'body_cipher',
-] as const
-
-const CHECKPOINT_COLUMNS = [
-  'tenant_id', 'checkpoint_id', 'tree_size', 'root_hash', 'checkpoint_hash', 'prev_checkpoint_hash', 'signed_at',
-  'signature_algorithm', 'signer_key_id', 'checkpoint_payload', 'checkpoint_signature', 'mmd_seconds', 'export_target',
-] as const
 
 const list = (n: number): string => Array.from({ length: n }, (_, i) => `$${i + 1}`).join(', ')
 const buf = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength)

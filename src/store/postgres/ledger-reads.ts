@@ -15,17 +15,10 @@ import type {
   UnsealedLeaf,
 } from '../ledger-types.ts'
 import type { DriftAgentRecord, DriftEventQuery, DriftStore, StoredDriftEvent } from '../drift-types.ts'
-import { toLedgerCheckpoint, toLedgerEvent } from '../sqlite/ledger-reads.ts'
+import { EVENT_COLUMNS, toLedgerCheckpoint, toLedgerEvent } from '../sqlite/ledger-reads.ts'
 
 type Row = Record<string, unknown>
 
-const EVENT_COLUMNS = [
-  'seq', 'tenant_seq', 'tenant_id', 'event_uuid', 'event_type', 'request_id', 'tool_name', 'agent_id', 'policy_id',
-  'confidence', 'confidence_bucket', 'decision_status', 'approved', 'accepted_at', 'intent_hash', 'rule_set_hash',
-  'matched_rule_ids', 'eval_inputs_hash', 'eval_trace_hash', 'classifier_label', 'classifier_confidence_bucket',
-  'canonical_version', 'tool_args', 'reason', 'citations', 'evidence_chunks', 'body_cipher', 'event_hash', 'leaf_hash',
-  'receipt_algorithm', 'receipt_key_id', 'receipt_payload', 'receipt_signature', 'leaf_index', 'checkpoint_id',
-] as const
 const EVENTS = `SELECT ${EVENT_COLUMNS.join(', ')} FROM decision_events`
 
 const SQL = {

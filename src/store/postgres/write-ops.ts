@@ -6,36 +6,21 @@
 // a row that another replica may be about to write (agent locks against burns and mints; the
 // per-tenant sequence of ledger and drift events).
 import type { PoolClient } from 'pg'
-import type { BurnRefusal, ClearanceRecord, WriteOp } from '../types.ts'
+import type { BurnRefusal, WriteOp } from '../types.ts'
 import { GuardFailure } from '../sqlite/group-commit.ts'
+import { CLEARANCE_COLUMNS, clearanceParams } from '../sqlite/write-ops.ts'
 import { applyPgLedgerOp, applyPgDriftOp, applyPgOutboxOp } from './ledger-ops.ts'
 import { applyPgReportOp } from './report-ops.ts'
 
 const WRONG_TENANT: BurnRefusal = { code: 'token_wrong_tenant', lockReason: null }
 const REPLAYED: BurnRefusal = { code: 'token_replayed', lockReason: null }
 
-export const CLEARANCE_COLUMNS = [
-  'tenant_id', 'request_id', 'kind', 'status', 'decision_status', 'token', 'jti', 'reason', 'reason_code',
-  'confidence', 'confidence_bucket', 'minimum_confidence_score', 'minimum_confidence_bucket', 'policy_id',
-  'policy_version_id', 'policy_content_hash', 'tool_name', 'tool_args', 'tool_args_hash', 'agent_id', 'session_id',
-  'context', 'matched_rule_ids', 'review_state', 'review_expires_at', 'reviewer', 'review_reason',
-  'parent_request_id', 'created_at', 'updated_at', 'decided_by_key_id', 'decided_by_role',
-] as const
 
 /** `$from, $from+1, …` for n parameters. */
 export function params(n: number, from = 1): string {
   return Array.from({ length: n }, (_, i) => `$${i + from}`).join(', ')
 }
 
-function clearanceParams(c: ClearanceRecord): unknown[] {
-  return [
-    c.tenantId, c.requestId, c.kind, c.status, c.decisionStatus, c.token, c.jti, c.reason, c.reasonCode,
-    c.confidence, c.confidenceBucket, c.minimumConfidenceScore, c.minimumConfidenceBucket, c.policyId,
-    c.policyVersionId, c.policyContentHash, c.toolName, JSON.stringify(c.toolArgs), c.toolArgsHash, c.agentId,
-    c.sessionId, JSON.stringify(c.context), JSON.stringify(c.matchedRuleIds), c.reviewState, c.reviewExpiresAtMs,
-    c.reviewer, c.reviewReason, c.parentRequestId, c.createdAtMs, c.updatedAtMs, c.decidedByKeyId, c.decidedByRole,
-  ]
-}
 
 /** The advisory key of one (tenant, agent) lock state: burns and mints share it, agent_lock_put owns it. */
 const AGENT_KEY = "hashtextextended('agent-lock:' || $1::text || chr(1) || $2::text, 0)"

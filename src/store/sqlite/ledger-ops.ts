@@ -4,7 +4,8 @@
 import type Database from 'better-sqlite3'
 import type { LedgerEventRecord, LedgerWriteOp } from '../ledger-types.ts'
 
-const EVENT_COLUMNS = [
+/** Shared with the PostgreSQL driver (same schema, same column order). */
+export const EVENT_COLUMNS = [
   'tenant_id', 'event_uuid', 'event_type', 'request_id', 'tool_name', 'tool_args', 'agent_id', 'policy_id', 'reason',
   'citations', 'evidence_chunks', 'confidence', 'confidence_bucket', 'decision_status', 'approved', 'accepted_at',
   'intent_hash', 'rule_set_hash', 'matched_rule_ids', 'eval_inputs_hash', 'eval_trace_hash', 'classifier_label',
@@ -12,7 +13,7 @@ const EVENT_COLUMNS = [
   'receipt_key_id', 'receipt_payload', 'receipt_signature', 'body_cipher',
 ] as const
 
-const CHECKPOINT_COLUMNS = [
+export const CHECKPOINT_COLUMNS = [
   'tenant_id', 'checkpoint_id', 'tree_size', 'root_hash', 'checkpoint_hash', 'prev_checkpoint_hash', 'signed_at',
   'signature_algorithm', 'signer_key_id', 'checkpoint_payload', 'checkpoint_signature', 'mmd_seconds', 'export_target',
 ] as const

@@ -28,7 +28,8 @@ function bytes(v: unknown): Uint8Array | null {
  * better-sqlite3 builds a 35-property object per row otherwise, which costs more than the row itself
  * on the verifier's path (docs/design/ledger.md "Rough numbers").
  */
-const EVENT_COLUMNS = [
+/** Shared with the PostgreSQL driver's reads (same schema, same row mapper). */
+export const EVENT_COLUMNS = [
   'seq', 'tenant_seq', 'tenant_id', 'event_uuid', 'event_type', 'request_id', 'tool_name', 'agent_id', 'policy_id',
   'confidence', 'confidence_bucket', 'decision_status', 'approved', 'accepted_at', 'intent_hash', 'rule_set_hash',
   'matched_rule_ids', 'eval_inputs_hash', 'eval_trace_hash', 'classifier_label', 'classifier_confidence_bucket',

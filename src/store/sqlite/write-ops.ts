@@ -13,7 +13,8 @@ import type { ReadCache } from './read-cache.ts'
 const WRONG_TENANT: BurnRefusal = { code: 'token_wrong_tenant', lockReason: null }
 const REPLAYED: BurnRefusal = { code: 'token_replayed', lockReason: null }
 
-const CLEARANCE_COLUMNS = [
+/** The clearances columns in insert order; the PostgreSQL driver uses the same list and params. */
+export const CLEARANCE_COLUMNS = [
   'tenant_id', 'request_id', 'kind', 'status', 'decision_status', 'token', 'jti', 'reason', 'reason_code',
   'confidence', 'confidence_bucket', 'minimum_confidence_score', 'minimum_confidence_bucket', 'policy_id',
   'policy_version_id', 'policy_content_hash', 'tool_name', 'tool_args', 'tool_args_hash', 'agent_id', 'session_id',
@@ -25,7 +26,7 @@ function placeholders(n: number): string {
   return new Array(n).fill('?').join(', ')
 }
 
-function clearanceParams(c: ClearanceRecord): unknown[] {
+export function clearanceParams(c: ClearanceRecord): unknown[] {
   return [
     c.tenantId, c.requestId, c.kind, c.status, c.decisionStatus, c.token, c.jti, c.reason, c.reasonCode,
     c.confidence, c.confidenceBucket, c.minimumConfidenceScore, c.minimumConfidenceBucket, c.policyId,
