@@ -127,10 +127,13 @@ export class Notifier {
 
   /**
    * A verification failure found by /ledger/verify (or any checker): one event per distinct failure,
-   * not one per verification call, so a persistent break does not flood the channels.
+   * not one per verification call, so a persistent break does not flood the channels. `identity`
+   * names the break by what does not change while it persists (its kind and the row or checkpoint it
+   * sits at); the detail text alone would not do: a row's message gains its leaf_index once it is
+   * sealed, and the same break would notify twice.
    */
-  async notifyLedgerFailure(tenantId: TenantId, check: string, detail: string, nowMs: number): Promise<void> {
-    const key = `ledger.verification_failed:${createHash('sha256').update(`${check}\n${detail}`).digest('hex').slice(0, 32)}`
+  async notifyLedgerFailure(tenantId: TenantId, check: string, detail: string, nowMs: number, identity: string = detail): Promise<void> {
+    const key = `ledger.verification_failed:${createHash('sha256').update(`${check}\n${identity}`).digest('hex').slice(0, 32)}`
     const ops = await this.opsForEvent(ledgerFailureEvent(tenantId, check, detail, nowMs), nowMs, key)
     if (ops.length > 0) await this.store.write(ops)
   }

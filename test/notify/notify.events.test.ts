@@ -24,7 +24,9 @@ test('lockdown and release → agent.locked / agent.released with who and why; a
 })
 
 test('a tampered ledger row found by /ledger/verify → ledger.verification_failed, once per distinct break', async (t) => {
-  const h = await startNotifyHarness(t, {}, { config: { defaultEffect: 'deny', ledger: { sealBatchSize: 256, sealIntervalMs: 20, mmdSeconds: 30, encryptionKey: null } } })
+  // The sealer ticks once a minute: the row is tampered unsealed, then sealed between the two
+  // verifications, so the break's message changes (it gains a leaf_index) while the break does not.
+  const h = await startNotifyHarness(t, {}, { config: { defaultEffect: 'deny', ledger: { sealBatchSize: 256, sealIntervalMs: 60_000, mmdSeconds: 120, encryptionKey: null } } })
   const rx = await startReceiver(t)
   await putChannels(h, [webhookChannel(rx.url, { events: ['ledger.verification_failed'] })])
   for (let i = 0; i < 3; i++) assert.equal((await call(h.base, 'POST', '/request-clearance', { key: h.keys.agent, body: { tool_name: 'pay', tool_args: { amount: i } } })).status, 200)
@@ -35,7 +37,11 @@ test('a tampered ledger row found by /ledger/verify → ledger.verification_fail
   db.close()
   const broken = await call(h.base, 'GET', '/ledger/verify', { key: h.keys.admin })
   assert.equal(broken.body.intact, false)
-  await call(h.base, 'GET', '/ledger/verify', { key: h.keys.admin })
+  assert.doesNotMatch(broken.body.error, /leaf_index/, 'the first verification sees the row unsealed')
+  await h.server.context.ledgerService.sealer.flush()
+  const again = await call(h.base, 'GET', '/ledger/verify', { key: h.keys.admin })
+  assert.equal(again.body.intact, false)
+  assert.match(again.body.error, /leaf_index/, 'the second sees it sealed: another message for the same break')
   const [event] = await rx.waitFor(1)
   assert.equal(event!.json.type, 'ledger.verification_failed')
   assert.equal(event!.json.ledger.check, 'GET /ledger/verify (full)')

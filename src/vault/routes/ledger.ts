@@ -164,7 +164,12 @@ export function registerLedgerRoutes(app: FastifyInstance, ctx: VaultContext): v
     // Yield between pages: a long pass must not starve clearances on the same event loop.
     const result = await ledger.verify(request.auth!.tenantId, ctx.keyRing.jwks, () => yieldToLoop(), mode)
     // Issue 17: a break found here notifies the tenant's channels (ledger.verification_failed).
-    if (!result.intact && ctx.notify !== null) await ctx.notify.notifier.notifyLedgerFailure(request.auth!.tenantId, `GET /ledger/verify (${mode})`, result.error ?? 'verification failed', ctx.clock.now())
+    if (!result.intact && ctx.notify !== null) {
+      const m = result.mismatch
+      // The break's identity leaves out leaf_index and the text: both change when the sealer seals the row.
+      const identity = m === undefined ? undefined : `${m.kind}|seq=${m.seq ?? ''}|checkpoint=${m.checkpoint_id ?? ''}|node=${m.level ?? ''}/${m.index ?? ''}`
+      await ctx.notify.notifier.notifyLedgerFailure(request.auth!.tenantId, `GET /ledger/verify (${mode})`, result.error ?? 'verification failed', ctx.clock.now(), identity)
+    }
     return result
   })
 
