@@ -1,0 +1,12 @@
+// Dashboard users, sessions and authentication (docs/design/dashboard.md §1): named exports only.
+export { DashboardAuth, SETUP_TENANT, SETUP_TOKEN_FILE, isSetupRequired, normalizeEmail, removeSetupToken, setupTokenPath } from './service.ts'
+export type { DashboardAuthOptions, ResolvedSession } from './service.ts'
+export { authenticateSession, authContextOf, resolveRequestSession } from './session-auth.ts'
+export type { SessionAuthResult } from './session-auth.ts'
+export { CSRF_HEADER, csrfTokenFor } from './csrf.ts'
+export { PLAIN_COOKIE, SECURE_COOKIE, parseCookies } from './transport.ts'
+export { DEFAULT_SCRYPT_PARAMS, hashPassword, passwordProblem, verifyPassword } from './password.ts'
+export type { ScryptParams } from './password.ts'
+export { registerDashboardAuthRoutes, sessionBoot } from './routes.ts'
+export type { SessionBoot } from './routes.ts'
+export { registerUserRoutes } from './users-routes.ts'
