@@ -1,5 +1,5 @@
 // Dashboard users, sessions and authentication (docs/design/dashboard.md §1): named exports only.
-export { DashboardAuth, SETUP_TENANT, SETUP_TOKEN_FILE, isSetupRequired, normalizeEmail, removeSetupToken, setupTokenPath } from './service.ts'
+export { DashboardAuth, SETUP_TENANT, SETUP_TOKEN_FILE, isEmail, isSetupRequired, normalizeEmail, removeSetupToken, setupTokenPath } from './service.ts'
 export type { DashboardAuthOptions, ResolvedSession } from './service.ts'
 export { authenticateSession, authContextOf, resolveRequestSession } from './session-auth.ts'
 export type { SessionAuthResult } from './session-auth.ts'
