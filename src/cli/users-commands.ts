@@ -237,7 +237,10 @@ export function registerUserCommands(program: Command): void {
     .requiredOption(...configOption)
     .option('--password-stdin', 'read the password from stdin (default when stdin is not a terminal)')
     .option(...tenantOption)
-    .addHelpText('after', '\nExamples:\n  $ printf %s "$NEW_PASSWORD" | ledgix-gateway users reset-password ana@example.com --password-stdin -c gateway.yaml')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ ledgix-gateway users reset-password ana@example.com -c gateway.yaml     prompts twice, without echo\n  $ printf %s "$NEW_PASSWORD" | ledgix-gateway users reset-password ana@example.com --password-stdin -c gateway.yaml',
+    )
     .action(async function usersResetPassword(this: Command, email: string, opts: CommonOptions & { passwordStdin?: boolean }) {
       const tenant = checkTenant(this, opts.tenant)
       const print = out(this)
