@@ -63,6 +63,8 @@ export const ERRORS = {
   key_ring_changed: { status: 409, title: 'Signing key ring changed concurrently' },
   slack_signature_invalid: { status: 401, title: 'Slack request signature missing, stale, replayed or invalid' },
   report_not_ready: { status: 409, title: 'Report is not ready yet' },
+  api_key_expired: { status: 401, title: 'API key expired' },
+  api_key_not_active: { status: 409, title: 'API key is revoked, expired or already rotated' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof ERRORS

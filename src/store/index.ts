@@ -54,3 +54,4 @@ export type {
   UnsealedLeaf,
 } from './ledger-types.ts'
 export type { NotifyEventRecord, OutboxDepth, OutboxRecord, OutboxStatus, OutboxStore, OutboxWriteOp } from './outbox-types.ts'
+export type { DashboardStore, DashboardWriteOp, ReviewQueueStats } from './dashboard-types.ts'

@@ -5,6 +5,7 @@ import type { DriftStore, DriftWriteOp } from './drift-types.ts'
 import type { LedgerStore, LedgerWriteOp } from './ledger-types.ts'
 import type { OutboxStore, OutboxWriteOp } from './outbox-types.ts'
 import type { ReportStore, ReportWriteOp } from './report-types.ts'
+import type { DashboardStore, DashboardWriteOp } from './dashboard-types.ts'
 
 export type ApiKeyRole = 'agent' | 'reviewer' | 'admin'
 
@@ -26,6 +27,10 @@ export interface ApiKeyRecord {
   createdAtMs: number
   revokedAtMs: number | null
   lastUsedAtMs: number | null
+  /** The key is refused from this time on (a rotation's grace, or a lifetime given at creation); absent = null. */
+  expiresAtMs?: number | null
+  /** The key that replaced this one in a rotation; absent = null. */
+  replacedByKeyId?: string | null
 }
 
 /** Instance-wide: one key ring signs for every tenant (the JWKS is public and tenant-less). */
@@ -150,6 +155,8 @@ export interface PolicyVersionRecord {
   documentJson: string
   contentHash: string
   createdAtMs: number
+  /** The API key that registered this version; absent or null for versions stored before it was recorded. */
+  authorKeyId?: string | null
 }
 
 export type SettingsKind = 'review' | 'notification' | 'drift' | 'report'
@@ -164,7 +171,8 @@ export interface AgentLockRecord {
 }
 
 export interface ListReviewsQuery {
-  status: ClearanceStatus | 'all'
+  /** A clearance status; 'all'; or by review state: 'decided' (approved, denied or cancelled by a reviewer) or 'expired'. */
+  status: ClearanceStatus | 'all' | 'decided' | 'expired'
   limit: number
   /** Exclusive lower bound on (createdAtMs, requestId), from the previous page. */
   after: { createdAtMs: number; requestId: string } | null
@@ -215,6 +223,7 @@ export type WriteOp =
   | DriftWriteOp
   | OutboxWriteOp
   | ReportWriteOp
+  | DashboardWriteOp
 
 /**
  * Why a `token_burn` (or, with `agent_locked` only, a `token_insert`) was refused, in the order checked;
@@ -228,7 +237,7 @@ export interface BurnRefusal {
 /** `refusal` is present only when a `token_burn` or `token_insert` op failed. */
 export type WriteResult = { ok: true } | { ok: false; failedOp: number; opName: WriteOp['op']; refusal?: BurnRefusal }
 
-export interface Store extends LedgerStore, DriftStore, OutboxStore, ReportStore {
+export interface Store extends LedgerStore, DriftStore, OutboxStore, ReportStore, DashboardStore {
   readonly driver: 'sqlite' | 'postgres'
   /**
    * Apply `ops` atomically, durable before the promise resolves. Concurrent calls share one

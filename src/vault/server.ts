@@ -51,6 +51,10 @@ import { registerSharedReportRoutes } from './routes/reports-shared.ts'
 import { registerReviewRoutes } from './routes/reviews.ts'
 import { registerSettingsRoutes } from './routes/settings.ts'
 import { registerSlackRoutes } from './routes/slack.ts'
+import { registerDashboardApiKeyRoutes } from './routes/dashboard-api-keys.ts'
+import { registerDashboardOverviewRoute } from './routes/dashboard-overview.ts'
+import { registerDashboardPolicyRoutes } from './routes/dashboard-policies.ts'
+import { registerDashboardReviewRoutes } from './routes/dashboard-reviews.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -355,6 +359,10 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined, guar
     registerLedgerRoutes(scope, ctx)
     registerNotificationRoutes(scope, ctx)
     registerReportRoutes(scope, ctx)
+    registerDashboardOverviewRoute(scope, ctx)
+    registerDashboardReviewRoutes(scope, ctx)
+    registerDashboardApiKeyRoutes(scope, ctx)
+    registerDashboardPolicyRoutes(scope, ctx)
   })
   void app.register(
     async (scope) => {

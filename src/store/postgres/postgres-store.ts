@@ -14,6 +14,7 @@ import { PgReportReads } from './report-ops.ts'
 import { StoreOpenError, checkedSchema, createPgPool, describeConnectError, readerOf, type PgPoolOptions } from './pool.ts'
 import { applyPgOps } from './write-ops.ts'
 import { PgStoreReads } from './store-reads.ts'
+import { PgDashboardReads } from './dashboard-ops.ts'
 
 /** How often coalesced last-used times reach the database when nothing else is written. */
 const TOUCH_FLUSH_MS = 5_000
@@ -65,6 +66,7 @@ export class PostgresStore extends PgStoreReads implements Store {
   #ledger: PgLedgerReads
   #outbox: PgOutboxReads
   #reports: PgReportReads
+  #dashboard: PgDashboardReads
 
   /** Use openPostgresStore: the pool must have been checked and the schema migrated. */
   constructor(pool: Pool, options: PostgresStoreOptions) {
@@ -81,6 +83,7 @@ export class PostgresStore extends PgStoreReads implements Store {
     this.#ledger = new PgLedgerReads(readerOf(pool))
     this.#outbox = new PgOutboxReads(readerOf(pool))
     this.#reports = new PgReportReads(readerOf(pool))
+    this.#dashboard = new PgDashboardReads(readerOf(pool))
   }
 
   /** Transactions committed so far (tests prove batching with it). */
@@ -136,6 +139,11 @@ export class PostgresStore extends PgStoreReads implements Store {
   findReportShareByHash = (...a: Parameters<PgReportReads['findReportShareByHash']>) => this.#reports.findReportShareByHash(...a)
   listReportShares = (...a: Parameters<PgReportReads['listReportShares']>) => this.#reports.listReportShares(...a)
   listReviewsExpiringBetween = (...a: Parameters<PgOutboxReads['listReviewsExpiringBetween']>) => this.#outbox.listReviewsExpiringBetween(...a)
+  reviewQueueStats = (...a: Parameters<PgDashboardReads['reviewQueueStats']>) => this.#dashboard.reviewQueueStats(...a)
+  listLockedAgents = (...a: Parameters<PgDashboardReads['listLockedAgents']>) => this.#dashboard.listLockedAgents(...a)
+  listPolicyVersions = (...a: Parameters<PgDashboardReads['listPolicyVersions']>) => this.#dashboard.listPolicyVersions(...a)
+  getPolicyVersion = (...a: Parameters<PgDashboardReads['getPolicyVersion']>) => this.#dashboard.getPolicyVersion(...a)
+  getLastApprovedClearance = (...a: Parameters<PgDashboardReads['getLastApprovedClearance']>) => this.#dashboard.getLastApprovedClearance(...a)
 
   async close(): Promise<void> {
     clearInterval(this.#touchTimer)
