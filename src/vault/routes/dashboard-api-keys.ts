@@ -26,7 +26,7 @@ export function registerDashboardApiKeyRoutes(app: FastifyInstance, ctx: VaultCo
     return { api_keys: (await store.listApiKeys(auth.tenantId)).map((k) => keyView(k, nowMs)) }
   })
 
-  app.post('/api-keys', { schema: { body: apiKeyCreateBody }, config: { allowEmptyBody: true } }, async (request, reply) => {
+  app.post('/api-keys', { schema: { body: apiKeyCreateBody } }, async (request, reply) => {
     const auth = request.auth!
     if (auth.role !== 'admin') return sendProblem(reply, 'forbidden', ADMIN_ONLY)
     const nowMs = ctx.clock.now()
