@@ -32,9 +32,12 @@ const ITEM_KEYS = [
 ]
 
 test('GET /reviews/{id}: why (rule), the args hash the token binds, the diff against the last approved call, the decision with via', async (t) => {
-  const h = await startHarness(t)
+  // "Last approved before this review" is by creation time: the clock moves between the calls.
+  const clock = new ManualClock(Date.now())
+  const h = await startHarness(t, { clock })
   await registerPayments(h)
   const first = await pending(h)
+  clock.advance(1000)
   const detail = await call(h.base, 'GET', `/reviews/${first}`, { key: h.keys.reviewer })
   assert.equal(detail.status, 200, detail.text)
   assert.deepEqual(Object.keys(detail.body).slice(0, ITEM_KEYS.length), ITEM_KEYS, 'the queue item, then the detail fields')
@@ -49,6 +52,7 @@ test('GET /reviews/{id}: why (rule), the args hash the token binds, the diff aga
   await clearance(h, { ...BIG, agent_id: 'other-agent', tool_args: { amount: 300 } })
   await call(h.base, 'POST', '/register-policy', { key: h.keys.bAdmin, body: { policy_id: 'all', rules: [{ id: 'ok', when: 'true', effect: 'allow' }] } })
   await clearance(h, { ...BIG, tool_args: { amount: 1 } }, h.keys.bAgent)
+  clock.advance(1000)
   const second = await pending(h)
   const withDiff = await call(h.base, 'GET', `/reviews/${second}`, { key: h.keys.admin })
   assert.equal(withDiff.body.diff_from_last_approved.request_id, small.request_id)
