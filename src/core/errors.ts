@@ -72,6 +72,8 @@ export const ERRORS = {
   insecure_transport: { status: 403, title: 'Dashboard sessions need HTTPS or a loopback host' },
   password_rejected: { status: 400, title: 'Password does not meet the policy' },
   user_exists: { status: 409, title: 'A user with this email already exists' },
+  api_key_expired: { status: 401, title: 'API key expired' },
+  api_key_not_active: { status: 409, title: 'API key is revoked, expired or already rotated' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof ERRORS

@@ -62,3 +62,4 @@ export type {
   UnsealedLeaf,
 } from './ledger-types.ts'
 export type { NotifyEventRecord, OutboxDepth, OutboxRecord, OutboxStatus, OutboxStore, OutboxWriteOp } from './outbox-types.ts'
+export type { DashboardApiStore, DashboardApiWriteOp, ReviewQueueStats } from './dashboard-api-types.ts'

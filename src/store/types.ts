@@ -6,6 +6,7 @@ import type { LedgerStore, LedgerWriteOp } from './ledger-types.ts'
 import type { OutboxStore, OutboxWriteOp } from './outbox-types.ts'
 import type { ReportStore, ReportWriteOp } from './report-types.ts'
 import type { DashboardStore, DashboardWriteOp } from './dashboard-types.ts'
+import type { DashboardApiStore, DashboardApiWriteOp } from './dashboard-api-types.ts'
 
 export type ApiKeyRole = 'agent' | 'reviewer' | 'admin'
 
@@ -27,6 +28,10 @@ export interface ApiKeyRecord {
   createdAtMs: number
   revokedAtMs: number | null
   lastUsedAtMs: number | null
+  /** The key is refused from this time on (a rotation's grace, or a lifetime given at creation); absent = null. */
+  expiresAtMs?: number | null
+  /** The key that replaced this one in a rotation; absent = null. */
+  replacedByKeyId?: string | null
 }
 
 /** Instance-wide: one key ring signs for every tenant (the JWKS is public and tenant-less). */
@@ -151,6 +156,8 @@ export interface PolicyVersionRecord {
   documentJson: string
   contentHash: string
   createdAtMs: number
+  /** The API key that registered this version; absent or null for versions stored before it was recorded. */
+  authorKeyId?: string | null
 }
 
 export type SettingsKind = 'review' | 'notification' | 'drift' | 'report'
@@ -165,7 +172,8 @@ export interface AgentLockRecord {
 }
 
 export interface ListReviewsQuery {
-  status: ClearanceStatus | 'all'
+  /** A clearance status; 'all'; or by review state: 'decided' (approved, denied or cancelled by a reviewer) or 'expired'. */
+  status: ClearanceStatus | 'all' | 'decided' | 'expired'
   limit: number
   /** Exclusive lower bound on (createdAtMs, requestId), from the previous page. */
   after: { createdAtMs: number; requestId: string } | null
@@ -217,6 +225,7 @@ export type WriteOp =
   | OutboxWriteOp
   | ReportWriteOp
   | DashboardWriteOp
+  | DashboardApiWriteOp
 
 /**
  * Why a `token_burn` (or, with `agent_locked` only, a `token_insert`) was refused, in the order checked;
@@ -230,7 +239,7 @@ export interface BurnRefusal {
 /** `refusal` is present only when a `token_burn` or `token_insert` op failed. */
 export type WriteResult = { ok: true } | { ok: false; failedOp: number; opName: WriteOp['op']; refusal?: BurnRefusal }
 
-export interface Store extends LedgerStore, DriftStore, OutboxStore, ReportStore, DashboardStore {
+export interface Store extends LedgerStore, DriftStore, OutboxStore, ReportStore, DashboardStore, DashboardApiStore {
   readonly driver: 'sqlite' | 'postgres'
   /**
    * Apply `ops` atomically, durable before the promise resolves. Concurrent calls share one

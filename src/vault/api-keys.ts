@@ -1,4 +1,5 @@
-// API key material: `sk_{env}_{random}` shown once, stored as SHA-256 hex, plus the bootstrap that
+// API key material: `sk_{env}_{random}` shown once, stored as SHA-256 hex; creating, revoking and
+// rotating a tenant's keys (shared by /admin and the dashboard's /api-keys); and the bootstrap that
 // seeds a default tenant's first admin key on an empty store (LEDGIX_BOOTSTRAP_API_KEY).
 import { hash, randomBytes, randomUUID } from 'node:crypto'
 import type { ApiKeyId, TenantId } from '../core/index.ts'
@@ -26,7 +27,7 @@ export interface NewApiKey {
   record: ApiKeyRecord
 }
 
-export function newApiKey(tenantId: TenantId, role: ApiKeyRole, name: string, env: string, nowMs: number, text?: string): NewApiKey {
+export function newApiKey(tenantId: TenantId, role: ApiKeyRole, name: string, env: string, nowMs: number, text?: string, expiresAtMs: number | null = null): NewApiKey {
   const apiKey = text ?? generateApiKeyText(env)
   return {
     apiKey,
@@ -40,6 +41,8 @@ export function newApiKey(tenantId: TenantId, role: ApiKeyRole, name: string, en
       createdAtMs: nowMs,
       revokedAtMs: null,
       lastUsedAtMs: null,
+      expiresAtMs,
+      replacedByKeyId: null,
     },
   }
 }
@@ -55,7 +58,64 @@ export function apiKeyView(k: ApiKeyRecord): Record<string, unknown> {
     created_at: new Date(k.createdAtMs).toISOString(),
     revoked_at: k.revokedAtMs === null ? null : new Date(k.revokedAtMs).toISOString(),
     last_used_at: k.lastUsedAtMs === null ? null : new Date(k.lastUsedAtMs).toISOString(),
+    expires_at: k.expiresAtMs == null ? null : new Date(k.expiresAtMs).toISOString(),
+    replaced_by: k.replacedByKeyId ?? null,
   }
+}
+
+export type ApiKeyStatus = 'active' | 'rotating' | 'expired' | 'revoked'
+
+/** revoked > expired > rotating (replaced, still inside its grace) > active. */
+export function apiKeyStatus(k: ApiKeyRecord, nowMs: number): ApiKeyStatus {
+  if (k.revokedAtMs !== null) return 'revoked'
+  if (k.expiresAtMs != null && k.expiresAtMs <= nowMs) return 'expired'
+  return k.replacedByKeyId != null ? 'rotating' : 'active'
+}
+
+/** The longest lifetime `expires_in_days` may ask for: ten years; beyond that, ask for no expiry. */
+export const MAX_KEY_LIFETIME_DAYS = 3650
+const DAY_MS = 86_400_000
+
+export interface CreateKeyInput {
+  name: string
+  role: ApiKeyRole
+  /** null = never expires. */
+  expiresInDays: number | null
+}
+
+/** Create and store a key of `tenantId` (the caller checked the tenant exists); the secret is in the result only. */
+export async function createTenantKey(store: Store, tenantId: TenantId, input: CreateKeyInput, env: string, nowMs: number): Promise<NewApiKey> {
+  const expiresAtMs = input.expiresInDays === null ? null : nowMs + input.expiresInDays * DAY_MS
+  const created = newApiKey(tenantId, input.role, input.name, env, nowMs, undefined, expiresAtMs)
+  await store.write([{ op: 'api_key_insert', key: created.record }])
+  return created
+}
+
+/** Revoke a key of `tenantId`; false when there is no such unrevoked key in that tenant. */
+export async function revokeTenantKey(store: Store, tenantId: TenantId, keyId: ApiKeyId, nowMs: number): Promise<boolean> {
+  return (await store.write([{ op: 'api_key_revoke', tenantId, keyId, atMs: nowMs }])).ok
+}
+
+/** The longest grace a rotation may give the old key: 30 days. */
+export const MAX_ROTATION_GRACE_SECONDS = 30 * 86_400
+
+export type RotateOutcome = { ok: true; successor: NewApiKey; old: ApiKeyRecord } | { ok: false; code: 'not_found' | 'api_key_not_active' }
+
+/**
+ * Rotate a key: a successor with the same role and name (and, when the old key had a lifetime, the
+ * same lifetime from now) is created, and the old key expires `graceSeconds` from now (or earlier, if
+ * it already would). One store write with a guard, so of two concurrent rotations exactly one wins.
+ */
+export async function rotateTenantKey(store: Store, tenantId: TenantId, keyId: ApiKeyId, graceSeconds: number, env: string, nowMs: number): Promise<RotateOutcome> {
+  const old = (await store.listApiKeys(tenantId)).find((k) => k.keyId === keyId)
+  if (old === undefined) return { ok: false, code: 'not_found' }
+  const lifetimeMs = old.expiresAtMs == null ? null : old.expiresAtMs - old.createdAtMs
+  const successor = newApiKey(tenantId, old.role, old.name, env, nowMs, undefined, lifetimeMs === null ? null : nowMs + lifetimeMs)
+  const expiresAtMs = nowMs + graceSeconds * 1000
+  const result = await store.write([{ op: 'api_key_rotate', tenantId, keyId, expiresAtMs, atMs: nowMs, successor: successor.record }])
+  if (!result.ok) return { ok: false, code: 'api_key_not_active' }
+  const expiry = old.expiresAtMs == null ? expiresAtMs : Math.min(old.expiresAtMs, expiresAtMs)
+  return { ok: true, successor, old: { ...old, expiresAtMs: expiry, replacedByKeyId: successor.record.keyId } }
 }
 
 /**

@@ -1,5 +1,5 @@
-// Authentication hooks: `X-Vault-API-Key` (SHA-256 lookup, revocation honoured at once, per-key rate
-// limit, last-used time) for customer routes; `X-Admin-API-Key` or `Authorization: Bearer` for /admin.
+// Authentication hooks: `X-Vault-API-Key` (SHA-256 lookup, revocation and expiry honoured at once,
+// per-key rate limit, last-used time) for customer routes; `X-Admin-API-Key` or `Authorization: Bearer` for /admin.
 import { timingSafeEqual, createHash } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import type { FastifyReply, FastifyRequest } from 'fastify'
@@ -45,6 +45,9 @@ export async function authenticateKey(ctx: VaultContext, header: string | string
   const record = await ctx.store.findApiKeyByHash(hashApiKey(key))
   if (record === null || record.revokedAtMs !== null) return INVALID
   const nowMs = ctx.clock.now()
+  // A rotated key works until its grace ends; a key created with a lifetime, until that ends.
+  const expiresAtMs = record.expiresAtMs ?? null
+  if (expiresAtMs !== null && expiresAtMs <= nowMs) return expiredRefusal(expiresAtMs)
   if (ctx.limiter !== null) {
     const waitSeconds = ctx.limiter.take(record.keyId, nowMs)
     if (waitSeconds > 0) return new AuthRefusal('rate_limited', `rate limit for this API key exceeded; retry in ${waitSeconds}s`, waitSeconds)
@@ -80,6 +83,10 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
 export function isStateChanging(request: FastifyRequest): boolean {
   return !SAFE_METHODS.has(request.method) && request.routeOptions.config.readOnly !== true
+}
+
+function expiredRefusal(expiresAtMs: number): AuthRefusal {
+  return new AuthRefusal('api_key_expired', `this API key expired at ${new Date(expiresAtMs).toISOString()}; use its successor or ask an admin for a new key`)
 }
 
 /** onRequest hook for customer routes; sets request.auth or answers 401/403/429. */

@@ -53,6 +53,10 @@ import { registerSettingsRoutes } from './routes/settings.ts'
 import { registerSlackRoutes } from './routes/slack.ts'
 import { DashboardAuth, registerDashboardAuthRoutes, registerUserRoutes } from './dashboard/auth/index.ts'
 import type { DashboardAuthOptions } from './dashboard/auth/index.ts'
+import { registerDashboardApiKeyRoutes } from './routes/dashboard-api-keys.ts'
+import { registerDashboardOverviewRoute } from './routes/dashboard-overview.ts'
+import { registerDashboardPolicyRoutes } from './routes/dashboard-policies.ts'
+import { registerDashboardReviewRoutes } from './routes/dashboard-reviews.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -374,6 +378,10 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined, guar
     registerNotificationRoutes(scope, ctx)
     registerReportRoutes(scope, ctx)
     registerUserRoutes(scope, ctx)
+    registerDashboardOverviewRoute(scope, ctx)
+    registerDashboardReviewRoutes(scope, ctx)
+    registerDashboardApiKeyRoutes(scope, ctx)
+    registerDashboardPolicyRoutes(scope, ctx)
   })
   void app.register(
     async (scope) => {

@@ -186,6 +186,19 @@ CREATE TABLE dashboard_secrets (
 );
 `,
   },
+  {
+    version: 9,
+    name: 'dashboard endpoints',
+    // The SQLite driver's version 9: API-key expiry and successor, the policy version's author key,
+    // and the index the review detail's last-approved-call read uses.
+    sql: `
+ALTER TABLE api_keys ADD COLUMN expires_at BIGINT;
+ALTER TABLE api_keys ADD COLUMN replaced_by TEXT;
+ALTER TABLE policies ADD COLUMN author_key_id TEXT;
+CREATE INDEX clearances_agent_tool ON clearances(tenant_id, agent_id, tool_name, status, created_at);
+CREATE INDEX policies_created ON policies(tenant_id, created_at);
+`,
+  },
 ]
 
 /** The session advisory lock every migrating process takes (two-int key space: no clash with row guards). */

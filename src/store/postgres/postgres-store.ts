@@ -15,6 +15,7 @@ import { PgDashboardReads } from './dashboard-ops.ts'
 import { StoreOpenError, checkedSchema, createPgPool, describeConnectError, readerOf, type PgPoolOptions } from './pool.ts'
 import { applyPgOps } from './write-ops.ts'
 import { PgStoreReads } from './store-reads.ts'
+import { PgDashboardApiReads } from './dashboard-api-ops.ts'
 
 /** How often coalesced last-used times reach the database when nothing else is written. */
 const TOUCH_FLUSH_MS = 5_000
@@ -67,6 +68,7 @@ export class PostgresStore extends PgStoreReads implements Store {
   #outbox: PgOutboxReads
   #reports: PgReportReads
   readonly #dashboard: PgDashboardReads
+  readonly #dashboardApi: PgDashboardApiReads
 
   /** Use openPostgresStore: the pool must have been checked and the schema migrated. */
   constructor(pool: Pool, options: PostgresStoreOptions) {
@@ -84,6 +86,7 @@ export class PostgresStore extends PgStoreReads implements Store {
     this.#outbox = new PgOutboxReads(readerOf(pool))
     this.#reports = new PgReportReads(readerOf(pool))
     this.#dashboard = new PgDashboardReads(readerOf(pool))
+    this.#dashboardApi = new PgDashboardApiReads(readerOf(pool))
   }
 
   /** Transactions committed so far (tests prove batching with it). */
@@ -146,6 +149,11 @@ export class PostgresStore extends PgStoreReads implements Store {
   listDashboardSessions = (...a: Parameters<PgDashboardReads['listDashboardSessions']>) => this.#dashboard.listDashboardSessions(...a)
   getDashboardSecret = (...a: Parameters<PgDashboardReads['getDashboardSecret']>) => this.#dashboard.getDashboardSecret(...a)
   listReviewsExpiringBetween = (...a: Parameters<PgOutboxReads['listReviewsExpiringBetween']>) => this.#outbox.listReviewsExpiringBetween(...a)
+  reviewQueueStats = (...a: Parameters<PgDashboardApiReads['reviewQueueStats']>) => this.#dashboardApi.reviewQueueStats(...a)
+  listLockedAgents = (...a: Parameters<PgDashboardApiReads['listLockedAgents']>) => this.#dashboardApi.listLockedAgents(...a)
+  listPolicyVersions = (...a: Parameters<PgDashboardApiReads['listPolicyVersions']>) => this.#dashboardApi.listPolicyVersions(...a)
+  getPolicyVersion = (...a: Parameters<PgDashboardApiReads['getPolicyVersion']>) => this.#dashboardApi.getPolicyVersion(...a)
+  getLastApprovedClearance = (...a: Parameters<PgDashboardApiReads['getLastApprovedClearance']>) => this.#dashboardApi.getLastApprovedClearance(...a)
 
   async close(): Promise<void> {
     clearInterval(this.#touchTimer)

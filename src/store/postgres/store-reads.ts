@@ -33,6 +33,12 @@ const SQL = {
   clearancesByStatus: `SELECT * FROM clearances WHERE tenant_id = $1 AND status = $2 AND review_state IS NOT NULL
        AND (created_at > $3 OR (created_at = $3 AND request_id > $4))
      ORDER BY created_at, request_id LIMIT $5`,
+  clearancesDecided: `SELECT * FROM clearances WHERE tenant_id = $1 AND review_state IN ('approved', 'denied', 'cancelled')
+       AND (created_at > $2 OR (created_at = $2 AND request_id > $3))
+     ORDER BY created_at, request_id LIMIT $4`,
+  clearancesExpired: `SELECT * FROM clearances WHERE tenant_id = $1 AND review_state = 'expired'
+       AND (created_at > $2 OR (created_at = $2 AND request_id > $3))
+     ORDER BY created_at, request_id LIMIT $4`,
   clearancesAll: `SELECT * FROM clearances WHERE tenant_id = $1 AND review_state IS NOT NULL
        AND (created_at > $2 OR (created_at = $2 AND request_id > $3))
      ORDER BY created_at, request_id LIMIT $4`,
@@ -98,9 +104,10 @@ export class PgStoreReads {
   async listClearances(tenantId: TenantId, query: ListReviewsQuery): Promise<ClearanceRecord[]> {
     const afterMs = query.after?.createdAtMs ?? -1
     const afterId = query.after?.requestId ?? ''
+    const byState = query.status === 'all' ? SQL.clearancesAll : query.status === 'decided' ? SQL.clearancesDecided : query.status === 'expired' ? SQL.clearancesExpired : null
     const list =
-      query.status === 'all'
-        ? await this.#all(SQL.clearancesAll, [tenantId, afterMs, afterId, query.limit])
+      byState !== null
+        ? await this.#all(byState, [tenantId, afterMs, afterId, query.limit])
         : await this.#all(SQL.clearancesByStatus, [tenantId, query.status, afterMs, afterId, query.limit])
     return list.map(rows.toClearance)
   }

@@ -12,6 +12,7 @@ import { CLEARANCE_COLUMNS, clearanceParams } from '../sqlite/write-ops.ts'
 import { applyPgLedgerOp, applyPgDriftOp, applyPgOutboxOp } from './ledger-ops.ts'
 import { applyPgReportOp } from './report-ops.ts'
 import { applyPgDashboardOp } from './dashboard-ops.ts'
+import { applyPgDashboardApiOp } from './dashboard-api-ops.ts'
 
 const WRONG_TENANT: BurnRefusal = { code: 'token_wrong_tenant', lockReason: null }
 const REPLAYED: BurnRefusal = { code: 'token_replayed', lockReason: null }
@@ -29,7 +30,7 @@ const AGENT_KEY = "hashtextextended('agent-lock:' || $1::text || chr(1) || $2::t
 const SQL = {
   tenantInsert: 'INSERT INTO tenants (tenant_id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
   apiKeyInsert:
-    'INSERT INTO api_keys (key_id, tenant_id, key_hash, prefix, role, name, created_at, revoked_at, last_used_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+    'INSERT INTO api_keys (key_id, tenant_id, key_hash, prefix, role, name, created_at, revoked_at, last_used_at, expires_at, replaced_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)',
   apiKeyRevoke: 'UPDATE api_keys SET revoked_at = $1 WHERE tenant_id = $2 AND key_id = $3 AND revoked_at IS NULL',
   signingKeyUpsert: `INSERT INTO signing_keys (kid, public_x, active_from, retired_at, revoked_at, source) VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (kid) DO UPDATE SET public_x = excluded.public_x, active_from = excluded.active_from,
@@ -62,7 +63,8 @@ const SQL = {
      WHERE tenant_id = $${CLEARANCE_COLUMNS.length - 1} AND request_id = $${CLEARANCE_COLUMNS.length} AND status = $${CLEARANCE_COLUMNS.length + 1}`,
   idempotencyInsert: `INSERT INTO idempotency (tenant_id, route, idem_key, body_hash, request_id, status_code, response, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
-  policyInsert: 'INSERT INTO policies (tenant_id, policy_id, version_id, description, document, content_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+  policyInsert:
+    'INSERT INTO policies (tenant_id, policy_id, version_id, description, document, content_hash, created_at, author_key_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
   settingsPut: `INSERT INTO settings (tenant_id, kind, value, updated_at) VALUES ($1, $2, $3, $4)
      ON CONFLICT (tenant_id, kind) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
   lockPut: `INSERT INTO agent_locks (tenant_id, agent_id, locked, actor, reason, changed_at) VALUES ($1, $2, $3, $4, $5, $6)
@@ -112,7 +114,7 @@ export async function applyPgOps(c: PoolClient, ops: readonly WriteOp[]): Promis
         break
       case 'api_key_insert': {
         const k = op.key
-        await c.query(SQL.apiKeyInsert, [k.keyId, k.tenantId, k.keyHash, k.prefix, k.role, k.name, k.createdAtMs, k.revokedAtMs, k.lastUsedAtMs])
+        await c.query(SQL.apiKeyInsert, [k.keyId, k.tenantId, k.keyHash, k.prefix, k.role, k.name, k.createdAtMs, k.revokedAtMs, k.lastUsedAtMs, k.expiresAtMs ?? null, k.replacedByKeyId ?? null])
         break
       }
       case 'api_key_revoke':
@@ -185,6 +187,9 @@ export async function applyPgOps(c: PoolClient, ops: readonly WriteOp[]): Promis
       case 'dashboard_secret_init':
         passed = await applyPgDashboardOp(c, op)
         break
+      case 'api_key_rotate':
+        passed = await applyPgDashboardApiOp(c, op)
+        break
       case 'idempotency_insert': {
         const r = op.record
         passed = (await c.query(SQL.idempotencyInsert, [r.tenantId, r.route, r.key, r.bodyHash, r.requestId, r.statusCode, r.responseJson, r.createdAtMs]))
@@ -193,7 +198,7 @@ export async function applyPgOps(c: PoolClient, ops: readonly WriteOp[]): Promis
       }
       case 'policy_insert': {
         const p = op.policy
-        await c.query(SQL.policyInsert, [p.tenantId, p.policyId, p.versionId, p.description, p.documentJson, p.contentHash, p.createdAtMs])
+        await c.query(SQL.policyInsert, [p.tenantId, p.policyId, p.versionId, p.description, p.documentJson, p.contentHash, p.createdAtMs, p.authorKeyId ?? null])
         break
       }
       case 'settings_put':

@@ -429,6 +429,20 @@ CREATE TABLE dashboard_secrets (
 );
 `,
   },
+  {
+    version: 9,
+    name: 'dashboard endpoints',
+    // API keys may expire (a rotation's grace period, or a lifetime chosen at creation) and name their
+    // successor; a policy version records the key that registered it; the review detail's "diff
+    // against the last approved call" reads the newest approved clearance of one agent and tool.
+    sql: `
+ALTER TABLE api_keys ADD COLUMN expires_at INTEGER;
+ALTER TABLE api_keys ADD COLUMN replaced_by TEXT;
+ALTER TABLE policies ADD COLUMN author_key_id TEXT;
+CREATE INDEX clearances_agent_tool ON clearances(tenant_id, agent_id, tool_name, status, created_at);
+CREATE INDEX policies_created ON policies(tenant_id, created_at);
+`,
+  },
 ]
 
 /** Applies every migration newer than the recorded version; returns the versions applied. */

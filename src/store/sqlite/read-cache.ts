@@ -102,6 +102,7 @@ export class ReadCache {
   applied(op: WriteOp): void {
     switch (op.op) {
       case 'api_key_revoke':
+      case 'api_key_rotate':
         this.#apiKeysByHash.clear()
         this.#apiKeysById.clear()
         break

@@ -38,6 +38,8 @@ export function toApiKey(r: Row): ApiKeyRecord {
     createdAtMs: num(r.created_at),
     revokedAtMs: numOrNull(r.revoked_at),
     lastUsedAtMs: numOrNull(r.last_used_at),
+    expiresAtMs: numOrNull(r.expires_at),
+    replacedByKeyId: strOrNull(r.replaced_by),
   }
 }
 
@@ -154,6 +156,7 @@ export function toPolicy(r: Row): PolicyVersionRecord {
     documentJson: str(r.document),
     contentHash: str(r.content_hash),
     createdAtMs: num(r.created_at),
+    authorKeyId: strOrNull(r.author_key_id),
   }
 }
 

@@ -40,6 +40,8 @@ import type { ReportArtifactRecord, ReportFormat, ReportRecord, ReportShareRecor
 import { SqliteLedgerReads } from './ledger-reads.ts'
 import type { NotifyEventRecord, OutboxDepth, OutboxRecord, OutboxStatus } from '../outbox-types.ts'
 import { SqliteOutboxReads } from './outbox-reads.ts'
+import { SqliteDashboardApiReads } from './dashboard-api-ops.ts'
+import type { ReviewQueueStats } from '../dashboard-api-types.ts'
 import { migrate } from './migrations.ts'
 import { ReadCache } from './read-cache.ts'
 import { openRetainedDatabase, setPragma } from './retain.ts'
@@ -131,6 +133,7 @@ export class SqliteStore implements Store {
   /** Dashboard users and sessions: every read goes to the reader (a revocation is seen at once). */
   readonly #dashboard: SqliteDashboardReads
   #outbox: SqliteOutboxReads
+  #dashboardApi: SqliteDashboardApiReads
   #cache: ReadCache
 
   constructor(options: SqliteStoreOptions) {
@@ -178,6 +181,7 @@ export class SqliteStore implements Store {
     this.#reports = new SqliteReportReads(r)
     this.#dashboard = new SqliteDashboardReads(r)
     this.#outbox = new SqliteOutboxReads(r)
+    this.#dashboardApi = new SqliteDashboardApiReads(r)
     this.#q = {
       tenant: r.prepare('SELECT * FROM tenants WHERE tenant_id = ?'),
       tenants: r.prepare('SELECT * FROM tenants ORDER BY created_at, tenant_id'),
@@ -191,6 +195,14 @@ export class SqliteStore implements Store {
       clearance: r.prepare('SELECT * FROM clearances WHERE tenant_id = ? AND request_id = ?'),
       clearancesByStatus: r.prepare(
         `SELECT * FROM clearances WHERE tenant_id = ? AND status = ? AND review_state IS NOT NULL AND (created_at > ? OR (created_at = ? AND request_id > ?))
+         ORDER BY created_at, request_id LIMIT ?`,
+      ),
+      clearancesDecided: r.prepare(
+        `SELECT * FROM clearances WHERE tenant_id = ? AND review_state IN ('approved', 'denied', 'cancelled') AND (created_at > ? OR (created_at = ? AND request_id > ?))
+         ORDER BY created_at, request_id LIMIT ?`,
+      ),
+      clearancesExpired: r.prepare(
+        `SELECT * FROM clearances WHERE tenant_id = ? AND review_state = 'expired' AND (created_at > ? OR (created_at = ? AND request_id > ?))
          ORDER BY created_at, request_id LIMIT ?`,
       ),
       clearancesAll: r.prepare(
@@ -288,9 +300,10 @@ export class SqliteStore implements Store {
   async listClearances(tenantId: TenantId, query: ListReviewsQuery): Promise<ClearanceRecord[]> {
     const afterMs = query.after?.createdAtMs ?? -1
     const afterId = query.after?.requestId ?? ''
+    const byState = query.status === 'all' ? this.#q.clearancesAll : query.status === 'decided' ? this.#q.clearancesDecided : query.status === 'expired' ? this.#q.clearancesExpired : null
     const list =
-      query.status === 'all'
-        ? this.#q.clearancesAll!.all(tenantId, afterMs, afterMs, afterId, query.limit)
+      byState !== null
+        ? byState!.all(tenantId, afterMs, afterMs, afterId, query.limit)
         : this.#q.clearancesByStatus!.all(tenantId, query.status, afterMs, afterMs, afterId, query.limit)
     return (list as Row[]).map(rows.toClearance)
   }
@@ -423,6 +436,22 @@ export class SqliteStore implements Store {
   }
   listReviewsExpiringBetween(fromMs: number, toMs: number, limit: number): Promise<ClearanceRecord[]> {
     return this.#outbox.listReviewsExpiringBetween(fromMs, toMs, limit)
+  }
+
+  reviewQueueStats(tenantId: TenantId, expiringBeforeMs: number): Promise<ReviewQueueStats> {
+    return this.#dashboardApi.reviewQueueStats(tenantId, expiringBeforeMs)
+  }
+  listLockedAgents(tenantId: TenantId, limit: number): Promise<AgentLockRecord[]> {
+    return this.#dashboardApi.listLockedAgents(tenantId, limit)
+  }
+  listPolicyVersions(tenantId: TenantId, limit: number): Promise<PolicyVersionRecord[]> {
+    return this.#dashboardApi.listPolicyVersions(tenantId, limit)
+  }
+  getPolicyVersion(tenantId: TenantId, versionId: string): Promise<PolicyVersionRecord | null> {
+    return this.#dashboardApi.getPolicyVersion(tenantId, versionId)
+  }
+  getLastApprovedClearance(tenantId: TenantId, agentId: string, toolName: string, atOrBeforeMs: number, excludeRequestId: string): Promise<ClearanceRecord | null> {
+    return this.#dashboardApi.getLastApprovedClearance(tenantId, agentId, toolName, atOrBeforeMs, excludeRequestId)
   }
 
   async close(): Promise<void> {

@@ -9,6 +9,7 @@ import { createReportApplier } from './report-ops.ts'
 import { createDashboardApplier } from './dashboard-ops.ts'
 import { createLedgerApplier } from './ledger-ops.ts'
 import { createOutboxApplier } from './outbox-ops.ts'
+import { createDashboardApiApplier } from './dashboard-api-ops.ts'
 import type { ReadCache } from './read-cache.ts'
 
 const WRONG_TENANT: BurnRefusal = { code: 'token_wrong_tenant', lockReason: null }
@@ -91,7 +92,7 @@ export function createOpApplier(db: Database.Database, cache: ReadCache | null =
     // OR IGNORE: a duplicate id is the guard's answer (changes = 0), never a constraint exception.
     tenantInsert: db.prepare('INSERT OR IGNORE INTO tenants (tenant_id, name, created_at) VALUES (?, ?, ?)'),
     apiKeyInsert: db.prepare(
-      'INSERT INTO api_keys (key_id, tenant_id, key_hash, prefix, role, name, created_at, revoked_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO api_keys (key_id, tenant_id, key_hash, prefix, role, name, created_at, revoked_at, last_used_at, expires_at, replaced_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     apiKeyRevoke: db.prepare('UPDATE api_keys SET revoked_at = ? WHERE tenant_id = ? AND key_id = ? AND revoked_at IS NULL'),
     signingKeyUpsert: db.prepare(
@@ -123,7 +124,7 @@ export function createOpApplier(db: Database.Database, cache: ReadCache | null =
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     policyInsert: db.prepare(
-      'INSERT INTO policies (tenant_id, policy_id, version_id, description, document, content_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO policies (tenant_id, policy_id, version_id, description, document, content_hash, created_at, author_key_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     settingsPut: db.prepare(
       `INSERT INTO settings (tenant_id, kind, value, updated_at) VALUES (?, ?, ?, ?)
@@ -144,6 +145,7 @@ export function createOpApplier(db: Database.Database, cache: ReadCache | null =
   const outbox = createOutboxApplier(db)
   const report = createReportApplier(db)
   const dashboard = createDashboardApplier(db)
+  const dashboardApi = createDashboardApiApplier(db)
 
   return function applyOps(ops: readonly WriteOp[]): void {
     for (let i = 0; i < ops.length; i++) {
@@ -155,7 +157,7 @@ export function createOpApplier(db: Database.Database, cache: ReadCache | null =
           break
         case 'api_key_insert': {
           const k = op.key
-          s.apiKeyInsert.run(k.keyId, k.tenantId, k.keyHash, k.prefix, k.role, k.name, k.createdAtMs, k.revokedAtMs, k.lastUsedAtMs)
+          s.apiKeyInsert.run(k.keyId, k.tenantId, k.keyHash, k.prefix, k.role, k.name, k.createdAtMs, k.revokedAtMs, k.lastUsedAtMs, k.expiresAtMs ?? null, k.replacedByKeyId ?? null)
           break
         }
         case 'api_key_revoke':
@@ -228,6 +230,10 @@ export function createOpApplier(db: Database.Database, cache: ReadCache | null =
         case 'dashboard_secret_init':
           passed = dashboard(op)
           break
+        case 'api_key_rotate':
+          passed = dashboardApi(op)
+          cache?.applied(op)
+          break
         case 'idempotency_insert': {
           const r = op.record
           passed =
@@ -237,7 +243,7 @@ export function createOpApplier(db: Database.Database, cache: ReadCache | null =
         }
         case 'policy_insert': {
           const p = op.policy
-          s.policyInsert.run(p.tenantId, p.policyId, p.versionId, p.description, p.documentJson, p.contentHash, p.createdAtMs)
+          s.policyInsert.run(p.tenantId, p.policyId, p.versionId, p.description, p.documentJson, p.contentHash, p.createdAtMs, p.authorKeyId ?? null)
           break
         }
         case 'settings_put':

@@ -76,7 +76,8 @@ async function evaluateOrThrow(
     evalInputsHash: canonicalHash(evalInputs),
   }
 
-  const trace: TraceEntry[] = []
+  // The caller's array when given (the dashboard's dry-run shows which rules fired): filled, never read.
+  const trace: TraceEntry[] = options.trace ?? []
   const findings: Finding[] = []
   runStructuredRules(applicable, buildActivation(input), trace, findings)
 

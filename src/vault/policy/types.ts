@@ -91,6 +91,11 @@ export interface EvaluateOptions {
   defaultEffect?: Effect
   /** Outer bound on a judge call, for judges that ignore their signal. Default DEFAULT_JUDGE_DEADLINE_MS. */
   judgeDeadlineMs?: number
+  /**
+   * An empty array that receives the ordered rule evaluations (the entries evalTraceHash covers:
+   * `{policy_id, rule_id, kind: 'cel', result: 'match' | 'no_match' | 'error', error?}` and the judge's).
+   */
+  trace?: Array<Record<string, unknown>>
 }
 
 export interface Decision {

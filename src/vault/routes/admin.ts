@@ -5,10 +5,11 @@ import type { FastifyInstance } from 'fastify'
 import { IDENTIFIER_MAX_LENGTH } from '../../core/index.ts'
 import type { ApiKeyId, TenantId } from '../../core/index.ts'
 import type { ApiKeyRole } from '../../store/index.ts'
-import { API_KEY_ROLES, apiKeyView, newApiKey } from '../api-keys.ts'
+import { apiKeyView, createTenantKey, revokeTenantKey } from '../api-keys.ts'
+import type { CreateKeyInput } from '../api-keys.ts'
 import type { VaultContext } from '../context.ts'
 import { sendProblem } from '../http-errors.ts'
-import { identifier, tenantIdParams } from './schemas.ts'
+import { apiKeyCreateBody, identifier, tenantIdParams } from './schemas.ts'
 
 // Tenant ids follow the one identifier rule (src/core/identifier.ts), in paths and bodies alike.
 const tenantParams = tenantIdParams
@@ -18,6 +19,12 @@ const tenantKeyParams = {
   required: ['tenant_id', 'key_id'],
   properties: { tenant_id: identifier, key_id: { type: 'string', minLength: 1, maxLength: IDENTIFIER_MAX_LENGTH } },
 } as const
+
+/** A validated apiKeyCreateBody (or none) as the create input: an unnamed agent key that never expires by default. */
+export function createKeyInputOf(body: unknown): CreateKeyInput {
+  const b = (body ?? {}) as { name?: string; role?: ApiKeyRole; expires_in_days?: number }
+  return { name: b.name ?? '', role: b.role ?? 'agent', expiresInDays: b.expires_in_days ?? null }
+}
 
 export function keyRecordView(r: { kid: string; activeFromMs: number; retiredAtMs: number | null; revokedAtMs: number | null; source: string }): Record<string, unknown> {
   const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString())
@@ -55,15 +62,13 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: VaultContext): vo
     {
       schema: {
         params: tenantParams,
-        body: { type: 'object', properties: { name: { type: 'string', maxLength: 256 }, role: { type: 'string', enum: [...API_KEY_ROLES] } } },
+        body: apiKeyCreateBody,
       },
     },
     async (request, reply) => {
       const { tenant_id: tenantId } = request.params as { tenant_id: TenantId }
       if ((await store.getTenant(tenantId)) === null) return sendProblem(reply, 'not_found', 'no such tenant')
-      const body = (request.body ?? {}) as { name?: string; role?: ApiKeyRole }
-      const created = newApiKey(tenantId, body.role ?? 'agent', body.name ?? '', ctx.config.apiKeyEnv, ctx.clock.now())
-      await store.write([{ op: 'api_key_insert', key: created.record }])
+      const created = await createTenantKey(store, tenantId, createKeyInputOf(request.body), ctx.config.apiKeyEnv, ctx.clock.now())
       // The secret is in this response only; the store keeps its SHA-256.
       return reply.code(201).send({ ...apiKeyView(created.record), api_key: created.apiKey })
     },
@@ -77,8 +82,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: VaultContext): vo
 
   app.delete('/tenants/:tenant_id/api-keys/:key_id', { schema: { params: tenantKeyParams }, config: { allowEmptyBody: true } }, async (request, reply) => {
     const { tenant_id: tenantId, key_id: keyId } = request.params as { tenant_id: TenantId; key_id: ApiKeyId }
-    const result = await store.write([{ op: 'api_key_revoke', tenantId, keyId, atMs: ctx.clock.now() }])
-    if (!result.ok) return sendProblem(reply, 'not_found', 'no such active key in this tenant')
+    if (!(await revokeTenantKey(store, tenantId, keyId, ctx.clock.now()))) return sendProblem(reply, 'not_found', 'no such active key in this tenant')
     return { key_id: keyId, revoked: true }
   })
 

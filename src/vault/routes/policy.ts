@@ -29,7 +29,8 @@ export function registerPolicyRoute(app: FastifyInstance, ctx: VaultContext, gat
         policy_version_id: prepared.record.versionId,
         policy_content_hash: prepared.record.contentHash,
       }
-      const ops = [ctx.policies.insertOp(prepared.record)]
+      // The registering key is the version's author (GET /policies shows it).
+      const ops = [ctx.policies.insertOp({ ...prepared.record, authorKeyId: auth.keyId })]
       if (s !== null) ops.push(idempotencyOp(s, null, 200, response, nowMs))
       const result = await ctx.store.write(ops)
       if (!result.ok) return sendProblem(reply, 'idempotency_conflict', 'this Idempotency-Key is being used concurrently')

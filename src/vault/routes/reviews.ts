@@ -1,4 +1,5 @@
-// GET /reviews (paged queue, full arguments) and POST /reviews/{request_id}/decision.
+// GET /reviews (paged queue, full arguments; ?status= by clearance status or, for the dashboard, by
+// review state) and POST /reviews/{request_id}/decision.
 import type { FastifyInstance } from 'fastify'
 import type { ClearanceStatus } from '../../store/index.ts'
 import { clearanceView } from '../clearance.ts'
@@ -15,11 +16,12 @@ const MAX_LIMIT = 500
 
 export function registerReviewRoutes(app: FastifyInstance, ctx: VaultContext): void {
   app.get('/reviews', { schema: { querystring: reviewsQuery } }, async (request, reply) => {
-    const q = request.query as { status?: ClearanceStatus | 'all'; limit?: string; cursor?: string }
+    const q = request.query as { status?: ClearanceStatus | 'all' | 'pending' | 'decided' | 'expired'; limit?: string; cursor?: string }
     const limit = Math.min(MAX_LIMIT, Math.max(1, q.limit === undefined ? DEFAULT_LIMIT : Number(q.limit)))
     const after = q.cursor === undefined || q.cursor === '' ? null : decodeCursor(q.cursor)
     if (after === null && q.cursor !== undefined && q.cursor !== '') return sendProblem(reply, 'invalid_request', 'query.cursor: not a cursor from this API')
-    const items = await ctx.store.listClearances(request.auth!.tenantId, { status: q.status ?? 'pending_review', limit, after })
+    const status = q.status === undefined || q.status === 'pending' ? 'pending_review' : q.status
+    const items = await ctx.store.listClearances(request.auth!.tenantId, { status, limit, after })
     const last = items[items.length - 1]
     return { reviews: items.map(reviewItemView), next_cursor: items.length === limit && last !== undefined ? encodeCursor(last) : null }
   })

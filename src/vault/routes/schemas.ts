@@ -76,7 +76,9 @@ export const reviewDecisionBody = {
 export const reviewsQuery = {
   type: 'object',
   properties: {
-    status: { type: 'string', enum: ['pending_review', 'approved', 'denied', 'all'] },
+    // The first four are the original filters (by clearance status); the dashboard's are by review
+    // state: pending (= pending_review), decided (by a person or Slack), expired.
+    status: { type: 'string', enum: ['pending_review', 'approved', 'denied', 'all', 'pending', 'decided', 'expired'] },
     limit: { type: 'string', pattern: '^[0-9]{1,4}$' },
     cursor: { type: 'string', maxLength: 512 },
   },
@@ -119,4 +121,12 @@ export const notificationSettingsBody = {
   },
 } as const
 
-
+/** POST /admin/tenants/{id}/api-keys and POST /api-keys: both default to an unnamed agent key that never expires. */
+export const apiKeyCreateBody = {
+  type: 'object',
+  properties: {
+    name: { type: 'string', maxLength: 256 },
+    role: { type: 'string', enum: ['agent', 'reviewer', 'admin'] },
+    expires_in_days: { type: 'integer', minimum: 1, maximum: 3650 },
+  },
+} as const

@@ -1,0 +1,73 @@
+// One review as the dashboard's detail pane shows it (docs/design/dashboard.md §3): the queue item
+// plus why it is here, the args hash the token binds, the structural diff against the last approved
+// call of the same agent and tool, and who decided it, how and when.
+import type { ClearanceRecord, Store } from '../store/index.ts'
+import { decisionChannelOf } from '../notify/index.ts'
+import { diffArgs } from './args-diff.ts'
+import type { ArgsChange } from './args-diff.ts'
+import { reviewItemView } from './reviews.ts'
+
+export type ReviewWhy = { kind: 'rule'; rule: string; rules: string[] } | { kind: 'confidence'; confidence: number; threshold: number } | { kind: 'default'; reason_code: string | null }
+
+export type DecisionVia = ReturnType<typeof decisionChannelOf>
+
+/**
+ * The channel a decision came through. Today it is read from the recorded reviewer (the Slack handler
+ * records `slack:…`, the Vault itself `system:…`; API callers may not claim either prefix); when
+ * decisions carry their own channel column, this is the one function to change.
+ */
+export function decisionViaOf(c: ClearanceRecord): DecisionVia {
+  return decisionChannelOf(c.reviewer)
+}
+
+/** Why a request went to review: a deciding rule, a judge verdict under the threshold, or the default. */
+export function reviewWhyOf(c: ClearanceRecord): ReviewWhy {
+  if (c.reasonCode === 'low_confidence') return { kind: 'confidence', confidence: c.confidence, threshold: c.minimumConfidenceScore }
+  const first = c.matchedRuleIds[0]
+  if (first !== undefined) return { kind: 'rule', rule: first, rules: c.matchedRuleIds }
+  return { kind: 'default', reason_code: c.reasonCode }
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString()
+}
+
+/** Decided by a person, by Slack or by the expiry sweep; null while pending (or never reviewed). */
+export function reviewDecisionOf(c: ClearanceRecord): Record<string, unknown> | null {
+  if (c.reviewState === null || c.reviewState === 'pending' || c.status === 'pending_review') return null
+  return {
+    approved: c.status === 'approved',
+    state: c.reviewState,
+    by: c.reviewer,
+    via: decisionViaOf(c),
+    at: iso(c.updatedAtMs),
+    reason: c.reviewReason !== null && c.reviewReason !== '' ? c.reviewReason : c.reason,
+    decided_by_key_id: c.decidedByKeyId,
+  }
+}
+
+export interface LastApprovedDiff {
+  request_id: string
+  approved_at: string
+  changes: ArgsChange[]
+  truncated: boolean
+}
+
+/** The diff of `c`'s tool_args against the newest earlier approved clearance of its agent and tool. */
+export async function diffFromLastApproved(store: Store, c: ClearanceRecord): Promise<LastApprovedDiff | null> {
+  const last = await store.getLastApprovedClearance(c.tenantId, c.agentId, c.toolName, c.createdAtMs, c.requestId)
+  if (last === null) return null
+  const diff = diffArgs(last.toolArgs, c.toolArgs)
+  return { request_id: last.requestId, approved_at: iso(last.updatedAtMs), changes: diff.changes, truncated: diff.truncated }
+}
+
+export async function reviewDetailView(store: Store, c: ClearanceRecord): Promise<Record<string, unknown>> {
+  return {
+    ...reviewItemView(c),
+    why: reviewWhyOf(c),
+    // What an approval's token carries as tool_args_hash (minting.ts copies it from this record).
+    args_hash: c.toolArgsHash,
+    diff_from_last_approved: await diffFromLastApproved(store, c),
+    decision: reviewDecisionOf(c),
+  }
+}
