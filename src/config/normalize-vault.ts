@@ -136,5 +136,6 @@ export function normalizeVaultServer(raw: VaultServerYaml, problems: Array<[stri
     store: normalizeStore(raw.store, problems),
     ledger: normalizeLedger(raw.ledger, problems),
     notifications: normalizeNotifications(raw, problems),
+    dashboard: { allowInsecureHttp: raw.dashboard?.allow_insecure_http ?? false },
   }
 }

@@ -161,6 +161,19 @@ export const VaultServerSchema = Type.Object(
         { additionalProperties: false, default: {} },
       ),
     ),
+    dashboard: Type.Optional(
+      Type.Object(
+        {
+          allow_insecure_http: Type.Optional(
+            Type.Boolean({
+              default: false,
+              description: 'Serve the /ui/ dashboard over plain HTTP on a non-loopback host (labs only: no Secure cookies, no WebCrypto; a warning banner stays on).',
+            }),
+          ),
+        },
+        { additionalProperties: false, default: {} },
+      ),
+    ),
   },
   { additionalProperties: false, default: {} },
 )

@@ -109,4 +109,11 @@ export interface VaultServerConfig {
   ledger?: VaultLedgerConfig
   /** Absent (hand-built configs) means the defaults (DEFAULT_NOTIFY_CONFIG in src/notify). */
   notifications?: VaultNotifyConfig
+  /** The /ui/ dashboard; absent (hand-built configs) means the defaults. */
+  dashboard?: VaultDashboardConfig
+}
+
+export interface VaultDashboardConfig {
+  /** Serve /ui/ over plain HTTP on a non-loopback host instead of the "use HTTPS or localhost" page. */
+  allowInsecureHttp: boolean
 }
