@@ -22,7 +22,7 @@ export interface ReviewItem {
   why?: Why
   args_hash?: string
   diff_from_last_approved?: { request_id: string; changes: DiffChange[] } | null
-  decision?: { approved: boolean; by: string; via: string; at: string; reason: string }
+  decision?: { approved: boolean; by: string; via: string; at: string; reason: string } | null
 }
 
 export interface DiffChange {

@@ -26,7 +26,7 @@ export function HistoryPage() {
           <tbody>
             {items.map((r) => (
               <tr key={r.request_id}>
-                <td>{r.tool_name}</td><td>{r.agent_id}</td><td>{r.status}</td><td>{r.decision?.by ?? r.reviewer}{r.decision !== undefined ? ` via ${r.decision.via}` : ''}</td>
+                <td>{r.tool_name}</td><td>{r.agent_id}</td><td>{r.status}</td><td>{r.decision?.by ?? r.reviewer}{r.decision != null ? ` via ${r.decision.via}` : ''}</td>
                 <td>{r.decision?.reason ?? r.review_reason ?? ''}</td><td>{fmtTime(r.created_at)}</td>
                 <td><a href={hrefOf('ledger', r.request_id)}>entry</a></td>
               </tr>

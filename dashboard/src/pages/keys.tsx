@@ -86,8 +86,8 @@ export function KeysPage() {
     if (rotating === null) return
     setBusy(true)
     try {
-      const r = await post<{ api_key?: string; key?: string; secret?: string }>(`/api-keys/${encodeURIComponent(rotating.key_id)}/rotate`, { grace_seconds: Number(grace) })
-      setSecret(r.api_key ?? r.secret ?? r.key ?? '')
+      const r = await post<{ successor?: { api_key?: string }; api_key?: string }>(`/api-keys/${encodeURIComponent(rotating.key_id)}/rotate`, { grace_seconds: Number(grace) })
+      setSecret(r.successor?.api_key ?? r.api_key ?? '')
       setRotating(null)
       await load()
     } catch (err) {

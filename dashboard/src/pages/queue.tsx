@@ -33,7 +33,7 @@ function isTextField(el: Element | null): boolean {
 
 function decidedText(item: ReviewItem | null, fallback: string): string {
   const d = item?.decision
-  if (d !== undefined) return `Already ${d.approved ? 'approved' : 'denied'} by ${d.by} via ${d.via} at ${fmtTime(d.at)}${d.reason !== '' ? `: “${d.reason}”` : ''}.`
+  if (d !== undefined && d !== null) return `Already ${d.approved ? 'approved' : 'denied'} by ${d.by} via ${d.via} at ${fmtTime(d.at)}${d.reason !== '' ? `: “${d.reason}”` : ''}.`
   if (item !== null && item.reviewer !== null && item.status !== 'pending_review') return `Already ${item.status} by ${item.reviewer}.`
   return `Already decided elsewhere (${fallback}).`
 }
