@@ -1,6 +1,6 @@
 // Small shared pieces: page heading, error and success notes, a confirm <dialog>, the review timer.
 import type { ComponentChildren } from 'preact'
-import { useEffect, useRef, useState } from 'preact/hooks'
+import { useEffect, useId, useRef, useState } from 'preact/hooks'
 import { formatRemaining, remainingMs, zoneOf } from './lib/timer.ts'
 import { serverNow } from './state.ts'
 
@@ -47,6 +47,7 @@ export interface ConfirmProps {
 export function ConfirmDialog(p: ConfirmProps) {
   const ref = useRef<HTMLDialogElement>(null)
   const [typed, setTyped] = useState('')
+  const titleId = useId()
   useEffect(() => {
     const d = ref.current
     if (d === null) return
@@ -57,9 +58,9 @@ export function ConfirmDialog(p: ConfirmProps) {
   }, [p.open])
   const blocked = p.typeToConfirm !== undefined && typed !== p.typeToConfirm
   return (
-    <dialog ref={ref} aria-labelledby="confirm-title" onCancel={(e) => { e.preventDefault(); p.onCancel() }}>
+    <dialog ref={ref} aria-labelledby={titleId} onCancel={(e) => { e.preventDefault(); p.onCancel() }}>
       <form method="dialog" onSubmit={(e) => { e.preventDefault(); if (!blocked) p.onConfirm() }}>
-        <h2 id="confirm-title">{p.title}</h2>
+        <h2 id={titleId}>{p.title}</h2>
         {p.children}
         {p.typeToConfirm !== undefined && (
           <label class="field">

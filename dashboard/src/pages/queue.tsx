@@ -371,7 +371,7 @@ function ReviewDetail({ id, listed, now, mayDecide, choice, setChoice, onDecided
           Hidden characters in these arguments, shown escaped and highlighted: {rendered.flags.join('; ')}.
         </p>
       )}
-      <pre class="args" aria-labelledby="args-title" tabIndex={0}>
+      <pre class="args" role="region" aria-labelledby="args-title" tabIndex={0}>
         {rendered?.segments.map((seg, i) => (seg.flagged ? <mark key={i} class="flag" title="invisible or bidi control character">{seg.text}</mark> : seg.text))}
       </pre>
       {typeof navigator.clipboard?.writeText === 'function' && <button type="button" onClick={() => void copy()}>Copy JSON</button>}
