@@ -81,7 +81,7 @@ function Verifier({ requestId }: { requestId: string }) {
             {result.steps.map((s, i) => (
               <li key={i} class={`step step-${s.status}`} data-step={s.step}>
                 <span class="mark" aria-hidden="true">{s.mark}</span>{' '}
-                <strong>{s.label}</strong> <span class="sr-only">{s.status === 'ok' ? 'passed' : s.status === 'fail' ? 'failed' : 'skipped'}</span>: {s.message}
+                <strong>{s.label}</strong><span class="sr-only">{s.status === 'ok' ? ' passed' : s.status === 'fail' ? ' failed' : ' skipped'}</span>: {s.message}
               </li>
             ))}
           </ol>

@@ -377,7 +377,7 @@ function ReviewDetail({ id, listed, now, mayDecide, choice, setChoice, onDecided
       {typeof navigator.clipboard?.writeText === 'function' && <button type="button" onClick={() => void copy()}>Copy JSON</button>}
       <OkNote text={copied} />
       <h3>Compared with the last approved call</h3>
-      <p>{diffSummary(diff === undefined ? undefined : diff?.changes ?? null)}</p>
+      <p>{diff === undefined ? 'No comparison from the server for this review.' : diffSummary(diff?.changes ?? null)}</p>
       {diff !== null && diff !== undefined && diff.changes.length > 0 && (
         <table class="diff">
           <caption class="sr-only">Argument changes since request {diff.request_id}</caption>

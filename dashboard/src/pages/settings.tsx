@@ -2,14 +2,14 @@
 // notification channels with "send test", and drift settings (edited as JSON: the server validates).
 import { useEffect, useState } from 'preact/hooks'
 import { errorText, get, post, put } from '../lib/api.ts'
-import { ConfirmDialog, ErrorNote, Json, OkNote, PageHeading } from '../components.tsx'
+import { ConfirmDialog, ErrorNote, OkNote, PageHeading } from '../components.tsx'
 
 interface ReviewSettings {
   minimum_confidence_score: number
   minimum_confidence_bucket?: string
 }
 
-const BUCKETS = ['low', 'medium', 'high', 'very_high'] as const
+const BUCKETS = ['none', 'low', 'medium', 'high', 'extra_high'] as const
 
 function ThresholdForm() {
   const [current, setCurrent] = useState<ReviewSettings | null>(null)
@@ -49,7 +49,7 @@ function ThresholdForm() {
         <label class="field"><span>Minimum confidence score (0–1)</span>
           <input type="number" min={0} max={1} step={0.01} value={score} onInput={(e) => { setScore(e.currentTarget.value); setBucket('') }} />
         </label>
-        <label class="field"><span>Slider</span>
+        <label class="field"><span>Score (slider)</span>
           <input type="range" min={0} max={1} step={0.01} value={score} onInput={(e) => { setScore(e.currentTarget.value); setBucket('') }} />
         </label>
         <label class="field"><span>…or a bucket</span>
@@ -71,10 +71,20 @@ function ThresholdForm() {
 
 interface NotifySettings {
   email_enabled?: boolean
-  email_recipients?: string[] | string
+  /** Comma-separated (README "Channels and settings"). */
+  email_recipients?: string
   slack_enabled?: boolean
   slack_webhook_url?: string
   webhook_url?: string
+  channels?: { id: string; type: string; enabled?: boolean }[]
+}
+
+interface ChannelTest {
+  channel_id: string
+  type: string
+  status: string
+  receiver_status: number | null
+  reason: string | null
 }
 
 function NotificationsForm() {
@@ -84,11 +94,12 @@ function NotificationsForm() {
   const [emails, setEmails] = useState('')
   const [error, setError] = useState<string | null>(null)
   const [ok, setOk] = useState<string | null>(null)
-  const [test, setTest] = useState<unknown>(null)
+  const [test, setTest] = useState<ChannelTest[] | null>(null)
+  const [testError, setTestError] = useState<string | null>(null)
   useEffect(() => {
     get<NotifySettings>('/notification-settings').then((d) => {
       setDoc(d)
-      setEmails(Array.isArray(d.email_recipients) ? d.email_recipients.join(', ') : d.email_recipients ?? '')
+      setEmails(d.email_recipients ?? '')
     }, (err: unknown) => setError(errorText(err)))
   }, [])
   async function save(e: Event) {
@@ -97,7 +108,7 @@ function NotificationsForm() {
     setOk(null)
     const body: NotifySettings = {
       email_enabled: emails.trim() !== '',
-      email_recipients: emails.split(',').map((s) => s.trim()).filter(Boolean),
+      email_recipients: emails.split(',').map((s) => s.trim()).filter(Boolean).join(', '),
     }
     // Secrets come back masked: send them only when the operator typed a new one.
     if (slack !== '') { body.slack_webhook_url = slack; body.slack_enabled = true }
@@ -113,16 +124,22 @@ function NotificationsForm() {
   }
   async function sendTest() {
     setTest(null)
+    setTestError(null)
     try {
-      setTest(await post<unknown>('/notification-settings/test', {}))
+      setTest((await post<{ channels: ChannelTest[] }>('/notification-settings/test', {})).channels)
     } catch (err) {
-      setTest({ error: errorText(err) })
+      setTestError(errorText(err))
     }
   }
   return (
     <form class="card" onSubmit={(e) => void save(e)} aria-labelledby="notify-title">
       <h2 id="notify-title">Notifications</h2>
-      {doc !== null && <p class="muted">Slack: {doc.slack_webhook_url ?? 'not set'} · webhook: {doc.webhook_url ?? 'not set'}</p>}
+      {doc !== null && (
+        <p class="muted">
+          Slack: {doc.slack_webhook_url || 'not set'} · webhook: {doc.webhook_url || 'not set'}
+          {doc.channels !== undefined && doc.channels.length > 0 && ` · channels: ${doc.channels.map((c) => `${c.id} (${c.type})`).join(', ')}`}
+        </p>
+      )}
       <label class="field"><span>Email recipients (comma-separated)</span><input value={emails} onInput={(e) => setEmails(e.currentTarget.value)} /></label>
       <label class="field"><span>New Slack webhook URL (leave empty to keep)</span><input type="url" value={slack} onInput={(e) => setSlack(e.currentTarget.value)} autocomplete="off" /></label>
       <label class="field"><span>New signed webhook URL (leave empty to keep)</span><input type="url" value={webhook} onInput={(e) => setWebhook(e.currentTarget.value)} autocomplete="off" /></label>
@@ -132,7 +149,18 @@ function NotificationsForm() {
         <button type="submit" class="primary">Save channels</button>
         <button type="button" onClick={() => void sendTest()}>Send test</button>
       </div>
-      {test !== null && <div role="status"><h3>Test result</h3><Json value={test} /></div>}
+      <ErrorNote error={testError} />
+      {test !== null && (
+        <div role="status">
+          <h3>Test result</h3>
+          {test.length === 0 ? <p>No channel is enabled.</p> : (
+            <table>
+              <thead><tr><th scope="col">Channel</th><th scope="col">Type</th><th scope="col">Result</th><th scope="col">Receiver status</th><th scope="col">Error</th></tr></thead>
+              <tbody>{test.map((c) => <tr key={c.channel_id}><td>{c.channel_id}</td><td>{c.type}</td><td>{c.status === 'delivered' ? '✓ delivered' : '✗ failed'}</td><td class="num">{c.receiver_status ?? '—'}</td><td>{c.reason ?? ''}</td></tr>)}</tbody>
+            </table>
+          )}
+        </div>
+      )}
     </form>
   )
 }
