@@ -231,7 +231,8 @@ export function QueuePage({ selectedId }: { selectedId: string | null }) {
           {selectedId === null || items === null ? (
             <h2 id="detail-title" class="muted">Select a review to see its arguments and decide.</h2>
           ) : (
-            <ReviewDetail key={selectedId} id={selectedId} listed={selected} now={now} mayDecide={mayDecide} choice={choice} setChoice={setChoice} onDecided={afterDecided} />
+            <ReviewDetail key={selectedId} id={selectedId} listed={selected} now={now} mayDecide={mayDecide} choice={choice} setChoice={setChoice} onDecided={afterDecided}
+              onDecidedElsewhere={(id) => setItems(removeIds(itemsRef.current, new Set([id])))} />
           )}
         </section>
       </div>
@@ -282,9 +283,11 @@ interface DetailProps {
   choice: null | 'approve' | 'deny'
   setChoice: (c: null | 'approve' | 'deny') => void
   onDecided: (id: string, text: string) => void
+  /** A 409: the row leaves the queue; the detail stays to say who decided. */
+  onDecidedElsewhere: (id: string) => void
 }
 
-function ReviewDetail({ id, listed, now, mayDecide, choice, setChoice, onDecided }: DetailProps) {
+function ReviewDetail({ id, listed, now, mayDecide, choice, setChoice, onDecided, onDecidedElsewhere }: DetailProps) {
   const [item, setItem] = useState<ReviewItem | null>(listed)
   const [error, setError] = useState<string | null>(null)
   const [reason, setReason] = useState('')
@@ -337,6 +340,8 @@ function ReviewDetail({ id, listed, now, mayDecide, choice, setChoice, onDecided
         if (fresh !== null) setItem(fresh)
         const text = decidedText(fresh, err.detail)
         setDecidedElsewhere(text)
+        setChoice(null)
+        onDecidedElsewhere(id)
         announce(text)
       } else setError(errorText(err))
     } finally {
