@@ -8,7 +8,7 @@ import { canDecide, parseBoot } from '../../dashboard/src/lib/boot.ts'
 import { diffRows, diffSummary } from '../../dashboard/src/lib/diff.ts'
 import { actionFor, moveSelection } from '../../dashboard/src/lib/keys.ts'
 import type { KeyInput } from '../../dashboard/src/lib/keys.ts'
-import { mergeArrivals, neighbourAfterRemoval, sortByExpiry, whyText } from '../../dashboard/src/lib/queue.ts'
+import { eventRequestId, mergeArrivals, neighbourAfterRemoval, sortByExpiry, whyText } from '../../dashboard/src/lib/queue.ts'
 import type { ReviewItem } from '../../dashboard/src/lib/queue.ts'
 import { hrefOf, parseHash } from '../../dashboard/src/lib/router.ts'
 import { announcementBetween, formatRemaining, remainingMs, zoneOf } from '../../dashboard/src/lib/timer.ts'
@@ -86,6 +86,12 @@ test('queue: why-it-is-here from the server, else from the item', () => {
   assert.equal(whyText(item('1', null, undefined, { why: { kind: 'confidence', confidence: 0.72, threshold: 0.9 } })), 'confidence 0.72 < threshold 0.90')
   assert.equal(whyText(item('1', null, undefined, { why: { kind: 'rule', rule: 'big-refund' } })), 'matched rule big-refund')
   assert.equal(whyText(item('1', null, undefined, { matched_rule_ids: ['r1', 'r2'] })), 'matched rule r1, r2')
+})
+
+test('queue: live events name their request at the top level or inside review; anything else is ignored', () => {
+  assert.equal(eventRequestId('{"request_id":"r1"}'), 'r1')
+  assert.equal(eventRequestId('{"type":"review.decided","review":{"request_id":"r2"}}'), 'r2')
+  for (const bad of ['', 'not json', 'null', '"r"', '{"review":null}', '{"request_id":7}']) assert.equal(eventRequestId(bad), null, bad)
 })
 
 const key = (k: string, over: Partial<KeyInput> = {}): KeyInput => ({ key: k, ctrlKey: false, metaKey: false, altKey: false, inTextField: false, ...over })

@@ -85,3 +85,20 @@ export function neighbourAfterRemoval(items: readonly ReviewItem[], id: string):
 export function pluralReviews(n: number): string {
   return n === 1 ? '1 review' : `${n} reviews`
 }
+
+/**
+ * The request id an /events/stream message is about: `data.request_id`, or `data.review.request_id`
+ * (the notification event body, README "Events"); null when the data names none.
+ */
+export function eventRequestId(data: string): string | null {
+  let v: unknown
+  try {
+    v = JSON.parse(data)
+  } catch {
+    return null
+  }
+  if (typeof v !== 'object' || v === null) return null
+  const o = v as { request_id?: unknown; review?: { request_id?: unknown } | null }
+  if (typeof o.request_id === 'string') return o.request_id
+  return typeof o.review?.request_id === 'string' ? o.review.request_id : null
+}

@@ -8,7 +8,7 @@ import { renderArgs, argsOneLiner } from '../lib/args.ts'
 import { canDecide } from '../lib/boot.ts'
 import { diffRows, diffSummary } from '../lib/diff.ts'
 import { actionFor, moveSelection, SHORTCUTS } from '../lib/keys.ts'
-import { mergeArrivals, neighbourAfterRemoval, pluralReviews, removeIds, sortByExpiry, whyText } from '../lib/queue.ts'
+import { eventRequestId, mergeArrivals, neighbourAfterRemoval, pluralReviews, removeIds, sortByExpiry, whyText } from '../lib/queue.ts'
 import type { ReviewItem } from '../lib/queue.ts'
 import { hrefOf } from '../lib/router.ts'
 import { useStore } from '../lib/store.ts'
@@ -71,7 +71,7 @@ export function QueuePage({ selectedId }: { selectedId: string | null }) {
     if (typeof EventSource === 'undefined') return undefined
     const es = new EventSource('/events/stream')
     const onCreated = async (e: MessageEvent<string>) => {
-      const id = requestIdOf(e.data)
+      const id = eventRequestId(e.data)
       try {
         const arrivals = id !== null ? [await get<ReviewItem>(`/reviews/${encodeURIComponent(id)}`)] : (await get<{ reviews: ReviewItem[] }>('/reviews?status=pending_review&limit=500')).reviews
         const merged = mergeArrivals(itemsRef.current, arrivals)
@@ -84,7 +84,7 @@ export function QueuePage({ selectedId }: { selectedId: string | null }) {
       }
     }
     const onGone = (verb: string) => (e: MessageEvent<string>) => {
-      const id = requestIdOf(e.data)
+      const id = eventRequestId(e.data)
       if (id === null || !itemsRef.current.some((i) => i.request_id === id)) return
       setItems(removeIds(itemsRef.current, new Set([id])))
       announce(`A review of ${itemsRef.current.find((i) => i.request_id === id)?.tool_name ?? 'a tool'} was ${verb} elsewhere and left the queue`)
@@ -264,15 +264,6 @@ export function QueuePage({ selectedId }: { selectedId: string | null }) {
       </ConfirmDialog>
     </>
   )
-}
-
-function requestIdOf(data: string): string | null {
-  try {
-    const v = JSON.parse(data) as { request_id?: unknown }
-    return typeof v.request_id === 'string' ? v.request_id : null
-  } catch {
-    return null
-  }
 }
 
 interface DetailProps {
