@@ -10,6 +10,7 @@ import { registerNotifyCommands } from './notify-commands.ts'
 import { registerServeCommand } from './serve.ts'
 import { registerStoreCommands } from './store-commands.ts'
 import { registerTokenCommands } from './token-commands.ts'
+import { registerUserCommands } from './users-commands.ts'
 import { VERSION } from './version.ts'
 
 export function buildProgram(): Command {
@@ -36,6 +37,7 @@ Examples:
   registerReportCommands(program)
   registerNotifyCommands(program)
   registerStoreCommands(program)
+  registerUserCommands(program)
   registerDemoUpstreamCommand(program)
   addMissingExamples(program)
   return program

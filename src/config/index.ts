@@ -21,4 +21,5 @@ export type {
   TokenConfig,
   UpstreamConfig,
 } from './types.ts'
-export type { VaultJudgeConfig, VaultRateLimitConfig, VaultServerConfig, VaultStoreConfig } from './types-vault.ts'
+export type { VaultDashboardConfig, VaultJudgeConfig, VaultRateLimitConfig, VaultServerConfig, VaultStoreConfig } from './types-vault.ts'
+export { DEFAULT_DASHBOARD_CONFIG } from './types-vault.ts'

@@ -136,6 +136,11 @@ export function normalizeVaultServer(raw: VaultServerYaml, problems: Array<[stri
     store: normalizeStore(raw.store, problems),
     ledger: normalizeLedger(raw.ledger, problems),
     notifications: normalizeNotifications(raw, problems),
-    dashboard: { allowInsecureHttp: raw.dashboard?.allow_insecure_http ?? false },
+    dashboard: {
+      sessionIdleMs: (raw.dashboard?.session_idle_minutes ?? 30) * 60_000,
+      sessionAbsoluteMs: (raw.dashboard?.session_absolute_hours ?? 12) * 3_600_000,
+      allowInsecureHttp: raw.dashboard?.allow_insecure_http ?? false,
+      trustProxy: raw.dashboard?.trust_proxy ?? false,
+    },
   }
 }

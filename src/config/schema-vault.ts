@@ -164,11 +164,17 @@ export const VaultServerSchema = Type.Object(
     dashboard: Type.Optional(
       Type.Object(
         {
+          session_idle_minutes: Type.Optional(
+            Type.Integer({ minimum: 1, maximum: 1440, default: 30, description: 'A dashboard session unused this long ends (OWASP: 15-30 min for most apps).' }),
+          ),
+          session_absolute_hours: Type.Optional(
+            Type.Integer({ minimum: 1, maximum: 720, default: 12, description: 'A dashboard session ends this long after login, used or not.' }),
+          ),
           allow_insecure_http: Type.Optional(
-            Type.Boolean({
-              default: false,
-              description: 'Serve the /ui/ dashboard over plain HTTP on a non-loopback host (labs only: no Secure cookies, no WebCrypto; a warning banner stays on).',
-            }),
+            Type.Boolean({ default: false, description: 'Allow dashboard sessions over plain HTTP on a non-loopback host (labs only: no Secure cookie).' }),
+          ),
+          trust_proxy: Type.Optional(
+            Type.Boolean({ default: false, description: 'Believe X-Forwarded-Proto/-For from the peer (set only behind your own TLS-terminating proxy).' }),
           ),
         },
         { additionalProperties: false, default: {} },

@@ -109,11 +109,24 @@ export interface VaultServerConfig {
   ledger?: VaultLedgerConfig
   /** Absent (hand-built configs) means the defaults (DEFAULT_NOTIFY_CONFIG in src/notify). */
   notifications?: VaultNotifyConfig
-  /** The /ui/ dashboard; absent (hand-built configs) means the defaults. */
+  /** Dashboard sessions; absent (hand-built configs) means DEFAULT_DASHBOARD_CONFIG. */
   dashboard?: VaultDashboardConfig
 }
 
+/** `vault_server.dashboard`: session lifetimes and transport rules of the dashboard's users. */
 export interface VaultDashboardConfig {
-  /** Serve /ui/ over plain HTTP on a non-loopback host instead of the "use HTTPS or localhost" page. */
+  sessionIdleMs: number
+  sessionAbsoluteMs: number
+  /** Sessions over plain HTTP on a non-loopback host (no Secure cookie): labs only. */
   allowInsecureHttp: boolean
+  /** X-Forwarded-Proto / X-Forwarded-For are believed only when true. */
+  trustProxy: boolean
 }
+
+/** Idle 30 min, absolute 12 h: docs/design/dashboard.md §1 (OWASP session guidance for an admin app). */
+export const DEFAULT_DASHBOARD_CONFIG: VaultDashboardConfig = Object.freeze({
+  sessionIdleMs: 30 * 60_000,
+  sessionAbsoluteMs: 12 * 3_600_000,
+  allowInsecureHttp: false,
+  trustProxy: false,
+})

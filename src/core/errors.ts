@@ -63,6 +63,15 @@ export const ERRORS = {
   key_ring_changed: { status: 409, title: 'Signing key ring changed concurrently' },
   slack_signature_invalid: { status: 401, title: 'Slack request signature missing, stale, replayed or invalid' },
   report_not_ready: { status: 409, title: 'Report is not ready yet' },
+  // Dashboard users and sessions (src/vault/dashboard/auth).
+  setup_done: { status: 409, title: 'Dashboard setup already done' },
+  setup_token_invalid: { status: 401, title: 'Setup token missing or invalid' },
+  login_failed: { status: 401, title: 'Login failed' },
+  session_invalid: { status: 401, title: 'Session missing, expired or revoked' },
+  csrf_rejected: { status: 403, title: 'Cross-site request refused' },
+  insecure_transport: { status: 403, title: 'Dashboard sessions need HTTPS or a loopback host' },
+  password_rejected: { status: 400, title: 'Password does not meet the policy' },
+  user_exists: { status: 409, title: 'A user with this email already exists' },
 } as const satisfies Record<string, { status: number; title: string }>
 
 export type ErrorCode = keyof typeof ERRORS

@@ -39,6 +39,14 @@ export type {
   ReportStore,
   ReportWriteOp,
 } from './report-types.ts'
+export type {
+  DashboardBootstrapRecord,
+  DashboardRole,
+  DashboardSessionRecord,
+  DashboardStore,
+  DashboardUserRecord,
+  DashboardWriteOp,
+} from './dashboard-types.ts'
 export type { DriftAgentRecord, DriftEventQuery, DriftEventRecord, DriftStore, DriftWriteOp, StoredDriftEvent } from './drift-types.ts'
 export type {
   LedgerCheckpointRecord,

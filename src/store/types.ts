@@ -5,6 +5,7 @@ import type { DriftStore, DriftWriteOp } from './drift-types.ts'
 import type { LedgerStore, LedgerWriteOp } from './ledger-types.ts'
 import type { OutboxStore, OutboxWriteOp } from './outbox-types.ts'
 import type { ReportStore, ReportWriteOp } from './report-types.ts'
+import type { DashboardStore, DashboardWriteOp } from './dashboard-types.ts'
 
 export type ApiKeyRole = 'agent' | 'reviewer' | 'admin'
 
@@ -215,6 +216,7 @@ export type WriteOp =
   | DriftWriteOp
   | OutboxWriteOp
   | ReportWriteOp
+  | DashboardWriteOp
 
 /**
  * Why a `token_burn` (or, with `agent_locked` only, a `token_insert`) was refused, in the order checked;
@@ -228,7 +230,7 @@ export interface BurnRefusal {
 /** `refusal` is present only when a `token_burn` or `token_insert` op failed. */
 export type WriteResult = { ok: true } | { ok: false; failedOp: number; opName: WriteOp['op']; refusal?: BurnRefusal }
 
-export interface Store extends LedgerStore, DriftStore, OutboxStore, ReportStore {
+export interface Store extends LedgerStore, DriftStore, OutboxStore, ReportStore, DashboardStore {
   readonly driver: 'sqlite' | 'postgres'
   /**
    * Apply `ops` atomically, durable before the promise resolves. Concurrent calls share one

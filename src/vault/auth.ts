@@ -1,11 +1,13 @@
 // Authentication hooks: `X-Vault-API-Key` (SHA-256 lookup, revocation honoured at once, per-key rate
 // limit, last-used time) for customer routes; `X-Admin-API-Key` or `Authorization: Bearer` for /admin.
 import { timingSafeEqual, createHash } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { ErrorCode } from '../core/index.ts'
 import type { AuthContext, VaultContext } from './context.ts'
 import { hashApiKey } from './api-keys.ts'
 import { sendProblem } from './http-errors.ts'
+import { authenticateSession } from './dashboard/auth/index.ts'
 
 /** Keys are ~55 characters; anything far longer is not a key and is not hashed. */
 const MAX_API_KEY_LENGTH = 512
@@ -51,9 +53,38 @@ export async function authenticateKey(ctx: VaultContext, header: string | string
   return { tenantId: record.tenantId, keyId: record.keyId, role: record.role, keyName: record.name }
 }
 
-/** onRequest hook for customer routes; sets request.auth or answers 401/429. */
+const VIEWER_READ_ONLY = new AuthRefusal('forbidden', 'the viewer role is read-only: changing anything needs a reviewer or admin')
+
+/**
+ * The customer caller: X-Vault-API-Key when the header is present (cookies are then ignored), else a
+ * dashboard session cookie (docs/design/dashboard.md §1: CSRF on state-changing requests). One rule
+ * for the read-only role: a viewer is refused every state-changing request, whatever the route.
+ */
+export async function authenticateCustomer(ctx: VaultContext, req: IncomingMessage, stateChanging: boolean): Promise<AuthContext | AuthRefusal> {
+  const key = req.headers['x-vault-api-key']
+  let auth: AuthContext | AuthRefusal
+  if (key !== undefined || ctx.dashboardAuth === undefined) {
+    auth = await authenticateKey(ctx, key)
+  } else {
+    const session = await authenticateSession(ctx.dashboardAuth, req, stateChanging)
+    if (session === null) return MISSING
+    if (!session.ok) return new AuthRefusal(session.code, session.detail)
+    auth = session.auth
+  }
+  if (stateChanging && !(auth instanceof AuthRefusal) && auth.role === 'viewer') return VIEWER_READ_ONLY
+  return auth
+}
+
+/** Methods that change nothing; a POST route that only reads declares `config: { readOnly: true }`. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+export function isStateChanging(request: FastifyRequest): boolean {
+  return !SAFE_METHODS.has(request.method) && request.routeOptions.config.readOnly !== true
+}
+
+/** onRequest hook for customer routes; sets request.auth or answers 401/403/429. */
 export async function authenticateApiKey(ctx: VaultContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const auth = await authenticateKey(ctx, request.headers['x-vault-api-key'])
+  const auth = await authenticateCustomer(ctx, request.raw, isStateChanging(request))
   if (auth instanceof AuthRefusal) {
     sendProblem(reply, auth.code, auth.detail, auth.retryAfterSeconds)
     return reply

@@ -11,6 +11,7 @@ import type { LedgerSink } from './ledger-sink.ts'
 import type { PolicyRegistry } from './policies.ts'
 import type { RateLimiter } from './rate-limit.ts'
 import type { Judge } from './policy/index.ts'
+import type { DashboardAuth } from './dashboard/auth/service.ts'
 
 export interface VaultContext {
   store: Store
@@ -31,12 +32,19 @@ export interface VaultContext {
   notify: NotifyService | null
   /** Compliance report generation (one background worker, bounded queue). */
   reports: ReportService
+  /** Dashboard users and sessions; absent when embedded without them (then only API keys authenticate). */
+  dashboardAuth?: DashboardAuth
 }
+
+/** Roles of a customer caller: the API-key roles plus the dashboard's read-only `viewer`. */
+export type AuthRole = ApiKeyRole | 'viewer'
 
 /** The authenticated caller of a customer endpoint. */
 export interface AuthContext {
   tenantId: TenantId
   keyId: ApiKeyId
-  role: ApiKeyRole
+  role: AuthRole
   keyName: string
+  /** Set when a dashboard session authenticated the request (keyId is then `user:<user_id>`, keyName the email). */
+  user?: { userId: string; email: string; sessionId: string }
 }

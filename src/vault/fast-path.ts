@@ -98,6 +98,8 @@ export class FastPath {
     const route = url === CONSUME ? CONSUME : url === CLEARANCE ? CLEARANCE : null
     if (route === null) return false
     const headers = req.headers
+    // Cookies and no API key: a dashboard session (CSRF, viewer rule), authenticated by fastify's hook.
+    if (headers['x-vault-api-key'] === undefined && headers.cookie !== undefined) return false
     const type = headers['content-type']
     if (type !== 'application/json' && type !== JSON_TYPE) return false
     if (headers['transfer-encoding'] !== undefined) return false

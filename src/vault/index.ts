@@ -12,3 +12,15 @@ export type { EventEvidence, LedgerSink } from './ledger-sink.ts'
 export { JWKS_MAX_AGE_SECONDS } from './routes/public.ts'
 export type { AuthContext, VaultContext } from './context.ts'
 export { openVaultStore, postgresOptionsOf } from './open-store.ts'
+export {
+  DEFAULT_SCRYPT_PARAMS,
+  SETUP_TENANT,
+  hashPassword,
+  isEmail,
+  isSetupRequired,
+  normalizeEmail,
+  passwordProblem,
+  removeSetupToken,
+  sessionBoot,
+} from './dashboard/auth/index.ts'
+export type { DashboardAuthOptions, ScryptParams, SessionBoot } from './dashboard/auth/index.ts'

@@ -21,6 +21,8 @@ export interface ReviewDecisionInput {
 export type ReviewOutcome = { ok: true; record: ClearanceRecord } | { ok: false; code: ErrorCode; detail: string }
 
 export async function decideReview(ctx: VaultContext, auth: AuthContext, requestId: string, input: ReviewDecisionInput): Promise<ReviewOutcome> {
+  // The customer hook already refuses viewers every state change; this keeps the service honest alone.
+  if (auth.role === 'viewer') return { ok: false, code: 'forbidden', detail: 'the viewer role is read-only: deciding needs a reviewer or admin' }
   if (input.approved && auth.role === 'agent') {
     return { ok: false, code: 'forbidden', detail: 'agent keys may only cancel (approved: false); approving needs a reviewer or admin key' }
   }
@@ -31,7 +33,8 @@ export async function decideReview(ctx: VaultContext, auth: AuthContext, request
   }
   const nowMs = ctx.clock.now()
   const cancelled = !input.approved && auth.role === 'agent'
-  const reviewer = input.reviewerEmail !== '' ? input.reviewerEmail : `${auth.role}:${auth.keyName}`
+  // A dashboard session decides as its user: the body's reviewer_email is not evidence of anything.
+  const reviewer = auth.user !== undefined ? auth.user.email : input.reviewerEmail !== '' ? input.reviewerEmail : `${auth.role}:${auth.keyName}`
   const reason =
     input.reviewReason !== ''
       ? input.reviewReason

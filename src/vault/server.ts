@@ -52,6 +52,8 @@ import { registerSharedReportRoutes } from './routes/reports-shared.ts'
 import { registerReviewRoutes } from './routes/reviews.ts'
 import { registerSettingsRoutes } from './routes/settings.ts'
 import { registerSlackRoutes } from './routes/slack.ts'
+import { DashboardAuth, registerDashboardAuthRoutes, registerUserRoutes } from './dashboard/auth/index.ts'
+import type { DashboardAuthOptions } from './dashboard/auth/index.ts'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -60,6 +62,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** DELETE and lockdown POSTs may arrive with Content-Type: application/json and no body. */
     allowEmptyBody?: boolean
+    /** A POST that changes nothing (a dry run, a validation): viewers may call it and it needs no CSRF token. */
+    readOnly?: boolean
   }
 }
 
@@ -80,6 +84,8 @@ export interface VaultServerOptions {
   notifyRandom?: () => number
   /** Printed in compliance reports (the CLI passes its version); default 'unknown'. */
   version?: string
+  /** Dashboard password hashing (tests pass cheap scrypt parameters); default N=2^16, r=8, p=2, 2 at once. */
+  dashboardAuth?: DashboardAuthOptions
 }
 
 export interface VaultServer {
@@ -192,7 +198,11 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
       }),
       notify,
     }
-    const ctx: VaultContext = { ...base, reports: createReportService(base, options.version ?? 'unknown', options.logger) }
+    const ctx: VaultContext = {
+      ...base,
+      reports: createReportService(base, options.version ?? 'unknown', options.logger),
+      dashboardAuth: await DashboardAuth.open(store, clock, config, options.logger ?? null, options.dashboardAuth),
+    }
     await seedBootstrapKey(store, config.bootstrapApiKey, clock.now())
     await recoverInterrupted(ctx)
     const listenerStats = new ListenerStats()
@@ -294,6 +304,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The fast path in front of this app's routes (server.ts); close() turns it off first. */
     vaultFastPath: FastPath
+    /** Every customer route (method, URL pattern) as registered: tests walk it (e.g. the viewer rule). */
+    vaultCustomerRoutes: Array<{ method: string; url: string }>
   }
 }
 
@@ -323,6 +335,8 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined, guar
     schemaController: { compilersFactory: { buildValidator: (() => lazyValidatorCompiler) as never, buildSerializer: () => noResponseSchemas } },
   }) as unknown as FastifyInstance
   app.decorate('vaultFastPath', fastPath)
+  const customerRoutes: Array<{ method: string; url: string }> = []
+  app.decorate('vaultCustomerRoutes', customerRoutes)
   app.decorateRequest('auth', null)
   if (logger !== undefined) app.addHook('onResponse', logVaultRequest)
   const defaultJson = app.getDefaultJsonParser('error', 'error') as unknown as JsonBodyParser
@@ -346,8 +360,12 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined, guar
   registerSlackRoutes(app, ctx)
   registerSharedReportRoutes(app, ctx)
   registerDashboardRoutes(app, ctx)
+  registerDashboardAuthRoutes(app, ctx)
   void app.register(async (scope) => {
     scope.addHook('onRequest', authenticateApiKey.bind(null, ctx))
+    scope.addHook('onRoute', (route) => {
+      for (const method of [route.method].flat()) customerRoutes.push({ method, url: route.url })
+    })
     registerClearanceRoutes(scope, ctx, gate)
     registerConsumeRoute(scope, ctx)
     registerPolicyRoute(scope, ctx, gate)
@@ -357,6 +375,7 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined, guar
     registerLedgerRoutes(scope, ctx)
     registerNotificationRoutes(scope, ctx)
     registerReportRoutes(scope, ctx)
+    registerUserRoutes(scope, ctx)
   })
   void app.register(
     async (scope) => {

@@ -6,7 +6,9 @@ import assert from 'node:assert/strict'
 import type { IncomingHttpHeaders } from 'node:http'
 import { send } from '../helpers/http-client.ts'
 import { startHarness } from '../vault/helpers.ts'
-import { bootScript, isLoopbackHost } from '../../src/vault/dashboard/serve.ts'
+import type { IncomingMessage } from 'node:http'
+import { DEFAULT_DASHBOARD_CONFIG } from '../../src/config/index.ts'
+import { bootScript, isInsecureOrigin } from '../../src/vault/dashboard/serve.ts'
 
 const EXACT_HEADERS: Record<string, string> = {
   'content-security-policy':
@@ -103,7 +105,7 @@ test('plain HTTP on a non-loopback host: one static "use HTTPS or localhost" pag
 })
 
 test('vault_server.dashboard.allow_insecure_http: the app is served and the boot JSON asks for the warning banner', async (t) => {
-  const h = await startHarness(t, { config: { dashboard: { allowInsecureHttp: true } } })
+  const h = await startHarness(t, { config: { dashboard: { ...DEFAULT_DASHBOARD_CONFIG, allowInsecureHttp: true } } })
   const port = new URL(h.base).port
   const r = await send(`${h.base}/ui/`, { headers: { host: `vault.test:${port}` } })
   assert.equal(r.status, 200)
@@ -119,9 +121,28 @@ test('boot JSON cannot end its script element or open a comment, whatever the st
   assert.deepEqual(JSON.parse(inner), hostile)
 })
 
-test('loopback hosts are the ones browsers treat as secure over plain HTTP', () => {
-  for (const host of ['127.0.0.1', '127.0.0.1:8000', '127.9.8.7:1', 'localhost', 'LOCALHOST:80', 'x.localhost:1', '[::1]:8000']) assert.equal(isLoopbackHost(host), true, host)
-  for (const host of ['vault.test', '10.0.0.1:8000', '127.0.0.1.evil.test', 'localhost.evil.test', '[::2]:1', '128.0.0.1', '127.0.0.256', undefined, '']) {
-    assert.equal(isLoopbackHost(host), false, String(host))
+function fakeRequest(host: string | undefined, headers: Record<string, string> = {}): IncomingMessage {
+  return { headers: { ...(host === undefined ? {} : { host }), ...headers }, socket: {} } as unknown as IncomingMessage
+}
+
+test('insecure origin = plain HTTP on a host browsers do not treat as secure; X-Forwarded-Proto counts only with trust_proxy', () => {
+  const plain = DEFAULT_DASHBOARD_CONFIG
+  for (const host of ['127.0.0.1', '127.0.0.1:8000', '127.9.8.7:1', 'localhost', 'LOCALHOST:80', 'x.localhost:1', '[::1]:8000']) {
+    assert.equal(isInsecureOrigin(fakeRequest(host), plain), false, host)
   }
+  for (const host of ['vault.test', '10.0.0.1:8000', '127.0.0.1.evil.test', 'localhost.evil.test', '[::2]:1', '128.0.0.1', undefined, '']) {
+    assert.equal(isInsecureOrigin(fakeRequest(host), plain), true, String(host))
+  }
+  const proxied = fakeRequest('vault.example.com', { 'x-forwarded-proto': 'https' })
+  assert.equal(isInsecureOrigin(proxied, plain), true, 'a forwarded header from an untrusted peer proves nothing')
+  assert.equal(isInsecureOrigin(proxied, { ...plain, trustProxy: true }), false)
+  assert.equal(isInsecureOrigin({ headers: { host: 'vault.example.com' }, socket: { encrypted: true } } as unknown as IncomingMessage, plain), false, 'TLS on the socket')
+})
+
+test('behind a trusted TLS proxy (trust_proxy): X-Forwarded-Proto https serves the app on any host', async (t) => {
+  const h = await startHarness(t, { config: { dashboard: { ...DEFAULT_DASHBOARD_CONFIG, trustProxy: true } } })
+  const r = await send(`${h.base}/ui/`, { headers: { host: 'vault.example.com', 'x-forwarded-proto': 'https' } })
+  assert.equal(r.status, 200)
+  assert.equal(bootOf(r.text)['insecure_http'], false)
+  assert.equal((await send(`${h.base}/ui/`, { headers: { host: 'vault.example.com' } })).status, 403)
 })

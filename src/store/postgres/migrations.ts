@@ -144,6 +144,48 @@ CREATE TABLE report_share_views (share_id TEXT NOT NULL, at BIGINT NOT NULL, tar
 CREATE INDEX report_share_views_share ON report_share_views(share_id, at);
 `,
   },
+  {
+    version: 8,
+    name: 'dashboard users and sessions',
+    // Dashboard users (email unique per tenant), server-side sessions stored as sha256(token), the
+    // first-admin guard (one row per tenant: setup happens exactly once, whichever replica serves it)
+    // and instance secrets (the CSRF HMAC key, shared by replicas).
+    sql: `
+CREATE TABLE dashboard_users (
+  user_id TEXT PRIMARY KEY,
+  tenant_id TEXT NOT NULL,
+  email TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('admin', 'reviewer', 'viewer')),
+  password_hash TEXT NOT NULL,
+  disabled_at BIGINT,
+  created_at BIGINT NOT NULL,
+  password_changed_at BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX dashboard_users_email ON dashboard_users(tenant_id, email);
+CREATE TABLE dashboard_sessions (
+  session_id TEXT PRIMARY KEY,
+  token_hash TEXT NOT NULL UNIQUE,
+  tenant_id TEXT NOT NULL,
+  user_id TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  last_seen_at BIGINT NOT NULL,
+  ip TEXT NOT NULL,
+  user_agent TEXT NOT NULL,
+  revoked_at BIGINT
+);
+CREATE INDEX dashboard_sessions_user ON dashboard_sessions(tenant_id, user_id);
+CREATE TABLE dashboard_bootstrap (
+  tenant_id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL,
+  claimed_at BIGINT NOT NULL
+);
+CREATE TABLE dashboard_secrets (
+  name TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  created_at BIGINT NOT NULL
+);
+`,
+  },
 ]
 
 /** The session advisory lock every migrating process takes (two-int key space: no clash with row guards). */

@@ -11,6 +11,7 @@ import { PgLedgerReads } from './ledger-reads.ts'
 import { SchemaTooNewError, migratePg } from './migrations.ts'
 import { PgOutboxReads } from './outbox-reads.ts'
 import { PgReportReads } from './report-ops.ts'
+import { PgDashboardReads } from './dashboard-ops.ts'
 import { StoreOpenError, checkedSchema, createPgPool, describeConnectError, readerOf, type PgPoolOptions } from './pool.ts'
 import { applyPgOps } from './write-ops.ts'
 import { PgStoreReads } from './store-reads.ts'
@@ -65,6 +66,7 @@ export class PostgresStore extends PgStoreReads implements Store {
   #ledger: PgLedgerReads
   #outbox: PgOutboxReads
   #reports: PgReportReads
+  readonly #dashboard: PgDashboardReads
 
   /** Use openPostgresStore: the pool must have been checked and the schema migrated. */
   constructor(pool: Pool, options: PostgresStoreOptions) {
@@ -81,6 +83,7 @@ export class PostgresStore extends PgStoreReads implements Store {
     this.#ledger = new PgLedgerReads(readerOf(pool))
     this.#outbox = new PgOutboxReads(readerOf(pool))
     this.#reports = new PgReportReads(readerOf(pool))
+    this.#dashboard = new PgDashboardReads(readerOf(pool))
   }
 
   /** Transactions committed so far (tests prove batching with it). */
@@ -135,6 +138,13 @@ export class PostgresStore extends PgStoreReads implements Store {
   getReportArtifact = (...a: Parameters<PgReportReads['getReportArtifact']>) => this.#reports.getReportArtifact(...a)
   findReportShareByHash = (...a: Parameters<PgReportReads['findReportShareByHash']>) => this.#reports.findReportShareByHash(...a)
   listReportShares = (...a: Parameters<PgReportReads['listReportShares']>) => this.#reports.listReportShares(...a)
+  getDashboardUser = (...a: Parameters<PgDashboardReads['getDashboardUser']>) => this.#dashboard.getDashboardUser(...a)
+  findDashboardUserByEmail = (...a: Parameters<PgDashboardReads['findDashboardUserByEmail']>) => this.#dashboard.findDashboardUserByEmail(...a)
+  listDashboardUsers = (...a: Parameters<PgDashboardReads['listDashboardUsers']>) => this.#dashboard.listDashboardUsers(...a)
+  getDashboardBootstrap = (...a: Parameters<PgDashboardReads['getDashboardBootstrap']>) => this.#dashboard.getDashboardBootstrap(...a)
+  findDashboardSessionByHash = (...a: Parameters<PgDashboardReads['findDashboardSessionByHash']>) => this.#dashboard.findDashboardSessionByHash(...a)
+  listDashboardSessions = (...a: Parameters<PgDashboardReads['listDashboardSessions']>) => this.#dashboard.listDashboardSessions(...a)
+  getDashboardSecret = (...a: Parameters<PgDashboardReads['getDashboardSecret']>) => this.#dashboard.getDashboardSecret(...a)
   listReviewsExpiringBetween = (...a: Parameters<PgOutboxReads['listReviewsExpiringBetween']>) => this.#outbox.listReviewsExpiringBetween(...a)
 
   async close(): Promise<void> {

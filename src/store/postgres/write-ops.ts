@@ -11,6 +11,7 @@ import { GuardFailure } from '../sqlite/group-commit.ts'
 import { CLEARANCE_COLUMNS, clearanceParams } from '../sqlite/write-ops.ts'
 import { applyPgLedgerOp, applyPgDriftOp, applyPgOutboxOp } from './ledger-ops.ts'
 import { applyPgReportOp } from './report-ops.ts'
+import { applyPgDashboardOp } from './dashboard-ops.ts'
 
 const WRONG_TENANT: BurnRefusal = { code: 'token_wrong_tenant', lockReason: null }
 const REPLAYED: BurnRefusal = { code: 'token_replayed', lockReason: null }
@@ -173,6 +174,16 @@ export async function applyPgOps(c: PoolClient, ops: readonly WriteOp[]): Promis
       case 'report_share_revoke':
       case 'report_share_view':
         passed = await applyPgReportOp(c, op)
+        break
+      case 'dashboard_user_insert':
+      case 'dashboard_user_update':
+      case 'dashboard_bootstrap_claim':
+      case 'dashboard_session_insert':
+      case 'dashboard_session_touch':
+      case 'dashboard_session_delete':
+      case 'dashboard_sessions_revoke':
+      case 'dashboard_secret_init':
+        passed = await applyPgDashboardOp(c, op)
         break
       case 'idempotency_insert': {
         const r = op.record

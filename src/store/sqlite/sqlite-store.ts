@@ -35,6 +35,7 @@ import type { DriftAgentRecord, DriftEventQuery, StoredDriftEvent } from '../dri
 import { GroupCommitter, type DeferredSync, type SideWork } from './group-commit.ts'
 import { SqliteDriftReads } from './drift-ops.ts'
 import { SqliteReportReads } from './report-ops.ts'
+import { SqliteDashboardReads } from './dashboard-ops.ts'
 import type { ReportArtifactRecord, ReportFormat, ReportRecord, ReportShareRecord } from '../report-types.ts'
 import { SqliteLedgerReads } from './ledger-reads.ts'
 import type { NotifyEventRecord, OutboxDepth, OutboxRecord, OutboxStatus } from '../outbox-types.ts'
@@ -127,6 +128,8 @@ export class SqliteStore implements Store {
   #ledger: SqliteLedgerReads
   #drift: SqliteDriftReads
   #reports: SqliteReportReads
+  /** Dashboard users and sessions: every read goes to the reader (a revocation is seen at once). */
+  readonly #dashboard: SqliteDashboardReads
   #outbox: SqliteOutboxReads
   #cache: ReadCache
 
@@ -173,6 +176,7 @@ export class SqliteStore implements Store {
     this.#ledger = new SqliteLedgerReads(r)
     this.#drift = new SqliteDriftReads(r)
     this.#reports = new SqliteReportReads(r)
+    this.#dashboard = new SqliteDashboardReads(r)
     this.#outbox = new SqliteOutboxReads(r)
     this.#q = {
       tenant: r.prepare('SELECT * FROM tenants WHERE tenant_id = ?'),
@@ -394,6 +398,13 @@ export class SqliteStore implements Store {
   listReportShares(tenantId: TenantId, reportId: string): Promise<ReportShareRecord[]> {
     return this.#reports.listReportShares(tenantId, reportId)
   }
+  getDashboardUser = (...a: Parameters<SqliteDashboardReads['getDashboardUser']>) => this.#dashboard.getDashboardUser(...a)
+  findDashboardUserByEmail = (...a: Parameters<SqliteDashboardReads['findDashboardUserByEmail']>) => this.#dashboard.findDashboardUserByEmail(...a)
+  listDashboardUsers = (...a: Parameters<SqliteDashboardReads['listDashboardUsers']>) => this.#dashboard.listDashboardUsers(...a)
+  getDashboardBootstrap = (...a: Parameters<SqliteDashboardReads['getDashboardBootstrap']>) => this.#dashboard.getDashboardBootstrap(...a)
+  findDashboardSessionByHash = (...a: Parameters<SqliteDashboardReads['findDashboardSessionByHash']>) => this.#dashboard.findDashboardSessionByHash(...a)
+  listDashboardSessions = (...a: Parameters<SqliteDashboardReads['listDashboardSessions']>) => this.#dashboard.listDashboardSessions(...a)
+  getDashboardSecret = (...a: Parameters<SqliteDashboardReads['getDashboardSecret']>) => this.#dashboard.getDashboardSecret(...a)
 
   listUnexpandedEvents(limit: number): Promise<NotifyEventRecord[]> {
     return this.#outbox.listUnexpandedEvents(limit)

@@ -6,6 +6,7 @@ import type { BurnRefusal, ClearanceRecord, WriteOp } from '../types.ts'
 import { GuardFailure, type OpApplier } from './group-commit.ts'
 import { createDriftApplier } from './drift-ops.ts'
 import { createReportApplier } from './report-ops.ts'
+import { createDashboardApplier } from './dashboard-ops.ts'
 import { createLedgerApplier } from './ledger-ops.ts'
 import { createOutboxApplier } from './outbox-ops.ts'
 import type { ReadCache } from './read-cache.ts'
@@ -142,6 +143,7 @@ export function createOpApplier(db: Database.Database, cache: ReadCache | null =
   const drift = createDriftApplier(db)
   const outbox = createOutboxApplier(db)
   const report = createReportApplier(db)
+  const dashboard = createDashboardApplier(db)
 
   return function applyOps(ops: readonly WriteOp[]): void {
     for (let i = 0; i < ops.length; i++) {
@@ -215,6 +217,16 @@ export function createOpApplier(db: Database.Database, cache: ReadCache | null =
         case 'report_share_revoke':
         case 'report_share_view':
           passed = report(op)
+          break
+        case 'dashboard_user_insert':
+        case 'dashboard_user_update':
+        case 'dashboard_bootstrap_claim':
+        case 'dashboard_session_insert':
+        case 'dashboard_session_touch':
+        case 'dashboard_session_delete':
+        case 'dashboard_sessions_revoke':
+        case 'dashboard_secret_init':
+          passed = dashboard(op)
           break
         case 'idempotency_insert': {
           const r = op.record

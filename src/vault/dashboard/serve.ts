@@ -2,11 +2,15 @@
 // JSON, the content-hashed assets with strong ETags, the exact security headers on every answer, and
 // one static "use HTTPS or localhost" page over plain HTTP on a non-loopback host, where Secure
 // cookies, WebCrypto and the clipboard silently disappear (design notes §3.2).
+import type { IncomingMessage } from 'node:http'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { DEFAULT_DASHBOARD_CONFIG } from '../../config/index.ts'
+import type { VaultDashboardConfig } from '../../config/types-vault.ts'
 import { loadDashboardAssets } from '../../dashboard/assets.ts'
 import type { VaultContext } from '../context.ts'
 import { sendProblem } from '../http-errors.ts'
 import { sessionBoot } from './auth/index.ts'
+import { hostnameOf, isHttps, isLoopbackHost } from './auth/transport.ts'
 
 export const DASHBOARD_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; font-src 'self'; connect-src 'self'; " +
@@ -47,25 +51,13 @@ here anyway, with a permanent warning banner.</p>
 </html>
 `
 
-function hostnameOf(hostHeader: string | undefined): string {
-  if (hostHeader === undefined) return ''
-  const host = hostHeader.trim().toLowerCase()
-  if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1)
-  const colon = host.indexOf(':')
-  return colon === -1 ? host : host.slice(0, colon)
-}
-
-/** The hosts browsers treat as potentially trustworthy over plain HTTP (W3C Secure Contexts §3.1). */
-export function isLoopbackHost(hostHeader: string | undefined): boolean {
-  const name = hostnameOf(hostHeader)
-  if (name === 'localhost' || name.endsWith('.localhost') || name === '[::1]') return true
-  const parts = name.split('.')
-  return parts.length === 4 && parts[0] === '127' && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255)
-}
-
-/** true when this request reaches the dashboard over plain HTTP on a non-loopback host. */
-export function isInsecureOrigin(request: FastifyRequest): boolean {
-  return request.protocol !== 'https' && !isLoopbackHost(request.headers.host)
+/**
+ * true when this request reaches the dashboard over plain HTTP on a non-loopback host: the same
+ * transport rule the session cookies follow (auth/transport.ts; X-Forwarded-Proto counts only with
+ * vault_server.dashboard.trust_proxy).
+ */
+export function isInsecureOrigin(req: IncomingMessage, config: VaultDashboardConfig): boolean {
+  return !isHttps(req, config) && !isLoopbackHost(hostnameOf(req))
 }
 
 /** JSON inside <script type="application/json">: no "<" at all, so neither "</script" nor "<!--" can end it. */
@@ -80,11 +72,12 @@ function withHeaders(reply: FastifyReply): FastifyReply {
 }
 
 export function registerDashboardRoutes(app: FastifyInstance, ctx: VaultContext): void {
-  const allowInsecure = ctx.config.dashboard?.allowInsecureHttp === true
+  const config = ctx.config.dashboard ?? DEFAULT_DASHBOARD_CONFIG
+  const allowInsecure = config.allowInsecureHttp
 
   /** The insecure-origin page, or null when the request may proceed. */
   function refuseInsecure(request: FastifyRequest, reply: FastifyReply): FastifyReply | null {
-    if (allowInsecure || !isInsecureOrigin(request)) return null
+    if (allowInsecure || !isInsecureOrigin(request.raw, config)) return null
     return withHeaders(reply).code(403).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(INSECURE_HTTP_PAGE)
   }
 
@@ -92,7 +85,7 @@ export function registerDashboardRoutes(app: FastifyInstance, ctx: VaultContext)
     const refused = refuseInsecure(request, reply)
     if (refused !== null) return refused
     const assets = await loadDashboardAssets()
-    const boot = { ...(await sessionBoot(ctx, request)), insecure_http: isInsecureOrigin(request) }
+    const boot = { ...(await sessionBoot(ctx, request)), insecure_http: isInsecureOrigin(request.raw, config) }
     return withHeaders(reply).header('cache-control', 'no-store').type('text/html; charset=utf-8').send(assets.index.replace('<!--BOOT-->', bootScript(boot)))
   }
 

@@ -49,7 +49,7 @@ const JSON_TYPE = 'application/json; charset=utf-8'
  * already see full arguments in the review queue; agent keys (what the client runs with) do not, and
  * their default page is the redacted one the client can verify (docs/design/ledger-views.md).
  */
-const FULL_VIEW_ROLES: ReadonlySet<ApiKeyRole> = new Set<ApiKeyRole>(['reviewer', 'admin'])
+const FULL_VIEW_ROLES: ReadonlySet<string> = new Set<ApiKeyRole>(['reviewer', 'admin'])
 
 /** `view=redacted|full`; the older `redact=1` still asks for the (now default) redacted rows. */
 function viewOf(q: Query): LedgerView | null {

@@ -29,7 +29,8 @@ export function registerReviewRoutes(app: FastifyInstance, ctx: VaultContext): v
     const body = request.body as { approved: boolean; review_reason?: string; reviewer_email?: string }
     // The decision's channel is read from the recorded reviewer (src/notify decisionChannelOf): an API
     // caller may not claim the namespaces the Slack handler and the Vault itself record under.
-    if (body.reviewer_email !== undefined && RESERVED_REVIEWER.test(body.reviewer_email)) {
+    // A session's decision is recorded as its user whatever the body says (decideReview), so its body field is ignored.
+    if (request.auth!.user === undefined && body.reviewer_email !== undefined && RESERVED_REVIEWER.test(body.reviewer_email)) {
       return sendProblem(reply, 'invalid_request', 'body.reviewer_email: the "slack:" and "system:" prefixes are reserved for decisions made through Slack and by the Vault itself')
     }
     const outcome = await decideReview(ctx, request.auth!, requestId, {

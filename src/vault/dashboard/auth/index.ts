@@ -1,16 +1,12 @@
-// STUB (dash-ui branch only): the auth helper's branch (dash-auth) owns this file and replaces it with
-// the real users/sessions module; at merge take theirs. It answers what GET /ui/api/session answers
-// for a visitor without a session, so the app shows first-admin setup.
-import type { FastifyRequest } from 'fastify'
-import type { VaultContext } from '../../context.ts'
-
-export interface SessionBoot {
-  user: { user_id: string; email: string; role: 'admin' | 'reviewer' | 'viewer'; tenant_id: string } | null
-  csrf_token: string
-  setup_required: boolean
-  server_time: string
-}
-
-export async function sessionBoot(ctx: VaultContext, _request: FastifyRequest): Promise<SessionBoot> {
-  return { user: null, csrf_token: '', setup_required: true, server_time: new Date(ctx.clock.now()).toISOString() }
-}
+// Dashboard users, sessions and authentication (docs/design/dashboard.md §1): named exports only.
+export { DashboardAuth, SETUP_TENANT, SETUP_TOKEN_FILE, isEmail, isSetupRequired, normalizeEmail, removeSetupToken, setupTokenPath } from './service.ts'
+export type { DashboardAuthOptions, ResolvedSession } from './service.ts'
+export { authenticateSession, authContextOf, resolveRequestSession } from './session-auth.ts'
+export type { SessionAuthResult } from './session-auth.ts'
+export { CSRF_HEADER, csrfTokenFor } from './csrf.ts'
+export { PLAIN_COOKIE, SECURE_COOKIE, parseCookies } from './transport.ts'
+export { DEFAULT_SCRYPT_PARAMS, hashPassword, passwordProblem, verifyPassword } from './password.ts'
+export type { ScryptParams } from './password.ts'
+export { registerDashboardAuthRoutes, sessionBoot } from './routes.ts'
+export type { SessionBoot } from './routes.ts'
+export { registerUserRoutes } from './users-routes.ts'
