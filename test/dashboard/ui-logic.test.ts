@@ -5,7 +5,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { argsOneLiner, escapeInvisible, renderArgs } from '../../dashboard/src/lib/args.ts'
 import { canDecide, parseBoot } from '../../dashboard/src/lib/boot.ts'
-import { diffRows, diffSummary } from '../../dashboard/src/lib/diff.ts'
+import { diffRows, diffSummary, policyDiffLines } from '../../dashboard/src/lib/diff.ts'
 import { actionFor, moveSelection } from '../../dashboard/src/lib/keys.ts'
 import type { KeyInput } from '../../dashboard/src/lib/keys.ts'
 import { eventRequestId, mergeArrivals, neighbourAfterRemoval, sortByExpiry, whyText } from '../../dashboard/src/lib/queue.ts'
@@ -134,6 +134,19 @@ test('diff: rows with sign, escaped values (an invisible change is visible) and 
   assert.equal(diffSummary(null), 'No earlier approved call of this tool by this agent to compare with.')
   assert.equal(diffSummary([]), 'Identical to the last approved call.')
   assert.equal(diffSummary([{ path: 'a', kind: 'changed' }, { path: 'b', kind: 'changed' }, { path: 'c', kind: 'added' }]), 'Differs from the last approved call: 2 changed, 1 added.')
+})
+
+test('policy diff: server hunks as unified-diff lines, hidden characters escaped', () => {
+  const lines = policyDiffLines([
+    { from_start: 3, from_lines: 2, to_start: 3, to_lines: 2, lines: [{ op: ' ', text: 'rules:' }, { op: '-', text: '  effect: allow' }, { op: '+', text: '  effect: review\u200B' }] },
+  ])
+  assert.deepEqual(lines, [
+    { kind: 'hunk', text: '@@ -3,2 +3,2 @@' },
+    { kind: 'keep', text: ' rules:' },
+    { kind: 'del', text: '-  effect: allow' },
+    { kind: 'add', text: '+  effect: review\\u200B' },
+  ])
+  assert.deepEqual(policyDiffLines([]), [])
 })
 
 test('router and boot: hash routes round-trip; a broken boot block means signed out', () => {

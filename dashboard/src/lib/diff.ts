@@ -42,3 +42,27 @@ export function diffSummary(changes: readonly DiffChange[] | null | undefined): 
   const parts = [['changed', n('changed')], ['added', n('added')], ['removed', n('removed')]].filter(([, c]) => (c as number) > 0).map(([k, c]) => `${c} ${k}`)
   return `Differs from the last approved call: ${parts.join(', ')}.`
 }
+
+/** One hunk of GET /policies/diff (a unified line diff computed by the server). */
+export interface PolicyHunk {
+  from_start: number
+  from_lines: number
+  to_start: number
+  to_lines: number
+  lines: { op: ' ' | '-' | '+'; text: string }[]
+}
+
+export interface PolicyDiffLine {
+  readonly kind: 'hunk' | 'keep' | 'del' | 'add'
+  /** The line as `diff -u` prints it: "@@ -a,b +c,d @@", or the op character then the text. */
+  readonly text: string
+}
+
+export function policyDiffLines(hunks: readonly PolicyHunk[]): PolicyDiffLine[] {
+  const out: PolicyDiffLine[] = []
+  for (const h of hunks) {
+    out.push({ kind: 'hunk', text: `@@ -${h.from_start},${h.from_lines} +${h.to_start},${h.to_lines} @@` })
+    for (const l of h.lines) out.push({ kind: l.op === '+' ? 'add' : l.op === '-' ? 'del' : 'keep', text: `${l.op}${escapeInvisible(l.text).text}` })
+  }
+  return out
+}

@@ -3,32 +3,40 @@
 import { useEffect, useState } from 'preact/hooks'
 import { errorText, get, post } from '../lib/api.ts'
 import { ErrorNote, fmtTime, Json, Loading, OkNote, PageHeading } from '../components.tsx'
+import { policyDiffLines } from '../lib/diff.ts'
+import type { PolicyDiffLine, PolicyHunk } from '../lib/diff.ts'
 
 interface PolicyVersion {
-  version: string | number
+  version: string
+  policy_id?: string
   content_hash?: string
-  author?: string
+  author?: string | null
+  author_key_id?: string | null
   created_at?: string
   active?: boolean
 }
 
 interface ValidateResult {
   ok: boolean
-  errors: { line: number; column: number; message: string }[]
+  errors: { line: number; column: number; path?: string; message: string }[]
+  /** On success: the normalized document, ready for POST /register-policy. */
+  document?: unknown
 }
 
 interface DryRun {
   decision: string
-  fired: { rule: string; effect: string; matched: boolean }[]
   reason: string
+  applies?: boolean
+  fired: { rule: string; kind?: string; effect: string | null; matched: boolean | null; when?: string; text?: string; error?: string }[]
 }
 
-function hunksText(body: unknown): string {
-  const hunks = (body as { hunks?: unknown }).hunks
-  if (Array.isArray(hunks)) {
-    return hunks.map((h) => (typeof h === 'string' ? h : typeof h === 'object' && h !== null && Array.isArray((h as { lines?: unknown }).lines) ? ((h as { header?: string }).header ?? '') + '\n' + ((h as { lines: unknown[] }).lines.map(String).join('\n')) : JSON.stringify(h))).join('\n')
-  }
-  return typeof (body as { diff?: unknown }).diff === 'string' ? (body as { diff: string }).diff : JSON.stringify(body, null, 2)
+interface DiffAnswer {
+  identical?: boolean
+  hunks: PolicyHunk[]
+}
+
+function versionLabel(v: PolicyVersion): string {
+  return `${v.policy_id ?? 'policy'} · ${fmtTime(v.created_at)}${v.active === true ? ' (active)' : ''}`
 }
 
 export function PoliciesPage() {
@@ -40,7 +48,9 @@ export function PoliciesPage() {
   const [uploaded, setUploaded] = useState<string | null>(null)
   const [from, setFrom] = useState('')
   const [to, setTo] = useState('')
-  const [diff, setDiff] = useState<string | null>(null)
+  const [diff, setDiff] = useState<PolicyDiffLine[] | null>(null)
+  const [dryVersion, setDryVersion] = useState('')
+  const [useDraft, setUseDraft] = useState(false)
   const [tool, setTool] = useState('')
   const [args, setArgs] = useState('{}')
   const [agent, setAgent] = useState('')
@@ -57,10 +67,8 @@ export function PoliciesPage() {
       const r = await post<ValidateResult>('/policies/validate', { content, format })
       setValidation(r)
       if (r.ok) {
-        // The contract names no upload endpoint: JSON goes to the existing POST /register-policy;
-        // YAML to POST /policies { content, format } where the server offers it.
-        if (format === 'json') await post('/register-policy', JSON.parse(content) as unknown)
-        else await post('/policies', { content, format })
+        // The server parsed it (YAML or JSON) and answers the normalized document: register that.
+        await post('/register-policy', r.document ?? (JSON.parse(content) as unknown))
         setUploaded('The policy is valid and was uploaded.')
         await load()
       }
@@ -77,7 +85,8 @@ export function PoliciesPage() {
   async function showDiff(e: Event) {
     e.preventDefault()
     try {
-      setDiff(hunksText(await get<unknown>(`/policies/diff?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`)))
+      const d = await get<DiffAnswer>(`/policies/diff?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`)
+      setDiff(policyDiffLines(d.hunks))
     } catch (err) {
       setDiff(null)
       setError(errorText(err))
@@ -95,7 +104,14 @@ export function PoliciesPage() {
     try {
       const body: Record<string, unknown> = { tool_name: tool, tool_args: parsed }
       if (agent !== '') body['agent_id'] = agent
-      if (content.trim() !== '') body['content'] = content
+      if (useDraft) {
+        body['content'] = content
+        body['format'] = format
+      } else {
+        const version = dryVersion !== '' ? dryVersion : versions?.find((v) => v.active === true)?.version
+        if (version === undefined) return setDryError('Choose a version, or run against the text in the upload box.')
+        body['version'] = version
+      }
       setDry(await post<DryRun>('/policies/dry-run', body))
     } catch (err) {
       setDryError(errorText(err))
@@ -112,8 +128,8 @@ export function PoliciesPage() {
         {versions !== null && versions.length === 0 && <p class="empty">No uploaded versions.</p>}
         {versions !== null && versions.length > 0 && (
           <table>
-            <thead><tr><th scope="col">Version</th><th scope="col">Content hash</th><th scope="col">Author</th><th scope="col">Created</th><th scope="col">Active</th></tr></thead>
-            <tbody>{versions.map((v) => <tr key={String(v.version)}><td>{String(v.version)}</td><td><code class="hash">{v.content_hash ?? '—'}</code></td><td>{v.author ?? '—'}</td><td>{fmtTime(v.created_at)}</td><td>{v.active === true ? 'active' : ''}</td></tr>)}</tbody>
+            <thead><tr><th scope="col">Policy</th><th scope="col">Version</th><th scope="col">Content hash</th><th scope="col">Author</th><th scope="col">Created</th><th scope="col">Active</th></tr></thead>
+            <tbody>{versions.map((v) => <tr key={v.version}><td>{v.policy_id ?? '—'}</td><td><code>{v.version}</code></td><td><code class="hash">{v.content_hash ?? '—'}</code></td><td>{v.author ?? v.author_key_id ?? '—'}</td><td>{fmtTime(v.created_at)}</td><td>{v.active === true ? 'active' : ''}</td></tr>)}</tbody>
           </table>
         )}
       </section>
@@ -127,7 +143,7 @@ export function PoliciesPage() {
         {validation !== null && !validation.ok && (
           <div class="note note-error" role="alert">
             <p>The server found {validation.errors.length} problem(s):</p>
-            <ul>{validation.errors.map((er, i) => <li key={i}>line {er.line}, column {er.column}: {er.message}</li>)}</ul>
+            <ul>{validation.errors.map((er, i) => <li key={i}>line {er.line}, column {er.column}: {er.path !== undefined && er.path !== '' ? `${er.path}: ` : ''}{er.message}</li>)}</ul>
           </div>
         )}
         <OkNote text={uploaded} />
@@ -135,14 +151,30 @@ export function PoliciesPage() {
       </form>
       <form class="card inline-form" onSubmit={(e) => void showDiff(e)} aria-labelledby="diff-title">
         <h2 id="diff-title">Compare versions</h2>
-        <label class="field"><span>From version</span><input value={from} onInput={(e) => setFrom(e.currentTarget.value)} required /></label>
-        <label class="field"><span>To version</span><input value={to} onInput={(e) => setTo(e.currentTarget.value)} required /></label>
+        <label class="field"><span>From version</span>
+          <select value={from} required onChange={(e) => setFrom(e.currentTarget.value)}><option value="">(choose)</option>{(versions ?? []).map((v) => <option key={v.version} value={v.version}>{versionLabel(v)}</option>)}</select>
+        </label>
+        <label class="field"><span>To version</span>
+          <select value={to} required onChange={(e) => setTo(e.currentTarget.value)}><option value="">(choose)</option>{(versions ?? []).map((v) => <option key={v.version} value={v.version}>{versionLabel(v)}</option>)}</select>
+        </label>
         <button type="submit">Show diff</button>
-        {diff !== null && <pre class="json">{diff}</pre>}
+        {diff !== null && diff.length === 0 && <p role="status">The two versions are identical.</p>}
+        {diff !== null && diff.length > 0 && (
+          <pre class="policy-diff" role="region" aria-label="Policy diff" tabIndex={0}>
+            {diff.map((l, i) => <span key={i} class={`dl dl-${l.kind}`}>{l.text}</span>)}
+          </pre>
+        )}
       </form>
       <form class="card" onSubmit={(e) => void dryRun(e)} aria-labelledby="dry-title">
         <h2 id="dry-title">Dry-run</h2>
-        <p class="muted">Evaluates against the policy text above when there is any, else the active version.</p>
+        <p class="muted">Evaluates sample arguments with the real engine: nothing is stored, ledgered or sent to a judge.</p>
+        <label class="field"><span>Version</span>
+          <select value={dryVersion} disabled={useDraft} onChange={(e) => setDryVersion(e.currentTarget.value)}>
+            <option value="">(the active version)</option>
+            {(versions ?? []).map((v) => <option key={v.version} value={v.version}>{versionLabel(v)}</option>)}
+          </select>
+        </label>
+        <label class="choice"><input type="checkbox" checked={useDraft} onChange={(e) => setUseDraft(e.currentTarget.checked)} /> Use the text in the upload box instead</label>
         <label class="field"><span>Tool name</span><input required value={tool} onInput={(e) => setTool(e.currentTarget.value)} /></label>
         <label class="field"><span>Agent id (optional)</span><input value={agent} onInput={(e) => setAgent(e.currentTarget.value)} /></label>
         <label class="field"><span>Tool arguments (JSON)</span><textarea class="code" rows={6} spellcheck={false} value={args} onInput={(e) => setArgs(e.currentTarget.value)} /></label>
@@ -150,10 +182,15 @@ export function PoliciesPage() {
         <button type="submit">Run</button>
         {dry !== null && (
           <div role="status">
-            <p>Decision: <strong>{dry.decision}</strong> — {dry.reason}</p>
+            <p>Decision: <strong>{dry.decision}</strong> — {dry.reason}{dry.applies === false ? ' (this policy does not cover the tool)' : ''}</p>
             <table>
-              <thead><tr><th scope="col">Rule</th><th scope="col">Effect</th><th scope="col">Matched</th></tr></thead>
-              <tbody>{dry.fired.map((f) => <tr key={f.rule}><td>{f.rule}</td><td>{f.effect}</td><td>{f.matched ? 'yes' : 'no'}</td></tr>)}</tbody>
+              <thead><tr><th scope="col">Rule</th><th scope="col">Condition</th><th scope="col">Effect</th><th scope="col">Matched</th></tr></thead>
+              <tbody>{dry.fired.map((f) => (
+                <tr key={f.rule} class={f.matched === true ? 'fired' : ''}>
+                  <td>{f.rule}</td><td><code>{f.when ?? f.text ?? ''}</code>{f.error !== undefined && <span class="bad"> error: {f.error}</span>}</td>
+                  <td>{f.effect ?? '—'}</td><td>{f.matched === null ? 'not evaluated' : f.matched ? 'yes' : 'no'}</td>
+                </tr>
+              ))}</tbody>
             </table>
             <details><summary>Raw answer</summary><Json value={dry} /></details>
           </div>
