@@ -9,9 +9,9 @@ interface Overview {
   pending_reviews: number
   oldest_pending_at: string | null
   expiring_soon: number
-  locked_agents: unknown[]
+  locked_agents: { agent_id: string; locked_at?: string | null; actor?: string | null; reason?: string | null }[]
   last_verification: unknown
-  channels: { id: string; type: string; last_status: string | null; last_attempt_at: string | null }[]
+  channels: { id: string; type: string; last_status: string | null; last_error?: string | null; last_attempt_at: string | null }[]
 }
 
 function agentName(a: unknown): string {
@@ -50,7 +50,9 @@ export function OverviewPage() {
           </ul>
           {data.locked_agents.length > 0 && (
             <section aria-labelledby="locked-title"><h2 id="locked-title">Locked agents</h2>
-              <ul>{data.locked_agents.map((a) => <li key={agentName(a)}><code>{agentName(a)}</code></li>)}</ul>
+              <ul>{data.locked_agents.map((a) => (
+                <li key={agentName(a)}><code>{agentName(a)}</code>{a.reason ? ` — ${a.reason}` : ''}{a.actor ? ` (by ${a.actor}${a.locked_at ? `, ${fmtTime(a.locked_at)}` : ''})` : ''}</li>
+              ))}</ul>
             </section>
           )}
           <section aria-labelledby="ver-title"><h2 id="ver-title">Ledger</h2>
@@ -59,8 +61,8 @@ export function OverviewPage() {
           <section aria-labelledby="ch-title"><h2 id="ch-title">Notification channels</h2>
             {data.channels.length === 0 ? <p class="muted">No channels configured. <a href={hrefOf('settings')}>Settings</a></p> : (
               <table>
-                <thead><tr><th scope="col">Channel</th><th scope="col">Type</th><th scope="col">Last status</th><th scope="col">Last attempt</th></tr></thead>
-                <tbody>{data.channels.map((c) => <tr key={c.id}><td>{c.id}</td><td>{c.type}</td><td>{c.last_status ?? '—'}</td><td>{fmtTime(c.last_attempt_at)}</td></tr>)}</tbody>
+                <thead><tr><th scope="col">Channel</th><th scope="col">Type</th><th scope="col">Last status</th><th scope="col">Last error</th><th scope="col">Last attempt</th></tr></thead>
+                <tbody>{data.channels.map((c) => <tr key={c.id}><td>{c.id}</td><td>{c.type}</td><td>{c.last_status ?? 'never used'}</td><td>{c.last_error ?? ''}</td><td>{fmtTime(c.last_attempt_at)}</td></tr>)}</tbody>
               </table>
             )}
           </section>
