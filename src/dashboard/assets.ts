@@ -46,16 +46,17 @@ export function embedDashboard(built: BuiltDashboard): EmbeddedDashboard {
 }
 
 async function load(): Promise<DashboardAssets> {
+  // In the bundle `define` makes this condition a constant, so esbuild drops the else branch at parse
+  // time and its import() with it: the bundle never contains the builder or esbuild (ui-bundle test).
   if (typeof __LEDGIX_DASHBOARD_ASSETS__ === 'string') {
     const embedded = JSON.parse(__LEDGIX_DASHBOARD_ASSETS__) as EmbeddedDashboard
     const files = new Map<string, DashboardAsset>()
     for (const f of embedded.files) files.set(f.name, assetOf(Buffer.from(f.base64, 'base64'), f.contentType))
     return { index: embedded.index, files }
+  } else {
+    const { buildDashboardFiles } = await import('./build-app.ts')
+    return fromBuilt(await buildDashboardFiles(fileURLToPath(new URL('../../', import.meta.url))))
   }
-  // A computed specifier: esbuild leaves it unresolved, so the bundle never contains esbuild.
-  const builder = './build-app.ts'
-  const { buildDashboardFiles } = (await import(builder)) as typeof import('./build-app.ts')
-  return fromBuilt(await buildDashboardFiles(fileURLToPath(new URL('../../', import.meta.url))))
 }
 
 /** The assets, loaded (or built) once per process; a failed build is retried on the next call. */
