@@ -2,8 +2,17 @@
 import { useEffect, useState } from 'preact/hooks'
 import { errorText, get, post } from '../lib/api.ts'
 import { useStore } from '../lib/store.ts'
-import { ErrorNote, Json, OkNote, PageHeading } from '../components.tsx'
-import { shortcutsEnabled } from '../state.ts'
+import { ErrorNote, fmtTime, OkNote, PageHeading } from '../components.tsx'
+import { session, shortcutsEnabled } from '../state.ts'
+
+interface SessionRow {
+  session_id: string
+  created_at: string
+  last_seen_at: string
+  ip: string
+  user_agent: string
+  current: boolean
+}
 
 export function AccountPage() {
   const shortcuts = useStore(shortcutsEnabled)
@@ -11,8 +20,9 @@ export function AccountPage() {
   const [next, setNext] = useState('')
   const [error, setError] = useState<string | null>(null)
   const [ok, setOk] = useState<string | null>(null)
-  const [sessions, setSessions] = useState<unknown>(null)
-  const loadSessions = () => get<unknown>('/ui/api/sessions').then(setSessions, () => setSessions(null))
+  const me = useStore(session).user
+  const [sessions, setSessions] = useState<SessionRow[] | null>(null)
+  const loadSessions = () => get<{ sessions: SessionRow[] }>('/ui/api/sessions').then((b) => setSessions(b.sessions), (err: unknown) => setError(errorText(err)))
   useEffect(() => void loadSessions(), [])
   async function change(e: Event) {
     e.preventDefault()
@@ -47,13 +57,19 @@ export function AccountPage() {
       </section>
       <form class="card" onSubmit={(e) => void change(e)} aria-labelledby="pw-title">
         <h2 id="pw-title">Change password</h2>
+        <input type="email" name="username" autocomplete="username" value={me?.email ?? ''} readOnly hidden />
         <label class="field"><span>Current password</span><input type="password" required autocomplete="current-password" value={current} onInput={(e) => setCurrent(e.currentTarget.value)} /></label>
         <label class="field"><span>New password (12+ characters)</span><input type="password" required minLength={12} autocomplete="new-password" value={next} onInput={(e) => setNext(e.currentTarget.value)} /></label>
         <button type="submit">Change password</button>
       </form>
       <section class="card" aria-labelledby="sess-title">
         <h2 id="sess-title">Sessions</h2>
-        {sessions !== null && <Json value={sessions} />}
+        {sessions !== null && (
+          <table>
+            <thead><tr><th scope="col">Signed in</th><th scope="col">Last seen</th><th scope="col">Address</th><th scope="col">Browser</th><th scope="col">This one</th></tr></thead>
+            <tbody>{sessions.map((x) => <tr key={x.session_id}><td>{fmtTime(x.created_at)}</td><td>{fmtTime(x.last_seen_at)}</td><td>{x.ip}</td><td>{x.user_agent}</td><td>{x.current ? 'yes' : ''}</td></tr>)}</tbody>
+          </table>
+        )}
         <button type="button" onClick={() => void revokeOthers()}>Sign out all other sessions</button>
       </section>
     </>

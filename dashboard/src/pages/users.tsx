@@ -1,7 +1,7 @@
 // Users (admin): create, change role, disable or enable, revoke a user's sessions.
 import { useEffect, useState } from 'preact/hooks'
 import { errorText, get, patch, post } from '../lib/api.ts'
-import { ErrorNote, fmtTime, Loading, OkNote, PageHeading } from '../components.tsx'
+import { ConfirmDialog, ErrorNote, fmtTime, Loading, OkNote, PageHeading } from '../components.tsx'
 
 interface User {
   user_id: string
@@ -21,6 +21,8 @@ export function UsersPage() {
   const [email, setEmail] = useState('')
   const [role, setRole] = useState('reviewer')
   const [password, setPassword] = useState('')
+  const [resetting, setResetting] = useState<User | null>(null)
+  const [newPassword, setNewPassword] = useState('')
   const load = () => get<{ users: User[] }>('/users').then((b) => setUsers(b.users), (err: unknown) => setError(errorText(err)))
   useEffect(() => void load(), [])
   async function act(fn: () => Promise<unknown>, done: string) {
@@ -69,7 +71,8 @@ export function UsersPage() {
                   <td>{fmtTime(u.created_at)}</td>
                   <td>
                     <button type="button" onClick={() => void act(() => patch(`/users/${encodeURIComponent(u.user_id)}`, { disabled: !disabled }), `${disabled ? 'Enabled' : 'Disabled'} ${u.email}.`)}>{disabled ? 'Enable' : 'Disable'}</button>{' '}
-                    <button type="button" onClick={() => void act(() => post(`/users/${encodeURIComponent(u.user_id)}/revoke-sessions`), `Signed ${u.email} out everywhere.`)}>Revoke sessions</button>
+                    <button type="button" onClick={() => void act(() => post(`/users/${encodeURIComponent(u.user_id)}/revoke-sessions`), `Signed ${u.email} out everywhere.`)}>Revoke sessions</button>{' '}
+                    <button type="button" onClick={() => { setNewPassword(''); setResetting(u) }}>Reset password…</button>
                   </td>
                 </tr>
               )
@@ -77,6 +80,17 @@ export function UsersPage() {
           </tbody>
         </table>
       )}
+      <ConfirmDialog open={resetting !== null} title={`Reset the password of ${resetting?.email ?? ''}?`} confirmLabel="Set password"
+        onCancel={() => setResetting(null)}
+        onConfirm={() => {
+          const u = resetting
+          setResetting(null)
+          if (u !== null) void act(() => post(`/users/${encodeURIComponent(u.user_id)}/password`, { password: newPassword }), `Set a new password for ${u.email}; their sessions end.`)
+        }}>
+        <label class="field"><span>New password (12+ characters)</span>
+          <input type="password" required minLength={12} autocomplete="new-password" value={newPassword} onInput={(e) => setNewPassword(e.currentTarget.value)} />
+        </label>
+      </ConfirmDialog>
     </>
   )
 }
