@@ -19,7 +19,7 @@ const ADMIN_KEY = 'sk_test_ui_browser_admin_key'
 const EMAIL = 'ana@example.com'
 const PASSWORD = 'correct horse battery staple 42'
 
-test('browser: setup → sign out → sign in → the queue shows a pending review → approve it; no page error, no CSP violation', { skip, timeout: 120_000 }, async (t) => {
+test('browser: setup → sign out → sign in → the queue shows a pending review → approve it; no page error, no CSP violation', { skip, timeout: 240_000 }, async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'ledgix-ui-browser-'))
   const server = await startVaultServer({ config: vaultConfig(dataDir, { bootstrapApiKey: ADMIN_KEY }) })
   t.after(async () => {
@@ -34,6 +34,8 @@ test('browser: setup → sign out → sign in → the queue shows a pending revi
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-quic'] })
   t.after(() => browser.close())
   const context = await browser.newContext({ locale: 'en-US', timezoneId: 'UTC', reducedMotion: 'reduce', viewport: { width: 1280, height: 900 } })
+  // Generous: the CI machine runs two test files at once (and scrypt costs ~0.4 s per login).
+  context.setDefaultTimeout(60_000)
   // Counted in the page itself: every CSP violation fires securitypolicyviolation on the document.
   // (Written as source text: this file is type-checked without the DOM library.)
   await context.addInitScript({
