@@ -3,14 +3,19 @@
 // and http-proxy-3 are read and compiled only by the commands and modes that use them (cold start,
 // issue 7). The native SQLite addon stays external (it is loaded from node_modules at run time).
 // `--outfile FILE` builds elsewhere (the bundle test builds into a temp dir, never over dist/).
+// The dashboard app (dashboard/) is built first and embedded as one JSON string (src/dashboard/assets.ts).
 import { build } from 'esbuild'
 import { chmodSync } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { embedDashboard } from '../src/dashboard/assets.ts'
+import { buildDashboardFiles } from '../src/dashboard/build-app.ts'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const flag = process.argv.indexOf('--outfile')
 const outfile = flag !== -1 && process.argv[flag + 1] !== undefined ? resolve(process.argv[flag + 1]!) : `${root}dist/ledgix-gateway.mjs`
+
+const dashboard = await buildDashboardFiles(root)
 
 await build({
   entryPoints: [`${root}cmd/ledgix-gateway.ts`],
@@ -37,6 +42,8 @@ await build({
   banner: {
     js: "import { createRequire as __ledgixCreateRequire } from 'node:module'; const require = __ledgixCreateRequire(import.meta.url);",
   },
+  // The dashboard's HTML, JS, CSS and icon, content-hashed, embedded: no asset directory at run time.
+  define: { __LEDGIX_DASHBOARD_ASSETS__: JSON.stringify(JSON.stringify(embedDashboard(dashboard))) },
   logLevel: 'warning',
 })
 chmodSync(outfile, 0o755)

@@ -93,6 +93,9 @@ async function startEmbedded(config: Config, logger: Logger): Promise<OpenedVaul
   } else if (!bootstrap.generated) {
     log.info({ tenant_id: DEFAULT_TENANT_ID }, 'bootstrap API key configured (used only while the store has no keys)')
   }
+  // A log line, not a bare print: stdout stays one JSON object per line (the generated key is the exception).
+  const dashboard = dashboardUrl(config.vaultServer.listen.host, server.port)
+  log.info({ url: dashboard }, `dashboard: ${dashboard}`)
   const readiness = new EmbeddedVaultReadiness(server)
   return {
     port: server.vaultPort,
@@ -150,4 +153,10 @@ function printGeneratedKey(key: string): void {
       ` Next time, choose it yourself: ${BOOTSTRAP_ENV}=sk_... (only used while the store has no keys).\n` +
       `${rule}\n`,
   )
+}
+
+/** The /ui/ dashboard's address, as a browser on this machine reaches it (a wildcard bind → loopback). */
+export function dashboardUrl(host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host
+  return `http://${shown}:${port}/ui/`
 }

@@ -40,6 +40,7 @@ import { ReviewSweeper } from './reviews.ts'
 import { lazyValidatorCompiler } from './route-validator.ts'
 import { registerAdminRoutes } from './routes/admin.ts'
 import { registerClearanceRoutes } from './routes/clearance.ts'
+import { registerDashboardRoutes } from './dashboard/serve.ts'
 import { registerConsumeRoute } from './routes/consume.ts'
 import { registerDriftRoutes } from './routes/drift.ts'
 import { registerLedgerRoutes } from './routes/ledger.ts'
@@ -362,6 +363,7 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined, guar
   registerPublicRoutes(app, ctx)
   registerSlackRoutes(app, ctx)
   registerSharedReportRoutes(app, ctx)
+  registerDashboardRoutes(app, ctx)
   registerDashboardAuthRoutes(app, ctx)
   void app.register(async (scope) => {
     scope.addHook('onRequest', authenticateApiKey.bind(null, ctx))

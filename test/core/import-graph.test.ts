@@ -18,7 +18,8 @@ const ALLOWED: Record<string, readonly string[]> = {
   drift: ['store', 'config', 'observability', 'core'],
   notify: ['store', 'config', 'observability', 'core'],
   reports: ['ledger', 'store', 'token', 'config', 'observability', 'core'],
-  vault: ['token', 'ledger', 'store', 'config', 'observability', 'core', 'drift', 'notify', 'reports'],
+  vault: ['token', 'ledger', 'store', 'config', 'observability', 'core', 'drift', 'notify', 'reports', 'dashboard'],
+  dashboard: [],
   cli: ['core', 'config', 'observability', 'store', 'token', 'ledger', 'gateway', 'vault', 'drift', 'notify', 'reports'],
 }
 

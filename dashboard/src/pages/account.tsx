@@ -1,0 +1,77 @@
+// Account: change password, active sessions (sign out the others), keyboard-shortcut toggle.
+import { useEffect, useState } from 'preact/hooks'
+import { errorText, get, post } from '../lib/api.ts'
+import { useStore } from '../lib/store.ts'
+import { ErrorNote, fmtTime, OkNote, PageHeading } from '../components.tsx'
+import { session, shortcutsEnabled } from '../state.ts'
+
+interface SessionRow {
+  session_id: string
+  created_at: string
+  last_seen_at: string
+  ip: string
+  user_agent: string
+  current: boolean
+}
+
+export function AccountPage() {
+  const shortcuts = useStore(shortcutsEnabled)
+  const [current, setCurrent] = useState('')
+  const [next, setNext] = useState('')
+  const [error, setError] = useState<string | null>(null)
+  const [ok, setOk] = useState<string | null>(null)
+  const me = useStore(session).user
+  const [sessions, setSessions] = useState<SessionRow[] | null>(null)
+  const loadSessions = () => get<{ sessions: SessionRow[] }>('/ui/api/sessions').then((b) => setSessions(b.sessions), (err: unknown) => setError(errorText(err)))
+  useEffect(() => void loadSessions(), [])
+  async function change(e: Event) {
+    e.preventDefault()
+    setError(null)
+    setOk(null)
+    try {
+      await post('/ui/api/password', { current_password: current, new_password: next })
+      setCurrent('')
+      setNext('')
+      setOk('Password changed.')
+    } catch (err) {
+      setError(errorText(err))
+    }
+  }
+  async function revokeOthers() {
+    try {
+      await post('/ui/api/sessions/revoke-others')
+      setOk('Signed out every other session.')
+      await loadSessions()
+    } catch (err) {
+      setError(errorText(err))
+    }
+  }
+  return (
+    <>
+      <PageHeading title="Account" />
+      <ErrorNote error={error} />
+      <OkNote text={ok} />
+      <section class="card" aria-labelledby="kbd-title">
+        <h2 id="kbd-title">Keyboard shortcuts</h2>
+        <label class="choice"><input type="checkbox" checked={shortcuts} onChange={(e) => shortcutsEnabled.set(e.currentTarget.checked)} /> Single-key shortcuts in the review queue (j, k, a, d, ?)</label>
+      </section>
+      <form class="card" onSubmit={(e) => void change(e)} aria-labelledby="pw-title">
+        <h2 id="pw-title">Change password</h2>
+        <input type="email" name="username" autocomplete="username" value={me?.email ?? ''} readOnly hidden />
+        <label class="field"><span>Current password</span><input type="password" required autocomplete="current-password" value={current} onInput={(e) => setCurrent(e.currentTarget.value)} /></label>
+        <label class="field"><span>New password (12+ characters)</span><input type="password" required minLength={12} autocomplete="new-password" value={next} onInput={(e) => setNext(e.currentTarget.value)} /></label>
+        <button type="submit">Change password</button>
+      </form>
+      <section class="card" aria-labelledby="sess-title">
+        <h2 id="sess-title">Sessions</h2>
+        {sessions !== null && (
+          <table>
+            <thead><tr><th scope="col">Signed in</th><th scope="col">Last seen</th><th scope="col">Address</th><th scope="col">Browser</th><th scope="col">This one</th></tr></thead>
+            <tbody>{sessions.map((x) => <tr key={x.session_id}><td>{fmtTime(x.created_at)}</td><td>{fmtTime(x.last_seen_at)}</td><td>{x.ip}</td><td>{x.user_agent}</td><td>{x.current ? 'yes' : ''}</td></tr>)}</tbody>
+          </table>
+        )}
+        <button type="button" onClick={() => void revokeOthers()}>Sign out all other sessions</button>
+      </section>
+    </>
+  )
+}

@@ -1,0 +1,96 @@
+// Users (admin): create, change role, disable or enable, revoke a user's sessions.
+import { useEffect, useState } from 'preact/hooks'
+import { errorText, get, patch, post } from '../lib/api.ts'
+import { ConfirmDialog, ErrorNote, fmtTime, Loading, OkNote, PageHeading } from '../components.tsx'
+
+interface User {
+  user_id: string
+  email: string
+  role: string
+  disabled_at?: string | null
+  disabled?: boolean
+  created_at?: string
+}
+
+const ROLES = ['viewer', 'reviewer', 'admin'] as const
+
+export function UsersPage() {
+  const [users, setUsers] = useState<User[] | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  const [ok, setOk] = useState<string | null>(null)
+  const [email, setEmail] = useState('')
+  const [role, setRole] = useState('reviewer')
+  const [password, setPassword] = useState('')
+  const [resetting, setResetting] = useState<User | null>(null)
+  const [newPassword, setNewPassword] = useState('')
+  const load = () => get<{ users: User[] }>('/users').then((b) => setUsers(b.users), (err: unknown) => setError(errorText(err)))
+  useEffect(() => void load(), [])
+  async function act(fn: () => Promise<unknown>, done: string) {
+    setError(null)
+    setOk(null)
+    try {
+      await fn()
+      setOk(done)
+      await load()
+    } catch (err) {
+      setError(errorText(err))
+    }
+  }
+  function create(e: Event) {
+    e.preventDefault()
+    void act(() => post('/users', { email: email.trim(), role, password }), `Created ${email.trim()}.`).then(() => { setEmail(''); setPassword('') })
+  }
+  return (
+    <>
+      <PageHeading title="Users" />
+      <ErrorNote error={error} />
+      <OkNote text={ok} />
+      <form class="card inline-form" onSubmit={create} aria-labelledby="new-user-title">
+        <h2 id="new-user-title">Add a user</h2>
+        <label class="field"><span>Email</span><input type="email" required autocomplete="off" value={email} onInput={(e) => setEmail(e.currentTarget.value)} /></label>
+        <label class="field"><span>Role</span><select value={role} onChange={(e) => setRole(e.currentTarget.value)}>{ROLES.map((r) => <option key={r} value={r}>{r}</option>)}</select></label>
+        <label class="field"><span>Initial password (12+ characters)</span><input type="password" required minLength={12} autocomplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} /></label>
+        <button type="submit" class="primary">Add user</button>
+      </form>
+      {users === null && error === null && <Loading what="users" />}
+      {users !== null && (
+        <table>
+          <thead><tr><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col">Actions</th></tr></thead>
+          <tbody>
+            {users.map((u) => {
+              const disabled = u.disabled === true || (u.disabled_at !== null && u.disabled_at !== undefined)
+              return (
+                <tr key={u.user_id}>
+                  <td>{u.email}</td>
+                  <td>
+                    <select aria-label={`Role of ${u.email}`} value={u.role} onChange={(e) => void act(() => patch(`/users/${encodeURIComponent(u.user_id)}`, { role: e.currentTarget.value }), `Changed the role of ${u.email}.`)}>
+                      {ROLES.map((r) => <option key={r} value={r}>{r}</option>)}
+                    </select>
+                  </td>
+                  <td>{disabled ? 'disabled' : 'active'}</td>
+                  <td>{fmtTime(u.created_at)}</td>
+                  <td>
+                    <button type="button" onClick={() => void act(() => patch(`/users/${encodeURIComponent(u.user_id)}`, { disabled: !disabled }), `${disabled ? 'Enabled' : 'Disabled'} ${u.email}.`)}>{disabled ? 'Enable' : 'Disable'}</button>{' '}
+                    <button type="button" onClick={() => void act(() => post(`/users/${encodeURIComponent(u.user_id)}/revoke-sessions`), `Signed ${u.email} out everywhere.`)}>Revoke sessions</button>{' '}
+                    <button type="button" onClick={() => { setNewPassword(''); setResetting(u) }}>Reset password…</button>
+                  </td>
+                </tr>
+              )
+            })}
+          </tbody>
+        </table>
+      )}
+      <ConfirmDialog open={resetting !== null} title={`Reset the password of ${resetting?.email ?? ''}?`} confirmLabel="Set password"
+        onCancel={() => setResetting(null)}
+        onConfirm={() => {
+          const u = resetting
+          setResetting(null)
+          if (u !== null) void act(() => post(`/users/${encodeURIComponent(u.user_id)}/password`, { password: newPassword }), `Set a new password for ${u.email}; their sessions end.`)
+        }}>
+        <label class="field"><span>New password (12+ characters)</span>
+          <input type="password" required minLength={12} autocomplete="new-password" value={newPassword} onInput={(e) => setNewPassword(e.currentTarget.value)} />
+        </label>
+      </ConfirmDialog>
+    </>
+  )
+}
