@@ -275,5 +275,22 @@ export interface Store extends LedgerStore, DriftStore, OutboxStore, ReportStore
   getSettings(tenantId: TenantId, kind: SettingsKind): Promise<string | null>
   getAgentLock(tenantId: TenantId, agentId: string): Promise<AgentLockRecord | null>
   listAgentLockEvents(tenantId: TenantId, agentId: string): Promise<AgentLockRecord[]>
+  /**
+   * The election of the one ledger sealer among the processes sharing this store (PostgreSQL
+   * replicas). Absent when only one process can write the store (SQLite): its sealer always leads.
+   * Once started, the store refuses a `ledger_seal` (guard failure) unless this process still leads.
+   */
+  sealerLeadership?(): SealerLeadership
   close(): Promise<void>
+}
+
+/** Who may seal the ledger now (docs/design/store.md "Sealer leadership across replicas"). */
+export interface SealerLeadership {
+  readonly isLeader: boolean
+  /** How often a follower tries to take the lead (and a leader checks its session). */
+  readonly pollMs: number
+  /** First attempt awaited, then one per pollMs in the background. */
+  start(): Promise<void>
+  /** Give up the lead (another process takes it at its next poll). */
+  stop(): Promise<void>
 }

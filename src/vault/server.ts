@@ -18,7 +18,7 @@ import { DEFAULT_MMD_SECONDS, DEFAULT_SEAL_BATCH_SIZE, DEFAULT_SEAL_INTERVAL_MS,
 import { DEFAULT_NOTIFY_CONFIG, NotifyService } from '../notify/index.ts'
 import { ListenerStats, countClientError, guardListener } from '../observability/index.ts'
 import { openVaultStore } from './open-store.ts'
-import type { Store } from '../store/index.ts'
+import type { SealerLeadership, Store } from '../store/index.ts'
 import { seedBootstrapKey } from './api-keys.ts'
 import { authenticateAdmin, authenticateApiKey } from './auth.ts'
 import { recoverInterrupted } from './clearance.ts'
@@ -111,7 +111,14 @@ const DEFAULT_LEDGER: VaultLedgerConfig = {
   encryptionKey: null,
 }
 
-function createLedgerService(config: VaultServerConfig, store: Store, keyRing: KeyRing, clock: Clock, logger: FastifyBaseLogger | undefined): LedgerService {
+function createLedgerService(
+  config: VaultServerConfig,
+  store: Store,
+  keyRing: KeyRing,
+  clock: Clock,
+  logger: FastifyBaseLogger | undefined,
+  leadership: SealerLeadership | null,
+): LedgerService {
   const ledger = config.ledger ?? DEFAULT_LEDGER
   const encryptionKey = ledger.encryptionKey === null ? null : parseEncryptionKey(ledger.encryptionKey)
   if (ledger.encryptionKey !== null && encryptionKey === null) {
@@ -126,6 +133,7 @@ function createLedgerService(config: VaultServerConfig, store: Store, keyRing: K
     mmdSeconds: ledger.mmdSeconds,
     encryptionKey,
     onError: (err) => logger?.error({ err, component: 'ledger-sealer' }, 'ledger seal failed; retrying at the next interval'),
+    ...(leadership === null ? {} : { leader: () => leadership.isLeader }),
   })
 }
 
@@ -168,7 +176,9 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
         : config.judge === null
           ? null
           : createOpenAiJudge({ url: config.judge.url, model: config.judge.model, apiKey: config.judge.apiKey, timeoutMs: config.judge.timeoutMs })
-    const ledgerService = createLedgerService(config, store, keyRing, clock, options.logger)
+    // Replicas on one PostgreSQL elect one sealer (advisory lock); SQLite has one writer process.
+    const leadership = store.sealerLeadership?.() ?? null
+    const ledgerService = createLedgerService(config, store, keyRing, clock, options.logger, leadership)
     const ledger = options.ledger ?? createStoreLedgerSink(ledgerService)
     const notify = createNotifyService(config, store, clock, options.logger, options.notifyRandom)
     const base: Omit<VaultContext, 'reports'> = {
@@ -200,6 +210,7 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
     await app.ready()
     // The sealer lives inside the server's lifecycle: started here (sealing whatever a previous run
     // left unsealed), stopped in close() after the last decision and before the store closes.
+    if (leadership !== null) await leadership.start()
     await ledgerService.start()
     const reviewSweeper = new ReviewSweeper(ctx, options.logger ?? null)
     await ctx.drift.start()
@@ -237,6 +248,8 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
         await ctx.notify?.stop()
         await ctx.reports.stop()
         await ledgerService.stop()
+        // The lead passes on now rather than when the store's connections close.
+        await leadership?.stop()
         if (ownsStore) await store.close()
       },
     }

@@ -4,9 +4,11 @@
 // (a LISTEN/NOTIFY-invalidated cache is a later step; docs/design/store.md).
 import type { Pool, PoolClient } from 'pg'
 import type { ApiKeyId, StoreStats, TenantId } from '../../core/index.ts'
-import type { ApiKeyRecord, Store, WriteOp, WriteResult } from '../types.ts'
+import type { ApiKeyRecord, SealerLeadership, Store, WriteOp, WriteResult } from '../types.ts'
+import { GuardFailure } from '../sqlite/group-commit.ts'
 import { DEFAULT_MAX_BATCH, DEFAULT_MAX_QUEUE } from '../sqlite/sqlite-store.ts'
 import { PgGroupCommitter, type PgSideWork } from './group-commit.ts'
+import { DEFAULT_LEADER_POLL_MS, PgSealerLeadership, leaderFenceSql } from './leader.ts'
 import { PgLedgerReads } from './ledger-reads.ts'
 import { SchemaTooNewError, migratePg } from './migrations.ts'
 import { PgOutboxReads } from './outbox-reads.ts'
@@ -21,6 +23,8 @@ const TOUCH_FLUSH_MS = 5_000
 export interface PostgresStoreOptions extends PgPoolOptions {
   maxQueue?: number
   maxBatch?: number
+  /** How often a replica tries to become the ledger sealer (leader.ts). Default 1 s. */
+  leaderPollMs?: number
 }
 
 /** Coalesced API-key last-used times: written in the next batch's transaction, shown to reads until then. */
@@ -65,6 +69,7 @@ export class PostgresStore extends PgStoreReads implements Store {
   #ledger: PgLedgerReads
   #outbox: PgOutboxReads
   #reports: PgReportReads
+  #leadership: PgSealerLeadership | null = null
 
   /** Use openPostgresStore: the pool must have been checked and the schema migrated. */
   constructor(pool: Pool, options: PostgresStoreOptions) {
@@ -72,7 +77,7 @@ export class PostgresStore extends PgStoreReads implements Store {
     this.#pool = pool
     this.options = options
     this.schema = checkedSchema(options.schema)
-    this.#committer = new PgGroupCommitter(pool, applyPgOps, this.#touches, {
+    this.#committer = new PgGroupCommitter(pool, (c, ops) => this.#applyFenced(c, ops), this.#touches, {
       maxQueue: options.maxQueue ?? DEFAULT_MAX_QUEUE,
       maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
     })
@@ -81,6 +86,30 @@ export class PostgresStore extends PgStoreReads implements Store {
     this.#ledger = new PgLedgerReads(readerOf(pool))
     this.#outbox = new PgOutboxReads(readerOf(pool))
     this.#reports = new PgReportReads(readerOf(pool))
+  }
+
+  /** One election per store, created on first use and started by the Vault (sealer leadership). */
+  sealerLeadership(): SealerLeadership {
+    this.#leadership ??= new PgSealerLeadership(this.options, this.options.leaderPollMs ?? DEFAULT_LEADER_POLL_MS)
+    return this.#leadership
+  }
+
+  /**
+   * The fence: once an election runs, a seal commits only while this process's leader session still
+   * holds the lock, checked in the seal's own transaction. A lost connection (the server released the
+   * lock, maybe to another replica already) makes the seal a guard failure, never a second sealer.
+   */
+  async #applyFenced(c: PoolClient, ops: readonly WriteOp[]): Promise<void> {
+    const election = this.#leadership
+    if (election !== null && election.active) {
+      const i = ops.findIndex((op) => op.op === 'ledger_seal')
+      if (i !== -1) {
+        const fence = election.fence()
+        const held = fence === null ? false : (await c.query<{ held: boolean }>(leaderFenceSql, fence)).rows[0]!.held
+        if (!held) throw new GuardFailure(i, 'ledger_seal')
+      }
+    }
+    await applyPgOps(c, ops)
   }
 
   /** Transactions committed so far (tests prove batching with it). */
@@ -140,6 +169,7 @@ export class PostgresStore extends PgStoreReads implements Store {
   async close(): Promise<void> {
     clearInterval(this.#touchTimer)
     await this.#committer.close()
+    await this.#leadership?.stop()
     await this.#pool.end()
   }
 }
