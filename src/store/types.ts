@@ -186,7 +186,17 @@ export type WriteOp =
    * then those are retired at `atMs` and `key` is inserted as the one active key. Two rotations that
    * read the same ring cannot both pass, so a ring never ends with two active keys.
    */
-  | { op: 'signing_key_rotate'; expectActive: readonly string[]; key: SigningKeyRecord; atMs: number }
+  | {
+      op: 'signing_key_rotate'
+      expectActive: readonly string[]
+      key: SigningKeyRecord
+      atMs: number
+      /**
+       * The new key's private half, sealed by the key ring (KeyRing: several processes share the
+       * store, so the key cannot live in one replica's data_dir), stored in `signing_key_secrets`.
+       */
+      secret?: Uint8Array
+    }
   /** guard: the jti was never burned (global: jtis are minted by one key ring, UUIDv7) */
   | { op: 'burn'; jti: string; tenantId: TenantId; agentId: string; expSeconds: number; atMs: number }
   /**
@@ -261,6 +271,8 @@ export interface Store extends LedgerStore, DriftStore, OutboxStore, ReportStore
    * running Vault polls it to pick up `keys revoke` from the CLI): cheap, never cached.
    */
   signingKeysVersion(): Promise<string>
+  /** The sealed private key a rotation stored with `secret` (null: none; the key's file is in data_dir). */
+  getSigningKeySecret(kid: string): Promise<Uint8Array | null>
   getToken(jti: string): Promise<TokenRecord | null>
   isBurned(jti: string): Promise<boolean>
   getClearance(tenantId: TenantId, requestId: string): Promise<ClearanceRecord | null>

@@ -111,6 +111,9 @@ const DEFAULT_LEDGER: VaultLedgerConfig = {
   encryptionKey: null,
 }
 
+/** How long a replica may serve a tenant's cached policy set before re-reading its version ids (the ≤ 1 s bound). */
+export const POLICY_MAX_STALE_MS = 500
+
 function createLedgerService(
   config: VaultServerConfig,
   store: Store,
@@ -168,7 +171,12 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
       options.logger?.fatal({ err, component: 'store' }, 'the store can no longer make writes durable: every write is refused and /readyz reports store_failed; check the disk, then restart'),
     ))
   try {
-    const keyRing = await KeyRing.open({ store, keysDir: join(config.dataDir, 'keys'), clock, envKey: config.signingKey, createIfMissing: true })
+    // Replicas share the store, not a data_dir: their private signing keys live in the store too.
+    const wrap = config.ledger?.encryptionKey ?? null
+    const wrapKey = wrap === null ? null : parseEncryptionKey(wrap)
+    if (wrap !== null && wrapKey === null) throw new Error('vault_server.ledger.encryption_key: expected 32 bytes as 64 hex characters or base64url')
+    const keysInStore = store.driver === 'postgres' ? { keysInStore: { wrapKey } } : {}
+    const keyRing = await KeyRing.open({ store, keysDir: join(config.dataDir, 'keys'), clock, envKey: config.signingKey, createIfMissing: true, ...keysInStore })
     const fromDir = [...(await loadDirPolicies(config.policiesDir)), ...(options.policies ?? [])]
     const judge =
       options.judge !== undefined
@@ -188,7 +196,8 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
       config,
       ledger,
       ledgerService,
-      policies: new PolicyRegistry(store, fromDir),
+      // Replicas register policies in a shared store: a cached set is re-checked after POLICY_MAX_STALE_MS.
+      policies: new PolicyRegistry(store, fromDir, { maxStaleMs: store.driver === 'postgres' ? POLICY_MAX_STALE_MS : null }),
       limiter: config.rateLimit === null ? null : new RateLimiter(config.rateLimit),
       judge,
       background: new Set(),

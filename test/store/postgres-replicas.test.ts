@@ -1,17 +1,22 @@
 // Replicas on one PostgreSQL schema, at the store level: two sealers racing never fork the chain (the
 // ledger_seal guard is the database's), exactly one replica is elected sealer (session advisory lock),
 // a follower's or a deposed leader's seal is refused inside its own transaction (the fence), and when
-// the leader's session dies another replica takes the lead within its poll interval.
+// the leader's session dies another replica takes the lead within its poll interval. One key ring:
+// private keys travel with their rotation through the store, so every replica signs with the same key.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createPublicKey, randomUUID } from 'node:crypto'
-import { ManualClock } from '../../src/core/index.ts'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { ManualClock, systemClock } from '../../src/core/index.ts'
 import type { TenantId } from '../../src/core/index.ts'
 import { createNodeSigner, ed25519PrivateKeyFromSeed, LedgerService } from '../../src/ledger/index.ts'
 import { SEALER_LOCK_CLASS, openPostgresStore, sealerLockKey } from '../../src/store/index.ts'
 import type { DecisionEvent, PostgresStore, SealerLeadership, Store } from '../../src/store/index.ts'
 import { PG_TEST_URL, adminQuery, skipWithoutPostgres, testSchema } from '../helpers/postgres.ts'
 import { eventually } from '../helpers/serve-process.ts'
+import { tempDir } from '../helpers/temp-dir.ts'
+import { KeyRing } from '../../src/vault/index.ts'
 
 const skip = skipWithoutPostgres
 const PRIVATE = ed25519PrivateKeyFromSeed(new Uint8Array(32).fill(9))
@@ -110,4 +115,44 @@ test('postgres: one sealer is elected; a follower and a deposed leader are fence
   const chain = await checkpointChain(schema)
   assert.deepEqual(chain.map((c) => [c.checkpoint_id, c.tree_size]), [[1, 5], [2, 8]])
   assert.equal(chain[1]!.prev_checkpoint_hash, chain[0]!.checkpoint_hash)
+})
+
+test('postgres: one key ring across replicas — both open on an empty store, a rotation on one signs on the other, sealed with the wrap key', { skip }, async (t) => {
+  const schema = testSchema()
+  const dirs = [tempDir(t, 'ledgix-ring-a-'), tempDir(t, 'ledgix-ring-b-')]
+  const a = await openPostgresStore({ url: PG_TEST_URL, schema })
+  const b = await openPostgresStore({ url: PG_TEST_URL, schema })
+  t.after(() => Promise.all([a.close(), b.close()]))
+  const wrapKey = Buffer.alloc(32, 5)
+  const open = (store: Store, dir: string) => KeyRing.open({ store, keysDir: join(dir, 'keys'), clock: systemClock, createIfMissing: true, keysInStore: { wrapKey } })
+  // Two replicas starting together: one rotation wins, the other adopts its key (no data_dir shared).
+  const [ra, rb] = await Promise.all([open(a, dirs[0]!), open(b, dirs[1]!)])
+  assert.ok(ra.signer !== null && rb.signer !== null)
+  await ra.refreshIfChanged()
+  await rb.refreshIfChanged()
+  assert.equal(ra.signer!.kid, rb.signer!.kid, 'one active signing key')
+  assert.equal(ra.jwksJson, rb.jwksJson)
+  const first = ra.signer!.kid
+  const rotated = await ra.rotate()
+  assert.equal(await rb.refreshIfChanged(), true)
+  assert.equal(rb.signer?.kid, rotated.kid, 'the other replica signs with the rotated key, read from the store')
+  assert.equal(ra.jwksJson, rb.jwksJson)
+  assert.equal(JSON.parse(rb.jwksJson).keys.length, 2, 'the retired key stays published')
+  // Stable: polling again rotates nothing (no replica replaces a key it cannot read from its own dir).
+  assert.equal(await rb.refreshIfChanged(), false)
+  assert.equal(await ra.refreshIfChanged(), false)
+  // Revocation on B reaches A at its next poll; A's ring is replaced by a new signer both share.
+  await rb.revoke(rotated.kid)
+  await ra.refreshIfChanged()
+  await rb.refreshIfChanged()
+  assert.ok(!JSON.parse(ra.jwksJson).keys.some((k: { kid: string }) => k.kid === rotated.kid))
+  assert.equal(ra.jwksJson, rb.jwksJson)
+  assert.equal(ra.signer?.kid, rb.signer?.kid)
+  assert.notEqual(ra.signer?.kid, first)
+  // At rest: sealed (not PKCS#8 in clear), and nothing in either data_dir.
+  const secrets = await adminQuery<{ sealed: Buffer }>(`SELECT sealed FROM ${schema}.signing_key_secrets`)
+  assert.ok(secrets.length >= 3 && secrets.every((s) => s.sealed[0] === 1))
+  assert.ok(!existsSync(join(dirs[0]!, 'keys')) && !existsSync(join(dirs[1]!, 'keys')))
+  // A replica without the wrap key refuses to load rather than rotating around the key it cannot open.
+  await assert.rejects(KeyRing.open({ store: a, keysDir: join(dirs[0]!, 'keys'), clock: systemClock, createIfMissing: true, keysInStore: { wrapKey: null } }), /sealed with vault_server\.ledger\.encryption_key/)
 })

@@ -144,6 +144,15 @@ CREATE TABLE report_share_views (share_id TEXT NOT NULL, at BIGINT NOT NULL, tar
 CREATE INDEX report_share_views_share ON report_share_views(share_id, at);
 `,
   },
+  {
+    version: 8,
+    name: 'signing key secrets',
+    // The SQLite driver's version 8: sealed private signing keys, so every replica can sign with the
+    // key any replica (or `keys rotate`) created; written in the rotation's own transaction.
+    sql: `
+CREATE TABLE signing_key_secrets (kid TEXT PRIMARY KEY, sealed BYTEA NOT NULL, created_at BIGINT NOT NULL);
+`,
+  },
 ]
 
 /** The session advisory lock every migrating process takes (two-int key space: no clash with row guards). */

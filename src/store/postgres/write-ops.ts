@@ -40,6 +40,7 @@ const SQL = {
   signingKeyInsert:
     'INSERT INTO signing_keys (kid, public_x, active_from, retired_at, revoked_at, source) VALUES ($1, $2, $3, NULL, NULL, $4) ON CONFLICT DO NOTHING',
   bumpKeyRing: 'UPDATE key_ring_generation SET generation = generation + 1 WHERE id = 1',
+  secretInsert: 'INSERT INTO signing_key_secrets (kid, sealed, created_at) VALUES ($1, $2, $3)',
   burn: 'INSERT INTO burns (jti, tenant_id, agent_id, exp, burned_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
   // Step 1 of token_burn: the mint record's tenant, and the shared lock on the burning tenant's agent
   // state (tokens are immutable, so which tenant burns is fixed before the lock is taken).
@@ -96,6 +97,7 @@ async function rotated(c: PoolClient, op: RotateOp): Promise<boolean> {
   await c.query(SQL.retireSigningKeys, [op.atMs, active])
   const k = op.key
   if ((await c.query(SQL.signingKeyInsert, [k.kid, k.publicX, k.activeFromMs, k.source])).rowCount !== 1) return false
+  if (op.secret !== undefined) await c.query(SQL.secretInsert, [k.kid, Buffer.from(op.secret), op.atMs])
   await c.query(SQL.bumpKeyRing)
   return true
 }

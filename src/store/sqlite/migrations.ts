@@ -387,6 +387,20 @@ CREATE TABLE report_share_views (
 CREATE INDEX report_share_views_share ON report_share_views(share_id, at);
 `,
   },
+  {
+    version: 8,
+    name: 'signing key secrets',
+    // Private signing keys kept in the store rather than in data_dir/keys, sealed by the key ring
+    // (AES-256-GCM under ledger.encryption_key when configured). The PostgreSQL driver uses it so
+    // every replica signs with the key any replica rotated to; a SQLite Vault keeps its key files.
+    sql: `
+CREATE TABLE signing_key_secrets (
+  kid TEXT PRIMARY KEY,
+  sealed BLOB NOT NULL,
+  created_at INTEGER NOT NULL
+);
+`,
+  },
 ]
 
 /** Applies every migration newer than the recorded version; returns the versions applied. */
