@@ -113,6 +113,8 @@ const DEFAULT_LEDGER: VaultLedgerConfig = {
 
 /** How long a replica may serve a tenant's cached policy set before re-reading its version ids (the ≤ 1 s bound). */
 export const POLICY_MAX_STALE_MS = 500
+/** The key ring's generation poll on a store shared by replicas. */
+export const REPLICA_KEY_RING_POLL_MS = 500
 
 function createLedgerService(
   config: VaultServerConfig,
@@ -233,7 +235,9 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
       sweeper.unref()
     }
     // The key ring follows writes by other processes (the CLI on this data dir) within KEY_RING_POLL_MS.
-    const ringPoll = setInterval(pollKeyRing, KEY_RING_POLL_MS, ctx)
+    // Replicas (PostgreSQL) poll twice as often, so a rotation or revocation on one replica reaches
+    // every other replica's JWKS, verification and signer within 1 s (docs/design/store.md).
+    const ringPoll = setInterval(pollKeyRing, store.driver === 'postgres' ? REPLICA_KEY_RING_POLL_MS : KEY_RING_POLL_MS, ctx)
     ringPoll.unref()
     return {
       app,

@@ -135,6 +135,10 @@ export class PgGroupCommitter {
         if (err instanceof GuardFailure) return guardResult(err)
         const code = (err as { code?: string }).code
         if (code !== undefined && RETRYABLE.has(code) && attempt < MAX_REPLAYS) continue
+        // A statement_timeout (a lock held elsewhere, an overloaded server) is the database not
+        // answering now: 503 vault_unavailable like a lost connection, never a 500.
+        const transient = unavailable(err)
+        if (transient !== null) return transient
         return err instanceof Error ? err : new Error(String(err))
       }
     }
