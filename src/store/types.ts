@@ -293,6 +293,11 @@ export interface Store extends LedgerStore, DriftStore, OutboxStore, ReportStore
    * Once started, the store refuses a `ledger_seal` (guard failure) unless this process still leads.
    */
   sealerLeadership?(): SealerLeadership
+  /**
+   * Start following other processes' writes so lookups can be served from memory (PostgreSQL:
+   * LISTEN/NOTIFY for API-key revocations). Absent or not called: nothing is cached across processes.
+   */
+  startChangeFeed?(): Promise<void>
   close(): Promise<void>
 }
 

@@ -222,6 +222,7 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
     // The sealer lives inside the server's lifecycle: started here (sealing whatever a previous run
     // left unsealed), stopped in close() after the last decision and before the store closes.
     if (leadership !== null) await leadership.start()
+    await store.startChangeFeed?.()
     await ledgerService.start()
     const reviewSweeper = new ReviewSweeper(ctx, options.logger ?? null)
     await ctx.drift.start()

@@ -15,6 +15,28 @@ import { sleep } from '../helpers/serve-process.ts'
 /** The staleness bound the README promises for revocations, rotations and policies across replicas. */
 const BOUND_MS = 1_000
 
+/**
+ * Polls `changed` until it holds (and keeps holding for three more polls); returns how long after the
+ * start the last poll that still saw the old state was *sent* — how stale the replica was, measured so
+ * that a slow answer on a loaded machine does not count against it.
+ */
+async function staleness(changed: () => Promise<boolean>): Promise<number> {
+  const t0 = performance.now()
+  let lastStale = 0
+  let fresh = 0
+  while (fresh < 3) {
+    const sentAt = performance.now() - t0
+    if (sentAt > 15_000) return Infinity
+    if (await changed()) fresh++
+    else {
+      fresh = 0
+      lastStale = sentAt
+    }
+    await sleep(10)
+  }
+  return lastStale
+}
+
 if (skipWithoutPostgres !== false) {
   test('replicas: guards across two Vault replicas', { skip: skipWithoutPostgres }, () => {})
 } else {
@@ -88,33 +110,16 @@ if (skipWithoutPostgres !== false) {
       assert.equal((await useOn(1)).status, 200, 'B accepts a key A created')
       const revoked = await admin(0, 'DELETE', `/tenants/default/api-keys/${created.json['key_id'] as string}`)
       assert.equal(revoked.status, 200, revoked.text)
-      const t0 = performance.now()
-      let refusedAfter = Infinity
-      while (performance.now() - t0 < 5_000) {
-        const r = await useOn(1)
-        if (r.status === 401) {
-          refusedAfter = performance.now() - t0
-          break
-        }
-        await sleep(10)
-      }
-      assert.ok(refusedAfter <= BOUND_MS, `B refused the revoked key after ${refusedAfter} ms`)
+      const staleFor = await staleness(async () => (await useOn(1)).status === 401)
+      assert.ok(staleFor <= BOUND_MS, `B still accepted the revoked key ${staleFor} ms after the revocation`)
 
       const jwks = async (i: number): Promise<string> => (await send(`${c.vaults[i]!.vaultUrl}/.well-known/jwks.json`)).text
       assert.equal(await jwks(0), await jwks(1))
       const rotated = await admin(0, 'POST', '/keys/rotate')
       assert.equal(rotated.status, 200, rotated.text)
       const afterRotation = await jwks(0)
-      const r0 = performance.now()
-      let sameAfter = Infinity
-      while (performance.now() - r0 < 5_000) {
-        if ((await jwks(1)) === afterRotation) {
-          sameAfter = performance.now() - r0
-          break
-        }
-        await sleep(10)
-      }
-      assert.ok(sameAfter <= BOUND_MS, `B served A's rotated JWKS after ${sameAfter} ms`)
+      const staleJwks = await staleness(async () => (await jwks(1)) === afterRotation)
+      assert.ok(staleJwks <= BOUND_MS, `B still served the old JWKS ${staleJwks} ms after the rotation`)
       const active = [(await admin(0, 'GET', '/keys')).json['active_kid'], (await admin(1, 'GET', '/keys')).json['active_kid']]
       assert.equal(active[0], active[1], 'both replicas sign with the rotated key')
       // B mints with it, and a gateway paired to A accepts B's token (one key ring).
@@ -134,17 +139,8 @@ if (skipWithoutPostgres !== false) {
         rules: [{ id: 'deny-all', when: 'true', effect: 'deny', reason: 'frozen by the operator' }],
       })
       assert.equal(registered.status, 200, registered.text)
-      const t0 = performance.now()
-      let deniedAfter = Infinity
-      while (performance.now() - t0 < 5_000) {
-        const r = await clearance(1, { tool_name: 'pay', tool_args: { amount: 3 } })
-        if (r.json['status'] === 'denied') {
-          deniedAfter = performance.now() - t0
-          break
-        }
-        await sleep(20)
-      }
-      assert.ok(deniedAfter <= BOUND_MS, `B applied A's policy after ${deniedAfter} ms`)
+      const staleFor = await staleness(async () => (await clearance(1, { tool_name: 'pay', tool_args: { amount: 3 } })).json['status'] === 'denied')
+      assert.ok(staleFor <= BOUND_MS, `B still decided with the old policy ${staleFor} ms after the registration`)
     })
   })
 }

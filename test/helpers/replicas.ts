@@ -7,10 +7,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { randomBytes } from 'node:crypto'
+import assert from 'node:assert/strict'
 import { send } from './http-client.ts'
 import type { Reply } from './http-client.ts'
 import { PG_TEST_URL, adminQuery, testSchema } from './postgres.ts'
-import { eventually, spawnServe } from './serve-process.ts'
+import { eventually, sleep, spawnServe } from './serve-process.ts'
 import type { ServeProcess } from './serve-process.ts'
 import { Upstream } from './upstream.ts'
 
@@ -107,7 +108,7 @@ ${options.vaultExtra ?? ''}`
   const spawnVault = async (i: number): Promise<ServeProcess> => {
     const dir = join(root, `proc-vault-${i}-${randomBytes(3).toString('hex')}`)
     mkdirSync(dir)
-    return spawnServe(vaultYaml(i), { env, dir, timeoutMs: 30_000 })
+    return spawnServe(vaultYaml(i), { env, dir, timeoutMs: 90_000 })
   }
   const vaults: ServeProcess[] = []
   const gateways: ServeProcess[] = []
@@ -142,9 +143,9 @@ vault:
   timeout: 3s
 routes:
 ${routes}`
-        const gw = await spawnServe(yaml, { timeoutMs: 30_000 })
+        const gw = await spawnServe(yaml, { timeoutMs: 90_000 })
         gateways.push(gw)
-        await eventually(async () => (await send(`${gw.adminUrl}/readyz`)).status === 200, 15_000)
+        await eventually(async () => (await send(`${gw.adminUrl}/readyz`)).status === 200, 60_000)
       }
     }
   } catch (err) {
@@ -185,4 +186,73 @@ ${routes}`
     },
     close,
   }
+}
+
+export interface Storm {
+  /** request_id of every 200. */
+  acked: string[]
+  statuses: Map<number | string, number>
+  stop(): Promise<void>
+}
+
+/** `workers` loops posting clearances round-robin to the live replicas until stopped. */
+export function storm(c: ReplicaCluster, workers: number, live: () => number[]): Storm {
+  const acked: string[] = []
+  const statuses = new Map<number | string, number>()
+  let running = true
+  let n = 0
+  const loop = async (): Promise<void> => {
+    while (running) {
+      const targets = live()
+      const i = targets[n++ % targets.length]!
+      let r: Reply | null = null
+      try {
+        r = await c.post(i, '/request-clearance', { tool_name: 'pay', tool_args: { amount: n }, agent_id: 'storm', session_id: 's' })
+      } catch (err) {
+        const code = (err as { code?: string }).code ?? 'error'
+        statuses.set(code, (statuses.get(code) ?? 0) + 1)
+        await sleep(5)
+        continue
+      }
+      statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1)
+      if (r.status === 200) acked.push(r.json['request_id'] as string)
+      else await sleep(5)
+    }
+  }
+  const loops = Array.from({ length: workers }, () => loop())
+  return {
+    acked,
+    statuses,
+    async stop() {
+      running = false
+      await Promise.all(loops)
+    },
+  }
+}
+
+export async function assertLedgerWhole(c: ReplicaCluster, acked: readonly string[]): Promise<void> {
+  // Everything appended gets sealed by whoever leads now.
+  await eventually(async () => (await adminQuery<{ n: number }>(`SELECT count(*)::int AS n FROM ${c.schema}.decision_events WHERE leaf_index IS NULL`))[0]!.n === 0, 30_000)
+  const present = await adminQuery<{ request_id: string }>(`SELECT request_id FROM ${c.schema}.decision_events WHERE request_id = ANY($1::text[])`, [acked])
+  assert.equal(new Set(present.map((r) => r.request_id)).size, acked.length, 'every acknowledged decision is in the ledger')
+  const chain = await adminQuery<{ tenant_id: string; checkpoint_id: number; tree_size: number; prev_checkpoint_hash: string; checkpoint_hash: string }>(
+    `SELECT tenant_id, checkpoint_id::int, tree_size::int, prev_checkpoint_hash, checkpoint_hash FROM ${c.schema}.ledger_checkpoints ORDER BY tenant_id, checkpoint_id`,
+  )
+  assert.ok(chain.length > 0)
+  for (let i = 0; i < chain.length; i++) {
+    assert.equal(chain[i]!.checkpoint_id, i + 1, 'checkpoint ids 1..n: no gap, no duplicate')
+    if (i > 0) {
+      assert.equal(chain[i]!.prev_checkpoint_hash, chain[i - 1]!.checkpoint_hash, 'one chain, no fork')
+      assert.ok(chain[i]!.tree_size > chain[i - 1]!.tree_size)
+    }
+  }
+  const sizes: number[] = []
+  for (let i = 0; i < c.vaults.length; i++) {
+    const v = await c.get(i, '/ledger/verify')
+    assert.equal(v.status, 200, v.text)
+    assert.equal(v.json['intact'], true, `replica ${i}: ${v.text}`)
+    sizes.push(v.json['tree_size'] as number)
+  }
+  assert.equal(new Set(sizes).size, 1, `both replicas verify the same tree: ${sizes.join(',')}`)
+  assert.equal(sizes[0], chain[chain.length - 1]!.tree_size)
 }

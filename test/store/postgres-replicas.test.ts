@@ -9,10 +9,10 @@ import { createPublicKey, randomUUID } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { ManualClock, systemClock } from '../../src/core/index.ts'
-import type { TenantId } from '../../src/core/index.ts'
+import type { ApiKeyId, TenantId } from '../../src/core/index.ts'
 import { createNodeSigner, ed25519PrivateKeyFromSeed, LedgerService } from '../../src/ledger/index.ts'
 import { SEALER_LOCK_CLASS, openPostgresStore, sealerLockKey } from '../../src/store/index.ts'
-import type { DecisionEvent, PostgresStore, SealerLeadership, Store } from '../../src/store/index.ts'
+import type { ApiKeyRecord, DecisionEvent, PostgresStore, SealerLeadership, Store } from '../../src/store/index.ts'
 import { PG_TEST_URL, adminQuery, skipWithoutPostgres, testSchema } from '../helpers/postgres.ts'
 import { eventually } from '../helpers/serve-process.ts'
 import { tempDir } from '../helpers/temp-dir.ts'
@@ -155,4 +155,39 @@ test('postgres: one key ring across replicas — both open on an empty store, a 
   assert.ok(!existsSync(join(dirs[0]!, 'keys')) && !existsSync(join(dirs[1]!, 'keys')))
   // A replica without the wrap key refuses to load rather than rotating around the key it cannot open.
   await assert.rejects(KeyRing.open({ store: a, keysDir: join(dirs[0]!, 'keys'), clock: systemClock, createIfMissing: true, keysInStore: { wrapKey: null } }), /sealed with vault_server\.ledger\.encryption_key/)
+})
+
+test('postgres: API-key lookups cached per replica, a revocation on another replica refused within 1 s (NOTIFY); with the listener down nothing is served from memory', { skip }, async (t) => {
+  const schema = testSchema()
+  const a = await openPostgresStore({ url: PG_TEST_URL, schema })
+  const b = await openPostgresStore({ url: PG_TEST_URL, schema })
+  t.after(() => Promise.all([a.close(), b.close()]))
+  await Promise.all([a.startChangeFeed(), b.startChangeFeed()])
+  await a.write([{ op: 'tenant_insert', tenant: { tenantId: TENANT, name: 't', createdAtMs: 1 } }])
+  const key = (n: number): ApiKeyRecord => ({ keyId: `k${n}` as ApiKeyId, tenantId: TENANT, keyHash: `h${n}`, prefix: 'sk_', role: 'agent' as const, name: '', createdAtMs: 1, revokedAtMs: null, lastUsedAtMs: null })
+  await a.write([{ op: 'api_key_insert', key: key(1) }, { op: 'api_key_insert', key: key(2) }])
+  assert.equal((await b.findApiKeyByHash('h1'))?.revokedAtMs, null)
+  assert.ok(b.keyCache!.get('h1') !== undefined, 'B serves the key from memory now')
+  await a.write([{ op: 'api_key_revoke', tenantId: TENANT, keyId: 'k1' as ApiKeyId, atMs: 5 }])
+  const t0 = performance.now()
+  await eventually(async () => (await b.findApiKeyByHash('h1'))?.revokedAtMs === 5, 3_000)
+  assert.ok(performance.now() - t0 <= 1_000, `B saw the revocation after ${performance.now() - t0} ms`)
+  assert.ok(b.keyCache!.notifications >= 1, 'through the NOTIFY')
+  // A's own revocation is refused by A at once.
+  assert.equal((await a.findApiKeyByHash('h2'))?.revokedAtMs, null)
+  await a.write([{ op: 'api_key_revoke', tenantId: TENANT, keyId: 'k2' as ApiKeyId, atMs: 6 }])
+  assert.equal((await a.findApiKeyByHash('h2'))?.revokedAtMs, 6)
+
+  // The listener's session dies: B stops serving from memory (a revocation it cannot hear about is
+  // read from the database), then listens again and starts empty.
+  await a.write([{ op: 'api_key_insert', key: key(3) }])
+  await b.findApiKeyByHash('h3')
+  const pid = b.keyCache!.listenerPid
+  assert.ok(pid !== null)
+  await adminQuery('SELECT pg_terminate_backend($1)', [pid])
+  await eventually(() => !b.keyCache!.live, 2_000)
+  await adminQuery(`UPDATE ${schema}.api_keys SET revoked_at = 7 WHERE key_id = 'k3'`) // no NOTIFY: as if it were lost
+  assert.equal((await b.findApiKeyByHash('h3'))?.revokedAtMs, 7)
+  await eventually(() => b.keyCache!.live, 3_000)
+  assert.equal((await b.findApiKeyByHash('h3'))?.revokedAtMs, 7)
 })

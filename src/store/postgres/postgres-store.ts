@@ -8,6 +8,7 @@ import type { ApiKeyRecord, SealerLeadership, Store, WriteOp, WriteResult } from
 import { GuardFailure } from '../sqlite/group-commit.ts'
 import { DEFAULT_MAX_BATCH, DEFAULT_MAX_QUEUE } from '../sqlite/sqlite-store.ts'
 import { PgGroupCommitter, type PgSideWork } from './group-commit.ts'
+import { PgApiKeyCache } from './key-cache.ts'
 import { DEFAULT_LEADER_POLL_MS, PgSealerLeadership, leaderFenceSql } from './leader.ts'
 import { PgLedgerReads } from './ledger-reads.ts'
 import { SchemaTooNewError, migratePg } from './migrations.ts'
@@ -70,6 +71,7 @@ export class PostgresStore extends PgStoreReads implements Store {
   #outbox: PgOutboxReads
   #reports: PgReportReads
   #leadership: PgSealerLeadership | null = null
+  #keys: PgApiKeyCache | null = null
 
   /** Use openPostgresStore: the pool must have been checked and the schema migrated. */
   constructor(pool: Pool, options: PostgresStoreOptions) {
@@ -123,14 +125,37 @@ export class PostgresStore extends PgStoreReads implements Store {
   stats(): StoreStats {
     return { commits: this.#committer.commits, writes: this.#committer.writes, deferredSyncs: 0, failed: false }
   }
-  write(ops: readonly WriteOp[]): Promise<WriteResult> {
-    return this.#committer.submit(ops)
+  async write(ops: readonly WriteOp[]): Promise<WriteResult> {
+    const result = await this.#committer.submit(ops)
+    // This process's own revocation is refused from its next lookup, without waiting for the NOTIFY.
+    if (this.#keys !== null && ops.some((op) => op.op === 'api_key_revoke')) this.#keys.invalidate()
+    return result
+  }
+
+  /**
+   * Serve API-key lookups from memory, invalidated across replicas by LISTEN/NOTIFY (key-cache.ts).
+   * Until this is called (the CLI, tests), every lookup reads the database.
+   */
+  async startChangeFeed(): Promise<void> {
+    if (this.#keys !== null) return
+    this.#keys = new PgApiKeyCache(this.options)
+    await this.#keys.start()
+  }
+
+  /** The key cache, when started (tests). */
+  get keyCache(): PgApiKeyCache | null {
+    return this.#keys
   }
   touchApiKey(keyId: ApiKeyId, atMs: number): void {
     this.#touches.add(keyId, atMs)
   }
   override async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
+    const cache = this.#keys
+    const hit = cache?.get(keyHash)
+    if (hit !== undefined) return this.#touches.overlay(hit)
+    const epoch = cache?.epoch ?? 0
     const r = await super.findApiKeyByHash(keyHash)
+    if (r !== null) cache?.put(keyHash, r, epoch)
     return r === null ? null : this.#touches.overlay(r)
   }
   override async listApiKeys(tenantId: TenantId): Promise<ApiKeyRecord[]> {
@@ -170,6 +195,7 @@ export class PostgresStore extends PgStoreReads implements Store {
     clearInterval(this.#touchTimer)
     await this.#committer.close()
     await this.#leadership?.stop()
+    await this.#keys?.stop()
     await this.#pool.end()
   }
 }

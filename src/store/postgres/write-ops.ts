@@ -11,6 +11,7 @@ import { GuardFailure } from '../sqlite/group-commit.ts'
 import { CLEARANCE_COLUMNS, clearanceParams } from '../sqlite/write-ops.ts'
 import { applyPgLedgerOp, applyPgDriftOp, applyPgOutboxOp } from './ledger-ops.ts'
 import { applyPgReportOp } from './report-ops.ts'
+import { NOTIFY_KEYS_SQL } from './key-cache.ts'
 
 const WRONG_TENANT: BurnRefusal = { code: 'token_wrong_tenant', lockReason: null }
 const REPLAYED: BurnRefusal = { code: 'token_replayed', lockReason: null }
@@ -118,6 +119,8 @@ export async function applyPgOps(c: PoolClient, ops: readonly WriteOp[]): Promis
       }
       case 'api_key_revoke':
         passed = (await c.query(SQL.apiKeyRevoke, [op.atMs, op.tenantId, op.keyId])).rowCount === 1
+        // Delivered at COMMIT to every replica's key cache (key-cache.ts); rolled back with a failed savepoint.
+        if (passed) await c.query(NOTIFY_KEYS_SQL)
         break
       case 'signing_key_upsert': {
         const k = op.key
