@@ -169,9 +169,18 @@ test('postgres: API-key lookups cached per replica, a revocation on another repl
   assert.equal((await b.findApiKeyByHash('h1'))?.revokedAtMs, null)
   assert.ok(b.keyCache!.get('h1') !== undefined, 'B serves the key from memory now')
   await a.write([{ op: 'api_key_revoke', tenantId: TENANT, keyId: 'k1' as ApiKeyId, atMs: 5 }])
+  // Staleness = when the last lookup that still saw the key active was sent (a slow answer on a
+  // loaded machine does not count against the bound).
   const t0 = performance.now()
-  await eventually(async () => (await b.findApiKeyByHash('h1'))?.revokedAtMs === 5, 3_000)
-  assert.ok(performance.now() - t0 <= 1_000, `B saw the revocation after ${performance.now() - t0} ms`)
+  let lastStale = 0
+  for (;;) {
+    const sentAt = performance.now() - t0
+    if ((await b.findApiKeyByHash('h1'))?.revokedAtMs === 5) break
+    lastStale = sentAt
+    assert.ok(sentAt < 5_000, 'B never saw the revocation')
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  assert.ok(lastStale <= 1_000, `B still accepted the revoked key ${lastStale} ms after it`)
   assert.ok(b.keyCache!.notifications >= 1, 'through the NOTIFY')
   // A's own revocation is refused by A at once.
   assert.equal((await a.findApiKeyByHash('h2'))?.revokedAtMs, null)
