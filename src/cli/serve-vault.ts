@@ -2,7 +2,7 @@
 // the remote Vault; all-in-one and vault-only → the embedded Vault API on its own listener, whose
 // in-process port the gateway burns through (or, in a cluster worker, the primary's over IPC).
 // Also seeds the quickstart's first API key (LEDGIX_BOOTSTRAP_API_KEY or a generated one).
-import type { Registry } from 'prom-client'
+import { Gauge, type Registry } from 'prom-client'
 import type { Config } from '../config/index.ts'
 import type { StoreStats, VaultPort } from '../core/index.ts'
 import { IpcVaultPort, RemoteVault } from '../gateway/index.ts'
@@ -105,12 +105,25 @@ async function startEmbedded(config: Config, logger: Logger): Promise<OpenedVaul
     writePath: () => server.context.store.stats(),
     listenerStats: server.listenerStats,
     reviewSweep: () => server.reviewSweeper.stats,
-    registerMetrics: (registry) => server.context.notify?.registerMetrics(registry),
+    registerMetrics: (registry) => {
+      server.context.notify?.registerMetrics(registry)
+      registerSealerLeader(registry, server)
+    },
     async close() {
       readiness.closing = true
       await server.close()
     },
   }
+}
+
+/** `ledgix_ledger_sealer_leader`: 1 while this process seals the ledger (always with SQLite; the elected replica with PostgreSQL). */
+function registerSealerLeader(registry: Registry, server: Pick<VaultServer, 'context'>): void {
+  const gauge: Gauge = new Gauge({
+    name: 'ledgix_ledger_sealer_leader',
+    help: '1 while this process is the ledger sealer: always with SQLite; with PostgreSQL the one replica holding the sealer lock.',
+    registers: [registry],
+    collect: () => gauge.set(server.context.ledgerService.sealer.isLeader ? 1 : 0),
+  })
 }
 
 /** Why an embedded Vault cannot take traffic (the admin `/readyz` reason), or null when it can. */

@@ -89,6 +89,7 @@ function normalizeStore(raw: VaultServerYaml['store'], problems: Array<[string, 
       idleTimeoutMs: duration(pool.idle_timeout, '30s', 'store.pool.idle_timeout', 1, problems),
       connectTimeoutMs: duration(pool.connect_timeout, '5s', 'store.pool.connect_timeout', 1, problems),
     },
+    leaderPollMs: duration(raw.leader_poll, '1s', 'store.leader_poll', 1, problems),
   }
 }
 

@@ -105,6 +105,9 @@ export const VaultServerSchema = Type.Object(
               { additionalProperties: false, default: {} },
             ),
           ),
+          leader_poll: Type.Optional(
+            Duration('How often a replica tries to become the one ledger sealer (and the sealer checks its lock session); a dead leader is replaced within about this.', '1s'),
+          ),
         },
         { additionalProperties: false, default: {} },
       ),

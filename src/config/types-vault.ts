@@ -65,6 +65,8 @@ export type VaultStoreConfig =
       url: string
       schema: string
       pool: { max: number; statementTimeoutMs: number; idleTimeoutMs: number; connectTimeoutMs: number }
+      /** Sealer election poll (store.leader_poll); absent in hand-built configs = 1 s. */
+      leaderPollMs?: number
     }
 
 export interface VaultServerConfig {

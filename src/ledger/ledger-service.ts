@@ -34,6 +34,8 @@ export interface LedgerServiceOptions {
   crypto?: LedgerCrypto
   /** Offline verification: never create a missing data key. */
   readOnly?: boolean
+  /** Replicas share the store: seal only while this says so (LedgerSealer's `leader`). */
+  leader?: () => boolean
 }
 
 export interface LastVerification {
@@ -62,6 +64,7 @@ export class LedgerService {
       intervalMs: options.sealIntervalMs,
       mmdSeconds: options.mmdSeconds,
       onError: options.onError,
+      ...(options.leader === undefined ? {} : { leader: options.leader }),
     })
   }
 

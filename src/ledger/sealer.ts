@@ -25,6 +25,12 @@ export interface SealerOptions {
   mmdSeconds: number
   /** Called with failures of a background seal (logged by the owner); the sealer retries next tick. */
   onError: (err: unknown) => void
+  /**
+   * Several processes share the store (PostgreSQL replicas): seal only while this returns true (the
+   * store fences each seal as well), and find other replicas' appends by scanning the store for
+   * unsealed rows at every tick. Absent: this process is the only writer and always seals.
+   */
+  leader?: () => boolean
 }
 
 export class LedgerSealer {
@@ -34,6 +40,7 @@ export class LedgerSealer {
   #timer: NodeJS.Timeout | null = null
   #running: Promise<void> | null = null
   #again = false
+  #scanning = false
   /** Checkpoints written by this sealer (tests and metrics). */
   checkpoints = 0
 
@@ -45,16 +52,22 @@ export class LedgerSealer {
     return this.#o.intervalMs
   }
 
+  /** Whether this process seals now (always, unless an election among replicas says otherwise). */
+  get isLeader(): boolean {
+    return this.#o.leader === undefined || this.#o.leader()
+  }
+
   /** Pick up whatever a previous run left unsealed, then tick every interval. */
   async start(): Promise<void> {
     for (const tenantId of await this.#o.store.listTenantsWithUnsealed()) this.#pending.set(tenantId, 1)
-    this.#timer = setInterval(tickSealer, this.#o.intervalMs, this)
+    this.#timer = setInterval(tickSealer, this.#o.intervalMs, this, this.#o.leader !== undefined)
     this.#timer.unref()
     if (this.#pending.size > 0) this.kick()
   }
 
   /** An event of `tenantId` is durable: seal at the next tick, or now when a batch is full. */
   notify(tenantId: TenantId): void {
+    if (!this.isLeader) return // the leader finds the row by its scan
     const count = (this.#pending.get(tenantId) ?? 0) + 1
     this.#pending.set(tenantId, count)
     if (count >= this.#o.batchSize) this.kick()
@@ -78,6 +91,11 @@ export class LedgerSealer {
 
   /** Seal everything pending now and wait for it (tests; close). */
   async flush(): Promise<void> {
+    if (!this.isLeader) {
+      // Another replica seals: its scan picks up every unsealed row within one interval.
+      await new Promise((resolve) => setTimeout(resolve, 2 * this.#o.intervalMs))
+      return
+    }
     while (this.#running !== null) await this.#running
     this.kick()
     while (this.#running !== null) await this.#running
@@ -87,10 +105,29 @@ export class LedgerSealer {
   async stop(): Promise<void> {
     if (this.#timer !== null) clearInterval(this.#timer)
     this.#timer = null
-    await this.flush()
+    if (this.isLeader) await this.flush()
+  }
+
+  /** Tick of a replica: while leading, queue every tenant with unsealed rows (any replica's), then seal. */
+  async scan(): Promise<void> {
+    if (this.#scanning || !this.isLeader) return
+    this.#scanning = true
+    try {
+      for (const tenantId of await this.#o.store.listTenantsWithUnsealed()) if (!this.#pending.has(tenantId)) this.#pending.set(tenantId, 1)
+    } catch (err) {
+      this.#o.onError(err)
+    } finally {
+      this.#scanning = false
+    }
+    this.kick()
   }
 
   async #drain(): Promise<void> {
+    if (!this.isLeader) {
+      // A follower keeps nothing pending: when it leads, its scan finds what is unsealed.
+      this.#pending.clear()
+      return
+    }
     for (const tenantId of [...this.#pending.keys()]) {
       this.#pending.delete(tenantId)
       try {
@@ -109,6 +146,7 @@ export class LedgerSealer {
   /** Seal up to one batch of `tenantId`; returns how many events it sealed (0: none or lost a race). */
   async sealBatch(tenantId: TenantId): Promise<number> {
     const o = this.#o
+    if (!this.isLeader) return 0
     const signer = o.signer()
     if (signer === null) throw new Error('ledger sealer: no active signing key; events stay unsealed until one is configured')
     const head = await o.store.getLatestLedgerCheckpoint(tenantId)
@@ -163,6 +201,7 @@ export class LedgerSealer {
   }
 }
 
-function tickSealer(sealer: LedgerSealer): void {
-  sealer.kick()
+function tickSealer(sealer: LedgerSealer, replicated: boolean): void {
+  if (replicated) void sealer.scan()
+  else sealer.kick()
 }

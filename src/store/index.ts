@@ -5,6 +5,7 @@ export { MIGRATIONS } from './sqlite/migrations.ts'
 export { PostgresStore, openPostgresStore } from './postgres/postgres-store.ts'
 export type { PostgresStoreOptions } from './postgres/postgres-store.ts'
 export { PG_MIGRATIONS, SchemaTooNewError, currentPgVersion, migratePg, newestPgVersion } from './postgres/migrations.ts'
+export { DEFAULT_LEADER_POLL_MS, PgSealerLeadership, SEALER_LOCK_CLASS, sealerLockKey } from './postgres/leader.ts'
 export { PG_POOL_DEFAULTS, StoreOpenError, createPgPool, describeConnectError, redactUrl } from './postgres/pool.ts'
 export { openRetainedDatabase, setPragma } from './sqlite/retain.ts'
 export type { SqliteDatabase, SqliteStatement } from './sqlite/retain.ts'
@@ -20,6 +21,7 @@ export type {
   ListReviewsQuery,
   PolicyVersionRecord,
   ReviewState,
+  SealerLeadership,
   SettingsKind,
   SigningKeyRecord,
   Store,

@@ -195,7 +195,17 @@ export type WriteOp =
    * then those are retired at `atMs` and `key` is inserted as the one active key. Two rotations that
    * read the same ring cannot both pass, so a ring never ends with two active keys.
    */
-  | { op: 'signing_key_rotate'; expectActive: readonly string[]; key: SigningKeyRecord; atMs: number }
+  | {
+      op: 'signing_key_rotate'
+      expectActive: readonly string[]
+      key: SigningKeyRecord
+      atMs: number
+      /**
+       * The new key's private half, sealed by the key ring (KeyRing: several processes share the
+       * store, so the key cannot live in one replica's data_dir), stored in `signing_key_secrets`.
+       */
+      secret?: Uint8Array
+    }
   /** guard: the jti was never burned (global: jtis are minted by one key ring, UUIDv7) */
   | { op: 'burn'; jti: string; tenantId: TenantId; agentId: string; expSeconds: number; atMs: number }
   /**
@@ -272,6 +282,8 @@ export interface Store extends LedgerStore, DriftStore, OutboxStore, ReportStore
    * running Vault polls it to pick up `keys revoke` from the CLI): cheap, never cached.
    */
   signingKeysVersion(): Promise<string>
+  /** The sealed private key a rotation stored with `secret` (null: none; the key's file is in data_dir). */
+  getSigningKeySecret(kid: string): Promise<Uint8Array | null>
   getToken(jti: string): Promise<TokenRecord | null>
   isBurned(jti: string): Promise<boolean>
   getClearance(tenantId: TenantId, requestId: string): Promise<ClearanceRecord | null>
@@ -286,5 +298,27 @@ export interface Store extends LedgerStore, DriftStore, OutboxStore, ReportStore
   getSettings(tenantId: TenantId, kind: SettingsKind): Promise<string | null>
   getAgentLock(tenantId: TenantId, agentId: string): Promise<AgentLockRecord | null>
   listAgentLockEvents(tenantId: TenantId, agentId: string): Promise<AgentLockRecord[]>
+  /**
+   * The election of the one ledger sealer among the processes sharing this store (PostgreSQL
+   * replicas). Absent when only one process can write the store (SQLite): its sealer always leads.
+   * Once started, the store refuses a `ledger_seal` (guard failure) unless this process still leads.
+   */
+  sealerLeadership?(): SealerLeadership
+  /**
+   * Start following other processes' writes so lookups can be served from memory (PostgreSQL:
+   * LISTEN/NOTIFY for API-key revocations). Absent or not called: nothing is cached across processes.
+   */
+  startChangeFeed?(): Promise<void>
   close(): Promise<void>
+}
+
+/** Who may seal the ledger now (docs/design/store.md "Sealer leadership across replicas"). */
+export interface SealerLeadership {
+  readonly isLeader: boolean
+  /** How often a follower tries to take the lead (and a leader checks its session). */
+  readonly pollMs: number
+  /** First attempt awaited, then one per pollMs in the background. */
+  start(): Promise<void>
+  /** Give up the lead (another process takes it at its next poll). */
+  stop(): Promise<void>
 }

@@ -127,10 +127,16 @@ export async function seedBootstrapKey(store: Store, bootstrapKey: string | null
   if ((await store.countApiKeys()) > 0) return false
   const ops = []
   if ((await store.getTenant(DEFAULT_TENANT_ID)) === null) {
-    ops.push({ op: 'tenant_insert' as const, tenant: { tenantId: DEFAULT_TENANT_ID, name: 'default', createdAtMs: nowMs } })
+    // ifMissing: replicas starting together on an empty store may both get here.
+    ops.push({ op: 'tenant_insert' as const, tenant: { tenantId: DEFAULT_TENANT_ID, name: 'default', createdAtMs: nowMs }, ifMissing: true })
   }
   const { record } = newApiKey(DEFAULT_TENANT_ID, 'admin', 'bootstrap', 'bootstrap', nowMs, bootstrapKey)
   ops.push({ op: 'api_key_insert' as const, key: record })
-  const result = await store.write(ops)
-  return result.ok
+  try {
+    return (await store.write(ops)).ok
+  } catch (err) {
+    // Another replica seeded the same key first (its hash is unique): nothing left to do.
+    if ((await store.findApiKeyByHash(record.keyHash)) !== null) return false
+    throw err
+  }
 }

@@ -4,7 +4,7 @@
 // revoked keys leave the JWKS and verification at once. Rotations are one guarded store op (never two
 // active keys); a running Vault re-reads the ring when the store's key-ring generation moves (the CLI
 // writing the same data dir), polled every KEY_RING_POLL_MS.
-import { createPrivateKey, createPublicKey, generateKeyPair as generateKeyPairCb, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createPrivateKey, createPublicKey, generateKeyPair as generateKeyPairCb, randomBytes } from 'node:crypto'
 import type { KeyObject } from 'node:crypto'
 import { mkdir, open, readFile, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -37,6 +37,48 @@ export interface KeyRingOptions {
   envKey?: EnvSigningKey | null
   /** Generate a first key when none is active (the server does; `keys list` does not). */
   createIfMissing?: boolean
+  /**
+   * Several processes share the store (PostgreSQL replicas): new private keys are written into the
+   * store with their rotation (sealed with `wrapKey`, 32 bytes, when set; else as plain PKCS#8), not
+   * into keysDir, so every replica can sign with the key any of them rotated to.
+   */
+  keysInStore?: { wrapKey: Buffer | null }
+}
+
+/** Sealed private key formats (first byte). */
+const SECRET_PLAIN = 0
+const SECRET_AES_GCM = 1
+
+function secretAad(kid: string): Buffer {
+  return Buffer.from(`ledgix-signing-key:${kid}`, 'utf8')
+}
+
+/** PKCS#8 DER of `privateKey`, sealed for the store (AES-256-GCM bound to the kid when a wrap key is set). */
+export function sealSigningKey(kid: string, privateKey: KeyObject, wrapKey: Buffer | null): Uint8Array {
+  const der = privateKey.export({ format: 'der', type: 'pkcs8' })
+  if (wrapKey === null) return Buffer.concat([Buffer.from([SECRET_PLAIN]), der])
+  const iv = randomBytes(12)
+  const cipher = createCipheriv('aes-256-gcm', wrapKey, iv)
+  cipher.setAAD(secretAad(kid))
+  const body = Buffer.concat([cipher.update(der), cipher.final()])
+  return Buffer.concat([Buffer.from([SECRET_AES_GCM]), iv, cipher.getAuthTag(), body])
+}
+
+/** The private key, or an Error saying why it cannot be opened here (wrong or missing wrap key). */
+export function openSigningKey(kid: string, sealed: Uint8Array, wrapKey: Buffer | null): KeyObject | Error {
+  const b = Buffer.from(sealed)
+  if (b[0] === SECRET_PLAIN) return createPrivateKey({ key: b.subarray(1), format: 'der', type: 'pkcs8' })
+  if (b[0] !== SECRET_AES_GCM) return new Error(`signing key ${kid}: unknown sealed format ${b[0]}`)
+  if (wrapKey === null) return new Error(`signing key ${kid} is sealed with vault_server.ledger.encryption_key, which this replica lacks`)
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', wrapKey, b.subarray(1, 13))
+    decipher.setAAD(secretAad(kid))
+    decipher.setAuthTag(b.subarray(13, 29))
+    const der = Buffer.concat([decipher.update(b.subarray(29)), decipher.final()])
+    return createPrivateKey({ key: der, format: 'der', type: 'pkcs8' })
+  } catch {
+    return new Error(`signing key ${kid} does not open with this replica's vault_server.ledger.encryption_key`)
+  }
 }
 
 export interface Signer {
@@ -75,7 +117,12 @@ export class KeyRing {
     if (options.envKey) await ring.#adoptEnvKey(options.envKey)
     await ring.reload()
     if (ring.#signer === null && options.createIfMissing === true) {
-      await ring.generate()
+      try {
+        await ring.generate()
+      } catch (err) {
+        // Replicas starting together on an empty store: one rotation wins, the others adopt its key.
+        if (!(err instanceof LedgixError && err.code === 'key_ring_changed' && ring.#signer !== null)) throw err
+      }
     }
     return ring
   }
@@ -220,6 +267,20 @@ export class KeyRing {
     const nowMs = this.#o.clock.now()
     const { publicKey, privateKey } = await generateKeyPair('ed25519')
     const kid = newKid(nowMs)
+    const record: SigningKeyRecord = { kid, publicX: publicX(publicKey), activeFromMs: nowMs, retiredAtMs: null, revokedAtMs: null, source: 'file' }
+    const inStore = this.#o.keysInStore
+    if (inStore !== undefined) {
+      // The private key travels with its rotation, in the same transaction: no replica ever sees the
+      // key active without being able to read it.
+      const secret = sealSigningKey(kid, privateKey, inStore.wrapKey)
+      const result = await this.#o.store.write([{ op: 'signing_key_rotate', expectActive, key: record, atMs: nowMs, secret }])
+      if (!result.ok) {
+        await this.reload()
+        throw new LedgixError('key_ring_changed', 'the signing key ring changed while rotating (another rotation or revocation won); list the keys and retry if still needed')
+      }
+      await this.reload()
+      return record
+    }
     await mkdir(this.#o.keysDir, { recursive: true, mode: 0o700 })
     const file = join(this.#o.keysDir, `${kid}.pem`)
     // wx: never overwrite a key file; 0600: the private key is readable by the owner only.
@@ -230,7 +291,6 @@ export class KeyRing {
     } finally {
       await fh.close()
     }
-    const record: SigningKeyRecord = { kid, publicX: publicX(publicKey), activeFromMs: nowMs, retiredAtMs: null, revokedAtMs: null, source: 'file' }
     const result = await this.#o.store.write([{ op: 'signing_key_rotate', expectActive, key: record, atMs: nowMs }])
     if (!result.ok) {
       // The key never became part of the ring: its file must not linger as an unrecorded secret.
@@ -264,13 +324,25 @@ export class KeyRing {
 
   #envPrivate: { kid: string; key: KeyObject } | null = null
 
+  /** A key another replica (or `keys rotate` against the shared store) created: its sealed secret. */
+  async #loadFromStore(r: SigningKeyRecord): Promise<KeyObject | null> {
+    const sealed = await this.#o.store.getSigningKeySecret(r.kid)
+    if (sealed === null) return null
+    const key = openSigningKey(r.kid, sealed, this.#o.keysInStore?.wrapKey ?? null)
+    // Never rotate around a key we cannot open (every replica would replace the others' keys in turn):
+    // the misconfiguration stops the load, and the old ring stays until it is fixed.
+    if (key instanceof Error) throw key
+    if (publicX(createPublicKey(key)) !== r.publicX) throw new Error(`the stored secret of signing key ${r.kid} does not match its recorded public key`)
+    return key
+  }
+
   async #loadPrivate(r: SigningKeyRecord): Promise<KeyObject | null> {
     if (r.source === 'env') return this.#envPrivate?.kid === r.kid ? this.#envPrivate.key : null
     let pem: string
     try {
       pem = await readFile(join(this.#o.keysDir, `${r.kid}.pem`), 'utf8')
     } catch {
-      return null
+      return this.#loadFromStore(r)
     }
     const key = createPrivateKey({ key: pem, format: 'pem' })
     if (publicX(createPublicKey(key)) !== r.publicX) throw new Error(`key file ${r.kid}.pem does not match its recorded public key`)

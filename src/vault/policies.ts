@@ -1,6 +1,8 @@
 // Per-tenant policy sets: the latest registered version of each policy (compiled once, cached until
 // the tenant registers again) plus the operator's policies_dir files, which every tenant inherits
-// unless it registers a policy with the same id.
+// unless it registers a policy with the same id. When other processes register policies in the same
+// store (PostgreSQL replicas), a cached set is trusted for at most `maxStaleMs`: then the stored
+// version ids are read again and the set is recompiled only if they changed.
 import { randomUUID } from 'node:crypto'
 import type { TenantId } from '../core/index.ts'
 import type { PolicyVersionRecord, Store, WriteOp } from '../store/index.ts'
@@ -14,28 +16,50 @@ export type PreparedPolicy =
   | { ok: true; policy: CompiledPolicy; record: PolicyVersionRecord }
   | { ok: false; errors: PolicyProblem[] }
 
+interface CachedSet {
+  policies: readonly CompiledPolicy[]
+  /** The stored version ids the set was compiled from. */
+  versions: string
+  /** performance.now() of the read that confirmed them. */
+  checkedAt: number
+}
+
+export interface PolicyRegistryOptions {
+  /** Longest a cached set is served without re-reading the store's version ids; null = until this process registers. */
+  maxStaleMs?: number | null
+}
+
 export class PolicyRegistry {
   #store: Store
   #fromDir: readonly CompiledPolicy[]
-  #cache = new Map<TenantId, readonly CompiledPolicy[]>()
+  #cache = new Map<TenantId, CachedSet>()
+  #maxStaleMs: number | null
 
-  constructor(store: Store, fromDir: readonly CompiledPolicy[]) {
+  constructor(store: Store, fromDir: readonly CompiledPolicy[], options: PolicyRegistryOptions = {}) {
     this.#store = store
+    this.#maxStaleMs = options.maxStaleMs ?? null
     this.#fromDir = fromDir.map((p) => (p.versionId === null ? withVersionId(p, `file:${p.policyId}@${p.contentHash.slice(7, 19)}`) : p))
   }
 
   async forTenant(tenantId: TenantId): Promise<readonly CompiledPolicy[]> {
     const cached = this.#cache.get(tenantId)
-    if (cached !== undefined) return cached
+    const now = performance.now()
+    if (cached !== undefined && (this.#maxStaleMs === null || now - cached.checkedAt < this.#maxStaleMs)) return cached.policies
+    const records = await this.#store.listLatestPolicies(tenantId)
+    const versions = records.map((r) => r.versionId).join('\n')
+    if (cached !== undefined && cached.versions === versions) {
+      cached.checkedAt = now
+      return cached.policies
+    }
     const registered: CompiledPolicy[] = []
-    for (const rec of await this.#store.listLatestPolicies(tenantId)) {
+    for (const rec of records) {
       const compiled = compilePolicy(JSON.parse(rec.documentJson) as unknown, { versionId: rec.versionId })
       // A stored version always compiled once; if a newer engine refuses it, skip it (fail closed: default effect).
       if (compiled.ok) registered.push(compiled.policy)
     }
     const ids = new Set(registered.map((p) => p.policyId))
     const all = [...registered, ...this.#fromDir.filter((p) => !ids.has(p.policyId))]
-    this.#cache.set(tenantId, all)
+    this.#cache.set(tenantId, { policies: all, versions, checkedAt: now })
     return all
   }
 

@@ -18,7 +18,7 @@ import { DEFAULT_MMD_SECONDS, DEFAULT_SEAL_BATCH_SIZE, DEFAULT_SEAL_INTERVAL_MS,
 import { DEFAULT_NOTIFY_CONFIG, NotifyService } from '../notify/index.ts'
 import { ListenerStats, countClientError, guardListener } from '../observability/index.ts'
 import { openVaultStore } from './open-store.ts'
-import type { Store } from '../store/index.ts'
+import type { SealerLeadership, Store } from '../store/index.ts'
 import { seedBootstrapKey } from './api-keys.ts'
 import { authenticateAdmin, authenticateApiKey } from './auth.ts'
 import { recoverInterrupted } from './clearance.ts'
@@ -122,7 +122,19 @@ const DEFAULT_LEDGER: VaultLedgerConfig = {
   encryptionKey: null,
 }
 
-function createLedgerService(config: VaultServerConfig, store: Store, keyRing: KeyRing, clock: Clock, logger: FastifyBaseLogger | undefined): LedgerService {
+/** How long a replica may serve a tenant's cached policy set before re-reading its version ids (the ≤ 1 s bound). */
+export const POLICY_MAX_STALE_MS = 500
+/** The key ring's generation poll on a store shared by replicas. */
+export const REPLICA_KEY_RING_POLL_MS = 500
+
+function createLedgerService(
+  config: VaultServerConfig,
+  store: Store,
+  keyRing: KeyRing,
+  clock: Clock,
+  logger: FastifyBaseLogger | undefined,
+  leadership: SealerLeadership | null,
+): LedgerService {
   const ledger = config.ledger ?? DEFAULT_LEDGER
   const encryptionKey = ledger.encryptionKey === null ? null : parseEncryptionKey(ledger.encryptionKey)
   if (ledger.encryptionKey !== null && encryptionKey === null) {
@@ -137,6 +149,7 @@ function createLedgerService(config: VaultServerConfig, store: Store, keyRing: K
     mmdSeconds: ledger.mmdSeconds,
     encryptionKey,
     onError: (err) => logger?.error({ err, component: 'ledger-sealer' }, 'ledger seal failed; retrying at the next interval'),
+    ...(leadership === null ? {} : { leader: () => leadership.isLeader }),
   })
 }
 
@@ -171,7 +184,12 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
       options.logger?.fatal({ err, component: 'store' }, 'the store can no longer make writes durable: every write is refused and /readyz reports store_failed; check the disk, then restart'),
     ))
   try {
-    const keyRing = await KeyRing.open({ store, keysDir: join(config.dataDir, 'keys'), clock, envKey: config.signingKey, createIfMissing: true })
+    // Replicas share the store, not a data_dir: their private signing keys live in the store too.
+    const wrap = config.ledger?.encryptionKey ?? null
+    const wrapKey = wrap === null ? null : parseEncryptionKey(wrap)
+    if (wrap !== null && wrapKey === null) throw new Error('vault_server.ledger.encryption_key: expected 32 bytes as 64 hex characters or base64url')
+    const keysInStore = store.driver === 'postgres' ? { keysInStore: { wrapKey } } : {}
+    const keyRing = await KeyRing.open({ store, keysDir: join(config.dataDir, 'keys'), clock, envKey: config.signingKey, createIfMissing: true, ...keysInStore })
     const fromDir = [...(await loadDirPolicies(config.policiesDir)), ...(options.policies ?? [])]
     const judge =
       options.judge !== undefined
@@ -179,7 +197,9 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
         : config.judge === null
           ? null
           : createOpenAiJudge({ url: config.judge.url, model: config.judge.model, apiKey: config.judge.apiKey, timeoutMs: config.judge.timeoutMs })
-    const ledgerService = createLedgerService(config, store, keyRing, clock, options.logger)
+    // Replicas on one PostgreSQL elect one sealer (advisory lock); SQLite has one writer process.
+    const leadership = store.sealerLeadership?.() ?? null
+    const ledgerService = createLedgerService(config, store, keyRing, clock, options.logger, leadership)
     const ledger = options.ledger ?? createStoreLedgerSink(ledgerService)
     const notify = createNotifyService(config, store, clock, options.logger, options.notifyRandom)
     const base: Omit<VaultContext, 'reports'> = {
@@ -189,7 +209,8 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
       config,
       ledger,
       ledgerService,
-      policies: new PolicyRegistry(store, fromDir),
+      // Replicas register policies in a shared store: a cached set is re-checked after POLICY_MAX_STALE_MS.
+      policies: new PolicyRegistry(store, fromDir, { maxStaleMs: store.driver === 'postgres' ? POLICY_MAX_STALE_MS : null }),
       limiter: config.rateLimit === null ? null : new RateLimiter(config.rateLimit),
       judge,
       background: new Set(),
@@ -215,6 +236,8 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
     await app.ready()
     // The sealer lives inside the server's lifecycle: started here (sealing whatever a previous run
     // left unsealed), stopped in close() after the last decision and before the store closes.
+    if (leadership !== null) await leadership.start()
+    await store.startChangeFeed?.()
     await ledgerService.start()
     const reviewSweeper = new ReviewSweeper(ctx, options.logger ?? null)
     await ctx.drift.start()
@@ -228,7 +251,9 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
       sweeper.unref()
     }
     // The key ring follows writes by other processes (the CLI on this data dir) within KEY_RING_POLL_MS.
-    const ringPoll = setInterval(pollKeyRing, KEY_RING_POLL_MS, ctx)
+    // Replicas (PostgreSQL) poll twice as often, so a rotation or revocation on one replica reaches
+    // every other replica's JWKS, verification and signer within 1 s (docs/design/store.md).
+    const ringPoll = setInterval(pollKeyRing, store.driver === 'postgres' ? REPLICA_KEY_RING_POLL_MS : KEY_RING_POLL_MS, ctx)
     ringPoll.unref()
     return {
       app,
@@ -252,6 +277,8 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
         await ctx.notify?.stop()
         await ctx.reports.stop()
         await ledgerService.stop()
+        // The lead passes on now rather than when the store's connections close.
+        await leadership?.stop()
         if (ownsStore) await store.close()
       },
     }

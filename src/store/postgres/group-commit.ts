@@ -135,6 +135,10 @@ export class PgGroupCommitter {
         if (err instanceof GuardFailure) return guardResult(err)
         const code = (err as { code?: string }).code
         if (code !== undefined && RETRYABLE.has(code) && attempt < MAX_REPLAYS) continue
+        // A statement_timeout (a lock held elsewhere, an overloaded server) is the database not
+        // answering now: 503 vault_unavailable like a lost connection, never a 500.
+        const transient = unavailable(err)
+        if (transient !== null) return transient
         return err instanceof Error ? err : new Error(String(err))
       }
     }
@@ -142,8 +146,14 @@ export class PgGroupCommitter {
 
   /** Commit what is queued, then refuse further writes. */
   async close(): Promise<void> {
-    this.poke()
-    while (this.#running !== null) await this.#running
+    // A drain that already passed its last check is still #running, so poke() alone would skip side
+    // work added after that check (a last-used time touched just before close): loop until nothing is left.
+    // Bounded: with the database unreachable the side work stays pending, and close must still end.
+    let rounds = 0
+    do {
+      this.poke()
+      while (this.#running !== null) await this.#running
+    } while ((this.#queue.length > 0 || this.#side.pending()) && ++rounds < 3)
     this.#closed = true
   }
 }

@@ -199,6 +199,15 @@ CREATE INDEX clearances_agent_tool ON clearances(tenant_id, agent_id, tool_name,
 CREATE INDEX policies_created ON policies(tenant_id, created_at);
 `,
   },
+  {
+    version: 10,
+    name: 'signing key secrets',
+    // The SQLite driver's version 10: sealed private signing keys, so every replica can sign with the
+    // key any replica (or `keys rotate`) created; written in the rotation's own transaction.
+    sql: `
+CREATE TABLE signing_key_secrets (kid TEXT PRIMARY KEY, sealed BYTEA NOT NULL, created_at BIGINT NOT NULL);
+`,
+  },
 ]
 
 /** The session advisory lock every migrating process takes (two-int key space: no clash with row guards). */

@@ -90,6 +90,13 @@ export function createPgPool(options: PgPoolOptions): pg.Pool {
   // An idle client losing its server (restart, failover) must not crash the process: the pool drops
   // it and the next checkout connects again.
   pool.on('error', () => undefined)
+  // A checked-out client whose server session ends between two statements (pg_terminate_backend,
+  // a restart, a failover) emits 'error' with no pool listener attached: unhandled, that would kill
+  // the process. Its pending and next queries reject instead (→ 503 vault_unavailable), and the
+  // holder discards it, so the event itself needs nobody.
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined)
+  })
   return pool
 }
 
@@ -139,7 +146,7 @@ export function unavailable(err: unknown): LedgixError | null {
   const code = e.code ?? ''
   const transient =
     code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'ETIMEDOUT' || code === '57014' || code.startsWith('57P') || code.startsWith('08') ||
-    /timeout exceeded when trying to connect|Connection terminated/i.test(e.message ?? '')
+    /timeout exceeded when trying to connect|Connection terminated|not queryable|Client was closed/i.test(e.message ?? '')
   return transient ? new LedgixError('vault_unavailable', `the PostgreSQL store cannot answer now: ${e.message ?? code}`) : null
 }
 

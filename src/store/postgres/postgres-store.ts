@@ -4,9 +4,12 @@
 // (a LISTEN/NOTIFY-invalidated cache is a later step; docs/design/store.md).
 import type { Pool, PoolClient } from 'pg'
 import type { ApiKeyId, StoreStats, TenantId } from '../../core/index.ts'
-import type { ApiKeyRecord, Store, WriteOp, WriteResult } from '../types.ts'
+import type { ApiKeyRecord, SealerLeadership, Store, WriteOp, WriteResult } from '../types.ts'
+import { GuardFailure } from '../sqlite/group-commit.ts'
 import { DEFAULT_MAX_BATCH, DEFAULT_MAX_QUEUE } from '../sqlite/sqlite-store.ts'
 import { PgGroupCommitter, type PgSideWork } from './group-commit.ts'
+import { PgApiKeyCache } from './key-cache.ts'
+import { DEFAULT_LEADER_POLL_MS, PgSealerLeadership, leaderFenceSql } from './leader.ts'
 import { PgLedgerReads } from './ledger-reads.ts'
 import { SchemaTooNewError, migratePg } from './migrations.ts'
 import { PgOutboxReads } from './outbox-reads.ts'
@@ -23,6 +26,8 @@ const TOUCH_FLUSH_MS = 5_000
 export interface PostgresStoreOptions extends PgPoolOptions {
   maxQueue?: number
   maxBatch?: number
+  /** How often a replica tries to become the ledger sealer (leader.ts). Default 1 s. */
+  leaderPollMs?: number
 }
 
 /** Coalesced API-key last-used times: written in the next batch's transaction, shown to reads until then. */
@@ -69,6 +74,8 @@ export class PostgresStore extends PgStoreReads implements Store {
   #reports: PgReportReads
   readonly #dashboard: PgDashboardReads
   readonly #dashboardApi: PgDashboardApiReads
+  #leadership: PgSealerLeadership | null = null
+  #keys: PgApiKeyCache | null = null
 
   /** Use openPostgresStore: the pool must have been checked and the schema migrated. */
   constructor(pool: Pool, options: PostgresStoreOptions) {
@@ -76,7 +83,7 @@ export class PostgresStore extends PgStoreReads implements Store {
     this.#pool = pool
     this.options = options
     this.schema = checkedSchema(options.schema)
-    this.#committer = new PgGroupCommitter(pool, applyPgOps, this.#touches, {
+    this.#committer = new PgGroupCommitter(pool, (c, ops) => this.#applyFenced(c, ops), this.#touches, {
       maxQueue: options.maxQueue ?? DEFAULT_MAX_QUEUE,
       maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
     })
@@ -87,6 +94,30 @@ export class PostgresStore extends PgStoreReads implements Store {
     this.#reports = new PgReportReads(readerOf(pool))
     this.#dashboard = new PgDashboardReads(readerOf(pool))
     this.#dashboardApi = new PgDashboardApiReads(readerOf(pool))
+  }
+
+  /** One election per store, created on first use and started by the Vault (sealer leadership). */
+  sealerLeadership(): SealerLeadership {
+    this.#leadership ??= new PgSealerLeadership(this.options, this.options.leaderPollMs ?? DEFAULT_LEADER_POLL_MS)
+    return this.#leadership
+  }
+
+  /**
+   * The fence: once an election runs, a seal commits only while this process's leader session still
+   * holds the lock, checked in the seal's own transaction. A lost connection (the server released the
+   * lock, maybe to another replica already) makes the seal a guard failure, never a second sealer.
+   */
+  async #applyFenced(c: PoolClient, ops: readonly WriteOp[]): Promise<void> {
+    const election = this.#leadership
+    if (election !== null && election.active) {
+      const i = ops.findIndex((op) => op.op === 'ledger_seal')
+      if (i !== -1) {
+        const fence = election.fence()
+        const held = fence === null ? false : (await c.query<{ held: boolean }>(leaderFenceSql, fence)).rows[0]!.held
+        if (!held) throw new GuardFailure(i, 'ledger_seal')
+      }
+    }
+    await applyPgOps(c, ops)
   }
 
   /** Transactions committed so far (tests prove batching with it). */
@@ -100,14 +131,37 @@ export class PostgresStore extends PgStoreReads implements Store {
   stats(): StoreStats {
     return { commits: this.#committer.commits, writes: this.#committer.writes, deferredSyncs: 0, failed: false }
   }
-  write(ops: readonly WriteOp[]): Promise<WriteResult> {
-    return this.#committer.submit(ops)
+  async write(ops: readonly WriteOp[]): Promise<WriteResult> {
+    const result = await this.#committer.submit(ops)
+    // This process's own revocation is refused from its next lookup, without waiting for the NOTIFY.
+    if (this.#keys !== null && ops.some((op) => op.op === 'api_key_revoke' || op.op === 'api_key_rotate')) this.#keys.invalidate()
+    return result
+  }
+
+  /**
+   * Serve API-key lookups from memory, invalidated across replicas by LISTEN/NOTIFY (key-cache.ts).
+   * Until this is called (the CLI, tests), every lookup reads the database.
+   */
+  async startChangeFeed(): Promise<void> {
+    if (this.#keys !== null) return
+    this.#keys = new PgApiKeyCache(this.options)
+    await this.#keys.start()
+  }
+
+  /** The key cache, when started (tests). */
+  get keyCache(): PgApiKeyCache | null {
+    return this.#keys
   }
   touchApiKey(keyId: ApiKeyId, atMs: number): void {
     this.#touches.add(keyId, atMs)
   }
   override async findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
+    const cache = this.#keys
+    const hit = cache?.get(keyHash)
+    if (hit !== undefined) return this.#touches.overlay(hit)
+    const epoch = cache?.epoch ?? 0
     const r = await super.findApiKeyByHash(keyHash)
+    if (r !== null) cache?.put(keyHash, r, epoch)
     return r === null ? null : this.#touches.overlay(r)
   }
   override async listApiKeys(tenantId: TenantId): Promise<ApiKeyRecord[]> {
@@ -158,6 +212,8 @@ export class PostgresStore extends PgStoreReads implements Store {
   async close(): Promise<void> {
     clearInterval(this.#touchTimer)
     await this.#committer.close()
+    await this.#leadership?.stop()
+    await this.#keys?.stop()
     await this.#pool.end()
   }
 }

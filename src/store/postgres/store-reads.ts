@@ -26,6 +26,7 @@ const SQL = {
   keyByHash: 'SELECT * FROM api_keys WHERE key_hash = $1',
   keysOfTenant: 'SELECT * FROM api_keys WHERE tenant_id = $1 ORDER BY created_at, key_id',
   signingKeys: 'SELECT * FROM signing_keys ORDER BY active_from, kid',
+  signingKeySecret: 'SELECT sealed FROM signing_key_secrets WHERE kid = $1',
   keyRingGeneration: 'SELECT generation FROM key_ring_generation WHERE id = 1',
   token: 'SELECT * FROM tokens WHERE jti = $1',
   burned: 'SELECT 1 FROM burns WHERE jti = $1',
@@ -86,6 +87,10 @@ export class PgStoreReads {
   }
   async listSigningKeys(): Promise<SigningKeyRecord[]> {
     return (await this.#all(SQL.signingKeys, [])).map(rows.toSigningKey)
+  }
+  async getSigningKeySecret(kid: string): Promise<Uint8Array | null> {
+    const r = await this.#one(SQL.signingKeySecret, [kid])
+    return r === null ? null : new Uint8Array(r['sealed'] as Buffer)
   }
   async signingKeysVersion(): Promise<string> {
     return String((await this.#one(SQL.keyRingGeneration, []))?.generation ?? 0)

@@ -13,6 +13,7 @@ import { applyPgLedgerOp, applyPgDriftOp, applyPgOutboxOp } from './ledger-ops.t
 import { applyPgReportOp } from './report-ops.ts'
 import { applyPgDashboardOp } from './dashboard-ops.ts'
 import { applyPgDashboardApiOp } from './dashboard-api-ops.ts'
+import { NOTIFY_KEYS_SQL } from './key-cache.ts'
 
 const WRONG_TENANT: BurnRefusal = { code: 'token_wrong_tenant', lockReason: null }
 const REPLAYED: BurnRefusal = { code: 'token_replayed', lockReason: null }
@@ -42,6 +43,7 @@ const SQL = {
   signingKeyInsert:
     'INSERT INTO signing_keys (kid, public_x, active_from, retired_at, revoked_at, source) VALUES ($1, $2, $3, NULL, NULL, $4) ON CONFLICT DO NOTHING',
   bumpKeyRing: 'UPDATE key_ring_generation SET generation = generation + 1 WHERE id = 1',
+  secretInsert: 'INSERT INTO signing_key_secrets (kid, sealed, created_at) VALUES ($1, $2, $3)',
   burn: 'INSERT INTO burns (jti, tenant_id, agent_id, exp, burned_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
   // Step 1 of token_burn: the mint record's tenant, and the shared lock on the burning tenant's agent
   // state (tokens are immutable, so which tenant burns is fixed before the lock is taken).
@@ -99,6 +101,7 @@ async function rotated(c: PoolClient, op: RotateOp): Promise<boolean> {
   await c.query(SQL.retireSigningKeys, [op.atMs, active])
   const k = op.key
   if ((await c.query(SQL.signingKeyInsert, [k.kid, k.publicX, k.activeFromMs, k.source])).rowCount !== 1) return false
+  if (op.secret !== undefined) await c.query(SQL.secretInsert, [k.kid, Buffer.from(op.secret), op.atMs])
   await c.query(SQL.bumpKeyRing)
   return true
 }
@@ -119,6 +122,8 @@ export async function applyPgOps(c: PoolClient, ops: readonly WriteOp[]): Promis
       }
       case 'api_key_revoke':
         passed = (await c.query(SQL.apiKeyRevoke, [op.atMs, op.tenantId, op.keyId])).rowCount === 1
+        // Delivered at COMMIT to every replica's key cache (key-cache.ts); rolled back with a failed savepoint.
+        if (passed) await c.query(NOTIFY_KEYS_SQL)
         break
       case 'signing_key_upsert': {
         const k = op.key
@@ -189,6 +194,8 @@ export async function applyPgOps(c: PoolClient, ops: readonly WriteOp[]): Promis
         break
       case 'api_key_rotate':
         passed = await applyPgDashboardApiOp(c, op)
+        // The old key's expiry changed: every replica's key cache drops it (as for a revocation).
+        if (passed) await c.query(NOTIFY_KEYS_SQL)
         break
       case 'idempotency_insert': {
         const r = op.record

@@ -443,6 +443,20 @@ CREATE INDEX clearances_agent_tool ON clearances(tenant_id, agent_id, tool_name,
 CREATE INDEX policies_created ON policies(tenant_id, created_at);
 `,
   },
+  {
+    version: 10,
+    name: 'signing key secrets',
+    // Private signing keys kept in the store rather than in data_dir/keys, sealed by the key ring
+    // (AES-256-GCM under ledger.encryption_key when configured). The PostgreSQL driver uses it so
+    // every replica signs with the key any replica rotated to; a SQLite Vault keeps its key files.
+    sql: `
+CREATE TABLE signing_key_secrets (
+  kid TEXT PRIMARY KEY,
+  sealed BLOB NOT NULL,
+  created_at INTEGER NOT NULL
+);
+`,
+  },
 ]
 
 /** Applies every migration newer than the recorded version; returns the versions applied. */

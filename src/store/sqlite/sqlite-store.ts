@@ -190,6 +190,7 @@ export class SqliteStore implements Store {
       keysOfTenant: r.prepare('SELECT * FROM api_keys WHERE tenant_id = ? ORDER BY created_at, key_id'),
       signingKeys: r.prepare('SELECT * FROM signing_keys ORDER BY active_from, kid'),
       keyRingGeneration: r.prepare('SELECT generation FROM key_ring_generation WHERE id = 1').pluck(),
+      signingKeySecret: r.prepare('SELECT sealed FROM signing_key_secrets WHERE kid = ?').pluck(),
       token: r.prepare('SELECT * FROM tokens WHERE jti = ?'),
       burned: r.prepare('SELECT 1 AS x FROM burns WHERE jti = ?'),
       clearance: r.prepare('SELECT * FROM clearances WHERE tenant_id = ? AND request_id = ?'),
@@ -285,6 +286,10 @@ export class SqliteStore implements Store {
   }
   async signingKeysVersion(): Promise<string> {
     return String(this.#q.keyRingGeneration!.get() ?? 0)
+  }
+  async getSigningKeySecret(kid: string): Promise<Uint8Array | null> {
+    const sealed = this.#q.signingKeySecret!.get(kid) as Buffer | undefined
+    return sealed === undefined ? null : new Uint8Array(sealed)
   }
   async getToken(jti: string): Promise<TokenRecord | null> {
     const r = this.#q.token!.get(jti) as Row | undefined

@@ -69,6 +69,7 @@ interface RotateStatements {
   retireSigningKey: Database.Statement
   signingKeyInsert: Database.Statement
   bumpKeyRing: Database.Statement
+  secretInsert: Database.Statement
 }
 
 /** The guarded rotation: false (nothing written) unless the active set is exactly what the caller saw. */
@@ -79,6 +80,7 @@ function rotated(s: RotateStatements, op: RotateOp): boolean {
   for (const kid of active) s.retireSigningKey.run(op.atMs, kid)
   const k = op.key
   if (s.signingKeyInsert.run(k.kid, k.publicX, k.activeFromMs, null, null, k.source).changes !== 1) return false
+  if (op.secret !== undefined) s.secretInsert.run(k.kid, Buffer.from(op.secret), op.atMs)
   s.bumpKeyRing.run()
   return true
 }
@@ -106,6 +108,7 @@ export function createOpApplier(db: Database.Database, cache: ReadCache | null =
       'INSERT OR IGNORE INTO signing_keys (kid, public_x, active_from, retired_at, revoked_at, source) VALUES (?, ?, ?, ?, ?, ?)',
     ),
     bumpKeyRing: db.prepare('UPDATE key_ring_generation SET generation = generation + 1 WHERE id = 1'),
+    secretInsert: db.prepare('INSERT INTO signing_key_secrets (kid, sealed, created_at) VALUES (?, ?, ?)'),
     burn: db.prepare('INSERT OR IGNORE INTO burns (jti, tenant_id, agent_id, exp, burned_at) VALUES (?, ?, ?, ?, ?)'),
     tokenTenant: db.prepare('SELECT tenant_id FROM tokens WHERE jti = ?').pluck(),
     lockOf: db.prepare('SELECT locked, reason FROM agent_locks WHERE tenant_id = ? AND agent_id = ?'),

@@ -1,0 +1,131 @@
+// Sealer leadership across Vault replicas sharing one PostgreSQL schema: the replica whose dedicated
+// connection (outside the pool) holds the session-level advisory lock (SEALER_LOCK_CLASS, hash of the
+// schema) is the one sealer. The lock lives exactly as long as that session: a killed process drops
+// its connection, the server releases the lock, and the next replica's poll (every `pollMs`) takes it.
+// Leadership is also fenced where it matters: the PostgreSQL store checks, inside every seal's own
+// transaction, that this session's backend still holds the lock (leaderFenceSql), so a leader whose
+// connection was lost stops sealing at once, even before its client notices the socket is gone.
+import { createHash } from 'node:crypto'
+import pg from 'pg'
+import type { SealerLeadership } from '../types.ts'
+import { checkedSchema, type PgPoolOptions } from './pool.ts'
+
+/** First key of the two-int advisory lock (migrations use 20). */
+export const SEALER_LOCK_CLASS = 21
+export const DEFAULT_LEADER_POLL_MS = 1_000
+
+/** The second key: a stable int4 of the schema name, so test schemas (and tenants of one server) never collide. */
+export function sealerLockKey(schema: string): number {
+  return createHash('sha256').update(`ledgix-sealer:${schema}`).digest().readInt32BE(0)
+}
+
+/**
+ * True when backend `$1` holds this schema's sealer lock (`$2` = the key as pg_locks shows it: oid, unsigned).
+ * Two-int advisory locks appear with classid = key1, objid = key2, objsubid = 2.
+ */
+export const leaderFenceSql = `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = ${SEALER_LOCK_CLASS}
+  AND objid::bigint = $2 AND objsubid = 2 AND granted AND pid = $1) AS held`
+
+export class PgSealerLeadership implements SealerLeadership {
+  readonly #options: PgPoolOptions
+  readonly #key: number
+  readonly #pollMs: number
+  #client: pg.Client | null = null
+  #pid: number | null = null
+  #timer: NodeJS.Timeout | null = null
+  #busy = false
+  #stopped = false
+  #started = false
+  /** Times this process became leader (tests, logs). */
+  acquisitions = 0
+
+  constructor(options: PgPoolOptions, pollMs: number) {
+    this.#options = options
+    this.#key = sealerLockKey(checkedSchema(options.schema))
+    this.#pollMs = pollMs
+  }
+
+  get isLeader(): boolean {
+    return this.#pid !== null
+  }
+
+  /** Whether the election runs (false: nobody fenced, e.g. a CLI or test store never started it). */
+  get active(): boolean {
+    return this.#started && !this.#stopped
+  }
+
+  /** The fence's parameters for leaderFenceSql, or null when this process is not the leader. */
+  fence(): [number, number] | null {
+    return this.#pid === null ? null : [this.#pid, this.#key >>> 0]
+  }
+
+  get pollMs(): number {
+    return this.#pollMs
+  }
+
+  start(): Promise<void> {
+    this.#started = true
+    this.#timer = setInterval(() => void this.#attempt(), this.#pollMs)
+    this.#timer.unref()
+    return this.#attempt()
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true
+    if (this.#timer !== null) clearInterval(this.#timer)
+    this.#timer = null
+    const c = this.#client
+    this.#drop()
+    // Ending the session releases the lock; the next replica takes it at its next poll.
+    if (c !== null) await c.end().catch(() => undefined)
+  }
+
+  #drop(): void {
+    this.#pid = null
+    this.#client = null
+  }
+
+  /** One poll: a leader checks its session is alive; a follower tries the lock. Never throws. */
+  async #attempt(): Promise<void> {
+    if (this.#busy || this.#stopped) return
+    this.#busy = true
+    try {
+      if (this.#client === null) {
+        const client = new pg.Client({
+          connectionString: this.#options.url,
+          connectionTimeoutMillis: this.#options.connectTimeoutMs ?? 5_000,
+          application_name: 'ledgix-gateway',
+          // Both the liveness probe and the lock attempt are instant; bound them anyway.
+          statement_timeout: Math.max(1_000, this.#pollMs * 2),
+        })
+        client.on('error', () => {
+          if (this.#client === client) this.#drop()
+        })
+        client.on('end', () => {
+          if (this.#client === client) this.#drop()
+        })
+        this.#client = client
+        await client.connect()
+      }
+      const client = this.#client
+      if (this.#pid !== null) {
+        await client.query('SELECT 1')
+        return
+      }
+      const r = await client.query<{ got: boolean; pid: number }>('SELECT pg_try_advisory_lock($1, $2) AS got, pg_backend_pid() AS pid', [SEALER_LOCK_CLASS, this.#key])
+      const row = r.rows[0]!
+      if (row.got && this.#client === client && !this.#stopped) {
+        this.#pid = row.pid
+        this.acquisitions++
+      }
+    } catch {
+      // The connection is unusable: lose leadership now (the server releases the lock with the
+      // session) and connect again at the next poll.
+      const c = this.#client
+      this.#drop()
+      if (c !== null) void c.end().catch(() => undefined)
+    } finally {
+      this.#busy = false
+    }
+  }
+}
