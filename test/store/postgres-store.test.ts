@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { PG_MIGRATIONS, PostgresStore, openPostgresStore, type Store } from '../../src/store/index.ts'
 import { clearanceFixture, describeStoreContract } from '../contract/store.contract.ts'
 import { describeDriftStoreContract } from '../contract/store-drift.contract.ts'
+import { describeDashboardStoreContract } from '../contract/store-dashboard.contract.ts'
 import { PG_TEST_URL, adminQuery, skipWithoutPostgres, testSchema } from '../helpers/postgres.ts'
 import type { TenantId } from '../../src/core/index.ts'
 
@@ -24,6 +25,7 @@ if (skipWithoutPostgres !== false) {
 } else {
   describeStoreContract('postgres', pgFactory)
   describeDriftStoreContract('postgres', pgFactory)
+  describeDashboardStoreContract('postgres', pgFactory)
 }
 
 const skip = skipWithoutPostgres

@@ -10,6 +10,7 @@ import type { ApiKeyId, TenantId } from '../../src/core/index.ts'
 import { MIGRATIONS, SqliteStore, openSqliteStore, type Store } from '../../src/store/index.ts'
 import { describeStoreContract } from '../contract/store.contract.ts'
 import { describeDriftStoreContract } from '../contract/store-drift.contract.ts'
+import { describeDashboardStoreContract } from '../contract/store-dashboard.contract.ts'
 import { tempDir } from '../helpers/temp-dir.ts'
 
 const dirs: string[] = []
@@ -28,6 +29,7 @@ const sqliteFactory = {
 }
 describeStoreContract('sqlite', sqliteFactory)
 describeDriftStoreContract('sqlite', sqliteFactory)
+describeDashboardStoreContract('sqlite', sqliteFactory)
 
 const T = 't' as TenantId
 
