@@ -14,7 +14,7 @@ import { CHEAP_SCRYPT, GOOD_PASSWORD, browserCall } from './helpers.ts'
 test('postgres: concurrent setups on two replicas → one 201; the session works on both replicas', { skip: skipWithoutPostgres }, async (t) => {
   const schema = testSchema()
   const pool = { max: 5, statementTimeoutMs: 30_000, idleTimeoutMs: 30_000, connectTimeoutMs: 5_000 }
-  const replicas = []
+  const replicas: Array<{ base: string; token: string }> = []
   for (let i = 0; i < 2; i++) {
     const dataDir = mkdtempSync(join(tmpdir(), `ledgix-replica-${i}-`))
     const server = await startVaultServer({
