@@ -95,6 +95,22 @@ export function describeDashboardStoreContract(driver: string, factory: StoreFac
     assert.equal((await reopened.findDashboardSessionByHash('hash-s2'))!.revokedAtMs, 1100)
   })
 
+  test(`${driver}: prune deletes sessions idle or created before the cutoffs, in every tenant, and nothing else`, async (t) => {
+    const s = await fresh(t)
+    const store = s.get()
+    await store.write([
+      { op: 'dashboard_session_insert', session: sessionFixture(T1, 'u1', 'old', 100) },
+      { op: 'dashboard_session_insert', session: sessionFixture(T2, 'u1', 'idle', 500) },
+      { op: 'dashboard_session_insert', session: sessionFixture(T1, 'u2', 'live', 500) },
+    ])
+    await store.write([{ op: 'dashboard_session_touch', sessionId: 'old', atMs: 900 }])
+    await store.write([{ op: 'dashboard_session_touch', sessionId: 'live', atMs: 900 }])
+    await store.write([{ op: 'dashboard_sessions_prune', idleBeforeMs: 600, createdBeforeMs: 200 }])
+    assert.equal(await store.findDashboardSessionByHash('hash-old'), null, 'too old, though recently seen')
+    assert.equal(await store.findDashboardSessionByHash('hash-idle'), null, 'idle')
+    assert.equal((await store.findDashboardSessionByHash('hash-live'))?.sessionId, 'live')
+  })
+
   test(`${driver}: a secret is first-writer-wins and survives a reopen`, async (t) => {
     const s = await fresh(t)
     const store = s.get()

@@ -100,8 +100,13 @@ test('idle timeout (30 min) and absolute timeout (12 h) with an injected clock',
   const idle = await browserCall(b, 'GET', '/reviews')
   assert.equal(idle.status, 401)
   assert.equal(idle.body.code, 'session_invalid')
+  const store = h.server.context.store
+  const userId = (await store.listDashboardUsers('default' as never))[0]!.userId
+  assert.equal((await store.listDashboardSessions('default' as never, userId)).length, 1, "the expired row is gone; setup's unused one waits for the next login")
 
   const c = await login(h.base, 'root@example.com')
+  assert.equal((await store.listDashboardSessions('default' as never, userId)).length, 1, 'a login prunes every expired row')
+  assert.equal((await browserCall(c, 'GET', '/ui/api/sessions')).body.sessions.length, 1)
   for (let i = 0; i < 24; i++) {
     clock.advance(29 * 60_000)
     assert.equal((await browserCall(c, 'GET', '/reviews')).status, 200, `step ${i}`)
