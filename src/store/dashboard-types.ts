@@ -54,6 +54,8 @@ export type DashboardWriteOp =
   | { op: 'dashboard_session_delete'; sessionId: string }
   /** Revokes every live session of the user except `exceptSessionId`. Not a guard. */
   | { op: 'dashboard_sessions_revoke'; tenantId: TenantId; userId: string; exceptSessionId: string | null; atMs: number }
+  /** Deletes every session (any tenant) last seen before `idleBeforeMs` or created before `createdBeforeMs`. Not a guard. */
+  | { op: 'dashboard_sessions_prune'; idleBeforeMs: number; createdBeforeMs: number }
   /** Insert-if-absent (never replaces): the first writer's value wins; read it back with getDashboardSecret. */
   | { op: 'dashboard_secret_init'; name: string; value: string; atMs: number }
 

@@ -1,126 +1,124 @@
-// The dashboard's part of the Store contract, run against every driver: API-key expiry and successor
-// (the guarded rotation: exactly one of two concurrent rotations), the review queue summary, locked
-// agents, policy versions with their author, the last approved call of an agent and tool, and the
-// review-state filters of listClearances.
+// The dashboard part of the Store contract, run against every driver: users unique per (tenant,
+// email), updates only of an existing user, the first-admin guard exactly once under concurrency,
+// sessions found by token hash, touched forward only, revoked per user except one, deleted; secrets
+// first-writer-wins; everything tenant-scoped and durable across a reopen.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { ApiKeyId, TenantId } from '../../src/core/index.ts'
-import type { ApiKeyRecord, ClearanceRecord, Store } from '../../src/store/index.ts'
-import { clearanceFixture, type StoreFactory } from './store.contract.ts'
+import type { TenantId } from '../../src/core/index.ts'
+import type { DashboardSessionRecord, DashboardUserRecord, Store } from '../../src/store/index.ts'
+import type { StoreFactory } from './store.contract.ts'
 
 const T1 = 'tenant-one' as TenantId
 const T2 = 'tenant-two' as TenantId
 
-function key(tenantId: TenantId, id: string, more: Partial<ApiKeyRecord> = {}): ApiKeyRecord {
-  return {
-    keyId: id as ApiKeyId, tenantId, keyHash: `hash-${id}`, prefix: 'sk_test_abcd', role: 'agent', name: `name-${id}`,
-    createdAtMs: 10, revokedAtMs: null, lastUsedAtMs: null, expiresAtMs: null, replacedByKeyId: null, ...more,
-  }
+export function userFixture(tenantId: TenantId, userId: string, email: string, role: DashboardUserRecord['role'] = 'viewer'): DashboardUserRecord {
+  return { userId, tenantId, email, role, passwordHash: '$scrypt$ln=4,r=8,p=1$AAAA$BBBBBBBBBBBBBBBBBBBB', disabledAtMs: null, createdAtMs: 10, passwordChangedAtMs: 10 }
 }
 
-function reviewed(tenantId: TenantId, id: string, atMs: number, more: Partial<ClearanceRecord>): ClearanceRecord {
-  return { ...clearanceFixture(tenantId, id, atMs), ...more }
+export function sessionFixture(tenantId: TenantId, userId: string, sessionId: string, createdAtMs = 100): DashboardSessionRecord {
+  return { sessionId, tokenHash: `hash-${sessionId}`, tenantId, userId, createdAtMs, lastSeenAtMs: createdAtMs, ip: '127.0.0.1', userAgent: 'ua', revokedAtMs: null }
 }
 
 export function describeDashboardStoreContract(driver: string, factory: StoreFactory): void {
-  async function fresh(t: { after(fn: () => Promise<void>): void }): Promise<{ get: () => Store; reopen: () => Promise<void> }> {
+  async function fresh(t: { after(fn: () => Promise<void>): void }): Promise<{ get(): Store; reopen(): Promise<Store> }> {
     let store = await factory.open()
-    await store.write([
-      { op: 'tenant_insert', tenant: { tenantId: T1, name: 'one', createdAtMs: 1 } },
-      { op: 'tenant_insert', tenant: { tenantId: T2, name: 'two', createdAtMs: 2 } },
-    ])
     t.after(() => store.close())
-    return { get: () => store, reopen: async () => { store = await factory.reopen(store) } }
+    return {
+      get: () => store,
+      reopen: async () => (store = await factory.reopen(store)),
+    }
   }
 
-  test(`${driver}: API keys keep expiry and successor; of two concurrent rotations exactly one passes`, async (t) => {
+  test(`${driver}: dashboard users are unique per (tenant, email), updated only when they exist, tenant-scoped`, async (t) => {
     const s = await fresh(t)
-    await s.get().write([{ op: 'api_key_insert', key: key(T1, 'k1', { expiresAtMs: 5000 }) }, { op: 'api_key_insert', key: key(T1, 'k2') }])
-    const rotate = (keyId: string, successor: string, expiresAtMs: number, atMs: number, tenantId = T1) =>
-      s.get().write([{ op: 'api_key_rotate', tenantId, keyId: keyId as ApiKeyId, expiresAtMs, atMs, successor: key(tenantId, successor, { createdAtMs: atMs }) }])
-    const [a, b] = await Promise.all([rotate('k2', 'k2a', 900, 100), rotate('k2', 'k2b', 800, 100)])
-    assert.deepEqual([a.ok, b.ok].sort(), [false, true])
-    assert.equal((await rotate('k1', 'k1x', 9000, 100, T2)).ok, false, 'another tenant cannot rotate it')
-    assert.equal((await rotate('k1', 'k1a', 9000, 100)).ok, true)
-    await s.reopen()
-    const keys = new Map((await s.get().listApiKeys(T1)).map((k) => [k.keyId as string, k]))
-    assert.equal(keys.get('k1')!.expiresAtMs, 5000, 'a grace never extends a lifetime')
-    assert.equal(keys.get('k1')!.replacedByKeyId, 'k1a')
-    const winner = a.ok ? 'k2a' : 'k2b'
-    assert.deepEqual([keys.get('k2')!.expiresAtMs, keys.get('k2')!.replacedByKeyId], [a.ok ? 900 : 800, winner])
-    assert.ok(keys.has(winner) && !keys.has(a.ok ? 'k2b' : 'k2a'), 'the refused rotation inserted no successor')
-    assert.equal((await s.get().findApiKeyByHash('hash-k1'))!.expiresAtMs, 5000)
-    // Revoked or expired keys are not rotated.
-    await s.get().write([{ op: 'api_key_insert', key: key(T1, 'k3') }, { op: 'api_key_insert', key: key(T1, 'k4', { expiresAtMs: 50 }) }])
-    await s.get().write([{ op: 'api_key_revoke', tenantId: T1, keyId: 'k3' as ApiKeyId, atMs: 20 }])
-    assert.equal((await rotate('k3', 'k3a', 900, 100)).ok, false)
-    assert.equal((await rotate('k4', 'k4a', 900, 100)).ok, false)
-    assert.equal((await rotate(winner, 'k2c', 950, 100)).ok, true, 'the successor can be rotated in turn')
+    const store = s.get()
+    assert.deepEqual(await store.write([{ op: 'dashboard_user_insert', user: userFixture(T1, 'u1', 'a@x.test', 'admin') }]), { ok: true })
+    const dup = await store.write([{ op: 'dashboard_user_insert', user: userFixture(T1, 'u2', 'a@x.test') }])
+    assert.deepEqual(dup, { ok: false, failedOp: 0, opName: 'dashboard_user_insert' })
+    assert.deepEqual(await store.write([{ op: 'dashboard_user_insert', user: userFixture(T2, 'u3', 'a@x.test') }]), { ok: true })
+    const missing = await store.write([{ op: 'dashboard_user_update', user: userFixture(T2, 'u1', 'a@x.test') }])
+    assert.equal(missing.ok, false, 'u1 is not a user of T2')
+    assert.deepEqual(await store.write([{ op: 'dashboard_user_update', user: { ...userFixture(T1, 'u1', 'a@x.test', 'reviewer'), disabledAtMs: 50, passwordHash: 'new', passwordChangedAtMs: 60 } }]), { ok: true })
+    const reopened = await s.reopen()
+    assert.deepEqual(await reopened.getDashboardUser(T1, 'u1'), { ...userFixture(T1, 'u1', 'a@x.test', 'reviewer'), disabledAtMs: 50, passwordHash: 'new', passwordChangedAtMs: 60 })
+    assert.equal(await reopened.getDashboardUser(T2, 'u1'), null)
+    assert.equal((await reopened.findDashboardUserByEmail(T2, 'a@x.test'))?.userId, 'u3')
+    assert.deepEqual((await reopened.listDashboardUsers(T1)).map((u) => u.userId), ['u1'])
+    assert.deepEqual(await reopened.listDashboardUsers('nobody' as TenantId), [])
   })
 
-  test(`${driver}: review queue stats, locked agents, review-state filters, per tenant`, async (t) => {
+  test(`${driver}: the first-admin guard passes exactly once, even for concurrent writers, and rolls back its batch`, async (t) => {
+    const s = await fresh(t)
+    const store = s.get()
+    assert.equal(await store.getDashboardBootstrap(T1), null)
+    const attempts = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        store.write([
+          { op: 'dashboard_bootstrap_claim', bootstrap: { tenantId: T1, userId: `admin${i}`, claimedAtMs: i } },
+          { op: 'dashboard_user_insert', user: userFixture(T1, `admin${i}`, `admin${i}@x.test`, 'admin') },
+        ]),
+      ),
+    )
+    assert.equal(attempts.filter((a) => a.ok).length, 1)
+    for (const a of attempts.filter((x) => !x.ok)) assert.deepEqual(a, { ok: false, failedOp: 0, opName: 'dashboard_bootstrap_claim' })
+    const winner = await store.getDashboardBootstrap(T1)
+    assert.deepEqual((await store.listDashboardUsers(T1)).map((u) => u.userId), [winner!.userId], 'losers wrote no user')
+    assert.equal(await store.getDashboardBootstrap(T2), null, 'per tenant')
+  })
+
+  test(`${driver}: sessions by token hash; touch moves forward only; revoke all but one; delete`, async (t) => {
     const s = await fresh(t)
     const store = s.get()
     await store.write([
-      { op: 'clearance_insert', clearance: reviewed(T1, 'p1', 100, { reviewExpiresAtMs: 1000 }) },
-      { op: 'clearance_insert', clearance: reviewed(T1, 'p2', 200, { reviewExpiresAtMs: 5000 }) },
-      { op: 'clearance_insert', clearance: reviewed(T1, 'd1', 50, { status: 'denied', decisionStatus: 'denied', reviewState: 'denied' }) },
-      { op: 'clearance_insert', clearance: reviewed(T1, 'c1', 60, { status: 'denied', decisionStatus: 'denied', reviewState: 'cancelled' }) },
-      { op: 'clearance_insert', clearance: reviewed(T1, 'e1', 70, { status: 'denied', decisionStatus: 'denied', reviewState: 'expired' }) },
-      { op: 'clearance_insert', clearance: reviewed(T1, 'auto', 80, { status: 'approved', decisionStatus: 'approved', reviewState: null }) },
-      { op: 'clearance_insert', clearance: reviewed(T2, 'p3', 10, { reviewExpiresAtMs: 20 }) },
-      { op: 'agent_lock_put', lock: { tenantId: T1, agentId: 'a1', locked: true, actor: 'x', reason: 'r1', changedAtMs: 5 } },
-      { op: 'agent_lock_put', lock: { tenantId: T1, agentId: 'a2', locked: true, actor: 'x', reason: 'r2', changedAtMs: 6 } },
-      { op: 'agent_lock_put', lock: { tenantId: T1, agentId: 'a3', locked: false, actor: 'x', reason: '', changedAtMs: 7 } },
-      { op: 'agent_lock_put', lock: { tenantId: T2, agentId: 'b1', locked: true, actor: 'x', reason: '', changedAtMs: 8 } },
+      { op: 'dashboard_session_insert', session: sessionFixture(T1, 'u1', 's1', 100) },
+      { op: 'dashboard_session_insert', session: sessionFixture(T1, 'u1', 's2', 200) },
+      { op: 'dashboard_session_insert', session: sessionFixture(T1, 'u1', 's3', 300) },
+      { op: 'dashboard_session_insert', session: sessionFixture(T1, 'u2', 's4', 400) },
+      { op: 'dashboard_session_insert', session: sessionFixture(T2, 'u1', 's5', 500) },
     ])
-    assert.deepEqual(await store.reviewQueueStats(T1, 1000), { pending: 2, oldestCreatedAtMs: 100, expiringSoon: 1 })
-    assert.deepEqual(await store.reviewQueueStats(T1, 999), { pending: 2, oldestCreatedAtMs: 100, expiringSoon: 0 })
-    assert.deepEqual(await store.reviewQueueStats('none' as TenantId, 1), { pending: 0, oldestCreatedAtMs: null, expiringSoon: 0 })
-    assert.deepEqual((await store.listLockedAgents(T1, 10)).map((l) => [l.agentId, l.reason]), [['a2', 'r2'], ['a1', 'r1']])
-    assert.deepEqual((await store.listLockedAgents(T1, 1)).map((l) => l.agentId), ['a2'])
-    const ids = async (status: 'decided' | 'expired' | 'all'): Promise<string[]> =>
-      (await store.listClearances(T1, { status, limit: 10, after: null })).map((c) => c.requestId)
-    assert.deepEqual(await ids('decided'), ['d1', 'c1'])
-    assert.deepEqual(await ids('expired'), ['e1'])
-    assert.deepEqual(await ids('all'), ['d1', 'c1', 'e1', 'p1', 'p2'])
-    assert.deepEqual((await store.listClearances(T1, { status: 'decided', limit: 1, after: { createdAtMs: 50, requestId: 'd1' } })).map((c) => c.requestId), ['c1'])
+    assert.deepEqual(await store.findDashboardSessionByHash('hash-s2'), sessionFixture(T1, 'u1', 's2', 200))
+    assert.equal(await store.findDashboardSessionByHash('hash-none'), null)
+    await store.write([{ op: 'dashboard_session_touch', sessionId: 's2', atMs: 900 }])
+    await store.write([{ op: 'dashboard_session_touch', sessionId: 's2', atMs: 800 }])
+    assert.equal((await store.findDashboardSessionByHash('hash-s2'))!.lastSeenAtMs, 900)
+    assert.deepEqual((await store.listDashboardSessions(T1, 'u1')).map((x) => x.sessionId), ['s3', 's2', 's1'], 'newest first')
+    await store.write([{ op: 'dashboard_sessions_revoke', tenantId: T1, userId: 'u1', exceptSessionId: 's2', atMs: 1000 }])
+    assert.deepEqual((await store.listDashboardSessions(T1, 'u1')).map((x) => x.sessionId), ['s2'])
+    assert.equal((await store.findDashboardSessionByHash('hash-s1'))!.revokedAtMs, 1000)
+    assert.equal((await store.findDashboardSessionByHash('hash-s4'))!.revokedAtMs, null, 'another user')
+    assert.equal((await store.findDashboardSessionByHash('hash-s5'))!.revokedAtMs, null, 'another tenant')
+    await store.write([{ op: 'dashboard_sessions_revoke', tenantId: T1, userId: 'u1', exceptSessionId: null, atMs: 1100 }])
+    assert.deepEqual(await store.listDashboardSessions(T1, 'u1'), [])
+    await store.write([{ op: 'dashboard_session_delete', sessionId: 's4' }])
+    const reopened = await s.reopen()
+    assert.equal(await reopened.findDashboardSessionByHash('hash-s4'), null)
+    assert.equal((await reopened.findDashboardSessionByHash('hash-s2'))!.revokedAtMs, 1100)
   })
 
-  test(`${driver}: policy versions newest first with their author; one version by id, per tenant`, async (t) => {
+  test(`${driver}: prune deletes sessions idle or created before the cutoffs, in every tenant, and nothing else`, async (t) => {
     const s = await fresh(t)
-    const version = (tenantId: TenantId, versionId: string, policyId: string, at: number, authorKeyId?: string) => ({
-      op: 'policy_insert' as const,
-      policy: { tenantId, policyId, versionId, description: '', documentJson: '{}', contentHash: `sha256:${versionId}`, createdAtMs: at, ...(authorKeyId === undefined ? {} : { authorKeyId }) },
-    })
-    await s.get().write([version(T1, 'v1', 'p', 10, 'key_1'), version(T1, 'v2', 'p', 20, 'key_2'), version(T1, 'v3', 'q', 15), version(T2, 'w1', 'p', 30)])
-    await s.reopen()
-    const list = await s.get().listPolicyVersions(T1, 10)
-    assert.deepEqual(list.map((v) => [v.versionId, v.authorKeyId]), [['v2', 'key_2'], ['v3', null], ['v1', 'key_1']])
-    assert.deepEqual((await s.get().listPolicyVersions(T1, 2)).map((v) => v.versionId), ['v2', 'v3'])
-    assert.equal((await s.get().getPolicyVersion(T1, 'v1'))!.contentHash, 'sha256:v1')
-    assert.equal(await s.get().getPolicyVersion(T2, 'v1'), null)
+    const store = s.get()
+    await store.write([
+      { op: 'dashboard_session_insert', session: sessionFixture(T1, 'u1', 'old', 100) },
+      { op: 'dashboard_session_insert', session: sessionFixture(T2, 'u1', 'idle', 500) },
+      { op: 'dashboard_session_insert', session: sessionFixture(T1, 'u2', 'live', 500) },
+    ])
+    await store.write([{ op: 'dashboard_session_touch', sessionId: 'old', atMs: 900 }])
+    await store.write([{ op: 'dashboard_session_touch', sessionId: 'live', atMs: 900 }])
+    await store.write([{ op: 'dashboard_sessions_prune', idleBeforeMs: 600, createdBeforeMs: 200 }])
+    assert.equal(await store.findDashboardSessionByHash('hash-old'), null, 'too old, though recently seen')
+    assert.equal(await store.findDashboardSessionByHash('hash-idle'), null, 'idle')
+    assert.equal((await store.findDashboardSessionByHash('hash-live'))?.sessionId, 'live')
   })
 
-  test(`${driver}: the last approved clearance of one agent and tool, at or before a time, never the request itself`, async (t) => {
+  test(`${driver}: a secret is first-writer-wins and survives a reopen`, async (t) => {
     const s = await fresh(t)
-    const approved = (tenantId: TenantId, id: string, at: number, more: Partial<ClearanceRecord> = {}): ClearanceRecord =>
-      reviewed(tenantId, id, at, { status: 'approved', decisionStatus: 'approved', reviewState: null, agentId: 'ag', toolName: 'pay', ...more })
-    await s.get().write([
-      { op: 'clearance_insert', clearance: approved(T1, 'old', 10, { toolArgs: { n: 1 } }) },
-      { op: 'clearance_insert', clearance: approved(T1, 'newer', 20, { toolArgs: { n: 2 } }) },
-      { op: 'clearance_insert', clearance: approved(T1, 'later', 40) },
-      { op: 'clearance_insert', clearance: approved(T1, 'other-agent', 25, { agentId: 'zz' }) },
-      { op: 'clearance_insert', clearance: approved(T1, 'other-tool', 26, { toolName: 'refund' }) },
-      { op: 'clearance_insert', clearance: approved(T1, 'denied', 27, { status: 'denied', decisionStatus: 'denied' }) },
-      { op: 'clearance_insert', clearance: approved(T1, 'mint', 28, { kind: 'mint' }) },
-      { op: 'clearance_insert', clearance: approved(T2, 'foreign', 29) },
-    ])
-    const last = await s.get().getLastApprovedClearance(T1, 'ag', 'pay', 30, 'me')
-    assert.deepEqual([last?.requestId, last?.toolArgs], ['newer', { n: 2 }])
-    assert.equal((await s.get().getLastApprovedClearance(T1, 'ag', 'pay', 20, 'newer'))?.requestId, 'old', 'never itself')
-    assert.equal((await s.get().getLastApprovedClearance(T1, 'ag', 'pay', 9, 'me')), null)
-    assert.equal((await s.get().getLastApprovedClearance(T2, 'ag', 'pay', 100, 'me'))?.requestId, 'foreign')
-    assert.equal((await s.get().getLastApprovedClearance(T2, 'ag', 'refund', 100, 'me')), null)
+    const store = s.get()
+    assert.equal(await store.getDashboardSecret('k'), null)
+    await Promise.all(['v1', 'v2', 'v3'].map((v, i) => store.write([{ op: 'dashboard_secret_init', name: 'k', value: v, atMs: i }])))
+    const first = await store.getDashboardSecret('k')
+    assert.ok(['v1', 'v2', 'v3'].includes(first!))
+    await store.write([{ op: 'dashboard_secret_init', name: 'k', value: 'later', atMs: 9 }])
+    assert.equal(await (await s.reopen()).getDashboardSecret('k'), first)
   })
 }

@@ -100,8 +100,13 @@ test('idle timeout (30 min) and absolute timeout (12 h) with an injected clock',
   const idle = await browserCall(b, 'GET', '/reviews')
   assert.equal(idle.status, 401)
   assert.equal(idle.body.code, 'session_invalid')
+  const store = h.server.context.store
+  const userId = (await store.listDashboardUsers('default' as never))[0]!.userId
+  assert.equal((await store.listDashboardSessions('default' as never, userId)).length, 1, "the expired row is gone; setup's unused one waits for the next login")
 
   const c = await login(h.base, 'root@example.com')
+  assert.equal((await store.listDashboardSessions('default' as never, userId)).length, 1, 'a login prunes every expired row')
+  assert.equal((await browserCall(c, 'GET', '/ui/api/sessions')).body.sessions.length, 1)
   for (let i = 0; i < 24; i++) {
     clock.advance(29 * 60_000)
     assert.equal((await browserCall(c, 'GET', '/reviews')).status, 200, `step ${i}`)
@@ -206,4 +211,19 @@ test('more concurrent password hashes than the limit → 503 overloaded with Ret
     assert.equal(a.res.body.code, 'overloaded')
     assert.equal(a.res.headers['retry-after'], '1')
   }
+})
+
+test('behind a trusted proxy the per-IP login limit counts the X-Forwarded-For client; without trust it is the peer', async (t) => {
+  const trusting = await startDashboard(t, { config: { dashboard: { sessionIdleMs: 1_800_000, sessionAbsoluteMs: 43_200_000, allowInsecureHttp: false, trustProxy: true } } })
+  let n = 0
+  // A new account every time: only the per-IP limit can answer 429 here.
+  const attempt = (base: string, xff: string): ReturnType<typeof call> =>
+    call(base, 'POST', '/ui/api/login', { body: { email: `nobody${n++}@example.com`, password: 'wrong password here' }, headers: { origin: base, 'x-forwarded-for': xff } })
+  for (let i = 0; i < 10; i++) assert.equal((await attempt(trusting.base, '203.0.113.7')).status, 401)
+  assert.equal((await attempt(trusting.base, '203.0.113.7')).status, 429)
+  assert.equal((await attempt(trusting.base, '203.0.113.8, 10.0.0.1')).status, 401, 'another client behind the same proxy')
+
+  const plain = await startDashboard(t)
+  for (let i = 0; i < 10; i++) assert.equal((await attempt(plain.base, `198.51.100.${i}`)).status, 401)
+  assert.equal((await attempt(plain.base, '198.51.100.99')).status, 429, 'a spoofed X-Forwarded-For does not reset the peer limit')
 })

@@ -102,3 +102,12 @@ test('users create --admin before setup closes the web setup; list, reset-passwo
   assert.equal(missing.code, 1)
   assert.match(missing.stderr, /no user nobody@example\.com/)
 })
+
+test('users --tenant defaults to the setup tenant; every users command documents stdin passwords and has examples', async () => {
+  const { buildProgram } = await import('../../src/cli/program.ts')
+  const { SETUP_TENANT } = await import('../../src/vault/index.ts')
+  const users = buildProgram().commands.find((c) => c.name() === 'users')!
+  assert.deepEqual(users.commands.map((c) => c.name()).sort(), ['create', 'disable', 'list', 'reset-password'])
+  for (const sub of users.commands) assert.equal(sub.options.find((o) => o.long === '--tenant')?.defaultValue, SETUP_TENANT, sub.name())
+  for (const sub of users.commands) assert.equal(sub.options.some((o) => o.long === '--password'), false, `${sub.name()} takes no argv password`)
+})

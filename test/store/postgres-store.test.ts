@@ -7,6 +7,7 @@ import { PG_MIGRATIONS, PostgresStore, openPostgresStore, type Store } from '../
 import { clearanceFixture, describeStoreContract } from '../contract/store.contract.ts'
 import { describeDriftStoreContract } from '../contract/store-drift.contract.ts'
 import { describeDashboardStoreContract } from '../contract/store-dashboard.contract.ts'
+import { describeDashboardApiStoreContract } from '../contract/store-dashboard-api.contract.ts'
 import { PG_TEST_URL, adminQuery, skipWithoutPostgres, testSchema } from '../helpers/postgres.ts'
 import type { TenantId } from '../../src/core/index.ts'
 
@@ -26,6 +27,7 @@ if (skipWithoutPostgres !== false) {
   describeStoreContract('postgres', pgFactory)
   describeDriftStoreContract('postgres', pgFactory)
   describeDashboardStoreContract('postgres', pgFactory)
+  describeDashboardApiStoreContract('postgres', pgFactory)
 }
 
 const skip = skipWithoutPostgres

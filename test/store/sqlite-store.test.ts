@@ -11,6 +11,7 @@ import { MIGRATIONS, SqliteStore, openSqliteStore, type Store } from '../../src/
 import { describeStoreContract } from '../contract/store.contract.ts'
 import { describeDriftStoreContract } from '../contract/store-drift.contract.ts'
 import { describeDashboardStoreContract } from '../contract/store-dashboard.contract.ts'
+import { describeDashboardApiStoreContract } from '../contract/store-dashboard-api.contract.ts'
 import { tempDir } from '../helpers/temp-dir.ts'
 
 const dirs: string[] = []
@@ -30,6 +31,7 @@ const sqliteFactory = {
 describeStoreContract('sqlite', sqliteFactory)
 describeDriftStoreContract('sqlite', sqliteFactory)
 describeDashboardStoreContract('sqlite', sqliteFactory)
+describeDashboardApiStoreContract('sqlite', sqliteFactory)
 
 const T = 't' as TenantId
 

@@ -20,6 +20,7 @@ const SQL = {
   touch: 'UPDATE dashboard_sessions SET last_seen_at = $1 WHERE session_id = $2 AND last_seen_at < $1',
   del: 'DELETE FROM dashboard_sessions WHERE session_id = $1',
   revoke: 'UPDATE dashboard_sessions SET revoked_at = $1 WHERE tenant_id = $2 AND user_id = $3 AND revoked_at IS NULL AND session_id != $4',
+  prune: 'DELETE FROM dashboard_sessions WHERE last_seen_at < $1 OR created_at < $2',
   secret: 'INSERT INTO dashboard_secrets (name, value, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
   user: 'SELECT * FROM dashboard_users WHERE tenant_id = $1 AND user_id = $2',
   byEmail: 'SELECT * FROM dashboard_users WHERE tenant_id = $1 AND email = $2',
@@ -57,6 +58,9 @@ export async function applyPgDashboardOp(c: PoolClient, op: DashboardWriteOp): P
       return true
     case 'dashboard_sessions_revoke':
       await c.query(SQL.revoke, [op.atMs, op.tenantId, op.userId, op.exceptSessionId ?? ''])
+      return true
+    case 'dashboard_sessions_prune':
+      await c.query(SQL.prune, [op.idleBeforeMs, op.createdBeforeMs])
       return true
     case 'dashboard_secret_init':
       await c.query(SQL.secret, [op.name, op.value, op.atMs])

@@ -189,6 +189,7 @@ export async function applyPgOps(c: PoolClient, ops: readonly WriteOp[]): Promis
       case 'dashboard_session_touch':
       case 'dashboard_session_delete':
       case 'dashboard_sessions_revoke':
+      case 'dashboard_sessions_prune':
       case 'dashboard_secret_init':
         passed = await applyPgDashboardOp(c, op)
         break

@@ -57,6 +57,7 @@ export function createDashboardApplier(db: Database.Database): (op: DashboardWri
     revoke: db.prepare(
       `UPDATE dashboard_sessions SET revoked_at = ? WHERE tenant_id = ? AND user_id = ? AND revoked_at IS NULL AND session_id != ?`,
     ),
+    prune: db.prepare('DELETE FROM dashboard_sessions WHERE last_seen_at < ? OR created_at < ?'),
     secret: db.prepare('INSERT OR IGNORE INTO dashboard_secrets (name, value, created_at) VALUES (?, ?, ?)'),
   }
   return function applyDashboardOp(op: DashboardWriteOp): boolean {
@@ -86,6 +87,9 @@ export function createDashboardApplier(db: Database.Database): (op: DashboardWri
         return true
       case 'dashboard_sessions_revoke':
         s.revoke.run(op.atMs, op.tenantId, op.userId, op.exceptSessionId ?? '')
+        return true
+      case 'dashboard_sessions_prune':
+        s.prune.run(op.idleBeforeMs, op.createdBeforeMs)
         return true
       case 'dashboard_secret_init':
         s.secret.run(op.name, op.value, op.atMs)

@@ -230,6 +230,7 @@ export function createOpApplier(db: Database.Database, cache: ReadCache | null =
         case 'dashboard_session_touch':
         case 'dashboard_session_delete':
         case 'dashboard_sessions_revoke':
+        case 'dashboard_sessions_prune':
         case 'dashboard_secret_init':
           passed = dashboard(op)
           break

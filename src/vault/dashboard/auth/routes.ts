@@ -186,7 +186,7 @@ export function registerDashboardAuthRoutes(app: FastifyInstance, ctx: VaultCont
     const before = await resolveRequestSession(dashboard, request.raw)
     if (before !== null) ops.push({ op: 'dashboard_session_delete', sessionId: before.session.sessionId })
     const started = dashboard.newSession(current, request.raw)
-    ops.push(started.op)
+    ops.push(started.op, dashboard.pruneOp())
     const result = await store.write(ops)
     if (!result.ok) return sendProblem(reply, 'login_failed', LOGIN_FAILED)
     return startedSession(dashboard, request, reply, current, started.token, started.session.sessionId)
@@ -237,7 +237,7 @@ export function registerDashboardAuthRoutes(app: FastifyInstance, ctx: VaultCont
     const resolved = await requireSession(dashboard, request, reply, false)
     if (resolved === null) return reply
     noStore(reply)
-    const sessions = await store.listDashboardSessions(resolved.user.tenantId, resolved.user.userId)
+    const sessions = (await store.listDashboardSessions(resolved.user.tenantId, resolved.user.userId)).filter((s) => dashboard.isLive(s))
     return { sessions: sessions.map((s) => sessionView(s, resolved.session.sessionId)) }
   })
 
@@ -248,6 +248,6 @@ export function registerDashboardAuthRoutes(app: FastifyInstance, ctx: VaultCont
     const live = await store.listDashboardSessions(user.tenantId, user.userId)
     await store.write([{ op: 'dashboard_sessions_revoke', tenantId: user.tenantId, userId: user.userId, exceptSessionId: session.sessionId, atMs: ctx.clock.now() }])
     noStore(reply)
-    return { revoked: live.filter((s) => s.sessionId !== session.sessionId).length }
+    return { revoked: live.filter((s) => s.sessionId !== session.sessionId && dashboard.isLive(s)).length }
   })
 }

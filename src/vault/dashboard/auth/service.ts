@@ -149,7 +149,7 @@ export class DashboardAuth {
     const session = await this.store.findDashboardSessionByHash(sha256Hex(token))
     if (session === null || session.revokedAtMs !== null) return null
     const nowMs = this.clock.now()
-    if (nowMs - session.lastSeenAtMs >= this.config.sessionIdleMs || nowMs - session.createdAtMs >= this.config.sessionAbsoluteMs) {
+    if (!this.isLive(session)) {
       await this.store.write([{ op: 'dashboard_session_delete', sessionId: session.sessionId }]).catch(() => undefined)
       return null
     }
@@ -160,6 +160,12 @@ export class DashboardAuth {
       await this.store.write([{ op: 'dashboard_session_touch', sessionId: session.sessionId, atMs: nowMs }]).catch(() => undefined)
     }
     return { session, user }
+  }
+
+  /** Neither idle nor past its absolute lifetime (revocation is checked separately). */
+  isLive(session: DashboardSessionRecord): boolean {
+    const nowMs = this.clock.now()
+    return nowMs - session.lastSeenAtMs < this.config.sessionIdleMs && nowMs - session.createdAtMs < this.config.sessionAbsoluteMs
   }
 
   /** A new session for `user`: the token (cookie value, shown once) and the op that stores its hash. */
@@ -179,6 +185,12 @@ export class DashboardAuth {
       revokedAtMs: null,
     }
     return { token, session, op: { op: 'dashboard_session_insert', session } }
+  }
+
+  /** Ends the rows of sessions that can no longer be used (run with each login, so the table stays small). */
+  pruneOp(): WriteOp {
+    const nowMs = this.clock.now()
+    return { op: 'dashboard_sessions_prune', idleBeforeMs: nowMs - this.config.sessionIdleMs, createdBeforeMs: nowMs - this.config.sessionAbsoluteMs }
   }
 
   get cookieMaxAgeSeconds(): number {

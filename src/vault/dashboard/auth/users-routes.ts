@@ -121,7 +121,7 @@ export function registerUserRoutes(app: FastifyInstance, ctx: VaultContext): voi
     if (user === null) return sendProblem(reply, 'not_found', 'no such user in this tenant')
     const live = await store.listDashboardSessions(user.tenantId, user.userId)
     await store.write([{ op: 'dashboard_sessions_revoke', tenantId: user.tenantId, userId: user.userId, exceptSessionId: null, atMs: ctx.clock.now() }])
-    return { revoked: live.length }
+    return { revoked: live.filter((s) => dashboard.isLive(s)).length }
   })
 
   app.post('/users/:id/password', { schema: { params: userIdParams, body: resetBody } }, async (request, reply) => {
