@@ -102,7 +102,10 @@ async function startEmbedded(config: Config, logger: Logger): Promise<OpenedVaul
     writePath: () => server.context.store.stats(),
     listenerStats: server.listenerStats,
     reviewSweep: () => server.reviewSweeper.stats,
-    registerMetrics: (registry) => server.context.notify?.registerMetrics(registry),
+    registerMetrics: (registry) => {
+      server.context.notify?.registerMetrics(registry)
+      server.context.drift.registerMetrics(registry)
+    },
     async close() {
       readiness.closing = true
       await server.close()
