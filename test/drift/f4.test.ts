@@ -66,7 +66,7 @@ test('salami: 2.4× the usual number of ordinary payments, evenly spread, is cau
     let state = steady(null, p, 'payer', 10, 100, 0.5, START + 30 * DAY, (r) => before.push(...r.events))!
     assert.equal(state.phase, 'active')
     assert.deepEqual(before.map((e) => e.type), ['drift.baseline_established'], `seed ${seed}: steady traffic raises nothing`)
-    assert.ok(state.baseline.dailySums['payments.create\u0000amount']!.length >= MIN_BASELINE_DAYS)
+    assert.ok(state.baseline.dailySums['payments.create\u0000amount']!.length >= MIN_BASELINE_DAYS, 'F4 has its baseline days')
 
     // Day 31: one ordinary payment (within 2 σ of the usual) every 150 s — 24 an hour, under the burst
     // test's 3× guard — from midnight.
@@ -88,9 +88,9 @@ test('salami: 2.4× the usual number of ordinary payments, evenly spread, is cau
     const f4 = raised.reasons[0]!
     assert.match(f4.text, /^amount on payments\.create adds up to [\d.]+ so far today \(UTC\), [\d.]+× this agent's usual day \(mean [\d.]+ over \d+ days; bound [\d.]+\)\.$/)
     const d = f4.details as Record<string, number>
-    assert.ok(d.observed_today! > d.threshold! && d.threshold! > d.baseline_daily_mean!)
+    assert.ok(d.observed_today! > d.threshold! && d.threshold! > d.baseline_daily_mean!, JSON.stringify(d))
     assert.equal(d.baseline_days, 28, 'the baseline keeps 28 completed days')
-    assert.ok(f4.severity >= 0.5 && f4.weight === 0.6)
+    assert.ok(f4.severity >= 0.5 && f4.weight === 0.6, `severity ${f4.severity}, weight ${f4.weight}`)
   }
 })
 
@@ -116,7 +116,7 @@ test('property: random steady payers — F4 fires on < 0.5 % of evaluations and 
       })
       evaluatedTotal += evaluations
       // Not vacuous: F4 had its 14 baseline days and spoke on the later evaluations.
-      assert.ok(end!.baseline.dailySums['payments.create\u0000amount']!.length >= MIN_BASELINE_DAYS)
+      assert.ok(end!.baseline.dailySums['payments.create\u0000amount']!.length >= MIN_BASELINE_DAYS, 'F4 had its baseline days')
       assert.ok(fired / evaluations < 0.005, `F4 fired on ${fired} of ${evaluations} evaluations`)
       assert.deepEqual(raised, [], 'no level raised by F4')
     }),
