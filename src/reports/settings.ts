@@ -86,7 +86,7 @@ const CHANNEL_ID = /^[A-Za-z0-9_.-]{1,64}$/
 /**
  * `previous` with the fields of `patch` applied; a string names the first invalid field. `stored`:
  * the patch is a stored value (it may carry the server-managed `schedule.since`); a client's PUT may
- * not set it.
+ * not set it (a client's value is ignored).
  */
 export function mergeReportSettings(previous: ReportSettings, patch: unknown, stored = false): ReportSettings | string {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return 'body: expected a JSON object'
@@ -151,7 +151,8 @@ function mergeSchedule(next: ReportSchedule, v: unknown, stored: boolean): strin
         break
       }
       case 'since':
-        if (!stored) return 'schedule.since: set by the Vault when schedule.period changes; leave it out'
+        // Read-only for clients: a GET's document PUT back unchanged must work, so it is ignored.
+        if (!stored) break
         if (d !== null && (typeof d !== 'string' || Number.isNaN(Date.parse(d)))) return 'schedule.since: expected an RFC 3339 date-time or null'
         next.since = d as string | null
         break
