@@ -72,3 +72,33 @@ test('concurrent POSTs with one key create one report', async (t) => {
   await h.server.context.reports.idle()
   assert.equal((await call(h.base, 'GET', '/reports', { key: h.keys.admin })).body.reports.length, 1)
 })
+
+const pg = await import('../helpers/postgres.ts')
+
+test('PostgreSQL: one key sent to two Vault replicas at once creates one report', { skip: pg.skipWithoutPostgres }, async (t) => {
+  const { mkdtempSync, rmSync } = await import('node:fs')
+  const { tmpdir } = await import('node:os')
+  const { join } = await import('node:path')
+  const { newApiKey } = await import('../../src/vault/index.ts')
+  type TenantId = import('../../src/core/index.ts').TenantId
+  const dir = mkdtempSync(join(tmpdir(), 'ledgix-idem-pg-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const pool = { max: 10, statementTimeoutMs: 30_000, idleTimeoutMs: 30_000, connectTimeoutMs: 5_000 }
+  const config = vaultConfig(dir, { store: { driver: 'postgres', url: pg.PG_TEST_URL, schema: pg.testSchema(), pool } })
+  const first = await startVaultServer({ config })
+  t.after(() => first.close())
+  const second = await startVaultServer({ config })
+  t.after(() => second.close())
+  const now = Date.now()
+  const tenant = 'tenant-p' as TenantId
+  const admin = newApiKey(tenant, 'admin', 'admin', 'test', now)
+  const seeded = await first.context.store.write([{ op: 'tenant_insert', tenant: { tenantId: tenant, name: 'P', createdAtMs: now } }, { op: 'api_key_insert', key: admin.record }])
+  assert.equal(seeded.ok, true)
+  const body = { period_from: new Date(now - 3_600_000).toISOString(), period_to: new Date(now - 60_000).toISOString(), formats: ['json'] }
+  const bases = [`http://127.0.0.1:${first.port}`, `http://127.0.0.1:${second.port}`]
+  const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => call(bases[i % 2]!, 'POST', '/reports', { key: admin.apiKey, body, headers: { 'idempotency-key': 'replicas' } })))
+  assert.deepEqual(answers.map((r) => r.status), new Array(8).fill(202), answers.map((r) => r.text).join('\n'))
+  assert.equal(new Set(answers.map((r) => r.body.report_id)).size, 1, 'one report id from both replicas')
+  await Promise.all([first.context.reports.idle(), second.context.reports.idle()])
+  assert.equal((await first.context.store.listReports(tenant, null, 10)).length, 1)
+})
