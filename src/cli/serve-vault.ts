@@ -108,6 +108,7 @@ async function startEmbedded(config: Config, logger: Logger): Promise<OpenedVaul
     registerMetrics: (registry) => {
       server.context.notify?.registerMetrics(registry)
       registerSealerLeader(registry, server)
+      server.context.drift.registerMetrics(registry)
     },
     async close() {
       readiness.closing = true

@@ -47,6 +47,23 @@ export interface Baseline {
   hours: number[]
   rate: { count: number; startMs: number; endMs: number }
   novelty: number[]
+  /**
+   * F4: per amount key, the sums of completed calm UTC days (oldest first, at most DAILY_SUM_RING),
+   * zero for a day without calls; the agent's first (partial) day is never one of them.
+   */
+  dailySums: Record<string, number[]>
+}
+
+/** Completed days of amount sums the F4 baseline keeps (design notes: 28-day baseline window). */
+export const DAILY_SUM_RING = 28
+export const DAY_MS = 86_400_000
+
+/** The current UTC day's running amount sums (F4), and whether the agent stayed calm all day. */
+export interface DaySums {
+  /** UTC day number (epoch ms / DAY_MS, floored). */
+  day: number
+  byKey: Record<string, number>
+  calm: boolean
 }
 
 export interface BaselineMeta {
@@ -105,6 +122,10 @@ export interface AgentState {
   probationUntilMs: number
   /** Enforce mode asked for this critical episode's lockdown already (reset below critical and on release). */
   lockRequested: boolean
+  /** F4: today's running sums per amount key. */
+  daySums: DaySums
+  /** Last evaluation by the idle timer (0 = never): an idle agent is re-evaluated once per interval. */
+  lastIdleEvalMs: number
 }
 
 export function newAgentState(agentId: string, nowMs: number): AgentState {
@@ -125,6 +146,7 @@ export function newAgentState(agentId: string, nowMs: number): AgentState {
       hours: new Array<number>(24).fill(0),
       rate: { count: 0, startMs: nowMs, endMs: nowMs },
       novelty: [],
+      dailySums: dict(),
     },
     baselineMeta: null,
     window: [],
@@ -138,7 +160,38 @@ export function newAgentState(agentId: string, nowMs: number): AgentState {
     lastEventAtMs: null,
     probationUntilMs: 0,
     lockRequested: false,
+    daySums: { day: Math.floor(nowMs / DAY_MS), byKey: dict(), calm: true },
+    lastIdleEvalMs: 0,
   }
+}
+
+/**
+ * F4 bookkeeping before anything at `atMs`: when the UTC day has turned, the finished day (and any
+ * days without calls since, as zeros) join the baseline's daily sums — only if the agent stayed calm
+ * that day (no poisoning by a drifting day) and it was not the agent's first, partial day.
+ */
+export function rollDay(state: AgentState, atMs: number): void {
+  const today = Math.floor(atMs / DAY_MS)
+  const d = state.daySums
+  if (today <= d.day) return
+  const b = state.baseline
+  const firstDay = Math.floor(state.firstSeenMs / DAY_MS)
+  const keys = new Set([...Object.keys(b.dailySums), ...Object.keys(d.byKey)])
+  // The finished day, then the empty days between it and today (bounded by the ring).
+  const gap = Math.min(today - d.day - 1, DAILY_SUM_RING)
+  for (const key of keys) {
+    const ring = (b.dailySums[key] ??= [])
+    if (d.calm && d.day !== firstDay) ring.push(d.byKey[key] ?? 0)
+    for (let i = 0; i < gap; i++) ring.push(0)
+    if (ring.length > DAILY_SUM_RING) ring.splice(0, ring.length - DAILY_SUM_RING)
+  }
+  state.daySums = { day: today, byKey: dict(), calm: state.level === 0 }
+}
+
+/** Add a request's amounts (ln values, as the window keeps them) to today's running sums. */
+export function addToDay(state: AgentState, amounts: ReadonlyArray<[string, number]>): void {
+  const byKey = state.daySums.byKey
+  for (const [key, logValue] of amounts) byKey[key] = (byKey[key] ?? 0) + Math.exp(logValue)
 }
 
 /** Facts of one request against the baseline as it stands before the fold. */
@@ -293,5 +346,10 @@ export function reviveAgentState(parsed: unknown): AgentState {
   s.counterparties = dict(s.counterparties)
   s.recentMinutes ??= []
   s.lockRequested ??= false
+  // States written before F4 and the idle timer existed.
+  b.dailySums = dict(b.dailySums ?? {})
+  s.daySums ??= { day: Math.floor(s.lastSeenMs / DAY_MS), byKey: {}, calm: true }
+  s.daySums.byKey = dict(s.daySums.byKey)
+  s.lastIdleEvalMs ??= 0
   return s
 }

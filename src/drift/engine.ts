@@ -3,10 +3,10 @@
 // No I/O and no clock of its own: the simulations in test/drift drive it directly.
 import { uuidv7 } from '../core/index.ts'
 import type { AgentState, BaselineMeta, DriftObservation, RequestFacts, WindowEntry } from './agent-state.ts'
-import { foldIntoBaseline, freezeBaseline, newAgentState, pushWindow, rememberCounterparties, trackRecent } from './agent-state.ts'
+import { addToDay, foldIntoBaseline, freezeBaseline, newAgentState, pushWindow, rememberCounterparties, rollDay, trackRecent } from './agent-state.ts'
 import { extractArgFacts, normaliseKey } from './extract.ts'
 import { evaluateFeatures } from './features.ts'
-import type { Reason } from './features.ts'
+import type { Evaluation, Reason } from './features.ts'
 import { globMatcher } from './settings.ts'
 import type { DriftSettings } from './settings.ts'
 import { compositeScore } from './stats.ts'
@@ -140,6 +140,8 @@ export function observe(stateIn: AgentState | null, obs: DriftObservation, c: Co
   state.requests++
   state.lastSeenMs = Math.max(state.lastSeenMs, obs.atMs)
   trackRecent(state, obs.atMs)
+  rollDay(state, obs.atMs)
+  addToDay(state, facts.entry.amounts)
   const events: DriftEventDraft[] = []
 
   if (state.phase === 'learning') {
@@ -167,6 +169,22 @@ export function observe(stateIn: AgentState | null, obs: DriftObservation, c: Co
     })
   }
   const probation = obs.atMs < state.probationUntilMs
+  judge(state, evaluation, score, hardRule, probation, obs.atMs, c, events)
+  facts.entry.calm = score < s.thresholds.watch
+  // Slow-poisoning guard: a request teaches the baseline only when it leaves the window, if its own
+  // evaluation was calm and the agent still is (normal, below watch, not on probation).
+  if (!probation && state.level === 0 && score < s.thresholds.watch) for (const e of leaving) if (e.calm) foldIntoBaseline(state, e, true)
+  rememberCounterparties(state, facts.counterparties, obs.atMs)
+  return { state, events }
+}
+
+/**
+ * Score → level (hysteresis) → events, the same for a request's evaluation and the idle timer's: the
+ * new level, its event, and in enforce mode the lockdown ask once corroborated. Also marks the day
+ * as not calm (F4's baseline skips it) when the agent was anything but normal.
+ */
+function judge(state: AgentState, evaluation: Evaluation, score: number, hardRule: boolean, probation: boolean, atMs: number, c: CompiledSettings, events: DriftEventDraft[]): void {
+  const s = c.settings
   const previous = state.level
   const next = stepLevel(state, score, s, probation, hardRule)
   state.score = score
@@ -177,16 +195,52 @@ export function observe(stateIn: AgentState | null, obs: DriftObservation, c: Co
   const lock = s.mode === 'enforce' && next === 3 && corroborated && !state.lockRequested && !c.neverLock.has(state.agentId)
   if (next !== previous || lock) {
     state.level = next
-    events.push(draft(state, lock ? 'drift.lockdown' : 'drift.level_changed', LEVELS[previous]!, score, obs.atMs, evaluation.reasons, corroborated, lock))
+    events.push(draft(state, lock ? 'drift.lockdown' : 'drift.level_changed', LEVELS[previous]!, score, atMs, evaluation.reasons, corroborated, lock))
   }
   if (lock) state.lockRequested = true
   if (next < 3) state.lockRequested = false
-  facts.entry.calm = score < s.thresholds.watch
-  // Slow-poisoning guard: a request teaches the baseline only when it leaves the window, if its own
-  // evaluation was calm and the agent still is (normal, below watch, not on probation).
+  if (score >= s.thresholds.watch || state.level > 0) state.daySums.calm = false
+}
+
+/** Window entries older than this leave the window at an idle re-evaluation ("the window closes"). */
+export const IDLE_WINDOW_MS = DAY_MS
+
+/**
+ * Whether an idle agent has anything the timer could change: a level or score to decay, a streak, a
+ * day of sums to close, a window entry or a recent-minute count to age out. Normal, quiet agents
+ * cost nothing per pass.
+ */
+export function needsIdleEvaluation(state: AgentState, nowMs: number): boolean {
+  if (state.phase !== 'active') return false
+  if (state.level > 0 || state.score > 0 || state.upStreak.some((n) => n > 0)) return true
+  if (Math.floor(nowMs / DAY_MS) > state.daySums.day && Object.keys(state.daySums.byKey).length > 0) return true
+  const oldest = state.window[0]
+  return oldest !== undefined && nowMs - oldest.atMs > IDLE_WINDOW_MS
+}
+
+/**
+ * The idle timer's evaluation of an agent that has not called since `state.lastSeenMs`: the day
+ * turns (F4 sums close), window entries older than IDLE_WINDOW_MS leave (folded into the baseline
+ * under the same calm rule as on a request), and the window- and time-level features are scored at
+ * `nowMs` with no request-level ones (there is no request). The level machine then steps exactly as
+ * on a request, so a quiet agent decays (after `exit_evals` calm evaluations) or, when its window
+ * still shows a shift, enters the level (after `enter_evals`).
+ */
+export function reevaluate(state: AgentState, nowMs: number, c: CompiledSettings): ObserveResult {
+  const s = c.settings
+  const events: DriftEventDraft[] = []
+  state.lastIdleEvalMs = nowMs
+  if (state.phase !== 'active') return { events }
+  rollDay(state, nowMs)
+  let cut = 0
+  while (cut < state.window.length && nowMs - state.window[cut]!.atMs > IDLE_WINDOW_MS) cut++
+  const leaving = cut > 0 ? state.window.splice(0, cut) : []
+  const evaluation = evaluateFeatures(state, null, s, nowMs)
+  const score = compositeScore(evaluation.reasons)
+  const probation = nowMs < state.probationUntilMs
+  judge(state, evaluation, score, false, probation, nowMs, c, events)
   if (!probation && state.level === 0 && score < s.thresholds.watch) for (const e of leaving) if (e.calm) foldIntoBaseline(state, e, true)
-  rememberCounterparties(state, facts.counterparties, obs.atMs)
-  return { state, events }
+  return { events }
 }
 
 function draft(

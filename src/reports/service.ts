@@ -68,12 +68,23 @@ export class ReportService {
 
   /** Insert the queued row and schedule it; false when the queue is full (the caller answers 503). */
   async enqueue(record: ReportRecord): Promise<boolean> {
-    if (this.#queue.length >= MAX_QUEUED_REPORTS || this.#stopped) return false
-    const res = await this.#o.sources.store.write([{ op: 'report_insert', report: record }])
-    if (!res.ok) throw new Error(`report ${record.reportId}: the queued row was refused`)
+    const outcome = await this.enqueueWith(record, [])
+    if (outcome === 'refused') throw new Error(`report ${record.reportId}: the queued row was refused`)
+    return outcome === 'queued'
+  }
+
+  /**
+   * Insert the queued row together with `alongWith` in one write (an Idempotency-Key record, a
+   * schedule's claim on its period): `refused` when a guarded op refused it (another request or
+   * replica holds the key, the claim), in which case nothing was written and nothing is queued.
+   */
+  async enqueueWith(record: ReportRecord, alongWith: readonly WriteOp[]): Promise<'queued' | 'full' | 'refused'> {
+    if (this.#queue.length >= MAX_QUEUED_REPORTS || this.#stopped) return 'full'
+    const res = await this.#o.sources.store.write([{ op: 'report_insert', report: record }, ...alongWith])
+    if (!res.ok) return 'refused'
     this.#queue.push(record)
     this.#kick()
-    return true
+    return 'queued'
   }
 
   /** Resolves when the queue is empty and no report is being built (tests, shutdown). */

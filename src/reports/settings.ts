@@ -14,7 +14,30 @@ export interface ReportSettings {
   /** Sampled decisions per report (AS 2201 practice for a transactional control: 25). */
   sample_size: number
   share: { default_ttl_days: number; max_ttl_days: number }
+  /** Scheduled reports: one per completed UTC period, delivered through notification channels. */
+  schedule: ReportSchedule
 }
+
+export const SCHEDULE_PERIODS = ['off', 'daily', 'weekly', 'monthly', 'quarterly'] as const
+export type SchedulePeriod = (typeof SCHEDULE_PERIODS)[number]
+
+export interface ReportSchedule {
+  /** UTC calendar periods: daily 00:00, weekly from Monday 00:00 (ISO week), monthly, quarterly. */
+  period: SchedulePeriod
+  /**
+   * Notification channel ids (GET /notification-settings) that receive the scheduled report's
+   * report.ready / report.failed event even when their `events` filter does not list it.
+   */
+  channels: string[]
+  /**
+   * When the current period kind was set (server-managed, RFC 3339; null while off): periods that
+   * ended before it are not generated, so turning a schedule on never backfills history.
+   */
+  since: string | null
+}
+
+/** Channels a schedule may name: notification settings hold at most 20. */
+export const MAX_SCHEDULE_CHANNELS = 20
 
 /** 7 days: S3's presign ceiling; 90 days: SafeBase's (design notes C3). */
 export const DEFAULT_SHARE_TTL_DAYS = 7
@@ -30,13 +53,14 @@ export const DEFAULT_REPORT_SETTINGS: ReportSettings = {
   formats: ['json', 'pdf', 'csv'],
   sample_size: DEFAULT_SAMPLE_SIZE,
   share: { default_ttl_days: DEFAULT_SHARE_TTL_DAYS, max_ttl_days: MAX_SHARE_TTL_DAYS },
+  schedule: { period: 'off', channels: [], since: null },
 }
 
 /** Stored settings (or none) as served: unknown or damaged stored values fall back to the defaults. */
 export function parseReportSettings(json: string | null): ReportSettings {
   if (json === null) return DEFAULT_REPORT_SETTINGS
   try {
-    const merged = mergeReportSettings(DEFAULT_REPORT_SETTINGS, JSON.parse(json) as unknown)
+    const merged = mergeReportSettings(DEFAULT_REPORT_SETTINGS, JSON.parse(json) as unknown, true)
     return typeof merged === 'string' ? DEFAULT_REPORT_SETTINGS : merged
   } catch {
     return DEFAULT_REPORT_SETTINGS
@@ -57,11 +81,17 @@ export function parseFormats(v: unknown, path: string): ReportFormat[] | string 
   return REPORT_FORMATS.filter((f) => out.has(f))
 }
 
-/** `previous` with the fields of `patch` applied; a string names the first invalid field. */
-export function mergeReportSettings(previous: ReportSettings, patch: unknown): ReportSettings | string {
+const CHANNEL_ID = /^[A-Za-z0-9_.-]{1,64}$/
+
+/**
+ * `previous` with the fields of `patch` applied; a string names the first invalid field. `stored`:
+ * the patch is a stored value (it may carry the server-managed `schedule.since`); a client's PUT may
+ * not set it (a client's value is ignored).
+ */
+export function mergeReportSettings(previous: ReportSettings, patch: unknown, stored = false): ReportSettings | string {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return 'body: expected a JSON object'
   const p = patch as Record<string, unknown>
-  const next: ReportSettings = { ...previous, share: { ...previous.share } }
+  const next: ReportSettings = { ...previous, share: { ...previous.share }, schedule: { ...previous.schedule, channels: [...previous.schedule.channels] } }
   for (const key of Object.keys(p)) {
     const v = p[key]
     switch (key) {
@@ -92,9 +122,53 @@ export function mergeReportSettings(previous: ReportSettings, patch: unknown): R
         if (next.share.default_ttl_days > next.share.max_ttl_days) return 'share.default_ttl_days: must not exceed share.max_ttl_days'
         break
       }
+      case 'schedule': {
+        const problem = mergeSchedule(next.schedule, v, stored)
+        if (problem !== null) return problem
+        break
+      }
       default:
-        return `${key}: unknown key (expected framework, organization_name, formats, sample_size, share)`
+        return `${key}: unknown key (expected framework, organization_name, formats, sample_size, share, schedule)`
     }
   }
   return next
+}
+
+function mergeSchedule(next: ReportSchedule, v: unknown, stored: boolean): string | null {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return 'schedule: expected an object'
+  for (const [k, d] of Object.entries(v as Record<string, unknown>)) {
+    switch (k) {
+      case 'period':
+        if (!(SCHEDULE_PERIODS as readonly unknown[]).includes(d)) return `schedule.period: expected one of ${SCHEDULE_PERIODS.join(', ')}`
+        next.period = d as SchedulePeriod
+        break
+      case 'channels': {
+        if (!Array.isArray(d) || d.length > MAX_SCHEDULE_CHANNELS) return `schedule.channels: expected an array of at most ${MAX_SCHEDULE_CHANNELS} notification channel ids`
+        for (let i = 0; i < d.length; i++) {
+          if (typeof d[i] !== 'string' || !CHANNEL_ID.test(d[i] as string)) return `schedule.channels[${i}]: expected a notification channel id (1-64 characters of A-Z a-z 0-9 _ . -)`
+        }
+        next.channels = [...new Set(d as string[])]
+        break
+      }
+      case 'since':
+        // Read-only for clients: a GET's document PUT back unchanged must work, so it is ignored.
+        if (!stored) break
+        if (d !== null && (typeof d !== 'string' || Number.isNaN(Date.parse(d)))) return 'schedule.since: expected an RFC 3339 date-time or null'
+        next.since = d as string | null
+        break
+      default:
+        return `schedule.${k}: unknown key (expected period, channels)`
+    }
+  }
+  return null
+}
+
+/**
+ * The PUT's schedule bookkeeping: `since` restarts when the period kind changes (null when off), so
+ * a newly enabled schedule reports the periods that end after it was enabled, never older ones.
+ */
+export function stampSchedule(previous: ReportSettings, next: ReportSettings, nowMs: number): ReportSettings {
+  if (next.schedule.period === 'off') return { ...next, schedule: { ...next.schedule, since: null } }
+  if (previous.schedule.period === next.schedule.period && previous.schedule.since !== null) return next
+  return { ...next, schedule: { ...next.schedule, since: new Date(nowMs).toISOString() } }
 }

@@ -4,8 +4,9 @@
 // notification rows that ride in the status write.
 import type { FastifyBaseLogger } from 'fastify'
 import type { TenantId } from '../core/index.ts'
-import { ReportService } from '../reports/index.ts'
+import { ReportService, SCHEDULE_ACTOR_PREFIX, parseReportSettings } from '../reports/index.ts'
 import type { PolicyInForce } from '../reports/index.ts'
+import type { ReportRecord } from '../store/index.ts'
 import type { VaultContext } from './context.ts'
 
 async function policiesInForce(ctx: Pick<VaultContext, 'store' | 'policies'>, tenantId: TenantId): Promise<PolicyInForce[]> {
@@ -35,7 +36,16 @@ export function createReportService(ctx: Omit<VaultContext, 'reports'>, version:
     },
     appendLedger: (event, ops) => ctx.ledger.append(event, ops),
     // The ready/failed write carries the notification outbox rows (src/reports knows nothing of notify).
-    statusOps: (report) => (ctx.notify === null ? Promise.resolve([]) : ctx.notify.notifier.reportOps(report, report.updatedAtMs)),
+    statusOps: async (report) => (ctx.notify === null ? [] : ctx.notify.notifier.reportOps(report, report.updatedAtMs, await scheduleChannels(ctx, report))),
     onError: (err, reportId) => logger?.error({ err, component: 'reports', report_id: reportId }, 'report generation failed; the report is marked failed'),
   })
+}
+
+/**
+ * A scheduled report's recipients: the channels its tenant's schedule names now (read at the status
+ * write, so a recipient added while the report was building still gets it).
+ */
+async function scheduleChannels(ctx: Pick<VaultContext, 'store'>, report: ReportRecord): Promise<string[]> {
+  if (!report.requestedBy.startsWith(SCHEDULE_ACTOR_PREFIX)) return []
+  return parseReportSettings(await ctx.store.getSettings(report.tenantId, 'report')).schedule.channels
 }

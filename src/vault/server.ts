@@ -13,6 +13,7 @@ import type { ListenerLimits } from '../config/index.ts'
 import type { VaultLedgerConfig, VaultServerConfig } from '../config/types-vault.ts'
 import { IDENTIFIER_MAX_ENCODED_LENGTH, LedgixError, systemClock } from '../core/index.ts'
 import { DriftMonitor } from '../drift/index.ts'
+import { ReportScheduler } from '../reports/index.ts'
 import type { Clock, VaultPort } from '../core/index.ts'
 import { DEFAULT_MMD_SECONDS, DEFAULT_SEAL_BATCH_SIZE, DEFAULT_SEAL_INTERVAL_MS, LedgerService, parseEncryptionKey } from '../ledger/index.ts'
 import { DEFAULT_NOTIFY_CONFIG, NotifyService } from '../notify/index.ts'
@@ -90,6 +91,10 @@ export interface VaultServerOptions {
   version?: string
   /** Dashboard password hashing (tests pass cheap scrypt parameters); default N=2^16, r=8, p=2, 2 at once. */
   dashboardAuth?: DashboardAuthOptions
+  /** How often the report scheduler looks for completed periods (tests shorten it); default 60 s. */
+  reportScheduleTickMs?: number
+  /** How often the drift worker re-evaluates idle agents (tests shorten it); default 5 min. */
+  driftIdleEvalMs?: number
 }
 
 export interface VaultServer {
@@ -101,6 +106,8 @@ export interface VaultServer {
   vaultPort: VaultPort
   /** Open, refused and timed-out connections of the Vault API listener (/metrics, listener="vault"). */
   listenerStats: ListenerStats
+  /** Scheduled compliance reports (report settings `schedule`). */
+  reportScheduler: ReportScheduler
   /** Listen on config.listen (port 0 = ephemeral); resolves to the bound port. */
   listen(): Promise<number>
   /** Stop accepting, let background decisions finish, close the store if we opened it. */
@@ -220,6 +227,7 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
         // An automatic lockdown notifies like a manual one: its outbox rows commit with the lock.
         sink: createDriftSink(ledger, notify?.notifier ?? null),
         onError: (err) => options.logger?.error({ err, component: 'drift' }, 'drift worker failed a step; it continues with the next observations'),
+        ...(options.driftIdleEvalMs === undefined ? {} : { idleEvalMs: options.driftIdleEvalMs }),
       }),
       notify,
     }
@@ -243,6 +251,14 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
     await ctx.drift.start()
     ctx.notify?.start()
     await ctx.reports.start()
+    const reportScheduler = new ReportScheduler({
+      store,
+      clock,
+      reports: ctx.reports,
+      ...(options.reportScheduleTickMs === undefined ? {} : { tickMs: options.reportScheduleTickMs }),
+      onError: (err) => options.logger?.error({ err, component: 'report-schedule' }, 'report schedule pass failed; retrying at the next tick'),
+    })
+    reportScheduler.start()
     let sweeper: NodeJS.Timeout | null = null
     if (config.reviewExpiryMs !== null) {
       // A quarter of the expiry, within [1 s, 30 s]: expiry is a policy about hours, not milliseconds.
@@ -261,6 +277,7 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
       reviewSweeper,
       vaultPort: createInProcessVaultPort(ctx),
       listenerStats,
+      reportScheduler,
       async listen() {
         await app.listen({ host: config.listen.host, port: config.listen.port })
         const address = app.server.address()
@@ -275,6 +292,7 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
         // Drift folds what is queued and writes its states (and events) before the ledger and store stop.
         await ctx.drift.stop()
         await ctx.notify?.stop()
+        await reportScheduler.stop()
         await ctx.reports.stop()
         await ledgerService.stop()
         // The lead passes on now rather than when the store's connections close.
@@ -405,7 +423,7 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined, guar
     registerDriftRoutes(scope, ctx)
     registerLedgerRoutes(scope, ctx)
     registerNotificationRoutes(scope, ctx)
-    registerReportRoutes(scope, ctx)
+    registerReportRoutes(scope, ctx, gate)
     registerUserRoutes(scope, ctx)
     registerDashboardOverviewRoute(scope, ctx)
     registerDashboardReviewRoutes(scope, ctx)

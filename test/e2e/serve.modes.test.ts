@@ -79,6 +79,9 @@ test('vault-only: Vault API and admin listener only; /readyz reflects the Vault'
   const writes = Number(/^ledgix_store_writes_total (\d+)$/m.exec(metrics)?.[1])
   assert.ok(commits >= 1 && writes >= commits, `commits ${commits}, writes ${writes}`)
   assert.match(metrics, /^ledgix_store_failed 0$/m)
+  // Drift is wired into the registry (no agent yet).
+  assert.match(metrics, /^ledgix_drift_agents\{level="normal"\} 0$/m)
+  assert.match(metrics, /^ledgix_drift_evaluations_total\{trigger="idle"\} 0$/m)
   assert.equal((await send(`${proc.vaultUrl}/.well-known/jwks.json`)).status, 200)
   proc.child.kill('SIGTERM')
   assert.equal(await proc.exited, 0)

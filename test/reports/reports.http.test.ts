@@ -19,7 +19,7 @@ test('report settings: defaults, validated partial PUT by admins only, each chan
   const h = await startHarness(t)
   const got = await call(h.base, 'GET', '/report-settings', { key: h.keys.reviewer })
   assert.equal(got.status, 200)
-  assert.deepEqual(got.body, { framework: 'sox_404_itgc', organization_name: '', formats: ['json', 'pdf', 'csv'], sample_size: 25, share: { default_ttl_days: 7, max_ttl_days: 90 } })
+  assert.deepEqual(got.body, { framework: 'sox_404_itgc', organization_name: '', formats: ['json', 'pdf', 'csv'], sample_size: 25, share: { default_ttl_days: 7, max_ttl_days: 90 }, schedule: { period: 'off', channels: [], since: null } })
   assert.equal((await call(h.base, 'GET', '/report-settings', { key: h.keys.agent })).status, 403)
   assert.equal((await call(h.base, 'PUT', '/report-settings', { key: h.keys.reviewer, body: { sample_size: 5 } })).status, 403)
   for (const bad of [{ sample_size: 0 }, { sample_size: 201 }, { formats: ['docx'] }, { share: { max_ttl_days: 91 } }, { share: { default_ttl_days: 30, max_ttl_days: 10 } }, { nope: 1 }, { framework: 'iso' }]) {

@@ -5,11 +5,14 @@
 // or revoking a share link — which hands the report outside the tenant — need an admin key.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { uuidv7 } from '../../core/index.ts'
-import { mergeReportSettings, mintShareToken, parseFormats, parseReportSettings, settingsChangedEvent } from '../../reports/index.ts'
+import { mergeReportSettings, mintShareToken, parseFormats, parseReportSettings, settingsChangedEvent, stampSchedule } from '../../reports/index.ts'
 import type { ReportFormat, ReportRecord } from '../../store/index.ts'
 import type { AuthContext, VaultContext } from '../context.ts'
 import { sendProblem } from '../http-errors.ts'
+import { idempotencyOp } from '../idempotency.ts'
+import type { IdempotencyGate, IdempotencyStamp } from '../idempotency.ts'
 import { reportView, sendArtifact, shareView } from '../report-views.ts'
+import { stampFor } from './clearance.ts'
 
 type Body = Record<string, unknown>
 
@@ -76,7 +79,10 @@ async function reportOf(ctx: VaultContext, request: FastifyRequest, reply: Fasti
   return r
 }
 
-export function registerReportRoutes(app: FastifyInstance, ctx: VaultContext): void {
+/** The Idempotency-Key route name of POST /reports (the table is shared with the other POSTs). */
+const POST_REPORTS_ROUTE = '/reports'
+
+export function registerReportRoutes(app: FastifyInstance, ctx: VaultContext, gate: IdempotencyGate): void {
   const { store } = ctx
 
   app.get('/report-settings', async (request, reply) => readerProblem(reply, request.auth!) ?? parseReportSettings(await store.getSettings(request.auth!.tenantId, 'report')))
@@ -84,9 +90,10 @@ export function registerReportRoutes(app: FastifyInstance, ctx: VaultContext): v
     const auth = request.auth!
     if (auth.role !== 'admin') return sendProblem(reply, 'forbidden', 'changing report settings needs an admin-role API key')
     const previous = parseReportSettings(await store.getSettings(auth.tenantId, 'report'))
-    const next = mergeReportSettings(previous, request.body ?? null)
-    if (typeof next === 'string') return sendProblem(reply, 'invalid_request', next)
+    const merged = mergeReportSettings(previous, request.body ?? null)
+    if (typeof merged === 'string') return sendProblem(reply, 'invalid_request', merged)
     const nowMs = ctx.clock.now()
+    const next = stampSchedule(previous, merged, nowMs)
     // The parameters of the next report are evidence: the change is ledgered with the settings write.
     const put = { op: 'settings_put' as const, tenantId: auth.tenantId, kind: 'report' as const, valueJson: JSON.stringify(next), atMs: nowMs }
     const result = await ctx.ledger.append(settingsChangedEvent(auth.tenantId, who(auth), previous, next, nowMs), [put])
@@ -112,19 +119,45 @@ export function registerReportRoutes(app: FastifyInstance, ctx: VaultContext): v
     const auth = request.auth!
     const denied = readerProblem(reply, auth)
     if (denied !== null) return denied
-    const nowMs = ctx.clock.now()
-    const ask = parseAsk(request.body, nowMs)
-    if (typeof ask === 'string') return sendProblem(reply, 'invalid_request', ask)
-    const settings = parseReportSettings(await store.getSettings(auth.tenantId, 'report'))
-    const reportId = `rpt_${uuidv7(nowMs)}`
-    const record: ReportRecord = {
-      tenantId: auth.tenantId, reportId, status: 'queued', periodFromMs: ask.fromMs, periodToMs: ask.toMs, title: ask.title,
-      formats: ask.formats ?? settings.formats, requestedBy: who(auth), createdAtMs: nowMs, updatedAtMs: nowMs, error: null, jsonSha256: null,
-      // Until ready, the summary holds only the requested sample seed (null = derived from the id).
-      summaryJson: ask.seed === null ? null : JSON.stringify({ sample_seed: ask.seed }),
+    const stamp = stampFor(request, POST_REPORTS_ROUTE)
+    if (typeof stamp === 'string') return sendProblem(reply, 'invalid_request', stamp)
+    const run = async (s: IdempotencyStamp | null): Promise<unknown> => {
+      const nowMs = ctx.clock.now()
+      const ask = parseAsk(request.body, nowMs)
+      if (typeof ask === 'string') return sendProblem(reply, 'invalid_request', ask)
+      const settings = parseReportSettings(await store.getSettings(auth.tenantId, 'report'))
+      const reportId = `rpt_${uuidv7(nowMs)}`
+      const record: ReportRecord = {
+        tenantId: auth.tenantId, reportId, status: 'queued', periodFromMs: ask.fromMs, periodToMs: ask.toMs, title: ask.title,
+        formats: ask.formats ?? settings.formats, requestedBy: who(auth), createdAtMs: nowMs, updatedAtMs: nowMs, error: null, jsonSha256: null,
+        // Until ready, the summary holds only the requested sample seed (null = derived from the id).
+        summaryJson: ask.seed === null ? null : JSON.stringify({ sample_seed: ask.seed }),
+      }
+      const view = reportView(record, `/reports/${reportId}`)
+      // The key's record commits with the queued row: a crash keeps both or neither.
+      const outcome = await ctx.reports.enqueueWith(record, s === null ? [] : [idempotencyOp(s, reportId, 202, view, nowMs)])
+      if (outcome === 'full') return sendProblem(reply, 'overloaded', 'too many reports are waiting to be generated; retry shortly', 30)
+      if (outcome === 'refused') {
+        // Another replica (or a process before a restart) stored this key between our check and write.
+        const again = s === null ? null : await gate.check(s)
+        if (again?.kind === 'replay') return replayReport(again.record.requestId)
+        if (again?.kind === 'conflict') return sendProblem(reply, 'idempotency_conflict', 'this Idempotency-Key was used with a different body')
+        throw new Error(`report ${reportId}: the queued row was refused`)
+      }
+      return reply.code(202).header('location', `/reports/${reportId}`).send(view)
     }
-    if (!(await ctx.reports.enqueue(record))) return sendProblem(reply, 'overloaded', 'too many reports are waiting to be generated; retry shortly', 30)
-    return reply.code(202).header('location', `/reports/${reportId}`).send(reportView(record, `/reports/${reportId}`))
+    /** The report the key created first, as it stands now (its status may have moved on). */
+    const replayReport = async (reportId: string | null): Promise<unknown> => {
+      const r = reportId === null ? null : await store.getReport(auth.tenantId, reportId)
+      if (r === null) return sendProblem(reply, 'internal_error', 'stored idempotent response is missing its report')
+      return reply.code(202).header('location', `/reports/${r.reportId}`).header('idempotent-replayed', 'true').send(reportView(r, `/reports/${r.reportId}`))
+    }
+    if (stamp === null) return run(null)
+    return gate.exclusive(stamp, async (check) => {
+      if (check.kind === 'conflict') return sendProblem(reply, 'idempotency_conflict', 'this Idempotency-Key was used with a different body')
+      if (check.kind === 'replay') return replayReport(check.record.requestId)
+      return run(stamp)
+    })
   })
 
   app.get('/reports/:report_id', async (request, reply) => {
