@@ -109,6 +109,14 @@ export class Notifier {
     })
   }
 
+  /**
+   * Appends to `ops` the outbox rows of an event built by the caller (who also hands the very same
+   * event, and so the same id, to the live event stream).
+   */
+  async appendEventOps(ops: WriteOp[], event: NotifyEvent, nowMs: number): Promise<void> {
+    for (const op of await this.opsForEvent(event, nowMs)) ops.push(op)
+  }
+
   /** The same for an agent lock or release. */
   async appendLockOps(ops: WriteOp[], lock: AgentLockRecord, nowMs: number): Promise<void> {
     for (const op of await this.opsForEvent(agentLockEvent(lock, nowMs), nowMs)) ops.push(op)

@@ -7,6 +7,7 @@ import type { NotifyService } from '../notify/index.ts'
 import type { ReportService } from '../reports/index.ts'
 import type { ApiKeyRole, Store } from '../store/index.ts'
 import type { KeyRing } from './key-ring.ts'
+import type { LiveEventHub } from './live-events.ts'
 import type { LedgerSink } from './ledger-sink.ts'
 import type { PolicyRegistry } from './policies.ts'
 import type { RateLimiter } from './rate-limit.ts'
@@ -31,6 +32,8 @@ export interface VaultContext {
   notify: NotifyService | null
   /** Compliance report generation (one background worker, bounded queue). */
   reports: ReportService
+  /** Live events for GET /events/stream, published after the change that raises them committed. */
+  live: LiveEventHub
 }
 
 /** The authenticated caller of a customer endpoint. */

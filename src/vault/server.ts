@@ -31,6 +31,8 @@ import { createReportService } from './report-glue.ts'
 import { createInProcessVaultPort } from './in-process-port.ts'
 import { parseJsonBody, type JsonBodyParser } from './json-body.ts'
 import { KEY_RING_POLL_MS, KeyRing } from './key-ring.ts'
+import { ChannelSource, LiveEventHub } from './live-events.ts'
+import type { LiveEventLimits, LiveEventSource } from './live-events.ts'
 import { createStoreLedgerSink, ledgerSignerOf, type LedgerSink } from './ledger-sink.ts'
 import { PolicyRegistry } from './policies.ts'
 import { createOpenAiJudge, formatLoadProblem, loadPoliciesDir } from './policy/index.ts'
@@ -42,6 +44,7 @@ import { registerAdminRoutes } from './routes/admin.ts'
 import { registerClearanceRoutes } from './routes/clearance.ts'
 import { registerConsumeRoute } from './routes/consume.ts'
 import { registerDriftRoutes } from './routes/drift.ts'
+import { registerEventStreamRoute } from './routes/events-stream.ts'
 import { registerLedgerRoutes } from './routes/ledger.ts'
 import { registerNotificationRoutes } from './routes/notifications.ts'
 import { registerPolicyRoute } from './routes/policy.ts'
@@ -79,6 +82,11 @@ export interface VaultServerOptions {
   notifyRandom?: () => number
   /** Printed in compliance reports (the CLI passes its version); default 'unknown'. */
   version?: string
+  /**
+   * GET /events/stream: limits (tests shorten the heartbeat) and the event source. Default source:
+   * in-process for SQLite, LISTEN/NOTIFY for PostgreSQL (replicas see each other's events).
+   */
+  liveEvents?: { limits?: Partial<LiveEventLimits>; source?: LiveEventSource }
 }
 
 export interface VaultServer {
@@ -150,6 +158,12 @@ function createNotifyService(
   })
 }
 
+function createLiveEventHub(store: Store, clock: Clock, options: VaultServerOptions): LiveEventHub {
+  const given = options.liveEvents?.source
+  const source = given ?? (store.openLiveEventChannel === undefined ? undefined : new ChannelSource(store.openLiveEventChannel()))
+  return new LiveEventHub({ clock, ...(source === undefined ? {} : { source }), ...(options.liveEvents?.limits === undefined ? {} : { limits: options.liveEvents.limits }) })
+}
+
 export async function createVaultServer(options: VaultServerOptions): Promise<VaultServer> {
   const config = options.config
   const clock = options.clock ?? systemClock
@@ -171,6 +185,7 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
     const ledgerService = createLedgerService(config, store, keyRing, clock, options.logger)
     const ledger = options.ledger ?? createStoreLedgerSink(ledgerService)
     const notify = createNotifyService(config, store, clock, options.logger, options.notifyRandom)
+    const live = createLiveEventHub(store, clock, options)
     const base: Omit<VaultContext, 'reports'> = {
       store,
       keyRing,
@@ -186,14 +201,16 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
         store,
         clock,
         // An automatic lockdown notifies like a manual one: its outbox rows commit with the lock.
-        sink: createDriftSink(ledger, notify?.notifier ?? null),
+        sink: createDriftSink(ledger, notify?.notifier ?? null, live),
         onError: (err) => options.logger?.error({ err, component: 'drift' }, 'drift worker failed a step; it continues with the next observations'),
       }),
       notify,
+      live,
     }
     const ctx: VaultContext = { ...base, reports: createReportService(base, options.version ?? 'unknown', options.logger) }
     await seedBootstrapKey(store, config.bootstrapApiKey, clock.now())
     await recoverInterrupted(ctx)
+    await live.start()
     const listenerStats = new ListenerStats()
     const app = buildApp(ctx, options.logger, { limits: config.limits ?? defaultListenerLimits(VAULT_LISTENER_DEFAULTS), stats: listenerStats })
     const fastPath = app.vaultFastPath
@@ -236,6 +253,7 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
         await ctx.drift.stop()
         await ctx.notify?.stop()
         await ctx.reports.stop()
+        await live.close()
         await ledgerService.stop()
         if (ownsStore) await store.close()
       },
@@ -322,6 +340,8 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined, guar
     schemaController: { compilersFactory: { buildValidator: (() => lazyValidatorCompiler) as never, buildSerializer: () => noResponseSchemas } },
   }) as unknown as FastifyInstance
   app.decorate('vaultFastPath', fastPath)
+  // Open event streams never end by themselves: end them first, so closing the server does not wait on them.
+  app.addHook('preClose', async () => ctx.live.close())
   app.decorateRequest('auth', null)
   if (logger !== undefined) app.addHook('onResponse', logVaultRequest)
   const defaultJson = app.getDefaultJsonParser('error', 'error') as unknown as JsonBodyParser
@@ -355,6 +375,7 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined, guar
     registerLedgerRoutes(scope, ctx)
     registerNotificationRoutes(scope, ctx)
     registerReportRoutes(scope, ctx)
+    registerEventStreamRoute(scope, ctx)
   })
   void app.register(
     async (scope) => {

@@ -144,6 +144,19 @@ CREATE TABLE report_share_views (share_id TEXT NOT NULL, at BIGINT NOT NULL, tar
 CREATE INDEX report_share_views_share ON report_share_views(share_id, at);
 `,
   },
+  {
+    version: 8,
+    name: 'review decision channel',
+    // The SQLite driver's version 8: the review decision's channel, backfilled from the reviewer prefix.
+    sql: `
+ALTER TABLE clearances ADD COLUMN decision_channel TEXT;
+UPDATE clearances SET decision_channel = CASE
+  WHEN substr(reviewer, 1, 6) = 'slack:' THEN 'slack'
+  WHEN substr(reviewer, 1, 7) = 'system:' THEN 'system'
+  ELSE 'api' END
+WHERE review_state IN ('approved', 'denied', 'cancelled', 'expired');
+`,
+  },
 ]
 
 /** The session advisory lock every migrating process takes (two-int key space: no clash with row guards). */

@@ -4,10 +4,11 @@
 // (a LISTEN/NOTIFY-invalidated cache is a later step; docs/design/store.md).
 import type { Pool, PoolClient } from 'pg'
 import type { ApiKeyId, StoreStats, TenantId } from '../../core/index.ts'
-import type { ApiKeyRecord, Store, WriteOp, WriteResult } from '../types.ts'
+import type { ApiKeyRecord, LiveEventChannel, Store, WriteOp, WriteResult } from '../types.ts'
 import { DEFAULT_MAX_BATCH, DEFAULT_MAX_QUEUE } from '../sqlite/sqlite-store.ts'
 import { PgGroupCommitter, type PgSideWork } from './group-commit.ts'
 import { PgLedgerReads } from './ledger-reads.ts'
+import { PgLiveEventChannel } from './live-channel.ts'
 import { SchemaTooNewError, migratePg } from './migrations.ts'
 import { PgOutboxReads } from './outbox-reads.ts'
 import { PgReportReads } from './report-ops.ts'
@@ -136,6 +137,11 @@ export class PostgresStore extends PgStoreReads implements Store {
   findReportShareByHash = (...a: Parameters<PgReportReads['findReportShareByHash']>) => this.#reports.findReportShareByHash(...a)
   listReportShares = (...a: Parameters<PgReportReads['listReportShares']>) => this.#reports.listReportShares(...a)
   listReviewsExpiringBetween = (...a: Parameters<PgOutboxReads['listReviewsExpiringBetween']>) => this.#outbox.listReviewsExpiringBetween(...a)
+
+  /** LISTEN/NOTIFY on this schema's channel: live events reach every replica (close it before the store). */
+  openLiveEventChannel(): LiveEventChannel {
+    return new PgLiveEventChannel(this.#pool, this.options)
+  }
 
   async close(): Promise<void> {
     clearInterval(this.#touchTimer)
