@@ -243,3 +243,35 @@ async function until(done: () => boolean, timeoutMs = 10_000): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 5))
   }
 }
+
+test('PostgreSQL: an event raised on one replica reaches a stream held by another, once', { skip: (await import('../helpers/postgres.ts')).skipWithoutPostgres }, async (t) => {
+  const pgh = await import('../helpers/postgres.ts')
+  const schema = pgh.testSchema()
+  const dataDir = mkdtempSync(join(tmpdir(), 'ledgix-sse-pg-'))
+  const key = 'sk_test_bootstrap_key_for_sse_replicas'
+  const store = { driver: 'postgres' as const, url: pgh.PG_TEST_URL, schema, pool: { max: 5, statementTimeoutMs: 30_000, idleTimeoutMs: 30_000, connectTimeoutMs: 5_000 } }
+  const config = vaultConfig(dataDir, { ...REVIEW, store, bootstrapApiKey: key })
+  const a = await startVaultServer({ config })
+  const b = await startVaultServer({ config })
+  t.after(async () => {
+    await a.close()
+    await b.close()
+    rmSync(dataDir, { recursive: true, force: true })
+  })
+  assert.equal(a.context.live.active, true, 'a shared source publishes even with no local stream')
+  const onB = await openStream(`http://127.0.0.1:${b.port}`, '/events/stream', key)
+  const onA = await openStream(`http://127.0.0.1:${a.port}`, '/events/stream', key)
+  t.after(() => { onA.close(); onB.close() })
+  const res = await call(`http://127.0.0.1:${a.port}`, 'POST', '/request-clearance', { key, body: { tool_name: 'create_payment', tool_args: { amount: 1 }, agent_id: 'bot' } })
+  assert.equal(res.body?.status, 'pending_review', res.text)
+  const decided = await call(`http://127.0.0.1:${b.port}`, 'POST', `/reviews/${res.body.request_id}/decision`, { key, body: { approved: false } })
+  assert.equal(decided.status, 200, decided.text)
+  for (const s of [onA, onB]) {
+    const got = await s.waitFor((es) => es.length === 2)
+    assert.deepEqual(got.map((e) => [e.event, data(e).request_id]), [['review.created', res.body.request_id], ['review.decided', res.body.request_id]])
+  }
+  // Nothing arrives twice (each replica hears its own NOTIFY once, not also a local copy).
+  const lock = await call(`http://127.0.0.1:${b.port}`, 'POST', '/drift/agents/bot/lockdown', { key, body: { reason: 'x' } })
+  assert.equal(lock.status, 200, lock.text)
+  for (const s of [onA, onB]) assert.deepEqual((await s.waitFor((es) => es.length === 3)).map((e) => e.event), ['review.created', 'review.decided', 'agent.locked'])
+})
