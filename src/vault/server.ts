@@ -119,7 +119,14 @@ const DEFAULT_LEDGER: VaultLedgerConfig = {
   encryptionKey: null,
 }
 
-function createLedgerService(config: VaultServerConfig, store: Store, keyRing: KeyRing, clock: Clock, logger: FastifyBaseLogger | undefined): LedgerService {
+function createLedgerService(
+  config: VaultServerConfig,
+  store: Store,
+  keyRing: KeyRing,
+  clock: Clock,
+  logger: FastifyBaseLogger | undefined,
+  notify: NotifyService | null = null,
+): LedgerService {
   const ledger = config.ledger ?? DEFAULT_LEDGER
   const encryptionKey = ledger.encryptionKey === null ? null : parseEncryptionKey(ledger.encryptionKey)
   if (ledger.encryptionKey !== null && encryptionKey === null) {
@@ -134,6 +141,14 @@ function createLedgerService(config: VaultServerConfig, store: Store, keyRing: K
     mmdSeconds: ledger.mmdSeconds,
     encryptionKey,
     onError: (err) => logger?.error({ err, component: 'ledger-sealer' }, 'ledger seal failed; retrying at the next interval'),
+    // A break under the tree the sealer would extend: nothing is sealed for the tenant (fail closed)
+    // until it is repaired; reported once per distinct break, as ledger.verification_failed (check "sealer").
+    onBreak: (tenantId, detail, identity) => {
+      logger?.error({ component: 'ledger-sealer', tenant_id: tenantId, break: identity, detail }, 'ledger break found by the sealer: sealing stopped for this tenant until it is repaired; run "ledger verify"')
+      notify?.notifier
+        .notifyLedgerFailure(tenantId, 'sealer', detail, clock.now(), identity)
+        .catch((err: unknown) => logger?.error({ err, component: 'ledger-sealer' }, 'could not record the ledger.verification_failed notification'))
+    },
   })
 }
 
@@ -182,9 +197,9 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
         : config.judge === null
           ? null
           : createOpenAiJudge({ url: config.judge.url, model: config.judge.model, apiKey: config.judge.apiKey, timeoutMs: config.judge.timeoutMs })
-    const ledgerService = createLedgerService(config, store, keyRing, clock, options.logger)
-    const ledger = options.ledger ?? createStoreLedgerSink(ledgerService)
     const notify = createNotifyService(config, store, clock, options.logger, options.notifyRandom)
+    const ledgerService = createLedgerService(config, store, keyRing, clock, options.logger, notify)
+    const ledger = options.ledger ?? createStoreLedgerSink(ledgerService)
     const live = createLiveEventHub(store, clock, options)
     const base: Omit<VaultContext, 'reports'> = {
       store,
