@@ -70,6 +70,8 @@ export interface LiveEventLimits {
   historyMax: number
   /** … and for at most this long. */
   historyTtlMs: number
+  /** Bytes of history across all tenants; over it, the least recently active tenant's history goes. */
+  historyMaxBytes: number
   /** Bytes one stream may have queued unsent before it is cut (a reader that does not drain). */
   maxBufferedBytes: number
   /** Open streams per tenant (so one tenant cannot take every slot); more answer 429. */
@@ -86,6 +88,8 @@ export const DEFAULT_LIVE_EVENT_LIMITS: LiveEventLimits = {
   // A dashboard that was offline for a few minutes catches up; longer gaps refetch (event: reset).
   historyMax: 1_000,
   historyTtlMs: 10 * 60_000,
+  // Bodies are at most 7000 bytes (most are ~400): tens of thousands of events across tenants.
+  historyMaxBytes: 64 * 1024 * 1024,
   // 256 KiB is hundreds of events: a live reader never gets near it, a stuck one is cut quickly.
   maxBufferedBytes: 256 * 1024,
   maxStreamsPerTenant: 100,
@@ -95,6 +99,7 @@ export const DEFAULT_LIVE_EVENT_LIMITS: LiveEventLimits = {
 interface Kept {
   event: LiveEvent
   frame: string
+  bytes: number
   atMs: number
 }
 
@@ -102,12 +107,21 @@ interface Kept {
 class TenantHistory {
   readonly kept: Kept[] = []
   readonly ids = new Set<string>()
-  prune(nowMs: number, limits: LiveEventLimits): void {
+  /** Bytes of the kept frames. */
+  bytes = 0
+  /** Drops what is over the count or too old; returns the bytes freed. */
+  prune(nowMs: number, limits: LiveEventLimits): number {
     const kept = this.kept
     let drop = Math.max(0, kept.length - limits.historyMax)
     while (drop < kept.length && kept[drop]!.atMs < nowMs - limits.historyTtlMs) drop++
-    if (drop === 0) return
-    for (const k of kept.splice(0, drop)) this.ids.delete(k.event.id)
+    if (drop === 0) return 0
+    let freed = 0
+    for (const k of kept.splice(0, drop)) {
+      this.ids.delete(k.event.id)
+      freed += k.bytes
+    }
+    this.bytes -= freed
+    return freed
   }
 }
 
@@ -131,7 +145,9 @@ export class LiveEventHub {
   readonly #source: LiveEventSource
   readonly #clock: Clock
   readonly #streams = new Map<TenantId, Set<LiveStream>>()
+  /** Per tenant, least recently active first (a delivery moves its tenant to the end). */
   readonly #history = new Map<TenantId, TenantHistory>()
+  #historyBytes = 0
   #open = 0
   #closing = false
   #heartbeat: NodeJS.Timeout | null = null
@@ -219,7 +235,7 @@ export class LiveEventHub {
 
   #replay(tenantId: TenantId, lastEventId: string): string {
     const history = this.#history.get(tenantId)
-    history?.prune(this.#clock.now(), this.limits)
+    if (history !== undefined) this.#historyBytes -= history.prune(this.#clock.now(), this.limits)
     const kept = history?.kept ?? []
     const at = history !== undefined && history.ids.has(lastEventId) ? kept.findIndex((k) => k.event.id === lastEventId) : -1
     if (at < 0) {
@@ -237,25 +253,40 @@ export class LiveEventHub {
   deliver(event: LiveEvent): void {
     if (this.#closing) return
     let history = this.#history.get(event.tenantId)
-    if (history === undefined) {
-      history = new TenantHistory()
-      this.#history.set(event.tenantId, history)
-    }
     // A source may hand over an event twice (a reconnecting LISTEN); streams see it once.
-    if (history.ids.has(event.id)) return
+    if (history !== undefined && history.ids.has(event.id)) return
+    if (history === undefined) history = new TenantHistory()
+    else this.#history.delete(event.tenantId)
+    this.#history.set(event.tenantId, history)
     const nowMs = this.#clock.now()
     const frame = frameOf(event)
-    history.kept.push({ event, frame, atMs: nowMs })
+    const bytes = Buffer.byteLength(frame)
+    history.kept.push({ event, frame, bytes, atMs: nowMs })
     history.ids.add(event.id)
-    history.prune(nowMs, this.limits)
+    history.bytes += bytes
+    this.#historyBytes += bytes - history.prune(nowMs, this.limits)
+    this.#evictOverBudget(event.tenantId)
     const set = this.#streams.get(event.tenantId)
     if (set === undefined) return
     for (const stream of set) this.write(stream, frame)
   }
 
+  /**
+   * Over the byte budget: forget whole histories of the least recently active tenants (their
+   * resumes answer reset), never the one just delivered to.
+   */
+  #evictOverBudget(current: TenantId): void {
+    for (const [tenantId, history] of this.#history) {
+      if (this.#historyBytes <= this.limits.historyMaxBytes || tenantId === current) return
+      this.#history.delete(tenantId)
+      this.#historyBytes -= history.bytes
+    }
+  }
+
   /** Events may have been missed: forget the history and tell every stream to refetch. */
   reset(reason: string): void {
     this.#history.clear()
+    this.#historyBytes = 0
     const frame = `id: \nevent: reset\ndata: ${JSON.stringify({ reason })}\n\n`
     for (const set of this.#streams.values()) for (const stream of set) this.write(stream, frame)
   }
@@ -303,6 +334,7 @@ export class LiveEventHub {
     if (this.#open > 0 || !this.#source.local) return
     this.#active = false
     this.#history.clear()
+    this.#historyBytes = 0
   }
 
   /** End every stream (server shutdown must not wait on them) and stop the source. */

@@ -9,7 +9,7 @@ import type { Socket } from 'node:net'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { uuidv7 } from '../../src/core/index.ts'
+import { ManualClock, uuidv7 } from '../../src/core/index.ts'
 import { GatewayMetrics } from '../../src/observability/index.ts'
 import { startVaultServer } from '../../src/vault/index.ts'
 import { call, startHarness, vaultConfig } from '../vault/helpers.ts'
@@ -123,6 +123,42 @@ test('an unknown Last-Event-ID → event: reset (refetch), then live events', as
   const junk = await openStream(h.base, '/events/stream', h.keys.admin, { 'last-event-id': 'x'.repeat(500) })
   t.after(() => junk.close())
   assert.equal((await junk.waitFor((es) => es.length === 1))[0]!.event, 'reset')
+})
+
+test('history bounds: an id pushed out by count, by another tenant\'s volume, or by idling with no stream → reset, never a silent gap', async (t) => {
+  // A pinned clock: no event ages out of the history by time, so each bound below acts alone (the
+  // idle timer is a real 150 ms timer).
+  const h = await start(t, { historyMax: 2, historyMaxBytes: 4_000, historyTtlMs: 150 }, { clock: new ManualClock(Date.now()) })
+  const hub = h.server.context.live
+  const keep = await openStream(h.base, '/events/stream', h.keys.agent)
+  const first = await requestReview(h)
+  const [e1] = await keep.waitFor((es) => es.length === 1)
+  assert.equal(data(e1).request_id, first)
+  // By count: two newer events of the tenant push e1 out.
+  await requestReview(h)
+  await requestReview(h)
+  await keep.waitFor((es) => es.length === 3)
+  const byCount = await openStream(h.base, '/events/stream', h.keys.admin, { 'last-event-id': e1!.id! })
+  assert.equal((await byCount.waitFor((es) => es.length === 1))[0]!.event, 'reset')
+  byCount.close()
+  // By volume: tenant B's events take the byte budget; tenant A's history goes as a whole.
+  const e3 = keep.events[2]!
+  for (let i = 0; i < 3; i++) hub.publish({ id: uuidv7(), type: 'review.created', tenantId: h.tenantB, data: JSON.stringify({ pad: 'b'.repeat(1_500) }) })
+  const byVolume = await openStream(h.base, '/events/stream', h.keys.admin, { 'last-event-id': e3.id! })
+  assert.equal((await byVolume.waitFor((es) => es.length === 1))[0]!.event, 'reset')
+  byVolume.close()
+  // By idling: after the last stream closes and historyTtlMs passes, nothing is recorded (publishing
+  // is one check) and the history is gone, so an event raised meanwhile cannot be silently skipped.
+  const last = await requestReview(h)
+  const [, , , e4] = await keep.waitFor((es) => es.length === 4)
+  assert.equal(data(e4).request_id, last)
+  keep.close()
+  await until(() => hub.connections === 0)
+  await until(() => !hub.active)
+  await requestReview(h)
+  const afterIdle = await openStream(h.base, '/events/stream', h.keys.admin, { 'last-event-id': e4!.id! })
+  t.after(() => afterIdle.close())
+  assert.equal((await afterIdle.waitFor((es) => es.length === 1))[0]!.event, 'reset')
 })
 
 test('a heartbeat comment is sent at the configured interval', async (t) => {
