@@ -18,7 +18,7 @@ export const LIVE_EVENT_SCHEMA_VERSION = 1
  */
 const MAX_TEXT_CHARS = 200
 /** The body's bound in bytes (checked; a body over it drops its free text). */
-export const MAX_LIVE_DATA_BYTES = 7000
+export const MAX_LIVE_DATA_BYTES = 6500
 
 /** One event as the hub moves it: who may see it, its id and name, and the JSON `data:` line. */
 export interface LiveEvent {
