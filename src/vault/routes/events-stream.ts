@@ -42,5 +42,9 @@ export function registerEventStreamRoute(app: FastifyInstance, ctx: VaultContext
       'x-content-type-options': 'nosniff',
     })
     hub.attach(tenantId, res, lastEventIdOf(request))
+    // A hijacked reply skips the onResponse access line: the stream writes its own when it ends.
+    res.once('close', () => {
+      request.log.info({ method: 'GET', route: '/events/stream', status: 200, duration_ms: Math.round(reply.elapsedTime) }, 'vault request')
+    })
   })
 }
