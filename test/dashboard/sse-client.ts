@@ -45,13 +45,13 @@ export async function openStream(base: string, path: string, key: string | null,
     comments: [],
     retry: null,
     ended: false,
-    waitFor(pred, timeoutMs = 5_000) {
+    waitFor(pred, timeoutMs = 10_000) {
       return until(() => pred(s.events), () => `events so far: ${JSON.stringify(s.events)}`, timeoutMs).then(() => s.events)
     },
-    waitForComment(text, timeoutMs = 5_000) {
+    waitForComment(text, timeoutMs = 10_000) {
       return until(() => s.comments.includes(text), () => `comments so far: ${JSON.stringify(s.comments)}`, timeoutMs)
     },
-    waitForEnd(timeoutMs = 5_000) {
+    waitForEnd(timeoutMs = 10_000) {
       return until(() => s.ended, () => 'the stream did not end', timeoutMs)
     },
     close() {

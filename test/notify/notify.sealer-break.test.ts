@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { call } from '../vault/helpers.ts'
 import type { Harness } from '../vault/helpers.ts'
+import type { PostgresStore } from '../../src/store/index.ts'
 import { startReceiver } from './receiver.ts'
 import { putChannels, startNotifyHarness, webhookChannel } from './setup.ts'
 
@@ -25,11 +26,25 @@ async function checkpoints(h: Harness): Promise<number> {
   return (await h.server.context.store.getLatestLedgerCheckpoint(h.tenantA))?.checkpointId ?? 0
 }
 
-for (const [what, tamper] of [
-  ['a stored Merkle node', (db: Database.Database) => db.prepare("UPDATE ledger_nodes SET hash = zeroblob(32) WHERE tenant_id = 'tenant-a' AND level = 0 AND idx = 2").run()],
-  ['the head checkpoint\'s root', (db: Database.Database) => db.prepare(`UPDATE ledger_checkpoints SET root_hash = '${'ab'.repeat(32)}' WHERE tenant_id = 'tenant-a'`).run()],
+/** Run `sql` on the harness's store behind its back: the SQLite file, or (LEDGIX_TEST_STORE=postgres) its schema. */
+async function tamper(h: Harness, sqlite: string, postgres: string): Promise<void> {
+  const store = h.server.context.store
+  if (store.driver === 'postgres') {
+    const { adminQuery } = await import('../helpers/postgres.ts')
+    await adminQuery(`SET search_path TO ${(store as PostgresStore).schema}; ${postgres}`)
+    return
+  }
+  const db = new Database(join(h.dataDir, 'vault.db'))
+  db.prepare(sqlite).run()
+  db.close()
+}
+
+const ROOT = 'ab'.repeat(32)
+for (const [what, sqlite, postgres] of [
+  ['a stored Merkle node', "UPDATE ledger_nodes SET hash = zeroblob(32) WHERE tenant_id = 'tenant-a' AND level = 0 AND idx = 2", "UPDATE ledger_nodes SET hash = decode(repeat('00', 32), 'hex') WHERE tenant_id = 'tenant-a' AND level = 0 AND idx = 2"],
+  ['the head checkpoint\'s root', `UPDATE ledger_checkpoints SET root_hash = '${ROOT}' WHERE tenant_id = 'tenant-a'`, `UPDATE ledger_checkpoints SET root_hash = '${ROOT}' WHERE tenant_id = 'tenant-a'`],
 ] as const) {
-  test(`${what} tampered in the SQLite file → the sealer seals nothing more for the tenant and notifies once (check "sealer")`, async (t) => {
+  test(`${what} tampered in the store → the sealer seals nothing more for the tenant and notifies once (check "sealer")`, async (t) => {
     const h = await startNotifyHarness(t, {}, { config: { defaultEffect: 'deny', ledger: LEDGER } })
     const rx = await startReceiver(t)
     await putChannels(h, [webhookChannel(rx.url, { events: ['ledger.verification_failed'] })])
@@ -38,9 +53,7 @@ for (const [what, tamper] of [
     await sealer.flush()
     assert.equal(await checkpoints(h), 1)
 
-    const db = new Database(join(h.dataDir, 'vault.db'))
-    tamper(db)
-    db.close()
+    await tamper(h, sqlite, postgres)
 
     await clearances(h, 2, 3)
     await sealer.flush()
