@@ -109,6 +109,7 @@ export class LiveEventHub {
    * is open and for historyTtlMs after the last one closed (so a reconnect can still resume).
    */
   #active: boolean
+  readonly #registries = new WeakSet<Registry>()
   /** Streams cut because they did not drain (for /metrics). */
   slowDisconnects = 0
 
@@ -306,6 +307,9 @@ export class LiveEventHub {
 
   /** `ledgix_sse_connections` and `ledgix_sse_slow_disconnects_total` in the /metrics registry. */
   registerMetrics(registry: Registry): void {
+    // Once per registry (a second registration of the same names would throw).
+    if (this.#registries.has(registry)) return
+    this.#registries.add(registry)
     const hub = this
     new Gauge({
       name: 'ledgix_sse_connections',
