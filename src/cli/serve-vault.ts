@@ -29,7 +29,7 @@ export interface OpenedVault {
   listenerStats: ListenerStats | null
   /** The embedded Vault's review sweeper counters for /metrics; null when the Vault is elsewhere. */
   reviewSweep: (() => ReviewSweepStats) | null
-  /** Registers the embedded Vault's notification metrics in the /metrics registry; null when none runs here. */
+  /** Registers the embedded Vault's notification and live-event metrics in the /metrics registry; null when none runs here. */
   registerMetrics: ((registry: Registry) => void) | null
   close(): Promise<void>
 }
@@ -109,6 +109,7 @@ async function startEmbedded(config: Config, logger: Logger): Promise<OpenedVaul
       server.context.notify?.registerMetrics(registry)
       registerSealerLeader(registry, server)
       server.context.drift.registerMetrics(registry)
+      server.context.live.registerMetrics(registry)
     },
     async close() {
       readiness.closing = true

@@ -31,6 +31,8 @@ export interface LedgerServiceOptions {
   encryptionKey: Buffer | null
   /** Background failures (sealer); the owner logs them. */
   onError: (err: unknown) => void
+  /** A break the sealer found in the stored tree (once per distinct break; see SealerOptions.onBreak). */
+  onBreak?: (tenantId: TenantId, detail: string, identity: string) => void
   crypto?: LedgerCrypto
   /** Offline verification: never create a missing data key. */
   readOnly?: boolean
@@ -65,6 +67,7 @@ export class LedgerService {
       mmdSeconds: options.mmdSeconds,
       onError: options.onError,
       ...(options.leader === undefined ? {} : { leader: options.leader }),
+      ...(options.onBreak === undefined ? {} : { onBreak: options.onBreak }),
     })
   }
 

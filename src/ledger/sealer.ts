@@ -2,6 +2,9 @@
 // stores the complete-subtree nodes they finish and a signed checkpoint chained to the previous one —
 // all in one durable write, so a crash at any point leaves either the old tree or the new one, and a
 // restart simply continues from the store. Batches close by size (kick) or age (the interval tick).
+// Before extending a tenant's tree it checks what it builds on (the stored frontier recomputes the
+// head checkpoint's root; the leaves are well-formed): on a break it seals nothing for that tenant
+// (fail closed), reports the break once and retries at later ticks.
 import type { TenantId } from '../core/index.ts'
 import type { Clock } from '../core/index.ts'
 import type { LedgerCheckpointRecord, Store } from '../store/index.ts'
@@ -9,6 +12,7 @@ import { bytesToHex, digestFromHex } from './bytes.ts'
 import { GENESIS_PREV_CHECKPOINT_HASH, signCheckpoint } from './checkpoint.ts'
 import type { LedgerHasher, LedgerSigner } from './crypto.ts'
 import { appendLeaves, rootFromNodes } from './merkle/nodes.ts'
+import type { NodeReader } from './merkle/nodes.ts'
 import { loadNodesFor } from './store-nodes.ts'
 
 export interface SealerOptions {
@@ -31,6 +35,25 @@ export interface SealerOptions {
    * unsealed rows at every tick. Absent: this process is the only writer and always seals.
    */
   leader?: () => boolean
+  /**
+   * Called once per distinct break the sealer finds in what it would build on (the owner logs it at
+   * error level and raises ledger.verification_failed). The tenant stays unsealed; later ticks
+   * check again, silently while the same break persists.
+   */
+  onBreak?: (tenantId: TenantId, detail: string, identity: string) => void
+}
+
+/** What the sealer found wrong in a tenant's stored tree: nothing is sealed on top of it. */
+export class LedgerBreakError extends Error {
+  readonly tenantId: TenantId
+  /** Stable while the break persists (its kind and position), unlike the message. */
+  readonly identity: string
+  constructor(tenantId: TenantId, identity: string, message: string) {
+    super(message)
+    this.name = 'LedgerBreakError'
+    this.tenantId = tenantId
+    this.identity = identity
+  }
 }
 
 export class LedgerSealer {
@@ -41,6 +64,8 @@ export class LedgerSealer {
   #running: Promise<void> | null = null
   #again = false
   #scanning = false
+  /** The break last reported per tenant, so a persisting one is reported once. */
+  readonly #breaks = new Map<TenantId, string>()
   /** Checkpoints written by this sealer (tests and metrics). */
   checkpoints = 0
 
@@ -136,11 +161,20 @@ export class LedgerSealer {
         while ((await this.sealBatch(tenantId)) === this.#o.batchSize) {
           /* keep going */
         }
+        this.#breaks.delete(tenantId)
       } catch (err) {
         this.#pending.set(tenantId, this.#pending.get(tenantId) ?? 1)
-        this.#o.onError(err)
+        if (err instanceof LedgerBreakError) this.#reportBreak(err)
+        else this.#o.onError(err)
       }
     }
+  }
+
+  #reportBreak(err: LedgerBreakError): void {
+    if (this.#breaks.get(err.tenantId) === err.identity) return
+    this.#breaks.set(err.tenantId, err.identity)
+    if (this.#o.onBreak === undefined) this.#o.onError(err)
+    else this.#o.onBreak(err.tenantId, err.message, err.identity)
   }
 
   /** Seal up to one batch of `tenantId`; returns how many events it sealed (0: none or lost a race). */
@@ -155,10 +189,13 @@ export class LedgerSealer {
     const treeSize = head?.treeSize ?? 0
     const leaves = unsealed.map((u) => {
       const leaf = digestFromHex(u.leafHash)
-      if (leaf === undefined) throw new Error(`ledger row ${u.rowSeq} of tenant ${tenantId} has a malformed leaf_hash; run "ledger verify"`)
+      if (leaf === undefined) {
+        throw new LedgerBreakError(tenantId, `leaf_hash:${u.rowSeq}`, `ledger row ${u.rowSeq} of tenant ${tenantId} has a malformed leaf_hash; sealing stopped for this tenant; run "ledger verify"`)
+      }
       return leaf
     })
     const nodes = await loadNodesFor(o.store, tenantId, (reader) => appendLeaves(reader, treeSize, [], o.hasher))
+    if (head !== null) checkHead(tenantId, head, nodes, o.hasher)
     const created = appendLeaves(nodes, treeSize, leaves, o.hasher)
     nodes.put(created)
     const newSize = treeSize + leaves.length
@@ -198,6 +235,23 @@ export class LedgerSealer {
     if (!result.ok) return 0 // another sealer extended the tree first: the next pass starts from its head
     this.checkpoints++
     return leaves.length
+  }
+}
+
+/**
+ * The stored frontier must recompute the head checkpoint's root: otherwise a node or the checkpoint
+ * was altered (or lost), and a tree extended on top of it would sign over the damage.
+ */
+function checkHead(tenantId: TenantId, head: LedgerCheckpointRecord, nodes: NodeReader, hasher: LedgerHasher): void {
+  const where = `checkpoint ${head.checkpointId} (tree_size ${head.treeSize})`
+  let root: string
+  try {
+    root = head.treeSize === 0 ? '' : bytesToHex(rootFromNodes(nodes, head.treeSize, hasher))
+  } catch (err) {
+    throw new LedgerBreakError(tenantId, `nodes_missing:${head.checkpointId}`, `ledger of tenant ${tenantId}: stored Merkle nodes under ${where} are missing (${(err as Error).message}); sealing stopped for this tenant; run "ledger verify"`)
+  }
+  if (head.treeSize > 0 && root !== head.rootHash) {
+    throw new LedgerBreakError(tenantId, `root_mismatch:${head.checkpointId}`, `ledger of tenant ${tenantId}: the stored Merkle nodes recompute root ${root}, but ${where} signed root ${head.rootHash}; sealing stopped for this tenant; run "ledger verify"`)
   }
 }
 

@@ -3,7 +3,7 @@
 // reviewer sees it (full canonical tool_args), never tokens, API keys or channel settings.
 import { uuidv7 } from '../core/index.ts'
 import type { TenantId } from '../core/index.ts'
-import type { AgentLockRecord, ClearanceRecord, ClearanceStatus, ReportFormat, ReportRecord } from '../store/index.ts'
+import type { AgentLockRecord, ClearanceRecord, ClearanceStatus, DecisionChannel, ReportFormat, ReportRecord } from '../store/index.ts'
 
 export const NOTIFY_EVENT_TYPES = [
   'review.created',
@@ -22,7 +22,7 @@ export type NotifyEventType = (typeof NOTIFY_EVENT_TYPES)[number]
 /** Bumped only for a breaking change of the body; additions keep the version. */
 export const EVENT_SCHEMA_VERSION = 1
 
-export type DecisionChannel = 'api' | 'slack' | 'system'
+export type { DecisionChannel }
 
 export interface ReviewPart {
   request_id: string
@@ -74,17 +74,6 @@ function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString()
 }
 
-/**
- * Which channel a decision came through, from the recorded reviewer: the Slack handler records
- * `slack:<user>`, the expiry sweep `system:…`; everything else arrived over the API.
- */
-export function decisionChannelOf(reviewer: string | null): DecisionChannel {
-  if (reviewer === null) return 'api'
-  if (reviewer.startsWith('slack:')) return 'slack'
-  if (reviewer.startsWith('system:')) return 'system'
-  return 'api'
-}
-
 /** The event a clearance state change raises, or null (most changes raise none). Pure and cheap. */
 export function reviewEventTypeOf(record: ClearanceRecord, previous: ClearanceStatus | null): NotifyEventType | null {
   if (record.status === 'pending_review') return previous === 'pending_review' ? null : 'review.created'
@@ -121,7 +110,9 @@ export function reviewPartOf(c: ClearanceRecord): ReviewPart {
       ? {
           approved: c.status === 'approved',
           decided_by: c.reviewer ?? 'unknown',
-          channel: decisionChannelOf(c.reviewer),
+          // Stored with the decision (decideReview, the expiry sweep); 'api' for a decided record that
+          // carries none (written outside the review paths).
+          channel: c.decisionChannel ?? 'api',
           review_reason: c.reviewReason,
           decided_at: new Date(c.updatedAtMs).toISOString(),
         }

@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto'
 import { LRUCache } from 'lru-cache'
 import type { TenantId } from '../core/index.ts'
 import { uuidv7 } from '../core/index.ts'
-import type { AgentLockRecord, ClearanceRecord, ClearanceStatus, NotifyEventRecord, OutboxRecord, ReportRecord, Store, WriteOp } from '../store/index.ts'
-import { agentLockEvent, ledgerFailureEvent, reportEvent, reviewEvent, reviewEventTypeOf } from './events.ts'
+import type { NotifyEventRecord, OutboxRecord, ReportRecord, Store, WriteOp } from '../store/index.ts'
+import { ledgerFailureEvent, reportEvent, reviewEvent } from './events.ts'
 import type { NotifyEvent } from './events.ts'
 import { anyGlob } from './glob.ts'
 import { SecretBox } from './secrets.ts'
@@ -99,21 +99,11 @@ export class Notifier {
   }
 
   /**
-   * The hook of the clearance write path: appends to `ops` the outbox rows of the review event this
-   * change raises, if any. Returns null without touching anything for the many changes that raise
-   * none (every clearance that does not go to review), so the hot path pays one comparison.
+   * Appends to `ops` the outbox rows of an event built by the caller (who also hands the very same
+   * event, and so the same id, to the live event stream).
    */
-  appendClearanceOps(ops: WriteOp[], record: ClearanceRecord, previous: ClearanceStatus | null, nowMs: number): Promise<void> | null {
-    const type = reviewEventTypeOf(record, previous)
-    if (type === null) return null
-    return this.opsForEvent(reviewEvent(type, record, nowMs, this.publicUrl), nowMs).then((more) => {
-      for (const op of more) ops.push(op)
-    })
-  }
-
-  /** The same for an agent lock or release. */
-  async appendLockOps(ops: WriteOp[], lock: AgentLockRecord, nowMs: number): Promise<void> {
-    for (const op of await this.opsForEvent(agentLockEvent(lock, nowMs), nowMs)) ops.push(op)
+  async appendEventOps(ops: WriteOp[], event: NotifyEvent, nowMs: number): Promise<void> {
+    for (const op of await this.opsForEvent(event, nowMs)) ops.push(op)
   }
 
   /**

@@ -3,7 +3,7 @@
 // decisions and governance rows, with the per-token and per-review facts the controls test.
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import type { TenantId } from '../core/index.ts'
-import type { ClearanceRecord, Store, StoredLedgerEvent } from '../store/index.ts'
+import type { ClearanceRecord, DecisionChannel, Store, StoredLedgerEvent } from '../store/index.ts'
 
 /** Rows a single report may cover: beyond this the period must be narrowed (bounded memory, ~200 B/row). */
 export const MAX_REPORT_ROWS = 500_000
@@ -114,8 +114,8 @@ export interface ReviewFacts {
   toolName: string
   outcome: string
   reviewer: string
-  /** 'slack' (the Slack app), 'api' (an API key), 'system' (expiry). */
-  channel: 'slack' | 'api' | 'system'
+  /** The stored decision channel: 'slack' (the Slack app), 'api' (an API key), 'dashboard', 'system' (expiry). */
+  channel: DecisionChannel
   role: string | null
   reason: string
   requestedAtMs: number
@@ -130,7 +130,8 @@ export function reviewsOf(decisions: readonly DecisionFacts[]): ReviewFacts[] {
     if (!d.row.eventType.startsWith('review')) continue
     const c = d.clearance
     const expired = d.row.eventType === 'review.expired'
-    const channel = expired ? 'system' : c?.decidedByKeyId === 'slack-app' ? 'slack' : 'api'
+    // Stored with the decision since store version 8 (older rows backfilled); an expiry is the Vault's own.
+    const channel: DecisionChannel = expired ? 'system' : (c?.decisionChannel ?? 'api')
     const requestedAtMs = c?.createdAtMs ?? d.row.acceptedAtMs
     out.push({
       requestId: d.row.requestId,

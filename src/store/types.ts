@@ -59,6 +59,8 @@ export interface TokenRecord {
 export type ClearanceStatus = 'processing' | 'approved' | 'denied' | 'pending_review'
 export type DecisionStatus = 'approved' | 'denied' | 'approved_pending_review'
 export type ReviewState = 'pending' | 'approved' | 'denied' | 'cancelled' | 'expired'
+/** Through which channel a review was decided: the API, Slack, the dashboard, or the Vault itself (expiry). */
+export type DecisionChannel = 'api' | 'slack' | 'dashboard' | 'system'
 
 /** One clearance request and its current state (also the `/mint-token` mints, kind 'mint'). */
 export interface ClearanceRecord {
@@ -94,6 +96,8 @@ export interface ClearanceRecord {
   /** The API key that authenticated the review decision (null for system and policy decisions). */
   decidedByKeyId: string | null
   decidedByRole: ApiKeyRole | null
+  /** The channel of the review decision (null until a review is decided, and for non-review decisions). */
+  decisionChannel: DecisionChannel | null
   parentRequestId: string | null
   createdAtMs: number
   updatedAtMs: number
@@ -249,6 +253,18 @@ export interface BurnRefusal {
 /** `refusal` is present only when a `token_burn` or `token_insert` op failed. */
 export type WriteResult = { ok: true } | { ok: false; failedOp: number; opName: WriteOp['op']; refusal?: BurnRefusal }
 
+/**
+ * A message channel shared by every process on the same database (PostgreSQL LISTEN/NOTIFY), for live
+ * events across replicas. Delivery is best effort: `onGap` is called when messages may have been lost.
+ */
+export interface LiveEventChannel {
+  /** Send `payload` (at most 7900 bytes) to every listener, this process's included. Never throws. */
+  notify(payload: string): void
+  listen(onPayload: (payload: string) => void, onGap: () => void): Promise<void>
+  /** Stop listening and wait for sends in flight. */
+  close(): Promise<void>
+}
+
 export interface Store extends LedgerStore, DriftStore, OutboxStore, ReportStore, DashboardStore, DashboardApiStore {
   readonly driver: 'sqlite' | 'postgres'
   /**
@@ -309,6 +325,8 @@ export interface Store extends LedgerStore, DriftStore, OutboxStore, ReportStore
    * LISTEN/NOTIFY for API-key revocations). Absent or not called: nothing is cached across processes.
    */
   startChangeFeed?(): Promise<void>
+  /** A channel to the other processes on this database; absent where only one process can write (SQLite). */
+  openLiveEventChannel?(): LiveEventChannel
   close(): Promise<void>
 }
 

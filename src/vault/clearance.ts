@@ -3,12 +3,14 @@
 // response. A decision slower than decision_timeout answers `processing` and finishes in the
 // background; /clearance-status then delivers it.
 import { LedgixError, uuidv7 } from '../core/index.ts'
+import { reviewEvent, reviewEventTypeOf } from '../notify/index.ts'
 import type { TenantId } from '../core/index.ts'
 import type { ClearanceRecord, WriteOp } from '../store/index.ts'
 import { toolArgsHash } from '../token/index.ts'
 import type { AuthContext, VaultContext } from './context.ts'
 import { idempotencyOp, type IdempotencyStamp } from './idempotency.ts'
 import { NO_EVIDENCE, decisionEventFor, type EventEvidence } from './ledger-sink.ts'
+import { liveEventOf } from './live-event-body.ts'
 import { mintFor } from './minting.ts'
 import { evaluate } from './policy/index.ts'
 import type { Decision } from './policy/index.ts'
@@ -156,9 +158,12 @@ export async function persistDecision(
   }
   ops.push(previous === null ? { op: 'clearance_insert', clearance: final } : { op: 'clearance_update', clearance: final, expectStatus: previous })
   ops.push(...extraOps)
-  // Notification outbox rows commit in this same write (issue 17); null = this change notifies nobody.
-  const notifying = ctx.notify === null ? null : ctx.notify.notifier.appendClearanceOps(ops, final, previous, nowMs)
-  if (notifying !== null) await notifying
+  // The review event this change raises, if any (most clearances raise none: one comparison). Its
+  // notification outbox rows commit in this same write (issue 17); the live stream gets it, with
+  // the same id, once the write committed.
+  const type = reviewEventTypeOf(final, previous)
+  const event = type === null ? null : reviewEvent(type, final, nowMs, ctx.notify?.notifier.publicUrl ?? null)
+  if (event !== null && ctx.notify !== null) await ctx.notify.notifier.appendEventOps(ops, event, nowMs)
   const terminal = final.status === 'approved' || final.status === 'denied'
   const result = terminal
     ? await ctx.ledger.append(decisionEventFor(final, eventType, evidence, nowMs), ops)
@@ -173,6 +178,7 @@ export async function persistDecision(
     if (result.opName === 'idempotency_insert') throw new IdempotencyRace('idempotency key stored concurrently')
     throw new LedgixError('review_already_decided', 'this request was decided concurrently')
   }
+  if (event !== null && ctx.live.active) ctx.live.publish(liveEventOf(event))
   // Drift sees each clearance once, at its first decision (a review's later outcome is not a new request).
   if (final.kind === 'clearance' && previous !== 'pending_review') ctx.drift.observe(final)
   return final
@@ -216,6 +222,7 @@ export async function requestClearance(
     reviewReason: null,
     decidedByKeyId: null,
     decidedByRole: null,
+    decisionChannel: null,
     parentRequestId: null,
     createdAtMs: nowMs,
     updatedAtMs: nowMs,

@@ -7,6 +7,7 @@ import type { NotifyService } from '../notify/index.ts'
 import type { ReportService } from '../reports/index.ts'
 import type { ApiKeyRole, Store } from '../store/index.ts'
 import type { KeyRing } from './key-ring.ts'
+import type { LiveEventHub } from './live-events.ts'
 import type { LedgerSink } from './ledger-sink.ts'
 import type { PolicyRegistry } from './policies.ts'
 import type { RateLimiter } from './rate-limit.ts'
@@ -34,6 +35,8 @@ export interface VaultContext {
   reports: ReportService
   /** Dashboard users and sessions; absent when embedded without them (then only API keys authenticate). */
   dashboardAuth?: DashboardAuth
+  /** Live events for GET /events/stream, published after the change that raises them committed. */
+  live: LiveEventHub
 }
 
 /** Roles of a customer caller: the API-key roles plus the dashboard's read-only `viewer`. */

@@ -9,10 +9,13 @@
 import { uuidv7 } from '../core/index.ts'
 import type { TenantId } from '../core/index.ts'
 import type { DriftEventDraft, DriftSink } from '../drift/index.ts'
+import { agentLockEvent } from '../notify/index.ts'
 import type { Notifier } from '../notify/index.ts'
 import type { AgentLockRecord, DecisionEvent, WriteOp } from '../store/index.ts'
 import { canonicalHash } from '../token/index.ts'
 import type { LedgerSink } from './ledger-sink.ts'
+import { liveEventOf } from './live-event-body.ts'
+import type { LiveEventHub } from './live-events.ts'
 
 export const DRIFT_TOOL_NAME = 'ledgix.drift'
 
@@ -105,13 +108,16 @@ function sentence(d: DriftEventDraft): string {
 }
 
 /** The sink the drift monitor writes through. */
-export function createDriftSink(ledger: LedgerSink, notifier: Notifier | null): DriftSink {
+export function createDriftSink(ledger: LedgerSink, notifier: Notifier | null, live: LiveEventHub | null = null): DriftSink {
   return {
     async record(tenantId: TenantId, d: DriftEventDraft, body: Record<string, unknown>, lock: AgentLockRecord | null): Promise<void> {
       const alongWith: WriteOp[] = []
-      // The agent.locked notification commits with the automatic lock (issue 17's outbox rule).
-      if (lock !== null && notifier !== null) await notifier.appendLockOps(alongWith, lock, lock.changedAtMs)
-      return appendDriftEntry(ledger, { tenantId, eventId: d.eventId, type: d.type, agentId: d.agentId, atMs: d.atMs, level: d.level, score: d.score, body, text: sentence(d) }, lock, alongWith)
+      // The agent.locked notification commits with the automatic lock (issue 17's outbox rule); the
+      // live stream hears of it (same event id) once that write committed.
+      const event = lock === null ? null : agentLockEvent(lock, lock.changedAtMs)
+      if (event !== null && notifier !== null) await notifier.appendEventOps(alongWith, event, lock!.changedAtMs)
+      await appendDriftEntry(ledger, { tenantId, eventId: d.eventId, type: d.type, agentId: d.agentId, atMs: d.atMs, level: d.level, score: d.score, body, text: sentence(d) }, lock, alongWith)
+      if (event !== null && live !== null && live.active) live.publish(liveEventOf(event))
     },
   }
 }

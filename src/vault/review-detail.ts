@@ -1,23 +1,18 @@
 // One review as the dashboard's detail pane shows it (docs/design/dashboard.md §3): the queue item
 // plus why it is here, the args hash the token binds, the structural diff against the last approved
 // call of the same agent and tool, and who decided it, how and when.
-import type { ClearanceRecord, Store } from '../store/index.ts'
-import { decisionChannelOf } from '../notify/index.ts'
+import type { ClearanceRecord, DecisionChannel, Store } from '../store/index.ts'
 import { diffArgs } from './args-diff.ts'
 import type { ArgsChange } from './args-diff.ts'
 import { reviewItemView } from './reviews.ts'
 
 export type ReviewWhy = { kind: 'rule'; rule: string; rules: string[] } | { kind: 'confidence'; confidence: number; threshold: number } | { kind: 'default'; reason_code: string | null }
 
-export type DecisionVia = ReturnType<typeof decisionChannelOf>
+export type DecisionVia = DecisionChannel | null
 
-/**
- * The channel a decision came through. Today it is read from the recorded reviewer (the Slack handler
- * records `slack:…`, the Vault itself `system:…`; API callers may not claim either prefix); when
- * decisions carry their own channel column, this is the one function to change.
- */
+/** The channel a decision came through, as stored with it (null while undecided). */
 export function decisionViaOf(c: ClearanceRecord): DecisionVia {
-  return decisionChannelOf(c.reviewer)
+  return c.decisionChannel
 }
 
 /** Why a request went to review: a deciding rule, a judge verdict under the threshold, or the default. */

@@ -7,7 +7,7 @@
 // A review that cannot be finalised is logged and counted, never dropped silently.
 import { LedgixError } from '../core/index.ts'
 import type { ErrorCode } from '../core/index.ts'
-import type { ClearanceRecord } from '../store/index.ts'
+import type { ClearanceRecord, DecisionChannel } from '../store/index.ts'
 import type { AuthContext, VaultContext } from './context.ts'
 import { persistDecision } from './clearance.ts'
 import { NO_EVIDENCE } from './ledger-sink.ts'
@@ -16,6 +16,11 @@ export interface ReviewDecisionInput {
   approved: boolean
   reviewReason: string
   reviewerEmail: string
+  /**
+   * Through which channel the decision arrives (stored with it, shown as "via"): `api` by default;
+   * the Slack handler says `slack`, the dashboard `dashboard`. `system` is the Vault's own (expiry).
+   */
+  channel?: DecisionChannel
 }
 
 export type ReviewOutcome = { ok: true; record: ClearanceRecord } | { ok: false; code: ErrorCode; detail: string }
@@ -54,6 +59,8 @@ export async function decideReview(ctx: VaultContext, auth: AuthContext, request
     reviewReason: input.reviewReason,
     decidedByKeyId: auth.keyId,
     decidedByRole: auth.role,
+    // A session's decision came through the dashboard, whatever route carried it.
+    decisionChannel: input.channel ?? (auth.user !== undefined ? 'dashboard' : 'api'),
     updatedAtMs: nowMs,
   }
   const eventType = cancelled ? 'review.cancelled_by_agent' : 'review'
@@ -172,6 +179,7 @@ function expiredRecord(c: ClearanceRecord, approve: boolean, nowMs: number): Cle
     reasonCode: 'review_expired',
     reviewState: 'expired',
     reviewer: 'system:review-expiry',
+    decisionChannel: 'system',
     updatedAtMs: nowMs,
   }
 }

@@ -32,6 +32,10 @@ import { createReportService } from './report-glue.ts'
 import { createInProcessVaultPort } from './in-process-port.ts'
 import { parseJsonBody, type JsonBodyParser } from './json-body.ts'
 import { KEY_RING_POLL_MS, KeyRing } from './key-ring.ts'
+import { ChannelSource } from './live-event-sources.ts'
+import type { LiveEventSource } from './live-event-sources.ts'
+import { LiveEventHub } from './live-events.ts'
+import type { LiveEventLimits } from './live-events.ts'
 import { createStoreLedgerSink, ledgerSignerOf, type LedgerSink } from './ledger-sink.ts'
 import { PolicyRegistry } from './policies.ts'
 import { createOpenAiJudge, formatLoadProblem, loadPoliciesDir } from './policy/index.ts'
@@ -44,6 +48,7 @@ import { registerClearanceRoutes } from './routes/clearance.ts'
 import { registerDashboardRoutes } from './dashboard/serve.ts'
 import { registerConsumeRoute } from './routes/consume.ts'
 import { registerDriftRoutes } from './routes/drift.ts'
+import { registerEventStreamRoute } from './routes/events-stream.ts'
 import { registerLedgerRoutes } from './routes/ledger.ts'
 import { registerNotificationRoutes } from './routes/notifications.ts'
 import { registerPolicyRoute } from './routes/policy.ts'
@@ -95,6 +100,11 @@ export interface VaultServerOptions {
   reportScheduleTickMs?: number
   /** How often the drift worker re-evaluates idle agents (tests shorten it); default 5 min. */
   driftIdleEvalMs?: number
+  /**
+   * GET /events/stream: limits (tests shorten the heartbeat) and the event source. Default source:
+   * in-process for SQLite, LISTEN/NOTIFY for PostgreSQL (replicas see each other's events).
+   */
+  liveEvents?: { limits?: Partial<LiveEventLimits>; source?: LiveEventSource }
 }
 
 export interface VaultServer {
@@ -141,6 +151,7 @@ function createLedgerService(
   clock: Clock,
   logger: FastifyBaseLogger | undefined,
   leadership: SealerLeadership | null,
+  notify: NotifyService | null = null,
 ): LedgerService {
   const ledger = config.ledger ?? DEFAULT_LEDGER
   const encryptionKey = ledger.encryptionKey === null ? null : parseEncryptionKey(ledger.encryptionKey)
@@ -157,6 +168,14 @@ function createLedgerService(
     encryptionKey,
     onError: (err) => logger?.error({ err, component: 'ledger-sealer' }, 'ledger seal failed; retrying at the next interval'),
     ...(leadership === null ? {} : { leader: () => leadership.isLeader }),
+    // A break under the tree the sealer would extend: nothing is sealed for the tenant (fail closed)
+    // until it is repaired; reported once per distinct break, as ledger.verification_failed (check "sealer").
+    onBreak: (tenantId, detail, identity) => {
+      logger?.error({ component: 'ledger-sealer', tenant_id: tenantId, break: identity, detail }, 'ledger break found by the sealer: sealing stopped for this tenant until it is repaired; run "ledger verify"')
+      notify?.notifier
+        .notifyLedgerFailure(tenantId, 'sealer', detail, clock.now(), identity)
+        .catch((err: unknown) => logger?.error({ err, component: 'ledger-sealer' }, 'could not record the ledger.verification_failed notification'))
+    },
   })
 }
 
@@ -179,6 +198,12 @@ function createNotifyService(
       if (settled === 'dead') logger?.error({ component: 'notify', delivery_id: row.deliveryId, channel: row.channelId, reason: result.error }, 'notification dead-lettered')
     },
   })
+}
+
+function createLiveEventHub(store: Store, clock: Clock, options: VaultServerOptions): LiveEventHub {
+  const given = options.liveEvents?.source
+  const source = given ?? (store.openLiveEventChannel === undefined ? undefined : new ChannelSource(store.openLiveEventChannel()))
+  return new LiveEventHub({ clock, ...(source === undefined ? {} : { source }), ...(options.liveEvents?.limits === undefined ? {} : { limits: options.liveEvents.limits }) })
 }
 
 export async function createVaultServer(options: VaultServerOptions): Promise<VaultServer> {
@@ -206,9 +231,10 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
           : createOpenAiJudge({ url: config.judge.url, model: config.judge.model, apiKey: config.judge.apiKey, timeoutMs: config.judge.timeoutMs })
     // Replicas on one PostgreSQL elect one sealer (advisory lock); SQLite has one writer process.
     const leadership = store.sealerLeadership?.() ?? null
-    const ledgerService = createLedgerService(config, store, keyRing, clock, options.logger, leadership)
-    const ledger = options.ledger ?? createStoreLedgerSink(ledgerService)
     const notify = createNotifyService(config, store, clock, options.logger, options.notifyRandom)
+    const ledgerService = createLedgerService(config, store, keyRing, clock, options.logger, leadership, notify)
+    const ledger = options.ledger ?? createStoreLedgerSink(ledgerService)
+    const live = createLiveEventHub(store, clock, options)
     const base: Omit<VaultContext, 'reports'> = {
       store,
       keyRing,
@@ -225,11 +251,12 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
         store,
         clock,
         // An automatic lockdown notifies like a manual one: its outbox rows commit with the lock.
-        sink: createDriftSink(ledger, notify?.notifier ?? null),
+        sink: createDriftSink(ledger, notify?.notifier ?? null, live),
         onError: (err) => options.logger?.error({ err, component: 'drift' }, 'drift worker failed a step; it continues with the next observations'),
         ...(options.driftIdleEvalMs === undefined ? {} : { idleEvalMs: options.driftIdleEvalMs }),
       }),
       notify,
+      live,
     }
     const ctx: VaultContext = {
       ...base,
@@ -238,6 +265,7 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
     }
     await seedBootstrapKey(store, config.bootstrapApiKey, clock.now())
     await recoverInterrupted(ctx)
+    await live.start()
     const listenerStats = new ListenerStats()
     const app = buildApp(ctx, options.logger, { limits: config.limits ?? defaultListenerLimits(VAULT_LISTENER_DEFAULTS), stats: listenerStats })
     const fastPath = app.vaultFastPath
@@ -294,6 +322,7 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
         await ctx.notify?.stop()
         await reportScheduler.stop()
         await ctx.reports.stop()
+        await live.close()
         await ledgerService.stop()
         // The lead passes on now rather than when the store's connections close.
         await leadership?.stop()
@@ -386,6 +415,8 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined, guar
   app.decorate('vaultFastPath', fastPath)
   const customerRoutes: Array<{ method: string; url: string }> = []
   app.decorate('vaultCustomerRoutes', customerRoutes)
+  // Open event streams never end by themselves: end them first, so closing the server does not wait on them.
+  app.addHook('preClose', async () => ctx.live.close())
   app.decorateRequest('auth', null)
   if (logger !== undefined) app.addHook('onResponse', logVaultRequest)
   const defaultJson = app.getDefaultJsonParser('error', 'error') as unknown as JsonBodyParser
@@ -429,6 +460,7 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined, guar
     registerDashboardReviewRoutes(scope, ctx)
     registerDashboardApiKeyRoutes(scope, ctx)
     registerDashboardPolicyRoutes(scope, ctx)
+    registerEventStreamRoute(scope, ctx)
   })
   void app.register(
     async (scope) => {

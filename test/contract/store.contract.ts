@@ -24,7 +24,7 @@ export function clearanceFixture(tenantId: TenantId, requestId: string, createdA
     minimumConfidenceScore: 0.8, minimumConfidenceBucket: 'high', policyId: 'p', policyVersionId: null,
     policyContentHash: null, toolName: 'tool', toolArgs: { a: 1 }, toolArgsHash: 'sha256:00', agentId: 'agent',
     sessionId: '', context: {}, matchedRuleIds: [], reviewState: status === 'pending_review' ? 'pending' : null,
-    reviewExpiresAtMs: null, reviewer: null, reviewReason: null, decidedByKeyId: null, decidedByRole: null, parentRequestId: null, createdAtMs, updatedAtMs: createdAtMs,
+    reviewExpiresAtMs: null, reviewer: null, reviewReason: null, decidedByKeyId: null, decidedByRole: null, decisionChannel: null, parentRequestId: null, createdAtMs, updatedAtMs: createdAtMs,
   }
 }
 

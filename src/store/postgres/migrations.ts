@@ -208,6 +208,19 @@ CREATE INDEX policies_created ON policies(tenant_id, created_at);
 CREATE TABLE signing_key_secrets (kid TEXT PRIMARY KEY, sealed BYTEA NOT NULL, created_at BIGINT NOT NULL);
 `,
   },
+  {
+    version: 11,
+    name: 'review decision channel',
+    // The SQLite driver's version 11: the review decision's channel, backfilled from the reviewer prefix.
+    sql: `
+ALTER TABLE clearances ADD COLUMN decision_channel TEXT;
+UPDATE clearances SET decision_channel = CASE
+  WHEN substr(reviewer, 1, 6) = 'slack:' THEN 'slack'
+  WHEN substr(reviewer, 1, 7) = 'system:' THEN 'system'
+  ELSE 'api' END
+WHERE review_state IN ('approved', 'denied', 'cancelled', 'expired');
+`,
+  },
 ]
 
 /** The session advisory lock every migrating process takes (two-int key space: no clash with row guards). */

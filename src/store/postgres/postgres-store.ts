@@ -4,13 +4,14 @@
 // (a LISTEN/NOTIFY-invalidated cache is a later step; docs/design/store.md).
 import type { Pool, PoolClient } from 'pg'
 import type { ApiKeyId, StoreStats, TenantId } from '../../core/index.ts'
-import type { ApiKeyRecord, SealerLeadership, Store, WriteOp, WriteResult } from '../types.ts'
+import type { ApiKeyRecord, LiveEventChannel, SealerLeadership, Store, WriteOp, WriteResult } from '../types.ts'
 import { GuardFailure } from '../sqlite/group-commit.ts'
 import { DEFAULT_MAX_BATCH, DEFAULT_MAX_QUEUE } from '../sqlite/sqlite-store.ts'
 import { PgGroupCommitter, type PgSideWork } from './group-commit.ts'
 import { PgApiKeyCache } from './key-cache.ts'
 import { DEFAULT_LEADER_POLL_MS, PgSealerLeadership, leaderFenceSql } from './leader.ts'
 import { PgLedgerReads } from './ledger-reads.ts'
+import { PgLiveEventChannel } from './live-channel.ts'
 import { SchemaTooNewError, migratePg } from './migrations.ts'
 import { PgOutboxReads } from './outbox-reads.ts'
 import { PgReportReads } from './report-ops.ts'
@@ -208,6 +209,11 @@ export class PostgresStore extends PgStoreReads implements Store {
   listPolicyVersions = (...a: Parameters<PgDashboardApiReads['listPolicyVersions']>) => this.#dashboardApi.listPolicyVersions(...a)
   getPolicyVersion = (...a: Parameters<PgDashboardApiReads['getPolicyVersion']>) => this.#dashboardApi.getPolicyVersion(...a)
   getLastApprovedClearance = (...a: Parameters<PgDashboardApiReads['getLastApprovedClearance']>) => this.#dashboardApi.getLastApprovedClearance(...a)
+
+  /** LISTEN/NOTIFY on this schema's channel: live events reach every replica (close it before the store). */
+  openLiveEventChannel(): LiveEventChannel {
+    return new PgLiveEventChannel(this.#pool, this.options)
+  }
 
   async close(): Promise<void> {
     clearInterval(this.#touchTimer)

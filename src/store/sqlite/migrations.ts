@@ -457,6 +457,20 @@ CREATE TABLE signing_key_secrets (
 );
 `,
   },
+  {
+    version: 11,
+    name: 'review decision channel',
+    // The channel a review was decided through (api, slack, dashboard, system) as a stored field
+    // (issue 17); rows decided before it get what was inferred from the reviewer until now.
+    sql: `
+ALTER TABLE clearances ADD COLUMN decision_channel TEXT;
+UPDATE clearances SET decision_channel = CASE
+  WHEN substr(reviewer, 1, 6) = 'slack:' THEN 'slack'
+  WHEN substr(reviewer, 1, 7) = 'system:' THEN 'system'
+  ELSE 'api' END
+WHERE review_state IN ('approved', 'denied', 'cancelled', 'expired');
+`,
+  },
 ]
 
 /** Applies every migration newer than the recorded version; returns the versions applied. */

@@ -21,7 +21,7 @@ export const CLEARANCE_COLUMNS = [
   'confidence', 'confidence_bucket', 'minimum_confidence_score', 'minimum_confidence_bucket', 'policy_id',
   'policy_version_id', 'policy_content_hash', 'tool_name', 'tool_args', 'tool_args_hash', 'agent_id', 'session_id',
   'context', 'matched_rule_ids', 'review_state', 'review_expires_at', 'reviewer', 'review_reason',
-  'parent_request_id', 'created_at', 'updated_at', 'decided_by_key_id', 'decided_by_role',
+  'parent_request_id', 'created_at', 'updated_at', 'decided_by_key_id', 'decided_by_role', 'decision_channel',
 ] as const
 
 function placeholders(n: number): string {
@@ -34,7 +34,7 @@ export function clearanceParams(c: ClearanceRecord): unknown[] {
     c.confidence, c.confidenceBucket, c.minimumConfidenceScore, c.minimumConfidenceBucket, c.policyId,
     c.policyVersionId, c.policyContentHash, c.toolName, JSON.stringify(c.toolArgs), c.toolArgsHash, c.agentId,
     c.sessionId, JSON.stringify(c.context), JSON.stringify(c.matchedRuleIds), c.reviewState, c.reviewExpiresAtMs,
-    c.reviewer, c.reviewReason, c.parentRequestId, c.createdAtMs, c.updatedAtMs, c.decidedByKeyId, c.decidedByRole,
+    c.reviewer, c.reviewReason, c.parentRequestId, c.createdAtMs, c.updatedAtMs, c.decidedByKeyId, c.decidedByRole, c.decisionChannel,
   ]
 }
 

@@ -8,7 +8,9 @@ import { LEVELS, manualEventView, mergeDriftSettings, summaryView } from '../../
 import type { AgentLockView } from '../../drift/index.ts'
 import type { AgentLockRecord, WriteOp } from '../../store/index.ts'
 import type { AuthContext, VaultContext } from '../context.ts'
+import { agentLockEvent } from '../../notify/index.ts'
 import { appendDriftEntry } from '../drift-ledger.ts'
+import { liveEventOf } from '../live-event-body.ts'
 import { sendProblem } from '../http-errors.ts'
 import { agentIdParams } from './schemas.ts'
 
@@ -147,9 +149,12 @@ async function setLock(ctx: VaultContext, request: FastifyRequest, reply: Fastif
     ? `Agent "${agentId}" locked down by ${lock.actor}: ${reason || 'no reason given'}.`
     : `Agent "${agentId}" released by ${lock.actor}: ${reason}.`
   const alongWith: WriteOp[] = []
-  // Notification outbox rows (agent.locked / agent.released) commit with the lock (issue 17).
-  if (ctx.notify !== null) await ctx.notify.notifier.appendLockOps(alongWith, lock, nowMs)
+  // Notification outbox rows (agent.locked / agent.released) commit with the lock (issue 17); the
+  // live stream gets the same event once that write committed.
+  const event = agentLockEvent(lock, nowMs)
+  if (ctx.notify !== null) await ctx.notify.notifier.appendEventOps(alongWith, event, nowMs)
   await appendDriftEntry(ctx.ledger, { tenantId: auth.tenantId, eventId, type, agentId, atMs: nowMs, level: String(view.level), score: Number(view.score), body: view, text }, lock, alongWith)
+  ctx.live.publish(liveEventOf(event))
   if (!locked) await ctx.drift.released(auth.tenantId, agentId, body?.rebaseline === true, nowMs)
   return lockView(lock, eventId)
 }

@@ -29,9 +29,9 @@ export function registerReviewRoutes(app: FastifyInstance, ctx: VaultContext): v
   app.post('/reviews/:request_id/decision', { schema: { params: requestIdParams, body: reviewDecisionBody } }, async (request, reply) => {
     const { request_id: requestId } = request.params as { request_id: string }
     const body = request.body as { approved: boolean; review_reason?: string; reviewer_email?: string }
-    // The decision's channel is read from the recorded reviewer (src/notify decisionChannelOf): an API
-    // caller may not claim the namespaces the Slack handler and the Vault itself record under.
-    // A session's decision is recorded as its user whatever the body says (decideReview), so its body field is ignored.
+    // The channel is stored with the decision (`api` here), not read from the reviewer; the prefixes
+    // stay reserved so a reviewer name never looks like a Slack user or the Vault itself. A session's
+    // decision is recorded as its user whatever the body says (decideReview), so its body field is ignored.
     if (request.auth!.user === undefined && body.reviewer_email !== undefined && RESERVED_REVIEWER.test(body.reviewer_email)) {
       return sendProblem(reply, 'invalid_request', 'body.reviewer_email: the "slack:" and "system:" prefixes are reserved for decisions made through Slack and by the Vault itself')
     }
@@ -39,6 +39,7 @@ export function registerReviewRoutes(app: FastifyInstance, ctx: VaultContext): v
       approved: body.approved,
       reviewReason: body.review_reason ?? '',
       reviewerEmail: body.reviewer_email ?? '',
+      channel: 'api',
     })
     if (!outcome.ok) return sendProblem(reply, outcome.code, outcome.detail)
     return clearanceView(outcome.record)

@@ -64,7 +64,7 @@ export function registerSlackRoutes(app: FastifyInstance, ctx: VaultContext): vo
         return answer(notify, reply, action, slackNote('You are not on the reviewer list for Ledgix approvals; nothing was decided.'))
       }
       const auth: AuthContext = { tenantId: action.tenantId, keyId: 'slack-app' as ApiKeyId, role: 'reviewer', keyName: 'slack' }
-      const outcome = await decideReview(ctx, auth, action.requestId, { approved: action.approved, reviewReason: '', reviewerEmail: slackReviewerName(action) })
+      const outcome = await decideReview(ctx, auth, action.requestId, { approved: action.approved, reviewReason: '', reviewerEmail: slackReviewerName(action), channel: 'slack' })
       if (outcome.ok) {
         const event = reviewEvent('review.decided', outcome.record, ctx.clock.now(), notify.config.publicUrl)
         return answer(notify, reply, action, slackResolvedMessage(event, `${action.approved ? 'Approved' : 'Denied'} by <@${action.userId}> via Slack`))
