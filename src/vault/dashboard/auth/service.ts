@@ -2,9 +2,9 @@
 // the one-time setup token (data_dir/setup-token, mode 0600), session resolution with idle and
 // absolute timeouts, session creation, the hash limiter and the login throttles.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
-import { rm, writeFile, chmod } from 'node:fs/promises'
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises'
 import type { IncomingMessage } from 'node:http'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { FastifyBaseLogger } from 'fastify'
 import { DEFAULT_DASHBOARD_CONFIG } from '../../../config/index.ts'
 import type { VaultDashboardConfig, VaultServerConfig } from '../../../config/types-vault.ts'
@@ -110,12 +110,21 @@ export class DashboardAuth {
   async #issueSetupToken(logger: FastifyBaseLogger | null): Promise<void> {
     const token = randomBytes(24).toString('base64url')
     const path = setupTokenPath(this.dataDir)
-    await writeFile(path, token + '\n', { mode: 0o600 })
-    await chmod(path, 0o600) // an existing file keeps its mode under writeFile
+    // A Vault on PostgreSQL may never have created its data_dir, or run on a read-only file system
+    // (a Kubernetes replica): the token is then only in this log line, never a failed start.
+    let written = true
+    try {
+      await mkdir(dirname(path), { recursive: true, mode: 0o700 })
+      await writeFile(path, token + '\n', { mode: 0o600 })
+      await chmod(path, 0o600) // an existing file keeps its mode under writeFile
+    } catch (err) {
+      written = false
+      logger?.warn({ component: 'dashboard', setup_token_file: path, err }, 'dashboard setup: could not write the setup token file; use the token from the next log line')
+    }
     this.#setupTokenHash = createHash('sha256').update(token).digest()
     logger?.warn(
-      { component: 'dashboard', setup_token_file: path },
-      `dashboard setup: no admin user yet. Open /ui/ and enter the one-time setup token ${token} (also in ${path}, mode 0600), or run "ledgix-gateway users create --admin"`,
+      { component: 'dashboard', setup_token_file: written ? path : null },
+      `dashboard setup: no admin user yet. Open /ui/ and enter the one-time setup token ${token}${written ? ` (also in ${path}, mode 0600)` : ''}, or run "ledgix-gateway users create --admin"`,
     )
   }
 
