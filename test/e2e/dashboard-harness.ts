@@ -221,14 +221,41 @@ routes:
  * Sign in from Node the way the page does (same-origin JSON POST with Origin) and return the session
  * cookie as `name=value`, or throw with the answer.
  */
-export async function loginFromNode(stack: DashboardStack, email: string, password: string): Promise<{ cookie: string; name: string; value: string; reply: Reply }> {
+export async function loginFromNode(stack: DashboardStack, email: string, password: string): Promise<SessionCookie & { reply: Reply }> {
   const reply = await stack.api('POST', '/ui/api/login', { email, password }, null, { origin: stack.vaultUrl })
   assert.equal(reply.status, 200, `login of ${email} from node: ${reply.status} ${reply.text}`)
-  const setCookie = ([] as string[]).concat(reply.headers['set-cookie'] ?? [])
-  const session = setCookie.map((c) => c.split(';')[0]!).find((c) => /^(__Host-)?ledgix_session=/.test(c))
-  assert.ok(session !== undefined, `no session cookie in ${JSON.stringify(setCookie)}`)
-  const eq = session.indexOf('=')
-  return { cookie: session, name: session.slice(0, eq), value: session.slice(eq + 1), reply }
+  return { ...sessionCookieOf(reply), reply }
+}
+
+/** The session cookie a server answer set, with the attributes it set (so a browser stores it the same way). */
+export interface SessionCookie {
+  name: string
+  value: string
+  httpOnly: boolean
+  secure: boolean
+  sameSite: 'Strict' | 'Lax' | 'None' | undefined
+  path: string
+  /** The raw Set-Cookie header. */
+  raw: string
+}
+
+export function sessionCookieOf(reply: Reply): SessionCookie {
+  const all = ([] as string[]).concat(reply.headers['set-cookie'] ?? [])
+  const raw = all.find((c) => /^(__Host-)?ledgix_session=/.test(c))
+  assert.ok(raw !== undefined, `no session cookie in ${JSON.stringify(all)}`)
+  const [pair, ...attrs] = raw.split(';').map((p) => p.trim())
+  const eq = pair!.indexOf('=')
+  const attr = (name: string): string | undefined => attrs.find((a) => a.toLowerCase().startsWith(name.toLowerCase()))
+  const same = attr('samesite=')?.split('=')[1]?.toLowerCase()
+  return {
+    name: pair!.slice(0, eq),
+    value: pair!.slice(eq + 1),
+    httpOnly: attr('httponly') !== undefined,
+    secure: attr('secure') !== undefined,
+    sameSite: same === 'strict' ? 'Strict' : same === 'lax' ? 'Lax' : same === 'none' ? 'None' : undefined,
+    path: attr('path=')?.split('=')[1] ?? '/',
+    raw,
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -269,6 +296,10 @@ export interface Watched {
   /** CSP violations (console "Refused to …"/"Content Security Policy" and securitypolicyviolation events). */
   cspViolations: string[]
   pageErrors: string[]
+  /** "STATUS URL" of every response the page received, in order. */
+  responses: string[]
+  /** Resolves once the page's EventSource got a 200 from /events/stream (the headers, not the end). */
+  eventStreamOpen(): Promise<void>
   /** Fails when the page reported a CSP violation or an uncaught error. */
   assertClean(): void
   close(): Promise<void>
@@ -301,6 +332,8 @@ export async function openPage(
   const messages: string[] = []
   const cspViolations: string[] = []
   const pageErrors: string[] = []
+  const responses: string[] = []
+  page.on('response', (r) => responses.push(`${r.status()} ${r.url()}`))
   page.on('console', (m) => {
     const text = `[${m.type()}] ${m.text()} (${page.url()})`
     messages.push(text)
@@ -317,6 +350,10 @@ export async function openPage(
     messages,
     cspViolations,
     pageErrors,
+    responses,
+    eventStreamOpen: async () => {
+      await until('the page opened /events/stream', async () => responses.some((r) => /^200 .*\/events\/stream/.test(r)))
+    },
     assertClean() {
       assert.deepEqual(cspViolations, [], `CSP violations:\n${cspViolations.join('\n')}`)
       assert.deepEqual(pageErrors, [], `page errors:\n${pageErrors.join('\n')}`)
@@ -456,19 +493,29 @@ export async function until<T>(what: string, check: () => Promise<T | null | und
 }
 
 /** First-admin setup from Node (the suites that are not about setup); returns the session cookie. */
-export async function setupAdminFromNode(stack: DashboardStack, email = ADMIN_EMAIL, password = ADMIN_PASSWORD): Promise<{ name: string; value: string }> {
+export async function setupAdminFromNode(stack: DashboardStack, email = ADMIN_EMAIL, password = ADMIN_PASSWORD): Promise<SessionCookie> {
   const reply = await stack.api('POST', '/ui/api/setup', { setup_token: stack.setupToken(), email, password }, null, { origin: stack.vaultUrl })
   assert.equal(reply.status, 201, `setup from node: ${reply.status} ${reply.text}`)
-  const session = ([] as string[]).concat(reply.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]!).find((c) => /^(__Host-)?ledgix_session=/.test(c))
-  assert.ok(session !== undefined, `setup set no session cookie: ${JSON.stringify(reply.headers['set-cookie'])}`)
-  const eq = session.indexOf('=')
-  return { name: session.slice(0, eq), value: session.slice(eq + 1) }
+  return sessionCookieOf(reply)
 }
 
 /** A browser context already signed in with `cookie` (set for the Vault's loopback origin). */
-export async function openSignedIn(browser: Browser, stack: DashboardStack, cookie: { name: string; value: string }, options: { colorScheme?: 'light' | 'dark' } = {}): Promise<Watched> {
+export async function openSignedIn(browser: Browser, stack: DashboardStack, cookie: SessionCookie, options: { colorScheme?: 'light' | 'dark' } = {}): Promise<Watched> {
   const w = await openPage(browser, options)
-  await w.context.addCookies([{ name: cookie.name, value: cookie.value, url: stack.vaultUrl }])
+  // Stored with the attributes the server set: a cookie added without SameSite would be Lax-by-default
+  // and Chromium sends those on cross-site POSTs for two minutes ("Lax+POST"), which would hide the
+  // server's SameSite=Strict.
+  await w.context.addCookies([
+    {
+      name: cookie.name,
+      value: cookie.value,
+      domain: '127.0.0.1',
+      path: cookie.path,
+      httpOnly: cookie.httpOnly,
+      secure: cookie.secure,
+      ...(cookie.sameSite === undefined ? {} : { sameSite: cookie.sameSite }),
+    },
+  ])
   return w
 }
 

@@ -233,13 +233,13 @@ describe('dashboard journey (headless Chromium, all-in-one)', { skip: skipWithou
   })
 
   test('live: a clearance that goes to review arrives in the open queue without a reload (SSE)', async () => {
-    await withPage(true, async ({ page }) => {
+    await withPage(true, async ({ page, eventStreamOpen }) => {
       await gotoPage(page, stack, '#/reviews', 'Review queue')
       await page.getByText('Nothing waits for review.').waitFor()
       await checkState(page, 'queue empty')
       await page.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true))
       // Let the EventSource connect before the event happens (the live path, not a reload, must bring it).
-      await until('the page holds an open /events/stream', async () => page.evaluate(() => performance.getEntriesByType('resource').some((e) => e.name.includes('/events/stream'))))
+      await eventStreamOpen()
       const r = await stack.clearance({ amount: 5000, currency: 'usd', memo: 'invoice 7\u202e' }, 'agent-7', agentKey ?? undefined)
       assert.equal(r.json['status'], 'pending_review', r.text)
       reviewId = r.json['request_id'] as string

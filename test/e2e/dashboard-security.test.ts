@@ -26,7 +26,7 @@ import {
   startPageServer,
   until,
 } from './dashboard-harness.ts'
-import type { DashboardStack, Watched } from './dashboard-harness.ts'
+import type { DashboardStack, SessionCookie, Watched } from './dashboard-harness.ts'
 
 // DOM globals, used only inside page.evaluate callbacks (the test project compiles without lib "dom").
 declare const document: any
@@ -34,7 +34,7 @@ declare const document: any
 describe('dashboard security (headless Chromium, all-in-one)', { skip: skipWithoutBrowser }, () => {
   let stack: DashboardStack
   let browser: Browser
-  let admin: { name: string; value: string } | Error
+  let admin: SessionCookie | Error
 
   before(async () => {
     stack = await startDashboardStack()
@@ -47,7 +47,7 @@ describe('dashboard security (headless Chromium, all-in-one)', { skip: skipWitho
     await stack?.close()
   })
 
-  function adminSession(): { name: string; value: string } {
+  function adminSession(): SessionCookie {
     if (admin instanceof Error) throw new Error(`needs the first admin (setup from Node failed): ${admin.message}`)
     return admin
   }
@@ -119,13 +119,13 @@ describe('dashboard security (headless Chromium, all-in-one)', { skip: skipWitho
     })
     try {
       await withPage(openSignedIn(browser, stack, adminSession()), async ({ page }) => {
-        let cookieSent = false
-        page.on('request', (req) => {
-          if (req.url().endsWith(`/reviews/${id}/decision`)) cookieSent = /ledgix_session=/.test(req.headers()['cookie'] ?? '')
-        })
         const answer = page.waitForResponse((r) => r.url().endsWith(`/reviews/${id}/decision`))
         await page.goto(`http://127.0.0.1:${evil.port}/`)
         const res = await answer
+        // allHeaders(): headers() leaves out the cookie.
+        const sent = await res.request().allHeaders()
+        const cookieSent = /ledgix_session=/.test(sent['cookie'] ?? '')
+        assert.equal(sent['sec-fetch-site'], 'same-site')
         assert.equal(cookieSent, true, 'same-site (another port of 127.0.0.1): the Strict cookie is sent, so only the CSRF check can stop it')
         assert.equal(res.status(), 403, await res.text())
         assert.equal(((await res.json()) as { code?: string }).code, 'csrf_rejected')
@@ -143,14 +143,12 @@ describe('dashboard security (headless Chromium, all-in-one)', { skip: skipWitho
     })
     try {
       await withPage(openSignedIn(browser, stack, adminSession()), async ({ page }) => {
-        let cookieHeader: string | null = null
-        page.on('request', (req) => {
-          if (req.url().endsWith(`/reviews/${id}/decision`)) cookieHeader = req.headers()['cookie'] ?? ''
-        })
         const answer = page.waitForResponse((r) => r.url().endsWith(`/reviews/${id}/decision`))
         await page.goto(`http://evil.test:${evil.port}/`)
         const res = await answer
-        assert.doesNotMatch(cookieHeader ?? '', /ledgix_session=/, 'SameSite=Strict: no session cookie on a cross-site POST')
+        const sent = await res.request().allHeaders()
+        assert.equal(sent['sec-fetch-site'], 'cross-site')
+        assert.doesNotMatch(sent['cookie'] ?? '', /ledgix_session=/, 'SameSite=Strict: no session cookie on a cross-site POST')
         // Without a session the request is unauthenticated (401) or refused by the Sec-Fetch-Site check (403).
         assert.ok([401, 403].includes(res.status()), `cross-site POST answered ${res.status()}: ${await res.text()}`)
       }, false)
@@ -168,7 +166,7 @@ describe('dashboard security (headless Chromium, all-in-one)', { skip: skipWitho
       const foreign = await csrfTokenOf(page)
       assert.ok(foreign.length >= 16, 'the session endpoint gives a CSRF token')
       await page.context().clearCookies()
-      await page.context().addCookies([{ ...adminSession(), url: stack.vaultUrl }])
+      await page.context().addCookies([{ name: adminSession().name, value: adminSession().value, url: stack.vaultUrl, httpOnly: true, sameSite: 'Strict' }])
       const mine = await csrfTokenOf(page)
       assert.notEqual(mine, foreign, 'the token is bound to the session')
       const decision = { approved: true, review_reason: 'csrf check' }
