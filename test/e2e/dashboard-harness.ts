@@ -263,11 +263,15 @@ export function sessionCookieOf(reply: Reply): SessionCookie {
 
 let shotsDir: string | null = null
 
-/** One temp directory per test process for every screenshot; its path is printed once. */
+/**
+ * One temp directory for every screenshot of a test run: the test files run as child processes of
+ * one runner, so its pid names the directory; each file prints the path once.
+ */
 export function screenshotDir(): string {
   if (shotsDir === null) {
-    shotsDir = mkdtempSync(join(tmpdir(), 'ledgix-dashboard-shots-'))
-    console.log(`dashboard e2e screenshots: ${shotsDir}`)
+    shotsDir = join(tmpdir(), `ledgix-dashboard-shots-${process.ppid}`)
+    mkdirSync(shotsDir, { recursive: true })
+    console.log(`dashboard e2e screenshots (light and dark): ${shotsDir}`)
   }
   return shotsDir
 }
