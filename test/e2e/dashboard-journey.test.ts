@@ -106,6 +106,8 @@ describe('dashboard journey (headless Chromium, all-in-one)', { skip: skipWithou
   test('setup: the first admin needs the one-time token from the data dir; then 409 setup_done and the page offers sign-in', async () => {
     const file = `${stack.dataDir}/setup-token`
     assert.equal(statSync(file).mode & 0o777, 0o600, 'the setup token file is readable by its owner only')
+    // Read once: the server may remove the file when setup is done.
+    const token = stack.setupToken()
     await withPage(false, async ({ page, context }) => {
       await page.goto(stack.uiUrl)
       await page.getByRole('heading', { name: 'Set up the first administrator' }).waitFor()
@@ -119,13 +121,13 @@ describe('dashboard journey (headless Chromium, all-in-one)', { skip: skipWithou
       await checkState(page, 'setup with a wrong token')
       assert.equal(await page.getByRole('button', { name: 'Sign out' }).count(), 0, 'a wrong setup token must not sign anyone in')
 
-      await page.getByLabel('Setup token').fill(stack.setupToken())
+      await page.getByLabel('Setup token').fill(token)
       await page.getByRole('button', { name: 'Create administrator' }).click()
       await page.getByRole('button', { name: 'Sign out' }).waitFor()
       await page.getByRole('heading', { level: 1, name: 'API keys' }).waitFor()
       await checkState(page, 'keys after setup')
 
-      const again = await fetchInPage(page, 'POST', '/ui/api/setup', { body: { setup_token: stack.setupToken(), email: 'second@example.com', password: ADMIN_PASSWORD }, csrf: await csrfTokenOf(page) })
+      const again = await fetchInPage(page, 'POST', '/ui/api/setup', { body: { setup_token: token, email: 'second@example.com', password: ADMIN_PASSWORD }, csrf: await csrfTokenOf(page) })
       assert.equal(again.status, 409, again.text)
       assert.equal(again.code, 'setup_done')
       admin = await context.storageState()
