@@ -81,6 +81,8 @@ describe('dashboard journey (headless Chromium, all-in-one)', { skip: skipWithou
   let admin: StorageState | null = null
   let agentKey: string | null = null
   let reviewId: string | null = null
+  /** The first clearance (the new key's, approved): older than later checkpoints, so its bundle has a consistency proof. */
+  let firstRequestId: string | null = null
 
   before(async () => {
     stack = await startDashboardStack()
@@ -187,6 +189,7 @@ describe('dashboard journey (headless Chromium, all-in-one)', { skip: skipWithou
       assert.equal(r.json['status'], 'approved')
       assert.equal(typeof r.json['token'], 'string')
       agentKey = secret
+      firstRequestId = r.json['request_id'] as string
 
       // The revoke dialog (an open dialog is a page state too); cancelled.
       await page.getByRole('row', { name: /e2e agent key/ }).getByRole('button', { name: 'Revoke…' }).click()
@@ -325,6 +328,17 @@ describe('dashboard journey (headless Chromium, all-in-one)', { skip: skipWithou
         assert.ok(steps.some((s) => s.step === must && s.cls.includes('step-ok') && s.text?.includes('✓')), `step ${must} must show ✓: ${JSON.stringify(steps)}`)
       }
       await checkState(page, 'ledger bundle verified')
+
+      // An older entry: its bundle also proves the checkpoint it was sealed in is consistent with the
+      // latest one, so every step, the consistency proof included, is ✓ (only the chain link between two
+      // checkpoints may be skipped, when they are not adjacent).
+      assert.ok(firstRequestId !== null, 'needs the first clearance from the API key test')
+      await gotoPage(page, stack, `#/ledger/${firstRequestId}`, 'Ledger')
+      await page.getByRole('button', { name: 'Verify in this browser' }).click()
+      await page.getByRole('heading', { name: /The bundle verifies/ }).waitFor()
+      const older = await page.locator('ol.steps li').evaluateAll((els) => els.map((e) => ({ step: e.getAttribute('data-step'), cls: e.className })))
+      assert.deepEqual(older.filter((s) => !s.cls.includes('step-ok') && !(s.step === 'consistency_chain' && s.cls.includes('step-skipped'))), [], 'every step ✓')
+      assert.ok(older.some((s) => s.step === 'consistency_proof' && s.cls.includes('step-ok')), JSON.stringify(older))
     })
   })
 

@@ -11,6 +11,7 @@ import {
   ADMIN_EMAIL,
   ADMIN_PASSWORD,
   EXPECTED_UI_HEADERS,
+  assertAccessible,
   checkState,
   csrfTokenOf,
   fetchInPage,
@@ -109,6 +110,16 @@ describe('dashboard security (headless Chromium, all-in-one)', { skip: skipWitho
       await until('the violation is reported on the console', async () => w.cspViolations.length > 0)
       assert.ok(w.cspViolations.some((v) => /script-src/.test(v)), w.cspViolations.join('\n'))
     }, false)
+  })
+
+  test('axe runs under the CSP: an unlabelled field added to the page is reported (the accessibility check works)', async () => {
+    await withPage(openPage(browser), async ({ page }) => {
+      await page.goto(stack.uiUrl)
+      await page.locator('#app h1').first().waitFor()
+      await assertAccessible(page, 'sign-in as served')
+      await page.evaluate(() => document.querySelector('#app')!.append(document.createElement('input')))
+      await assert.rejects(assertAccessible(page, 'canary'), /label/)
+    })
   })
 
   test('CSRF: a same-site form POST from another loopback port is refused with 403 and changes nothing', async () => {
