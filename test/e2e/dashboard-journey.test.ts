@@ -298,6 +298,38 @@ describe('dashboard journey (headless Chromium, all-in-one)', { skip: skipWithou
     assert.equal(decision?.via, 'dashboard')
   })
 
+  test('bulk: approving two selected reviews confirms with the count, shows per-item results, and records the session user via dashboard', async () => {
+    const ids: string[] = []
+    for (const amount of [1500, 1600]) {
+      const r = await stack.clearance({ amount, currency: 'usd' }, 'agent-bulk', agentKey ?? undefined)
+      assert.equal(r.json['status'], 'pending_review', r.text)
+      ids.push(r.json['request_id'] as string)
+    }
+    await withPage(true, async ({ page }) => {
+      await gotoPage(page, stack, '#/reviews', 'Review queue')
+      for (const id of ids) await page.locator(`[data-review-id="${id}"] input[type="checkbox"]`).check()
+      await page.getByRole('button', { name: 'Approve selected…' }).click()
+      const dialog = page.getByRole('dialog', { name: 'Approve 2 reviews?' })
+      await dialog.waitFor()
+      await checkState(page, 'queue bulk approve dialog')
+      const answer = page.waitForResponse((res) => res.url().endsWith('/reviews/bulk-decision'))
+      await dialog.getByRole('button', { name: 'Approve 2 reviews' }).click()
+      assert.equal((await answer).status(), 200)
+      const results = page.getByRole('status').filter({ hasText: 'Bulk results' })
+      await results.waitFor()
+      for (const id of ids) assert.match((await results.locator('li', { hasText: id }).textContent()) ?? '', /: done$/)
+      await until('the approved rows leave the queue', async () => (await page.locator(`[data-review-id="${ids[0]}"], [data-review-id="${ids[1]}"]`).count()) === 0)
+      await checkState(page, 'queue bulk results')
+    })
+    for (const id of ids) {
+      const item = await stack.api('GET', `/reviews/${id}`)
+      const decision = item.json['decision'] as { approved: boolean; by: string; via: string } | undefined
+      assert.equal(decision?.approved, true, item.text)
+      assert.equal(decision?.by, ADMIN_EMAIL, 'the reviewer recorded is the session user')
+      assert.equal(decision?.via, 'dashboard', 'a bulk decision made in the dashboard is recorded via dashboard')
+    }
+  })
+
   test('gateway: the approved review\'s token works once through the gateway and the real upstream receives the call', async () => {
     assert.ok(reviewId !== null, 'needs the approved review')
     const status = await stack.api('GET', `/clearance-status/${reviewId}`, undefined, agentKey ?? undefined)
