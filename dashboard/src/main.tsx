@@ -36,6 +36,8 @@ function useRoute(): Route {
   useEffect(() => {
     const on = () => setRoute(parseHash(location.hash))
     addEventListener('hashchange', on)
+    // The hash may have changed between the first render and this effect (a redirect after setup).
+    on()
     return () => removeEventListener('hashchange', on)
   }, [])
   return route

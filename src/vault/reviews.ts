@@ -17,7 +17,8 @@ export interface ReviewDecisionInput {
   reviewReason: string
   reviewerEmail: string
   /**
-   * Through which channel the decision arrives (stored with it, shown as "via"): `api` by default;
+   * Through which channel the decision arrives (stored with it, shown as "via"): `api` by default,
+   * `dashboard` for a session caller;
    * the Slack handler says `slack`, the dashboard `dashboard`. `system` is the Vault's own (expiry).
    */
   channel?: DecisionChannel

@@ -39,7 +39,6 @@ export function registerReviewRoutes(app: FastifyInstance, ctx: VaultContext): v
       approved: body.approved,
       reviewReason: body.review_reason ?? '',
       reviewerEmail: body.reviewer_email ?? '',
-      channel: 'api',
     })
     if (!outcome.ok) return sendProblem(reply, outcome.code, outcome.detail)
     return clearanceView(outcome.record)
