@@ -85,7 +85,7 @@ test('GET /reviews/{id}: via slack and system; why by confidence and by default'
   assert.deepEqual((await call(h.base, 'GET', `/reviews/${byDefault}`, { key: h.keys.reviewer })).body.why, { kind: 'default', reason_code: 'no_policy_matched' })
 
   const auth: AuthContext = { tenantId: h.tenantA, keyId: 'key_slack' as AuthContext['keyId'], role: 'reviewer', keyName: 'slack-app' }
-  const bySlack = await decideReview(h.server.context, auth, lowConfidence, { approved: false, reviewReason: 'not a customer', reviewerEmail: 'slack:U_ALICE' })
+  const bySlack = await decideReview(h.server.context, auth, lowConfidence, { approved: false, reviewReason: 'not a customer', reviewerEmail: 'slack:U_ALICE', channel: 'slack' })
   assert.equal(bySlack.ok, true)
   const slackDecision = (await call(h.base, 'GET', `/reviews/${lowConfidence}`, { key: h.keys.reviewer })).body.decision
   assert.deepEqual([slackDecision.by, slackDecision.via, slackDecision.approved], ['slack:U_ALICE', 'slack', false])
