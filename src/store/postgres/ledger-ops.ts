@@ -39,7 +39,7 @@ const SQL = {
      WHERE tenant_id = $2 AND delivery_id = $3 AND status = 'dead'`,
 } as const
 
-function eventParams(e: LedgerEventRecord): unknown[] {
+export function eventParams(e: LedgerEventRecord): unknown[] {
   // An encrypted body leaves neutral placeholders in the plaintext columns (they are NOT NULL).
   const b = e.body
   return [

@@ -21,6 +21,8 @@ const TOUCH_FLUSH_MS = 5_000
 export interface PostgresStoreOptions extends PgPoolOptions {
   maxQueue?: number
   maxBatch?: number
+  /** Runs of burns and of decision appends as multi-row statements (batch-ops.ts). Default true; false measures the one-caller-at-a-time path. */
+  multiRow?: boolean
 }
 
 /** Coalesced API-key last-used times: written in the next batch's transaction, shown to reads until then. */
@@ -75,6 +77,7 @@ export class PostgresStore extends PgStoreReads implements Store {
     this.#committer = new PgGroupCommitter(pool, applyPgOps, this.#touches, {
       maxQueue: options.maxQueue ?? DEFAULT_MAX_QUEUE,
       maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
+      multiRow: options.multiRow ?? true,
     })
     this.#touchTimer = setInterval(() => this.#committer.poke(), TOUCH_FLUSH_MS)
     this.#touchTimer.unref()
@@ -86,6 +89,10 @@ export class PostgresStore extends PgStoreReads implements Store {
   /** Transactions committed so far (tests prove batching with it). */
   get commitCount(): number {
     return this.#committer.commits
+  }
+  /** Writes answered through a multi-row run of burns or appends (tests prove batching with it). */
+  get batchedWriteCount(): number {
+    return this.#committer.batchedWrites
   }
   /** PostgreSQL makes a commit durable or fails it; there is no acknowledged-but-unsynced state to fail the store. */
   get failure(): Error | null {
