@@ -65,7 +65,18 @@ export type VaultStoreConfig =
       url: string
       schema: string
       pool: { max: number; statementTimeoutMs: number; idleTimeoutMs: number; connectTimeoutMs: number }
+      /** TLS to the server (`store.tls`); absent = as the URL says (plain unless ?sslmode=…). */
+      tls?: VaultStoreTls
     }
+
+/** `vault_server.store.tls`: file paths are read when the store opens (errors name the config path). */
+export interface VaultStoreTls {
+  caFile: string | null
+  certFile: string | null
+  keyFile: string | null
+  rejectUnauthorized: boolean
+  servername: string | null
+}
 
 export interface VaultServerConfig {
   listen: { host: string; port: number }

@@ -18,6 +18,7 @@ export function postgresOptionsOf(config: VaultServerConfig): PostgresStoreOptio
     connectTimeoutMs: s.pool.connectTimeoutMs,
     maxQueue: config.writeQueue.maxQueue,
     maxBatch: config.writeQueue.maxBatch,
+    ...(s.tls === undefined ? {} : { tls: s.tls }),
   }
 }
 
