@@ -3,6 +3,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { generateKeyPairSync } from 'node:crypto'
 import { join, relative } from 'node:path'
 import { Ajv } from 'ajv'
 import { parse, parseAllDocuments } from 'yaml'
@@ -114,7 +115,11 @@ test('config/crm.yaml: several tools on one upstream, the example policies loade
 
 // Issue 20: several Vault replicas on PostgreSQL and a gateway paired with their load balancer.
 const REPLICAS_DIR = join(root, 'config', 'replicas')
-const REPLICA_ENV: NodeJS.ProcessEnv = { ...ENV, LEDGIX_DATABASE_URL: 'postgres://ledgix:pw@db.internal:5432/ledgix' }
+const REPLICA_ENV: NodeJS.ProcessEnv = {
+  ...ENV,
+  LEDGIX_DATABASE_URL: 'postgres://ledgix:pw@db.internal:5432/ledgix',
+  LEDGIX_SIGNING_KEY: generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+}
 
 test('config/replicas: the vault replica and the paired gateway files, with a README', () => {
   assert.deepEqual(readdirSync(REPLICAS_DIR).sort(), ['README.md', 'gateway.yaml', 'vault-replica.yaml'])
@@ -128,6 +133,7 @@ test('config/replicas/vault-replica.yaml: vault-only on PostgreSQL (URL from the
   assert.ok(s !== undefined && s.driver === 'postgres')
   assert.equal(s.url, 'postgres://ledgix:pw@db.internal:5432/ledgix')
   assert.equal(s.schema, 'ledgix')
+  assert.equal(c.vaultServer.signingKey?.kid, 'vault-1', 'every replica signs with the one configured key')
   assert.deepEqual(s.tls, { caFile: '/etc/ledgix/pg-ca.pem', certFile: null, keyFile: null, rejectUnauthorized: true, servername: null })
   assert.equal(c.admin.listen.host, '0.0.0.0', 'the balancer health-checks /readyz on the admin port')
   assert.ok(new Ajv({ allErrors: true, strict: true }).compile(configJsonSchema)(parse(readFileSync(file, 'utf8'))))
