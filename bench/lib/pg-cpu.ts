@@ -3,9 +3,8 @@
 // `application_name` (a query parameter of its URL), so only its backends are counted — the server is
 // shared with other jobs. What a backend does for us (parse, plan, execute, WAL insert, and the WAL
 // flush at COMMIT when the backend does it itself) is charged; the shared background processes
-// (walwriter, checkpointer, bgwriter) are not, and are reported separately as `server` (every process
-// named postgres: includes other clients' work, so it is an upper bound on a busy machine).
-import { readFileSync, readdirSync } from 'node:fs'
+// (walwriter, checkpointer, background writer) are reported separately as `background`: they work for
+// every client of the server, so on a shared server that is an upper bound of our share.
 import pg from 'pg'
 import { pidsCpuSeconds } from './procs.ts'
 
@@ -28,30 +27,21 @@ export async function pgBackendPids(adminUrl: string, tagPrefix: string): Promis
   }
 }
 
-/** Every process whose command is `postgres` (the server and all its backends), or [] off Linux. */
-export function postgresServerPids(): number[] {
-  const out: number[] = []
-  let entries: string[] = []
+/** Process ids of the server's background writers (their CPU serves every client). */
+export async function pgBackgroundPids(adminUrl: string): Promise<number[]> {
+  const c = new pg.Client({ connectionString: adminUrl })
+  await c.connect()
   try {
-    entries = readdirSync('/proc')
-  } catch {
-    return out
+    const r = await c.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE backend_type IN ('walwriter', 'checkpointer', 'background writer')")
+    return r.rows.map((x) => x.pid)
+  } finally {
+    await c.end()
   }
-  for (const e of entries) {
-    if (e.charCodeAt(0) < 48 || e.charCodeAt(0) > 57) continue
-    try {
-      if (readFileSync(`/proc/${e}/comm`, 'utf8').trim() === 'postgres') out.push(Number(e))
-    } catch {
-      // raced with an exit
-    }
-  }
-  return out
 }
 
-/** CPU seconds so far of the tagged backends and of the whole server; null off Linux. */
-export async function pgCpuSeconds(adminUrl: string, tagPrefix: string): Promise<{ backends: number; server: number } | null> {
-  const server = postgresServerPids()
-  if (server.length === 0) return null
-  const backends = await pgBackendPids(adminUrl, tagPrefix)
-  return { backends: pidsCpuSeconds(backends), server: pidsCpuSeconds(server) }
+/** CPU seconds so far of the tagged backends and of the server's background writers; null off Linux. */
+export async function pgCpuSeconds(adminUrl: string, tagPrefix: string): Promise<{ backends: number; background: number } | null> {
+  if (process.platform !== 'linux') return null
+  const [backends, background] = await Promise.all([pgBackendPids(adminUrl, tagPrefix), pgBackgroundPids(adminUrl)])
+  return { backends: pidsCpuSeconds(backends), background: pidsCpuSeconds(background) }
 }

@@ -106,7 +106,7 @@ function cpuAccounting(replicas: readonly Managed[], balancer: Managed | null, t
       if (balancer !== null) out['balancer_cpu_s'] = cpuSeconds(balancer) ?? 0
       if (pgCpu !== null) {
         out['pg_backends_cpu_s'] = pgCpu.backends
-        out['pg_server_cpu_s'] = pgCpu.server
+        out['pg_background_cpu_s'] = pgCpu.background
       }
       if (machine !== null) {
         out['machine_busy_ticks'] = machine.busy
@@ -133,11 +133,11 @@ function cpuAccounting(replicas: readonly Managed[], balancer: Managed | null, t
         row.extra['pg_cpu_us_per_request'] = Math.round(be)
         parts.push(`PostgreSQL backends serving them ${be.toFixed(0)} µs`)
       }
-      const srv = per('pg_server_cpu_s')
-      if (srv !== null) parts.push(`all postgres processes ${srv.toFixed(0)} µs (includes other clients of the shared server, walwriter, checkpointer)`)
+      const bg = per('pg_background_cpu_s')
+      if (bg !== null) parts.push(`PostgreSQL walwriter + checkpointer + background writer ${bg.toFixed(0)} µs (shared with the server's other clients: an upper bound)`)
       const bal = per('balancer_cpu_s')
       if (bal !== null) parts.push(`balancer ${bal.toFixed(0)} µs`)
-      for (const k of ['replicas_cpu_s', 'pg_backends_cpu_s', 'pg_server_cpu_s', 'balancer_cpu_s', 'machine_busy_ticks', 'machine_total_ticks']) delete row.extra[k]
+      for (const k of ['replicas_cpu_s', 'pg_backends_cpu_s', 'pg_background_cpu_s', 'balancer_cpu_s', 'machine_busy_ticks', 'machine_total_ticks']) delete row.extra[k]
       row.notes.push(`CPU per request (user + system from /proc, summed over the measured runs): ${parts.join(', ')}`)
     },
   }
