@@ -1,8 +1,9 @@
 // What the PostgreSQL store's multi-row runs buy (src/store/postgres/batch-ops.ts): `token_burn`
 // writes and `/request-clearance`-shaped decision appends (clearance + token + idempotency record +
 // ledger event) through one PostgresStore, in a closed loop of C concurrent writers for a few seconds,
-// with `multiRow` on (shipped) and off (each caller in its own SAVEPOINT, the previous path), rounds
-// interleaved. Prints writes/s, writes per commit and PostgreSQL's CPU per write (the server
+// three ways: `one-by-one` (each caller in its own SAVEPOINT, one transaction at a time: the first
+// PostgreSQL driver), `multi-row` (runs as multi-row statements, one transaction at a time) and
+// `multi-row, 4 in flight` (as shipped with the default pool), rounds interleaved. Prints writes/s, writes per commit and PostgreSQL's CPU per write (the server
 // processes' utime+stime from /proc, when the server runs on this machine).
 // Usage: node --import tsx bench/micro/pg-batch.ts [seconds=3] [concurrency=1,16,64,256] [rounds=2]
 //   LEDGIX_BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/test); each run in its own schema, dropped after.
@@ -79,13 +80,14 @@ async function measure(store: PostgresStore, tag: string, kind: 'burn' | 'append
 const stores: Record<string, PostgresStore> = {}
 const tags = new Map<PostgresStore, string>()
 try {
-  for (const multiRow of [true, false]) {
+  const modes: Array<[string, boolean, number]> = [['one-by-one', false, 1], ['multi-row', true, 1], ['multi-row, 4 in flight', true, 4]]
+  for (const [name, multiRow, maxInFlight] of modes) {
     const schema = `ledgix_bench_${randomBytes(4).toString('hex')}`
     schemas.push(schema)
-    const s = await openPostgresStore({ url: taggedPgUrl(url, `${schema}-${multiRow}`), schema, multiRow, max: 4 })
-    tags.set(s, `${schema}-${multiRow}`)
+    const s = await openPostgresStore({ url: taggedPgUrl(url, schema), schema, multiRow, maxInFlight, max: 8 })
+    tags.set(s, schema)
     await s.write([{ op: 'tenant_insert', tenant: { tenantId: T, name: 'bench', createdAtMs: 1 } }])
-    stores[multiRow ? 'multi-row' : 'one-by-one'] = s
+    stores[name] = s
   }
   const rows: Array<{ kind: string; mode: string; c: number; rps: number[]; perCommit: number[]; cpu: number[] }> = []
   for (let r = 0; r < rounds; r++) {

@@ -2,6 +2,7 @@
 // (src/store/postgres/batch-ops.ts), and every caller gets exactly the answer the one-caller-at-a-time
 // path gives: the same batches are written to a second store with `multiRow: false` and compared.
 import { test } from 'node:test'
+import pg from 'pg'
 import assert from 'node:assert/strict'
 import { PostgresStore, openPostgresStore, type Store, type WriteOp, type WriteResult } from '../../src/store/index.ts'
 import type { LedgerEventRecord } from '../../src/store/ledger-types.ts'
@@ -133,4 +134,40 @@ test('postgres: a multi-row burn run holds exactly-once across two stores on one
   const results = await Promise.all(calls)
   for (const j of jtis) assert.equal(results.filter((x) => x.j === j && x.r.ok).length, 1, `${j} burned exactly once`)
   assert.ok(a.batchedWriteCount > 0 && b.batchedWriteCount > 0)
+})
+
+test('postgres: a second group-commit transaction proceeds while the first waits on a lock (maxInFlight)', { skip }, async (t) => {
+  const schema = testSchema()
+  const store = await openPostgresStore({ url: PG_TEST_URL, schema, maxInFlight: 2 })
+  const admin = new pg.Client({ connectionString: PG_TEST_URL })
+  await admin.connect()
+  t.after(async () => {
+    await admin.end().catch(() => undefined)
+    await store.close()
+  })
+  await store.write([{ op: 'tenant_insert', tenant: { tenantId: T1, name: 'one', createdAtMs: 1 } }])
+  await store.write([mint('j-blocked', T1, 'blocked')])
+  await store.write([mint('j-free', T1, 'free')])
+  // Another session holds the agent-lock key of 'blocked' exclusively (as a lockdown in flight would).
+  const key = (await admin.query<{ k: string }>("SELECT hashtextextended('agent-lock:' || $1::text || chr(1) || $2::text, 0)::text AS k", [T1, 'blocked'])).rows[0]!.k
+  await admin.query('SELECT pg_advisory_lock($1::bigint)', [key])
+  let firstDone = false
+  const first = store.write([burn('j-blocked', T1, 'blocked')]).then((r) => {
+    firstDone = true
+    return r
+  })
+  // Wait until the first transaction is queued on that lock.
+  for (;;) {
+    const waiting = await admin.query(
+      `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND ((classid::bigint << 32) | objid::bigint) = ($1::bigint & x'ffffffffffffffff'::bigint)`,
+      [key],
+    )
+    if (waiting.rowCount !== 0) break
+    await new Promise((r) => setTimeout(r, 20))
+  }
+  const second = await Promise.race([store.write([burn('j-free', T1, 'free')]), new Promise<'stuck'>((r) => setTimeout(() => r('stuck'), 15_000))])
+  assert.deepEqual(second, { ok: true }, 'the second write committed in its own transaction')
+  assert.equal(firstDone, false, 'while the first still waits')
+  await admin.query('SELECT pg_advisory_unlock($1::bigint)', [key])
+  assert.deepEqual(await first, { ok: true })
 })

@@ -158,11 +158,6 @@ export async function applyAppendRun(c: PoolClient, callers: ReadonlyArray<reado
     await c.query(SQL.agentShared, [t, a])
     if ((await c.query<{ n: number }>(SQL.anyLocked, [t, a])).rows[0]!.n > 0) return false
   }
-  let tenantsInOrder: string[] = []
-  if (events.length > 0) {
-    tenantsInOrder = [...new Set(events.map((e) => e.event.tenantId as string))]
-    await c.query(SQL.tenantSeqLocks, [tenantsInOrder])
-  }
   if (clearances.length > 0) {
     const n = await insertRows(c, CLEARANCE_HEAD, 'ON CONFLICT DO NOTHING', clearances.map((o) => clearanceParams(o.clearance)))
     if (n !== clearances.length) return false
@@ -176,6 +171,10 @@ export async function applyAppendRun(c: PoolClient, callers: ReadonlyArray<reado
     if ((await insertRows(c, IDEMPOTENCY_HEAD, 'ON CONFLICT DO NOTHING', rows)) !== idem.length) return false
   }
   if (events.length > 0) {
+    // The per-tenant ledger locks are taken last: they serialize every append of the tenant, on
+    // every replica, until COMMIT, so they are held for three statements and the commit only.
+    const tenantsInOrder = [...new Set(events.map((e) => e.event.tenantId as string))]
+    await c.query(SQL.tenantSeqLocks, [tenantsInOrder])
     // Under the per-tenant locks: MAX + 1, + 2, … in caller order, as one-by-one appends would number them.
     const max = new Map<string, number>()
     for (const row of (await c.query<{ tenant_id: string; max: number }>(SQL.maxSeq, [tenantsInOrder])).rows) max.set(row.tenant_id, Number(row.max))

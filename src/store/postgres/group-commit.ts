@@ -2,8 +2,11 @@
 // write() calls queued while the previous transaction was in flight share the next BEGIN … COMMIT
 // (one WAL flush on the server, one commit round trip), each caller's ops run in their own SAVEPOINT
 // so a failed guard (or a failing statement) rolls back only that caller, and nobody is answered
-// before COMMIT returns. One transaction at a time per store: the batch grows with concurrency, which
-// is what makes the cost per write fall as load rises. The queue is bounded (`overloaded`).
+// before COMMIT returns. Up to `maxInFlight` transactions are open at once (each on its own pooled
+// connection: while one waits for its round trips and its WAL flush, the next batch is already being
+// written); when every slot is busy the queue grows into the next batch, which is what makes the cost
+// per write fall as load rises. Concurrent transactions of one process are no different from those of
+// two replicas: every guard is decided by the database. The queue is bounded (`overloaded`).
 import type { Pool, PoolClient } from 'pg'
 import { LedgixError } from '../../core/index.ts'
 import type { WriteOp, WriteResult } from '../types.ts'
@@ -45,7 +48,11 @@ export class PgGroupCommitter {
   #maxQueue: number
   #maxBatch: number
   #queue: Pending[] = []
-  #running: Promise<void> | null = null
+  #maxInFlight: number
+  #inFlight = 0
+  #scheduled = false
+  #sideBusy = false
+  #open = new Set<Promise<void>>()
   #closed = false
   #batching: boolean
   commits = 0
@@ -53,8 +60,9 @@ export class PgGroupCommitter {
   /** Writes answered by a multi-row run (tests prove batching with it). */
   batchedWrites = 0
 
-  constructor(pool: Pool, apply: PgApplier, side: PgSideWork, options: { maxQueue: number; maxBatch: number; multiRow?: boolean }) {
+  constructor(pool: Pool, apply: PgApplier, side: PgSideWork, options: { maxQueue: number; maxBatch: number; multiRow?: boolean; maxInFlight?: number }) {
     this.#batching = options.multiRow ?? true
+    this.#maxInFlight = Math.max(1, options.maxInFlight ?? 1)
     this.#pool = pool
     this.#apply = apply
     this.#side = side
@@ -71,26 +79,39 @@ export class PgGroupCommitter {
     })
   }
 
-  /** Start a flush unless one is running (it loops until the queue and the side work are empty). */
+  /**
+   * Start a transaction for what is queued, after this event-loop turn (so every caller of the turn
+   * joins it), unless `maxInFlight` transactions are already open; each one that finishes pokes
+   * again. Writes that arrive while every slot is busy form the next batch, which grows with load.
+   */
   poke(): void {
-    if (this.#running !== null) return
-    this.#running = this.#drain().finally(() => {
-      this.#running = null
-      // Writes queued after the loop's last check.
-      if (this.#queue.length > 0) this.poke()
+    if (this.#scheduled || this.#inFlight >= this.#maxInFlight || !this.#hasWork()) return
+    this.#scheduled = true
+    setImmediate(() => {
+      this.#scheduled = false
+      while (this.#inFlight < this.#maxInFlight && this.#hasWork()) {
+        const batch = this.#queue.splice(0, this.#maxBatch)
+        // The coalesced side work (last-used times) rides in one transaction at a time.
+        const side = !this.#sideBusy && this.#side.pending()
+        if (batch.length === 0 && !side) break
+        if (side) this.#sideBusy = true
+        this.#inFlight++
+        const done = this.#commit(batch, side).finally(() => {
+          this.#inFlight--
+          if (side) this.#sideBusy = false
+          this.#open.delete(done)
+          this.poke()
+        })
+        this.#open.add(done)
+      }
     })
   }
 
-  async #drain(): Promise<void> {
-    // Let the callers of this event-loop turn join the first batch.
-    await new Promise<void>((resolve) => setImmediate(resolve))
-    while (this.#queue.length > 0 || this.#side.pending()) {
-      const batch = this.#queue.splice(0, this.#maxBatch)
-      await this.#commit(batch)
-    }
+  #hasWork(): boolean {
+    return this.#queue.length > 0 || (!this.#sideBusy && this.#side.pending())
   }
 
-  async #commit(batch: Pending[]): Promise<void> {
+  async #commit(batch: Pending[], side: boolean): Promise<void> {
     const results: Array<WriteResult | Error> = new Array(batch.length)
     let client: PoolClient
     try {
@@ -102,12 +123,12 @@ export class PgGroupCommitter {
     let broken: unknown = null
     try {
       await client.query('BEGIN')
-      if (this.#side.pending()) await this.#side.apply(client)
+      if (side) await this.#side.apply(client)
       await this.#runBatch(client, batch, results)
       await client.query('COMMIT')
       this.commits++
       this.writes += batch.length
-      this.#side.committed()
+      if (side) this.#side.committed()
     } catch (err) {
       broken = unavailable(err) ?? err
       await client.query('ROLLBACK').catch(() => undefined)
@@ -194,7 +215,11 @@ export class PgGroupCommitter {
   /** Commit what is queued, then refuse further writes. */
   async close(): Promise<void> {
     this.poke()
-    while (this.#running !== null) await this.#running
+    while (this.#scheduled || this.#open.size > 0 || this.#queue.length > 0) {
+      if (this.#open.size > 0) await Promise.allSettled([...this.#open])
+      else await new Promise<void>((resolve) => setImmediate(resolve))
+      this.poke()
+    }
     this.#closed = true
   }
 }

@@ -11,7 +11,7 @@ import { PgLedgerReads } from './ledger-reads.ts'
 import { SchemaTooNewError, migratePg } from './migrations.ts'
 import { PgOutboxReads } from './outbox-reads.ts'
 import { PgReportReads } from './report-ops.ts'
-import { StoreOpenError, checkedSchema, createPgPool, describeConnectError, readerOf, type PgPoolOptions } from './pool.ts'
+import { PG_POOL_DEFAULTS, StoreOpenError, checkedSchema, createPgPool, describeConnectError, readerOf, type PgPoolOptions } from './pool.ts'
 import { applyPgOps } from './write-ops.ts'
 import { PgStoreReads } from './store-reads.ts'
 
@@ -23,6 +23,8 @@ export interface PostgresStoreOptions extends PgPoolOptions {
   maxBatch?: number
   /** Runs of burns and of decision appends as multi-row statements (batch-ops.ts). Default true; false measures the one-caller-at-a-time path. */
   multiRow?: boolean
+  /** Group-commit transactions open at once, each on its own connection. Default: min(4, ⌊pool max / 2⌋), at least 1. */
+  maxInFlight?: number
 }
 
 /** Coalesced API-key last-used times: written in the next batch's transaction, shown to reads until then. */
@@ -78,6 +80,7 @@ export class PostgresStore extends PgStoreReads implements Store {
       maxQueue: options.maxQueue ?? DEFAULT_MAX_QUEUE,
       maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
       multiRow: options.multiRow ?? true,
+      maxInFlight: options.maxInFlight ?? Math.max(1, Math.min(4, Math.floor((options.max ?? PG_POOL_DEFAULTS.max) / 2))),
     })
     this.#touchTimer = setInterval(() => this.#committer.poke(), TOUCH_FLUSH_MS)
     this.#touchTimer.unref()
