@@ -21,4 +21,4 @@ export type {
   TokenConfig,
   UpstreamConfig,
 } from './types.ts'
-export type { VaultJudgeConfig, VaultRateLimitConfig, VaultServerConfig, VaultStoreConfig, VaultStoreTls } from './types-vault.ts'
+export type { VaultJudgeConfig, VaultRateLimitConfig, VaultServerConfig, VaultStoreConfig } from './types-vault.ts'
