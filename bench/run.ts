@@ -27,6 +27,7 @@ import { UPLOAD_ID, WS_ID, streamRows } from './scenarios/streams.ts'
 import { BARE_ID, DIRECT_ID, LAT_BARE_ID, NGINX_ID, VERIFY_ID, barePlans, directPlan, nginxPlan, verifyPlan } from './scenarios/references.ts'
 import { CLEARANCE_DRIFT_ID, CLEARANCE_ID, CONSUME_ID, NAIVE_SHARED_TITLE, NAIVE_TITLE, clearanceDriftPlan, clearancePlan, consumePlan, naivePlan } from './scenarios/vault.ts'
 import { writeFlameGraphs } from './flamegraph.ts'
+import { PG_IDS, postgresPlans, type PostgresPart } from './scenarios/postgres.ts'
 
 function usageError(err: unknown): never {
   process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`)
@@ -164,6 +165,13 @@ async function main(): Promise<void> {
     if (sel(CONSUME_ID)) plans.push(consumePlan(ctx, vault))
     if (sel(CLEARANCE_ID)) plans.push(clearancePlan(ctx, vault))
   }
+  // Issue 20: the Vault rows again on PostgreSQL, with one replica and with two behind a balancer.
+  let pgPart: PostgresPart | null = null
+  if (PG_IDS.some(sel)) {
+    pgPart = await postgresPlans(ctx, apiKey, sel)
+    rows.push(...pgPart.rows)
+    plans.push(...pgPart.plans)
+  }
   if (sel(CLEARANCE_DRIFT_ID)) {
     const driftVault = await startVault(ctx, apiKey, { name: 'vault-drift' })
     if (typeof driftVault === 'string') rows.push(unavailable(CLEARANCE_DRIFT_ID, CLEARANCE_DRIFT_ID, `Vault not available: ${driftVault}`))
@@ -174,6 +182,7 @@ async function main(): Promise<void> {
 
   const readyRss = primary === null ? null : rssMiB(primary.m)
   rows.push(...(await measureInterleaved(ctx, plans)))
+  if (pgPart !== null) await pgPart.cleanup()
   for (const r of rows) {
     if (r.status !== 'ok') continue
     if (typeof vault !== 'string' && [...vaultIds, G.GATED_PAIRED_SHARED_ID, G.NAIVE_SHARED_ID].includes(r.id)) r.notes.push(vaultNote)

@@ -10,7 +10,7 @@ import type { BenchKey } from './tokens.ts'
 const CONFIG_DIR = join(dirname(dirname(fileURLToPath(import.meta.url))), 'configs')
 export const POLICIES_DIR = join(CONFIG_DIR, 'policies')
 
-export type Template = 'all-in-one' | 'paired' | 'vault-only' | 'streams' | 'vault-keys' | 'paired-keys' | 'vault-notify'
+export type Template = 'all-in-one' | 'paired' | 'vault-only' | 'streams' | 'vault-keys' | 'paired-keys' | 'vault-notify' | 'vault-pg'
 
 export function renderTemplate(template: Template, values: Readonly<Record<string, string | number>>): string {
   const text = readFileSync(join(CONFIG_DIR, `${template}.yaml`), 'utf8')

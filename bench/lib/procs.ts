@@ -268,3 +268,18 @@ export function rssMiB(m: Managed): number | null {
   for (const pid of groupPids(m)) if (pid !== m.pid) totalKiB += rssKiB(pid) ?? 0
   return Math.round((totalKiB / 1024) * 10) / 10
 }
+
+/** CPU seconds (user + system) of the listed processes that are still there (e.g. PostgreSQL backends). */
+export function pidsCpuSeconds(pids: readonly number[]): number {
+  let ticks = 0
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      ticks += Number(fields[11]) + Number(fields[12])
+    } catch {
+      // exited
+    }
+  }
+  return ticks / ticksPerSecond()
+}

@@ -1,6 +1,7 @@
 // Every scenario id of the harness and the references its ratios need, for `--only`: a selected
 // scenario brings its references along, so its ratio is always computed in the same run.
 import { CLEARANCE_DRIFT_ID, CLEARANCE_ID, CONSUME_ID } from './vault.ts'
+import { CLEARANCE_PG2_ID, CLEARANCE_PG_ID, CONSUME_PG2_ID, CONSUME_PG_ID } from './postgres.ts'
 import { REVIEW_ID, REVIEW_NOTIFY_ID } from './notify.ts'
 import * as G from './gateway.ts'
 import { LEDGER_IDS } from './ledger.ts'
@@ -26,6 +27,10 @@ export const CATALOG: Readonly<Record<string, readonly string[]>> = {
   [CONSUME_ID]: [VERIFY_ID],
   [CLEARANCE_ID]: [],
   [CLEARANCE_DRIFT_ID]: [CLEARANCE_ID],
+  [CONSUME_PG_ID]: [CONSUME_ID],
+  [CONSUME_PG2_ID]: [CONSUME_PG_ID],
+  [CLEARANCE_PG_ID]: [CLEARANCE_ID],
+  [CLEARANCE_PG2_ID]: [CLEARANCE_PG_ID],
   [REVIEW_ID]: [],
   [REVIEW_NOTIFY_ID]: [REVIEW_ID],
   [G.LAT_DIRECT_ID]: [],

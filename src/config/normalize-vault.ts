@@ -4,7 +4,7 @@ import type { Static } from '@sinclair/typebox'
 import { normalizeListenerLimits } from './normalize-listener.ts'
 import { VAULT_LISTENER_DEFAULTS } from './defaults.ts'
 import type { VaultServerSchema } from './schema-vault.ts'
-import type { VaultLedgerConfig, VaultNotifyConfig, VaultServerConfig, VaultStoreConfig } from './types-vault.ts'
+import type { VaultLedgerConfig, VaultNotifyConfig, VaultServerConfig, VaultStoreConfig, VaultStoreTls } from './types-vault.ts'
 import { parseDuration, parseSize } from './units.ts'
 
 export type VaultServerYaml = Static<typeof VaultServerSchema>
@@ -90,6 +90,23 @@ function normalizeStore(raw: VaultServerYaml['store'], problems: Array<[string, 
       connectTimeoutMs: duration(pool.connect_timeout, '5s', 'store.pool.connect_timeout', 1, problems),
     },
     leaderPollMs: duration(raw.leader_poll, '1s', 'store.leader_poll', 1, problems),
+    ...(raw.tls === undefined ? {} : { tls: normalizeStoreTls(raw.tls, problems) }),
+  }
+}
+
+function normalizeStoreTls(tls: NonNullable<NonNullable<VaultServerYaml['store']>['tls']>, problems: Array<[string, string]>): VaultStoreTls {
+  const blank = (v: string | undefined): string | null => (v === undefined || v.trim() === '' ? null : v)
+  const certFile = blank(tls.cert_file)
+  const keyFile = blank(tls.key_file)
+  if ((certFile === null) !== (keyFile === null)) {
+    problems.push([`store.tls.${certFile === null ? 'cert_file' : 'key_file'}`, 'client certificate authentication needs both cert_file and key_file'])
+  }
+  return {
+    caFile: blank(tls.ca_file),
+    certFile,
+    keyFile,
+    rejectUnauthorized: tls.reject_unauthorized ?? true,
+    servername: blank(tls.servername),
   }
 }
 

@@ -108,6 +108,20 @@ export const VaultServerSchema = Type.Object(
           leader_poll: Type.Optional(
             Duration('How often a replica tries to become the one ledger sealer (and the sealer checks its lock session); a dead leader is replaced within about this.', '1s'),
           ),
+          tls: Type.Optional(
+            Type.Object(
+              {
+                ca_file: Type.Optional(Type.String({ description: 'PEM file of the CA(s) that signed the server certificate; unset: the system trust store.' })),
+                cert_file: Type.Optional(Type.String({ description: 'PEM client certificate, for servers that require certificate authentication (with key_file).' })),
+                key_file: Type.Optional(Type.String({ description: 'PEM private key of cert_file.' })),
+                reject_unauthorized: Type.Optional(
+                  Type.Boolean({ default: true, description: 'Refuse a server certificate that does not chain to ca_file (or the system store) or does not match the host. Keep true.' }),
+                ),
+                servername: Type.Optional(Type.String({ description: 'Host name the server certificate must match (SNI) when it differs from the host in url.' })),
+              },
+              { additionalProperties: false, description: 'TLS to PostgreSQL; present = TLS required. Or use the URL\'s ?sslmode=…, not both.' },
+            ),
+          ),
         },
         { additionalProperties: false, default: {} },
       ),

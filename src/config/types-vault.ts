@@ -67,7 +67,18 @@ export type VaultStoreConfig =
       pool: { max: number; statementTimeoutMs: number; idleTimeoutMs: number; connectTimeoutMs: number }
       /** Sealer election poll (store.leader_poll); absent in hand-built configs = 1 s. */
       leaderPollMs?: number
+      /** TLS to the server (`store.tls`); absent = as the URL says (plain unless ?sslmode=…). */
+      tls?: VaultStoreTls
     }
+
+/** `vault_server.store.tls`: file paths are read when the store opens (errors name the config path). */
+export interface VaultStoreTls {
+  caFile: string | null
+  certFile: string | null
+  keyFile: string | null
+  rejectUnauthorized: boolean
+  servername: string | null
+}
 
 export interface VaultServerConfig {
   listen: { host: string; port: number }

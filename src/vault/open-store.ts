@@ -19,6 +19,7 @@ export function postgresOptionsOf(config: VaultServerConfig): PostgresStoreOptio
     maxQueue: config.writeQueue.maxQueue,
     maxBatch: config.writeQueue.maxBatch,
     ...(s.leaderPollMs === undefined ? {} : { leaderPollMs: s.leaderPollMs }),
+    ...(s.tls === undefined ? {} : { tls: s.tls }),
   }
 }
 

@@ -6,7 +6,7 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Ledgix Gateway configuration","additionalProperties":false,"description":"Ledgix Gateway configuration.","type":"object","properties":{"mode":{"type":"string","enum":["paired","all-in-one","vault-only"],"default":"all-in-one","description":"paired: gateway only, Vault remote; all-in-one: gateway and Vault in one process; vault-only: just the Vault API."},"gateway":{"additionalProperties":false,"default":{},"description":"The proxy listener and its limits.","type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"description":"Where the gateway listens.","type":"object","properties":{"host":{"minLength":1,"default":"127.0.0.1","description":"Address the gateway listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":8080,"description":"Port the gateway listens on (0 = any free port).","type":"integer"}}},"trusted_proxies":{"default":[],"description":"IP addresses or CIDRs (10.0.0.0/8) of proxies whose X-Forwarded-* headers are trusted and appended to.","type":"array","items":{"minLength":1,"type":"string"}},"drain_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"On SIGTERM, how long in-flight requests may finish before sockets close. A duration like \"30s\" (ms, s, m, h, d).","default":"25s","type":"string"},"max_header_size":{"description":"Request headers larger than this are refused with 431. A size like \"512kib\" or \"1mib\", or a number of bytes.","default":"16kib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"The request line and headers must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"request_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"300s","description":"The whole request, headers and body, must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"idle_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"310s","description":"A connection with no traffic either way for this long while a request is open is closed. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"65s","description":"An idle keep-alive connection between requests is closed after this. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"max_connections":{"minimum":0,"default":16384,"description":"Open connections per process; further ones are closed on accept (0 = no cap).","type":"integer"},"max_connections_per_ip":{"minimum":0,"default":1024,"description":"Open connections one client address may hold; further ones are closed on accept (0 = no cap).","type":"integer"},"max_header_count":{"minimum":8,"maximum":1000,"default":80,"description":"Requests with more header fields than this are refused with 431 request_header_fields_too_large.","type":"integer"},"path_rules":{"additionalProperties":false,"default":{},"description":"Tighten the request path rule (docs/design/request-target.md); the default rule cannot be loosened.","type":"object","properties":{"reject_percent_encoded":{"default":false,"description":"Also refuse every percent-encoded path (plain ASCII paths only).","type":"boolean"}}},"max_inflight_body":{"description":"Total bytes of bind_args bodies one worker holds at once, all routes together; beyond it 503 overloaded with Retry-After (default \"128mib\"). Unset, it is raised to the largest max_body; set, it must be at least that. A size like \"512kib\" or \"1mib\", or a number of bytes.","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"workers":{"default":1,"description":"Gateway worker processes (node:cluster): a number, or \"auto\" for one per CPU.","anyOf":[{"minimum":1,"maximum":256,"type":"integer"},{"const":"auto","type":"string"}]}}},"admin":{"additionalProperties":false,"default":{},"description":"Metrics (/metrics) and health (/healthz, /readyz) listener.","type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"description":"Where the admin endpoint (metrics, health) listens.","type":"object","properties":{"host":{"minLength":1,"default":"127.0.0.1","description":"Address the admin endpoint (metrics, health) listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":9090,"description":"Port the admin endpoint (metrics, health) listens on (0 = any free port).","type":"integer"}}},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"5s","description":"The request line and headers must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"request_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"The whole request, headers and body, must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"idle_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"30s","description":"A connection with no traffic either way for this long while a request is open is closed. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"5s","description":"An idle keep-alive connection between requests is closed after this. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"max_connections":{"minimum":0,"default":64,"description":"Open connections per process; further ones are closed on accept (0 = no cap).","type":"integer"},"max_connections_per_ip":{"minimum":0,"default":0,"description":"Open connections one client address may hold; further ones are closed on accept (0 = no cap).","type":"integer"}}},"vault":{"additionalProperties":false,"default":{},"description":"The remote Vault the gateway burns tokens at (paired mode only).","type":"object","properties":{"url":{"minLength":1,"description":"Base URL of the remote Vault (paired mode), e.g. https://vault.internal:8000. Ignored in other modes.","type":"string"},"api_key":{"minLength":1,"description":"API key the gateway sends to the remote Vault. Use ${LEDGIX_VAULT_API_KEY}.","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Per-request timeout for burns at the remote Vault. A duration like \"30s\" (ms, s, m, h, d).","default":"3s","type":"string"},"connections":{"minimum":1,"default":32,"description":"Max sockets to the remote Vault.","type":"integer"}}},"token":{"additionalProperties":false,"default":{},"description":"What an A-JWT must carry to be accepted.","type":"object","properties":{"issuer":{"minLength":1,"default":"alcv-vault","description":"Required `iss` claim.","type":"string"},"audience":{"minLength":1,"default":"ledgix-sdk","description":"Required `aud` claim (or array member).","type":"string"},"subject":{"minLength":1,"default":"clearance","description":"Required `sub` claim.","type":"string"},"clock_skew":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Tolerance applied to exp, nbf and iat (at most 5m). A duration like \"30s\" (ms, s, m, h, d).","default":"30s","type":"string"},"replay_cache_size":{"minimum":1,"default":100000,"description":"Burned token ids remembered locally to refuse replays without a Vault round trip.","type":"integer"},"require_exp":{"default":true,"description":"Refuse tokens without an `exp` claim.","type":"boolean"}}},"jwks":{"additionalProperties":false,"default":{},"description":"Verification key fetching and caching (paired mode).","type":"object","properties":{"url":{"minLength":1,"description":"Where to fetch verification keys in paired mode; default {vault.url}/.well-known/jwks.json.","type":"string"},"refresh_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Refresh period when the JWKS response has no Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"5m","type":"string"},"min_refresh":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Lower bound applied to Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"30s","type":"string"},"max_refresh":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Upper bound applied to Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"1h","type":"string"},"kid_miss_cooldown":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"After a refetch caused by an unknown kid, further kid-miss refetches wait this long. A duration like \"30s\" (ms, s, m, h, d).","default":"10s","type":"string"},"max_stale":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Keep using the last good keys this long while refreshes fail, then fail closed. A duration like \"30s\" (ms, s, m, h, d).","default":"1h","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Timeout of one JWKS fetch. A duration like \"30s\" (ms, s, m, h, d).","default":"5s","type":"string"}}},"routes":{"default":[],"description":"Protected upstreams, matched by host, path prefix and method.","type":"array","items":{"additionalProperties":false,"description":"One protected (or passthrough) upstream.","type":"object","required":["name","match","upstream"],"properties":{"name":{"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","maxLength":64,"description":"Unique route name, used in logs and metrics.","type":"string"},"match":{"additionalProperties":false,"description":"Which requests this route takes. A host-bound route beats a host-less one, then the longest path prefix wins.","type":"object","properties":{"host":{"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$","description":"Exact Host header to match, without port; omit to match any host.","type":"string"},"path_prefix":{"minLength":1,"default":"/","description":"Path prefix, matched on segment boundaries (\"/v1\" matches /v1 and /v1/x, not /v10).","type":"string"},"methods":{"minItems":1,"description":"HTTP methods to match; omit to match any method.","type":"array","items":{"pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","type":"string"}}}},"upstream":{"description":"Where matching requests go: a URL, or an object with url and pool settings.","anyOf":[{"minLength":1,"description":"Upstream URL (shorthand for { url }).","type":"string"},{"additionalProperties":false,"description":"Upstream with its pool settings.","type":"object","required":["url"],"properties":{"url":{"minLength":1,"description":"Origin plus optional base path, e.g. http://crm:8080/api. No query or fragment.","type":"string"},"connect_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"TCP/TLS connect timeout (default \"10s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Time to receive the response headers (default \"300s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"body_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Max idle time between response body chunks (default \"300s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"How long an idle upstream socket is kept (default \"4s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"connections":{"minimum":1,"description":"Max sockets to this upstream (default 128).","type":"integer"}}}]},"auth":{"type":"string","enum":["token","none"],"default":"token","description":"\"token\" requires a valid single-use A-JWT; \"none\" passes requests through."},"tools":{"default":[],"description":"Allowed values of the token's `tool` claim; required with auth: token.","type":"array","items":{"minLength":1,"type":"string"}},"bind_args":{"type":"string","enum":["exact","none"],"default":"none","description":"\"exact\": the token's tool_args_hash must equal the hash of the JSON request body."},"max_body":{"description":"Largest request body buffered for bind_args: exact (413 above). A size like \"512kib\" or \"1mib\", or a number of bytes.","default":"1mib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"max_inflight_body":{"description":"Total bytes of bodies this bind_args route holds at once; beyond it 503 overloaded with Retry-After (default \"32mib\"). Unset, it is raised to max_body; set, it must be at least max_body. A size like \"512kib\" or \"1mib\", or a number of bytes.","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"strip_headers":{"default":[],"description":"Extra request headers removed before proxying.","type":"array","items":{"pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","type":"string"}},"forward_authorization":{"default":false,"description":"Pass the Authorization header upstream (dropped by default).","type":"boolean"},"strip_prefix":{"default":false,"description":"Remove the matched path prefix before forwarding.","type":"boolean"},"websocket":{"default":true,"description":"Allow WebSocket upgrades (authorised like any request).","type":"boolean"}}}},"logging":{"additionalProperties":false,"default":{},"description":"JSON logs on stdout.","type":"object","properties":{"level":{"type":"string","enum":["trace","debug","info","warn","error","fatal","silent"],"default":"info","description":"Minimum log level."}}},"vault_server":{"additionalProperties":false,"default":{},"type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"type":"object","properties":{"host":{"default":"127.0.0.1","description":"Address the Vault API listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":8000,"description":"Vault API port (0 = ephemeral).","type":"integer"}}},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"The request line and headers must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"request_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"30s","description":"The whole request, headers and body, must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"idle_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"60s","description":"A connection with no traffic either way for this long while a request is open is closed. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"65s","description":"An idle keep-alive connection between requests is closed after this. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"max_connections":{"minimum":0,"default":4096,"description":"Open connections per process; further ones are closed on accept (0 = no cap).","type":"integer"},"max_connections_per_ip":{"minimum":0,"default":0,"description":"Open connections one client address may hold; further ones are closed on accept (0 = no cap).","type":"integer"},"data_dir":{"default":"./data","description":"Directory for the SQLite store and signing keys.","type":"string"},"token_ttl":{"default":"300s","description":"A-JWT lifetime (spec §5.2 default 300 s).","type":"string"},"issuer":{"default":"alcv-vault","type":"string"},"audience":{"default":"ledgix-sdk","type":"string"},"admin_api_key":{"description":"Key for /admin (X-Admin-API-Key or Bearer). Use ${LEDGIX_ADMIN_API_KEY}.","type":"string"},"decision_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"25s","description":"Past this a clearance answers \"processing\" and /clearance-status delivers the decision (the client waits 30 s).","type":"string"},"policies_dir":{"description":"Directory of YAML policies loaded at start for every tenant.","type":"string"},"default_effect":{"default":"deny","description":"Outcome when no policy or rule applies (fail closed by default).","anyOf":[{"const":"deny","type":"string"},{"const":"review","type":"string"},{"const":"allow","type":"string"}]},"judge":{"additionalProperties":false,"type":"object","required":["url","model"],"properties":{"url":{"description":"OpenAI-compatible base URL, e.g. https://api.openai.com/v1","type":"string"},"model":{"type":"string"},"api_key":{"description":"Use ${OPENAI_API_KEY}.","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"Bound on one judge call.","type":"string"}}},"rate_limit":{"additionalProperties":false,"type":"object","required":["requests_per_second"],"properties":{"requests_per_second":{"exclusiveMinimum":0,"description":"Sustained requests per second per API key.","type":"number"},"burst":{"minimum":1,"description":"Requests allowed in a burst (default 2 × rate).","type":"integer"}}},"review_expiry":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"24h","description":"Pending reviews older than this resolve with review_expiry_effect.","type":"string"},"review_expiry_effect":{"default":"deny","anyOf":[{"const":"deny","type":"string"},{"const":"approve","type":"string"}]},"bootstrap_api_key":{"description":"Seeds the default tenant's first key on an empty store. Use ${LEDGIX_BOOTSTRAP_API_KEY}.","type":"string"},"api_key_env":{"pattern":"^[a-z0-9]{1,16}$","default":"live","description":"The {env} in generated sk_{env}_… keys.","type":"string"},"minimum_confidence_score":{"minimum":0,"maximum":1,"default":0.75,"type":"number"},"signing_key":{"additionalProperties":false,"type":"object","required":["kid","pem"],"properties":{"kid":{"minLength":1,"maxLength":256,"type":"string"},"pem":{"description":"PKCS#8 PEM Ed25519 private key. Use ${LEDGIX_SIGNING_KEY}.","type":"string"}}},"max_body":{"default":"1mib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":1,"type":"integer"}]},"write_queue":{"additionalProperties":false,"type":"object","properties":{"max_queue":{"minimum":1,"default":10000,"type":"integer"},"max_batch":{"minimum":1,"default":1024,"type":"integer"}}},"store":{"additionalProperties":false,"default":{},"type":"object","properties":{"driver":{"default":"sqlite","description":"sqlite: data_dir/vault.db. postgres: the database at url, shared by every replica.","anyOf":[{"const":"sqlite","type":"string"},{"const":"postgres","type":"string"}]},"url":{"description":"postgres://user:password@host:5432/db (libpq options such as ?sslmode=verify-full pass through). Use ${LEDGIX_DATABASE_URL}.","type":"string"},"schema":{"pattern":"^[a-z_][a-z0-9_]{0,62}$","default":"public","description":"PostgreSQL schema of every table; created at start when missing.","type":"string"},"pool":{"additionalProperties":false,"default":{},"type":"object","properties":{"max":{"minimum":1,"maximum":1000,"default":10,"description":"Connections per process.","type":"integer"},"statement_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"30s","description":"Longest one SQL statement may run.","type":"string"},"idle_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"30s","description":"An idle connection is closed after this.","type":"string"},"connect_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"5s","description":"Longest wait for a connection (new, or from an exhausted pool).","type":"string"}}},"leader_poll":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"1s","description":"How often a replica tries to become the one ledger sealer (and the sealer checks its lock session); a dead leader is replaced within about this.","type":"string"}}},"ledger":{"additionalProperties":false,"default":{},"type":"object","properties":{"seal_batch_size":{"minimum":1,"maximum":65536,"default":256,"description":"Most events sealed under one signed checkpoint.","type":"integer"},"seal_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"250ms","description":"Longest an appended event waits before it is sealed into a checkpoint.","type":"string"},"mmd_seconds":{"minimum":1,"default":30,"description":"Maximum merge delay promised in every checkpoint (spec default 30).","type":"integer"},"encryption_key":{"description":"32-byte key (64 hex or base64url) encrypting ledger bodies at rest. Use ${LEDGIX_LEDGER_ENCRYPTION_KEY}.","type":"string"}}},"public_url":{"description":"Base URL people reach the Vault/dashboard at; notifications then link to the review.","type":"string"},"notifications":{"additionalProperties":false,"default":{},"type":"object","properties":{"allow_private_targets":{"default":false,"description":"Let channels target loopback, private and link-local addresses (SSRF guard off).","type":"boolean"},"max_attempts":{"minimum":1,"maximum":100,"default":8,"description":"Attempts per delivery before dead letter.","type":"integer"},"attempt_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"Deadline of one delivery attempt.","type":"string"},"backoff_base":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"5s","description":"First retry delay ceiling (doubles per attempt, full jitter).","type":"string"},"backoff_max":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10m","description":"Largest retry delay.","type":"string"},"poll_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"500ms","description":"How often the worker looks for due deliveries.","type":"string"},"concurrency":{"minimum":1,"maximum":256,"default":8,"description":"Deliveries in flight at once.","type":"integer"},"expiring_lead":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"15m","description":"\"Review expiring soon\" is sent this long before review_expiry (\"0s\" = never).","type":"string"},"smtp":{"additionalProperties":false,"type":"object","required":["host","from"],"properties":{"host":{"minLength":1,"type":"string"},"port":{"minimum":1,"maximum":65535,"default":587,"type":"integer"},"secure":{"default":false,"description":"Implicit TLS (port 465); otherwise STARTTLS.","type":"boolean"},"require_tls":{"default":true,"description":"Refuse to send unless STARTTLS succeeds.","type":"boolean"},"user":{"type":"string"},"password":{"description":"Use ${LEDGIX_SMTP_PASSWORD}.","type":"string"},"from":{"minLength":3,"type":"string"},"ca_file":{"description":"PEM file of extra CAs to trust for the relay.","type":"string"}}}}},"dashboard":{"additionalProperties":false,"default":{},"type":"object","properties":{"session_idle_minutes":{"minimum":1,"maximum":1440,"default":30,"description":"A dashboard session unused this long ends (OWASP: 15-30 min for most apps).","type":"integer"},"session_absolute_hours":{"minimum":1,"maximum":720,"default":12,"description":"A dashboard session ends this long after login, used or not.","type":"integer"},"allow_insecure_http":{"default":false,"description":"Allow dashboard sessions over plain HTTP on a non-loopback host (labs only: no Secure cookie).","type":"boolean"},"trust_proxy":{"default":false,"description":"Believe X-Forwarded-Proto/-For from the peer (set only behind your own TLS-terminating proxy).","type":"boolean"}}}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Ledgix Gateway configuration","additionalProperties":false,"description":"Ledgix Gateway configuration.","type":"object","properties":{"mode":{"type":"string","enum":["paired","all-in-one","vault-only"],"default":"all-in-one","description":"paired: gateway only, Vault remote; all-in-one: gateway and Vault in one process; vault-only: just the Vault API."},"gateway":{"additionalProperties":false,"default":{},"description":"The proxy listener and its limits.","type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"description":"Where the gateway listens.","type":"object","properties":{"host":{"minLength":1,"default":"127.0.0.1","description":"Address the gateway listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":8080,"description":"Port the gateway listens on (0 = any free port).","type":"integer"}}},"trusted_proxies":{"default":[],"description":"IP addresses or CIDRs (10.0.0.0/8) of proxies whose X-Forwarded-* headers are trusted and appended to.","type":"array","items":{"minLength":1,"type":"string"}},"drain_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"On SIGTERM, how long in-flight requests may finish before sockets close. A duration like \"30s\" (ms, s, m, h, d).","default":"25s","type":"string"},"max_header_size":{"description":"Request headers larger than this are refused with 431. A size like \"512kib\" or \"1mib\", or a number of bytes.","default":"16kib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"The request line and headers must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"request_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"300s","description":"The whole request, headers and body, must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"idle_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"310s","description":"A connection with no traffic either way for this long while a request is open is closed. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"65s","description":"An idle keep-alive connection between requests is closed after this. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"max_connections":{"minimum":0,"default":16384,"description":"Open connections per process; further ones are closed on accept (0 = no cap).","type":"integer"},"max_connections_per_ip":{"minimum":0,"default":1024,"description":"Open connections one client address may hold; further ones are closed on accept (0 = no cap).","type":"integer"},"max_header_count":{"minimum":8,"maximum":1000,"default":80,"description":"Requests with more header fields than this are refused with 431 request_header_fields_too_large.","type":"integer"},"path_rules":{"additionalProperties":false,"default":{},"description":"Tighten the request path rule (docs/design/request-target.md); the default rule cannot be loosened.","type":"object","properties":{"reject_percent_encoded":{"default":false,"description":"Also refuse every percent-encoded path (plain ASCII paths only).","type":"boolean"}}},"max_inflight_body":{"description":"Total bytes of bind_args bodies one worker holds at once, all routes together; beyond it 503 overloaded with Retry-After (default \"128mib\"). Unset, it is raised to the largest max_body; set, it must be at least that. A size like \"512kib\" or \"1mib\", or a number of bytes.","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"workers":{"default":1,"description":"Gateway worker processes (node:cluster): a number, or \"auto\" for one per CPU.","anyOf":[{"minimum":1,"maximum":256,"type":"integer"},{"const":"auto","type":"string"}]}}},"admin":{"additionalProperties":false,"default":{},"description":"Metrics (/metrics) and health (/healthz, /readyz) listener.","type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"description":"Where the admin endpoint (metrics, health) listens.","type":"object","properties":{"host":{"minLength":1,"default":"127.0.0.1","description":"Address the admin endpoint (metrics, health) listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":9090,"description":"Port the admin endpoint (metrics, health) listens on (0 = any free port).","type":"integer"}}},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"5s","description":"The request line and headers must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"request_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"The whole request, headers and body, must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"idle_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"30s","description":"A connection with no traffic either way for this long while a request is open is closed. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"5s","description":"An idle keep-alive connection between requests is closed after this. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"max_connections":{"minimum":0,"default":64,"description":"Open connections per process; further ones are closed on accept (0 = no cap).","type":"integer"},"max_connections_per_ip":{"minimum":0,"default":0,"description":"Open connections one client address may hold; further ones are closed on accept (0 = no cap).","type":"integer"}}},"vault":{"additionalProperties":false,"default":{},"description":"The remote Vault the gateway burns tokens at (paired mode only).","type":"object","properties":{"url":{"minLength":1,"description":"Base URL of the remote Vault (paired mode), e.g. https://vault.internal:8000. Ignored in other modes.","type":"string"},"api_key":{"minLength":1,"description":"API key the gateway sends to the remote Vault. Use ${LEDGIX_VAULT_API_KEY}.","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Per-request timeout for burns at the remote Vault. A duration like \"30s\" (ms, s, m, h, d).","default":"3s","type":"string"},"connections":{"minimum":1,"default":32,"description":"Max sockets to the remote Vault.","type":"integer"}}},"token":{"additionalProperties":false,"default":{},"description":"What an A-JWT must carry to be accepted.","type":"object","properties":{"issuer":{"minLength":1,"default":"alcv-vault","description":"Required `iss` claim.","type":"string"},"audience":{"minLength":1,"default":"ledgix-sdk","description":"Required `aud` claim (or array member).","type":"string"},"subject":{"minLength":1,"default":"clearance","description":"Required `sub` claim.","type":"string"},"clock_skew":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Tolerance applied to exp, nbf and iat (at most 5m). A duration like \"30s\" (ms, s, m, h, d).","default":"30s","type":"string"},"replay_cache_size":{"minimum":1,"default":100000,"description":"Burned token ids remembered locally to refuse replays without a Vault round trip.","type":"integer"},"require_exp":{"default":true,"description":"Refuse tokens without an `exp` claim.","type":"boolean"}}},"jwks":{"additionalProperties":false,"default":{},"description":"Verification key fetching and caching (paired mode).","type":"object","properties":{"url":{"minLength":1,"description":"Where to fetch verification keys in paired mode; default {vault.url}/.well-known/jwks.json.","type":"string"},"refresh_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Refresh period when the JWKS response has no Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"5m","type":"string"},"min_refresh":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Lower bound applied to Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"30s","type":"string"},"max_refresh":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Upper bound applied to Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"1h","type":"string"},"kid_miss_cooldown":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"After a refetch caused by an unknown kid, further kid-miss refetches wait this long. A duration like \"30s\" (ms, s, m, h, d).","default":"10s","type":"string"},"max_stale":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Keep using the last good keys this long while refreshes fail, then fail closed. A duration like \"30s\" (ms, s, m, h, d).","default":"1h","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Timeout of one JWKS fetch. A duration like \"30s\" (ms, s, m, h, d).","default":"5s","type":"string"}}},"routes":{"default":[],"description":"Protected upstreams, matched by host, path prefix and method.","type":"array","items":{"additionalProperties":false,"description":"One protected (or passthrough) upstream.","type":"object","required":["name","match","upstream"],"properties":{"name":{"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","maxLength":64,"description":"Unique route name, used in logs and metrics.","type":"string"},"match":{"additionalProperties":false,"description":"Which requests this route takes. A host-bound route beats a host-less one, then the longest path prefix wins.","type":"object","properties":{"host":{"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$","description":"Exact Host header to match, without port; omit to match any host.","type":"string"},"path_prefix":{"minLength":1,"default":"/","description":"Path prefix, matched on segment boundaries (\"/v1\" matches /v1 and /v1/x, not /v10).","type":"string"},"methods":{"minItems":1,"description":"HTTP methods to match; omit to match any method.","type":"array","items":{"pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","type":"string"}}}},"upstream":{"description":"Where matching requests go: a URL, or an object with url and pool settings.","anyOf":[{"minLength":1,"description":"Upstream URL (shorthand for { url }).","type":"string"},{"additionalProperties":false,"description":"Upstream with its pool settings.","type":"object","required":["url"],"properties":{"url":{"minLength":1,"description":"Origin plus optional base path, e.g. http://crm:8080/api. No query or fragment.","type":"string"},"connect_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"TCP/TLS connect timeout (default \"10s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Time to receive the response headers (default \"300s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"body_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Max idle time between response body chunks (default \"300s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"How long an idle upstream socket is kept (default \"4s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"connections":{"minimum":1,"description":"Max sockets to this upstream (default 128).","type":"integer"}}}]},"auth":{"type":"string","enum":["token","none"],"default":"token","description":"\"token\" requires a valid single-use A-JWT; \"none\" passes requests through."},"tools":{"default":[],"description":"Allowed values of the token's `tool` claim; required with auth: token.","type":"array","items":{"minLength":1,"type":"string"}},"bind_args":{"type":"string","enum":["exact","none"],"default":"none","description":"\"exact\": the token's tool_args_hash must equal the hash of the JSON request body."},"max_body":{"description":"Largest request body buffered for bind_args: exact (413 above). A size like \"512kib\" or \"1mib\", or a number of bytes.","default":"1mib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"max_inflight_body":{"description":"Total bytes of bodies this bind_args route holds at once; beyond it 503 overloaded with Retry-After (default \"32mib\"). Unset, it is raised to max_body; set, it must be at least max_body. A size like \"512kib\" or \"1mib\", or a number of bytes.","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"strip_headers":{"default":[],"description":"Extra request headers removed before proxying.","type":"array","items":{"pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","type":"string"}},"forward_authorization":{"default":false,"description":"Pass the Authorization header upstream (dropped by default).","type":"boolean"},"strip_prefix":{"default":false,"description":"Remove the matched path prefix before forwarding.","type":"boolean"},"websocket":{"default":true,"description":"Allow WebSocket upgrades (authorised like any request).","type":"boolean"}}}},"logging":{"additionalProperties":false,"default":{},"description":"JSON logs on stdout.","type":"object","properties":{"level":{"type":"string","enum":["trace","debug","info","warn","error","fatal","silent"],"default":"info","description":"Minimum log level."}}},"vault_server":{"additionalProperties":false,"default":{},"type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"type":"object","properties":{"host":{"default":"127.0.0.1","description":"Address the Vault API listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":8000,"description":"Vault API port (0 = ephemeral).","type":"integer"}}},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"The request line and headers must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"request_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"30s","description":"The whole request, headers and body, must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"idle_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"60s","description":"A connection with no traffic either way for this long while a request is open is closed. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"65s","description":"An idle keep-alive connection between requests is closed after this. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"max_connections":{"minimum":0,"default":4096,"description":"Open connections per process; further ones are closed on accept (0 = no cap).","type":"integer"},"max_connections_per_ip":{"minimum":0,"default":0,"description":"Open connections one client address may hold; further ones are closed on accept (0 = no cap).","type":"integer"},"data_dir":{"default":"./data","description":"Directory for the SQLite store and signing keys.","type":"string"},"token_ttl":{"default":"300s","description":"A-JWT lifetime (spec §5.2 default 300 s).","type":"string"},"issuer":{"default":"alcv-vault","type":"string"},"audience":{"default":"ledgix-sdk","type":"string"},"admin_api_key":{"description":"Key for /admin (X-Admin-API-Key or Bearer). Use ${LEDGIX_ADMIN_API_KEY}.","type":"string"},"decision_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"25s","description":"Past this a clearance answers \"processing\" and /clearance-status delivers the decision (the client waits 30 s).","type":"string"},"policies_dir":{"description":"Directory of YAML policies loaded at start for every tenant.","type":"string"},"default_effect":{"default":"deny","description":"Outcome when no policy or rule applies (fail closed by default).","anyOf":[{"const":"deny","type":"string"},{"const":"review","type":"string"},{"const":"allow","type":"string"}]},"judge":{"additionalProperties":false,"type":"object","required":["url","model"],"properties":{"url":{"description":"OpenAI-compatible base URL, e.g. https://api.openai.com/v1","type":"string"},"model":{"type":"string"},"api_key":{"description":"Use ${OPENAI_API_KEY}.","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"Bound on one judge call.","type":"string"}}},"rate_limit":{"additionalProperties":false,"type":"object","required":["requests_per_second"],"properties":{"requests_per_second":{"exclusiveMinimum":0,"description":"Sustained requests per second per API key.","type":"number"},"burst":{"minimum":1,"description":"Requests allowed in a burst (default 2 × rate).","type":"integer"}}},"review_expiry":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"24h","description":"Pending reviews older than this resolve with review_expiry_effect.","type":"string"},"review_expiry_effect":{"default":"deny","anyOf":[{"const":"deny","type":"string"},{"const":"approve","type":"string"}]},"bootstrap_api_key":{"description":"Seeds the default tenant's first key on an empty store. Use ${LEDGIX_BOOTSTRAP_API_KEY}.","type":"string"},"api_key_env":{"pattern":"^[a-z0-9]{1,16}$","default":"live","description":"The {env} in generated sk_{env}_… keys.","type":"string"},"minimum_confidence_score":{"minimum":0,"maximum":1,"default":0.75,"type":"number"},"signing_key":{"additionalProperties":false,"type":"object","required":["kid","pem"],"properties":{"kid":{"minLength":1,"maxLength":256,"type":"string"},"pem":{"description":"PKCS#8 PEM Ed25519 private key. Use ${LEDGIX_SIGNING_KEY}.","type":"string"}}},"max_body":{"default":"1mib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":1,"type":"integer"}]},"write_queue":{"additionalProperties":false,"type":"object","properties":{"max_queue":{"minimum":1,"default":10000,"type":"integer"},"max_batch":{"minimum":1,"default":1024,"type":"integer"}}},"store":{"additionalProperties":false,"default":{},"type":"object","properties":{"driver":{"default":"sqlite","description":"sqlite: data_dir/vault.db. postgres: the database at url, shared by every replica.","anyOf":[{"const":"sqlite","type":"string"},{"const":"postgres","type":"string"}]},"url":{"description":"postgres://user:password@host:5432/db (libpq options such as ?sslmode=verify-full pass through). Use ${LEDGIX_DATABASE_URL}.","type":"string"},"schema":{"pattern":"^[a-z_][a-z0-9_]{0,62}$","default":"public","description":"PostgreSQL schema of every table; created at start when missing.","type":"string"},"pool":{"additionalProperties":false,"default":{},"type":"object","properties":{"max":{"minimum":1,"maximum":1000,"default":10,"description":"Connections per process.","type":"integer"},"statement_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"30s","description":"Longest one SQL statement may run.","type":"string"},"idle_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"30s","description":"An idle connection is closed after this.","type":"string"},"connect_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"5s","description":"Longest wait for a connection (new, or from an exhausted pool).","type":"string"}}},"leader_poll":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"1s","description":"How often a replica tries to become the one ledger sealer (and the sealer checks its lock session); a dead leader is replaced within about this.","type":"string"},"tls":{"additionalProperties":false,"description":"TLS to PostgreSQL; present = TLS required. Or use the URL's ?sslmode=…, not both.","type":"object","properties":{"ca_file":{"description":"PEM file of the CA(s) that signed the server certificate; unset: the system trust store.","type":"string"},"cert_file":{"description":"PEM client certificate, for servers that require certificate authentication (with key_file).","type":"string"},"key_file":{"description":"PEM private key of cert_file.","type":"string"},"reject_unauthorized":{"default":true,"description":"Refuse a server certificate that does not chain to ca_file (or the system store) or does not match the host. Keep true.","type":"boolean"},"servername":{"description":"Host name the server certificate must match (SNI) when it differs from the host in url.","type":"string"}}}}},"ledger":{"additionalProperties":false,"default":{},"type":"object","properties":{"seal_batch_size":{"minimum":1,"maximum":65536,"default":256,"description":"Most events sealed under one signed checkpoint.","type":"integer"},"seal_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"250ms","description":"Longest an appended event waits before it is sealed into a checkpoint.","type":"string"},"mmd_seconds":{"minimum":1,"default":30,"description":"Maximum merge delay promised in every checkpoint (spec default 30).","type":"integer"},"encryption_key":{"description":"32-byte key (64 hex or base64url) encrypting ledger bodies at rest. Use ${LEDGIX_LEDGER_ENCRYPTION_KEY}.","type":"string"}}},"public_url":{"description":"Base URL people reach the Vault/dashboard at; notifications then link to the review.","type":"string"},"notifications":{"additionalProperties":false,"default":{},"type":"object","properties":{"allow_private_targets":{"default":false,"description":"Let channels target loopback, private and link-local addresses (SSRF guard off).","type":"boolean"},"max_attempts":{"minimum":1,"maximum":100,"default":8,"description":"Attempts per delivery before dead letter.","type":"integer"},"attempt_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"Deadline of one delivery attempt.","type":"string"},"backoff_base":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"5s","description":"First retry delay ceiling (doubles per attempt, full jitter).","type":"string"},"backoff_max":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10m","description":"Largest retry delay.","type":"string"},"poll_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"500ms","description":"How often the worker looks for due deliveries.","type":"string"},"concurrency":{"minimum":1,"maximum":256,"default":8,"description":"Deliveries in flight at once.","type":"integer"},"expiring_lead":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"15m","description":"\"Review expiring soon\" is sent this long before review_expiry (\"0s\" = never).","type":"string"},"smtp":{"additionalProperties":false,"type":"object","required":["host","from"],"properties":{"host":{"minLength":1,"type":"string"},"port":{"minimum":1,"maximum":65535,"default":587,"type":"integer"},"secure":{"default":false,"description":"Implicit TLS (port 465); otherwise STARTTLS.","type":"boolean"},"require_tls":{"default":true,"description":"Refuse to send unless STARTTLS succeeds.","type":"boolean"},"user":{"type":"string"},"password":{"description":"Use ${LEDGIX_SMTP_PASSWORD}.","type":"string"},"from":{"minLength":3,"type":"string"},"ca_file":{"description":"PEM file of extra CAs to trust for the relay.","type":"string"}}}}},"dashboard":{"additionalProperties":false,"default":{},"type":"object","properties":{"session_idle_minutes":{"minimum":1,"maximum":1440,"default":30,"description":"A dashboard session unused this long ends (OWASP: 15-30 min for most apps).","type":"integer"},"session_absolute_hours":{"minimum":1,"maximum":720,"default":12,"description":"A dashboard session ends this long after login, used or not.","type":"integer"},"allow_insecure_http":{"default":false,"description":"Allow dashboard sessions over plain HTTP on a non-loopback host (labs only: no Secure cookie).","type":"boolean"},"trust_proxy":{"default":false,"description":"Believe X-Forwarded-Proto/-For from the peer (set only behind your own TLS-terminating proxy).","type":"boolean"}}}}}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func4 = codePointLength;
 const pattern0 = new RegExp("^\\d+(\\.\\d+)?(ms|s|m|h|d)$", "u");
@@ -3481,7 +3481,7 @@ if(data116.leader_poll === undefined){
 data116.leader_poll = "1s";
 }
 for(const key19 in data116){
-if(!(((((key19 === "driver") || (key19 === "url")) || (key19 === "schema")) || (key19 === "pool")) || (key19 === "leader_poll"))){
+if(!((((((key19 === "driver") || (key19 === "url")) || (key19 === "schema")) || (key19 === "pool")) || (key19 === "leader_poll")) || (key19 === "tls"))){
 const err257 = {instancePath:instancePath+"/vault_server/store",schemaPath:"#/properties/vault_server/properties/store/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.store,data:data116};
 if(vErrors === null){
 vErrors = [err257];
@@ -3762,9 +3762,15 @@ vErrors.push(err278);
 }
 errors++;
 }
+if(data116.tls !== undefined){
+let data126 = data116.tls;
+if(data126 && typeof data126 == "object" && !Array.isArray(data126)){
+if(data126.reject_unauthorized === undefined){
+data126.reject_unauthorized = true;
 }
-else {
-const err279 = {instancePath:instancePath+"/vault_server/store",schemaPath:"#/properties/vault_server/properties/store/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.store.type,parentSchema:schema11.properties.vault_server.properties.store,data:data116};
+for(const key21 in data126){
+if(!(((((key21 === "ca_file") || (key21 === "cert_file")) || (key21 === "key_file")) || (key21 === "reject_unauthorized")) || (key21 === "servername"))){
+const err279 = {instancePath:instancePath+"/vault_server/store/tls",schemaPath:"#/properties/vault_server/properties/store/properties/tls/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.store.properties.tls,data:data126};
 if(vErrors === null){
 vErrors = [err279];
 }
@@ -3773,20 +3779,11 @@ vErrors.push(err279);
 }
 errors++;
 }
-let data126 = data78.ledger;
-if(data126 && typeof data126 == "object" && !Array.isArray(data126)){
-if(data126.seal_batch_size === undefined){
-data126.seal_batch_size = 256;
 }
-if(data126.seal_interval === undefined){
-data126.seal_interval = "250ms";
-}
-if(data126.mmd_seconds === undefined){
-data126.mmd_seconds = 30;
-}
-for(const key21 in data126){
-if(!((((key21 === "seal_batch_size") || (key21 === "seal_interval")) || (key21 === "mmd_seconds")) || (key21 === "encryption_key"))){
-const err280 = {instancePath:instancePath+"/vault_server/ledger",schemaPath:"#/properties/vault_server/properties/ledger/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.ledger,data:data126};
+if(data126.ca_file !== undefined){
+let data127 = data126.ca_file;
+if(typeof data127 !== "string"){
+const err280 = {instancePath:instancePath+"/vault_server/store/tls/ca_file",schemaPath:"#/properties/vault_server/properties/store/properties/tls/properties/ca_file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.tls.properties.ca_file.type,parentSchema:schema11.properties.vault_server.properties.store.properties.tls.properties.ca_file,data:data127};
 if(vErrors === null){
 vErrors = [err280];
 }
@@ -3796,9 +3793,10 @@ vErrors.push(err280);
 errors++;
 }
 }
-let data127 = data126.seal_batch_size;
-if(!(((typeof data127 == "number") && (!(data127 % 1) && !isNaN(data127))) && (isFinite(data127)))){
-const err281 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data127};
+if(data126.cert_file !== undefined){
+let data128 = data126.cert_file;
+if(typeof data128 !== "string"){
+const err281 = {instancePath:instancePath+"/vault_server/store/tls/cert_file",schemaPath:"#/properties/vault_server/properties/store/properties/tls/properties/cert_file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.tls.properties.cert_file.type,parentSchema:schema11.properties.vault_server.properties.store.properties.tls.properties.cert_file,data:data128};
 if(vErrors === null){
 vErrors = [err281];
 }
@@ -3807,9 +3805,11 @@ vErrors.push(err281);
 }
 errors++;
 }
-if((typeof data127 == "number") && (isFinite(data127))){
-if(data127 > 65536 || isNaN(data127)){
-const err282 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536",schema:65536,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data127};
+}
+if(data126.key_file !== undefined){
+let data129 = data126.key_file;
+if(typeof data129 !== "string"){
+const err282 = {instancePath:instancePath+"/vault_server/store/tls/key_file",schemaPath:"#/properties/vault_server/properties/store/properties/tls/properties/key_file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.tls.properties.key_file.type,parentSchema:schema11.properties.vault_server.properties.store.properties.tls.properties.key_file,data:data129};
 if(vErrors === null){
 vErrors = [err282];
 }
@@ -3818,8 +3818,10 @@ vErrors.push(err282);
 }
 errors++;
 }
-if(data127 < 1 || isNaN(data127)){
-const err283 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data127};
+}
+let data130 = data126.reject_unauthorized;
+if(typeof data130 !== "boolean"){
+const err283 = {instancePath:instancePath+"/vault_server/store/tls/reject_unauthorized",schemaPath:"#/properties/vault_server/properties/store/properties/tls/properties/reject_unauthorized/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.store.properties.tls.properties.reject_unauthorized.type,parentSchema:schema11.properties.vault_server.properties.store.properties.tls.properties.reject_unauthorized,data:data130};
 if(vErrors === null){
 vErrors = [err283];
 }
@@ -3828,11 +3830,10 @@ vErrors.push(err283);
 }
 errors++;
 }
-}
-let data128 = data126.seal_interval;
-if(typeof data128 === "string"){
-if(!pattern0.test(data128)){
-const err284 = {instancePath:instancePath+"/vault_server/ledger/seal_interval",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_interval/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_interval,data:data128};
+if(data126.servername !== undefined){
+let data131 = data126.servername;
+if(typeof data131 !== "string"){
+const err284 = {instancePath:instancePath+"/vault_server/store/tls/servername",schemaPath:"#/properties/vault_server/properties/store/properties/tls/properties/servername/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.tls.properties.servername.type,parentSchema:schema11.properties.vault_server.properties.store.properties.tls.properties.servername,data:data131};
 if(vErrors === null){
 vErrors = [err284];
 }
@@ -3842,8 +3843,9 @@ vErrors.push(err284);
 errors++;
 }
 }
+}
 else {
-const err285 = {instancePath:instancePath+"/vault_server/ledger/seal_interval",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.ledger.properties.seal_interval.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_interval,data:data128};
+const err285 = {instancePath:instancePath+"/vault_server/store/tls",schemaPath:"#/properties/vault_server/properties/store/properties/tls/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.store.properties.tls.type,parentSchema:schema11.properties.vault_server.properties.store.properties.tls,data:data126};
 if(vErrors === null){
 vErrors = [err285];
 }
@@ -3852,9 +3854,10 @@ vErrors.push(err285);
 }
 errors++;
 }
-let data129 = data126.mmd_seconds;
-if(!(((typeof data129 == "number") && (!(data129 % 1) && !isNaN(data129))) && (isFinite(data129)))){
-const err286 = {instancePath:instancePath+"/vault_server/ledger/mmd_seconds",schemaPath:"#/properties/vault_server/properties/ledger/properties/mmd_seconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds,data:data129};
+}
+}
+else {
+const err286 = {instancePath:instancePath+"/vault_server/store",schemaPath:"#/properties/vault_server/properties/store/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.store.type,parentSchema:schema11.properties.vault_server.properties.store,data:data116};
 if(vErrors === null){
 vErrors = [err286];
 }
@@ -3863,9 +3866,20 @@ vErrors.push(err286);
 }
 errors++;
 }
-if((typeof data129 == "number") && (isFinite(data129))){
-if(data129 < 1 || isNaN(data129)){
-const err287 = {instancePath:instancePath+"/vault_server/ledger/mmd_seconds",schemaPath:"#/properties/vault_server/properties/ledger/properties/mmd_seconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds,data:data129};
+let data132 = data78.ledger;
+if(data132 && typeof data132 == "object" && !Array.isArray(data132)){
+if(data132.seal_batch_size === undefined){
+data132.seal_batch_size = 256;
+}
+if(data132.seal_interval === undefined){
+data132.seal_interval = "250ms";
+}
+if(data132.mmd_seconds === undefined){
+data132.mmd_seconds = 30;
+}
+for(const key22 in data132){
+if(!((((key22 === "seal_batch_size") || (key22 === "seal_interval")) || (key22 === "mmd_seconds")) || (key22 === "encryption_key"))){
+const err287 = {instancePath:instancePath+"/vault_server/ledger",schemaPath:"#/properties/vault_server/properties/ledger/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.ledger,data:data132};
 if(vErrors === null){
 vErrors = [err287];
 }
@@ -3875,10 +3889,9 @@ vErrors.push(err287);
 errors++;
 }
 }
-if(data126.encryption_key !== undefined){
-let data130 = data126.encryption_key;
-if(typeof data130 !== "string"){
-const err288 = {instancePath:instancePath+"/vault_server/ledger/encryption_key",schemaPath:"#/properties/vault_server/properties/ledger/properties/encryption_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.ledger.properties.encryption_key.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.encryption_key,data:data130};
+let data133 = data132.seal_batch_size;
+if(!(((typeof data133 == "number") && (!(data133 % 1) && !isNaN(data133))) && (isFinite(data133)))){
+const err288 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data133};
 if(vErrors === null){
 vErrors = [err288];
 }
@@ -3887,10 +3900,9 @@ vErrors.push(err288);
 }
 errors++;
 }
-}
-}
-else {
-const err289 = {instancePath:instancePath+"/vault_server/ledger",schemaPath:"#/properties/vault_server/properties/ledger/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.ledger.type,parentSchema:schema11.properties.vault_server.properties.ledger,data:data126};
+if((typeof data133 == "number") && (isFinite(data133))){
+if(data133 > 65536 || isNaN(data133)){
+const err289 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536",schema:65536,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data133};
 if(vErrors === null){
 vErrors = [err289];
 }
@@ -3899,10 +3911,8 @@ vErrors.push(err289);
 }
 errors++;
 }
-if(data78.public_url !== undefined){
-let data131 = data78.public_url;
-if(typeof data131 !== "string"){
-const err290 = {instancePath:instancePath+"/vault_server/public_url",schemaPath:"#/properties/vault_server/properties/public_url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.public_url.type,parentSchema:schema11.properties.vault_server.properties.public_url,data:data131};
+if(data133 < 1 || isNaN(data133)){
+const err290 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data133};
 if(vErrors === null){
 vErrors = [err290];
 }
@@ -3912,35 +3922,10 @@ vErrors.push(err290);
 errors++;
 }
 }
-let data132 = data78.notifications;
-if(data132 && typeof data132 == "object" && !Array.isArray(data132)){
-if(data132.allow_private_targets === undefined){
-data132.allow_private_targets = false;
-}
-if(data132.max_attempts === undefined){
-data132.max_attempts = 8;
-}
-if(data132.attempt_timeout === undefined){
-data132.attempt_timeout = "10s";
-}
-if(data132.backoff_base === undefined){
-data132.backoff_base = "5s";
-}
-if(data132.backoff_max === undefined){
-data132.backoff_max = "10m";
-}
-if(data132.poll_interval === undefined){
-data132.poll_interval = "500ms";
-}
-if(data132.concurrency === undefined){
-data132.concurrency = 8;
-}
-if(data132.expiring_lead === undefined){
-data132.expiring_lead = "15m";
-}
-for(const key22 in data132){
-if(!(func2.call(schema11.properties.vault_server.properties.notifications.properties, key22))){
-const err291 = {instancePath:instancePath+"/vault_server/notifications",schemaPath:"#/properties/vault_server/properties/notifications/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.notifications,data:data132};
+let data134 = data132.seal_interval;
+if(typeof data134 === "string"){
+if(!pattern0.test(data134)){
+const err291 = {instancePath:instancePath+"/vault_server/ledger/seal_interval",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_interval/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_interval,data:data134};
 if(vErrors === null){
 vErrors = [err291];
 }
@@ -3950,9 +3935,8 @@ vErrors.push(err291);
 errors++;
 }
 }
-let data133 = data132.allow_private_targets;
-if(typeof data133 !== "boolean"){
-const err292 = {instancePath:instancePath+"/vault_server/notifications/allow_private_targets",schemaPath:"#/properties/vault_server/properties/notifications/properties/allow_private_targets/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.notifications.properties.allow_private_targets.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.allow_private_targets,data:data133};
+else {
+const err292 = {instancePath:instancePath+"/vault_server/ledger/seal_interval",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.ledger.properties.seal_interval.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_interval,data:data134};
 if(vErrors === null){
 vErrors = [err292];
 }
@@ -3961,9 +3945,9 @@ vErrors.push(err292);
 }
 errors++;
 }
-let data134 = data132.max_attempts;
-if(!(((typeof data134 == "number") && (!(data134 % 1) && !isNaN(data134))) && (isFinite(data134)))){
-const err293 = {instancePath:instancePath+"/vault_server/notifications/max_attempts",schemaPath:"#/properties/vault_server/properties/notifications/properties/max_attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.notifications.properties.max_attempts.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.max_attempts,data:data134};
+let data135 = data132.mmd_seconds;
+if(!(((typeof data135 == "number") && (!(data135 % 1) && !isNaN(data135))) && (isFinite(data135)))){
+const err293 = {instancePath:instancePath+"/vault_server/ledger/mmd_seconds",schemaPath:"#/properties/vault_server/properties/ledger/properties/mmd_seconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds,data:data135};
 if(vErrors === null){
 vErrors = [err293];
 }
@@ -3972,9 +3956,9 @@ vErrors.push(err293);
 }
 errors++;
 }
-if((typeof data134 == "number") && (isFinite(data134))){
-if(data134 > 100 || isNaN(data134)){
-const err294 = {instancePath:instancePath+"/vault_server/notifications/max_attempts",schemaPath:"#/properties/vault_server/properties/notifications/properties/max_attempts/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.vault_server.properties.notifications.properties.max_attempts,data:data134};
+if((typeof data135 == "number") && (isFinite(data135))){
+if(data135 < 1 || isNaN(data135)){
+const err294 = {instancePath:instancePath+"/vault_server/ledger/mmd_seconds",schemaPath:"#/properties/vault_server/properties/ledger/properties/mmd_seconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds,data:data135};
 if(vErrors === null){
 vErrors = [err294];
 }
@@ -3983,8 +3967,11 @@ vErrors.push(err294);
 }
 errors++;
 }
-if(data134 < 1 || isNaN(data134)){
-const err295 = {instancePath:instancePath+"/vault_server/notifications/max_attempts",schemaPath:"#/properties/vault_server/properties/notifications/properties/max_attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.max_attempts,data:data134};
+}
+if(data132.encryption_key !== undefined){
+let data136 = data132.encryption_key;
+if(typeof data136 !== "string"){
+const err295 = {instancePath:instancePath+"/vault_server/ledger/encryption_key",schemaPath:"#/properties/vault_server/properties/ledger/properties/encryption_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.ledger.properties.encryption_key.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.encryption_key,data:data136};
 if(vErrors === null){
 vErrors = [err295];
 }
@@ -3994,10 +3981,9 @@ vErrors.push(err295);
 errors++;
 }
 }
-let data135 = data132.attempt_timeout;
-if(typeof data135 === "string"){
-if(!pattern0.test(data135)){
-const err296 = {instancePath:instancePath+"/vault_server/notifications/attempt_timeout",schemaPath:"#/properties/vault_server/properties/notifications/properties/attempt_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.attempt_timeout,data:data135};
+}
+else {
+const err296 = {instancePath:instancePath+"/vault_server/ledger",schemaPath:"#/properties/vault_server/properties/ledger/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.ledger.type,parentSchema:schema11.properties.vault_server.properties.ledger,data:data132};
 if(vErrors === null){
 vErrors = [err296];
 }
@@ -4006,9 +3992,10 @@ vErrors.push(err296);
 }
 errors++;
 }
-}
-else {
-const err297 = {instancePath:instancePath+"/vault_server/notifications/attempt_timeout",schemaPath:"#/properties/vault_server/properties/notifications/properties/attempt_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.attempt_timeout.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.attempt_timeout,data:data135};
+if(data78.public_url !== undefined){
+let data137 = data78.public_url;
+if(typeof data137 !== "string"){
+const err297 = {instancePath:instancePath+"/vault_server/public_url",schemaPath:"#/properties/vault_server/properties/public_url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.public_url.type,parentSchema:schema11.properties.vault_server.properties.public_url,data:data137};
 if(vErrors === null){
 vErrors = [err297];
 }
@@ -4017,10 +4004,36 @@ vErrors.push(err297);
 }
 errors++;
 }
-let data136 = data132.backoff_base;
-if(typeof data136 === "string"){
-if(!pattern0.test(data136)){
-const err298 = {instancePath:instancePath+"/vault_server/notifications/backoff_base",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_base/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_base,data:data136};
+}
+let data138 = data78.notifications;
+if(data138 && typeof data138 == "object" && !Array.isArray(data138)){
+if(data138.allow_private_targets === undefined){
+data138.allow_private_targets = false;
+}
+if(data138.max_attempts === undefined){
+data138.max_attempts = 8;
+}
+if(data138.attempt_timeout === undefined){
+data138.attempt_timeout = "10s";
+}
+if(data138.backoff_base === undefined){
+data138.backoff_base = "5s";
+}
+if(data138.backoff_max === undefined){
+data138.backoff_max = "10m";
+}
+if(data138.poll_interval === undefined){
+data138.poll_interval = "500ms";
+}
+if(data138.concurrency === undefined){
+data138.concurrency = 8;
+}
+if(data138.expiring_lead === undefined){
+data138.expiring_lead = "15m";
+}
+for(const key23 in data138){
+if(!(func2.call(schema11.properties.vault_server.properties.notifications.properties, key23))){
+const err298 = {instancePath:instancePath+"/vault_server/notifications",schemaPath:"#/properties/vault_server/properties/notifications/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.notifications,data:data138};
 if(vErrors === null){
 vErrors = [err298];
 }
@@ -4030,8 +4043,9 @@ vErrors.push(err298);
 errors++;
 }
 }
-else {
-const err299 = {instancePath:instancePath+"/vault_server/notifications/backoff_base",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_base/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.backoff_base.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_base,data:data136};
+let data139 = data138.allow_private_targets;
+if(typeof data139 !== "boolean"){
+const err299 = {instancePath:instancePath+"/vault_server/notifications/allow_private_targets",schemaPath:"#/properties/vault_server/properties/notifications/properties/allow_private_targets/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.notifications.properties.allow_private_targets.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.allow_private_targets,data:data139};
 if(vErrors === null){
 vErrors = [err299];
 }
@@ -4040,10 +4054,9 @@ vErrors.push(err299);
 }
 errors++;
 }
-let data137 = data132.backoff_max;
-if(typeof data137 === "string"){
-if(!pattern0.test(data137)){
-const err300 = {instancePath:instancePath+"/vault_server/notifications/backoff_max",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_max/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_max,data:data137};
+let data140 = data138.max_attempts;
+if(!(((typeof data140 == "number") && (!(data140 % 1) && !isNaN(data140))) && (isFinite(data140)))){
+const err300 = {instancePath:instancePath+"/vault_server/notifications/max_attempts",schemaPath:"#/properties/vault_server/properties/notifications/properties/max_attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.notifications.properties.max_attempts.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.max_attempts,data:data140};
 if(vErrors === null){
 vErrors = [err300];
 }
@@ -4052,9 +4065,9 @@ vErrors.push(err300);
 }
 errors++;
 }
-}
-else {
-const err301 = {instancePath:instancePath+"/vault_server/notifications/backoff_max",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_max/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.backoff_max.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_max,data:data137};
+if((typeof data140 == "number") && (isFinite(data140))){
+if(data140 > 100 || isNaN(data140)){
+const err301 = {instancePath:instancePath+"/vault_server/notifications/max_attempts",schemaPath:"#/properties/vault_server/properties/notifications/properties/max_attempts/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.vault_server.properties.notifications.properties.max_attempts,data:data140};
 if(vErrors === null){
 vErrors = [err301];
 }
@@ -4063,10 +4076,8 @@ vErrors.push(err301);
 }
 errors++;
 }
-let data138 = data132.poll_interval;
-if(typeof data138 === "string"){
-if(!pattern0.test(data138)){
-const err302 = {instancePath:instancePath+"/vault_server/notifications/poll_interval",schemaPath:"#/properties/vault_server/properties/notifications/properties/poll_interval/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.poll_interval,data:data138};
+if(data140 < 1 || isNaN(data140)){
+const err302 = {instancePath:instancePath+"/vault_server/notifications/max_attempts",schemaPath:"#/properties/vault_server/properties/notifications/properties/max_attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.max_attempts,data:data140};
 if(vErrors === null){
 vErrors = [err302];
 }
@@ -4076,8 +4087,10 @@ vErrors.push(err302);
 errors++;
 }
 }
-else {
-const err303 = {instancePath:instancePath+"/vault_server/notifications/poll_interval",schemaPath:"#/properties/vault_server/properties/notifications/properties/poll_interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.poll_interval.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.poll_interval,data:data138};
+let data141 = data138.attempt_timeout;
+if(typeof data141 === "string"){
+if(!pattern0.test(data141)){
+const err303 = {instancePath:instancePath+"/vault_server/notifications/attempt_timeout",schemaPath:"#/properties/vault_server/properties/notifications/properties/attempt_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.attempt_timeout,data:data141};
 if(vErrors === null){
 vErrors = [err303];
 }
@@ -4086,9 +4099,9 @@ vErrors.push(err303);
 }
 errors++;
 }
-let data139 = data132.concurrency;
-if(!(((typeof data139 == "number") && (!(data139 % 1) && !isNaN(data139))) && (isFinite(data139)))){
-const err304 = {instancePath:instancePath+"/vault_server/notifications/concurrency",schemaPath:"#/properties/vault_server/properties/notifications/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.notifications.properties.concurrency.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.concurrency,data:data139};
+}
+else {
+const err304 = {instancePath:instancePath+"/vault_server/notifications/attempt_timeout",schemaPath:"#/properties/vault_server/properties/notifications/properties/attempt_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.attempt_timeout.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.attempt_timeout,data:data141};
 if(vErrors === null){
 vErrors = [err304];
 }
@@ -4097,9 +4110,10 @@ vErrors.push(err304);
 }
 errors++;
 }
-if((typeof data139 == "number") && (isFinite(data139))){
-if(data139 > 256 || isNaN(data139)){
-const err305 = {instancePath:instancePath+"/vault_server/notifications/concurrency",schemaPath:"#/properties/vault_server/properties/notifications/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256",schema:256,parentSchema:schema11.properties.vault_server.properties.notifications.properties.concurrency,data:data139};
+let data142 = data138.backoff_base;
+if(typeof data142 === "string"){
+if(!pattern0.test(data142)){
+const err305 = {instancePath:instancePath+"/vault_server/notifications/backoff_base",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_base/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_base,data:data142};
 if(vErrors === null){
 vErrors = [err305];
 }
@@ -4108,8 +4122,9 @@ vErrors.push(err305);
 }
 errors++;
 }
-if(data139 < 1 || isNaN(data139)){
-const err306 = {instancePath:instancePath+"/vault_server/notifications/concurrency",schemaPath:"#/properties/vault_server/properties/notifications/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.concurrency,data:data139};
+}
+else {
+const err306 = {instancePath:instancePath+"/vault_server/notifications/backoff_base",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_base/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.backoff_base.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_base,data:data142};
 if(vErrors === null){
 vErrors = [err306];
 }
@@ -4118,11 +4133,10 @@ vErrors.push(err306);
 }
 errors++;
 }
-}
-let data140 = data132.expiring_lead;
-if(typeof data140 === "string"){
-if(!pattern0.test(data140)){
-const err307 = {instancePath:instancePath+"/vault_server/notifications/expiring_lead",schemaPath:"#/properties/vault_server/properties/notifications/properties/expiring_lead/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.expiring_lead,data:data140};
+let data143 = data138.backoff_max;
+if(typeof data143 === "string"){
+if(!pattern0.test(data143)){
+const err307 = {instancePath:instancePath+"/vault_server/notifications/backoff_max",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_max/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_max,data:data143};
 if(vErrors === null){
 vErrors = [err307];
 }
@@ -4133,7 +4147,7 @@ errors++;
 }
 }
 else {
-const err308 = {instancePath:instancePath+"/vault_server/notifications/expiring_lead",schemaPath:"#/properties/vault_server/properties/notifications/properties/expiring_lead/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.expiring_lead.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.expiring_lead,data:data140};
+const err308 = {instancePath:instancePath+"/vault_server/notifications/backoff_max",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_max/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.backoff_max.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_max,data:data143};
 if(vErrors === null){
 vErrors = [err308];
 }
@@ -4142,20 +4156,10 @@ vErrors.push(err308);
 }
 errors++;
 }
-if(data132.smtp !== undefined){
-let data141 = data132.smtp;
-if(data141 && typeof data141 == "object" && !Array.isArray(data141)){
-if(data141.port === undefined){
-data141.port = 587;
-}
-if(data141.secure === undefined){
-data141.secure = false;
-}
-if(data141.require_tls === undefined){
-data141.require_tls = true;
-}
-if(data141.host === undefined){
-const err309 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.required,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data141};
+let data144 = data138.poll_interval;
+if(typeof data144 === "string"){
+if(!pattern0.test(data144)){
+const err309 = {instancePath:instancePath+"/vault_server/notifications/poll_interval",schemaPath:"#/properties/vault_server/properties/notifications/properties/poll_interval/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.poll_interval,data:data144};
 if(vErrors === null){
 vErrors = [err309];
 }
@@ -4164,8 +4168,9 @@ vErrors.push(err309);
 }
 errors++;
 }
-if(data141.from === undefined){
-const err310 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.required,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data141};
+}
+else {
+const err310 = {instancePath:instancePath+"/vault_server/notifications/poll_interval",schemaPath:"#/properties/vault_server/properties/notifications/properties/poll_interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.poll_interval.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.poll_interval,data:data144};
 if(vErrors === null){
 vErrors = [err310];
 }
@@ -4174,9 +4179,9 @@ vErrors.push(err310);
 }
 errors++;
 }
-for(const key23 in data141){
-if(!((((((((key23 === "host") || (key23 === "port")) || (key23 === "secure")) || (key23 === "require_tls")) || (key23 === "user")) || (key23 === "password")) || (key23 === "from")) || (key23 === "ca_file"))){
-const err311 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data141};
+let data145 = data138.concurrency;
+if(!(((typeof data145 == "number") && (!(data145 % 1) && !isNaN(data145))) && (isFinite(data145)))){
+const err311 = {instancePath:instancePath+"/vault_server/notifications/concurrency",schemaPath:"#/properties/vault_server/properties/notifications/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.notifications.properties.concurrency.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.concurrency,data:data145};
 if(vErrors === null){
 vErrors = [err311];
 }
@@ -4185,12 +4190,9 @@ vErrors.push(err311);
 }
 errors++;
 }
-}
-if(data141.host !== undefined){
-let data142 = data141.host;
-if(typeof data142 === "string"){
-if(func4(data142) < 1){
-const err312 = {instancePath:instancePath+"/vault_server/notifications/smtp/host",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.host,data:data142};
+if((typeof data145 == "number") && (isFinite(data145))){
+if(data145 > 256 || isNaN(data145)){
+const err312 = {instancePath:instancePath+"/vault_server/notifications/concurrency",schemaPath:"#/properties/vault_server/properties/notifications/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256",schema:256,parentSchema:schema11.properties.vault_server.properties.notifications.properties.concurrency,data:data145};
 if(vErrors === null){
 vErrors = [err312];
 }
@@ -4199,9 +4201,8 @@ vErrors.push(err312);
 }
 errors++;
 }
-}
-else {
-const err313 = {instancePath:instancePath+"/vault_server/notifications/smtp/host",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.host.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.host,data:data142};
+if(data145 < 1 || isNaN(data145)){
+const err313 = {instancePath:instancePath+"/vault_server/notifications/concurrency",schemaPath:"#/properties/vault_server/properties/notifications/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.concurrency,data:data145};
 if(vErrors === null){
 vErrors = [err313];
 }
@@ -4211,9 +4212,10 @@ vErrors.push(err313);
 errors++;
 }
 }
-let data143 = data141.port;
-if(!(((typeof data143 == "number") && (!(data143 % 1) && !isNaN(data143))) && (isFinite(data143)))){
-const err314 = {instancePath:instancePath+"/vault_server/notifications/smtp/port",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port,data:data143};
+let data146 = data138.expiring_lead;
+if(typeof data146 === "string"){
+if(!pattern0.test(data146)){
+const err314 = {instancePath:instancePath+"/vault_server/notifications/expiring_lead",schemaPath:"#/properties/vault_server/properties/notifications/properties/expiring_lead/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.expiring_lead,data:data146};
 if(vErrors === null){
 vErrors = [err314];
 }
@@ -4222,9 +4224,9 @@ vErrors.push(err314);
 }
 errors++;
 }
-if((typeof data143 == "number") && (isFinite(data143))){
-if(data143 > 65535 || isNaN(data143)){
-const err315 = {instancePath:instancePath+"/vault_server/notifications/smtp/port",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port,data:data143};
+}
+else {
+const err315 = {instancePath:instancePath+"/vault_server/notifications/expiring_lead",schemaPath:"#/properties/vault_server/properties/notifications/properties/expiring_lead/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.expiring_lead.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.expiring_lead,data:data146};
 if(vErrors === null){
 vErrors = [err315];
 }
@@ -4233,8 +4235,20 @@ vErrors.push(err315);
 }
 errors++;
 }
-if(data143 < 1 || isNaN(data143)){
-const err316 = {instancePath:instancePath+"/vault_server/notifications/smtp/port",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port,data:data143};
+if(data138.smtp !== undefined){
+let data147 = data138.smtp;
+if(data147 && typeof data147 == "object" && !Array.isArray(data147)){
+if(data147.port === undefined){
+data147.port = 587;
+}
+if(data147.secure === undefined){
+data147.secure = false;
+}
+if(data147.require_tls === undefined){
+data147.require_tls = true;
+}
+if(data147.host === undefined){
+const err316 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.required,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data147};
 if(vErrors === null){
 vErrors = [err316];
 }
@@ -4243,10 +4257,8 @@ vErrors.push(err316);
 }
 errors++;
 }
-}
-let data144 = data141.secure;
-if(typeof data144 !== "boolean"){
-const err317 = {instancePath:instancePath+"/vault_server/notifications/smtp/secure",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/secure/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.secure.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.secure,data:data144};
+if(data147.from === undefined){
+const err317 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.required,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data147};
 if(vErrors === null){
 vErrors = [err317];
 }
@@ -4255,9 +4267,9 @@ vErrors.push(err317);
 }
 errors++;
 }
-let data145 = data141.require_tls;
-if(typeof data145 !== "boolean"){
-const err318 = {instancePath:instancePath+"/vault_server/notifications/smtp/require_tls",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/require_tls/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.require_tls.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.require_tls,data:data145};
+for(const key24 in data147){
+if(!((((((((key24 === "host") || (key24 === "port")) || (key24 === "secure")) || (key24 === "require_tls")) || (key24 === "user")) || (key24 === "password")) || (key24 === "from")) || (key24 === "ca_file"))){
+const err318 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data147};
 if(vErrors === null){
 vErrors = [err318];
 }
@@ -4266,10 +4278,12 @@ vErrors.push(err318);
 }
 errors++;
 }
-if(data141.user !== undefined){
-let data146 = data141.user;
-if(typeof data146 !== "string"){
-const err319 = {instancePath:instancePath+"/vault_server/notifications/smtp/user",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.user.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.user,data:data146};
+}
+if(data147.host !== undefined){
+let data148 = data147.host;
+if(typeof data148 === "string"){
+if(func4(data148) < 1){
+const err319 = {instancePath:instancePath+"/vault_server/notifications/smtp/host",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.host,data:data148};
 if(vErrors === null){
 vErrors = [err319];
 }
@@ -4279,10 +4293,8 @@ vErrors.push(err319);
 errors++;
 }
 }
-if(data141.password !== undefined){
-let data147 = data141.password;
-if(typeof data147 !== "string"){
-const err320 = {instancePath:instancePath+"/vault_server/notifications/smtp/password",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/password/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.password.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.password,data:data147};
+else {
+const err320 = {instancePath:instancePath+"/vault_server/notifications/smtp/host",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.host.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.host,data:data148};
 if(vErrors === null){
 vErrors = [err320];
 }
@@ -4292,11 +4304,9 @@ vErrors.push(err320);
 errors++;
 }
 }
-if(data141.from !== undefined){
-let data148 = data141.from;
-if(typeof data148 === "string"){
-if(func4(data148) < 3){
-const err321 = {instancePath:instancePath+"/vault_server/notifications/smtp/from",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/from/minLength",keyword:"minLength",params:{limit: 3},message:"must NOT have fewer than 3 characters",schema:3,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.from,data:data148};
+let data149 = data147.port;
+if(!(((typeof data149 == "number") && (!(data149 % 1) && !isNaN(data149))) && (isFinite(data149)))){
+const err321 = {instancePath:instancePath+"/vault_server/notifications/smtp/port",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port,data:data149};
 if(vErrors === null){
 vErrors = [err321];
 }
@@ -4305,9 +4315,9 @@ vErrors.push(err321);
 }
 errors++;
 }
-}
-else {
-const err322 = {instancePath:instancePath+"/vault_server/notifications/smtp/from",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.from.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.from,data:data148};
+if((typeof data149 == "number") && (isFinite(data149))){
+if(data149 > 65535 || isNaN(data149)){
+const err322 = {instancePath:instancePath+"/vault_server/notifications/smtp/port",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port,data:data149};
 if(vErrors === null){
 vErrors = [err322];
 }
@@ -4316,11 +4326,8 @@ vErrors.push(err322);
 }
 errors++;
 }
-}
-if(data141.ca_file !== undefined){
-let data149 = data141.ca_file;
-if(typeof data149 !== "string"){
-const err323 = {instancePath:instancePath+"/vault_server/notifications/smtp/ca_file",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/ca_file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.ca_file.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.ca_file,data:data149};
+if(data149 < 1 || isNaN(data149)){
+const err323 = {instancePath:instancePath+"/vault_server/notifications/smtp/port",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port,data:data149};
 if(vErrors === null){
 vErrors = [err323];
 }
@@ -4330,9 +4337,9 @@ vErrors.push(err323);
 errors++;
 }
 }
-}
-else {
-const err324 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data141};
+let data150 = data147.secure;
+if(typeof data150 !== "boolean"){
+const err324 = {instancePath:instancePath+"/vault_server/notifications/smtp/secure",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/secure/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.secure.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.secure,data:data150};
 if(vErrors === null){
 vErrors = [err324];
 }
@@ -4341,10 +4348,9 @@ vErrors.push(err324);
 }
 errors++;
 }
-}
-}
-else {
-const err325 = {instancePath:instancePath+"/vault_server/notifications",schemaPath:"#/properties/vault_server/properties/notifications/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.notifications.type,parentSchema:schema11.properties.vault_server.properties.notifications,data:data132};
+let data151 = data147.require_tls;
+if(typeof data151 !== "boolean"){
+const err325 = {instancePath:instancePath+"/vault_server/notifications/smtp/require_tls",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/require_tls/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.require_tls.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.require_tls,data:data151};
 if(vErrors === null){
 vErrors = [err325];
 }
@@ -4353,23 +4359,10 @@ vErrors.push(err325);
 }
 errors++;
 }
-let data150 = data78.dashboard;
-if(data150 && typeof data150 == "object" && !Array.isArray(data150)){
-if(data150.session_idle_minutes === undefined){
-data150.session_idle_minutes = 30;
-}
-if(data150.session_absolute_hours === undefined){
-data150.session_absolute_hours = 12;
-}
-if(data150.allow_insecure_http === undefined){
-data150.allow_insecure_http = false;
-}
-if(data150.trust_proxy === undefined){
-data150.trust_proxy = false;
-}
-for(const key24 in data150){
-if(!((((key24 === "session_idle_minutes") || (key24 === "session_absolute_hours")) || (key24 === "allow_insecure_http")) || (key24 === "trust_proxy"))){
-const err326 = {instancePath:instancePath+"/vault_server/dashboard",schemaPath:"#/properties/vault_server/properties/dashboard/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.dashboard,data:data150};
+if(data147.user !== undefined){
+let data152 = data147.user;
+if(typeof data152 !== "string"){
+const err326 = {instancePath:instancePath+"/vault_server/notifications/smtp/user",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.user.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.user,data:data152};
 if(vErrors === null){
 vErrors = [err326];
 }
@@ -4379,9 +4372,10 @@ vErrors.push(err326);
 errors++;
 }
 }
-let data151 = data150.session_idle_minutes;
-if(!(((typeof data151 == "number") && (!(data151 % 1) && !isNaN(data151))) && (isFinite(data151)))){
-const err327 = {instancePath:instancePath+"/vault_server/dashboard/session_idle_minutes",schemaPath:"#/properties/vault_server/properties/dashboard/properties/session_idle_minutes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.dashboard.properties.session_idle_minutes.type,parentSchema:schema11.properties.vault_server.properties.dashboard.properties.session_idle_minutes,data:data151};
+if(data147.password !== undefined){
+let data153 = data147.password;
+if(typeof data153 !== "string"){
+const err327 = {instancePath:instancePath+"/vault_server/notifications/smtp/password",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/password/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.password.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.password,data:data153};
 if(vErrors === null){
 vErrors = [err327];
 }
@@ -4390,9 +4384,12 @@ vErrors.push(err327);
 }
 errors++;
 }
-if((typeof data151 == "number") && (isFinite(data151))){
-if(data151 > 1440 || isNaN(data151)){
-const err328 = {instancePath:instancePath+"/vault_server/dashboard/session_idle_minutes",schemaPath:"#/properties/vault_server/properties/dashboard/properties/session_idle_minutes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1440},message:"must be <= 1440",schema:1440,parentSchema:schema11.properties.vault_server.properties.dashboard.properties.session_idle_minutes,data:data151};
+}
+if(data147.from !== undefined){
+let data154 = data147.from;
+if(typeof data154 === "string"){
+if(func4(data154) < 3){
+const err328 = {instancePath:instancePath+"/vault_server/notifications/smtp/from",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/from/minLength",keyword:"minLength",params:{limit: 3},message:"must NOT have fewer than 3 characters",schema:3,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.from,data:data154};
 if(vErrors === null){
 vErrors = [err328];
 }
@@ -4401,8 +4398,9 @@ vErrors.push(err328);
 }
 errors++;
 }
-if(data151 < 1 || isNaN(data151)){
-const err329 = {instancePath:instancePath+"/vault_server/dashboard/session_idle_minutes",schemaPath:"#/properties/vault_server/properties/dashboard/properties/session_idle_minutes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.dashboard.properties.session_idle_minutes,data:data151};
+}
+else {
+const err329 = {instancePath:instancePath+"/vault_server/notifications/smtp/from",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.from.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.from,data:data154};
 if(vErrors === null){
 vErrors = [err329];
 }
@@ -4412,9 +4410,10 @@ vErrors.push(err329);
 errors++;
 }
 }
-let data152 = data150.session_absolute_hours;
-if(!(((typeof data152 == "number") && (!(data152 % 1) && !isNaN(data152))) && (isFinite(data152)))){
-const err330 = {instancePath:instancePath+"/vault_server/dashboard/session_absolute_hours",schemaPath:"#/properties/vault_server/properties/dashboard/properties/session_absolute_hours/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.dashboard.properties.session_absolute_hours.type,parentSchema:schema11.properties.vault_server.properties.dashboard.properties.session_absolute_hours,data:data152};
+if(data147.ca_file !== undefined){
+let data155 = data147.ca_file;
+if(typeof data155 !== "string"){
+const err330 = {instancePath:instancePath+"/vault_server/notifications/smtp/ca_file",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/ca_file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.ca_file.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.ca_file,data:data155};
 if(vErrors === null){
 vErrors = [err330];
 }
@@ -4423,9 +4422,10 @@ vErrors.push(err330);
 }
 errors++;
 }
-if((typeof data152 == "number") && (isFinite(data152))){
-if(data152 > 720 || isNaN(data152)){
-const err331 = {instancePath:instancePath+"/vault_server/dashboard/session_absolute_hours",schemaPath:"#/properties/vault_server/properties/dashboard/properties/session_absolute_hours/maximum",keyword:"maximum",params:{comparison: "<=", limit: 720},message:"must be <= 720",schema:720,parentSchema:schema11.properties.vault_server.properties.dashboard.properties.session_absolute_hours,data:data152};
+}
+}
+else {
+const err331 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data147};
 if(vErrors === null){
 vErrors = [err331];
 }
@@ -4434,8 +4434,10 @@ vErrors.push(err331);
 }
 errors++;
 }
-if(data152 < 1 || isNaN(data152)){
-const err332 = {instancePath:instancePath+"/vault_server/dashboard/session_absolute_hours",schemaPath:"#/properties/vault_server/properties/dashboard/properties/session_absolute_hours/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.dashboard.properties.session_absolute_hours,data:data152};
+}
+}
+else {
+const err332 = {instancePath:instancePath+"/vault_server/notifications",schemaPath:"#/properties/vault_server/properties/notifications/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.notifications.type,parentSchema:schema11.properties.vault_server.properties.notifications,data:data138};
 if(vErrors === null){
 vErrors = [err332];
 }
@@ -4444,10 +4446,23 @@ vErrors.push(err332);
 }
 errors++;
 }
+let data156 = data78.dashboard;
+if(data156 && typeof data156 == "object" && !Array.isArray(data156)){
+if(data156.session_idle_minutes === undefined){
+data156.session_idle_minutes = 30;
 }
-let data153 = data150.allow_insecure_http;
-if(typeof data153 !== "boolean"){
-const err333 = {instancePath:instancePath+"/vault_server/dashboard/allow_insecure_http",schemaPath:"#/properties/vault_server/properties/dashboard/properties/allow_insecure_http/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.dashboard.properties.allow_insecure_http.type,parentSchema:schema11.properties.vault_server.properties.dashboard.properties.allow_insecure_http,data:data153};
+if(data156.session_absolute_hours === undefined){
+data156.session_absolute_hours = 12;
+}
+if(data156.allow_insecure_http === undefined){
+data156.allow_insecure_http = false;
+}
+if(data156.trust_proxy === undefined){
+data156.trust_proxy = false;
+}
+for(const key25 in data156){
+if(!((((key25 === "session_idle_minutes") || (key25 === "session_absolute_hours")) || (key25 === "allow_insecure_http")) || (key25 === "trust_proxy"))){
+const err333 = {instancePath:instancePath+"/vault_server/dashboard",schemaPath:"#/properties/vault_server/properties/dashboard/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.dashboard,data:data156};
 if(vErrors === null){
 vErrors = [err333];
 }
@@ -4456,9 +4471,10 @@ vErrors.push(err333);
 }
 errors++;
 }
-let data154 = data150.trust_proxy;
-if(typeof data154 !== "boolean"){
-const err334 = {instancePath:instancePath+"/vault_server/dashboard/trust_proxy",schemaPath:"#/properties/vault_server/properties/dashboard/properties/trust_proxy/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.dashboard.properties.trust_proxy.type,parentSchema:schema11.properties.vault_server.properties.dashboard.properties.trust_proxy,data:data154};
+}
+let data157 = data156.session_idle_minutes;
+if(!(((typeof data157 == "number") && (!(data157 % 1) && !isNaN(data157))) && (isFinite(data157)))){
+const err334 = {instancePath:instancePath+"/vault_server/dashboard/session_idle_minutes",schemaPath:"#/properties/vault_server/properties/dashboard/properties/session_idle_minutes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.dashboard.properties.session_idle_minutes.type,parentSchema:schema11.properties.vault_server.properties.dashboard.properties.session_idle_minutes,data:data157};
 if(vErrors === null){
 vErrors = [err334];
 }
@@ -4467,9 +4483,9 @@ vErrors.push(err334);
 }
 errors++;
 }
-}
-else {
-const err335 = {instancePath:instancePath+"/vault_server/dashboard",schemaPath:"#/properties/vault_server/properties/dashboard/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.dashboard.type,parentSchema:schema11.properties.vault_server.properties.dashboard,data:data150};
+if((typeof data157 == "number") && (isFinite(data157))){
+if(data157 > 1440 || isNaN(data157)){
+const err335 = {instancePath:instancePath+"/vault_server/dashboard/session_idle_minutes",schemaPath:"#/properties/vault_server/properties/dashboard/properties/session_idle_minutes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1440},message:"must be <= 1440",schema:1440,parentSchema:schema11.properties.vault_server.properties.dashboard.properties.session_idle_minutes,data:data157};
 if(vErrors === null){
 vErrors = [err335];
 }
@@ -4478,9 +4494,8 @@ vErrors.push(err335);
 }
 errors++;
 }
-}
-else {
-const err336 = {instancePath:instancePath+"/vault_server",schemaPath:"#/properties/vault_server/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.type,parentSchema:schema11.properties.vault_server,data:data78};
+if(data157 < 1 || isNaN(data157)){
+const err336 = {instancePath:instancePath+"/vault_server/dashboard/session_idle_minutes",schemaPath:"#/properties/vault_server/properties/dashboard/properties/session_idle_minutes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.dashboard.properties.session_idle_minutes,data:data157};
 if(vErrors === null){
 vErrors = [err336];
 }
@@ -4490,13 +4505,91 @@ vErrors.push(err336);
 errors++;
 }
 }
-else {
-const err337 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+let data158 = data156.session_absolute_hours;
+if(!(((typeof data158 == "number") && (!(data158 % 1) && !isNaN(data158))) && (isFinite(data158)))){
+const err337 = {instancePath:instancePath+"/vault_server/dashboard/session_absolute_hours",schemaPath:"#/properties/vault_server/properties/dashboard/properties/session_absolute_hours/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.dashboard.properties.session_absolute_hours.type,parentSchema:schema11.properties.vault_server.properties.dashboard.properties.session_absolute_hours,data:data158};
 if(vErrors === null){
 vErrors = [err337];
 }
 else {
 vErrors.push(err337);
+}
+errors++;
+}
+if((typeof data158 == "number") && (isFinite(data158))){
+if(data158 > 720 || isNaN(data158)){
+const err338 = {instancePath:instancePath+"/vault_server/dashboard/session_absolute_hours",schemaPath:"#/properties/vault_server/properties/dashboard/properties/session_absolute_hours/maximum",keyword:"maximum",params:{comparison: "<=", limit: 720},message:"must be <= 720",schema:720,parentSchema:schema11.properties.vault_server.properties.dashboard.properties.session_absolute_hours,data:data158};
+if(vErrors === null){
+vErrors = [err338];
+}
+else {
+vErrors.push(err338);
+}
+errors++;
+}
+if(data158 < 1 || isNaN(data158)){
+const err339 = {instancePath:instancePath+"/vault_server/dashboard/session_absolute_hours",schemaPath:"#/properties/vault_server/properties/dashboard/properties/session_absolute_hours/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.dashboard.properties.session_absolute_hours,data:data158};
+if(vErrors === null){
+vErrors = [err339];
+}
+else {
+vErrors.push(err339);
+}
+errors++;
+}
+}
+let data159 = data156.allow_insecure_http;
+if(typeof data159 !== "boolean"){
+const err340 = {instancePath:instancePath+"/vault_server/dashboard/allow_insecure_http",schemaPath:"#/properties/vault_server/properties/dashboard/properties/allow_insecure_http/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.dashboard.properties.allow_insecure_http.type,parentSchema:schema11.properties.vault_server.properties.dashboard.properties.allow_insecure_http,data:data159};
+if(vErrors === null){
+vErrors = [err340];
+}
+else {
+vErrors.push(err340);
+}
+errors++;
+}
+let data160 = data156.trust_proxy;
+if(typeof data160 !== "boolean"){
+const err341 = {instancePath:instancePath+"/vault_server/dashboard/trust_proxy",schemaPath:"#/properties/vault_server/properties/dashboard/properties/trust_proxy/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.dashboard.properties.trust_proxy.type,parentSchema:schema11.properties.vault_server.properties.dashboard.properties.trust_proxy,data:data160};
+if(vErrors === null){
+vErrors = [err341];
+}
+else {
+vErrors.push(err341);
+}
+errors++;
+}
+}
+else {
+const err342 = {instancePath:instancePath+"/vault_server/dashboard",schemaPath:"#/properties/vault_server/properties/dashboard/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.dashboard.type,parentSchema:schema11.properties.vault_server.properties.dashboard,data:data156};
+if(vErrors === null){
+vErrors = [err342];
+}
+else {
+vErrors.push(err342);
+}
+errors++;
+}
+}
+else {
+const err343 = {instancePath:instancePath+"/vault_server",schemaPath:"#/properties/vault_server/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.type,parentSchema:schema11.properties.vault_server,data:data78};
+if(vErrors === null){
+vErrors = [err343];
+}
+else {
+vErrors.push(err343);
+}
+errors++;
+}
+}
+else {
+const err344 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err344];
+}
+else {
+vErrors.push(err344);
 }
 errors++;
 }

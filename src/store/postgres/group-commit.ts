@@ -2,13 +2,17 @@
 // write() calls queued while the previous transaction was in flight share the next BEGIN … COMMIT
 // (one WAL flush on the server, one commit round trip), each caller's ops run in their own SAVEPOINT
 // so a failed guard (or a failing statement) rolls back only that caller, and nobody is answered
-// before COMMIT returns. One transaction at a time per store: the batch grows with concurrency, which
-// is what makes the cost per write fall as load rises. The queue is bounded (`overloaded`).
+// before COMMIT returns. Up to `maxInFlight` transactions are open at once (each on its own pooled
+// connection: while one waits for its round trips and its WAL flush, the next batch is already being
+// written); when every slot is busy the queue grows into the next batch, which is what makes the cost
+// per write fall as load rises. Concurrent transactions of one process are no different from those of
+// two replicas: every guard is decided by the database. The queue is bounded (`overloaded`).
 import type { Pool, PoolClient } from 'pg'
 import { LedgixError } from '../../core/index.ts'
 import type { WriteOp, WriteResult } from '../types.ts'
 import { GuardFailure } from '../sqlite/group-commit.ts'
 import { unavailable } from './pool.ts'
+import { applyAppendRun, applyBurnRun, batchKind, type TokenBurnOp } from './batch-ops.ts'
 
 export interface PgSideWork {
   pending(): boolean
@@ -37,6 +41,18 @@ function guardResult(err: GuardFailure): WriteResult {
     : { ok: false, failedOp: err.failedOp, opName: err.opName, refusal: err.refusal }
 }
 
+/** One open group-commit transaction; BEGIN is sent with its first savepoint (one round trip less). */
+interface Tx {
+  c: PoolClient
+  begun: boolean
+}
+
+/** A parameterless statement of `tx`, preceded by BEGIN in the same simple query when not begun yet. */
+async function simple(tx: Tx, sql: string): Promise<void> {
+  await tx.c.query(tx.begun ? sql : `BEGIN; ${sql}`)
+  tx.begun = true
+}
+
 export class PgGroupCommitter {
   #pool: Pool
   #apply: PgApplier
@@ -44,12 +60,21 @@ export class PgGroupCommitter {
   #maxQueue: number
   #maxBatch: number
   #queue: Pending[] = []
-  #running: Promise<void> | null = null
+  #maxInFlight: number
+  #inFlight = 0
+  #scheduled = false
+  #sideBusy = false
+  #open = new Set<Promise<void>>()
   #closed = false
+  #batching: boolean
   commits = 0
   writes = 0
+  /** Writes answered by a multi-row run (tests prove batching with it). */
+  batchedWrites = 0
 
-  constructor(pool: Pool, apply: PgApplier, side: PgSideWork, options: { maxQueue: number; maxBatch: number }) {
+  constructor(pool: Pool, apply: PgApplier, side: PgSideWork, options: { maxQueue: number; maxBatch: number; multiRow?: boolean; maxInFlight?: number }) {
+    this.#batching = options.multiRow ?? true
+    this.#maxInFlight = Math.max(1, options.maxInFlight ?? 1)
     this.#pool = pool
     this.#apply = apply
     this.#side = side
@@ -66,26 +91,39 @@ export class PgGroupCommitter {
     })
   }
 
-  /** Start a flush unless one is running (it loops until the queue and the side work are empty). */
+  /**
+   * Start a transaction for what is queued, after this event-loop turn (so every caller of the turn
+   * joins it), unless `maxInFlight` transactions are already open; each one that finishes pokes
+   * again. Writes that arrive while every slot is busy form the next batch, which grows with load.
+   */
   poke(): void {
-    if (this.#running !== null) return
-    this.#running = this.#drain().finally(() => {
-      this.#running = null
-      // Writes queued after the loop's last check.
-      if (this.#queue.length > 0) this.poke()
+    if (this.#scheduled || this.#inFlight >= this.#maxInFlight || !this.#hasWork()) return
+    this.#scheduled = true
+    setImmediate(() => {
+      this.#scheduled = false
+      while (this.#inFlight < this.#maxInFlight && this.#hasWork()) {
+        const batch = this.#queue.splice(0, this.#maxBatch)
+        // The coalesced side work (last-used times) rides in one transaction at a time.
+        const side = !this.#sideBusy && this.#side.pending()
+        if (batch.length === 0 && !side) break
+        if (side) this.#sideBusy = true
+        this.#inFlight++
+        const done = this.#commit(batch, side).finally(() => {
+          this.#inFlight--
+          if (side) this.#sideBusy = false
+          this.#open.delete(done)
+          this.poke()
+        })
+        this.#open.add(done)
+      }
     })
   }
 
-  async #drain(): Promise<void> {
-    // Let the callers of this event-loop turn join the first batch.
-    await new Promise<void>((resolve) => setImmediate(resolve))
-    while (this.#queue.length > 0 || this.#side.pending()) {
-      const batch = this.#queue.splice(0, this.#maxBatch)
-      await this.#commit(batch)
-    }
+  #hasWork(): boolean {
+    return this.#queue.length > 0 || (!this.#sideBusy && this.#side.pending())
   }
 
-  async #commit(batch: Pending[]): Promise<void> {
+  async #commit(batch: Pending[], side: boolean): Promise<void> {
     const results: Array<WriteResult | Error> = new Array(batch.length)
     let client: PoolClient
     try {
@@ -95,14 +133,18 @@ export class PgGroupCommitter {
       return
     }
     let broken: unknown = null
+    const tx: Tx = { c: client, begun: false }
     try {
-      await client.query('BEGIN')
-      if (this.#side.pending()) await this.#side.apply(client)
-      for (let i = 0; i < batch.length; i++) results[i] = await this.#runCaller(client, batch[i]!.ops)
-      await client.query('COMMIT')
+      if (side) {
+        await client.query('BEGIN')
+        tx.begun = true
+        await this.#side.apply(client)
+      }
+      await this.#runBatch(tx, batch, results)
+      await client.query(tx.begun ? 'COMMIT' : 'BEGIN; COMMIT')
       this.commits++
       this.writes += batch.length
-      this.#side.committed()
+      if (side) this.#side.committed()
     } catch (err) {
       broken = unavailable(err) ?? err
       await client.query('ROLLBACK').catch(() => undefined)
@@ -121,17 +163,63 @@ export class PgGroupCommitter {
     }
   }
 
-  async #runCaller(c: PoolClient, ops: readonly WriteOp[]): Promise<WriteResult | Error> {
+  /**
+   * The batch in caller order: a run of two or more consecutive token burns, or of two or more
+   * consecutive decision appends, goes through the multi-row statements of batch-ops.ts inside one
+   * savepoint; anything else, and a run whose multi-row attempt fails, runs one caller at a time.
+   */
+  async #runBatch(tx: Tx, batch: Pending[], results: Array<WriteResult | Error>): Promise<void> {
+    let i = 0
+    while (i < batch.length) {
+      const kind = this.#batching ? batchKind(batch[i]!.ops) : null
+      let end = i + 1
+      if (kind !== null) while (end < batch.length && batchKind(batch[end]!.ops) === kind) end++
+      if (end - i >= 2 && (await this.#runMany(tx, kind!, batch.slice(i, end), results, i))) {
+        this.batchedWrites += end - i
+        i = end
+        continue
+      }
+      for (; i < end; i++) results[i] = await this.#runCaller(tx, batch[i]!.ops)
+    }
+  }
+
+  /** true = the run was applied and answered; false = rolled back, to be replayed one by one. */
+  async #runMany(tx: Tx, kind: 'burn' | 'append', run: Pending[], results: Array<WriteResult | Error>, at: number): Promise<boolean> {
+    const c = tx.c
+    // Kept open when the run succeeds (COMMIT releases it; a later run's `m` nests and is the one
+    // a later ROLLBACK TO names): one round trip less per run.
+    await simple(tx, 'SAVEPOINT m')
+    try {
+      if (kind === 'burn') {
+        const refusals = await applyBurnRun(c, run.map((p) => p.ops[0] as TokenBurnOp))
+        refusals.forEach((refusal, k) => {
+          results[at + k] = refusal === null ? OK : { ok: false, failedOp: 0, opName: 'token_burn', refusal }
+        })
+        return true
+      }
+      if (await applyAppendRun(c, run.map((p) => p.ops))) {
+        for (let k = 0; k < run.length; k++) results[at + k] = OK
+        return true
+      }
+    } catch {
+      // A statement error (a deadlock between replicas, a duplicate row): replayed one by one below,
+      // where each caller gets its own answer and its own retries. A lost connection throws again there.
+    }
+    await c.query('ROLLBACK TO SAVEPOINT m; RELEASE SAVEPOINT m')
+    return false
+  }
+
+  async #runCaller(tx: Tx, ops: readonly WriteOp[]): Promise<WriteResult | Error> {
+    const c = tx.c
     for (let attempt = 0; ; attempt++) {
-      await c.query('SAVEPOINT w')
+      await simple(tx, 'SAVEPOINT w')
       try {
         await this.#apply(c, ops)
         await c.query('RELEASE SAVEPOINT w')
         return OK
       } catch (err) {
         // Throws (failing the whole batch) only when the connection itself is gone.
-        await c.query('ROLLBACK TO SAVEPOINT w')
-        await c.query('RELEASE SAVEPOINT w')
+        await c.query('ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w')
         if (err instanceof GuardFailure) return guardResult(err)
         const code = (err as { code?: string }).code
         if (code !== undefined && RETRYABLE.has(code) && attempt < MAX_REPLAYS) continue
@@ -146,14 +234,16 @@ export class PgGroupCommitter {
 
   /** Commit what is queued, then refuse further writes. */
   async close(): Promise<void> {
-    // A drain that already passed its last check is still #running, so poke() alone would skip side
-    // work added after that check (a last-used time touched just before close): loop until nothing is left.
-    // Bounded: with the database unreachable the side work stays pending, and close must still end.
-    let rounds = 0
-    do {
+    // A drain that already passed its last check is still open, so poke() alone could skip side work
+    // added after that check (a last-used time touched just before close): go round until nothing is
+    // left. Bounded: with the database unreachable the side work stays pending, and close must still end.
+    let sideRounds = 0
+    this.poke()
+    while (this.#scheduled || this.#open.size > 0 || this.#queue.length > 0 || (this.#side.pending() && sideRounds++ < 3)) {
+      if (this.#open.size > 0) await Promise.allSettled([...this.#open])
+      else await new Promise<void>((resolve) => setImmediate(resolve))
       this.poke()
-      while (this.#running !== null) await this.#running
-    } while ((this.#queue.length > 0 || this.#side.pending()) && ++rounds < 3)
+    }
     this.#closed = true
   }
 }

@@ -39,7 +39,7 @@ const SQL = {
      WHERE tenant_id = $2 AND delivery_id = $3 AND status = 'dead'`,
 } as const
 
-function eventParams(e: LedgerEventRecord): unknown[] {
+export function eventParams(e: LedgerEventRecord): unknown[] {
   // An encrypted body leaves neutral placeholders in the plaintext columns (they are NOT NULL).
   const b = e.body
   return [
@@ -60,6 +60,10 @@ export async function applyPgLedgerOp(c: PoolClient, op: LedgerWriteOp): Promise
       await c.query(SQL.eventInsert, eventParams(op.event))
       return true
     case 'ledger_seal': {
+      // The tenant's ledger lock first, as every append takes it: a seal that inserted its checkpoint
+      // and then waited for the lock, while an append holding the lock waited on that checkpoint row
+      // (two sealers, each in a batch with appends), was a deadlock PostgreSQL broke after 1 s.
+      await c.query(SQL.tenantSeqLock, ['ledger', op.tenantId])
       const k = op.checkpoint
       const inserted = await c.query(SQL.checkpointInsert, [
         k.tenantId, k.checkpointId, k.treeSize, k.rootHash, k.checkpointHash, k.prevCheckpointHash, k.signedAt,

@@ -3,6 +3,8 @@
 // and in how long an idle connection is kept. BIGINT columns hold ms timestamps and sequence numbers
 // (all below 2^53), so this pool — only this pool, not pg's global parsers — reads them as numbers.
 // Start-up errors are translated into one sentence an operator can act on.
+import { readFileSync } from 'node:fs'
+import type { ConnectionOptions } from 'node:tls'
 import pg from 'pg'
 import { LedgixError } from '../../core/index.ts'
 
@@ -15,6 +17,55 @@ export interface PgPoolOptions {
   statementTimeoutMs?: number
   idleTimeoutMs?: number
   connectTimeoutMs?: number
+  /** `vault_server.store.tls`: TLS required, with these files and checks. */
+  tls?: PgTlsOptions
+}
+
+/** Paths are read when the pool is created; a file that cannot be read names its config path. */
+export interface PgTlsOptions {
+  caFile: string | null
+  certFile: string | null
+  keyFile: string | null
+  rejectUnauthorized: boolean
+  servername: string | null
+}
+
+/** URL parameters through which pg's connection-string parser configures TLS (and would override `tls`). */
+const URL_TLS_PARAMS = ['ssl', 'sslmode', 'sslrootcert', 'sslcert', 'sslkey', 'sslnegotiation', 'uselibpqcompat']
+
+function readTlsFile(path: string, key: string): string {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException
+    const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied' : e.code === 'EISDIR' ? 'is a directory' : (e.message ?? String(err))
+    throw new StoreOpenError(`vault_server.store.tls.${key}: cannot read ${path}: ${why}`, { cause: err })
+  }
+}
+
+/** The `ssl` option of pg (node:tls connect options) for `vault_server.store.tls`; throws StoreOpenError. */
+export function pgTlsConfig(tls: PgTlsOptions, url: string): ConnectionOptions {
+  let u: URL | null = null
+  try {
+    u = new URL(url)
+  } catch {
+    // checkedUrl reports it
+  }
+  const inUrl = u === null ? [] : URL_TLS_PARAMS.filter((p) => u!.searchParams.has(p))
+  if (inUrl.length > 0) {
+    throw new StoreOpenError(
+      `vault_server.store.tls is set and vault_server.store.url also configures TLS (${inUrl.map((p) => `?${p}=`).join(', ')}): keep one of them`,
+    )
+  }
+  if ((tls.certFile === null) !== (tls.keyFile === null)) {
+    throw new StoreOpenError('vault_server.store.tls: client certificate authentication needs both cert_file and key_file')
+  }
+  const out: ConnectionOptions = { rejectUnauthorized: tls.rejectUnauthorized }
+  if (tls.caFile !== null) out.ca = readTlsFile(tls.caFile, 'ca_file')
+  if (tls.certFile !== null) out.cert = readTlsFile(tls.certFile, 'cert_file')
+  if (tls.keyFile !== null) out.key = readTlsFile(tls.keyFile, 'key_file')
+  if (tls.servername !== null) out.servername = tls.servername
+  return out
 }
 
 export const PG_POOL_DEFAULTS = { max: 10, statementTimeoutMs: 30_000, idleTimeoutMs: 30_000, connectTimeoutMs: 5_000 } as const
@@ -77,7 +128,9 @@ export function checkedSchema(schema: string | undefined): string {
 export function createPgPool(options: PgPoolOptions): pg.Pool {
   checkedUrl(options.url)
   const schema = checkedSchema(options.schema)
+  const ssl = options.tls === undefined ? undefined : pgTlsConfig(options.tls, options.url)
   const pool = new pg.Pool({
+    ...(ssl === undefined ? {} : { ssl }),
     connectionString: options.url,
     max: options.max ?? PG_POOL_DEFAULTS.max,
     idleTimeoutMillis: options.idleTimeoutMs ?? PG_POOL_DEFAULTS.idleTimeoutMs,
@@ -125,6 +178,15 @@ export function describeConnectError(err: unknown, url: string): StoreOpenError 
     case '3D000':
       return new StoreOpenError(`PostgreSQL database "${db}" does not exist at ${host}: create it or fix vault_server.store.url`, { cause: err })
     default:
+      if (/does not support SSL/i.test(e.message ?? '')) {
+        return new StoreOpenError(`PostgreSQL at ${host} does not accept TLS connections: enable ssl on the server or remove vault_server.store.tls`, { cause: err })
+      }
+      if (/CERT|certificate|SSL|TLS|altname|self.signed/i.test(`${e.code ?? ''} ${e.message ?? ''}`)) {
+        return new StoreOpenError(
+          `TLS to PostgreSQL at ${host} failed: ${e.message ?? e.code} (check vault_server.store.tls: ca_file, servername, cert_file/key_file)`,
+          { cause: err },
+        )
+      }
       if (/timeout/i.test(e.message ?? '')) {
         return new StoreOpenError(`PostgreSQL at ${host} did not answer within the connect timeout`, { cause: err })
       }

@@ -16,7 +16,7 @@ import { SchemaTooNewError, migratePg } from './migrations.ts'
 import { PgOutboxReads } from './outbox-reads.ts'
 import { PgReportReads } from './report-ops.ts'
 import { PgDashboardReads } from './dashboard-ops.ts'
-import { StoreOpenError, checkedSchema, createPgPool, describeConnectError, readerOf, type PgPoolOptions } from './pool.ts'
+import { PG_POOL_DEFAULTS, StoreOpenError, checkedSchema, createPgPool, describeConnectError, readerOf, type PgPoolOptions } from './pool.ts'
 import { applyPgOps } from './write-ops.ts'
 import { PgStoreReads } from './store-reads.ts'
 import { PgDashboardApiReads } from './dashboard-api-ops.ts'
@@ -29,6 +29,10 @@ export interface PostgresStoreOptions extends PgPoolOptions {
   maxBatch?: number
   /** How often a replica tries to become the ledger sealer (leader.ts). Default 1 s. */
   leaderPollMs?: number
+  /** Runs of burns and of decision appends as multi-row statements (batch-ops.ts). Default true; false measures the one-caller-at-a-time path. */
+  multiRow?: boolean
+  /** Group-commit transactions open at once, each on its own connection. Default: min(4, ⌊pool max / 2⌋), at least 1. */
+  maxInFlight?: number
 }
 
 /** Coalesced API-key last-used times: written in the next batch's transaction, shown to reads until then. */
@@ -87,6 +91,8 @@ export class PostgresStore extends PgStoreReads implements Store {
     this.#committer = new PgGroupCommitter(pool, (c, ops) => this.#applyFenced(c, ops), this.#touches, {
       maxQueue: options.maxQueue ?? DEFAULT_MAX_QUEUE,
       maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
+      multiRow: options.multiRow ?? true,
+      maxInFlight: options.maxInFlight ?? Math.max(1, Math.min(4, Math.floor((options.max ?? PG_POOL_DEFAULTS.max) / 2))),
     })
     this.#touchTimer = setInterval(() => this.#committer.poke(), TOUCH_FLUSH_MS)
     this.#touchTimer.unref()
@@ -124,6 +130,10 @@ export class PostgresStore extends PgStoreReads implements Store {
   /** Transactions committed so far (tests prove batching with it). */
   get commitCount(): number {
     return this.#committer.commits
+  }
+  /** Writes answered through a multi-row run of burns or appends (tests prove batching with it). */
+  get batchedWriteCount(): number {
+    return this.#committer.batchedWrites
   }
   /** PostgreSQL makes a commit durable or fails it; there is no acknowledged-but-unsynced state to fail the store. */
   get failure(): Error | null {
