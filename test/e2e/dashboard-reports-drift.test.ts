@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import type { Browser, Page } from 'playwright-core'
-import { checkState, gotoPage, launchBrowser, openSignedIn, setupAdminFromNode, skipWithoutBrowser, startDashboardStack, until } from './dashboard-harness.ts'
+import { checkState, gotoPage, launchBrowser, loginFromNode, openSignedIn, setupAdminFromNode, skipWithoutBrowser, startDashboardStack, until } from './dashboard-harness.ts'
 import type { DashboardStack, SessionCookie, Watched } from './dashboard-harness.ts'
 
 const AGENT = 'agent-drift-e2e'
@@ -27,8 +27,8 @@ describe('dashboard Agents/drift and Reports pages (headless Chromium, all-in-on
     await stack?.close()
   })
 
-  async function withPage(body: (w: Watched) => Promise<void>): Promise<void> {
-    const watched = await openSignedIn(browser, stack, admin)
+  async function withPage(body: (w: Watched) => Promise<void>, who: SessionCookie = admin): Promise<void> {
+    const watched = await openSignedIn(browser, stack, who)
     try {
       await body(watched)
       watched.assertClean()
@@ -141,5 +141,24 @@ describe('dashboard Agents/drift and Reports pages (headless Chromium, all-in-on
       const gone = await stack.api('GET', new URL(shareUrl).pathname, undefined, null)
       assert.equal(gone.status, 404, gone.text)
     })
+  })
+
+  test('viewer: reads both pages but finds no lock, release, generate, share or revoke controls', async () => {
+    const made = await stack.api('POST', '/users', { email: 'viewer@example.com', role: 'viewer', password: 'viewer password, long enough' })
+    assert.equal(made.status, 201, made.text)
+    const viewer = await loginFromNode(stack, 'viewer@example.com', 'viewer password, long enough')
+    const listed = await stack.api('GET', '/reports')
+    const reportId = (listed.json['reports'] as { report_id: string }[])[0]?.report_id
+    assert.ok(reportId !== undefined, 'the reports test made one')
+    await withPage(async ({ page }) => {
+      await gotoPage(page, stack, `#/drift/${AGENT}`, 'Agents and drift')
+      await page.locator(`tr[data-agent-id="${AGENT}"]`).waitFor()
+      await page.locator('.timeline li').first().waitFor()
+      assert.equal(await page.getByRole('button', { name: /^(Lock|Release) / }).count(), 0)
+      await gotoPage(page, stack, `#/reports/${reportId}`, 'Compliance reports')
+      await page.getByRole('link', { name: 'Download PDF' }).waitFor()
+      assert.equal(await page.getByRole('button', { name: /Generate|Create share link|Revoke/ }).count(), 0)
+      await checkState(page, 'report as viewer')
+    }, viewer)
   })
 })

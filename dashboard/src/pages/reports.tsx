@@ -193,9 +193,10 @@ export function ReportsPage({ reportId }: { reportId: string | null }) {
         </form>
       )}
       {reportId !== null && <Detail id={reportId} admin={role === 'admin'} n={n} />}
+      <h2>Reports</h2>
       {reports === null && error === null && <Loading what="reports" />}
       {reports !== null && (reports.length === 0 ? <p class="empty">No reports yet.</p> : (
-        <table aria-label="Reports">
+        <table>
           <thead><tr><th scope="col">Title</th><th scope="col">Period</th><th scope="col">Status</th><th scope="col">Exceptions</th><th scope="col">Requested</th></tr></thead>
           <tbody>{reports.map((r) => (
             <tr key={r.report_id}>
