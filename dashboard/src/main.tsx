@@ -18,6 +18,8 @@ import { SettingsPage } from './pages/settings.tsx'
 import { LedgerPage } from './pages/ledger.tsx'
 import { UsersPage } from './pages/users.tsx'
 import { AccountPage } from './pages/account.tsx'
+import { DriftPage } from './pages/drift.tsx'
+import { ReportsPage } from './pages/reports.tsx'
 
 const NAV: readonly { page: Page; label: string; adminOnly?: boolean }[] = [
   { page: 'overview', label: 'Overview' },
@@ -27,6 +29,8 @@ const NAV: readonly { page: Page; label: string; adminOnly?: boolean }[] = [
   { page: 'policies', label: 'Policies' },
   { page: 'settings', label: 'Settings' },
   { page: 'ledger', label: 'Ledger' },
+  { page: 'drift', label: 'Agents' },
+  { page: 'reports', label: 'Reports' },
   { page: 'users', label: 'Users', adminOnly: true },
   { page: 'account', label: 'Account' },
 ]
@@ -72,6 +76,10 @@ function CurrentPage({ route }: { route: Route }) {
       return <UsersPage />
     case 'account':
       return <AccountPage />
+    case 'drift':
+      return <DriftPage agentId={route.id} />
+    case 'reports':
+      return <ReportsPage reportId={route.id} />
     default: {
       const never: never = route.page
       return never

@@ -1,6 +1,6 @@
 // The hash router: "#/reviews/01J…" → { page: 'reviews', id: '01J…' }. Pure.
 
-export const PAGES = ['overview', 'reviews', 'history', 'keys', 'policies', 'settings', 'ledger', 'users', 'account'] as const
+export const PAGES = ['overview', 'reviews', 'history', 'keys', 'policies', 'settings', 'ledger', 'users', 'account', 'drift', 'reports'] as const
 export type Page = (typeof PAGES)[number]
 
 export interface Route {
