@@ -115,7 +115,8 @@ class LogSink {
   }
 }
 
-export async function startDashboardStack(): Promise<DashboardStack> {
+/** `allowPrivateTargets`: notification channels may target loopback (a local receiver in a test). */
+export async function startDashboardStack(options: { allowPrivateTargets?: boolean } = {}): Promise<DashboardStack> {
   const dir = mkdtempSync(join(tmpdir(), 'ledgix-dash-e2e-'))
   const dataDir = join(dir, 'data')
   mkdirSync(join(dir, 'policies'))
@@ -139,7 +140,7 @@ vault_server:
   bootstrap_api_key: ${BOOTSTRAP_KEY}
   ledger:
     seal_interval: 100ms
-token:
+${options.allowPrivateTargets === true ? '  notifications: { allow_private_targets: true }\n' : ''}token:
   clock_skew: 0s
 logging:
   level: info
