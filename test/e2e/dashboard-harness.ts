@@ -115,8 +115,11 @@ class LogSink {
   }
 }
 
-/** `allowPrivateTargets`: notification channels may target loopback (a local receiver in a test). */
-export async function startDashboardStack(options: { allowPrivateTargets?: boolean } = {}): Promise<DashboardStack> {
+/**
+ * `allowPrivateTargets`: notification channels may target loopback (a local receiver in a test);
+ * `reviewExpiryEffect`: vault_server.review_expiry_effect (deny unless set).
+ */
+export async function startDashboardStack(options: { allowPrivateTargets?: boolean; reviewExpiryEffect?: 'deny' | 'approve' } = {}): Promise<DashboardStack> {
   const dir = mkdtempSync(join(tmpdir(), 'ledgix-dash-e2e-'))
   const dataDir = join(dir, 'data')
   mkdirSync(join(dir, 'policies'))
@@ -140,7 +143,7 @@ vault_server:
   bootstrap_api_key: ${BOOTSTRAP_KEY}
   ledger:
     seal_interval: 100ms
-${options.allowPrivateTargets === true ? '  notifications: { allow_private_targets: true }\n' : ''}token:
+${options.allowPrivateTargets === true ? '  notifications: { allow_private_targets: true }\n' : ''}${options.reviewExpiryEffect === undefined ? '' : `  review_expiry_effect: ${options.reviewExpiryEffect}\n`}token:
   clock_skew: 0s
 logging:
   level: info

@@ -2,7 +2,8 @@
 // and tested against a local receiver (which checks the HMAC with the secret typed once; the secret
 // stays masked and "unchanged" across an edit), the drift settings form, the confirm on lowering the
 // review threshold, and the history filters in the hash query (surviving a reload) with CSV/JSON
-// export of the shown rows. Every new state is checked with axe (light and dark).
+// export of the shown rows, and approving a review that would be allowed on timeout confirming in a
+// dialog that repeats the key arguments. Every new state is checked with axe (light and dark).
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
@@ -36,7 +37,7 @@ describe('dashboard settings and history (headless Chromium, all-in-one)', { ski
   const received: Received[] = []
 
   before(async () => {
-    stack = await startDashboardStack({ allowPrivateTargets: true })
+    stack = await startDashboardStack({ allowPrivateTargets: true, reviewExpiryEffect: 'approve' })
     browser = await launchBrowser()
     cookie = await setupAdminFromNode(stack)
     receiver = createServer((req, res) => {
@@ -207,5 +208,32 @@ describe('dashboard settings and history (headless Chromium, all-in-one)', { ski
       const rows = JSON.parse(readFileSync((await json.path())!, 'utf8')) as { request_id: string; status: string }[]
       assert.deepEqual(rows.map((r) => [r.request_id, r.status]), [[ids['denied'], 'denied']])
     })
+  })
+
+  test('approving a review whose timeout effect is allow confirms in a dialog with the key arguments; cancel decides nothing', async () => {
+    const r = await stack.clearance({ amount: 7300, currency: 'usd', customer: 'cus_timeout' }, 'agent-timeout')
+    assert.equal(r.json['status'], 'pending_review', r.text)
+    const id = r.json['request_id'] as string
+    assert.equal(((await stack.api('GET', `/reviews/${id}`)).json as { timeout_effect: string }).timeout_effect, 'allow')
+    await withPage(async ({ page }) => {
+      await gotoPage(page, stack, `#/reviews/${id}`, 'Review queue')
+      await page.locator('#decide-form').waitFor()
+      await page.getByText('Allow on timeout: it is approved if nobody decides').waitFor()
+      await page.locator('#decide-approve').check()
+      await page.getByRole('button', { name: 'Approve create_stripe_payment' }).click()
+      const dialog = page.getByRole('dialog', { name: 'Approve create_stripe_payment?' })
+      await dialog.waitFor()
+      const text = await dialog.innerText()
+      for (const part of ['amount', '7300', 'currency', 'usd', 'customer', 'cus_timeout', 'agent-timeout']) assert.ok(text.includes(part), `the dialog repeats ${part}: ${text}`)
+      await checkState(page, 'review approve allow-on-timeout confirm')
+      await dialog.getByRole('button', { name: 'Cancel' }).click()
+      await until('the dialog closes', async () => (await page.getByRole('dialog').count()) === 0)
+      assert.equal(((await stack.api('GET', `/reviews/${id}`)).json as { status: string }).status, 'pending_review', 'cancel decides nothing')
+      await page.getByRole('button', { name: 'Approve create_stripe_payment' }).click()
+      const decided = page.waitForResponse((res) => res.url().endsWith(`/reviews/${id}/decision`) && res.request().method() === 'POST')
+      await dialog.getByRole('button', { name: 'Approve create_stripe_payment' }).click()
+      assert.equal((await decided).status(), 200)
+    })
+    assert.notEqual(((await stack.api('GET', `/reviews/${id}`)).json as { status: string }).status, 'pending_review')
   })
 })
