@@ -508,7 +508,7 @@ export async function setupAdminFromNode(stack: DashboardStack, email = ADMIN_EM
 }
 
 /** A browser context already signed in with `cookie` (set for the Vault's loopback origin). */
-export async function openSignedIn(browser: Browser, stack: DashboardStack, cookie: SessionCookie, options: { colorScheme?: 'light' | 'dark' } = {}): Promise<Watched> {
+export async function openSignedIn(browser: Browser, stack: DashboardStack, cookie: SessionCookie, options: { colorScheme?: 'light' | 'dark'; width?: number; height?: number } = {}): Promise<Watched> {
   const w = await openPage(browser, options)
   // Stored with the attributes the server set: a cookie added without SameSite would be Lax-by-default
   // and Chromium sends those on cross-site POSTs for two minutes ("Lax+POST"), which would hide the
