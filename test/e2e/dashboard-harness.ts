@@ -115,7 +115,11 @@ class LogSink {
   }
 }
 
-export async function startDashboardStack(): Promise<DashboardStack> {
+/**
+ * `allowPrivateTargets`: notification channels may target loopback (a local receiver in a test);
+ * `reviewExpiryEffect`: vault_server.review_expiry_effect (deny unless set).
+ */
+export async function startDashboardStack(options: { allowPrivateTargets?: boolean; reviewExpiryEffect?: 'deny' | 'approve' } = {}): Promise<DashboardStack> {
   const dir = mkdtempSync(join(tmpdir(), 'ledgix-dash-e2e-'))
   const dataDir = join(dir, 'data')
   mkdirSync(join(dir, 'policies'))
@@ -139,7 +143,7 @@ vault_server:
   bootstrap_api_key: ${BOOTSTRAP_KEY}
   ledger:
     seal_interval: 100ms
-token:
+${options.allowPrivateTargets === true ? '  notifications: { allow_private_targets: true }\n' : ''}${options.reviewExpiryEffect === undefined ? '' : `  review_expiry_effect: ${options.reviewExpiryEffect}\n`}token:
   clock_skew: 0s
 logging:
   level: info
@@ -504,7 +508,7 @@ export async function setupAdminFromNode(stack: DashboardStack, email = ADMIN_EM
 }
 
 /** A browser context already signed in with `cookie` (set for the Vault's loopback origin). */
-export async function openSignedIn(browser: Browser, stack: DashboardStack, cookie: SessionCookie, options: { colorScheme?: 'light' | 'dark' } = {}): Promise<Watched> {
+export async function openSignedIn(browser: Browser, stack: DashboardStack, cookie: SessionCookie, options: { colorScheme?: 'light' | 'dark'; width?: number; height?: number } = {}): Promise<Watched> {
   const w = await openPage(browser, options)
   // Stored with the attributes the server set: a cookie added without SameSite would be Lax-by-default
   // and Chromium sends those on cross-site POSTs for two minutes ("Lax+POST"), which would hide the

@@ -23,6 +23,8 @@ export interface ReviewItem {
   args_hash?: string
   diff_from_last_approved?: { request_id: string; changes: DiffChange[] } | null
   decision?: { approved: boolean; by: string; via: string; at: string; reason: string } | null
+  /** What happens when nobody decides in time (GET /reviews/{id}); null: it never expires. */
+  timeout_effect?: 'allow' | 'deny' | null
 }
 
 export interface DiffChange {

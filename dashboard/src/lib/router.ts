@@ -10,7 +10,7 @@ export interface Route {
 }
 
 export function parseHash(hash: string): Route {
-  const path = hash.replace(/^#\/?/, '')
+  const path = hash.replace(/^#\/?/, '').split('?')[0]!
   const [first, second] = path.split('/')
   const page = (PAGES as readonly string[]).includes(first ?? '') ? (first as Page) : 'overview'
   let id: string | null = null
@@ -26,4 +26,10 @@ export function parseHash(hash: string): Route {
 
 export function hrefOf(page: Page, id?: string | null): string {
   return id === undefined || id === null ? `#/${page}` : `#/${page}/${encodeURIComponent(id)}`
+}
+
+/** The query after "?" in the hash ("#/history?tool=x" → {tool: "x"}): filters that survive a reload. */
+export function hashQuery(hash: string): URLSearchParams {
+  const i = hash.indexOf('?')
+  return new URLSearchParams(i < 0 ? '' : hash.slice(i + 1))
 }

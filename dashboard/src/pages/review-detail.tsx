@@ -10,7 +10,7 @@ import { whyText } from '../lib/queue.ts'
 import type { ReviewItem } from '../lib/queue.ts'
 import { hrefOf } from '../lib/router.ts'
 import { announcementBetween, remainingMs } from '../lib/timer.ts'
-import { ErrorNote, fmtTime, Loading, OkNote, TimerBadge } from '../components.tsx'
+import { ConfirmDialog, ErrorNote, fmtTime, Loading, OkNote, TimerBadge } from '../components.tsx'
 import { announce } from '../state.ts'
 
 export function decidedText(item: ReviewItem | null, fallback: string): string {
@@ -18,6 +18,15 @@ export function decidedText(item: ReviewItem | null, fallback: string): string {
   if (d !== undefined && d !== null) return `Already ${d.approved ? 'approved' : 'denied'} by ${d.by} via ${d.via} at ${fmtTime(d.at)}${d.reason !== '' ? `: “${d.reason}”` : ''}.`
   if (item !== null && item.reviewer !== null && item.status !== 'pending_review') return `Already ${item.status} by ${item.reviewer}.`
   return `Already decided elsewhere (${fallback}).`
+}
+
+/** The top-level arguments, shortened, for the approve confirm (the full JSON stays on the page). */
+function keyArgs(args: unknown): [string, string][] {
+  if (typeof args !== 'object' || args === null || Array.isArray(args)) return [['arguments', JSON.stringify(args).slice(0, 120)]]
+  return Object.entries(args as Record<string, unknown>).slice(0, 8).map(([k, v]) => {
+    const text = typeof v === 'string' ? v : JSON.stringify(v)
+    return [k, text.length > 120 ? `${text.slice(0, 119)}…` : text]
+  })
 }
 
 export interface DetailProps {
@@ -39,6 +48,7 @@ export function ReviewDetail({ id, listed, now, mayDecide, choice, setChoice, on
   const [busy, setBusy] = useState(false)
   const [decidedElsewhere, setDecidedElsewhere] = useState<string | null>(null)
   const [copied, setCopied] = useState<string | null>(null)
+  const [confirmAllow, setConfirmAllow] = useState(false)
   const lastLeft = useRef<number | null>(null)
 
   useEffect(() => {
@@ -74,6 +84,14 @@ export function ReviewDetail({ id, listed, now, mayDecide, choice, setChoice, on
       document.getElementById('decide-reason')?.focus()
       return
     }
+    // Approving what would be allowed anyway on timeout is confirmed with the key arguments repeated.
+    if (choice === 'approve' && shown.timeout_effect === 'allow') return setConfirmAllow(true)
+    await decide()
+  }
+
+  async function decide() {
+    if (choice === null || shown === null) return
+    setConfirmAllow(false)
     setBusy(true)
     setError(null)
     try {
@@ -114,6 +132,7 @@ export function ReviewDetail({ id, listed, now, mayDecide, choice, setChoice, on
         <dt>Request id</dt><dd><code>{shown.request_id}</code> · <a href={hrefOf('ledger', shown.request_id)}>ledger entry</a></dd>
         <dt>Arguments hash</dt><dd><code class="hash">{shown.args_hash ?? shown.tool_args_hash}</code></dd>
         <dt>Policy reason</dt><dd>{shown.reason}</dd>
+        {shown.timeout_effect !== undefined && <><dt>On timeout</dt><dd class={shown.timeout_effect === 'allow' ? 'bad' : ''}>{shown.timeout_effect === 'allow' ? 'Allow on timeout: it is approved if nobody decides' : shown.timeout_effect === 'deny' ? 'Deny on timeout' : 'Never expires'}</dd></>}
       </dl>
       <h3 id="args-title">Arguments (canonical JSON, complete)</h3>
       {rendered !== null && rendered.flags.length > 0 && (
@@ -161,6 +180,12 @@ export function ReviewDetail({ id, listed, now, mayDecide, choice, setChoice, on
           </fieldset>
           {expired && <p class="note note-warn">This review expired; the Vault no longer accepts a decision.</p>}
         </form>
+      )}
+      {pending && mayDecide && (
+        <ConfirmDialog open={confirmAllow} title={`Approve ${shown.tool_name}?`} confirmLabel={`Approve ${shown.tool_name}`} busy={busy} onConfirm={() => void decide()} onCancel={() => setConfirmAllow(false)}>
+          <p>This review is allowed on timeout. Check the key arguments of {shown.agent_id}'s call:</p>
+          <dl class="facts">{keyArgs(shown.tool_args).flatMap(([k, v]) => [<dt key={`k${k}`}>{k}</dt>, <dd key={`v${k}`}><code class="hash">{v}</code></dd>])}</dl>
+        </ConfirmDialog>
       )}
       {pending && !mayDecide && <p class="note">Your role ({'viewer'}) can read the queue but not decide.</p>}
     </article>

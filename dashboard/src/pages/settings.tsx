@@ -1,8 +1,8 @@
 // Settings: the review threshold (score or bucket; lowering it, which means less review, asks first),
-// notification channels with "send test", and drift settings (edited as JSON: the server validates).
+// notification channels (add/edit/remove, secrets masked, "send test" per channel) and drift settings.
 import { useEffect, useState } from 'preact/hooks'
 import { errorText, get, post, put } from '../lib/api.ts'
-import { ConfirmDialog, ErrorNote, OkNote, PageHeading } from '../components.tsx'
+import { ConfirmDialog, ErrorNote, Loading, OkNote, PageHeading } from '../components.tsx'
 
 interface ReviewSettings {
   minimum_confidence_score: number
@@ -69,6 +69,19 @@ function ThresholdForm() {
   )
 }
 
+interface Channel {
+  id: string
+  type: 'webhook' | 'slack' | 'email'
+  enabled: boolean
+  url: string
+  secret: string
+  key_id: string
+  recipients: string
+  events: string[]
+  tools: string[]
+  agents: string[]
+}
+
 interface NotifySettings {
   email_enabled?: boolean
   /** Comma-separated (README "Channels and settings"). */
@@ -76,7 +89,7 @@ interface NotifySettings {
   slack_enabled?: boolean
   slack_webhook_url?: string
   webhook_url?: string
-  channels?: { id: string; type: string; enabled?: boolean }[]
+  channels?: Channel[]
 }
 
 interface ChannelTest {
@@ -87,6 +100,146 @@ interface ChannelTest {
   reason: string | null
 }
 
+const list = (s: string): string[] => s.split(',').map((x) => x.trim()).filter(Boolean)
+
+function testText(t: ChannelTest | undefined): string {
+  if (t === undefined) return 'Not tested: the channel is disabled.'
+  return `${t.status === 'delivered' ? '✓ Delivered' : '✗ Failed'}${t.receiver_status !== null ? ` (HTTP ${t.receiver_status})` : ''}${t.reason !== null ? `: ${t.reason}` : ''}`
+}
+
+/**
+ * One channel's form. Secrets come back masked: the URL and secret inputs start empty and, left
+ * empty, send the masked value back, which the server reads as "unchanged".
+ */
+function ChannelForm({ start, taken, onSave, onCancel }: { start: Channel | null; taken: string[]; onSave: (c: Channel) => void; onCancel: () => void }) {
+  const [c, setC] = useState<Channel>(start ?? { id: '', type: 'webhook', enabled: true, url: '', secret: '', key_id: '', recipients: '', events: [], tools: [], agents: [] })
+  const [url, setUrl] = useState('')
+  const [secret, setSecret] = useState('')
+  const [filters, setFilters] = useState({ events: c.events.join(', '), tools: c.tools.join(', '), agents: c.agents.join(', ') })
+  const [error, setError] = useState<string | null>(null)
+  const set = (p: Partial<Channel>) => setC({ ...c, ...p })
+  const keep = (typed: string, stored: string) => (typed !== '' ? typed : stored)
+  function submit(e: Event) {
+    e.preventDefault()
+    if (start === null && taken.includes(c.id)) return setError(`The id "${c.id}" is taken.`)
+    onSave({ ...c, url: keep(url, c.url), secret: keep(secret, c.secret), events: list(filters.events), tools: list(filters.tools), agents: list(filters.agents) })
+  }
+  const hint = (stored: string) => (stored !== '' ? `unchanged (${stored})` : '')
+  return (
+    <form class="card" onSubmit={submit} aria-labelledby="channel-form-title">
+      <h3 id="channel-form-title">{start === null ? 'Add a channel' : `Edit channel ${start.id}`}</h3>
+      <div class="inline-form">
+        <label class="field"><span>Channel id</span><input required value={c.id} readOnly={start !== null} onInput={(e) => set({ id: e.currentTarget.value })} /></label>
+        <label class="field"><span>Type</span>
+          <select value={c.type} disabled={start !== null} onChange={(e) => set({ type: e.currentTarget.value as Channel['type'] })}>
+            <option value="webhook">webhook</option><option value="slack">slack</option><option value="email">email</option>
+          </select>
+        </label>
+        <label class="choice"><input type="checkbox" checked={c.enabled} onChange={(e) => set({ enabled: e.currentTarget.checked })} /> Enabled</label>
+      </div>
+      {c.type !== 'email' && (
+        <label class="field"><span>{c.type === 'slack' ? 'Slack incoming-webhook URL' : 'Webhook URL'}</span>
+          <input type="url" required={c.url === ''} placeholder={hint(c.url)} value={url} autocomplete="off" onInput={(e) => setUrl(e.currentTarget.value)} />
+        </label>
+      )}
+      {c.type === 'webhook' && (
+        <div class="inline-form">
+          <label class="field"><span>HMAC secret</span><input type="password" required={c.secret === ''} placeholder={hint(c.secret)} value={secret} autocomplete="new-password" onInput={(e) => setSecret(e.currentTarget.value)} /></label>
+          <label class="field"><span>Key id</span><input value={c.key_id} onInput={(e) => set({ key_id: e.currentTarget.value })} /></label>
+        </div>
+      )}
+      {c.type === 'email' && <label class="field"><span>Recipients (comma-separated)</span><input required value={c.recipients} onInput={(e) => set({ recipients: e.currentTarget.value })} /></label>}
+      <div class="inline-form">
+        <label class="field"><span>Events (comma-separated; empty = all)</span><input value={filters.events} onInput={(e) => setFilters({ ...filters, events: e.currentTarget.value })} /></label>
+        <label class="field"><span>Tools (globs; empty = all)</span><input value={filters.tools} onInput={(e) => setFilters({ ...filters, tools: e.currentTarget.value })} /></label>
+        <label class="field"><span>Agents (globs; empty = all)</span><input value={filters.agents} onInput={(e) => setFilters({ ...filters, agents: e.currentTarget.value })} /></label>
+      </div>
+      <ErrorNote error={error} />
+      <div class="actions">
+        <button type="submit" class="primary">Save channel</button>
+        <button type="button" onClick={onCancel}>Cancel</button>
+      </div>
+    </form>
+  )
+}
+
+function ChannelsCard() {
+  const [channels, setChannels] = useState<Channel[] | null>(null)
+  const [editing, setEditing] = useState<Channel | 'new' | null>(null)
+  const [removing, setRemoving] = useState<Channel | null>(null)
+  const [tests, setTests] = useState<Record<string, string>>({})
+  const [error, setError] = useState<string | null>(null)
+  const [ok, setOk] = useState<string | null>(null)
+  useEffect(() => {
+    get<NotifySettings>('/notification-settings').then((d) => setChannels(d.channels ?? []), (err: unknown) => setError(errorText(err)))
+  }, [])
+  async function store(next: Channel[], done: string) {
+    setError(null)
+    setOk(null)
+    try {
+      setChannels((await put<NotifySettings>('/notification-settings', { channels: next })).channels ?? [])
+      setEditing(null)
+      setRemoving(null)
+      setOk(done)
+    } catch (err) {
+      setError(errorText(err))
+    }
+  }
+  function saveOne(c: Channel) {
+    const all = channels ?? []
+    const i = all.findIndex((x) => x.id === c.id)
+    void store(i < 0 ? [...all, c] : all.map((x) => (x.id === c.id ? c : x)), `Saved channel ${c.id}.`)
+  }
+  async function sendTest(id: string) {
+    setTests({ ...tests, [id]: 'Sending…' })
+    try {
+      const r = (await post<{ channels: ChannelTest[] }>('/notification-settings/test', {})).channels
+      setTests({ ...tests, [id]: testText(r.find((t) => t.channel_id === id)) })
+    } catch (err) {
+      setTests({ ...tests, [id]: errorText(err) })
+    }
+  }
+  return (
+    <section class="card" aria-labelledby="channels-title">
+      <h2 id="channels-title">Notification channels</h2>
+      <ErrorNote error={error} />
+      <OkNote text={ok} />
+      {channels === null && error === null && <Loading what="channels" />}
+      {channels !== null && channels.length === 0 && <p class="empty">No channels yet.</p>}
+      {channels !== null && channels.length > 0 && (
+        <table>
+          <thead><tr><th scope="col">Id</th><th scope="col">Type</th><th scope="col">Enabled</th><th scope="col">Target</th><th scope="col">Filters</th><th scope="col">Actions</th><th scope="col">Test result</th></tr></thead>
+          <tbody>
+            {channels.map((c) => (
+              <tr key={c.id}>
+                <td>{c.id}</td><td>{c.type}</td><td>{c.enabled ? 'yes' : 'no'}</td>
+                <td class="hash">{c.type === 'email' ? c.recipients : c.url}</td>
+                <td>{[c.events.length > 0 && `events: ${c.events.join(', ')}`, c.tools.length > 0 && `tools: ${c.tools.join(', ')}`, c.agents.length > 0 && `agents: ${c.agents.join(', ')}`].filter(Boolean).join('; ') || 'all'}</td>
+                <td>
+                  <div class="actions">
+                    <button type="button" aria-label={`Edit ${c.id}`} onClick={() => setEditing(c)}>Edit</button>
+                    <button type="button" aria-label={`Send test to ${c.id}`} onClick={() => void sendTest(c.id)}>Send test</button>
+                    <button type="button" class="danger" aria-label={`Remove ${c.id}`} onClick={() => setRemoving(c)}>Remove</button>
+                  </div>
+                </td>
+                <td role="status">{tests[c.id] ?? ''}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {editing === null ? (
+        <button type="button" onClick={() => setEditing('new')}>Add channel</button>
+      ) : (
+        <ChannelForm key={editing === 'new' ? '+' : editing.id} start={editing === 'new' ? null : editing} taken={(channels ?? []).map((c) => c.id)} onSave={saveOne} onCancel={() => setEditing(null)} />
+      )}
+      <ConfirmDialog open={removing !== null} title={`Remove channel ${removing?.id ?? ''}?`} confirmLabel="Remove" danger onConfirm={() => void store((channels ?? []).filter((c) => c.id !== removing?.id), `Removed channel ${removing?.id ?? ''}.`)} onCancel={() => setRemoving(null)}>
+        <p>Notifications stop going to it; pending deliveries may still be tried.</p>
+      </ConfirmDialog>
+    </section>
+  )
+}
+
 function NotificationsForm() {
   const [doc, setDoc] = useState<NotifySettings | null>(null)
   const [slack, setSlack] = useState('')
@@ -94,8 +247,6 @@ function NotificationsForm() {
   const [emails, setEmails] = useState('')
   const [error, setError] = useState<string | null>(null)
   const [ok, setOk] = useState<string | null>(null)
-  const [test, setTest] = useState<ChannelTest[] | null>(null)
-  const [testError, setTestError] = useState<string | null>(null)
   useEffect(() => {
     get<NotifySettings>('/notification-settings').then((d) => {
       setDoc(d)
@@ -108,7 +259,7 @@ function NotificationsForm() {
     setOk(null)
     const body: NotifySettings = {
       email_enabled: emails.trim() !== '',
-      email_recipients: emails.split(',').map((s) => s.trim()).filter(Boolean).join(', '),
+      email_recipients: list(emails).join(', '),
     }
     // Secrets come back masked: send them only when the operator typed a new one.
     if (slack !== '') { body.slack_webhook_url = slack; body.slack_enabled = true }
@@ -122,74 +273,83 @@ function NotificationsForm() {
       setError(errorText(err))
     }
   }
-  async function sendTest() {
-    setTest(null)
-    setTestError(null)
-    try {
-      setTest((await post<{ channels: ChannelTest[] }>('/notification-settings/test', {})).channels)
-    } catch (err) {
-      setTestError(errorText(err))
-    }
-  }
   return (
     <form class="card" onSubmit={(e) => void save(e)} aria-labelledby="notify-title">
-      <h2 id="notify-title">Notifications</h2>
-      {doc !== null && (
-        <p class="muted">
-          Slack: {doc.slack_webhook_url || 'not set'} · webhook: {doc.webhook_url || 'not set'}
-          {doc.channels !== undefined && doc.channels.length > 0 && ` · channels: ${doc.channels.map((c) => `${c.id} (${c.type})`).join(', ')}`}
-        </p>
-      )}
+      <h2 id="notify-title">Email and Slack (legacy fields)</h2>
       <label class="field"><span>Email recipients (comma-separated)</span><input value={emails} onInput={(e) => setEmails(e.currentTarget.value)} /></label>
-      <label class="field"><span>New Slack webhook URL (leave empty to keep)</span><input type="url" value={slack} onInput={(e) => setSlack(e.currentTarget.value)} autocomplete="off" /></label>
-      <label class="field"><span>New signed webhook URL (leave empty to keep)</span><input type="url" value={webhook} onInput={(e) => setWebhook(e.currentTarget.value)} autocomplete="off" /></label>
+      <label class="field"><span>Slack webhook URL</span><input type="url" placeholder={doc?.slack_webhook_url ? `unchanged (${doc.slack_webhook_url})` : ''} value={slack} onInput={(e) => setSlack(e.currentTarget.value)} autocomplete="off" /></label>
+      <label class="field"><span>Signed webhook URL</span><input type="url" placeholder={doc?.webhook_url ? `unchanged (${doc.webhook_url})` : ''} value={webhook} onInput={(e) => setWebhook(e.currentTarget.value)} autocomplete="off" /></label>
       <ErrorNote error={error} />
       <OkNote text={ok} />
-      <div class="actions">
-        <button type="submit" class="primary">Save channels</button>
-        <button type="button" onClick={() => void sendTest()}>Send test</button>
-      </div>
-      <ErrorNote error={testError} />
-      {test !== null && (
-        <div role="status">
-          <h3>Test result</h3>
-          {test.length === 0 ? <p>No channel is enabled.</p> : (
-            <table>
-              <thead><tr><th scope="col">Channel</th><th scope="col">Type</th><th scope="col">Result</th><th scope="col">Receiver status</th><th scope="col">Error</th></tr></thead>
-              <tbody>{test.map((c) => <tr key={c.channel_id}><td>{c.channel_id}</td><td>{c.type}</td><td>{c.status === 'delivered' ? '✓ delivered' : '✗ failed'}</td><td class="num">{c.receiver_status ?? '—'}</td><td>{c.reason ?? ''}</td></tr>)}</tbody>
-            </table>
-          )}
-        </div>
-      )}
+      <button type="submit" class="primary">Save email and Slack</button>
     </form>
   )
 }
 
+interface DriftSettings {
+  enabled: boolean
+  mode: 'observe' | 'enforce'
+  thresholds: { watch: number; alert: number; critical: number }
+  learning: { min_days: number; min_requests: number }
+}
+
 function DriftForm() {
-  const [text, setText] = useState('')
+  const [d, setD] = useState<DriftSettings | null>(null)
   const [error, setError] = useState<string | null>(null)
   const [ok, setOk] = useState<string | null>(null)
   useEffect(() => {
-    get<unknown>('/drift/settings').then((d) => setText(JSON.stringify(d, null, 2)), (err: unknown) => setError(errorText(err)))
+    get<DriftSettings>('/drift/settings').then(setD, (err: unknown) => setError(errorText(err)))
   }, [])
   async function save(e: Event) {
     e.preventDefault()
+    if (d === null) return
     setError(null)
     setOk(null)
     try {
-      setText(JSON.stringify(await put<unknown>('/drift/settings', JSON.parse(text) as unknown), null, 2))
+      setD(await put<DriftSettings>('/drift/settings', { enabled: d.enabled, mode: d.mode, thresholds: d.thresholds, learning: d.learning }))
       setOk('Saved.')
     } catch (err) {
       setError(errorText(err))
     }
   }
+  const num = (label: string, value: number, min: number, max: number, onValue: (n: number) => void) => (
+    <label class="field"><span>{label}</span><input type="number" required min={min} max={max} step={1} value={value} onInput={(e) => onValue(Number(e.currentTarget.value))} /></label>
+  )
   return (
     <form class="card" onSubmit={(e) => void save(e)} aria-labelledby="drift-title">
       <h2 id="drift-title">Drift detection</h2>
-      <label class="field"><span>Settings (JSON, validated by the server)</span><textarea class="code" rows={10} spellcheck={false} value={text} onInput={(e) => setText(e.currentTarget.value)} /></label>
+      {d === null && error === null && <Loading what="drift settings" />}
+      {d !== null && (
+        <>
+          <div class="inline-form">
+            <label class="choice"><input type="checkbox" checked={d.enabled} onChange={(e) => setD({ ...d, enabled: e.currentTarget.checked })} /> Drift detection enabled</label>
+            <label class="field"><span>Mode</span>
+              <select value={d.mode} onChange={(e) => setD({ ...d, mode: e.currentTarget.value as DriftSettings['mode'] })}>
+                <option value="observe">observe (events only)</option>
+                <option value="enforce">enforce (lock on corroborated critical)</option>
+              </select>
+            </label>
+          </div>
+          <fieldset>
+            <legend>Score thresholds (0–100)</legend>
+            <div class="inline-form">
+              {num('Watch', d.thresholds.watch, 1, 100, (n) => setD({ ...d, thresholds: { ...d.thresholds, watch: n } }))}
+              {num('Alert', d.thresholds.alert, 1, 100, (n) => setD({ ...d, thresholds: { ...d.thresholds, alert: n } }))}
+              {num('Critical', d.thresholds.critical, 1, 100, (n) => setD({ ...d, thresholds: { ...d.thresholds, critical: n } }))}
+            </div>
+          </fieldset>
+          <fieldset>
+            <legend>Learning period</legend>
+            <div class="inline-form">
+              {num('Minimum days', d.learning.min_days, 0, 365, (n) => setD({ ...d, learning: { ...d.learning, min_days: n } }))}
+              {num('Minimum requests', d.learning.min_requests, 1, 1000000, (n) => setD({ ...d, learning: { ...d.learning, min_requests: n } }))}
+            </div>
+          </fieldset>
+        </>
+      )}
       <ErrorNote error={error} />
       <OkNote text={ok} />
-      <button type="submit">Save drift settings</button>
+      <button type="submit" disabled={d === null}>Save drift settings</button>
     </form>
   )
 }
@@ -199,6 +359,7 @@ export function SettingsPage() {
     <>
       <PageHeading title="Settings" />
       <ThresholdForm />
+      <ChannelsCard />
       <NotificationsForm />
       <DriftForm />
     </>

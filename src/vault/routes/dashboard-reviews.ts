@@ -19,7 +19,9 @@ export function registerDashboardReviewRoutes(app: FastifyInstance, ctx: VaultCo
     const c = await ctx.store.getClearance(auth.tenantId, requestId)
     // A clearance that never went to review is not a review (and another tenant's is not found).
     if (c === null || c.reviewState === null) return sendProblem(reply, 'not_found', 'no such review')
-    return reviewDetailView(ctx.store, c)
+    // What the expiry sweep would do with it (vault_server.review_expiry_effect; null: never expires).
+    const timeoutEffect = ctx.config.reviewExpiryMs === null ? null : ctx.config.reviewExpiryEffect === 'approve' ? 'allow' : 'deny'
+    return { ...(await reviewDetailView(ctx.store, c)), timeout_effect: timeoutEffect }
   })
 
   app.post('/reviews/bulk-decision', { schema: { body: bulkDecisionBody } }, async (request, reply) => {
