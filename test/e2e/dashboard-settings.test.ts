@@ -137,7 +137,12 @@ describe('dashboard settings and history (headless Chromium, all-in-one)', { ski
       await page.getByLabel('Alert').fill('65')
       await page.getByLabel('Minimum requests').fill('120')
       await checkState(page, 'settings drift form')
-      await page.getByRole('button', { name: 'Save drift settings' }).click()
+      // Keyboard activation: the form ends the page, and after checkState's full-page screenshot the
+      // document is scrolled past its end, so focus moving to the button clamps the scroll between
+      // mousedown and mouseup and a mouse click lands on the form (measured: scrollY 244 → 135).
+      const save = page.getByRole('button', { name: 'Save drift settings' })
+      await save.focus()
+      await page.keyboard.press('Enter')
       await page.getByRole('form', { name: 'Drift detection' }).getByText('Saved.').waitFor()
     })
     const got = (await stack.api('GET', '/drift/settings')).json as { enabled: boolean; mode: string; thresholds: { watch: number; alert: number; critical: number }; learning: { min_requests: number } }

@@ -240,52 +240,6 @@ function ChannelsCard() {
   )
 }
 
-function NotificationsForm() {
-  const [doc, setDoc] = useState<NotifySettings | null>(null)
-  const [slack, setSlack] = useState('')
-  const [webhook, setWebhook] = useState('')
-  const [emails, setEmails] = useState('')
-  const [error, setError] = useState<string | null>(null)
-  const [ok, setOk] = useState<string | null>(null)
-  useEffect(() => {
-    get<NotifySettings>('/notification-settings').then((d) => {
-      setDoc(d)
-      setEmails(d.email_recipients ?? '')
-    }, (err: unknown) => setError(errorText(err)))
-  }, [])
-  async function save(e: Event) {
-    e.preventDefault()
-    setError(null)
-    setOk(null)
-    const body: NotifySettings = {
-      email_enabled: emails.trim() !== '',
-      email_recipients: list(emails).join(', '),
-    }
-    // Secrets come back masked: send them only when the operator typed a new one.
-    if (slack !== '') { body.slack_webhook_url = slack; body.slack_enabled = true }
-    if (webhook !== '') body.webhook_url = webhook
-    try {
-      setDoc(await put<NotifySettings>('/notification-settings', body))
-      setSlack('')
-      setWebhook('')
-      setOk('Saved.')
-    } catch (err) {
-      setError(errorText(err))
-    }
-  }
-  return (
-    <form class="card" onSubmit={(e) => void save(e)} aria-labelledby="notify-title">
-      <h2 id="notify-title">Email and Slack (legacy fields)</h2>
-      <label class="field"><span>Email recipients (comma-separated)</span><input value={emails} onInput={(e) => setEmails(e.currentTarget.value)} /></label>
-      <label class="field"><span>Slack webhook URL</span><input type="url" placeholder={doc?.slack_webhook_url ? `unchanged (${doc.slack_webhook_url})` : ''} value={slack} onInput={(e) => setSlack(e.currentTarget.value)} autocomplete="off" /></label>
-      <label class="field"><span>Signed webhook URL</span><input type="url" placeholder={doc?.webhook_url ? `unchanged (${doc.webhook_url})` : ''} value={webhook} onInput={(e) => setWebhook(e.currentTarget.value)} autocomplete="off" /></label>
-      <ErrorNote error={error} />
-      <OkNote text={ok} />
-      <button type="submit" class="primary">Save email and Slack</button>
-    </form>
-  )
-}
-
 interface DriftSettings {
   enabled: boolean
   mode: 'observe' | 'enforce'
@@ -360,7 +314,6 @@ export function SettingsPage() {
       <PageHeading title="Settings" />
       <ThresholdForm />
       <ChannelsCard />
-      <NotificationsForm />
       <DriftForm />
     </>
   )
