@@ -1,6 +1,8 @@
 // `ledger` command group. `ledger verify-bundle` checks a proof bundle offline, with no server: every
 // step of the strict verifier is printed. `ledger verify --data DIR` runs the full store verification
-// of a stopped instance. Exit codes: 0 intact, 1 not intact, 2 usage or I/O error.
+// of a stopped instance's SQLite data dir; `ledger verify -c FILE` that of the config's store, SQLite
+// or PostgreSQL (the pass GET /ledger/verify makes, so replicas may be running). Exit codes: 0
+// intact, 1 not intact, 2 usage or I/O error.
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -10,6 +12,7 @@ import { systemClock } from '../core/index.ts'
 import type { TenantId } from '../core/index.ts'
 import type { BundleVerification, StepStatus, StoreVerification } from '../ledger/index.ts'
 import type { Store } from '../store/index.ts'
+import { withVaultTarget } from './vault-target.ts'
 
 // The ledger and the store (native SQLite addon) load only when a ledger command runs.
 type LedgerModule = typeof import('../ledger/index.ts')
@@ -113,7 +116,8 @@ async function verifyBundleAction(file: string, opts: VerifyBundleOptions, cmd: 
 }
 
 interface VerifyDataOptions {
-  data: string
+  data?: string
+  config?: string
   tenant?: string
   encryptionKeyEnv: string
   json?: boolean
@@ -132,35 +136,55 @@ function verifyLine(tenantId: string, r: StoreVerification): string {
 }
 
 async function verifyDataAction(opts: VerifyDataOptions, cmd: Command): Promise<void> {
-  const dbPath = join(opts.data, 'vault.db')
-  if (!existsSync(dbPath)) return exitWith(cmd, EXIT_USAGE, 'ledger.io', `no Vault store at ${dbPath}: pass the vault_server.data_dir of a stopped instance`)
-  const [{ DEFAULT_MMD_SECONDS, LedgerService, parseEncryptionKey }, { openSqliteStore }] = await Promise.all([import('../ledger/index.ts'), import('../store/index.ts')])
-  const keyText = process.env[opts.encryptionKeyEnv]
-  const encryptionKey = keyText === undefined || keyText === '' ? null : parseEncryptionKey(keyText)
-  if (keyText !== undefined && keyText !== '' && encryptionKey === null) {
-    return exitWith(cmd, EXIT_USAGE, 'ledger.usage', `${opts.encryptionKeyEnv} is not a 32-byte key (64 hex or base64url)`)
+  if (opts.data !== undefined && opts.config === undefined) {
+    const dbPath = join(opts.data, 'vault.db')
+    if (!existsSync(dbPath)) return exitWith(cmd, EXIT_USAGE, 'ledger.io', `no Vault store at ${dbPath}: pass the vault_server.data_dir of a stopped instance`)
   }
-  const store = openSqliteStore({ path: dbPath })
-  const results: Array<{ tenant_id: string; result: StoreVerification }> = []
-  try {
-    const tenants = opts.tenant !== undefined ? [opts.tenant as TenantId] : (await store.listTenants()).map((t) => t.tenantId)
-    const jwks = await storeJwks(store)
-    const service = new LedgerService({
-      store, clock: systemClock, signer: () => null, sealBatchSize: 1, sealIntervalMs: 1000, mmdSeconds: DEFAULT_MMD_SECONDS,
-      encryptionKey, readOnly: true, onError: () => undefined,
-    })
-    for (const tenantId of tenants) {
-      const counts = await store.countLedgerEvents(tenantId)
-      const encrypted = encryptionKey === null && counts.total > 0 && (await store.listLedgerEvents(tenantId, { after: null, limit: 1, order: 'asc' }))[0]?.bodyCipher != null
-      if (encrypted) return exitWith(cmd, EXIT_USAGE, 'ledger.usage', `tenant ${tenantId}: event bodies are encrypted at rest; set ${opts.encryptionKeyEnv} to the instance's ledger.encryption_key`)
-      results.push({ tenant_id: tenantId, result: await service.verify(tenantId, jwks) })
-    }
-  } finally {
-    await store.close()
-  }
+  const { DEFAULT_MMD_SECONDS, LedgerService, parseEncryptionKey } = await import('../ledger/index.ts')
+  const results = await withVaultTarget(
+    cmd,
+    opts,
+    async ({ store, config, configFile }) => {
+      // The config's ledger.encryption_key (as the Vault decrypts), else the environment variable.
+      const fromConfig = config?.ledger?.encryptionKey ?? null
+      const keyText = fromConfig ?? process.env[opts.encryptionKeyEnv]
+      const encryptionKey = keyText === undefined || keyText === '' ? null : parseEncryptionKey(keyText)
+      if (keyText !== undefined && keyText !== '' && encryptionKey === null) {
+        const where = fromConfig !== null ? `${configFile}: vault_server.ledger.encryption_key` : opts.encryptionKeyEnv
+        return exitWith(cmd, EXIT_USAGE, 'ledger.usage', `${where} is not a 32-byte key (64 hex or base64url)`)
+      }
+      const hint = configFile === null ? `set ${opts.encryptionKeyEnv} to the instance's ledger.encryption_key` : `set vault_server.ledger.encryption_key in ${configFile} (or ${opts.encryptionKeyEnv})`
+      return verifyStore(cmd, store, opts.tenant, encryptionKey, hint, { DEFAULT_MMD_SECONDS, LedgerService })
+    },
+    EXIT_USAGE,
+  )
   writeOut(cmd, opts.json === true ? JSON.stringify({ tenants: results }, null, 2) + '\n' : results.map((r) => verifyLine(r.tenant_id, r.result)).join('\n') + '\n')
   const damaged = results.filter((r) => !r.result.intact)
   if (damaged.length > 0) exitWith(cmd, EXIT_NOT_INTACT, 'ledger.not_intact', `ledger of ${damaged.map((r) => r.tenant_id).join(', ')} is NOT intact`)
+}
+
+async function verifyStore(
+  cmd: Command,
+  store: Store,
+  tenant: string | undefined,
+  encryptionKey: Buffer | null,
+  keyHint: string,
+  ledger: Pick<LedgerModule, 'DEFAULT_MMD_SECONDS' | 'LedgerService'>,
+): Promise<Array<{ tenant_id: string; result: StoreVerification }>> {
+  const results: Array<{ tenant_id: string; result: StoreVerification }> = []
+  const tenants = tenant !== undefined ? [tenant as TenantId] : (await store.listTenants()).map((t) => t.tenantId)
+  const jwks = await storeJwks(store)
+  const service = new ledger.LedgerService({
+    store, clock: systemClock, signer: () => null, sealBatchSize: 1, sealIntervalMs: 1000, mmdSeconds: ledger.DEFAULT_MMD_SECONDS,
+    encryptionKey, readOnly: true, onError: () => undefined,
+  })
+  for (const tenantId of tenants) {
+    const counts = await store.countLedgerEvents(tenantId)
+    const encrypted = encryptionKey === null && counts.total > 0 && (await store.listLedgerEvents(tenantId, { after: null, limit: 1, order: 'asc' }))[0]?.bodyCipher != null
+    if (encrypted) return exitWith(cmd, EXIT_USAGE, 'ledger.usage', `tenant ${tenantId}: event bodies are encrypted at rest; ${keyHint}`)
+    results.push({ tenant_id: tenantId, result: await service.verify(tenantId, jwks) })
+  }
+  return results
 }
 
 export function registerLedgerCommands(program: Command): void {
@@ -190,10 +214,11 @@ Examples:
     .action(verifyBundleAction)
   ledger
     .command('verify')
-    .description('Verify a stopped instance\'s whole ledger from its store (every row, node, checkpoint and signature)')
-    .requiredOption('--data <dir>', 'Vault data directory (vault_server.data_dir) of a stopped instance')
+    .description('Verify a Vault\'s whole ledger from its store (every row, node, checkpoint and signature): --data DIR (SQLite, stopped) or -c FILE (SQLite or PostgreSQL)')
+    .option('--data <dir>', 'Vault data directory (vault_server.data_dir) of a stopped instance, SQLite')
+    .option('-c, --config <file>', 'config file: verify the store it names (vault_server.store: SQLite data_dir or PostgreSQL, replicas may be running); its ledger.encryption_key decrypts')
     .option('--tenant <id>', 'only this tenant (default: every tenant)')
-    .option('--encryption-key-env <name>', 'environment variable holding ledger.encryption_key', 'LEDGIX_LEDGER_ENCRYPTION_KEY')
+    .option('--encryption-key-env <name>', 'environment variable holding ledger.encryption_key (with -c: when the config sets none)', 'LEDGIX_LEDGER_ENCRYPTION_KEY')
     .option('--json', 'print the verification results as JSON')
     .addHelpText('after', `
 Recomputes every event hash from the stored row (decrypting bodies encrypted at rest), every leaf and
@@ -205,6 +230,7 @@ Exit status: 0 intact, 1 damaged, 2 usage or I/O error.
 
 Examples:
   $ ledgix-gateway ledger verify --data ./data
+  $ ledgix-gateway ledger verify -c config/replicas/vault-replica.yaml          PostgreSQL (or SQLite) from the config
   $ LEDGIX_LEDGER_ENCRYPTION_KEY=... ledgix-gateway ledger verify --data ./data --tenant default --json`)
     .action(verifyDataAction)
 }

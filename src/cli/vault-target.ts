@@ -53,7 +53,7 @@ async function loadVaultConfig(cmd: Command, file: string): Promise<VaultServerC
 }
 
 /** Opens the store `opts` names, runs `fn`, closes the store (also when `fn` throws). */
-export async function withVaultTarget<T>(cmd: Command, opts: TargetOptions, fn: (target: VaultTarget) => Promise<T>): Promise<T> {
+export async function withVaultTarget<T>(cmd: Command, opts: TargetOptions, fn: (target: VaultTarget) => Promise<T>, failExitCode = 1): Promise<T> {
   if ((opts.data === undefined) === (opts.config === undefined)) {
     return cmd.error('pass exactly one of --data DIR (an embedded Vault\'s SQLite data dir) or -c FILE (the Vault\'s config: SQLite or PostgreSQL)')
   }
@@ -70,7 +70,7 @@ export async function withVaultTarget<T>(cmd: Command, opts: TargetOptions, fn: 
     if (pg !== null && config.ledger?.encryptionKey != null) {
       const { parseEncryptionKey } = await import('../ledger/index.ts')
       wrapKey = parseEncryptionKey(config.ledger.encryptionKey)
-      if (wrapKey === null) failTarget(cmd, `${file}: vault_server.ledger.encryption_key is not a 32-byte key: expected 64 hex characters or base64url (the value the Vault replicas use)`)
+      if (wrapKey === null) failTarget(cmd, `${file}: vault_server.ledger.encryption_key is not a 32-byte key: expected 64 hex characters or base64url (the value the Vault replicas use)`, failExitCode)
     }
     let store: Store
     try {
@@ -78,7 +78,7 @@ export async function withVaultTarget<T>(cmd: Command, opts: TargetOptions, fn: 
     } catch (err) {
       const where = pg === null ? `the SQLite store in vault_server.data_dir (${config.dataDir})` : `the PostgreSQL store of vault_server.store (schema ${pg.schema ?? 'public'})`
       const fix = pg === null ? 'check vault_server.data_dir' : 'check vault_server.store.url (and pool.connect_timeout, tls) there, or start the database'
-      return failTarget(cmd, `cannot open ${where} named by ${file}: ${(err as Error).message}; ${fix} in ${file}`)
+      return failTarget(cmd, `cannot open ${where} named by ${file}: ${(err as Error).message}; ${fix} in ${file}`, failExitCode)
     }
     target = {
       store,
