@@ -50,10 +50,10 @@ async function withPostgres(config: VaultServerConfig, fn: (client: import('pg')
   }
 }
 
-function finish(cmd: Command, outcome: Outcome): void {
+function finish(cmd: Command, outcome: Outcome, file: string): void {
   if (!outcome.ok) {
     cmd.showHelpAfterError(false)
-    cmd.error(`ledgix-gateway: ${outcome.message}`, { exitCode: 1, code: 'ledgix.store_failed' })
+    cmd.error(`ledgix-gateway: ${outcome.message} (vault_server.store in ${file})`, { exitCode: 1, code: 'ledgix.store_failed' })
     return
   }
   const write = cmd.configureOutput().writeOut ?? ((s: string) => process.stdout.write(s))
@@ -83,6 +83,7 @@ Examples:
           const now = newestPgVersion()
           return [applied.length === 0 ? `schema ${schema}: already at version ${now}, nothing to apply` : `schema ${schema}: applied version ${applied.join(', ')}; now at version ${now}`]
         }),
+        opts.config,
       )
     })
   store
@@ -108,7 +109,7 @@ Examples:
           current === known ? 'up to date' : current < known ? `behind: run "ledgix-gateway store migrate -c ${opts.config}"` : 'newer than this binary: upgrade ledgix-gateway'
         return [`schema ${schema}: version ${current}, this binary knows ${known}: ${verdict}`]
       })
-      finish(this, outcome)
+      finish(this, outcome, opts.config)
       if (outcome.ok && !upToDate) process.exitCode = 1
     })
 }

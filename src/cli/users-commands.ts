@@ -51,7 +51,8 @@ async function withStore<T>(cmd: Command, file: string, fn: (store: Store, vault
   try {
     store = await vault.openVaultStore(config, () => undefined)
   } catch (err) {
-    return fail(cmd, (err as Error).message)
+    // Name the file whose vault_server.store (or data_dir) to fix, as `keys`/`apikeys -c` do.
+    return fail(cmd, `cannot open the store named by ${file} (vault_server.store): ${(err as Error).message}`)
   }
   try {
     return await fn(store, vault, config)

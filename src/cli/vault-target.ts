@@ -77,8 +77,8 @@ export async function withVaultTarget<T>(cmd: Command, opts: TargetOptions, fn: 
       store = await vault.openVaultStore(config, () => undefined)
     } catch (err) {
       const where = pg === null ? `the SQLite store in vault_server.data_dir (${config.dataDir})` : `the PostgreSQL store of vault_server.store (schema ${pg.schema ?? 'public'})`
-      const fix = pg === null ? 'check vault_server.data_dir' : 'check vault_server.store.url (and pool.connect_timeout, tls) there, or start the database'
-      return failTarget(cmd, `cannot open ${where} named by ${file}: ${(err as Error).message}; ${fix} in ${file}`, failExitCode)
+      const fix = pg === null ? `check vault_server.data_dir in ${file}` : `check vault_server.store.url (and store.pool, store.tls) in ${file}, or start the database`
+      return failTarget(cmd, `cannot open ${where} named by ${file}: ${(err as Error).message}; ${fix}`, failExitCode)
     }
     target = {
       store,
