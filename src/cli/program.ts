@@ -26,7 +26,12 @@ Examples:
   $ ledgix-gateway serve -c gateway.example.yaml      run the configured mode (all-in-one by default)
   $ ledgix-gateway config validate -c gateway.yaml    list every problem in a config file
   $ ledgix-gateway token inspect eyJhbGciOi...        decode a token without verifying it
-  $ ledgix-gateway token verify eyJ... --jwks http://127.0.0.1:8000/.well-known/jwks.json --tool stripe_refund`,
+  $ ledgix-gateway token verify eyJ... --jwks http://127.0.0.1:8000/.well-known/jwks.json --tool stripe_refund
+
+Stores (vault_server.store.driver):
+  apikeys, keys, ledger verify   --data DIR (SQLite data dir) or -c FILE (the config's store: SQLite or PostgreSQL)
+  users, notify test             -c FILE, either driver
+  store migrate|status           -c FILE, PostgreSQL (SQLite migrates data_dir/vault.db at every start)`,
   )
   registerServeCommand(program)
   registerConfigCommands(program)
@@ -51,18 +56,23 @@ const EXAMPLES: Readonly<Record<string, string>> = {
   token: `  $ ledgix-gateway token inspect eyJhbGciOi...                      decode header and claims, no verification
   $ ledgix-gateway token verify eyJ... --jwks http://127.0.0.1:8000/.well-known/jwks.json --tool stripe_refund`,
   apikeys: `  $ ledgix-gateway apikeys create --data ./data --role agent --name checkout-agent
-  $ ledgix-gateway apikeys list --data ./data`,
+  $ ledgix-gateway apikeys list --data ./data
+  $ ledgix-gateway apikeys list -c vault.yaml          the config's store: SQLite data_dir or PostgreSQL (replicas)`,
   'apikeys create': `  $ ledgix-gateway apikeys create --data ./data --role agent --name checkout-agent   prints the key once
   $ ledgix-gateway apikeys create --data ./data --tenant acme --role reviewer --env test`,
   'apikeys list': `  $ ledgix-gateway apikeys list --data ./data
   $ ledgix-gateway apikeys list --data ./data --tenant acme --json`,
-  'apikeys revoke': `  $ ledgix-gateway apikeys revoke key_0b6c... --data ./data                 the key stops working at once`,
+  'apikeys revoke': `  $ ledgix-gateway apikeys revoke key_0b6c... --data ./data                 the key stops working at once
+  $ ledgix-gateway apikeys revoke key_0b6c... -c vault.yaml                 PostgreSQL: every replica refuses it within 1 s`,
   keys: `  $ ledgix-gateway keys list --data ./data
-  $ ledgix-gateway keys rotate --data ./data`,
+  $ ledgix-gateway keys rotate --data ./data
+  $ ledgix-gateway keys rotate -c vault.yaml           PostgreSQL: sealed under vault_server.ledger.encryption_key`,
   'keys generate': `  $ ledgix-gateway keys generate --data ./data                             first signing key of a new Vault`,
-  'keys rotate': `  $ ledgix-gateway keys rotate --data ./data         new signing key; the old one stays in the JWKS, retired`,
+  'keys rotate': `  $ ledgix-gateway keys rotate --data ./data         new signing key; the old one stays in the JWKS, retired
+  $ ledgix-gateway keys rotate -c vault.yaml         on the config's store; PostgreSQL replicas sign with it within 1 s`,
   'keys revoke': `  $ ledgix-gateway keys revoke vault-key-20260101-ab12cd34 --data ./data   compromised key: leaves the JWKS now`,
-  'keys list': `  $ ledgix-gateway keys list --data ./data`,
+  'keys list': `  $ ledgix-gateway keys list --data ./data
+  $ ledgix-gateway keys list -c vault.yaml`,
   store: `  $ ledgix-gateway store status -c gateway.yaml                     schema version against this binary's
   $ ledgix-gateway store migrate -c gateway.yaml                    apply pending migrations (PostgreSQL)`,
   notify: `  $ ledgix-gateway notify test -c gateway.yaml                      one test message per enabled channel`,
