@@ -324,3 +324,47 @@ test('a real Vault: every kind of row, realistic payment calls, a key rotation: 
     valid('LedgerPage', cut, `byte-cut ${view} page`)
   }
 })
+
+test('review_expiry_effect approve, and a judge that answers garbage: those rows too are read and verified by the client', { skip: skipWithoutVectors }, async (t) => {
+  const v = strictValidators()
+  const judge = await standInJudge(t)
+  const clock = new ManualClock(Date.now())
+  const h = await startHarness(t, {
+    clock,
+    config: { judge: { url: judge.url, model: 'stand-in', apiKey: 'sk-stand-in', timeoutMs: 2000 }, reviewExpiryMs: 60_000, reviewExpiryEffect: 'approve', ledger: { ...FAST_LEDGER } },
+  })
+  for (const policy of [PAYMENTS_POLICY, NL_POLICY]) assert.equal((await call(h.base, 'POST', '/register-policy', { key: h.keys.admin, body: policy })).status, 200)
+  const ids: string[] = []
+  for (const [i, amount] of [[1, 5000], [2, 7500.25]] as const) {
+    const res = await call(h.base, 'POST', '/request-clearance', { key: h.keys.agent, body: pay(i, amount) })
+    assert.equal(res.body.status, 'pending_review', res.text)
+    ids.push(res.body.request_id)
+  }
+  judge.reply('this is not JSON at all')
+  const garbage = await call(h.base, 'POST', '/request-clearance', { key: h.keys.agent, body: { tool_name: 'create_order_payment', tool_args: { amount: 1, order_event_id: 'ord_evt_1' }, agent_id: AGENT, context: { policy_id: 'payments-nl' } } })
+  assert.equal(garbage.status, 200, garbage.text)
+  assert.ok(v.ClearanceResponse!(garbage.body), JSON.stringify(v.ClearanceResponse!.errors))
+  ids.push((garbage.body as Obj).request_id)
+  clock.advance(61_000)
+  assert.ok((await expireReviews(h.server.context, clock.now())) >= 2)
+  for (const id of ids) {
+    const status = await call(h.base, 'GET', `/clearance-status/${id}`, { key: h.keys.agent })
+    assert.ok(v.ClearanceResponse!(status.body), JSON.stringify(v.ClearanceResponse!.errors))
+  }
+  assert.equal((await call(h.base, 'GET', `/clearance-status/${ids[0]}`, { key: h.keys.agent })).body.status, 'approved', 'expired into an approval')
+  await h.server.context.ledgerService.sealer.flush()
+  const keys = (await call(h.base, 'GET', '/.well-known/jwks.json')).body
+  for (const key of [h.keys.agent, h.keys.reviewer, h.keys.admin]) {
+    const page = (await call(h.base, 'GET', '/ledger?limit=100', { key })).body
+    const cps = (await call(h.base, 'GET', '/ledger/checkpoints?limit=24', { key })).body
+    assert.ok(v.LedgerPage!(page) && v.CheckpointList!(cps))
+    const result = clientVerifyLedgerProof(clientParseLedger(page), clientParseCheckpoints(cps), keys)
+    assert.equal(result.intact && result.verifiedEntries, ids.length)
+    assert.doesNotMatch(result.coverageNote ?? '', /Provided/, 'the root over every leaf was checked')
+    for (const id of ids) {
+      const bundle = (await call(h.base, 'GET', `/ledger/proof/bundle?request_id=${id}`, { key })).body
+      assert.ok(v.LedgerProofBundle!(bundle), JSON.stringify(v.LedgerProofBundle!.errors))
+      assert.equal(clientVerifyLedgerProofBundle(bundle, keys).intact, true)
+    }
+  }
+})

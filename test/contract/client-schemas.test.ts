@@ -24,7 +24,8 @@ interface SchemaFile { schemas: Record<string, Schema> }
 function validators(): Record<string, ValidateFunction> {
   const { schemas } = loadVector<SchemaFile>('client-schemas.json')
   for (const s of Object.values(schemas)) assert.equal(s.$schema, 'http://json-schema.org/draft-07/schema#', 'Ajv\'s default class is draft-07')
-  const ajv = new Ajv({ allErrors: true, strict: false })
+  // Strict: an unknown keyword or a misplaced default in the schemas is an error, not ignored.
+  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true })
   const bare = (name: string): Schema => {
     const { $schema: _drop, ...rest } = schemas[name]!
     return rest

@@ -8,6 +8,8 @@ import type { AddressInfo } from 'node:net'
 export interface StandInJudge {
   url: string
   next(verdict: string, confidence: number): void
+  /** Answer with this raw message content (e.g. not a verdict at all). */
+  reply(content: string): void
   /** Hold answers until release() (a decision slower than decision_timeout). */
   hold(): void
   release(): void
@@ -35,6 +37,7 @@ export async function standInJudge(t: { after(fn: () => unknown): void }): Promi
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
     next: (verdict, confidence) => (content = JSON.stringify({ verdict, confidence, cited_rules: ['payments-nl/nl-0'], reason: `judge: ${verdict}` })),
+    reply: (raw) => (content = raw),
     hold: () => (held = []),
     release: () => {
       const waiting = held ?? []
