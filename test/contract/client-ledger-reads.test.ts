@@ -358,6 +358,10 @@ test('review_expiry_effect approve, and a judge that answers garbage: those rows
     const page = (await call(h.base, 'GET', '/ledger?limit=100', { key })).body
     const cps = (await call(h.base, 'GET', '/ledger/checkpoints?limit=24', { key })).body
     assert.ok(v.LedgerPage!(page) && v.CheckpointList!(cps))
+    // A vaultUrl with a trailing slash makes the client ask `//ledger…` (spec §1): same answers.
+    assert.deepEqual((await call(h.base, 'GET', '//ledger?limit=100', { key })).body, page)
+    assert.deepEqual((await call(h.base, 'GET', '//ledger/checkpoints?limit=24', { key })).body, cps)
+    assert.deepEqual((await call(h.base, 'GET', `//ledger/proof/bundle?request_id=${ids[0]}`, { key })).body, (await call(h.base, 'GET', `/ledger/proof/bundle?request_id=${ids[0]}`, { key })).body)
     const result = clientVerifyLedgerProof(clientParseLedger(page), clientParseCheckpoints(cps), keys)
     assert.equal(result.intact && result.verifiedEntries, ids.length)
     assert.doesNotMatch(result.coverageNote ?? '', /Provided/, 'the root over every leaf was checked')

@@ -128,8 +128,10 @@ function jwksKeys(jwks: unknown): Map<string, KeyObject> {
 
 function signatureOk(keys: Map<string, KeyObject>, kid: string, payload: Uint8Array, signatureB64: string): boolean {
   const key = keys.get(kid)
+  // The client's message for a kid its keys lack (proof-bundle.json `keys_missing_signer`).
+  if (key === undefined) throw new ClientVerificationError(`No JWKS key found for kid ${kid}`)
   const sig = base64urlDecode(signatureB64)
-  return key !== undefined && sig !== undefined && verifySignature(null, payload, key, sig)
+  return sig !== undefined && verifySignature(null, payload, key, sig)
 }
 
 /** The event hash the client recomputes: its camelCased fields mapped onto the spec §7.2 payload. */
