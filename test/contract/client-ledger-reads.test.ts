@@ -13,6 +13,7 @@ import assert from 'node:assert/strict'
 import { Ajv } from 'ajv'
 import type { ValidateFunction } from 'ajv'
 import { ManualClock } from '../../src/core/index.ts'
+import { nodeLedgerCrypto, verifyLedger } from '../../src/ledger/index.ts'
 import { expireReviews } from '../../src/vault/reviews.ts'
 import { ledgerPageStream } from '../../src/vault/routes/ledger-page.ts'
 import type { TenantId } from '../../src/core/index.ts'
@@ -251,6 +252,10 @@ test('a real Vault: every kind of row, realistic payment calls, a key rotation: 
   assert.ok(all.every((e) => e.leaf_index !== null), 'all sealed')
   const cpsAll = (await get('/ledger/checkpoints?limit=1000', h.keys.agent)).checkpoints as Obj[]
   assert.ok(cpsAll.length >= 3 && cpsAll.length <= 24, `${cpsAll.length} checkpoints: the client's limit=24 list reaches the latest`)
+  // Our own verifiers re-hash every full row (unicode and astral keys, big and small numbers).
+  const ours = verifyLedger(all, cpsAll, nodeLedgerCrypto, { pinnedJwks: keys })
+  assert.deepEqual([ours.intact, ours.error, ours.coverage_note, ours.verified_entries], [true, undefined, undefined, all.length])
+  assert.deepEqual([(await get('/ledger/verify', h.keys.agent)).intact, (await get('/ledger/verify', h.keys.agent)).verified_entries], [true, all.length])
 
   for (const [role, key] of [['agent', h.keys.agent], ['reviewer', h.keys.reviewer], ['admin', h.keys.admin]] as const) {
     // fetchLedger() and fetchLedgerCheckpoints() with their defaults, then verifyLedgerProof().
