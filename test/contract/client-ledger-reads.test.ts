@@ -20,6 +20,7 @@ import type { TenantId } from '../../src/core/index.ts'
 import {
   ClientParseError,
   ClientVerificationError,
+  camelKeys,
   clientConsistencyOk,
   clientInclusionOk,
   clientParse,
@@ -47,6 +48,11 @@ function outcome(run: () => Obj): { ok: true; result: Obj } | { ok: false; messa
 }
 
 const withoutManifest = (r: Obj): Obj => Object.fromEntries(Object.entries(r).filter(([k]) => !k.includes('Manifest')))
+
+test('the client\'s key rewrite is spec §1\'s exactly: `_x` for a lowercase letter x, objects in arrays, not arrays of arrays', () => {
+  assert.deepEqual(camelKeys({ customer_id: 1, address_line_2: 'b', tax_ID: 2, _private: 3, items: [{ sku_id: 'a' }, [{ sku_id: 'b' }], 'c_d'], meta: { order_id: { line_items: null } } }),
+    { customerId: 1, addressLine_2: 'b', tax_ID: 2, Private: 3, items: [{ skuId: 'a' }, [{ sku_id: 'b' }], 'c_d'], meta: { orderId: { lineItems: null } } })
+})
 
 test('the re-implemented bundle verifier and proof checks reproduce the real client\'s verdicts on the vectors', { skip: skipWithoutVectors }, () => {
   const pb = loadVector<Obj>('proof-bundle.json')

@@ -25,12 +25,21 @@ import { loadVector } from './vectors.ts'
 
 type Obj = Record<string, any>
 
-/** The client's key rewrite: `customer_id` → `customerId`, on every key at every depth. */
+/**
+ * The client's response key rewrite (spec §1): `_x` → `X` for an ASCII lowercase letter x only
+ * (`customer_id` → `customerId`, `line_1` stays), on every key of every nested object, including
+ * objects that sit directly in an array, but not objects inside an array nested in an array (the
+ * request-side rule's exception; arrays of arrays pass through untouched).
+ */
 export function camelKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(camelKeys)
+  if (Array.isArray(v)) return v.map((item) => (typeof item === 'object' && item !== null && !Array.isArray(item) ? camelObject(item as Obj) : item))
   if (typeof v !== 'object' || v === null) return v
+  return camelObject(v as Obj)
+}
+
+function camelObject(o: Obj): Obj {
   const out: Obj = {}
-  for (const [k, x] of Object.entries(v)) out[k.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase())] = camelKeys(x)
+  for (const [k, x] of Object.entries(o)) out[k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())] = camelKeys(x)
   return out
 }
 
@@ -169,7 +178,7 @@ export function clientVerifyLedgerProof(entries: Obj[], checkpoints: Obj[], jwks
   let latest: Obj | null = null
   for (const c of [...checkpoints].sort((a, b) => a.checkpointId - b.checkpointId)) { // step 3
     if (c.prevCheckpointHash !== prev) throw new ClientVerificationError(`Ledger checkpoint chain broken at checkpoint ${c.checkpointId}`)
-    if (c.signatureAlgorithm !== 'Ed25519') throw new ClientVerificationError(`Unsupported ledger checkpoint algorithm ${c.signatureAlgorithm}`)
+    if (c.signatureAlgorithm !== 'Ed25519') throw new ClientVerificationError(`Unsupported checkpoint signature algorithm ${c.signatureAlgorithm}`)
     const payload = buildCheckpointPayload({
       export_target: c.exportTarget, signer_key_id: c.signerKeyId, mmd_seconds: c.mmdSeconds, prev_checkpoint_hash: c.prevCheckpointHash,
       root_hash: c.rootHash, signed_at: c.signedAt, tree_size: c.treeSize,
@@ -184,7 +193,7 @@ export function clientVerifyLedgerProof(entries: Obj[], checkpoints: Obj[], jwks
     const sequenced = entries.filter((e) => e.leafIndex !== null && e.leafIndex !== undefined).sort((a, b) => a.leafIndex - b.leafIndex)
     if (sequenced.length === latest.treeSize) {
       const root = bytesToHex(merkleRoot(sequenced.map((e) => hexToBytes(e.leafHash)!), nodeLedgerCrypto))
-      if (root !== latest.rootHash) throw new ClientVerificationError(`Ledger root mismatch at checkpoint ${latest.checkpointId}`)
+      if (root !== latest.rootHash) throw new ClientVerificationError('Latest checkpoint root does not match sequenced leaf hashes')
     } else {
       notes.push(`Provided ${sequenced.length} sequenced entries for tree size ${latest.treeSize}; full root verification requires the complete covered set.`)
     }
