@@ -130,8 +130,9 @@ export class LedgerService {
     return consistencyProofFor(this.#o.store, tenantId, fromId, toId, this.crypto)
   }
 
-  bundle(tenantId: TenantId, requestId: string, keyVersions: (kids: readonly string[]) => KeyVersion[]): Promise<ProofResult<ProofBundle>> {
-    return proofBundleFor(this.#o.store, tenantId, requestId, this.crypto, { entryOf: (e) => this.entryOf(e), keyVersions })
+  /** The proof bundle of a request; `redact` serves its event as /ledger's default page does (no body). */
+  bundle(tenantId: TenantId, requestId: string, keyVersions: (kids: readonly string[]) => KeyVersion[], redact = false): Promise<ProofResult<ProofBundle>> {
+    return proofBundleFor(this.#o.store, tenantId, requestId, this.crypto, { entryOf: (e) => this.entryOf(e, redact), keyVersions })
   }
 
   /** Full verification of a tenant's ledger; concurrent calls for one tenant and mode share one pass. */

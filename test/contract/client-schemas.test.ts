@@ -6,14 +6,14 @@
 // mint; then every ledger read (both views), checkpoints, manifests, inclusion, consistency, bundle.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { Ajv } from 'ajv'
 import type { ValidateFunction } from 'ajv'
 import { ManualClock } from '../../src/core/index.ts'
 import { expireReviews } from '../../src/vault/reviews.ts'
 import { FAST_LEDGER } from '../ledger/ledger-harness.ts'
 import { loadVector, skipWithoutVectors } from '../helpers/vectors.ts'
+import { standInJudge } from '../helpers/stand-in-judge.ts'
+import type { StandInJudge } from '../helpers/stand-in-judge.ts'
 import { PAYMENTS_POLICY, call, startHarness } from '../vault/helpers.ts'
 import type { Harness, JsonResponse } from '../vault/helpers.ts'
 
@@ -24,7 +24,8 @@ interface SchemaFile { schemas: Record<string, Schema> }
 function validators(): Record<string, ValidateFunction> {
   const { schemas } = loadVector<SchemaFile>('client-schemas.json')
   for (const s of Object.values(schemas)) assert.equal(s.$schema, 'http://json-schema.org/draft-07/schema#', 'Ajv\'s default class is draft-07')
-  const ajv = new Ajv({ allErrors: true, strict: false })
+  // Strict: an unknown keyword or a misplaced default in the schemas is an error, not ignored.
+  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true })
   const bare = (name: string): Schema => {
     const { $schema: _drop, ...rest } = schemas[name]!
     return rest
@@ -41,46 +42,6 @@ function expectValid(v: Record<string, ValidateFunction>, model: string, res: Js
   assert.equal(res.status, 200, `${where}: ${res.text.slice(0, 300)}`)
   const ok = v[model]!(res.body)
   assert.ok(ok, `${where} (${model}): ${JSON.stringify(v[model]!.errors?.slice(0, 5))}`)
-}
-
-/** A loopback stand-in for the OpenAI-compatible judge: answers each call with the next verdict. */
-interface StandInJudge {
-  url: string
-  next(verdict: string, confidence: number): void
-  /** Hold answers until release() (a decision slower than decision_timeout). */
-  hold(): void
-  release(): void
-}
-
-async function standInJudge(t: { after(fn: () => unknown): void }): Promise<StandInJudge> {
-  let content = ''
-  let held: Array<() => void> | null = null
-  const server = createServer((req, res) => {
-    req.resume()
-    req.on('end', () => {
-      const answer = (): void => {
-        res.writeHead(200, { 'content-type': 'application/json' })
-        res.end(JSON.stringify({ id: 'c', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content } }] }))
-      }
-      if (held === null) answer()
-      else held.push(answer)
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  t.after(() => {
-    server.closeAllConnections()
-    return new Promise<void>((resolve) => server.close(() => resolve()))
-  })
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
-    next: (verdict, confidence) => (content = JSON.stringify({ verdict, confidence, cited_rules: ['payments-nl/nl-0'], reason: `judge: ${verdict}` })),
-    hold: () => (held = []),
-    release: () => {
-      const waiting = held ?? []
-      held = null
-      for (const answer of waiting) answer()
-    },
-  }
 }
 
 const NL_POLICY = { policy_id: 'payments-nl', description: 'NL', rules: ['Payments must be tied to a valid order event.'], tools: ['create_order_payment'] }

@@ -103,10 +103,10 @@ test('realistic payment calls: the client\'s verifyLedgerProof is intact on the 
   assert.deepEqual([ours.intact, ours.error, ours.coverage_note, ours.verified_entries], [true, undefined, undefined, 30], 'our verifier recomputes every full row')
   const server = await getJson(h, '/ledger/verify')
   assert.deepEqual([server.intact, server.verified_entries], [true, 30])
-  // Bundles carry the full event (the seed: "the full event record"); the client's bundle verifier
-  // does not recompute it, ours does and stays strict.
+  // Auditors' bundles carry the full event (the seed: "the full event record"); the client's bundle
+  // verifier does not recompute it, ours does and stays strict.
   for (const id of ids.slice(0, 4)) {
-    const bundle = await getJson(h, `/ledger/proof/bundle?request_id=${id}`)
+    const bundle = await getJson(h, `/ledger/proof/bundle?request_id=${id}`, h.keys.reviewer)
     assert.equal(bundle.event.tool_args.payment_method_id !== undefined, true)
     const strict = verifyProofBundle(bundle, nodeLedgerCrypto, { pinnedJwks: pinned, requireEventBody: true })
     assert.equal(strict.intact, true, strict.error)

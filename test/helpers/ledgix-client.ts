@@ -25,12 +25,21 @@ import { loadVector } from './vectors.ts'
 
 type Obj = Record<string, any>
 
-/** The client's key rewrite: `customer_id` → `customerId`, on every key at every depth. */
+/**
+ * The client's response key rewrite (spec §1): `_x` → `X` for an ASCII lowercase letter x only
+ * (`customer_id` → `customerId`, `line_1` stays), on every key of every nested object, including
+ * objects that sit directly in an array, but not objects inside an array nested in an array (the
+ * request-side rule's exception; arrays of arrays pass through untouched).
+ */
 export function camelKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(camelKeys)
+  if (Array.isArray(v)) return v.map((item) => (typeof item === 'object' && item !== null && !Array.isArray(item) ? camelObject(item as Obj) : item))
   if (typeof v !== 'object' || v === null) return v
+  return camelObject(v as Obj)
+}
+
+function camelObject(o: Obj): Obj {
   const out: Obj = {}
-  for (const [k, x] of Object.entries(v)) out[k.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase())] = camelKeys(x)
+  for (const [k, x] of Object.entries(o)) out[k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())] = camelKeys(x)
   return out
 }
 
@@ -54,14 +63,37 @@ export class ClientParseError extends Error {}
 /** Thrown by verifyLedgerProof, as the client's TokenVerificationError. */
 export class ClientVerificationError extends Error {}
 
-let parsers: { entry: ValidateFunction; checkpoint: ValidateFunction } | null = null
+/** The client's response models (client-schemas.json), by name. */
+export type ClientModel =
+  | 'ClearanceResponse' | 'PolicyRegistrationResponse' | 'LedgerEntry' | 'LedgerCheckpoint' | 'LedgerKeyVersion'
+  | 'InclusionProof' | 'ConsistencyProof' | 'LedgerProofBundle'
+
+let compiled: Map<string, ValidateFunction> | null = null
+function model(name: ClientModel): ValidateFunction {
+  if (compiled === null) {
+    const { schemas } = loadVector<{ schemas: Record<string, unknown> }>('client-schemas.json')
+    // useDefaults: zod fills the `.default()`s (intent_hash "", confidence 0, approved false, …).
+    const ajv = new Ajv({ strict: false, useDefaults: true, allErrors: true })
+    compiled = new Map(Object.entries(schemas).map(([k, schema]) => [k, ajv.compile(camelSchema(schema) as object)]))
+  }
+  const v = compiled.get(name)
+  if (v === undefined) throw new Error(`client-schemas.json has no ${name}`)
+  return v
+}
+
 function parser(): { entry: ValidateFunction; checkpoint: ValidateFunction } {
-  if (parsers !== null) return parsers
-  const { schemas } = loadVector<{ schemas: Record<string, unknown> }>('client-schemas.json')
-  // useDefaults: zod fills the `.default()`s (intent_hash "", confidence 0, approved false, …).
-  const ajv = new Ajv({ strict: false, useDefaults: true, allErrors: true })
-  parsers = { entry: ajv.compile(camelSchema(schemas.LedgerEntry) as object), checkpoint: ajv.compile(camelSchema(schemas.LedgerCheckpoint) as object) }
-  return parsers
+  return { entry: model('LedgerEntry'), checkpoint: model('LedgerCheckpoint') }
+}
+
+/**
+ * Any single-object body the client parses (clearance, register-policy, inclusion, consistency,
+ * bundle): camelCased recursively, then its zod model (defaults applied); throws ClientParseError.
+ */
+export function clientParse(name: ClientModel, body: unknown): Obj {
+  const camel = camelKeys(body) as Obj
+  const validate = model(name)
+  if (!validate(camel)) throw new ClientParseError(`${name}: ${JSON.stringify(validate.errors?.slice(0, 3))}`)
+  return camel
 }
 
 function parseList(body: unknown, key: 'entries' | 'checkpoints', validate: ValidateFunction): Obj[] {
@@ -105,8 +137,10 @@ function jwksKeys(jwks: unknown): Map<string, KeyObject> {
 
 function signatureOk(keys: Map<string, KeyObject>, kid: string, payload: Uint8Array, signatureB64: string): boolean {
   const key = keys.get(kid)
+  // The client's message for a kid its keys lack (proof-bundle.json `keys_missing_signer`).
+  if (key === undefined) throw new ClientVerificationError(`No JWKS key found for kid ${kid}`)
   const sig = base64urlDecode(signatureB64)
-  return key !== undefined && sig !== undefined && verifySignature(null, payload, key, sig)
+  return sig !== undefined && verifySignature(null, payload, key, sig)
 }
 
 /** The event hash the client recomputes: its camelCased fields mapped onto the spec §7.2 payload. */
@@ -144,7 +178,7 @@ export function clientVerifyLedgerProof(entries: Obj[], checkpoints: Obj[], jwks
   let latest: Obj | null = null
   for (const c of [...checkpoints].sort((a, b) => a.checkpointId - b.checkpointId)) { // step 3
     if (c.prevCheckpointHash !== prev) throw new ClientVerificationError(`Ledger checkpoint chain broken at checkpoint ${c.checkpointId}`)
-    if (c.signatureAlgorithm !== 'Ed25519') throw new ClientVerificationError(`Unsupported ledger checkpoint algorithm ${c.signatureAlgorithm}`)
+    if (c.signatureAlgorithm !== 'Ed25519') throw new ClientVerificationError(`Unsupported checkpoint signature algorithm ${c.signatureAlgorithm}`)
     const payload = buildCheckpointPayload({
       export_target: c.exportTarget, signer_key_id: c.signerKeyId, mmd_seconds: c.mmdSeconds, prev_checkpoint_hash: c.prevCheckpointHash,
       root_hash: c.rootHash, signed_at: c.signedAt, tree_size: c.treeSize,
@@ -159,7 +193,7 @@ export function clientVerifyLedgerProof(entries: Obj[], checkpoints: Obj[], jwks
     const sequenced = entries.filter((e) => e.leafIndex !== null && e.leafIndex !== undefined).sort((a, b) => a.leafIndex - b.leafIndex)
     if (sequenced.length === latest.treeSize) {
       const root = bytesToHex(merkleRoot(sequenced.map((e) => hexToBytes(e.leafHash)!), nodeLedgerCrypto))
-      if (root !== latest.rootHash) throw new ClientVerificationError(`Ledger root mismatch at checkpoint ${latest.checkpointId}`)
+      if (root !== latest.rootHash) throw new ClientVerificationError('Latest checkpoint root does not match sequenced leaf hashes')
     } else {
       notes.push(`Provided ${sequenced.length} sequenced entries for tree size ${latest.treeSize}; full root verification requires the complete covered set.`)
     }
@@ -172,4 +206,131 @@ export function clientVerifyLedgerProof(entries: Obj[], checkpoints: Obj[], jwks
   }
   if (notes.length > 0) result.coverageNote = notes.join(' ')
   return result
+}
+
+// ---- Proof verification, written from spec §7.7 (RFC 9162 §2.1.3.2 / §2.1.4.2) independently of
+// src/ledger/merkle, so a shared mistake there cannot make both sides agree.
+
+const half = (n: number): number => Math.floor(n / 2)
+
+function node(left: Uint8Array, right: Uint8Array): Uint8Array {
+  return sha256(Uint8Array.of(1, ...left, ...right))
+}
+
+function hexBytes(hex: string): Uint8Array | null {
+  return /^[0-9a-f]{64}$/.test(hex) ? Uint8Array.from(Buffer.from(hex, 'hex')) : null
+}
+
+/** The client's inclusion check: §7.7 "Inclusion", step by step (no leaf_index < tree_size check). */
+export function clientInclusionOk(leafHash: string, leafIndex: number, treeSize: number, path: readonly string[], rootHash: string): boolean {
+  let f = leafIndex
+  let s = treeSize - 1
+  let h = hexBytes(leafHash)
+  if (h === null) return false
+  for (const hex of path) {
+    const sibling = hexBytes(hex)
+    if (sibling === null || s === 0) return false
+    if (f % 2 === 1 || f === s) {
+      h = node(sibling, h)
+      while (f !== 0 && f % 2 === 0) {
+        f = half(f)
+        s = half(s)
+      }
+    } else {
+      h = node(h, sibling)
+    }
+    f = half(f)
+    s = half(s)
+  }
+  return bytesToHex(h) === rootHash && s === 0
+}
+
+/** The client's consistency check: §7.7 "Consistency" (sizes and roots only). */
+export function clientConsistencyOk(m: number, n: number, firstRoot: string, secondRoot: string, proof: readonly string[]): boolean {
+  if (m === n) return firstRoot === secondRoot
+  if (proof.length === 0) return false
+  // The client loops forever here (§7.7); a server must never make it try.
+  if (m === 0) throw new Error('consistency proof from an empty tree: the real client never returns')
+  const path = (m & (m - 1)) === 0 ? [firstRoot, ...proof] : [...proof]
+  let f = m - 1
+  let s = n - 1
+  while (f % 2 === 1) {
+    f = half(f)
+    s = half(s)
+  }
+  const first = hexBytes(path[0]!)
+  if (first === null) return false
+  let fr = first
+  let sr = first
+  for (const hex of path.slice(1)) {
+    const c = hexBytes(hex)
+    if (c === null || s === 0) return false
+    if (f % 2 === 1 || f === s) {
+      fr = node(c, fr)
+      sr = node(c, sr)
+      while (f !== 0 && f % 2 === 0) {
+        f = half(f)
+        s = half(s)
+      }
+    } else {
+      sr = node(sr, c)
+    }
+    f = half(f)
+    s = half(s)
+  }
+  return bytesToHex(fr) === firstRoot && bytesToHex(sr) === secondRoot && s === 0
+}
+
+/** Keys a bundle embeds (§7.6 KeyVersion.public_jwk: base64url of the JWK's JSON; no kid → key_id). */
+function bundleKeys(keys: Obj[]): Map<string, KeyObject> {
+  const out = new Map<string, KeyObject>()
+  for (const k of keys) {
+    if (k.publicJwk === '') continue
+    const jwk = JSON.parse(Buffer.from(k.publicJwk, 'base64url').toString('utf8')) as Obj
+    out.set(typeof jwk.kid === 'string' ? jwk.kid : k.keyId, createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x }, format: 'jwk' }))
+  }
+  return out
+}
+
+function checkpointPayloadOf(c: Obj): Uint8Array {
+  return buildCheckpointPayload({
+    export_target: c.exportTarget, signer_key_id: c.signerKeyId, mmd_seconds: c.mmdSeconds, prev_checkpoint_hash: c.prevCheckpointHash,
+    root_hash: c.rootHash, signed_at: c.signedAt, tree_size: c.treeSize,
+  })
+}
+
+function signedBy(keys: Map<string, KeyObject>, kid: string, payload: Uint8Array, signatureB64: string, what: string): void {
+  const key = keys.get(kid)
+  if (key === undefined) throw new ClientVerificationError(`No JWKS key found for kid ${kid}`)
+  const sig = base64urlDecode(signatureB64)
+  if (sig === undefined || !verifySignature(null, payload, key, sig)) throw new ClientVerificationError(`${what} signature invalid in proof bundle`)
+}
+
+/**
+ * fetchLedgerProofBundle() + verifyLedgerProofBundle(bundle), as spec §7.8 describes it: parse, keys
+ * (the bundle's own, else the JWKS), receipt, inclusion checkpoint, inclusion proof, consistency;
+ * throws on the first failure. It does NOT recompute the event hash (the client does not).
+ */
+export function clientVerifyLedgerProofBundle(body: unknown, jwks: unknown): Obj {
+  const b = clientParse('LedgerProofBundle', body)
+  let keys = bundleKeys(b.keys as Obj[])
+  if (keys.size === 0) keys = jwksKeys(jwks)
+  if (keys.size === 0) throw new ClientVerificationError('No verification keys available for ledger proof bundle')
+  const e = b.event as Obj
+  const receipt = buildReceiptPayload({ accepted_at: e.acceptedAt, event_hash: e.eventHash, event_uuid: e.eventUuid, leaf_hash: e.leafHash, receipt_key_id: e.receiptKeyId, request_id: e.requestId })
+  if (Buffer.from(receipt).toString('base64url') !== e.receiptPayload) throw new ClientVerificationError('Ledger receipt payload mismatch in proof bundle')
+  signedBy(keys, e.receiptKeyId, receipt, e.receiptSignature, 'Ledger receipt')
+  const inc = b.inclusion as Obj
+  const cp = inc.checkpoint as Obj
+  const payload = checkpointPayloadOf(cp)
+  if (Buffer.from(payload).toString('base64url') !== cp.checkpointPayload) throw new ClientVerificationError('Ledger checkpoint payload mismatch in proof bundle')
+  signedBy(keys, cp.signerKeyId, payload, cp.checkpointSignature, 'Ledger checkpoint')
+  if (!clientInclusionOk(e.leafHash, inc.leafIndex, inc.treeSize, inc.path, cp.rootHash)) throw new ClientVerificationError('Ledger inclusion proof is invalid')
+  const c = b.consistency as Obj | undefined
+  if (c !== undefined) {
+    const [from, to] = [c.fromCheckpoint as Obj, c.toCheckpoint as Obj]
+    if (!clientConsistencyOk(from.treeSize, to.treeSize, from.rootHash, to.rootHash, c.path)) throw new ClientVerificationError('Ledger consistency proof is invalid')
+  }
+  const latest = c === undefined ? cp.checkpointHash : (c.toCheckpoint as Obj).checkpointHash
+  return { intact: true, verifiedEntries: 1, verifiedCheckpoints: c === undefined ? 1 : 2, latestLeafHash: e.leafHash, latestCheckpointHash: latest }
 }

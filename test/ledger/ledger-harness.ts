@@ -3,6 +3,7 @@
 // (fetchLedger() camelCases every nested key before recomputing, spec §7.2).
 import assert from 'node:assert/strict'
 import type { VaultLedgerConfig } from '../../src/config/types-vault.ts'
+import { camelKeys } from '../helpers/ledgix-client.ts'
 import { call, startHarness } from '../vault/helpers.ts'
 import type { Harness, HarnessOptions } from '../vault/helpers.ts'
 
@@ -58,13 +59,7 @@ export async function jwks(h: Harness): Promise<unknown> {
   return (await call(h.base, 'GET', '/.well-known/jwks.json')).body
 }
 
-const camel = (v: unknown): unknown => {
-  if (Array.isArray(v)) return v.map(camel)
-  if (typeof v !== 'object' || v === null) return v
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase()), camel(x)]))
-}
-
-/** What the SDK's fetchLedger() hands its verifier: nested keys camelCased. */
+/** What the SDK's fetchLedger() hands its verifier: nested keys camelCased (its exact rule: ledgix-client.ts). */
 export function sdkView(entry: Record<string, unknown>): Record<string, unknown> {
-  return { ...entry, tool_args: camel(entry.tool_args ?? {}), citations: camel(entry.citations ?? []), evidence_chunks: camel(entry.evidence_chunks ?? []) }
+  return { ...entry, tool_args: camelKeys(entry.tool_args ?? {}), citations: camelKeys(entry.citations ?? []), evidence_chunks: camelKeys(entry.evidence_chunks ?? []) }
 }

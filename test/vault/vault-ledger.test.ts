@@ -34,7 +34,8 @@ test('append → seal: rows, checkpoints, inclusion, consistency and bundles all
   assert.deepEqual([whole.intact, whole.error, whole.coverage_note], [true, undefined, undefined])
 
   for (const id of ids) {
-    const bundle = await getJson(h, `/ledger/proof/bundle?request_id=${encodeURIComponent(id)}`)
+    // Full events are for auditors (reviewer/admin keys); an agent key's bundle is redacted.
+    const bundle = await getJson(h, `/ledger/proof/bundle?request_id=${encodeURIComponent(id)}`, h.keys.reviewer)
     const verdict = verifyProofBundle(bundle, crypto, { pinnedJwks: pinned, requireEventBody: true })
     assert.equal(verdict.intact, true, `${id}: ${verdict.error}`)
     const latest = checkpoints[checkpoints.length - 1]
@@ -183,6 +184,6 @@ test('ledger.encryption_key: bodies are AES-GCM ciphertext at rest, plaintext on
   const { entries } = await getJson(h, '/ledger?view=full', h.keys.reviewer)
   assert.equal(entries[0].tool_args.secret_note, 'card-4242-0')
   assert.equal((await getJson(h, '/ledger/verify')).intact, true)
-  const bundle = await getJson(h, `/ledger/proof/bundle?request_id=${ids[0]}`)
+  const bundle = await getJson(h, `/ledger/proof/bundle?request_id=${ids[0]}`, h.keys.admin)
   assert.equal(verifyProofBundle(bundle, crypto, { pinnedJwks: await jwks(h), requireEventBody: true }).intact, true)
 })

@@ -1,5 +1,6 @@
 // The tenant-scoped ledger API (spec §3, §7.6): GET /ledger (redacted rows by default, view=full for
-// reviewer/admin keys, streamed and byte-bounded in ledger-page.ts), /ledger/checkpoints (alias /manifests),
+// reviewer/admin keys, streamed and byte-bounded in ledger-page.ts; bundles carry the full event for
+// those keys only), /ledger/checkpoints (alias /manifests),
 // /ledger/encrypted, /ledger/proof/{inclusion,consistency,bundle}, /ledger/verify and /ledger/verification-summary. Thin:
 // the work is in src/ledger's LedgerService; here only query parsing and the wire shapes.
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
@@ -152,7 +153,11 @@ export function registerLedgerRoutes(app: FastifyInstance, ctx: VaultContext): v
   app.get('/ledger/proof/bundle', async (request, reply) => {
     const q = request.query as Query
     if (q.request_id === undefined || q.request_id === '') return sendProblem(reply, 'invalid_request', 'query.request_id is required')
-    const bundle = await ledger.bundle(request.auth!.tenantId, q.request_id, (kids) => keyVersions(ctx, kids))
+    // The event's body (tool_args, reason, evidence) only for the roles that may read full rows: the
+    // redacted page names every request id, so a full bundle for any key would undo its redaction.
+    // The client's verifyLedgerProofBundle never recomputes the event hash: a redacted event verifies.
+    const auth = request.auth!
+    const bundle = await ledger.bundle(auth.tenantId, q.request_id, (kids) => keyVersions(ctx, kids), !FULL_VIEW_ROLES.has(auth.role))
     return bundle.ok ? bundle.value : sendFailure(ctx, reply, bundle)
   })
 
