@@ -18,6 +18,11 @@ export function PageHeading({ title, children }: { title: string; children?: Com
   )
 }
 
+/** A labelled form control: the label's text above the control (or controls) it wraps. */
+export function Field({ label, children }: { label: string; children: ComponentChildren }) {
+  return <label class="field"><span>{label}</span>{children}</label>
+}
+
 export function ErrorNote({ error }: { error: string | null }) {
   if (error === null) return null
   return <p class="note note-error" role="alert">{error}</p>
@@ -151,9 +156,9 @@ export function ShownOnce(p: { title: string; warning: string; label: string; va
     <section class="card secret" aria-labelledby={titleId}>
       <h2 id={titleId}>{p.title}</h2>
       <p><strong>It won't be shown again.</strong> {p.warning}</p>
-      <label class="field"><span>{p.label}</span>
+      <Field label={p.label}>
         <input readOnly value={p.value} onFocus={(e) => e.currentTarget.select()} spellcheck={false} />
-      </label>
+      </Field>
       {p.children}
       <div class="actions">
         {typeof navigator.clipboard?.writeText === 'function' && <button type="button" onClick={() => void navigator.clipboard.writeText(p.value).then(() => announce('Copied'))}>Copy</button>}

@@ -2,7 +2,7 @@
 import { useEffect, useState } from 'preact/hooks'
 import { get, post } from '../lib/api.ts'
 import { useStore } from '../lib/store.ts'
-import { ErrorNote, fmtTime, OkNote, PageHeading, useAction } from '../components.tsx'
+import { ErrorNote, Field, fmtTime, OkNote, PageHeading, useAction } from '../components.tsx'
 import { session, shortcutsEnabled } from '../state.ts'
 
 interface SessionRow {
@@ -44,8 +44,8 @@ export function AccountPage() {
       <form class="card" onSubmit={change} aria-labelledby="pw-title">
         <h2 id="pw-title">Change password</h2>
         <input type="email" name="username" autocomplete="username" value={me?.email ?? ''} readOnly hidden />
-        <label class="field"><span>Current password</span><input type="password" required autocomplete="current-password" value={current} onInput={(e) => setCurrent(e.currentTarget.value)} /></label>
-        <label class="field"><span>New password (12+ characters)</span><input type="password" required minLength={12} autocomplete="new-password" value={next} onInput={(e) => setNext(e.currentTarget.value)} /></label>
+        <Field label="Current password"><input type="password" required autocomplete="current-password" value={current} onInput={(e) => setCurrent(e.currentTarget.value)} /></Field>
+        <Field label="New password (12+ characters)"><input type="password" required minLength={12} autocomplete="new-password" value={next} onInput={(e) => setNext(e.currentTarget.value)} /></Field>
         <button type="submit">Change password</button>
       </form>
       <section class="card" aria-labelledby="sess-title">

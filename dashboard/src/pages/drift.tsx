@@ -8,7 +8,7 @@ import { canDecide } from '../lib/boot.ts'
 import { hrefOf } from '../lib/router.ts'
 import { useStore } from '../lib/store.ts'
 import { announce, session } from '../state.ts'
-import { ConfirmDialog, ErrorNote, fmtTime, Loading, PageHeading, useAction, useConfirmedAction } from '../components.tsx'
+import { ConfirmDialog, ErrorNote, Field, fmtTime, Loading, PageHeading, useAction, useConfirmedAction } from '../components.tsx'
 
 interface Agent {
   agent_id: string
@@ -149,9 +149,9 @@ export function DriftPage({ agentId }: { agentId: string | null }) {
         <p>{target?.lock === true
           ? 'From now on its clearances are denied and its pending reviews cannot be approved. The lock is ledgered with your name and reason.'
           : 'Its clearances are decided by policy again. The release is ledgered with your name and reason.'}</p>
-        <label class="field"><span>Reason (required)</span>
+        <Field label="Reason (required)">
           <textarea required value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
-        </label>
+        </Field>
         {target?.lock === false && (
           <label class="choice"><input type="checkbox" checked={rebaseline} onChange={(e) => setRebaseline(e.currentTarget.checked)} /> Rebaseline (learn this agent again from scratch)</label>
         )}

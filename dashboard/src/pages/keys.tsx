@@ -2,7 +2,7 @@
 // with confirmation (type the label for an admin key).
 import { useEffect, useState } from 'preact/hooks'
 import { del, get, post } from '../lib/api.ts'
-import { ConfirmDialog, ErrorNote, fmtTime, Loading, PageHeading, ShownOnce, useAction, useConfirmedAction } from '../components.tsx'
+import { ConfirmDialog, ErrorNote, Field, fmtTime, Loading, PageHeading, ShownOnce, useAction, useConfirmedAction } from '../components.tsx'
 import { useStore } from '../lib/store.ts'
 import { session } from '../state.ts'
 
@@ -64,11 +64,11 @@ export function KeysPage() {
       {admin && (
         <form class="card inline-form" onSubmit={create} aria-labelledby="create-key-title">
           <h2 id="create-key-title">Create a key</h2>
-          <label class="field"><span>Label</span><input required maxLength={200} value={name} onInput={(e) => setName(e.currentTarget.value)} /></label>
-          <label class="field"><span>Role</span>
+          <Field label="Label"><input required maxLength={200} value={name} onInput={(e) => setName(e.currentTarget.value)} /></Field>
+          <Field label="Role">
             <select value={role} onChange={(e) => setRole(e.currentTarget.value)}>{ROLES.map((r) => <option key={r} value={r}>{r}</option>)}</select>
-          </label>
-          <label class="field"><span>Expires in days (optional)</span><input type="number" min={1} inputMode="numeric" value={days} onInput={(e) => setDays(e.currentTarget.value)} /></label>
+          </Field>
+          <Field label="Expires in days (optional)"><input type="number" min={1} inputMode="numeric" value={days} onInput={(e) => setDays(e.currentTarget.value)} /></Field>
           <button type="submit" class="primary" disabled={act.busy}>Create key</button>
         </form>
       )}
@@ -103,7 +103,7 @@ export function KeysPage() {
       </ConfirmDialog>
       <ConfirmDialog {...rotating.dialog} title={`Rotate “${rotating.target?.name ?? ''}”?`} confirmLabel="Create successor">
         <p>A successor key is created and shown once; the old key keeps working for the grace period.</p>
-        <label class="field"><span>Grace period (seconds)</span><input type="number" min={0} value={grace} onInput={(e) => setGrace(e.currentTarget.value)} /></label>
+        <Field label="Grace period (seconds)"><input type="number" min={0} value={grace} onInput={(e) => setGrace(e.currentTarget.value)} /></Field>
       </ConfirmDialog>
     </>
   )

@@ -2,7 +2,7 @@
 // (POST /policies/validate), a server-computed diff between versions, and a dry-run of sample args.
 import { useEffect, useState } from 'preact/hooks'
 import { errorText, get, post } from '../lib/api.ts'
-import { ErrorNote, fmtTime, Json, Loading, OkNote, PageHeading } from '../components.tsx'
+import { ErrorNote, Field, fmtTime, Json, Loading, OkNote, PageHeading } from '../components.tsx'
 import { policyDiffLines } from '../lib/diff.ts'
 import type { PolicyDiffLine, PolicyHunk } from '../lib/diff.ts'
 
@@ -135,11 +135,11 @@ export function PoliciesPage() {
       </section>
       <form class="card" onSubmit={(e) => void validate(e)} aria-labelledby="upload-title">
         <h2 id="upload-title">Upload a policy</h2>
-        <label class="field"><span>File (YAML or JSON)</span><input type="file" accept=".yaml,.yml,.json" onChange={(e) => void loadFile(e)} /></label>
-        <label class="field"><span>Format</span>
+        <Field label="File (YAML or JSON)"><input type="file" accept=".yaml,.yml,.json" onChange={(e) => void loadFile(e)} /></Field>
+        <Field label="Format">
           <select value={format} onChange={(e) => setFormat(e.currentTarget.value === 'json' ? 'json' : 'yaml')}><option value="yaml">YAML</option><option value="json">JSON</option></select>
-        </label>
-        <label class="field"><span>Policy text</span><textarea class="code" rows={12} spellcheck={false} value={content} onInput={(e) => setContent(e.currentTarget.value)} /></label>
+        </Field>
+        <Field label="Policy text"><textarea class="code" rows={12} spellcheck={false} value={content} onInput={(e) => setContent(e.currentTarget.value)} /></Field>
         {validation !== null && !validation.ok && (
           <div class="note note-error" role="alert">
             <p>The server found {validation.errors.length} problem(s):</p>
@@ -151,12 +151,12 @@ export function PoliciesPage() {
       </form>
       <form class="card inline-form" onSubmit={(e) => void showDiff(e)} aria-labelledby="diff-title">
         <h2 id="diff-title">Compare versions</h2>
-        <label class="field"><span>From version</span>
+        <Field label="From version">
           <select value={from} required onChange={(e) => setFrom(e.currentTarget.value)}><option value="">(choose)</option>{(versions ?? []).map((v) => <option key={v.version} value={v.version}>{versionLabel(v)}</option>)}</select>
-        </label>
-        <label class="field"><span>To version</span>
+        </Field>
+        <Field label="To version">
           <select value={to} required onChange={(e) => setTo(e.currentTarget.value)}><option value="">(choose)</option>{(versions ?? []).map((v) => <option key={v.version} value={v.version}>{versionLabel(v)}</option>)}</select>
-        </label>
+        </Field>
         <button type="submit">Show diff</button>
         {diff !== null && diff.length === 0 && <p role="status">The two versions are identical.</p>}
         {diff !== null && diff.length > 0 && (
@@ -168,16 +168,16 @@ export function PoliciesPage() {
       <form class="card" onSubmit={(e) => void dryRun(e)} aria-labelledby="dry-title">
         <h2 id="dry-title">Dry-run</h2>
         <p class="muted">Evaluates sample arguments with the real engine: nothing is stored, ledgered or sent to a judge.</p>
-        <label class="field"><span>Version</span>
+        <Field label="Version">
           <select value={dryVersion} disabled={useDraft} onChange={(e) => setDryVersion(e.currentTarget.value)}>
             <option value="">(the active version)</option>
             {(versions ?? []).map((v) => <option key={v.version} value={v.version}>{versionLabel(v)}</option>)}
           </select>
-        </label>
+        </Field>
         <label class="choice"><input type="checkbox" checked={useDraft} onChange={(e) => setUseDraft(e.currentTarget.checked)} /> Use the text in the upload box instead</label>
-        <label class="field"><span>Tool name</span><input required value={tool} onInput={(e) => setTool(e.currentTarget.value)} /></label>
-        <label class="field"><span>Agent id (optional)</span><input value={agent} onInput={(e) => setAgent(e.currentTarget.value)} /></label>
-        <label class="field"><span>Tool arguments (JSON)</span><textarea class="code" rows={6} spellcheck={false} value={args} onInput={(e) => setArgs(e.currentTarget.value)} /></label>
+        <Field label="Tool name"><input required value={tool} onInput={(e) => setTool(e.currentTarget.value)} /></Field>
+        <Field label="Agent id (optional)"><input value={agent} onInput={(e) => setAgent(e.currentTarget.value)} /></Field>
+        <Field label="Tool arguments (JSON)"><textarea class="code" rows={6} spellcheck={false} value={args} onInput={(e) => setArgs(e.currentTarget.value)} /></Field>
         <ErrorNote error={dryError} />
         <button type="submit">Run</button>
         {dry !== null && (

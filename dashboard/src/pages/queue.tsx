@@ -11,7 +11,7 @@ import type { ReviewItem } from '../lib/queue.ts'
 import { hrefOf } from '../lib/router.ts'
 import { useStore } from '../lib/store.ts'
 import { remainingMs } from '../lib/timer.ts'
-import { ConfirmDialog, ErrorNote, Loading, PageHeading, TimerBadge, useServerNow } from '../components.tsx'
+import { ConfirmDialog, ErrorNote, Field, Loading, PageHeading, TimerBadge, useServerNow } from '../components.tsx'
 import { announce, session, shortcutsEnabled } from '../state.ts'
 import { ReviewDetail } from './review-detail.tsx'
 
@@ -243,9 +243,9 @@ export function QueuePage({ selectedId }: { selectedId: string | null }) {
         <p>This {bulk === 'approve' ? 'approves' : 'denies'} {pluralReviews(bulkTargets.length)}, each through the single-decision path:</p>
         <ul class="plain">{bulkTargets.map((i) => <li key={i.request_id}>{i.tool_name} by {i.agent_id} — <code>{argsOneLiner(i.tool_args)}</code></li>)}</ul>
         {expiredChecked.length > 0 && <p class="note note-warn">{pluralReviews(expiredChecked.length)} already expired and left out.</p>}
-        <label class="field"><span>Reason{bulk === 'deny' ? ' (required)' : ' (optional)'}</span>
+        <Field label={`Reason${bulk === 'deny' ? ' (required)' : ' (optional)'}`}>
           <textarea value={bulkReason} required={bulk === 'deny'} onInput={(e) => setBulkReason(e.currentTarget.value)} />
-        </label>
+        </Field>
       </ConfirmDialog>
       <ConfirmDialog open={help} title="Keyboard shortcuts" confirmLabel="Close" onConfirm={() => setHelp(false)} onCancel={() => setHelp(false)}>
         <table>

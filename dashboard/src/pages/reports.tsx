@@ -7,7 +7,7 @@ import { canDecide } from '../lib/boot.ts'
 import { hrefOf } from '../lib/router.ts'
 import { useStore } from '../lib/store.ts'
 import { announce, session } from '../state.ts'
-import { ConfirmDialog, ErrorNote, fmtTime, Loading, PageHeading, ShownOnce, useAction, useConfirmedAction } from '../components.tsx'
+import { ConfirmDialog, ErrorNote, Field, fmtTime, Loading, PageHeading, ShownOnce, useAction, useConfirmedAction } from '../components.tsx'
 
 interface Report {
   report_id: string; status: string; title: string; period_from: string; period_to: string; formats: string[]
@@ -70,8 +70,8 @@ function Detail({ id, admin, n }: { id: string; admin: boolean; n: number }) {
       {admin && r.status === 'ready' && (
         <form class="inline-form" onSubmit={share} aria-labelledby="share-title">
           <h3 id="share-title">Share</h3>
-          <label class="field"><span>Recipient (optional)</span><input maxLength={200} value={label} onInput={(e) => setLabel(e.currentTarget.value)} /></label>
-          <label class="field"><span>Expires in days (optional)</span><input type="number" min={1} max={90} value={days} onInput={(e) => setDays(e.currentTarget.value)} /></label>
+          <Field label="Recipient (optional)"><input maxLength={200} value={label} onInput={(e) => setLabel(e.currentTarget.value)} /></Field>
+          <Field label="Expires in days (optional)"><input type="number" min={1} max={90} value={days} onInput={(e) => setDays(e.currentTarget.value)} /></Field>
           <button type="submit" class="primary" disabled={act.busy}>Create share link</button>
         </form>
       )}
@@ -146,9 +146,9 @@ export function ReportsPage({ reportId }: { reportId: string | null }) {
       {canDecide(role) && (
         <form class="card inline-form" onSubmit={generate} aria-labelledby="gen-title">
           <h2 id="gen-title">Generate a report</h2>
-          <label class="field"><span>From (UTC)</span><input type="datetime-local" required value={from} onInput={(e) => setFrom(e.currentTarget.value)} /></label>
-          <label class="field"><span>To, exclusive (UTC)</span><input type="datetime-local" required value={to} onInput={(e) => setTo(e.currentTarget.value)} /></label>
-          <label class="field"><span>Title (optional)</span><input maxLength={200} value={title} onInput={(e) => setTitle(e.currentTarget.value)} /></label>
+          <Field label="From (UTC)"><input type="datetime-local" required value={from} onInput={(e) => setFrom(e.currentTarget.value)} /></Field>
+          <Field label="To, exclusive (UTC)"><input type="datetime-local" required value={to} onInput={(e) => setTo(e.currentTarget.value)} /></Field>
+          <Field label="Title (optional)"><input maxLength={200} value={title} onInput={(e) => setTitle(e.currentTarget.value)} /></Field>
           <button type="submit" class="primary" disabled={act.busy}>Generate</button>
         </form>
       )}

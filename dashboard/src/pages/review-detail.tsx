@@ -10,7 +10,7 @@ import { whyText } from '../lib/queue.ts'
 import type { ReviewItem } from '../lib/queue.ts'
 import { hrefOf } from '../lib/router.ts'
 import { announcementBetween, remainingMs } from '../lib/timer.ts'
-import { ConfirmDialog, ErrorNote, fmtTime, Loading, OkNote, TimerBadge } from '../components.tsx'
+import { ConfirmDialog, ErrorNote, Field, fmtTime, Loading, OkNote, TimerBadge } from '../components.tsx'
 import { announce } from '../state.ts'
 
 export function decidedText(item: ReviewItem | null, fallback: string): string {
@@ -170,9 +170,9 @@ export function ReviewDetail({ id, listed, now, mayDecide, choice, setChoice, on
             <legend>Decision</legend>
             <label class="choice"><input type="radio" name="decision" id="decide-deny" value="deny" checked={choice === 'deny'} onChange={() => setChoice('deny')} aria-keyshortcuts="d" /> Deny</label>
             <label class="choice"><input type="radio" name="decision" id="decide-approve" value="approve" checked={choice === 'approve'} onChange={() => setChoice('approve')} aria-keyshortcuts="a" /> Approve</label>
-            <label class="field"><span>Reason{choice === 'deny' ? ' (required to deny)' : ' (optional)'}</span>
+            <Field label={`Reason${choice === 'deny' ? ' (required to deny)' : ' (optional)'}`}>
               <textarea id="decide-reason" value={reason} required={choice === 'deny'} maxLength={4000} onInput={(e) => setReason(e.currentTarget.value)} />
-            </label>
+            </Field>
             <ErrorNote error={error} />
             <button type="submit" class={choice === 'approve' ? 'primary' : choice === 'deny' ? 'danger' : ''} aria-keyshortcuts="Control+Enter">
               {busy ? 'Deciding…' : choice === null ? 'Choose Approve or Deny' : `${choice === 'approve' ? 'Approve' : 'Deny'} ${shown.tool_name}`}

@@ -2,7 +2,7 @@
 // notification channels (add/edit/remove, secrets masked, "send test" per channel) and drift settings.
 import { useEffect, useState } from 'preact/hooks'
 import { errorText, get, post, put } from '../lib/api.ts'
-import { ConfirmDialog, ErrorNote, Loading, OkNote, PageHeading, useAction, useConfirmedAction } from '../components.tsx'
+import { ConfirmDialog, ErrorNote, Field, Loading, OkNote, PageHeading, useAction, useConfirmedAction } from '../components.tsx'
 
 interface ReviewSettings {
   minimum_confidence_score: number
@@ -39,18 +39,18 @@ function ThresholdForm() {
       <h2 id="threshold-title">Review threshold</h2>
       <p class="muted">A clearance whose confidence is below this goes to a person.</p>
       <div class="inline-form">
-        <label class="field"><span>Minimum confidence score (0–1)</span>
+        <Field label="Minimum confidence score (0–1)">
           <input type="number" min={0} max={1} step={0.01} value={score} onInput={(e) => { setScore(e.currentTarget.value); setBucket('') }} />
-        </label>
-        <label class="field"><span>Score (slider)</span>
+        </Field>
+        <Field label="Score (slider)">
           <input type="range" min={0} max={1} step={0.01} value={score} onInput={(e) => { setScore(e.currentTarget.value); setBucket('') }} />
-        </label>
-        <label class="field"><span>…or a bucket</span>
+        </Field>
+        <Field label="…or a bucket">
           <select value={bucket} onChange={(e) => setBucket(e.currentTarget.value)}>
             <option value="">(use the score)</option>
             {BUCKETS.map((b) => <option key={b} value={b}>{b}</option>)}
           </select>
-        </label>
+        </Field>
       </div>
       <ErrorNote error={act.error} />
       <OkNote text={act.ok} />
@@ -122,30 +122,30 @@ function ChannelForm({ start, taken, onSave, onCancel }: { start: Channel | null
     <form class="card" onSubmit={submit} aria-labelledby="channel-form-title">
       <h3 id="channel-form-title">{start === null ? 'Add a channel' : `Edit channel ${start.id}`}</h3>
       <div class="inline-form">
-        <label class="field"><span>Channel id</span><input required value={c.id} readOnly={start !== null} onInput={(e) => set({ id: e.currentTarget.value })} /></label>
-        <label class="field"><span>Type</span>
+        <Field label="Channel id"><input required value={c.id} readOnly={start !== null} onInput={(e) => set({ id: e.currentTarget.value })} /></Field>
+        <Field label="Type">
           <select value={c.type} disabled={start !== null} onChange={(e) => set({ type: e.currentTarget.value as Channel['type'] })}>
             <option value="webhook">webhook</option><option value="slack">slack</option><option value="email">email</option>
           </select>
-        </label>
+        </Field>
         <label class="choice"><input type="checkbox" checked={c.enabled} onChange={(e) => set({ enabled: e.currentTarget.checked })} /> Enabled</label>
       </div>
       {c.type !== 'email' && (
-        <label class="field"><span>{c.type === 'slack' ? 'Slack incoming-webhook URL' : 'Webhook URL'}</span>
+        <Field label={c.type === 'slack' ? 'Slack incoming-webhook URL' : 'Webhook URL'}>
           <input type="url" required={c.url === ''} placeholder={hint(c.url)} value={url} autocomplete="off" onInput={(e) => setUrl(e.currentTarget.value)} />
-        </label>
+        </Field>
       )}
       {c.type === 'webhook' && (
         <div class="inline-form">
-          <label class="field"><span>HMAC secret</span><input type="password" required={c.secret === ''} placeholder={hint(c.secret)} value={secret} autocomplete="new-password" onInput={(e) => setSecret(e.currentTarget.value)} /></label>
-          <label class="field"><span>Key id</span><input value={c.key_id} onInput={(e) => set({ key_id: e.currentTarget.value })} /></label>
+          <Field label="HMAC secret"><input type="password" required={c.secret === ''} placeholder={hint(c.secret)} value={secret} autocomplete="new-password" onInput={(e) => setSecret(e.currentTarget.value)} /></Field>
+          <Field label="Key id"><input value={c.key_id} onInput={(e) => set({ key_id: e.currentTarget.value })} /></Field>
         </div>
       )}
-      {c.type === 'email' && <label class="field"><span>Recipients (comma-separated)</span><input required value={c.recipients} onInput={(e) => set({ recipients: e.currentTarget.value })} /></label>}
+      {c.type === 'email' && <Field label="Recipients (comma-separated)"><input required value={c.recipients} onInput={(e) => set({ recipients: e.currentTarget.value })} /></Field>}
       <div class="inline-form">
-        <label class="field"><span>Events (comma-separated; empty = all)</span><input value={filters.events} onInput={(e) => setFilters({ ...filters, events: e.currentTarget.value })} /></label>
-        <label class="field"><span>Tools (globs; empty = all)</span><input value={filters.tools} onInput={(e) => setFilters({ ...filters, tools: e.currentTarget.value })} /></label>
-        <label class="field"><span>Agents (globs; empty = all)</span><input value={filters.agents} onInput={(e) => setFilters({ ...filters, agents: e.currentTarget.value })} /></label>
+        <Field label="Events (comma-separated; empty = all)"><input value={filters.events} onInput={(e) => setFilters({ ...filters, events: e.currentTarget.value })} /></Field>
+        <Field label="Tools (globs; empty = all)"><input value={filters.tools} onInput={(e) => setFilters({ ...filters, tools: e.currentTarget.value })} /></Field>
+        <Field label="Agents (globs; empty = all)"><input value={filters.agents} onInput={(e) => setFilters({ ...filters, agents: e.currentTarget.value })} /></Field>
       </div>
       <ErrorNote error={error} />
       <div class="actions">
@@ -241,7 +241,7 @@ function DriftForm() {
     if (d !== null) setD(await put<DriftSettings>('/drift/settings', { enabled: d.enabled, mode: d.mode, thresholds: d.thresholds, learning: d.learning }))
   }, 'Saved.')
   const num = (label: string, value: number, min: number, max: number, onValue: (n: number) => void) => (
-    <label class="field"><span>{label}</span><input type="number" required min={min} max={max} step={1} value={value} onInput={(e) => onValue(Number(e.currentTarget.value))} /></label>
+    <Field label={label}><input type="number" required min={min} max={max} step={1} value={value} onInput={(e) => onValue(Number(e.currentTarget.value))} /></Field>
   )
   return (
     <form class="card" onSubmit={save} aria-labelledby="drift-title">
@@ -251,12 +251,12 @@ function DriftForm() {
         <>
           <div class="inline-form">
             <label class="choice"><input type="checkbox" checked={d.enabled} onChange={(e) => setD({ ...d, enabled: e.currentTarget.checked })} /> Drift detection enabled</label>
-            <label class="field"><span>Mode</span>
+            <Field label="Mode">
               <select value={d.mode} onChange={(e) => setD({ ...d, mode: e.currentTarget.value as DriftSettings['mode'] })}>
                 <option value="observe">observe (events only)</option>
                 <option value="enforce">enforce (lock on corroborated critical)</option>
               </select>
-            </label>
+            </Field>
           </div>
           <fieldset>
             <legend>Score thresholds (0–100)</legend>

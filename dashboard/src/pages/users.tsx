@@ -1,7 +1,7 @@
 // Users (admin): create, change role, disable or enable, revoke a user's sessions.
 import { useEffect, useState } from 'preact/hooks'
 import { get, patch, post } from '../lib/api.ts'
-import { ConfirmDialog, ErrorNote, fmtTime, Loading, OkNote, PageHeading, useAction, useConfirmedAction } from '../components.tsx'
+import { ConfirmDialog, ErrorNote, Field, fmtTime, Loading, OkNote, PageHeading, useAction, useConfirmedAction } from '../components.tsx'
 
 interface User {
   user_id: string
@@ -42,9 +42,9 @@ export function UsersPage() {
       <OkNote text={a.ok} />
       <form class="card inline-form" onSubmit={create} aria-labelledby="new-user-title">
         <h2 id="new-user-title">Add a user</h2>
-        <label class="field"><span>Email</span><input type="email" required autocomplete="off" value={email} onInput={(e) => setEmail(e.currentTarget.value)} /></label>
-        <label class="field"><span>Role</span><select value={role} onChange={(e) => setRole(e.currentTarget.value)}>{ROLES.map((r) => <option key={r} value={r}>{r}</option>)}</select></label>
-        <label class="field"><span>Initial password (12+ characters)</span><input type="password" required minLength={12} autocomplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} /></label>
+        <Field label="Email"><input type="email" required autocomplete="off" value={email} onInput={(e) => setEmail(e.currentTarget.value)} /></Field>
+        <Field label="Role"><select value={role} onChange={(e) => setRole(e.currentTarget.value)}>{ROLES.map((r) => <option key={r} value={r}>{r}</option>)}</select></Field>
+        <Field label="Initial password (12+ characters)"><input type="password" required minLength={12} autocomplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} /></Field>
         <button type="submit" class="primary">Add user</button>
       </form>
       {users === null && a.error === null && <Loading what="users" />}
@@ -76,9 +76,9 @@ export function UsersPage() {
         </table>
       )}
       <ConfirmDialog {...resetting.dialog} title={`Reset the password of ${resetting.target?.email ?? ''}?`} confirmLabel="Set password">
-        <label class="field"><span>New password (12+ characters)</span>
+        <Field label="New password (12+ characters)">
           <input type="password" required minLength={12} autocomplete="new-password" value={newPassword} onInput={(e) => setNewPassword(e.currentTarget.value)} />
-        </label>
+        </Field>
       </ConfirmDialog>
     </>
   )
