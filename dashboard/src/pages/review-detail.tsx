@@ -34,6 +34,8 @@ export interface DetailProps {
   listed: ReviewItem | null
   now: number
   mayDecide: boolean
+  /** The agent's lock reason while it is locked: approving is refused (agent_locked). */
+  lock?: string | undefined
   choice: null | 'approve' | 'deny'
   setChoice: (c: null | 'approve' | 'deny') => void
   onDecided: (id: string, text: string) => void
@@ -41,7 +43,7 @@ export interface DetailProps {
   onDecidedElsewhere: (id: string) => void
 }
 
-export function ReviewDetail({ id, listed, now, mayDecide, choice, setChoice, onDecided, onDecidedElsewhere }: DetailProps) {
+export function ReviewDetail({ id, listed, now, mayDecide, lock, choice, setChoice, onDecided, onDecidedElsewhere }: DetailProps) {
   const [item, setItem] = useState<ReviewItem | null>(listed)
   const [error, setError] = useState<string | null>(null)
   const [reason, setReason] = useState('')
@@ -161,6 +163,7 @@ export function ReviewDetail({ id, listed, now, mayDecide, choice, setChoice, on
           </tbody>
         </table>
       )}
+      {pending && lock !== undefined && <p class="note note-error">{shown.agent_id} is locked{lock !== '' && `: ${lock}`}. Approving is refused until it is released; denying works.</p>}
       {decidedElsewhere !== null && <p class="note note-warn" role="alert">{decidedElsewhere}</p>}
       {!pending && decidedElsewhere === null && <p class="note">{decidedText(shown, shown.status)}</p>}
       {pending && mayDecide && (
@@ -169,7 +172,7 @@ export function ReviewDetail({ id, listed, now, mayDecide, choice, setChoice, on
           <fieldset disabled={expired || busy}>
             <legend>Decision</legend>
             <label class="choice"><input type="radio" name="decision" id="decide-deny" value="deny" checked={choice === 'deny'} onChange={() => setChoice('deny')} aria-keyshortcuts="d" /> Deny</label>
-            <label class="choice"><input type="radio" name="decision" id="decide-approve" value="approve" checked={choice === 'approve'} onChange={() => setChoice('approve')} aria-keyshortcuts="a" /> Approve</label>
+            <label class="choice"><input type="radio" name="decision" id="decide-approve" value="approve" checked={choice === 'approve'} disabled={lock !== undefined} onChange={() => setChoice('approve')} aria-keyshortcuts="a" /> Approve</label>
             <Field label={`Reason${choice === 'deny' ? ' (required to deny)' : ' (optional)'}`}>
               <textarea id="decide-reason" value={reason} required={choice === 'deny'} maxLength={4000} onInput={(e) => setReason(e.currentTarget.value)} />
             </Field>
