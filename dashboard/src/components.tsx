@@ -90,7 +90,6 @@ export interface Action {
   busy: boolean
   error: string | null
   ok: string | null
-  setError: (text: string | null) => void
   /** For a load's rejection: shows the error's text. */
   fail: (err: unknown) => void
   /**
@@ -123,7 +122,7 @@ export function useAction(): Action {
       setBusy(false)
     }
   }
-  return { busy, error, ok, setError, fail, run, submit: (fn, done) => (e) => { e.preventDefault(); void run(fn, done) } }
+  return { busy, error, ok, fail, run, submit: (fn, done) => (e) => { e.preventDefault(); void run(fn, done) } }
 }
 
 /**
