@@ -1,8 +1,10 @@
-// Small shared pieces: page heading, error and success notes, a confirm <dialog>, the review timer.
+// Small shared pieces: page heading, error and success notes, a confirm <dialog> and the hooks that
+// run a form's or a dialog's call (busy, error, done), the review timer.
 import type { ComponentChildren } from 'preact'
 import { useEffect, useId, useRef, useState } from 'preact/hooks'
+import { errorText } from './lib/api.ts'
 import { formatRemaining, remainingMs, zoneOf } from './lib/timer.ts'
-import { serverNow } from './state.ts'
+import { announce, serverNow } from './state.ts'
 
 export function PageHeading({ title, children }: { title: string; children?: ComponentChildren }) {
   const ref = useRef<HTMLHeadingElement>(null)
@@ -14,6 +16,11 @@ export function PageHeading({ title, children }: { title: string; children?: Com
       {children}
     </div>
   )
+}
+
+/** A labelled form control: the label's text above the control (or controls) it wraps. */
+export function Field({ label, children }: { label: string; children: ComponentChildren }) {
+  return <label class="field"><span>{label}</span>{children}</label>
 }
 
 export function ErrorNote({ error }: { error: string | null }) {
@@ -76,6 +83,87 @@ export function ConfirmDialog(p: ConfirmProps) {
         </div>
       </form>
     </dialog>
+  )
+}
+
+export interface Action {
+  busy: boolean
+  error: string | null
+  ok: string | null
+  /** For a load's rejection: shows the error's text. */
+  fail: (err: unknown) => void
+  /**
+   * Runs `fn`: busy meanwhile, the notes cleared first, then the error, or the success note: `done`,
+   * else the text `fn` resolved to. Resolves whether it succeeded.
+   */
+  run: (fn: () => Promise<unknown>, done?: string) => Promise<boolean>
+  /** An onSubmit handler: no navigation, then `run`. */
+  submit: (fn: () => Promise<unknown>, done?: string) => (e: Event) => void
+}
+
+/** The busy flag, the error and the success note of one page or card, and the call that sets them. */
+export function useAction(): Action {
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<string | null>(null)
+  const [ok, setOk] = useState<string | null>(null)
+  const fail = (err: unknown) => setError(errorText(err))
+  async function run(fn: () => Promise<unknown>, done?: string): Promise<boolean> {
+    setBusy(true)
+    setError(null)
+    setOk(null)
+    try {
+      const said = await fn()
+      setOk(done ?? (typeof said === 'string' ? said : null))
+      return true
+    } catch (err) {
+      fail(err)
+      return false
+    } finally {
+      setBusy(false)
+    }
+  }
+  return { busy, error, ok, fail, run, submit: (fn, done) => (e) => { e.preventDefault(); void run(fn, done) } }
+}
+
+/**
+ * Confirm, call, show the result: `ask(row)` opens the dialog for that row; its confirm runs
+ * `fn(row)` through `action` (busy on the confirm button; the error or `done` in the page's notes)
+ * and closes the dialog either way. Spread `dialog` on a ConfirmDialog.
+ */
+export function useConfirmedAction<T>(action: Action, fn: (target: T) => Promise<unknown>, done?: (target: T) => string) {
+  const [target, setTarget] = useState<T | null>(null)
+  const close = () => setTarget(null)
+  return {
+    target,
+    ask: setTarget,
+    dialog: {
+      open: target !== null,
+      busy: action.busy,
+      onCancel: close,
+      onConfirm: () => void (target !== null && action.run(() => fn(target), done?.(target)).then(close)),
+    },
+  }
+}
+
+/**
+ * A secret shown once (a new API key, a share link): read-only, selected on focus, with what it
+ * opens and the button that dismisses it for good.
+ */
+export function ShownOnce(p: { title: string; warning: string; label: string; value: string; doneLabel: string; onDone: () => void; children?: ComponentChildren }) {
+  const titleId = useId()
+  return (
+    <section class="card secret" aria-labelledby={titleId}>
+      <h2 id={titleId}>{p.title}</h2>
+      <p><strong>It won't be shown again.</strong> {p.warning}</p>
+      <Field label={p.label}>
+        <input readOnly value={p.value} onFocus={(e) => e.currentTarget.select()} spellcheck={false} />
+      </Field>
+      {p.children}
+      <div class="actions">
+        {typeof navigator.clipboard?.writeText === 'function' && <button type="button" onClick={() => void navigator.clipboard.writeText(p.value).then(() => announce('Copied'))}>Copy</button>}
+        <button type="button" onClick={p.onDone}>{p.doneLabel}</button>
+      </div>
+    </section>
   )
 }
 

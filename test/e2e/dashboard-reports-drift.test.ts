@@ -1,8 +1,9 @@
 // The Agents/drift and Reports pages in a real browser (issue 19 "dashboard pages for both"): lock an
 // agent from the page with a reason (the API then refuses its clearance and the approval of its review
-// with agent_locked) and release it by typing its id; generate a report for a period, wait for ready,
-// download the PDF and JSON, share it once (the token shown once; the shared URL works without a key),
-// revoke (then 404). axe finds nothing on either page, light and dark.
+// with agent_locked) and release it by typing its id; the review queue's lock banner (Approve not
+// offered for a locked agent's review, following lock and release live); generate a report for a
+// period, wait for ready, download the PDF and JSON, share it once (the token shown once; the shared
+// URL works without a key), revoke (then 404). axe finds nothing on either page, light and dark.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
@@ -92,6 +93,39 @@ describe('dashboard Agents/drift and Reports pages (headless Chromium, all-in-on
     })
     const again = await stack.clearance({ amount: 10 }, AGENT)
     assert.equal(again.json['status'], 'approved', again.text)
+  })
+
+  test('review queue: a pending review of a locked agent shows a lock banner and cannot be chosen for approval; the banner follows lock and release live', async () => {
+    const agent = 'agent-lock-banner'
+    const review = await stack.clearance({ amount: 3200, currency: 'usd' }, agent)
+    assert.equal(review.json['status'], 'pending_review', review.text)
+    const reviewId = review.json['request_id'] as string
+    const lock = await stack.api('POST', `/drift/agents/${agent}/lockdown`, { reason: 'e2e: banner check' })
+    assert.equal(lock.status, 200, lock.text)
+
+    await withPage(async ({ page, eventStreamOpen }) => {
+      await gotoPage(page, stack, `#/reviews/${reviewId}`, 'Review queue')
+      const banner = page.getByRole('status').filter({ hasText: 'Locked agents' })
+      await banner.getByRole('link', { name: agent }).waitFor()
+      assert.equal(await banner.getByRole('link', { name: agent }).getAttribute('href'), `#/drift/${agent}`)
+      await page.getByRole('listitem').filter({ hasText: agent }).getByText('locked').waitFor()
+      await page.getByText(`${agent} is locked: e2e: banner check. Approving is refused until it is released; denying works.`).waitFor()
+      assert.equal(await page.locator('#decide-approve').isDisabled(), true, 'Approve cannot be chosen')
+      assert.equal(await page.locator('#decide-deny').isDisabled(), false, 'Deny can')
+      await checkState(page, 'review queue locked agent')
+
+      // Released elsewhere: the banner goes and Approve comes back without a reload; locked again, back.
+      await eventStreamOpen()
+      const release = await stack.api('DELETE', `/drift/agents/${agent}/lockdown`, { reason: 'e2e: released', rebaseline: false })
+      assert.equal(release.status, 200, release.text)
+      await until('the banner goes on release', async () => (await banner.count()) === 0)
+      assert.equal(await page.locator('#decide-approve').isDisabled(), false)
+      assert.equal((await stack.api('POST', `/drift/agents/${agent}/lockdown`, { reason: 'e2e: again' })).status, 200)
+      await page.getByText(`${agent} is locked: e2e: again.`, { exact: false }).waitFor()
+      await banner.getByRole('link', { name: agent }).waitFor()
+    })
+    const approve = await stack.api('POST', `/reviews/${reviewId}/decision`, { approved: true, review_reason: 'e2e' })
+    assert.equal(approve.json['code'], 'agent_locked', 'the server refuses what the page does not offer')
   })
 
   test('reports: generate for a period, ready, download PDF and JSON, share once, the link works without a key, revoke → 404', async () => {

@@ -24,6 +24,9 @@ import {
 } from './dashboard-harness.ts'
 import type { DashboardStack, SessionCookie, Watched } from './dashboard-harness.ts'
 
+// DOM global, used only inside page.evaluate callbacks (the test project compiles without lib "dom").
+declare const document: { activeElement: unknown }
+
 const SECRET = 'whsec_dashboard_e2e_0123456789'
 
 interface Received { headers: IncomingHttpHeaders; body: string }
@@ -126,7 +129,7 @@ describe('dashboard settings and history (headless Chromium, all-in-one)', { ski
     assert.deepEqual((stored.json as { channels: unknown[] }).channels, [])
   })
 
-  test('the drift settings form saves; GET /drift/settings reflects it', async () => {
+  test('the drift settings form saves by mouse and by keyboard; GET /drift/settings reflects it', async () => {
     await withPage(async ({ page }) => {
       await gotoPage(page, stack, '#/settings', 'Settings')
       const enabled = page.getByLabel('Drift detection enabled')
@@ -135,15 +138,33 @@ describe('dashboard settings and history (headless Chromium, all-in-one)', { ski
       await page.getByLabel('Mode').selectOption('enforce')
       await page.getByLabel('Watch').fill('35')
       await page.getByLabel('Alert').fill('65')
-      await page.getByLabel('Minimum requests').fill('120')
-      await checkState(page, 'settings drift form')
-      // Keyboard activation: the form ends the page, and after checkState's full-page screenshot the
-      // document is scrolled past its end, so focus moving to the button clamps the scroll between
-      // mousedown and mouseup and a mouse click lands on the form (measured: scrollY 244 → 135).
+      await page.getByLabel('Minimum requests').fill('110')
+      const form = page.getByRole('form', { name: 'Drift detection' })
       const save = page.getByRole('button', { name: 'Save drift settings' })
-      await save.focus()
+      // A mouse click, as a user saves, straight after typing: focus leaves the number input on
+      // mousedown and nothing in the page moves (no blur validation, help text or sticky element),
+      // so mouseup lands on the button. The axe check and screenshots come after the click: the
+      // harness's full-page screenshot (Page.captureScreenshot with captureBeyondViewport) leaves
+      // window.scrollY at the end of the page (244) while Chromium still holds the offset from before
+      // the capture (135, the input scrolled into view), and the next mouse focus change restores
+      // that offset between mousedown and mouseup, so a click taken after a full-page screenshot
+      // lands on the form's legend (measured: scrollHeight 1004 and innerHeight 760 throughout; a
+      // viewport screenshot, axe, or no screenshot leaves the click alone).
+      const put = (n: string) => page.waitForResponse((r) => r.url().endsWith('/drift/settings') && r.request().method() === 'PUT' && r.request().postData()?.includes(`"min_requests":${n}`) === true)
+      const mouseSaved = put('110')
+      await save.click()
+      assert.equal((await mouseSaved).status(), 200)
+      await form.getByText('Saved.').waitFor()
+      await checkState(page, 'settings drift form saved')
+
+      // And by keyboard: Tab from the last field to Save, Enter.
+      await page.getByLabel('Minimum requests').fill('120')
+      await page.keyboard.press('Tab')
+      assert.equal(await save.evaluate((el) => el === document.activeElement), true, 'Tab from the last field reaches Save')
+      const keySaved = put('120')
       await page.keyboard.press('Enter')
-      await page.getByRole('form', { name: 'Drift detection' }).getByText('Saved.').waitFor()
+      assert.equal((await keySaved).status(), 200)
+      await form.getByText('Saved.').waitFor()
     })
     const got = (await stack.api('GET', '/drift/settings')).json as { enabled: boolean; mode: string; thresholds: { watch: number; alert: number; critical: number }; learning: { min_requests: number } }
     assert.equal(got.enabled, true)

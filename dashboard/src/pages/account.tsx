@@ -1,8 +1,8 @@
 // Account: change password, active sessions (sign out the others), keyboard-shortcut toggle.
 import { useEffect, useState } from 'preact/hooks'
-import { errorText, get, post } from '../lib/api.ts'
+import { get, post } from '../lib/api.ts'
 import { useStore } from '../lib/store.ts'
-import { ErrorNote, fmtTime, OkNote, PageHeading } from '../components.tsx'
+import { ErrorNote, Field, fmtTime, OkNote, PageHeading, useAction } from '../components.tsx'
 import { session, shortcutsEnabled } from '../state.ts'
 
 interface SessionRow {
@@ -18,48 +18,34 @@ export function AccountPage() {
   const shortcuts = useStore(shortcutsEnabled)
   const [current, setCurrent] = useState('')
   const [next, setNext] = useState('')
-  const [error, setError] = useState<string | null>(null)
-  const [ok, setOk] = useState<string | null>(null)
   const me = useStore(session).user
   const [sessions, setSessions] = useState<SessionRow[] | null>(null)
-  const loadSessions = () => get<{ sessions: SessionRow[] }>('/ui/api/sessions').then((b) => setSessions(b.sessions), (err: unknown) => setError(errorText(err)))
+  const act = useAction()
+  const loadSessions = () => get<{ sessions: SessionRow[] }>('/ui/api/sessions').then((b) => setSessions(b.sessions), act.fail)
   useEffect(() => void loadSessions(), [])
-  async function change(e: Event) {
-    e.preventDefault()
-    setError(null)
-    setOk(null)
-    try {
-      await post('/ui/api/password', { current_password: current, new_password: next })
-      setCurrent('')
-      setNext('')
-      setOk('Password changed.')
-    } catch (err) {
-      setError(errorText(err))
-    }
-  }
-  async function revokeOthers() {
-    try {
-      await post('/ui/api/sessions/revoke-others')
-      setOk('Signed out every other session.')
-      await loadSessions()
-    } catch (err) {
-      setError(errorText(err))
-    }
-  }
+  const change = act.submit(async () => {
+    await post('/ui/api/password', { current_password: current, new_password: next })
+    setCurrent('')
+    setNext('')
+  }, 'Password changed.')
+  const revokeOthers = () => act.run(async () => {
+    await post('/ui/api/sessions/revoke-others')
+    await loadSessions()
+  }, 'Signed out every other session.')
   return (
     <>
       <PageHeading title="Account" />
-      <ErrorNote error={error} />
-      <OkNote text={ok} />
+      <ErrorNote error={act.error} />
+      <OkNote text={act.ok} />
       <section class="card" aria-labelledby="kbd-title">
         <h2 id="kbd-title">Keyboard shortcuts</h2>
         <label class="choice"><input type="checkbox" checked={shortcuts} onChange={(e) => shortcutsEnabled.set(e.currentTarget.checked)} /> Single-key shortcuts in the review queue (j, k, a, d, ?)</label>
       </section>
-      <form class="card" onSubmit={(e) => void change(e)} aria-labelledby="pw-title">
+      <form class="card" onSubmit={change} aria-labelledby="pw-title">
         <h2 id="pw-title">Change password</h2>
         <input type="email" name="username" autocomplete="username" value={me?.email ?? ''} readOnly hidden />
-        <label class="field"><span>Current password</span><input type="password" required autocomplete="current-password" value={current} onInput={(e) => setCurrent(e.currentTarget.value)} /></label>
-        <label class="field"><span>New password (12+ characters)</span><input type="password" required minLength={12} autocomplete="new-password" value={next} onInput={(e) => setNext(e.currentTarget.value)} /></label>
+        <Field label="Current password"><input type="password" required autocomplete="current-password" value={current} onInput={(e) => setCurrent(e.currentTarget.value)} /></Field>
+        <Field label="New password (12+ characters)"><input type="password" required minLength={12} autocomplete="new-password" value={next} onInput={(e) => setNext(e.currentTarget.value)} /></Field>
         <button type="submit">Change password</button>
       </form>
       <section class="card" aria-labelledby="sess-title">

@@ -8,7 +8,7 @@ import { canDecide } from '../lib/boot.ts'
 import { hrefOf } from '../lib/router.ts'
 import { useStore } from '../lib/store.ts'
 import { announce, session } from '../state.ts'
-import { ConfirmDialog, ErrorNote, fmtTime, Loading, PageHeading } from '../components.tsx'
+import { ConfirmDialog, ErrorNote, Field, fmtTime, Loading, PageHeading, useAction, useConfirmedAction } from '../components.tsx'
 
 interface Agent {
   agent_id: string
@@ -76,45 +76,33 @@ export function DriftPage({ agentId }: { agentId: string | null }) {
   const s = useStore(session)
   const mayAct = canDecide(s.user?.role)
   const [data, setData] = useState<{ summary: Summary; agents: Agent[] } | null>(null)
-  const [error, setError] = useState<string | null>(null)
-  const [target, setTarget] = useState<{ agent: string; lock: boolean } | null>(null)
   const [reason, setReason] = useState('')
   const [rebaseline, setRebaseline] = useState(false)
-  const [busy, setBusy] = useState(false)
   const [n, setN] = useState(0)
-  const refresh = () => loadAgents().then(setData, (err: unknown) => setError(errorText(err)))
+  const act = useAction()
+  const refresh = () => loadAgents().then(setData, act.fail)
   useEffect(() => void refresh(), [])
 
-  function open(agent: string, lock: boolean) {
+  const lock = useConfirmedAction<{ agent: string; lock: boolean }>(act, async (t) => {
+    const path = `/drift/agents/${encodeURIComponent(t.agent)}/lockdown`
+    if (t.lock) await post(path, { reason: reason.trim() })
+    else await request('DELETE', path, { reason: reason.trim(), rebaseline })
+    announce(`${t.agent} ${t.lock ? 'locked' : 'released'}`)
+    setN((x) => x + 1)
+    await refresh()
+  })
+  function open(agent: string, locking: boolean) {
     setReason('')
     setRebaseline(false)
-    setTarget({ agent, lock })
+    lock.ask({ agent, lock: locking })
   }
-  async function apply() {
-    if (target === null || reason.trim() === '') return
-    setBusy(true)
-    setError(null)
-    const path = `/drift/agents/${encodeURIComponent(target.agent)}/lockdown`
-    try {
-      if (target.lock) await post(path, { reason: reason.trim() })
-      else await request('DELETE', path, { reason: reason.trim(), rebaseline })
-      announce(`${target.agent} ${target.lock ? 'locked' : 'released'}`)
-      setTarget(null)
-      setN((x) => x + 1)
-      await refresh()
-    } catch (err) {
-      setError(errorText(err))
-      setTarget(null)
-    } finally {
-      setBusy(false)
-    }
-  }
+  const target = lock.target
   const selected = data?.agents.find((a) => a.agent_id === agentId) ?? null
   return (
     <>
       <PageHeading title="Agents and drift" />
-      <ErrorNote error={error} />
-      {data === null && error === null && <Loading what="agents" />}
+      <ErrorNote error={act.error} />
+      {data === null && act.error === null && <Loading what="agents" />}
       {data !== null && (
         <>
           <p>Drift detection is {data.summary.enabled ? `on (${data.summary.mode} mode)` : 'off'}{data.summary.enabled ? '.' : <>: turn it on in <a href={hrefOf('settings')}>Settings</a>.</>}</p>
@@ -154,16 +142,16 @@ export function DriftPage({ agentId }: { agentId: string | null }) {
           <Timeline agentId={agentId} n={n} />
         </section>
       )}
-      <ConfirmDialog open={target !== null} title={target?.lock === true ? `Lock ${target.agent}?` : `Release ${target?.agent ?? ''}?`}
-        confirmLabel={target?.lock === true ? 'Lock agent' : 'Release agent'} danger={target?.lock === true} busy={busy}
+      <ConfirmDialog {...lock.dialog} title={target?.lock === true ? `Lock ${target.agent}?` : `Release ${target?.agent ?? ''}?`}
+        confirmLabel={target?.lock === true ? 'Lock agent' : 'Release agent'} danger={target?.lock === true}
         {...(target?.lock === false ? { typeToConfirm: target.agent } : {})}
-        onConfirm={() => void apply()} onCancel={() => setTarget(null)}>
+        onConfirm={() => reason.trim() !== '' && lock.dialog.onConfirm()}>
         <p>{target?.lock === true
           ? 'From now on its clearances are denied and its pending reviews cannot be approved. The lock is ledgered with your name and reason.'
           : 'Its clearances are decided by policy again. The release is ledgered with your name and reason.'}</p>
-        <label class="field"><span>Reason (required)</span>
+        <Field label="Reason (required)">
           <textarea required value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
-        </label>
+        </Field>
         {target?.lock === false && (
           <label class="choice"><input type="checkbox" checked={rebaseline} onChange={(e) => setRebaseline(e.currentTarget.checked)} /> Rebaseline (learn this agent again from scratch)</label>
         )}

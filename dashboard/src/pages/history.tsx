@@ -5,7 +5,7 @@ import { useEffect, useState } from 'preact/hooks'
 import { errorText, get } from '../lib/api.ts'
 import type { ReviewItem } from '../lib/queue.ts'
 import { hashQuery, hrefOf } from '../lib/router.ts'
-import { ErrorNote, fmtTime, Loading, PageHeading } from '../components.tsx'
+import { ErrorNote, Field, fmtTime, Loading, PageHeading } from '../components.tsx'
 
 const FILTERS = ['status', 'tool', 'agent'] as const
 type Filters = Record<(typeof FILTERS)[number], string>
@@ -73,14 +73,14 @@ export function HistoryPage() {
       <PageHeading title="Review history" />
       <ErrorNote error={error} />
       <form class="inline-form" aria-label="Filter the history" onSubmit={(e) => e.preventDefault()}>
-        <label class="field"><span>Status</span>
+        <Field label="Status">
           <select value={f.status} onChange={(e) => setFilter('status', e.currentTarget.value)}>
             <option value="">any</option>
             {[...new Set([...statuses, f.status].filter(Boolean))].map((s) => <option key={s} value={s}>{s}</option>)}
           </select>
-        </label>
-        <label class="field"><span>Tool contains</span><input value={f.tool} onInput={(e) => setFilter('tool', e.currentTarget.value)} /></label>
-        <label class="field"><span>Agent contains</span><input value={f.agent} onInput={(e) => setFilter('agent', e.currentTarget.value)} /></label>
+        </Field>
+        <Field label="Tool contains"><input value={f.tool} onInput={(e) => setFilter('tool', e.currentTarget.value)} /></Field>
+        <Field label="Agent contains"><input value={f.agent} onInput={(e) => setFilter('agent', e.currentTarget.value)} /></Field>
         <div class="actions">
           <button type="button" disabled={shown.length === 0} onClick={() => download(`review-history-${stamp}.csv`, 'text/csv', toCsv(shown.map(rowOf)))}>Export CSV</button>
           <button type="button" disabled={shown.length === 0} onClick={() => download(`review-history-${stamp}.json`, 'application/json', JSON.stringify(shown.map(rowOf), null, 2))}>Export JSON</button>

@@ -6,7 +6,7 @@ import { errorText, get } from '../lib/api.ts'
 import { hrefOf } from '../lib/router.ts'
 import { verifyInBrowser } from '../lib/verify.ts'
 import type { BrowserVerification } from '../lib/verify.ts'
-import { ErrorNote, fmtTime, Loading, PageHeading } from '../components.tsx'
+import { ErrorNote, Field, fmtTime, Loading, PageHeading } from '../components.tsx'
 
 interface Entry {
   request_id: string
@@ -64,7 +64,7 @@ function Verifier({ requestId }: { requestId: string }) {
       {bundleText !== null && (
         <form onSubmit={run}>
           <p class="muted">Checked against the keys of <code>/.well-known/jwks.json</code>, fetched on their own; keys inside the bundle count only if they match. Edit the bundle to see a tampered one fail.</p>
-          <label class="field"><span>Bundle (JSON)</span><textarea id="bundle-text" class="code" rows={10} spellcheck={false} value={bundleText} onInput={(e) => setBundleText(e.currentTarget.value)} /></label>
+          <Field label="Bundle (JSON)"><textarea id="bundle-text" class="code" rows={10} spellcheck={false} value={bundleText} onInput={(e) => setBundleText(e.currentTarget.value)} /></Field>
           <div class="actions">
             <button type="submit" class="primary">Verify in this browser</button>
             <button type="button" onClick={download}>Download bundle</button>

@@ -3,7 +3,7 @@
 // announced once, not every second).
 import { useEffect, useState } from 'preact/hooks'
 import { ApiError, errorText, post } from '../lib/api.ts'
-import { ErrorNote } from '../components.tsx'
+import { ErrorNote, Field } from '../components.tsx'
 import { refreshSession } from '../state.ts'
 
 export const MIN_PASSWORD_LENGTH = 12
@@ -39,18 +39,18 @@ export function SetupPage() {
       <h1 id="setup-title">Set up the first administrator</h1>
       <p>The Vault printed a one-time setup token when it started and wrote it to <code>&lt;data_dir&gt;/setup-token</code>. It works once.</p>
       <form onSubmit={(e) => void submit(e)}>
-        <label class="field"><span>Setup token</span>
+        <Field label="Setup token">
           <input name="setup_token" required autocomplete="off" spellcheck={false} value={token} onInput={(e) => setToken(e.currentTarget.value)} />
-        </label>
-        <label class="field"><span>Email</span>
+        </Field>
+        <Field label="Email">
           <input name="email" type="email" required autocomplete="username" value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
-        </label>
-        <label class="field"><span>Password (at least {MIN_PASSWORD_LENGTH} characters)</span>
+        </Field>
+        <Field label={`Password (at least ${MIN_PASSWORD_LENGTH} characters)`}>
           <input name="password" type="password" required minLength={MIN_PASSWORD_LENGTH} autocomplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
-        </label>
-        <label class="field"><span>Password again</span>
+        </Field>
+        <Field label="Password again">
           <input name="password_confirm" type="password" required autocomplete="new-password" value={confirm} onInput={(e) => setConfirm(e.currentTarget.value)} />
-        </label>
+        </Field>
         <ErrorNote error={error} />
         <button type="submit" class="primary" disabled={busy}>{busy ? 'Creating…' : 'Create administrator'}</button>
       </form>
@@ -97,12 +97,12 @@ export function LoginPage() {
     <section aria-labelledby="login-title" class="card auth">
       <h1 id="login-title">Sign in to Ledgix</h1>
       <form onSubmit={(e) => void submit(e)}>
-        <label class="field"><span>Email</span>
+        <Field label="Email">
           <input name="email" type="email" required autocomplete="username" value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
-        </label>
-        <label class="field"><span>Password</span>
+        </Field>
+        <Field label="Password">
           <input name="password" type="password" required autocomplete="current-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
-        </label>
+        </Field>
         <ErrorNote error={error} />
         {waitLeft > 0 && <p class="muted" aria-hidden="true">Retry in {waitLeft} s</p>}
         <button type="submit" class="primary" disabled={busy || waitLeft > 0}>{busy ? 'Signing in…' : 'Sign in'}</button>

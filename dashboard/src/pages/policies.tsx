@@ -1,8 +1,8 @@
 // Policies: versions (hash, author, active), upload YAML/JSON with the server's line/column errors
 // (POST /policies/validate), a server-computed diff between versions, and a dry-run of sample args.
 import { useEffect, useState } from 'preact/hooks'
-import { errorText, get, post } from '../lib/api.ts'
-import { ErrorNote, fmtTime, Json, Loading, OkNote, PageHeading } from '../components.tsx'
+import { get, post } from '../lib/api.ts'
+import { ErrorNote, Field, fmtTime, Json, Loading, OkNote, PageHeading, useAction } from '../components.tsx'
 import { policyDiffLines } from '../lib/diff.ts'
 import type { PolicyDiffLine, PolicyHunk } from '../lib/diff.ts'
 
@@ -41,11 +41,9 @@ function versionLabel(v: PolicyVersion): string {
 
 export function PoliciesPage() {
   const [versions, setVersions] = useState<PolicyVersion[] | null>(null)
-  const [error, setError] = useState<string | null>(null)
   const [content, setContent] = useState('')
   const [format, setFormat] = useState<'yaml' | 'json'>('yaml')
   const [validation, setValidation] = useState<ValidateResult | null>(null)
-  const [uploaded, setUploaded] = useState<string | null>(null)
   const [from, setFrom] = useState('')
   const [to, setTo] = useState('')
   const [diff, setDiff] = useState<PolicyDiffLine[] | null>(null)
@@ -55,76 +53,61 @@ export function PoliciesPage() {
   const [args, setArgs] = useState('{}')
   const [agent, setAgent] = useState('')
   const [dry, setDry] = useState<DryRun | null>(null)
-  const [dryError, setDryError] = useState<string | null>(null)
+  const act = useAction()
+  const dryAct = useAction()
 
-  const load = () => get<{ policies?: PolicyVersion[]; versions?: PolicyVersion[] }>('/policies').then((b) => setVersions(b.versions ?? b.policies ?? []), (err: unknown) => setError(errorText(err)))
+  const load = () => get<{ policies?: PolicyVersion[]; versions?: PolicyVersion[] }>('/policies').then((b) => setVersions(b.versions ?? b.policies ?? []), act.fail)
   useEffect(() => void load(), [])
 
-  async function validate(e: Event) {
-    e.preventDefault()
-    setUploaded(null)
-    try {
-      const r = await post<ValidateResult>('/policies/validate', { content, format })
-      setValidation(r)
-      if (r.ok) {
-        // The server parsed it (YAML or JSON) and answers the normalized document: register that.
-        await post('/register-policy', r.document ?? (JSON.parse(content) as unknown))
-        setUploaded('The policy is valid and was uploaded.')
-        await load()
-      }
-    } catch (err) {
-      setError(errorText(err))
+  const validate = act.submit(async () => {
+    const r = await post<ValidateResult>('/policies/validate', { content, format })
+    setValidation(r)
+    if (r.ok) {
+      // The server parsed it (YAML or JSON) and answers the normalized document: register that.
+      await post('/register-policy', r.document ?? (JSON.parse(content) as unknown))
+      await load()
+      return 'The policy is valid and was uploaded.'
     }
-  }
+    return undefined
+  })
   async function loadFile(e: Event) {
     const file = (e.currentTarget as HTMLInputElement).files?.[0]
     if (file === undefined) return
     setContent(await file.text())
     setFormat(file.name.endsWith('.json') ? 'json' : 'yaml')
   }
-  async function showDiff(e: Event) {
-    e.preventDefault()
-    try {
-      const d = await get<DiffAnswer>(`/policies/diff?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`)
-      setDiff(policyDiffLines(d.hunks))
-    } catch (err) {
-      setDiff(null)
-      setError(errorText(err))
-    }
-  }
-  async function dryRun(e: Event) {
-    e.preventDefault()
-    setDryError(null)
+  const showDiff = act.submit(async () => {
+    setDiff(null)
+    const d = await get<DiffAnswer>(`/policies/diff?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`)
+    setDiff(policyDiffLines(d.hunks))
+  })
+  const dryRun = dryAct.submit(async () => {
     let parsed: unknown
     try {
       parsed = JSON.parse(args)
     } catch (err) {
-      return setDryError(`The arguments are not JSON: ${(err as Error).message}`)
+      throw new Error(`The arguments are not JSON: ${(err as Error).message}`)
     }
-    try {
-      const body: Record<string, unknown> = { tool_name: tool, tool_args: parsed }
-      if (agent !== '') body['agent_id'] = agent
-      if (useDraft) {
-        body['content'] = content
-        body['format'] = format
-      } else {
-        const version = dryVersion !== '' ? dryVersion : versions?.find((v) => v.active === true)?.version
-        if (version === undefined) return setDryError('Choose a version, or run against the text in the upload box.')
-        body['version'] = version
-      }
-      setDry(await post<DryRun>('/policies/dry-run', body))
-    } catch (err) {
-      setDryError(errorText(err))
+    const body: Record<string, unknown> = { tool_name: tool, tool_args: parsed }
+    if (agent !== '') body['agent_id'] = agent
+    if (useDraft) {
+      body['content'] = content
+      body['format'] = format
+    } else {
+      const version = dryVersion !== '' ? dryVersion : versions?.find((v) => v.active === true)?.version
+      if (version === undefined) throw new Error('Choose a version, or run against the text in the upload box.')
+      body['version'] = version
     }
-  }
+    setDry(await post<DryRun>('/policies/dry-run', body))
+  })
 
   return (
     <>
       <PageHeading title="Policies" />
-      <ErrorNote error={error} />
+      <ErrorNote error={act.error} />
       <section aria-labelledby="versions-title">
         <h2 id="versions-title">Versions</h2>
-        {versions === null && error === null && <Loading what="policy versions" />}
+        {versions === null && act.error === null && <Loading what="policy versions" />}
         {versions !== null && versions.length === 0 && <p class="empty">No uploaded versions.</p>}
         {versions !== null && versions.length > 0 && (
           <table>
@@ -133,30 +116,30 @@ export function PoliciesPage() {
           </table>
         )}
       </section>
-      <form class="card" onSubmit={(e) => void validate(e)} aria-labelledby="upload-title">
+      <form class="card" onSubmit={validate} aria-labelledby="upload-title">
         <h2 id="upload-title">Upload a policy</h2>
-        <label class="field"><span>File (YAML or JSON)</span><input type="file" accept=".yaml,.yml,.json" onChange={(e) => void loadFile(e)} /></label>
-        <label class="field"><span>Format</span>
+        <Field label="File (YAML or JSON)"><input type="file" accept=".yaml,.yml,.json" onChange={(e) => void loadFile(e)} /></Field>
+        <Field label="Format">
           <select value={format} onChange={(e) => setFormat(e.currentTarget.value === 'json' ? 'json' : 'yaml')}><option value="yaml">YAML</option><option value="json">JSON</option></select>
-        </label>
-        <label class="field"><span>Policy text</span><textarea class="code" rows={12} spellcheck={false} value={content} onInput={(e) => setContent(e.currentTarget.value)} /></label>
+        </Field>
+        <Field label="Policy text"><textarea class="code" rows={12} spellcheck={false} value={content} onInput={(e) => setContent(e.currentTarget.value)} /></Field>
         {validation !== null && !validation.ok && (
           <div class="note note-error" role="alert">
             <p>The server found {validation.errors.length} problem(s):</p>
             <ul>{validation.errors.map((er, i) => <li key={i}>line {er.line}, column {er.column}: {er.path !== undefined && er.path !== '' ? `${er.path}: ` : ''}{er.message}</li>)}</ul>
           </div>
         )}
-        <OkNote text={uploaded} />
+        <OkNote text={act.ok} />
         <button type="submit" class="primary">Validate and upload</button>
       </form>
-      <form class="card inline-form" onSubmit={(e) => void showDiff(e)} aria-labelledby="diff-title">
+      <form class="card inline-form" onSubmit={showDiff} aria-labelledby="diff-title">
         <h2 id="diff-title">Compare versions</h2>
-        <label class="field"><span>From version</span>
+        <Field label="From version">
           <select value={from} required onChange={(e) => setFrom(e.currentTarget.value)}><option value="">(choose)</option>{(versions ?? []).map((v) => <option key={v.version} value={v.version}>{versionLabel(v)}</option>)}</select>
-        </label>
-        <label class="field"><span>To version</span>
+        </Field>
+        <Field label="To version">
           <select value={to} required onChange={(e) => setTo(e.currentTarget.value)}><option value="">(choose)</option>{(versions ?? []).map((v) => <option key={v.version} value={v.version}>{versionLabel(v)}</option>)}</select>
-        </label>
+        </Field>
         <button type="submit">Show diff</button>
         {diff !== null && diff.length === 0 && <p role="status">The two versions are identical.</p>}
         {diff !== null && diff.length > 0 && (
@@ -165,20 +148,20 @@ export function PoliciesPage() {
           </pre>
         )}
       </form>
-      <form class="card" onSubmit={(e) => void dryRun(e)} aria-labelledby="dry-title">
+      <form class="card" onSubmit={dryRun} aria-labelledby="dry-title">
         <h2 id="dry-title">Dry-run</h2>
         <p class="muted">Evaluates sample arguments with the real engine: nothing is stored, ledgered or sent to a judge.</p>
-        <label class="field"><span>Version</span>
+        <Field label="Version">
           <select value={dryVersion} disabled={useDraft} onChange={(e) => setDryVersion(e.currentTarget.value)}>
             <option value="">(the active version)</option>
             {(versions ?? []).map((v) => <option key={v.version} value={v.version}>{versionLabel(v)}</option>)}
           </select>
-        </label>
+        </Field>
         <label class="choice"><input type="checkbox" checked={useDraft} onChange={(e) => setUseDraft(e.currentTarget.checked)} /> Use the text in the upload box instead</label>
-        <label class="field"><span>Tool name</span><input required value={tool} onInput={(e) => setTool(e.currentTarget.value)} /></label>
-        <label class="field"><span>Agent id (optional)</span><input value={agent} onInput={(e) => setAgent(e.currentTarget.value)} /></label>
-        <label class="field"><span>Tool arguments (JSON)</span><textarea class="code" rows={6} spellcheck={false} value={args} onInput={(e) => setArgs(e.currentTarget.value)} /></label>
-        <ErrorNote error={dryError} />
+        <Field label="Tool name"><input required value={tool} onInput={(e) => setTool(e.currentTarget.value)} /></Field>
+        <Field label="Agent id (optional)"><input value={agent} onInput={(e) => setAgent(e.currentTarget.value)} /></Field>
+        <Field label="Tool arguments (JSON)"><textarea class="code" rows={6} spellcheck={false} value={args} onInput={(e) => setArgs(e.currentTarget.value)} /></Field>
+        <ErrorNote error={dryAct.error} />
         <button type="submit">Run</button>
         {dry !== null && (
           <div role="status">

@@ -1,6 +1,8 @@
 // The review queue (design notes §5.3.4): list sorted by expiry with why-it-is-here, the detail
 // (review-detail.tsx), bulk decisions with a counted confirmation and per-item results, live arrivals
-// and departures over /events/stream, and keyboard shortcuts that can be turned off.
+// and departures over /events/stream, a banner naming the locked agents among the pending reviews (GET
+// /overview, then agent.locked/agent.released; their reviews cannot be approved), and keyboard
+// shortcuts that can be turned off.
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { ApiError, errorText, get, post } from '../lib/api.ts'
 import { argsOneLiner } from '../lib/args.ts'
@@ -11,7 +13,7 @@ import type { ReviewItem } from '../lib/queue.ts'
 import { hrefOf } from '../lib/router.ts'
 import { useStore } from '../lib/store.ts'
 import { remainingMs } from '../lib/timer.ts'
-import { ConfirmDialog, ErrorNote, Loading, PageHeading, TimerBadge, useServerNow } from '../components.tsx'
+import { ConfirmDialog, ErrorNote, Field, Loading, PageHeading, TimerBadge, useServerNow } from '../components.tsx'
 import { announce, session, shortcutsEnabled } from '../state.ts'
 import { ReviewDetail } from './review-detail.tsx'
 
@@ -42,6 +44,8 @@ export function QueuePage({ selectedId }: { selectedId: string | null }) {
   const [bulkResults, setBulkResults] = useState<BulkResult[] | null>(null)
   const [help, setHelp] = useState(false)
   const [choice, setChoice] = useState<null | 'approve' | 'deny'>(null)
+  /** Locked agents (id → reason), from GET /overview and then agent.locked/agent.released. */
+  const [locks, setLocks] = useState<Record<string, string | undefined>>({})
   const now = useServerNow()
   const mayDecide = canDecide(s.user?.role)
   const itemsRef = useRef<ReviewItem[]>([])
@@ -59,6 +63,7 @@ export function QueuePage({ selectedId }: { selectedId: string | null }) {
 
   useEffect(() => {
     void load()
+    get<{ locked_agents: { agent_id: string; reason: string | null }[] }>('/overview').then((o) => setLocks(Object.fromEntries(o.locked_agents.map((a) => [a.agent_id, a.reason ?? ''])))).catch(() => undefined)
     // Live updates; EventSource reconnects by itself and sends Last-Event-ID.
     if (typeof EventSource === 'undefined') return undefined
     const es = new EventSource('/events/stream')
@@ -84,6 +89,12 @@ export function QueuePage({ selectedId }: { selectedId: string | null }) {
     es.addEventListener('review.created', (e) => void onCreated(e as MessageEvent<string>))
     es.addEventListener('review.decided', onGone('decided') as EventListener)
     es.addEventListener('review.expired', onGone('expired') as EventListener)
+    const onLock = (e: MessageEvent<string>) => {
+      const d = JSON.parse(e.data) as { agent_id: string; locked: boolean; reason: string | null }
+      setLocks((m) => ({ ...m, [d.agent_id]: d.locked ? d.reason ?? '' : undefined }))
+    }
+    es.addEventListener('agent.locked', onLock as EventListener)
+    es.addEventListener('agent.released', onLock as EventListener)
     return () => es.close()
   }, [])
 
@@ -140,6 +151,7 @@ export function QueuePage({ selectedId }: { selectedId: string | null }) {
     location.hash = hrefOf('reviews', next)
   }
 
+  const lockedHere = [...new Set(list.map((i) => i.agent_id))].filter((a) => locks[a] !== undefined)
   const checkedItems = list.filter((i) => checked.has(i.request_id))
   const sameTool = new Set(checkedItems.map((i) => i.tool_name)).size <= 1
   const expiredChecked = checkedItems.filter((i) => (remainingMs(i.review_expires_at, now) ?? 1) <= 0)
@@ -174,6 +186,11 @@ export function QueuePage({ selectedId }: { selectedId: string | null }) {
         <p class="muted">{items === null ? '' : `${pluralReviews(list.length)} pending, expiring soonest first.`} Press <kbd>?</kbd> for shortcuts{shortcuts ? '' : ' (turned off in Account)'}.</p>
       </PageHeading>
       <ErrorNote error={error} />
+      {lockedHere.length > 0 && (
+        <p class="note note-error" role="status">
+          Locked agents: their reviews cannot be approved (deny them, or release the agent). {lockedHere.map((a) => [' ', <a key={a} href={hrefOf('drift', a)}><code>{a}</code></a>])}
+        </p>
+      )}
       {items === null && error === null && <Loading what="the queue" />}
       <div class="split">
         <section aria-labelledby="queue-list-title" class="queue-list">
@@ -210,7 +227,7 @@ export function QueuePage({ selectedId }: { selectedId: string | null }) {
                     }} />
                 )}
                 <a href={hrefOf('reviews', item.request_id)} aria-current={item.request_id === selectedId ? 'true' : undefined}>
-                  <span class="row-main"><strong>{item.tool_name}</strong> <span class="muted">by {item.agent_id}</span></span>
+                  <span class="row-main"><strong>{item.tool_name}</strong> <span class="muted">by {item.agent_id}</span>{locks[item.agent_id] !== undefined && <strong class="bad"> locked</strong>}</span>
                   <span class="row-why">{whyText(item)}</span>
                   <span class="row-args">{argsOneLiner(item.tool_args)}</span>
                 </a>
@@ -223,7 +240,7 @@ export function QueuePage({ selectedId }: { selectedId: string | null }) {
           {selectedId === null || items === null ? (
             <h2 id="detail-title" class="muted">Select a review to see its arguments and decide.</h2>
           ) : (
-            <ReviewDetail key={selectedId} id={selectedId} listed={selected} now={now} mayDecide={mayDecide} choice={choice} setChoice={setChoice} onDecided={afterDecided}
+            <ReviewDetail key={selectedId} id={selectedId} listed={selected} now={now} mayDecide={mayDecide} lock={selected === null ? undefined : locks[selected.agent_id]} choice={choice} setChoice={setChoice} onDecided={afterDecided}
               onDecidedElsewhere={(id) => setItems(removeIds(itemsRef.current, new Set([id])))} />
           )}
         </section>
@@ -243,9 +260,9 @@ export function QueuePage({ selectedId }: { selectedId: string | null }) {
         <p>This {bulk === 'approve' ? 'approves' : 'denies'} {pluralReviews(bulkTargets.length)}, each through the single-decision path:</p>
         <ul class="plain">{bulkTargets.map((i) => <li key={i.request_id}>{i.tool_name} by {i.agent_id} — <code>{argsOneLiner(i.tool_args)}</code></li>)}</ul>
         {expiredChecked.length > 0 && <p class="note note-warn">{pluralReviews(expiredChecked.length)} already expired and left out.</p>}
-        <label class="field"><span>Reason{bulk === 'deny' ? ' (required)' : ' (optional)'}</span>
+        <Field label={`Reason${bulk === 'deny' ? ' (required)' : ' (optional)'}`}>
           <textarea value={bulkReason} required={bulk === 'deny'} onInput={(e) => setBulkReason(e.currentTarget.value)} />
-        </label>
+        </Field>
       </ConfirmDialog>
       <ConfirmDialog open={help} title="Keyboard shortcuts" confirmLabel="Close" onConfirm={() => setHelp(false)} onCancel={() => setHelp(false)}>
         <table>

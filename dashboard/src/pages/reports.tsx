@@ -2,12 +2,12 @@
 // retried submit creates one report), poll until ready or failed, download the artifacts, and share
 // links (admin): the token shown once, the list with expiry and views, revoke with confirmation.
 import { useEffect, useRef, useState } from 'preact/hooks'
-import { del, errorText, get, post, request } from '../lib/api.ts'
+import { del, get, post, request } from '../lib/api.ts'
 import { canDecide } from '../lib/boot.ts'
 import { hrefOf } from '../lib/router.ts'
 import { useStore } from '../lib/store.ts'
 import { announce, session } from '../state.ts'
-import { ConfirmDialog, ErrorNote, fmtTime, Loading, PageHeading } from '../components.tsx'
+import { ConfirmDialog, ErrorNote, Field, fmtTime, Loading, PageHeading, ShownOnce, useAction, useConfirmedAction } from '../components.tsx'
 
 interface Report {
   report_id: string; status: string; title: string; period_from: string; period_to: string; formats: string[]
@@ -27,54 +27,34 @@ function randomKey(): string {
 
 function Detail({ id, admin, n }: { id: string; admin: boolean; n: number }) {
   const [r, setR] = useState<(Report & { shares: Share[] }) | null>(null)
-  const [error, setError] = useState<string | null>(null)
   const [days, setDays] = useState('')
   const [label, setLabel] = useState('')
   const [made, setMade] = useState<string | null>(null)
-  const [revoking, setRevoking] = useState<Share | null>(null)
-  const [busy, setBusy] = useState(false)
-  const load = () => get<Report & { shares: Share[] }>(`/reports/${encodeURIComponent(id)}`).then(setR, (err: unknown) => setError(errorText(err)))
+  const act = useAction()
+  const load = () => get<Report & { shares: Share[] }>(`/reports/${encodeURIComponent(id)}`).then(setR, act.fail)
   useEffect(() => void load(), [id, n])
   useEffect(() => setMade(null), [id])
 
-  async function share(e: Event) {
-    e.preventDefault()
-    setBusy(true)
-    setError(null)
-    try {
-      const body: Record<string, unknown> = { recipient_label: label.trim() }
-      if (days.trim() !== '') body['expires_in_days'] = Number(days)
-      const s = await post<{ url: string }>(`/reports/${encodeURIComponent(id)}/share`, body)
-      setMade(location.origin + s.url)
-      setLabel('')
-      await load()
-    } catch (err) {
-      setError(errorText(err))
-    } finally {
-      setBusy(false)
-    }
-  }
-  async function revoke() {
-    if (revoking === null) return
-    setBusy(true)
-    try {
-      await del(`/reports/${encodeURIComponent(id)}/share/${encodeURIComponent(revoking.share_id)}`)
-      announce('Share link revoked')
-      await load()
-    } catch (err) {
-      setError(errorText(err))
-    } finally {
-      setRevoking(null)
-      setBusy(false)
-    }
-  }
+  const share = act.submit(async () => {
+    const body: Record<string, unknown> = { recipient_label: label.trim() }
+    if (days.trim() !== '') body['expires_in_days'] = Number(days)
+    const s = await post<{ url: string }>(`/reports/${encodeURIComponent(id)}/share`, body)
+    setMade(location.origin + s.url)
+    setLabel('')
+    await load()
+  })
+  const revoking = useConfirmedAction<Share>(act, async (s) => {
+    await del(`/reports/${encodeURIComponent(id)}/share/${encodeURIComponent(s.share_id)}`)
+    announce('Share link revoked')
+    await load()
+  })
 
-  if (r === null) return <section class="card" aria-label="Report"><ErrorNote error={error} />{error === null && <Loading what="the report" />}</section>
+  if (r === null) return <section class="card" aria-label="Report"><ErrorNote error={act.error} />{act.error === null && <Loading what="the report" />}</section>
   const base = `/reports/${encodeURIComponent(r.report_id)}/artifacts/`
   return (
     <section class="card" aria-labelledby="report-title">
       <h2 id="report-title">{r.title}</h2>
-      <ErrorNote error={error} />
+      <ErrorNote error={act.error} />
       <dl class="facts">
         <dt>Status</dt><dd>{r.status}{r.error !== null && ` — ${r.error}`}</dd>
         <dt>Period</dt><dd>{fmtTime(r.period_from)} → {fmtTime(r.period_to)}</dd>
@@ -86,23 +66,13 @@ function Detail({ id, admin, n }: { id: string; admin: boolean; n: number }) {
           {r.formats.map((f) => <li key={f}><a href={base + f} download={`${r.report_id}.${f}`}>Download {f.toUpperCase()}</a></li>)}
         </ul>
       )}
-      {made !== null && (
-        <div class="card secret">
-          <h3>Copy the share link now</h3>
-          <p><strong>It won't be shown again.</strong> Anyone with it can read this report until it expires or is revoked.</p>
-          <label class="field"><span>Share link</span><input readOnly value={made} onFocus={(e) => e.currentTarget.select()} spellcheck={false} /></label>
-          <div class="actions">
-            {typeof navigator.clipboard?.writeText === 'function' && <button type="button" onClick={() => void navigator.clipboard.writeText(made).then(() => announce('Copied'))}>Copy link</button>}
-            <button type="button" onClick={() => setMade(null)}>Done</button>
-          </div>
-        </div>
-      )}
+      {made !== null && <ShownOnce title="Copy the share link now" warning="Anyone with it can read this report until it expires or is revoked." label="Share link" value={made} doneLabel="Done" onDone={() => setMade(null)} />}
       {admin && r.status === 'ready' && (
-        <form class="inline-form" onSubmit={(e) => void share(e)} aria-labelledby="share-title">
+        <form class="inline-form" onSubmit={share} aria-labelledby="share-title">
           <h3 id="share-title">Share</h3>
-          <label class="field"><span>Recipient (optional)</span><input maxLength={200} value={label} onInput={(e) => setLabel(e.currentTarget.value)} /></label>
-          <label class="field"><span>Expires in days (optional)</span><input type="number" min={1} max={90} value={days} onInput={(e) => setDays(e.currentTarget.value)} /></label>
-          <button type="submit" class="primary" disabled={busy}>Create share link</button>
+          <Field label="Recipient (optional)"><input maxLength={200} value={label} onInput={(e) => setLabel(e.currentTarget.value)} /></Field>
+          <Field label="Expires in days (optional)"><input type="number" min={1} max={90} value={days} onInput={(e) => setDays(e.currentTarget.value)} /></Field>
+          <button type="submit" class="primary" disabled={act.busy}>Create share link</button>
         </form>
       )}
       <h3>Share links</h3>
@@ -113,13 +83,13 @@ function Detail({ id, admin, n }: { id: string; admin: boolean; n: number }) {
             <tr key={s.share_id}>
               <td>{s.recipient_label || '—'}</td><td>{s.created_by}</td><td>{fmtTime(s.expires_at)}</td><td class="num">{s.views}</td>
               <td>{s.revoked_at !== null ? `revoked ${fmtTime(s.revoked_at)}` : 'active'}</td>
-              {admin && <td>{s.revoked_at === null && <button type="button" class="danger" onClick={() => setRevoking(s)}>Revoke…</button>}</td>}
+              {admin && <td>{s.revoked_at === null && <button type="button" class="danger" onClick={() => revoking.ask(s)}>Revoke…</button>}</td>}
             </tr>
           ))}</tbody>
         </table>
       )}
-      <ConfirmDialog open={revoking !== null} title="Revoke this share link?" confirmLabel="Revoke link" danger busy={busy} onConfirm={() => void revoke()} onCancel={() => setRevoking(null)}>
-        <p>The link stops working at once for {revoking?.recipient_label || 'whoever holds it'}.</p>
+      <ConfirmDialog {...revoking.dialog} title="Revoke this share link?" confirmLabel="Revoke link" danger>
+        <p>The link stops working at once for {revoking.target?.recipient_label || 'whoever holds it'}.</p>
       </ConfirmDialog>
     </section>
   )
@@ -137,12 +107,11 @@ export function ReportsPage({ reportId }: { reportId: string | null }) {
   const s = useStore(session)
   const role = s.user?.role
   const [reports, setReports] = useState<Report[] | null>(null)
-  const [error, setError] = useState<string | null>(null)
   const now = new Date()
   const [from, setFrom] = useState(local(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1)))
   const [to, setTo] = useState(local(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)))
   const [title, setTitle] = useState('')
-  const [busy, setBusy] = useState(false)
+  const act = useAction()
   const [n, setN] = useState(0)
   const prev = useRef<Report[]>([])
   const load = () => get<{ reports: Report[] }>('/reports?limit=50').then((b) => {
@@ -158,43 +127,34 @@ export function ReportsPage({ reportId }: { reportId: string | null }) {
     setReports(b.reports)
     // The open report's detail follows its status (and shows its downloads once ready).
     if (moved || b.reports.some(pending)) setN((x) => x + 1)
-  }, (err: unknown) => setError(errorText(err)))
+  }, act.fail)
   useEffect(() => void load(), [])
 
-  async function generate(e: Event) {
-    e.preventDefault()
-    setBusy(true)
-    setError(null)
-    try {
-      const body: Record<string, unknown> = { period_from: `${from}:00Z`, period_to: `${to}:00Z` }
-      if (title.trim() !== '') body['title'] = title.trim()
-      const r = await request<Report>('POST', '/reports', body, { 'idempotency-key': randomKey() })
-      announce('Report queued')
-      await load()
-      location.hash = hrefOf('reports', r.report_id)
-    } catch (err) {
-      setError(errorText(err))
-    } finally {
-      setBusy(false)
-    }
-  }
+  const generate = act.submit(async () => {
+    const body: Record<string, unknown> = { period_from: `${from}:00Z`, period_to: `${to}:00Z` }
+    if (title.trim() !== '') body['title'] = title.trim()
+    const r = await request<Report>('POST', '/reports', body, { 'idempotency-key': randomKey() })
+    announce('Report queued')
+    await load()
+    location.hash = hrefOf('reports', r.report_id)
+  })
 
   return (
     <>
       <PageHeading title="Compliance reports" />
-      <ErrorNote error={error} />
+      <ErrorNote error={act.error} />
       {canDecide(role) && (
-        <form class="card inline-form" onSubmit={(e) => void generate(e)} aria-labelledby="gen-title">
+        <form class="card inline-form" onSubmit={generate} aria-labelledby="gen-title">
           <h2 id="gen-title">Generate a report</h2>
-          <label class="field"><span>From (UTC)</span><input type="datetime-local" required value={from} onInput={(e) => setFrom(e.currentTarget.value)} /></label>
-          <label class="field"><span>To, exclusive (UTC)</span><input type="datetime-local" required value={to} onInput={(e) => setTo(e.currentTarget.value)} /></label>
-          <label class="field"><span>Title (optional)</span><input maxLength={200} value={title} onInput={(e) => setTitle(e.currentTarget.value)} /></label>
-          <button type="submit" class="primary" disabled={busy}>Generate</button>
+          <Field label="From (UTC)"><input type="datetime-local" required value={from} onInput={(e) => setFrom(e.currentTarget.value)} /></Field>
+          <Field label="To, exclusive (UTC)"><input type="datetime-local" required value={to} onInput={(e) => setTo(e.currentTarget.value)} /></Field>
+          <Field label="Title (optional)"><input maxLength={200} value={title} onInput={(e) => setTitle(e.currentTarget.value)} /></Field>
+          <button type="submit" class="primary" disabled={act.busy}>Generate</button>
         </form>
       )}
       {reportId !== null && <Detail id={reportId} admin={role === 'admin'} n={n} />}
       <h2>Reports</h2>
-      {reports === null && error === null && <Loading what="reports" />}
+      {reports === null && act.error === null && <Loading what="reports" />}
       {reports !== null && (reports.length === 0 ? <p class="empty">No reports yet.</p> : (
         <table>
           <thead><tr><th scope="col">Title</th><th scope="col">Period</th><th scope="col">Status</th><th scope="col">Exceptions</th><th scope="col">Requested</th></tr></thead>

@@ -10,7 +10,7 @@ import { whyText } from '../lib/queue.ts'
 import type { ReviewItem } from '../lib/queue.ts'
 import { hrefOf } from '../lib/router.ts'
 import { announcementBetween, remainingMs } from '../lib/timer.ts'
-import { ConfirmDialog, ErrorNote, fmtTime, Loading, OkNote, TimerBadge } from '../components.tsx'
+import { ConfirmDialog, ErrorNote, Field, fmtTime, Loading, OkNote, TimerBadge } from '../components.tsx'
 import { announce } from '../state.ts'
 
 export function decidedText(item: ReviewItem | null, fallback: string): string {
@@ -34,6 +34,8 @@ export interface DetailProps {
   listed: ReviewItem | null
   now: number
   mayDecide: boolean
+  /** The agent's lock reason while it is locked: approving is refused (agent_locked). */
+  lock?: string | undefined
   choice: null | 'approve' | 'deny'
   setChoice: (c: null | 'approve' | 'deny') => void
   onDecided: (id: string, text: string) => void
@@ -41,7 +43,7 @@ export interface DetailProps {
   onDecidedElsewhere: (id: string) => void
 }
 
-export function ReviewDetail({ id, listed, now, mayDecide, choice, setChoice, onDecided, onDecidedElsewhere }: DetailProps) {
+export function ReviewDetail({ id, listed, now, mayDecide, lock, choice, setChoice, onDecided, onDecidedElsewhere }: DetailProps) {
   const [item, setItem] = useState<ReviewItem | null>(listed)
   const [error, setError] = useState<string | null>(null)
   const [reason, setReason] = useState('')
@@ -161,6 +163,7 @@ export function ReviewDetail({ id, listed, now, mayDecide, choice, setChoice, on
           </tbody>
         </table>
       )}
+      {pending && lock !== undefined && <p class="note note-error">{shown.agent_id} is locked{lock !== '' && `: ${lock}`}. Approving is refused until it is released; denying works.</p>}
       {decidedElsewhere !== null && <p class="note note-warn" role="alert">{decidedElsewhere}</p>}
       {!pending && decidedElsewhere === null && <p class="note">{decidedText(shown, shown.status)}</p>}
       {pending && mayDecide && (
@@ -169,10 +172,10 @@ export function ReviewDetail({ id, listed, now, mayDecide, choice, setChoice, on
           <fieldset disabled={expired || busy}>
             <legend>Decision</legend>
             <label class="choice"><input type="radio" name="decision" id="decide-deny" value="deny" checked={choice === 'deny'} onChange={() => setChoice('deny')} aria-keyshortcuts="d" /> Deny</label>
-            <label class="choice"><input type="radio" name="decision" id="decide-approve" value="approve" checked={choice === 'approve'} onChange={() => setChoice('approve')} aria-keyshortcuts="a" /> Approve</label>
-            <label class="field"><span>Reason{choice === 'deny' ? ' (required to deny)' : ' (optional)'}</span>
+            <label class="choice"><input type="radio" name="decision" id="decide-approve" value="approve" checked={choice === 'approve'} disabled={lock !== undefined} onChange={() => setChoice('approve')} aria-keyshortcuts="a" /> Approve</label>
+            <Field label={`Reason${choice === 'deny' ? ' (required to deny)' : ' (optional)'}`}>
               <textarea id="decide-reason" value={reason} required={choice === 'deny'} maxLength={4000} onInput={(e) => setReason(e.currentTarget.value)} />
-            </label>
+            </Field>
             <ErrorNote error={error} />
             <button type="submit" class={choice === 'approve' ? 'primary' : choice === 'deny' ? 'danger' : ''} aria-keyshortcuts="Control+Enter">
               {busy ? 'Deciding…' : choice === null ? 'Choose Approve or Deny' : `${choice === 'approve' ? 'Approve' : 'Deny'} ${shown.tool_name}`}

@@ -2,7 +2,7 @@
 // notification channels (add/edit/remove, secrets masked, "send test" per channel) and drift settings.
 import { useEffect, useState } from 'preact/hooks'
 import { errorText, get, post, put } from '../lib/api.ts'
-import { ConfirmDialog, ErrorNote, Loading, OkNote, PageHeading } from '../components.tsx'
+import { ConfirmDialog, ErrorNote, Field, Loading, OkNote, PageHeading, useAction, useConfirmedAction } from '../components.tsx'
 
 interface ReviewSettings {
   minimum_confidence_score: number
@@ -15,54 +15,47 @@ function ThresholdForm() {
   const [current, setCurrent] = useState<ReviewSettings | null>(null)
   const [score, setScore] = useState('')
   const [bucket, setBucket] = useState('')
-  const [confirmLower, setConfirmLower] = useState(false)
-  const [error, setError] = useState<string | null>(null)
-  const [ok, setOk] = useState<string | null>(null)
+  const act = useAction()
   useEffect(() => {
-    get<ReviewSettings>('/review-settings').then((r) => { setCurrent(r); setScore(String(r.minimum_confidence_score)) }, (err: unknown) => setError(errorText(err)))
+    get<ReviewSettings>('/review-settings').then((r) => { setCurrent(r); setScore(String(r.minimum_confidence_score)) }, act.fail)
   }, [])
   async function save() {
-    setConfirmLower(false)
-    try {
-      const body = bucket !== '' ? { minimum_confidence_bucket: bucket } : { minimum_confidence_score: Number(score) }
-      const next = await put<ReviewSettings>('/review-settings', body)
-      setCurrent(next)
-      setScore(String(next.minimum_confidence_score))
-      setBucket('')
-      setOk(`Saved: threshold ${next.minimum_confidence_score}.`)
-    } catch (err) {
-      setError(errorText(err))
-    }
+    const body = bucket !== '' ? { minimum_confidence_bucket: bucket } : { minimum_confidence_score: Number(score) }
+    const next = await put<ReviewSettings>('/review-settings', body)
+    setCurrent(next)
+    setScore(String(next.minimum_confidence_score))
+    setBucket('')
+    return `Saved: threshold ${next.minimum_confidence_score}.`
   }
+  // Lowering the threshold sends fewer requests to a person: it asks first.
+  const lower = useConfirmedAction<true>(act, save)
   function submit(e: Event) {
     e.preventDefault()
-    setOk(null)
-    setError(null)
-    if (bucket === '' && current !== null && Number(score) < current.minimum_confidence_score) setConfirmLower(true)
-    else void save()
+    if (bucket === '' && current !== null && Number(score) < current.minimum_confidence_score) lower.ask(true)
+    else void act.run(save)
   }
   return (
     <form class="card" onSubmit={submit} aria-labelledby="threshold-title">
       <h2 id="threshold-title">Review threshold</h2>
       <p class="muted">A clearance whose confidence is below this goes to a person.</p>
       <div class="inline-form">
-        <label class="field"><span>Minimum confidence score (0–1)</span>
+        <Field label="Minimum confidence score (0–1)">
           <input type="number" min={0} max={1} step={0.01} value={score} onInput={(e) => { setScore(e.currentTarget.value); setBucket('') }} />
-        </label>
-        <label class="field"><span>Score (slider)</span>
+        </Field>
+        <Field label="Score (slider)">
           <input type="range" min={0} max={1} step={0.01} value={score} onInput={(e) => { setScore(e.currentTarget.value); setBucket('') }} />
-        </label>
-        <label class="field"><span>…or a bucket</span>
+        </Field>
+        <Field label="…or a bucket">
           <select value={bucket} onChange={(e) => setBucket(e.currentTarget.value)}>
             <option value="">(use the score)</option>
             {BUCKETS.map((b) => <option key={b} value={b}>{b}</option>)}
           </select>
-        </label>
+        </Field>
       </div>
-      <ErrorNote error={error} />
-      <OkNote text={ok} />
+      <ErrorNote error={act.error} />
+      <OkNote text={act.ok} />
       <button type="submit" class="primary">Save threshold</button>
-      <ConfirmDialog open={confirmLower} title="Lower the review threshold?" confirmLabel="Lower it" danger onConfirm={() => void save()} onCancel={() => setConfirmLower(false)}>
+      <ConfirmDialog {...lower.dialog} title="Lower the review threshold?" confirmLabel="Lower it" danger>
         <p>From {current?.minimum_confidence_score} to {score}: fewer requests will go to review.</p>
       </ConfirmDialog>
     </form>
@@ -129,30 +122,30 @@ function ChannelForm({ start, taken, onSave, onCancel }: { start: Channel | null
     <form class="card" onSubmit={submit} aria-labelledby="channel-form-title">
       <h3 id="channel-form-title">{start === null ? 'Add a channel' : `Edit channel ${start.id}`}</h3>
       <div class="inline-form">
-        <label class="field"><span>Channel id</span><input required value={c.id} readOnly={start !== null} onInput={(e) => set({ id: e.currentTarget.value })} /></label>
-        <label class="field"><span>Type</span>
+        <Field label="Channel id"><input required value={c.id} readOnly={start !== null} onInput={(e) => set({ id: e.currentTarget.value })} /></Field>
+        <Field label="Type">
           <select value={c.type} disabled={start !== null} onChange={(e) => set({ type: e.currentTarget.value as Channel['type'] })}>
             <option value="webhook">webhook</option><option value="slack">slack</option><option value="email">email</option>
           </select>
-        </label>
+        </Field>
         <label class="choice"><input type="checkbox" checked={c.enabled} onChange={(e) => set({ enabled: e.currentTarget.checked })} /> Enabled</label>
       </div>
       {c.type !== 'email' && (
-        <label class="field"><span>{c.type === 'slack' ? 'Slack incoming-webhook URL' : 'Webhook URL'}</span>
+        <Field label={c.type === 'slack' ? 'Slack incoming-webhook URL' : 'Webhook URL'}>
           <input type="url" required={c.url === ''} placeholder={hint(c.url)} value={url} autocomplete="off" onInput={(e) => setUrl(e.currentTarget.value)} />
-        </label>
+        </Field>
       )}
       {c.type === 'webhook' && (
         <div class="inline-form">
-          <label class="field"><span>HMAC secret</span><input type="password" required={c.secret === ''} placeholder={hint(c.secret)} value={secret} autocomplete="new-password" onInput={(e) => setSecret(e.currentTarget.value)} /></label>
-          <label class="field"><span>Key id</span><input value={c.key_id} onInput={(e) => set({ key_id: e.currentTarget.value })} /></label>
+          <Field label="HMAC secret"><input type="password" required={c.secret === ''} placeholder={hint(c.secret)} value={secret} autocomplete="new-password" onInput={(e) => setSecret(e.currentTarget.value)} /></Field>
+          <Field label="Key id"><input value={c.key_id} onInput={(e) => set({ key_id: e.currentTarget.value })} /></Field>
         </div>
       )}
-      {c.type === 'email' && <label class="field"><span>Recipients (comma-separated)</span><input required value={c.recipients} onInput={(e) => set({ recipients: e.currentTarget.value })} /></label>}
+      {c.type === 'email' && <Field label="Recipients (comma-separated)"><input required value={c.recipients} onInput={(e) => set({ recipients: e.currentTarget.value })} /></Field>}
       <div class="inline-form">
-        <label class="field"><span>Events (comma-separated; empty = all)</span><input value={filters.events} onInput={(e) => setFilters({ ...filters, events: e.currentTarget.value })} /></label>
-        <label class="field"><span>Tools (globs; empty = all)</span><input value={filters.tools} onInput={(e) => setFilters({ ...filters, tools: e.currentTarget.value })} /></label>
-        <label class="field"><span>Agents (globs; empty = all)</span><input value={filters.agents} onInput={(e) => setFilters({ ...filters, agents: e.currentTarget.value })} /></label>
+        <Field label="Events (comma-separated; empty = all)"><input value={filters.events} onInput={(e) => setFilters({ ...filters, events: e.currentTarget.value })} /></Field>
+        <Field label="Tools (globs; empty = all)"><input value={filters.tools} onInput={(e) => setFilters({ ...filters, tools: e.currentTarget.value })} /></Field>
+        <Field label="Agents (globs; empty = all)"><input value={filters.agents} onInput={(e) => setFilters({ ...filters, agents: e.currentTarget.value })} /></Field>
       </div>
       <ErrorNote error={error} />
       <div class="actions">
@@ -166,30 +159,21 @@ function ChannelForm({ start, taken, onSave, onCancel }: { start: Channel | null
 function ChannelsCard() {
   const [channels, setChannels] = useState<Channel[] | null>(null)
   const [editing, setEditing] = useState<Channel | 'new' | null>(null)
-  const [removing, setRemoving] = useState<Channel | null>(null)
   const [tests, setTests] = useState<Record<string, string>>({})
-  const [error, setError] = useState<string | null>(null)
-  const [ok, setOk] = useState<string | null>(null)
+  const act = useAction()
   useEffect(() => {
-    get<NotifySettings>('/notification-settings').then((d) => setChannels(d.channels ?? []), (err: unknown) => setError(errorText(err)))
+    get<NotifySettings>('/notification-settings').then((d) => setChannels(d.channels ?? []), act.fail)
   }, [])
-  async function store(next: Channel[], done: string) {
-    setError(null)
-    setOk(null)
-    try {
-      setChannels((await put<NotifySettings>('/notification-settings', { channels: next })).channels ?? [])
-      setEditing(null)
-      setRemoving(null)
-      setOk(done)
-    } catch (err) {
-      setError(errorText(err))
-    }
+  async function store(next: Channel[]) {
+    setChannels((await put<NotifySettings>('/notification-settings', { channels: next })).channels ?? [])
+    setEditing(null)
   }
   function saveOne(c: Channel) {
     const all = channels ?? []
     const i = all.findIndex((x) => x.id === c.id)
-    void store(i < 0 ? [...all, c] : all.map((x) => (x.id === c.id ? c : x)), `Saved channel ${c.id}.`)
+    void act.run(() => store(i < 0 ? [...all, c] : all.map((x) => (x.id === c.id ? c : x))), `Saved channel ${c.id}.`)
   }
+  const removing = useConfirmedAction<Channel>(act, (r) => store((channels ?? []).filter((c) => c.id !== r.id)), (r) => `Removed channel ${r.id}.`)
   async function sendTest(id: string) {
     setTests({ ...tests, [id]: 'Sending…' })
     try {
@@ -202,9 +186,9 @@ function ChannelsCard() {
   return (
     <section class="card" aria-labelledby="channels-title">
       <h2 id="channels-title">Notification channels</h2>
-      <ErrorNote error={error} />
-      <OkNote text={ok} />
-      {channels === null && error === null && <Loading what="channels" />}
+      <ErrorNote error={act.error} />
+      <OkNote text={act.ok} />
+      {channels === null && act.error === null && <Loading what="channels" />}
       {channels !== null && channels.length === 0 && <p class="empty">No channels yet.</p>}
       {channels !== null && channels.length > 0 && (
         <table>
@@ -219,7 +203,7 @@ function ChannelsCard() {
                   <div class="actions">
                     <button type="button" aria-label={`Edit ${c.id}`} onClick={() => setEditing(c)}>Edit</button>
                     <button type="button" aria-label={`Send test to ${c.id}`} onClick={() => void sendTest(c.id)}>Send test</button>
-                    <button type="button" class="danger" aria-label={`Remove ${c.id}`} onClick={() => setRemoving(c)}>Remove</button>
+                    <button type="button" class="danger" aria-label={`Remove ${c.id}`} onClick={() => removing.ask(c)}>Remove</button>
                   </div>
                 </td>
                 <td role="status">{tests[c.id] ?? ''}</td>
@@ -233,7 +217,7 @@ function ChannelsCard() {
       ) : (
         <ChannelForm key={editing === 'new' ? '+' : editing.id} start={editing === 'new' ? null : editing} taken={(channels ?? []).map((c) => c.id)} onSave={saveOne} onCancel={() => setEditing(null)} />
       )}
-      <ConfirmDialog open={removing !== null} title={`Remove channel ${removing?.id ?? ''}?`} confirmLabel="Remove" danger onConfirm={() => void store((channels ?? []).filter((c) => c.id !== removing?.id), `Removed channel ${removing?.id ?? ''}.`)} onCancel={() => setRemoving(null)}>
+      <ConfirmDialog {...removing.dialog} title={`Remove channel ${removing.target?.id ?? ''}?`} confirmLabel="Remove" danger>
         <p>Notifications stop going to it; pending deliveries may still be tried.</p>
       </ConfirmDialog>
     </section>
@@ -249,40 +233,30 @@ interface DriftSettings {
 
 function DriftForm() {
   const [d, setD] = useState<DriftSettings | null>(null)
-  const [error, setError] = useState<string | null>(null)
-  const [ok, setOk] = useState<string | null>(null)
+  const act = useAction()
   useEffect(() => {
-    get<DriftSettings>('/drift/settings').then(setD, (err: unknown) => setError(errorText(err)))
+    get<DriftSettings>('/drift/settings').then(setD, act.fail)
   }, [])
-  async function save(e: Event) {
-    e.preventDefault()
-    if (d === null) return
-    setError(null)
-    setOk(null)
-    try {
-      setD(await put<DriftSettings>('/drift/settings', { enabled: d.enabled, mode: d.mode, thresholds: d.thresholds, learning: d.learning }))
-      setOk('Saved.')
-    } catch (err) {
-      setError(errorText(err))
-    }
-  }
+  const save = act.submit(async () => {
+    if (d !== null) setD(await put<DriftSettings>('/drift/settings', { enabled: d.enabled, mode: d.mode, thresholds: d.thresholds, learning: d.learning }))
+  }, 'Saved.')
   const num = (label: string, value: number, min: number, max: number, onValue: (n: number) => void) => (
-    <label class="field"><span>{label}</span><input type="number" required min={min} max={max} step={1} value={value} onInput={(e) => onValue(Number(e.currentTarget.value))} /></label>
+    <Field label={label}><input type="number" required min={min} max={max} step={1} value={value} onInput={(e) => onValue(Number(e.currentTarget.value))} /></Field>
   )
   return (
-    <form class="card" onSubmit={(e) => void save(e)} aria-labelledby="drift-title">
+    <form class="card" onSubmit={save} aria-labelledby="drift-title">
       <h2 id="drift-title">Drift detection</h2>
-      {d === null && error === null && <Loading what="drift settings" />}
+      {d === null && act.error === null && <Loading what="drift settings" />}
       {d !== null && (
         <>
           <div class="inline-form">
             <label class="choice"><input type="checkbox" checked={d.enabled} onChange={(e) => setD({ ...d, enabled: e.currentTarget.checked })} /> Drift detection enabled</label>
-            <label class="field"><span>Mode</span>
+            <Field label="Mode">
               <select value={d.mode} onChange={(e) => setD({ ...d, mode: e.currentTarget.value as DriftSettings['mode'] })}>
                 <option value="observe">observe (events only)</option>
                 <option value="enforce">enforce (lock on corroborated critical)</option>
               </select>
-            </label>
+            </Field>
           </div>
           <fieldset>
             <legend>Score thresholds (0–100)</legend>
@@ -301,8 +275,8 @@ function DriftForm() {
           </fieldset>
         </>
       )}
-      <ErrorNote error={error} />
-      <OkNote text={ok} />
+      <ErrorNote error={act.error} />
+      <OkNote text={act.ok} />
       <button type="submit" disabled={d === null}>Save drift settings</button>
     </form>
   )

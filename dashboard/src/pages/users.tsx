@@ -1,7 +1,7 @@
 // Users (admin): create, change role, disable or enable, revoke a user's sessions.
 import { useEffect, useState } from 'preact/hooks'
-import { errorText, get, patch, post } from '../lib/api.ts'
-import { ConfirmDialog, ErrorNote, fmtTime, Loading, OkNote, PageHeading } from '../components.tsx'
+import { get, patch, post } from '../lib/api.ts'
+import { ConfirmDialog, ErrorNote, Field, fmtTime, Loading, OkNote, PageHeading, useAction, useConfirmedAction } from '../components.tsx'
 
 interface User {
   user_id: string
@@ -16,43 +16,38 @@ const ROLES = ['viewer', 'reviewer', 'admin'] as const
 
 export function UsersPage() {
   const [users, setUsers] = useState<User[] | null>(null)
-  const [error, setError] = useState<string | null>(null)
-  const [ok, setOk] = useState<string | null>(null)
   const [email, setEmail] = useState('')
   const [role, setRole] = useState('reviewer')
   const [password, setPassword] = useState('')
-  const [resetting, setResetting] = useState<User | null>(null)
   const [newPassword, setNewPassword] = useState('')
-  const load = () => get<{ users: User[] }>('/users').then((b) => setUsers(b.users), (err: unknown) => setError(errorText(err)))
+  const a = useAction()
+  const load = () => get<{ users: User[] }>('/users').then((b) => setUsers(b.users), a.fail)
   useEffect(() => void load(), [])
-  async function act(fn: () => Promise<unknown>, done: string) {
-    setError(null)
-    setOk(null)
-    try {
-      await fn()
-      setOk(done)
-      await load()
-    } catch (err) {
-      setError(errorText(err))
-    }
-  }
-  function create(e: Event) {
-    e.preventDefault()
-    void act(() => post('/users', { email: email.trim(), role, password }), `Created ${email.trim()}.`).then(() => { setEmail(''); setPassword('') })
-  }
+  /** The call, then the list again; `done` shows once the call succeeded. */
+  const act = (fn: () => Promise<unknown>, done: string) => a.run(async () => { await fn(); await load() }, done)
+  const create = a.submit(async () => {
+    await post('/users', { email: email.trim(), role, password })
+    setEmail('')
+    setPassword('')
+    await load()
+  }, `Created ${email.trim()}.`)
+  const resetting = useConfirmedAction<User>(a, async (u) => {
+    await post(`/users/${encodeURIComponent(u.user_id)}/password`, { password: newPassword })
+    await load()
+  }, (u) => `Set a new password for ${u.email}; their sessions end.`)
   return (
     <>
       <PageHeading title="Users" />
-      <ErrorNote error={error} />
-      <OkNote text={ok} />
+      <ErrorNote error={a.error} />
+      <OkNote text={a.ok} />
       <form class="card inline-form" onSubmit={create} aria-labelledby="new-user-title">
         <h2 id="new-user-title">Add a user</h2>
-        <label class="field"><span>Email</span><input type="email" required autocomplete="off" value={email} onInput={(e) => setEmail(e.currentTarget.value)} /></label>
-        <label class="field"><span>Role</span><select value={role} onChange={(e) => setRole(e.currentTarget.value)}>{ROLES.map((r) => <option key={r} value={r}>{r}</option>)}</select></label>
-        <label class="field"><span>Initial password (12+ characters)</span><input type="password" required minLength={12} autocomplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} /></label>
+        <Field label="Email"><input type="email" required autocomplete="off" value={email} onInput={(e) => setEmail(e.currentTarget.value)} /></Field>
+        <Field label="Role"><select value={role} onChange={(e) => setRole(e.currentTarget.value)}>{ROLES.map((r) => <option key={r} value={r}>{r}</option>)}</select></Field>
+        <Field label="Initial password (12+ characters)"><input type="password" required minLength={12} autocomplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} /></Field>
         <button type="submit" class="primary">Add user</button>
       </form>
-      {users === null && error === null && <Loading what="users" />}
+      {users === null && a.error === null && <Loading what="users" />}
       {users !== null && (
         <table>
           <thead><tr><th scope="col">Email</th><th scope="col">Role</th><th scope="col">Status</th><th scope="col">Created</th><th scope="col">Actions</th></tr></thead>
@@ -72,7 +67,7 @@ export function UsersPage() {
                   <td>
                     <button type="button" onClick={() => void act(() => patch(`/users/${encodeURIComponent(u.user_id)}`, { disabled: !disabled }), `${disabled ? 'Enabled' : 'Disabled'} ${u.email}.`)}>{disabled ? 'Enable' : 'Disable'}</button>{' '}
                     <button type="button" onClick={() => void act(() => post(`/users/${encodeURIComponent(u.user_id)}/revoke-sessions`), `Signed ${u.email} out everywhere.`)}>Revoke sessions</button>{' '}
-                    <button type="button" onClick={() => { setNewPassword(''); setResetting(u) }}>Reset password…</button>
+                    <button type="button" onClick={() => { setNewPassword(''); resetting.ask(u) }}>Reset password…</button>
                   </td>
                 </tr>
               )
@@ -80,16 +75,10 @@ export function UsersPage() {
           </tbody>
         </table>
       )}
-      <ConfirmDialog open={resetting !== null} title={`Reset the password of ${resetting?.email ?? ''}?`} confirmLabel="Set password"
-        onCancel={() => setResetting(null)}
-        onConfirm={() => {
-          const u = resetting
-          setResetting(null)
-          if (u !== null) void act(() => post(`/users/${encodeURIComponent(u.user_id)}/password`, { password: newPassword }), `Set a new password for ${u.email}; their sessions end.`)
-        }}>
-        <label class="field"><span>New password (12+ characters)</span>
+      <ConfirmDialog {...resetting.dialog} title={`Reset the password of ${resetting.target?.email ?? ''}?`} confirmLabel="Set password">
+        <Field label="New password (12+ characters)">
           <input type="password" required minLength={12} autocomplete="new-password" value={newPassword} onInput={(e) => setNewPassword(e.currentTarget.value)} />
-        </label>
+        </Field>
       </ConfirmDialog>
     </>
   )
