@@ -2,6 +2,7 @@
 // (src/store/postgres/dedicated-connection.ts), against the real server: a severed session is seen as
 // down and comes back by itself (its LISTEN again); close() while a reconnect waits, or while an attempt
 // is in flight, leaves no session, no timer and no socket behind, so a process that closes it can exit.
+// The live-event channel, its one user with no test of its own, keeps its gap reports over it.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
@@ -11,6 +12,8 @@ import { resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { PgDedicatedConnection } from '../../src/store/postgres/dedicated-connection.ts'
 import type { PgDedicatedSession } from '../../src/store/postgres/dedicated-connection.ts'
+import { PgLiveEventChannel } from '../../src/store/postgres/live-channel.ts'
+import { createPgPool } from '../../src/store/postgres/pool.ts'
 import { PG_TEST_URL, adminQuery, skipWithoutPostgres } from '../helpers/postgres.ts'
 import { eventually } from '../helpers/serve-process.ts'
 
@@ -177,4 +180,29 @@ test('dedicated connection: a process that closes it while a reconnect waits exi
   assert.equal(code, 0, `the child exited by itself (stderr: ${err})`)
   assert.deepEqual(JSON.parse(out), { state: 'closed', retryPending: false })
   assert.deepEqual(await sessionsOf(name), [])
+})
+
+test('live channel over it: a severed LISTEN session reports a gap when lost and again when back, then delivers', { skip }, async (t) => {
+  const options = { url: PG_TEST_URL, schema: `ledgix_t_live_${randomBytes(4).toString('hex')}` }
+  const pool = createPgPool(options)
+  const channel = new PgLiveEventChannel(pool, options)
+  t.after(async () => {
+    await channel.close()
+    await pool.end()
+  })
+  const payloads: string[] = []
+  let gaps = 0
+  await channel.listen((p) => payloads.push(p), () => gaps++)
+  channel.notify('before')
+  await eventually(() => payloads.length === 1, 2_000)
+  const pid = channel.listenerPid
+  assert.ok(pid !== null)
+  await adminQuery('SELECT pg_terminate_backend($1)', [pid])
+  // One gap when the session is lost, one when the LISTEN is back (500 ms later): what was sent between is gone.
+  await eventually(() => gaps === 2 && channel.listenerPid !== null, 5_000)
+  assert.notEqual(channel.listenerPid, pid)
+  channel.notify('after')
+  await eventually(() => payloads.length === 2, 2_000)
+  assert.deepEqual(payloads, ['before', 'after'])
+  assert.equal(gaps, 2)
 })

@@ -51,11 +51,6 @@ export class PgLiveEventChannel implements LiveEventChannel {
     })
   }
 
-  /** Whether the LISTEN session is up (tests). */
-  get listening(): boolean {
-    return this.#conn.isUp
-  }
-
   /** Backend pid of the LISTEN session (tests sever it), null while not listening. */
   get listenerPid(): number | null {
     return this.#conn.pid
