@@ -3,27 +3,18 @@
 // start-up log names the dashboard URL.
 import { before, test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { buildBundle, REPO_ROOT } from '../helpers/bundle.ts'
 import { send } from '../helpers/http-client.ts'
 import { spawnServe } from '../helpers/serve-process.ts'
 
-const root = join(import.meta.dirname, '..', '..')
 let app = ''
 
 before(() => {
-  const dir = mkdtempSync(join(tmpdir(), 'ledgix-ui-bundle-'))
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }))
-  app = join(dir, 'app')
-  const built = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'build.ts'), '--outfile', join(app, 'dist', 'ledgix-gateway.mjs')], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, NODE_OPTIONS: '' },
-  })
-  assert.equal(built.status, 0, built.stderr)
-  symlinkSync(join(root, 'node_modules'), join(app, 'node_modules'))
+  app = buildBundle('ledgix-ui-bundle-')
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(app, 'node_modules'))
 })
 
 test('the built bundle serves /ui/ and its hashed assets from memory; no chunk imports esbuild', async (t) => {

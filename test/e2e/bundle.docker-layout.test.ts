@@ -11,11 +11,11 @@ import { spawnSync } from 'node:child_process'
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import { buildBundle, REPO_ROOT as root } from '../helpers/bundle.ts'
 import { bearer, send } from '../helpers/http-client.ts'
 import { spawnServe } from '../helpers/serve-process.ts'
 import { Upstream } from '../helpers/upstream.ts'
 
-const root = join(import.meta.dirname, '..', '..')
 let app = ''
 
 /** Top-level production packages of the lock file (nested ones live inside their parent's folder). */
@@ -27,15 +27,7 @@ function productionPackages(): string[] {
 }
 
 before(() => {
-  const dir = mkdtempSync(join(tmpdir(), 'ledgix-image-'))
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }))
-  app = join(dir, 'app')
-  const built = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'build.ts'), '--outfile', join(app, 'dist', 'ledgix-gateway.mjs')], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, NODE_OPTIONS: '' },
-  })
-  assert.equal(built.status, 0, built.stderr)
+  app = buildBundle('ledgix-image-')
   copyFileSync(join(root, 'package.json'), join(app, 'package.json'))
   cpSync(join(root, 'bin'), join(app, 'bin'), { recursive: true })
   cpSync(join(root, 'config', 'policies'), join(app, 'config', 'policies'), { recursive: true })

@@ -13,28 +13,19 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import WebSocket from 'ws'
+import { buildBundle, REPO_ROOT as root } from '../helpers/bundle.ts'
 import { send } from '../helpers/http-client.ts'
 import type { Reply } from '../helpers/http-client.ts'
 import { spawnServe } from '../helpers/serve-process.ts'
 import type { ServeProcess } from '../helpers/serve-process.ts'
 import { Upstream } from '../helpers/upstream.ts'
 
-const root = join(import.meta.dirname, '..', '..')
 const KEY = 'sk_test_bundle_routes'
 const ADMIN = 'adm_test_bundle_routes_0123456789'
 let app = ''
 
 before(() => {
-  const dir = mkdtempSync(join(tmpdir(), 'ledgix-bundle-routes-'))
-  process.on('exit', () => rmSync(dir, { recursive: true, force: true }))
-  app = join(dir, 'app')
-  // Into a temp dir, never over the repo's dist/ (bin/ would then prefer it).
-  const built = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'build.ts'), '--outfile', join(app, 'dist', 'ledgix-gateway.mjs')], {
-    cwd: root,
-    encoding: 'utf8',
-    env: { ...process.env, NODE_OPTIONS: '' },
-  })
-  assert.equal(built.status, 0, built.stderr)
+  app = buildBundle('ledgix-bundle-routes-')
   // The externals (better-sqlite3) resolve from here; the production-only layout is the docker-layout test's.
   symlinkSync(join(root, 'node_modules'), join(app, 'node_modules'))
   cpSync(join(root, 'config', 'policies'), join(app, 'config', 'policies'), { recursive: true })

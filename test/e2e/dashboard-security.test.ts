@@ -3,9 +3,8 @@
 // from another loopback port, a cross-site one from evil.test, a fetch without or with a foreign
 // X-Ledgix-CSRF), session fixation, the session cookie's attributes, framing refused, and the
 // "use HTTPS or localhost" page on a plain-HTTP non-loopback host (vault.test).
-import { after, before, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import assert from 'node:assert/strict'
-import type { Browser } from 'playwright-core'
 import { send } from '../helpers/http-client.ts'
 import {
   ADMIN_EMAIL,
@@ -16,75 +15,45 @@ import {
   csrfTokenOf,
   fetchInPage,
   gotoPage,
-  launchBrowser,
   loginFromNode,
   openPage,
   openSignedIn,
   screenshotDir,
-  setupAdminFromNode,
   skipWithoutBrowser,
-  startDashboardStack,
   startPageServer,
   until,
 } from './dashboard-harness.ts'
-import type { DashboardStack, SessionCookie, Watched } from './dashboard-harness.ts'
+import { dashboardSuite, formPostFrom } from '../helpers/dashboard-suite.ts'
 
 // DOM globals, used only inside page.evaluate callbacks (the test project compiles without lib "dom").
 declare const document: any
 
 describe('dashboard security (headless Chromium, all-in-one)', { skip: skipWithoutBrowser }, () => {
-  let stack: DashboardStack
-  let browser: Browser
-  let admin: SessionCookie | Error
-
-  before(async () => {
-    stack = await startDashboardStack()
-    browser = await launchBrowser()
-    // A failed setup fails the tests that need a session, not the header tests.
-    admin = await setupAdminFromNode(stack).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))
-  })
-  after(async () => {
-    await browser?.close()
-    await stack?.close()
-  })
-
-  function adminSession(): SessionCookie {
-    if (admin instanceof Error) throw new Error(`needs the first admin (setup from Node failed): ${admin.message}`)
-    return admin
-  }
-
-  async function withPage(w: Watched | Promise<Watched>, body: (w: Watched) => Promise<void>, clean = true): Promise<void> {
-    const watched = await w
-    try {
-      await body(watched)
-      if (clean) watched.assertClean()
-    } finally {
-      await watched.close()
-    }
-  }
+  const suite = dashboardSuite()
+  const { adminSession, withPage } = suite
 
   /** A pending review of the default tenant, by request id. */
   async function pendingReview(): Promise<string> {
-    const r = await stack.clearance({ amount: 4200, currency: 'usd' })
+    const r = await suite.stack.clearance({ amount: 4200, currency: 'usd' })
     assert.equal(r.json['status'], 'pending_review', r.text)
     return r.json['request_id'] as string
   }
   async function statusOf(id: string): Promise<string> {
-    const r = await stack.api('GET', `/clearance-status/${id}`)
+    const r = await suite.stack.api('GET', `/clearance-status/${id}`)
     return r.json['status'] as string
   }
 
   test('headers: /ui/, a deep route, an asset, a missing asset and the plain-HTTP page carry the exact CSP and header strings', async () => {
-    const index = await send(stack.uiUrl)
+    const index = await send(suite.stack.uiUrl)
     assert.equal(index.status, 200)
     const asset = /\/ui\/assets\/([^"]+\.js)"/.exec(index.text)?.[1]
     assert.ok(asset !== undefined, 'the index names its script asset')
     const answers = {
       '/ui/': index,
-      '/ui/reviews': await send(`${stack.vaultUrl}/ui/reviews`),
-      [`/ui/assets/${asset}`]: await send(`${stack.vaultUrl}/ui/assets/${asset}`),
-      '/ui/assets/missing.js': await send(`${stack.vaultUrl}/ui/assets/missing.js`),
-      'vault.test /ui/': await send(stack.uiUrl, { headers: { host: `vault.test:${stack.vaultPort}` } }),
+      '/ui/reviews': await send(`${suite.stack.vaultUrl}/ui/reviews`),
+      [`/ui/assets/${asset}`]: await send(`${suite.stack.vaultUrl}/ui/assets/${asset}`),
+      '/ui/assets/missing.js': await send(`${suite.stack.vaultUrl}/ui/assets/missing.js`),
+      'vault.test /ui/': await send(suite.stack.uiUrl, { headers: { host: `vault.test:${suite.stack.vaultPort}` } }),
     }
     for (const [what, reply] of Object.entries(answers)) {
       for (const [name, value] of Object.entries(EXPECTED_UI_HEADERS)) assert.equal(reply.headers[name], value, `${what}: ${name}`)
@@ -98,13 +67,13 @@ describe('dashboard security (headless Chromium, all-in-one)', { skip: skipWitho
   })
 
   test('CSP is enforced: an inline script slipped into the page is refused and reported (the detector works)', async () => {
-    await withPage(openPage(browser), async (w) => {
-      await w.page.route(stack.uiUrl, async (route) => {
+    await withPage(openPage(suite.browser), async (w) => {
+      await w.page.route(suite.stack.uiUrl, async (route) => {
         const res = await route.fetch()
         const html = (await res.text()).replace('<body>', '<body><script>document.title = "inline ran"</script>')
         await route.fulfill({ response: res, body: html })
       })
-      await w.page.goto(stack.uiUrl)
+      await w.page.goto(suite.stack.uiUrl)
       await w.page.locator('#app h1').first().waitFor()
       assert.notEqual(await w.page.title(), 'inline ran', 'the inline script must not run')
       await until('the violation is reported on the console', async () => w.cspViolations.length > 0)
@@ -113,8 +82,8 @@ describe('dashboard security (headless Chromium, all-in-one)', { skip: skipWitho
   })
 
   test('axe runs under the CSP: an unlabelled field added to the page is reported (the accessibility check works)', async () => {
-    await withPage(openPage(browser), async ({ page }) => {
-      await page.goto(stack.uiUrl)
+    await withPage(openPage(suite.browser), async ({ page }) => {
+      await page.goto(suite.stack.uiUrl)
       await page.locator('#app h1').first().waitFor()
       await assertAccessible(page, 'sign-in as served')
       await page.evaluate(() => document.querySelector('#app')!.append(document.createElement('input')))
@@ -124,60 +93,36 @@ describe('dashboard security (headless Chromium, all-in-one)', { skip: skipWitho
 
   test('CSRF: a same-site form POST from another loopback port is refused with 403 and changes nothing', async () => {
     const id = await pendingReview()
-    // text/plain lets a form send a JSON-looking body: the classic way around "JSON only".
-    const evil = await startPageServer({
-      '/': `<!doctype html><html lang="en"><title>same-site</title><body><form id="f" method="POST" enctype="text/plain" action="${stack.vaultUrl}/reviews/${id}/decision"><input name='{"approved":true,"review_reason":"csrf","x":"' value='"}'></form><script>document.getElementById('f').submit()</script></body></html>`,
+    await formPostFrom(suite, '127.0.0.1', 'same-site', id, async (res, sent) => {
+      const cookieSent = /ledgix_session=/.test(sent['cookie'] ?? '')
+      assert.equal(sent['sec-fetch-site'], 'same-site')
+      assert.equal(cookieSent, true, 'same-site (another port of 127.0.0.1): the Strict cookie is sent, so only the CSRF check can stop it')
+      assert.equal(res.status(), 403, await res.text())
+      assert.equal(((await res.json()) as { code?: string }).code, 'csrf_rejected')
     })
-    try {
-      await withPage(openSignedIn(browser, stack, adminSession()), async ({ page }) => {
-        const answer = page.waitForResponse((r) => r.url().endsWith(`/reviews/${id}/decision`))
-        await page.goto(`http://127.0.0.1:${evil.port}/`)
-        const res = await answer
-        // allHeaders(): headers() leaves out the cookie.
-        const sent = await res.request().allHeaders()
-        const cookieSent = /ledgix_session=/.test(sent['cookie'] ?? '')
-        assert.equal(sent['sec-fetch-site'], 'same-site')
-        assert.equal(cookieSent, true, 'same-site (another port of 127.0.0.1): the Strict cookie is sent, so only the CSRF check can stop it')
-        assert.equal(res.status(), 403, await res.text())
-        assert.equal(((await res.json()) as { code?: string }).code, 'csrf_rejected')
-      }, false)
-    } finally {
-      await evil.close()
-    }
     assert.equal(await statusOf(id), 'pending_review', 'nothing changed')
   })
 
   test('CSRF: a cross-site form POST from evil.test carries no session and changes nothing', async () => {
     const id = await pendingReview()
-    const evil = await startPageServer({
-      '/': `<!doctype html><html lang="en"><title>cross-site</title><body><form id="f" method="POST" enctype="text/plain" action="${stack.vaultUrl}/reviews/${id}/decision"><input name='{"approved":true,"review_reason":"csrf","x":"' value='"}'></form><script>document.getElementById('f').submit()</script></body></html>`,
+    await formPostFrom(suite, 'evil.test', 'cross-site', id, async (res, sent) => {
+      assert.equal(sent['sec-fetch-site'], 'cross-site')
+      assert.doesNotMatch(sent['cookie'] ?? '', /ledgix_session=/, 'SameSite=Strict: no session cookie on a cross-site POST')
+      // Without a session the request is unauthenticated (401) or refused by the Sec-Fetch-Site check (403).
+      assert.ok([401, 403].includes(res.status()), `cross-site POST answered ${res.status()}: ${await res.text()}`)
     })
-    try {
-      await withPage(openSignedIn(browser, stack, adminSession()), async ({ page }) => {
-        const answer = page.waitForResponse((r) => r.url().endsWith(`/reviews/${id}/decision`))
-        await page.goto(`http://evil.test:${evil.port}/`)
-        const res = await answer
-        const sent = await res.request().allHeaders()
-        assert.equal(sent['sec-fetch-site'], 'cross-site')
-        assert.doesNotMatch(sent['cookie'] ?? '', /ledgix_session=/, 'SameSite=Strict: no session cookie on a cross-site POST')
-        // Without a session the request is unauthenticated (401) or refused by the Sec-Fetch-Site check (403).
-        assert.ok([401, 403].includes(res.status()), `cross-site POST answered ${res.status()}: ${await res.text()}`)
-      }, false)
-    } finally {
-      await evil.close()
-    }
     assert.equal(await statusOf(id), 'pending_review', 'nothing changed')
   })
 
   test('CSRF: a same-origin fetch without X-Ledgix-CSRF or with another session\'s token is 403 csrf_rejected; the right token is accepted', async () => {
     const id = await pendingReview()
-    const other = await loginFromNode(stack, ADMIN_EMAIL, ADMIN_PASSWORD)
-    await withPage(openSignedIn(browser, stack, other), async ({ page }) => {
-      await gotoPage(page, stack, '#/overview', 'Overview')
+    const other = await loginFromNode(suite.stack, ADMIN_EMAIL, ADMIN_PASSWORD)
+    await withPage(openSignedIn(suite.browser, suite.stack, other), async ({ page }) => {
+      await gotoPage(page, suite.stack, '#/overview', 'Overview')
       const foreign = await csrfTokenOf(page)
       assert.ok(foreign.length >= 16, 'the session endpoint gives a CSRF token')
       await page.context().clearCookies()
-      await page.context().addCookies([{ name: adminSession().name, value: adminSession().value, url: stack.vaultUrl, httpOnly: true, sameSite: 'Strict' }])
+      await page.context().addCookies([{ name: adminSession().name, value: adminSession().value, url: suite.stack.vaultUrl, httpOnly: true, sameSite: 'Strict' }])
       const mine = await csrfTokenOf(page)
       assert.notEqual(mine, foreign, 'the token is bound to the session')
       const decision = { approved: true, review_reason: 'csrf check' }
@@ -195,10 +140,10 @@ describe('dashboard security (headless Chromium, all-in-one)', { skip: skipWitho
   })
 
   test('session fixation: a session cookie planted before sign-in is not the session after it, and names no user', async () => {
-    await withPage(openPage(browser), async ({ page, context }) => {
+    await withPage(openPage(suite.browser), async ({ page, context }) => {
       const planted = 'planted-by-an-attacker-0123456789abcdef'
-      await context.addCookies([{ name: adminSession().name, value: planted, url: stack.vaultUrl }])
-      await page.goto(stack.uiUrl)
+      await context.addCookies([{ name: adminSession().name, value: planted, url: suite.stack.vaultUrl }])
+      await page.goto(suite.stack.uiUrl)
       await page.getByRole('heading', { name: 'Sign in to Ledgix' }).waitFor()
       await page.getByLabel('Email').fill(ADMIN_EMAIL)
       await page.getByLabel('Password', { exact: true }).fill(ADMIN_PASSWORD)
@@ -207,10 +152,10 @@ describe('dashboard security (headless Chromium, all-in-one)', { skip: skipWitho
       const res = await login
       assert.equal(res.status(), 200)
       await page.getByRole('button', { name: 'Sign out' }).waitFor()
-      const cookies = (await context.cookies(stack.vaultUrl)).filter((c) => /ledgix_session$/.test(c.name))
+      const cookies = (await context.cookies(suite.stack.vaultUrl)).filter((c) => /ledgix_session$/.test(c.name))
       assert.equal(cookies.length, 1, JSON.stringify(cookies))
       assert.notEqual(cookies[0]!.value, planted, 'sign-in issues a new session token')
-      const old = await stack.api('GET', '/ui/api/session', undefined, null, { cookie: `${adminSession().name}=${planted}` })
+      const old = await suite.stack.api('GET', '/ui/api/session', undefined, null, { cookie: `${adminSession().name}=${planted}` })
       assert.equal(old.json['user'], null)
 
       // The cookie's attributes, as the browser stored them and as the server sent them.
@@ -231,11 +176,11 @@ describe('dashboard security (headless Chromium, all-in-one)', { skip: skipWitho
 
   test('framing: the app refuses to be framed; a framing page on another origin shows it blocked', async () => {
     const framer = await startPageServer({
-      '/': `<!doctype html><html lang="en"><title>framer</title><body><iframe id="f" title="dashboard" src="${stack.uiUrl}" width="600" height="400"></iframe></body></html>`,
+      '/': `<!doctype html><html lang="en"><title>framer</title><body><iframe id="f" title="dashboard" src="${suite.stack.uiUrl}" width="600" height="400"></iframe></body></html>`,
     })
     try {
-      await withPage(openPage(browser), async ({ page, messages }) => {
-        const framed = page.waitForResponse((r) => r.url() === stack.uiUrl)
+      await withPage(openPage(suite.browser), async ({ page, messages }) => {
+        const framed = page.waitForResponse((r) => r.url() === suite.stack.uiUrl)
         await page.goto(`http://evil.test:${framer.port}/`)
         const res = await framed
         assert.equal(res.headers()['x-frame-options'], 'DENY')
@@ -253,15 +198,15 @@ describe('dashboard security (headless Chromium, all-in-one)', { skip: skipWitho
   })
 
   test('plain HTTP on a non-loopback host (vault.test) gets the "use HTTPS or localhost" page, not a dead form', async () => {
-    await withPage(openPage(browser), async ({ page }) => {
-      const res = await page.goto(`http://vault.test:${stack.vaultPort}/ui/`)
+    await withPage(openPage(suite.browser), async ({ page }) => {
+      const res = await page.goto(`http://vault.test:${suite.stack.vaultPort}/ui/`)
       assert.ok(res !== null)
       for (const [name, value] of Object.entries(EXPECTED_UI_HEADERS)) assert.equal(res.headers()[name], value, name)
       await page.getByRole('heading', { name: /over HTTPS or on localhost/ }).waitFor()
       assert.equal(await page.getByLabel('Password').count(), 0, 'no sign-in form')
       assert.equal(await page.locator('script').count(), 0, 'no script on the page')
       // Deep routes get the same page.
-      await page.goto(`http://vault.test:${stack.vaultPort}/ui/reviews`)
+      await page.goto(`http://vault.test:${suite.stack.vaultPort}/ui/reviews`)
       await page.getByRole('heading', { name: /over HTTPS or on localhost/ }).waitFor()
       await checkState(page, 'plain-HTTP non-loopback host')
     })

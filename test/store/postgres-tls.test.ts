@@ -155,6 +155,15 @@ test('store.tls: a real TLS handshake: CA checked, host name checked, client cer
   assert.equal(await sslOf({ ...TLS, caFile: ca }), true)
   const store = await openPostgresStore({ url, tls: { ...TLS, caFile: ca }, schema: 'ledgix_tls' })
   assert.equal(await store.isBurned('nothing'), false)
+  // So do its sessions outside the pool: the key cache's LISTEN, the sealer election, the live-event LISTEN.
+  await store.startChangeFeed()
+  const election = store.sealerLeadership()
+  await election.start()
+  const live = store.openLiveEventChannel()
+  await live.listen(() => undefined, () => undefined)
+  assert.equal(store.keyCache!.live, true, 'the key cache listens over TLS')
+  assert.equal(election.isLeader, true, 'the election holds its lock over TLS')
+  await live.close()
   await store.close()
   // Without the CA the server's certificate does not verify (reject_unauthorized defaults to true).
   let err = await openError(url, TLS)

@@ -7,8 +7,8 @@
 // about probeMs + the probe's timeout. A read that started before an invalidation is not cached
 // (epoch), so a revocation can never be overwritten by the row read just before it.
 import { createHash } from 'node:crypto'
-import pg from 'pg'
 import type { ApiKeyRecord } from '../types.ts'
+import { PgDedicatedConnection } from './dedicated-connection.ts'
 import { checkedSchema, type PgPoolOptions } from './pool.ts'
 
 export const KEY_CACHE_PROBE_MS = 300
@@ -25,23 +25,40 @@ export function keyChannel(schema: string): string {
 export const NOTIFY_KEYS_SQL = "SELECT pg_notify('ledgix_keys_' || md5(current_schema()), '')"
 
 export class PgApiKeyCache {
-  readonly #options: PgPoolOptions
-  readonly #channel: string
+  readonly #conn: PgDedicatedConnection
   readonly #probeMs: number
   #entries = new Map<string, ApiKeyRecord>()
   #epoch = 0
-  #client: pg.Client | null = null
   #live = false
   #busy = false
   #timer: NodeJS.Timeout | null = null
-  #stopped = false
   /** Invalidations heard from the database (tests). */
   notifications = 0
 
   constructor(options: PgPoolOptions, probeMs = KEY_CACHE_PROBE_MS) {
-    this.#options = options
-    this.#channel = keyChannel(checkedSchema(options.schema))
+    const channel = keyChannel(checkedSchema(options.schema))
     this.#probeMs = probeMs
+    this.#conn = new PgDedicatedConnection(options, {
+      applicationName: 'ledgix-gateway',
+      queryTimeoutMs: PROBE_TIMEOUT_MS,
+      // A lost LISTEN is retried at the probe's pace: the cache is off until it is back.
+      firstRetryMs: probeMs,
+      maxRetryMs: probeMs,
+      prepare: (client) => client.query(`LISTEN ${channel}`),
+      onNotification: () => {
+        this.notifications++
+        this.invalidate()
+      },
+      onUp: () => {
+        // Whatever was revoked while nobody listened: start empty.
+        this.invalidate()
+        this.#live = true
+      },
+      onDown: () => {
+        this.#live = false
+        this.invalidate()
+      },
+    })
   }
 
   /** True while lookups may be served from memory. */
@@ -51,7 +68,7 @@ export class PgApiKeyCache {
 
   /** Backend pid of the LISTEN session (tests sever it), null while disconnected. */
   get listenerPid(): number | null {
-    return this.#live ? ((this.#client as unknown as { processID?: number } | null)?.processID ?? null) : null
+    return this.#live ? this.#conn.pid : null
   }
 
   get epoch(): number {
@@ -75,59 +92,25 @@ export class PgApiKeyCache {
   }
 
   async start(): Promise<void> {
-    this.#timer = setInterval(() => void this.#tick(), this.#probeMs)
+    this.#timer = setInterval(() => void this.#probe(), this.#probeMs)
     this.#timer.unref()
-    await this.#tick()
+    await this.#conn.start()
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true
     if (this.#timer !== null) clearInterval(this.#timer)
-    const c = this.#client
-    this.#lost()
-    if (c !== null) await c.end().catch(() => undefined)
-  }
-
-  #lost(): void {
+    this.#timer = null
     this.#live = false
-    this.#client = null
     this.invalidate()
+    await this.#conn.close()
   }
 
-  async #tick(): Promise<void> {
-    if (this.#busy || this.#stopped) return
+  /** A failed or late probe takes the session down (onDown: the cache is off until it is back). */
+  async #probe(): Promise<void> {
+    if (this.#busy || !this.#conn.isUp) return
     this.#busy = true
     try {
-      if (this.#client === null) {
-        const client = new pg.Client({
-          connectionString: this.#options.url,
-          connectionTimeoutMillis: this.#options.connectTimeoutMs ?? 5_000,
-          application_name: 'ledgix-gateway',
-          query_timeout: PROBE_TIMEOUT_MS,
-        })
-        const lost = (): void => {
-          if (this.#client === client) this.#lost()
-        }
-        client.on('error', lost)
-        client.on('end', lost)
-        client.on('notification', () => {
-          this.notifications++
-          this.invalidate()
-        })
-        this.#client = client
-        await client.connect()
-        await client.query(`LISTEN ${this.#channel}`)
-        if (this.#client !== client || this.#stopped) return
-        // Whatever was revoked while nobody listened: start empty.
-        this.invalidate()
-        this.#live = true
-        return
-      }
-      await this.#client.query('SELECT 1')
-    } catch {
-      const c = this.#client
-      this.#lost()
-      if (c !== null) void c.end().catch(() => undefined)
+      await this.#conn.probe()
     } finally {
       this.#busy = false
     }

@@ -6,8 +6,8 @@
 // transaction, that this session's backend still holds the lock (leaderFenceSql), so a leader whose
 // connection was lost stops sealing at once, even before its client notices the socket is gone.
 import { createHash } from 'node:crypto'
-import pg from 'pg'
 import type { SealerLeadership } from '../types.ts'
+import { PgDedicatedConnection } from './dedicated-connection.ts'
 import { checkedSchema, type PgPoolOptions } from './pool.ts'
 
 /** First key of the two-int advisory lock (migrations use 20). */
@@ -27,22 +27,33 @@ export const leaderFenceSql = `SELECT EXISTS (SELECT 1 FROM pg_locks WHERE lockt
   AND objid::bigint = $2 AND objsubid = 2 AND granted AND pid = $1) AS held`
 
 export class PgSealerLeadership implements SealerLeadership {
-  readonly #options: PgPoolOptions
+  readonly #conn: PgDedicatedConnection
   readonly #key: number
   readonly #pollMs: number
-  #client: pg.Client | null = null
   #pid: number | null = null
   #timer: NodeJS.Timeout | null = null
-  #busy = false
+  #running: Promise<void> | null = null
   #stopped = false
   #started = false
   /** Times this process became leader (tests, logs). */
   acquisitions = 0
 
   constructor(options: PgPoolOptions, pollMs: number) {
-    this.#options = options
     this.#key = sealerLockKey(checkedSchema(options.schema))
     this.#pollMs = pollMs
+    this.#conn = new PgDedicatedConnection(options, {
+      applicationName: 'ledgix-gateway',
+      // Both the liveness probe and the lock attempt are instant; bound them anyway.
+      statementTimeoutMs: Math.max(1_000, pollMs * 2),
+      // A lost session is replaced at the poll's pace, and tries the lock as soon as it is up.
+      firstRetryMs: pollMs,
+      maxRetryMs: pollMs,
+      onUp: () => void this.#attempt(),
+      // The server released the lock with the session: lose leadership now.
+      onDown: () => {
+        this.#pid = null
+      },
+    })
   }
 
   get isLeader(): boolean {
@@ -63,69 +74,48 @@ export class PgSealerLeadership implements SealerLeadership {
     return this.#pollMs
   }
 
-  start(): Promise<void> {
+  async start(): Promise<void> {
     this.#started = true
     this.#timer = setInterval(() => void this.#attempt(), this.#pollMs)
     this.#timer.unref()
-    return this.#attempt()
+    // The first session's onUp makes the first attempt: joined here, so start() ends leader or not.
+    await this.#conn.start()
+    await this.#attempt()
   }
 
   async stop(): Promise<void> {
     this.#stopped = true
     if (this.#timer !== null) clearInterval(this.#timer)
     this.#timer = null
-    const c = this.#client
-    this.#drop()
-    // Ending the session releases the lock; the next replica takes it at its next poll.
-    if (c !== null) await c.end().catch(() => undefined)
-  }
-
-  #drop(): void {
     this.#pid = null
-    this.#client = null
+    // Ending the session releases the lock; the next replica takes it at its next poll.
+    await this.#conn.close()
   }
 
-  /** One poll: a leader checks its session is alive; a follower tries the lock. Never throws. */
-  async #attempt(): Promise<void> {
-    if (this.#busy || this.#stopped) return
-    this.#busy = true
+  /** One poll (or the one running): a leader checks its session is alive; a follower tries the lock. Never throws. */
+  #attempt(): Promise<void> {
+    if (this.#stopped || !this.#conn.isUp) return Promise.resolve()
+    this.#running ??= this.#poll().finally(() => {
+      this.#running = null
+    })
+    return this.#running
+  }
+
+  async #poll(): Promise<void> {
     try {
-      if (this.#client === null) {
-        const client = new pg.Client({
-          connectionString: this.#options.url,
-          connectionTimeoutMillis: this.#options.connectTimeoutMs ?? 5_000,
-          application_name: 'ledgix-gateway',
-          // Both the liveness probe and the lock attempt are instant; bound them anyway.
-          statement_timeout: Math.max(1_000, this.#pollMs * 2),
-        })
-        client.on('error', () => {
-          if (this.#client === client) this.#drop()
-        })
-        client.on('end', () => {
-          if (this.#client === client) this.#drop()
-        })
-        this.#client = client
-        await client.connect()
-      }
-      const client = this.#client
       if (this.#pid !== null) {
-        await client.query('SELECT 1')
+        await this.#conn.probe()
         return
       }
-      const r = await client.query<{ got: boolean; pid: number }>('SELECT pg_try_advisory_lock($1, $2) AS got, pg_backend_pid() AS pid', [SEALER_LOCK_CLASS, this.#key])
+      const r = await this.#conn.query<{ got: boolean; pid: number }>('SELECT pg_try_advisory_lock($1, $2) AS got, pg_backend_pid() AS pid', [SEALER_LOCK_CLASS, this.#key])
       const row = r.rows[0]!
-      if (row.got && this.#client === client && !this.#stopped) {
+      // The same session still up (not lost and replaced while the statement ran).
+      if (row.got && this.#conn.pid === row.pid && !this.#stopped) {
         this.#pid = row.pid
         this.acquisitions++
       }
     } catch {
-      // The connection is unusable: lose leadership now (the server releases the lock with the
-      // session) and connect again at the next poll.
-      const c = this.#client
-      this.#drop()
-      if (c !== null) void c.end().catch(() => undefined)
-    } finally {
-      this.#busy = false
+      // The connection is unusable: it is down now (onDown), and reconnects at the poll's pace.
     }
   }
 }

@@ -3,9 +3,9 @@
 // change committed; one dedicated connection listens and reconnects with a growing delay, reporting a
 // gap each time it was lost (NOTIFY is not stored: what was sent meanwhile is gone).
 import { createHash } from 'node:crypto'
-import pg from 'pg'
 import type { Pool } from 'pg'
 import type { LiveEventChannel } from '../types.ts'
+import { PgDedicatedConnection } from './dedicated-connection.ts'
 import { checkedSchema } from './pool.ts'
 import type { PgPoolOptions } from './pool.ts'
 
@@ -26,19 +26,34 @@ export function liveChannelName(schema: string): string {
 export class PgLiveEventChannel implements LiveEventChannel {
   readonly channel: string
   readonly #pool: Pool
-  readonly #options: PgPoolOptions
+  readonly #conn: PgDedicatedConnection
   readonly #inFlight = new Set<Promise<unknown>>()
-  #client: pg.Client | null = null
   #onPayload: ((payload: string) => void) | null = null
   #onGap: (() => void) | null = null
-  #retry: NodeJS.Timeout | null = null
-  #retryMs = FIRST_RETRY_MS
   #closed = false
 
   constructor(pool: Pool, options: PgPoolOptions) {
     this.#pool = pool
-    this.#options = options
     this.channel = liveChannelName(checkedSchema(options.schema))
+    this.#conn = new PgDedicatedConnection(options, {
+      applicationName: 'ledgix-gateway-live',
+      firstRetryMs: FIRST_RETRY_MS,
+      maxRetryMs: MAX_RETRY_MS,
+      prepare: (client) => client.query(`LISTEN "${this.channel}"`),
+      onNotification: (m) => {
+        if (m.channel === this.channel && m.payload !== undefined) this.#onPayload?.(m.payload)
+      },
+      // Lost, and back again: either way whatever was sent while nobody listened is gone (streams refetch).
+      onDown: () => this.#onGap?.(),
+      onUp: (again) => {
+        if (again) this.#onGap?.()
+      },
+    })
+  }
+
+  /** Backend pid of the LISTEN session (tests sever it), null while not listening. */
+  get listenerPid(): number | null {
+    return this.#conn.pid
   }
 
   notify(payload: string): void {
@@ -51,69 +66,15 @@ export class PgLiveEventChannel implements LiveEventChannel {
     void sent.finally(() => this.#inFlight.delete(sent))
   }
 
+  /** Rejects when the first LISTEN fails (the Vault does not start); after that, reconnects by itself. */
   async listen(onPayload: (payload: string) => void, onGap: () => void): Promise<void> {
     this.#onPayload = onPayload
     this.#onGap = onGap
-    await this.#connect()
-  }
-
-  async #connect(): Promise<void> {
-    const client = new pg.Client({
-      connectionString: this.#options.url,
-      connectionTimeoutMillis: this.#options.connectTimeoutMs ?? 5_000,
-      application_name: 'ledgix-gateway-live',
-    })
-    client.on('notification', (m) => {
-      if (client === this.#client && m.channel === this.channel && m.payload !== undefined) this.#onPayload?.(m.payload)
-    })
-    client.on('error', () => this.#lost(client))
-    client.on('end', () => this.#lost(client))
-    try {
-      await client.connect()
-      await client.query(`LISTEN "${this.channel}"`)
-    } catch (err) {
-      await client.end().catch(() => undefined)
-      throw err
-    }
-    if (this.#closed) {
-      await client.end().catch(() => undefined)
-      return
-    }
-    this.#client = client
-    this.#retryMs = FIRST_RETRY_MS
-  }
-
-  #lost(client: pg.Client): void {
-    if (client !== this.#client || this.#closed) return
-    this.#client = null
-    void client.end().catch(() => undefined)
-    this.#onGap?.()
-    this.#scheduleReconnect()
-  }
-
-  #scheduleReconnect(): void {
-    if (this.#closed || this.#retry !== null) return
-    this.#retry = setTimeout(() => {
-      this.#retry = null
-      this.#connect().then(
-        // Whatever was sent while we were away is lost: streams refetch.
-        () => this.#onGap?.(),
-        () => {
-          this.#retryMs = Math.min(MAX_RETRY_MS, this.#retryMs * 2)
-          this.#scheduleReconnect()
-        },
-      )
-    }, this.#retryMs)
-    this.#retry.unref()
+    await this.#conn.connect()
   }
 
   async close(): Promise<void> {
     this.#closed = true
-    if (this.#retry !== null) clearTimeout(this.#retry)
-    this.#retry = null
-    await Promise.allSettled([...this.#inFlight])
-    const client = this.#client
-    this.#client = null
-    if (client !== null) await client.end().catch(() => undefined)
+    await Promise.all([Promise.allSettled([...this.#inFlight]), this.#conn.close()])
   }
 }
