@@ -1,0 +1,103 @@
+// Issue 16 class 4, the prefix match itself: a path that our segment-boundary, case-sensitive match
+// gives to an auth: none route but a common upstream serves from a protected route's handler —
+// letters in another case (Express and ASP.NET Core route case-insensitively, IIS serves files that
+// way) or a final '.ext' (Rails' optional '(.:format)', Spring's suffix pattern) — is refused with
+// 400 path_not_canonical (route_ambiguous), on plain requests and upgrades, upstream untouched. Paths
+// with only one reading keep working.
+import { after, before, test } from 'node:test'
+import assert from 'node:assert/strict'
+import { connect } from 'node:net'
+import fc from 'fast-check'
+import { startHarness, testRoute } from '../helpers/gateway-harness.ts'
+import type { Harness } from '../helpers/gateway-harness.ts'
+import { RawUpstream } from '../helpers/raw-upstream.ts'
+
+let up: RawUpstream
+let h: Harness
+before(async () => {
+  up = await new RawUpstream().start()
+  h = await startHarness({
+    routes: () => [
+      testRoute('admin', up.url, { match: { host: null, pathPrefix: '/admin', methods: null } }),
+      testRoute('billing', up.url, { match: { host: null, pathPrefix: '/api/Billing', methods: null } }),
+      testRoute('open', up.url, { match: { host: null, pathPrefix: '/', methods: null }, auth: 'none', tools: [] }),
+    ],
+  })
+})
+after(async () => {
+  await h.close()
+  await up.close()
+})
+
+/** Status and problem code of one raw request; `upgrade` sends a WebSocket handshake. */
+function ask(path: string, upgrade = false): Promise<{ status: number; code: string | null; body: string }> {
+  const target = new URL(h.url)
+  const extra = upgrade ? 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n' : 'Connection: close\r\n'
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(target.port), target.hostname)
+    let text = ''
+    socket.setEncoding('latin1')
+    socket.on('data', (chunk: string) => {
+      text += chunk
+      if (upgrade && text.startsWith('HTTP/1.1 101')) socket.destroy()
+    })
+    socket.on('error', reject)
+    socket.on('close', () => {
+      const body = text.slice(text.indexOf('\r\n\r\n') + 4)
+      resolve({ status: Number(text.split(' ')[1]), code: /"code":"([a-z_]+)"/.exec(body)?.[1] ?? null, body })
+    })
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: ${target.host}\r\n${extra}\r\n`)
+  })
+}
+
+/** `text` with each letter's case chosen by `flips` (true = toggled). */
+function recase(text: string, flips: readonly boolean[]): string {
+  return [...text].map((c, i) => (flips[i % flips.length] ? (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase()) : c)).join('')
+}
+
+test('the protected prefix in another case, or with a format suffix, never reaches the upstream without a token', async () => {
+  for (const path of ['/ADMIN', '/Admin/users', '/aDmIn/x', '/admin.json', '/ADMIN.JSON', '/Admin.xml', '/API/billing/x', '/api/billing.json', '/api/billing', '/api/Billing.csv']) {
+    for (const upgrade of [false, true]) {
+      const hits = up.requests.length
+      const reply = await ask(path, upgrade)
+      assert.equal(reply.status, 400, `${path}${upgrade ? ' (upgrade)' : ''}: ${reply.status} ${reply.body}`)
+      assert.equal(reply.code, 'path_not_canonical')
+      assert.match(reply.body, /route_ambiguous/)
+      assert.equal(up.requests.length, hits, `${path}: the upstream was called`)
+    }
+  }
+})
+
+test('property: any casing of a protected prefix, with any tail, is either the token route or refused', async () => {
+  const tails = fc.constantFrom('', '/', '/x', '/users/1', '.json', '.JSON', '.html', '/x.json', '-x', 'x')
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom('/admin', '/api/Billing'), fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }), tails, async (prefix, flips, tail) => {
+      const path = recase(prefix, flips) + tail
+      const hits = up.requests.length
+      const reply = await ask(path)
+      // A reading under the protected prefix: exact → 401 (token route), otherwise 400 ambiguous.
+      const lower = path.toLowerCase()
+      const p = prefix.toLowerCase()
+      const underProtected = lower === p || lower.startsWith(p + '/') || (lower.startsWith(p + '.') && !lower.slice(p.length).includes('/'))
+      if (underProtected) {
+        assert.ok(reply.status === 401 || (reply.status === 400 && reply.code === 'path_not_canonical'), `${path}: ${reply.status} ${reply.body}`)
+        assert.equal(up.requests.length, hits, `${path} reached the upstream without a token`)
+      } else {
+        assert.equal(reply.status, 200, `${path} has one reading and passes: ${reply.body}`)
+      }
+    }),
+    { numRuns: 120 },
+  )
+})
+
+test('paths with one reading still pass: other prefixes, dots deeper down, lowercase under a public prefix', async () => {
+  for (const path of ['/admin-x', '/administrator', '/adminx.json', '/docs/Admin', '/docs/admin.json', '/README.md', '/Static/App.JS', '/api/billingx', '/api/Billing2.json']) {
+    const hits = up.requests.length
+    const reply = await ask(path)
+    assert.equal(reply.status, 200, `${path}: ${reply.body}`)
+    assert.equal(up.requests.length, hits + 1)
+  }
+  for (const path of ['/admin', '/admin/x.json', '/admin/Users', '/api/Billing/x']) {
+    assert.equal((await ask(path)).status, 401, path)
+  }
+})
