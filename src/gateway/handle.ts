@@ -18,6 +18,7 @@ const WRONG_METHOD = 'This route does not accept this method.'
 const NOT_WEBSOCKET = 'This route does not accept WebSocket upgrades.'
 const AMBIGUOUS =
   'route_ambiguous: the path differs from a more specific route\'s prefix only in letter case or a final ".ext"; servers that ignore case (Express, IIS, ASP.NET) or read ".json" as a format (Rails, Spring) would serve that route. Send the path as that route spells it.'
+const NO_CONNECT = 'CONNECT is not supported: this is a reverse proxy, not a tunnel.'
 const INTERNAL = 'Internal error; see the gateway log for this request_id.'
 
 /**
@@ -94,6 +95,10 @@ function respond(gateway: Gateway, ctx: RequestContext, code: ErrorCode): void {
 
 export async function handleUpgrade(gateway: Gateway, ctx: RequestContext): Promise<void> {
   try {
+    if (ctx.method === 'CONNECT') {
+      ctx.fail('method_not_allowed', NO_CONNECT)
+      return refuseUpgrade(ctx.socket!, ctx)
+    }
     await routeUpgrade(gateway, ctx)
   } catch (err) {
     ctx.fail('internal_error', INTERNAL)

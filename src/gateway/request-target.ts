@@ -186,9 +186,9 @@ export interface HostReading {
 /**
  * Read Host from rawHeaders: absent (HTTP/1.0) leaves hostname null; a repeated Host (node:http
  * keeps only the first), an empty one or one with characters outside a DNS name / IP literal is
- * invalid.
+ * invalid. `defaultPort` (80, or 443 on TLS) is dropped from the authority (RFC 3986 §6.2.3).
  */
-export function readHost(rawHeaders: readonly string[], out: HostReading): void {
+export function readHost(rawHeaders: readonly string[], out: HostReading, defaultPort: number): void {
   let value: string | null = null
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!
@@ -200,14 +200,18 @@ export function readHost(rawHeaders: readonly string[], out: HostReading): void 
     value = rawHeaders[i + 1]!
   }
   if (value === null) return
-  normalizeAuthority(value, out)
+  normalizeAuthority(value, out, defaultPort)
 }
 
-/** Normalise `host[:port]` into `out`; sets hostValid = false when it is not a host. */
-export function normalizeAuthority(value: string, out: HostReading): void {
+/**
+ * Normalise `host[:port]` into `out`; sets hostValid = false when it is not a host. A port equal
+ * to `defaultPort` is dropped from the authority (`api:80` is `api` on plain HTTP).
+ */
+export function normalizeAuthority(value: string, out: HostReading, defaultPort = -1): void {
   const lower = value.toLowerCase()
   let hostEnd: number
   let portStart: number
+  let hostname: string
   if (lower.charCodeAt(0) === 91 /* [ */) {
     const close = lower.indexOf(']')
     if (close < 3 || !isIpv6Literal(lower, 1, close)) return invalidate(out)
@@ -215,6 +219,9 @@ export function normalizeAuthority(value: string, out: HostReading): void {
     if (hostEnd === lower.length) portStart = -1
     else if (lower.charCodeAt(hostEnd) === 58 /* : */) portStart = hostEnd + 1
     else return invalidate(out)
+    const canonical = canonicalIpv6(lower.slice(0, hostEnd))
+    if (canonical === null) return invalidate(out)
+    hostname = canonical
   } else {
     const colon = lower.indexOf(':')
     hostEnd = colon === -1 ? lower.length : colon
@@ -222,15 +229,69 @@ export function normalizeAuthority(value: string, out: HostReading): void {
     // One trailing dot is the absolute form of the same name (RFC 1034 §3.1).
     if (hostEnd > 0 && lower.charCodeAt(hostEnd - 1) === DOT) hostEnd--
     if (!isDnsName(lower, hostEnd)) return invalidate(out)
+    if (endsInNumber(lower, hostEnd) && !isDottedQuad(lower, hostEnd)) return invalidate(out)
+    hostname = hostEnd === lower.length ? lower : lower.slice(0, hostEnd)
   }
-  const hostname = hostEnd === lower.length ? lower : lower.slice(0, hostEnd)
   const port = portStart === -1 ? -1 : parsePort(lower, portStart)
   if (port === -2) return invalidate(out)
   out.host = hostname
-  if (port < 0) out.authority = hostname
+  if (port < 0 || port === defaultPort) out.authority = hostname
   // The common 'name:8080' is already canonical: reuse the lowercased string instead of rebuilding it.
-  else if (portStart === hostEnd + 1 && lower.charCodeAt(portStart) !== 48 /* 0 */) out.authority = lower
+  else if (portStart === hostEnd + 1 && lower.charCodeAt(portStart) !== 48 /* 0 */ && hostname.length === hostEnd) out.authority = lower
   else out.authority = `${hostname}:${port}`
+}
+
+/**
+ * '[…]' in the one form the WHATWG URL parser gives (lowercase, zeros compressed: '[0:0::1]' is
+ * '[::1]'), or null when it is no IPv6 address. Rare, so the URL parser's cost is fine here.
+ */
+function canonicalIpv6(literal: string): string | null {
+  try {
+    const hostname = new URL(`http://${literal}/`).hostname
+    return hostname.charCodeAt(0) === 91 ? hostname : null
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Does the name's last label look like a number (digits, or '0x' hex)? URL parsers and
+ * inet_aton() then read the whole name as IPv4 in one of its many forms: '127.1', '0x7f.0.0.1',
+ * '2130706433' and '127.000.0.1' are all 127.0.0.1 to them, while a host-bound route compares text.
+ */
+function endsInNumber(s: string, end: number): boolean {
+  const start = s.lastIndexOf('.', end - 1) + 1
+  if (start === end) return false
+  if (end - start >= 2 && s.charCodeAt(start) === 48 && s.charCodeAt(start + 1) === 120 /* 0x */) {
+    for (let i = start + 2; i < end; i++) if (hexValue(s.charCodeAt(i)) < 0) return false
+    return true
+  }
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 48 || c > 57) return false
+  }
+  return true
+}
+
+/** Four decimal parts 0–255 without leading zeros: the one spelling of an IPv4 address we accept. */
+function isDottedQuad(s: string, end: number): boolean {
+  let parts = 0
+  let start = 0
+  for (let i = 0; i <= end; i++) {
+    if (i < end && s.charCodeAt(i) !== DOT) continue
+    const length = i - start
+    if (length === 0 || length > 3 || (length > 1 && s.charCodeAt(start) === 48)) return false
+    let value = 0
+    for (let j = start; j < i; j++) {
+      const c = s.charCodeAt(j)
+      if (c < 48 || c > 57) return false
+      value = value * 10 + (c - 48)
+    }
+    if (value > 255) return false
+    parts++
+    start = i + 1
+  }
+  return parts === 4
 }
 
 function invalidate(out: HostReading): void {
