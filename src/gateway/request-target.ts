@@ -17,6 +17,7 @@ export type PathReason =
   | 'encoded_separator'
   | 'double_encoding'
   | 'invalid_utf8'
+  | 'compatibility_character'
   | 'percent_encoding_refused'
 
 /** gateway.path_rules, compiled. Every option only tightens the default rule. */
@@ -73,6 +74,8 @@ export function checkPath(path: string, rules: PathRules): PathReason | null {
   let need = 0
   let low = 0x80
   let high = 0xbf
+  // The code point being decoded from a multi-byte escape sequence.
+  let cp = 0
   // The last character of the segment so far, decoded (for trailing '.' and ' ').
   let last = -1
   let allDots = true
@@ -111,6 +114,8 @@ export function checkPath(path: string, rules: PathRules): PathReason | null {
       low = 0x80
       high = 0xbf
       last = b
+      cp = (cp << 6) | (b & 0x3f)
+      if (need === 0 && readsAsAscii(cp)) return 'compatibility_character'
       continue
     }
     if (b < 0x80) {
@@ -121,19 +126,44 @@ export function checkPath(path: string, rules: PathRules): PathReason | null {
     }
     // A lead byte: C2–DF one more, E0–EF two, F0–F4 three; the first continuation's range
     // narrows for E0 (no overlong), ED (no surrogates), F0 (no overlong) and F4 (≤ U+10FFFF).
-    if (b >= 0xc2 && b <= 0xdf) need = 1
-    else if (b >= 0xe0 && b <= 0xef) {
+    if (b >= 0xc2 && b <= 0xdf) {
+      need = 1
+      cp = b & 0x1f
+    } else if (b >= 0xe0 && b <= 0xef) {
       need = 2
+      cp = b & 0x0f
       if (b === 0xe0) low = 0xa0
       else if (b === 0xed) high = 0x9f
     } else if (b >= 0xf0 && b <= 0xf4) {
       need = 3
+      cp = b & 0x07
       if (b === 0xf0) low = 0x90
       else if (b === 0xf4) high = 0x8f
     } else return 'invalid_utf8'
     last = b
   }
   return null
+}
+
+/**
+ * Windows "best-fit" conversion to ANSI code pages maps these to '/' or '\\' though Unicode
+ * gives them no compatibility decomposition (¥ and ₩ are the backslash byte in code pages 932 and
+ * 949; division and fraction slash, set minus, reverse solidus operator).
+ */
+const BEST_FIT_SEPARATORS: ReadonlySet<number> = new Set([0x00a5, 0x20a9, 0x2044, 0x2215, 0x2216, 0x29f5])
+
+/**
+ * Would a Unicode-normalising or best-fit reader see ASCII here? NFKC maps compatibility forms to
+ * ASCII: fullwidth '／' (U+FF0F) and '．' to '/' and '.', '…' to '...', 'ａ' to 'a', no-break and
+ * ideographic spaces to ' ', '²' to '2'; so '/admin%EF%BC%8Fx' can be '/admin/x' upstream. Only
+ * reached for percent-encoded non-ASCII, which is rare, so the normalize() call costs nothing on
+ * the common path.
+ */
+function readsAsAscii(cp: number): boolean {
+  if (BEST_FIT_SEPARATORS.has(cp)) return true
+  const normalized = String.fromCodePoint(cp).normalize('NFKC')
+  for (let i = 0; i < normalized.length; i++) if (normalized.charCodeAt(i) < 128) return true
+  return false
 }
 
 function rawReason(c: number): PathReason {
@@ -170,6 +200,7 @@ export const PATH_REASON_DETAIL: Readonly<Record<PathReason, string>> = Object.f
   encoded_separator: 'encoded_separator: the path has an encoded "/" or "\\" (%2F, %5C).',
   double_encoding: 'double_encoding: the path is percent-encoded twice (e.g. %252e).',
   invalid_utf8: 'invalid_utf8: the percent-encoded bytes are not valid UTF-8 (e.g. overlong %c0%ae).',
+  compatibility_character: 'compatibility_character: a percent-encoded character normalises to ASCII (e.g. fullwidth %EF%BC%8F is "/" under NFKC and Windows best-fit); send the ASCII.',
   percent_encoding_refused: 'percent_encoding_refused: this gateway refuses percent-encoded paths (gateway.path_rules.reject_percent_encoded).',
 })
 
