@@ -101,3 +101,37 @@ test('paths with one reading still pass: other prefixes, dots deeper down, lower
     assert.equal((await ask(path)).status, 401, path)
   }
 })
+
+test('a WebSocket upgrade reaches the upstream on the very request target a plain request would (base path, strip_prefix, query)', async (t) => {
+  const gw = await startHarness({
+    routes: () => [
+      testRoute('ws', `${up.url}/base`, { match: { host: null, pathPrefix: '/ws', methods: null }, auth: 'none', tools: [], stripPrefix: true }),
+      testRoute('plain', up.url, { match: { host: null, pathPrefix: '/', methods: null }, auth: 'none', tools: [] }),
+    ],
+  })
+  t.after(() => gw.close())
+  const target = new URL(gw.url)
+  const send = (path: string, upgrade: boolean): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const socket = connect(Number(target.port), target.hostname)
+      const extra = upgrade ? 'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n' : 'Connection: close\r\n'
+      socket.once('data', () => {
+        socket.destroy()
+        resolve()
+      })
+      socket.on('error', reject)
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: ${target.host}\r\n${extra}\r\n`)
+    })
+  for (const [path, line] of [
+    ['/ws/chat/room-1?token=a&next=/x/../y', 'GET /base/chat/room-1?token=a&next=/x/../y HTTP/1.1'],
+    ['/ws', 'GET /base HTTP/1.1'],
+    ['/stream/caf%C3%A9?q=%2e%2e', 'GET /stream/caf%C3%A9?q=%2e%2e HTTP/1.1'],
+  ] as const) {
+    for (const upgrade of [false, true]) {
+      const before = up.requests.length
+      await send(path, upgrade)
+      assert.equal(up.requests.length, before + 1, path)
+      assert.equal(up.last.line, line, `${upgrade ? 'upgrade' : 'plain'} ${path}`)
+    }
+  }
+})
