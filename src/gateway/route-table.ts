@@ -204,6 +204,10 @@ function compileRoute(config: RouteConfig, logger: Logger): CompiledRoute {
     connect: { timeout: up.connectTimeoutMs },
   })
   const methods = config.match.methods === null ? null : new Set(config.match.methods.map((m) => m.toUpperCase()))
+  // RFC 9110 §9.3.2: HEAD is GET without the body, and Express, Go net/http, Flask, Rails and Spring
+  // serve it with the GET handler. A route that takes GET takes HEAD, or `HEAD /admin` would fall
+  // through to a less specific (auth: none) route and run the protected GET handler upstream.
+  if (methods !== null && methods.has('GET')) methods.add('HEAD')
   const log = logger.child({ route: config.name })
   return {
     name: config.name,

@@ -32,7 +32,7 @@ test('prefixes match on segment boundaries; the longest prefix and host-bound ro
   assert.equal(name(null, '/v1/admin', 'POST'), 'v1', 'a method miss falls through to a less specific route')
   assert.equal(name('api.example.com', '/v1/x'), 'hosted')
   assert.equal(name(null, '/other', 'POST'), 'method_not_allowed')
-  assert.equal(table.allowFor(null, '/other'), 'GET')
+  assert.equal(table.allowFor(null, '/other'), 'GET, HEAD')
 })
 
 test('method miss everywhere → method_not_allowed; no prefix → route_not_found', async (t) => {

@@ -135,3 +135,26 @@ test('a WebSocket upgrade reaches the upstream on the very request target a plai
     }
   }
 })
+
+test('HEAD on a GET-only token route is that route (upstreams run the GET handler for HEAD), not the auth: none fall-through', async (t) => {
+  const gw = await startHarness({
+    routes: () => [
+      testRoute('reports', up.url, { match: { host: null, pathPrefix: '/reports', methods: ['GET'] } }),
+      testRoute('open', up.url, { match: { host: null, pathPrefix: '/', methods: null }, auth: 'none', tools: [] }),
+    ],
+  })
+  t.after(() => gw.close())
+  const target = new URL(gw.url)
+  const before = up.requests.length
+  const status = await new Promise<number>((resolve, reject) => {
+    const socket = connect(Number(target.port), target.hostname)
+    let text = ''
+    socket.setEncoding('latin1')
+    socket.on('data', (chunk: string) => (text += chunk))
+    socket.on('error', reject)
+    socket.on('close', () => resolve(Number(text.split(' ')[1])))
+    socket.write(`HEAD /reports/2026 HTTP/1.1\r\nHost: ${target.host}\r\nConnection: close\r\n\r\n`)
+  })
+  assert.equal(status, 401)
+  assert.equal(up.requests.length, before, 'the upstream never ran the GET handler without a token')
+})
