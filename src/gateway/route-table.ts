@@ -112,7 +112,7 @@ function hasUpperPrefix(route: CompiledRoute): boolean {
 
 /**
  * Can an upstream read this path as another route's? Only if it has an uppercase ASCII letter or a
- * '.' in its last segment (the two readings below); most paths have neither and skip the scan (unless a route prefix has
+ * '.' in its last segment (the readings below), ':' or '%'; most paths have none and skip the scan (unless a route prefix has
  * an uppercase letter, RouteTable#upperPrefix).
  */
 function mayReadOtherwise(path: string): boolean {
@@ -120,7 +120,7 @@ function mayReadOtherwise(path: string): boolean {
   let dotAfterSlash = false
   for (let i = 0; i < path.length; i++) {
     const c = path.charCodeAt(i)
-    if (c >= 65 && c <= 90) return true
+    if ((c >= 65 && c <= 90) || c === 58 /* ':' */ || c === 37 /* '%' */) return true
     if (c === 47) {
       lastSlash = i
       dotAfterSlash = false
@@ -141,11 +141,13 @@ function anyEarlierReading(routes: readonly CompiledRoute[], end: number, host: 
 }
 
 /**
- * The prefix rule as common upstreams may apply it, looser than ours in two ways that decide which
+ * The prefix rule as common upstreams may apply it, looser than ours in three ways that decide which
  * handler serves a path: letters compared without case (Express and ASP.NET Core route
- * case-insensitively by default, IIS serves files that way: '/ADMIN' is '/admin'), and a final
- * '.ext' read as a format suffix (Rails' '(.:format)', Spring's suffix pattern match: '/admin.json'
- * is '/admin'). `prefixLower` is lowercase already.
+ * case-insensitively by default, IIS serves files that way: '/ADMIN' is '/admin'); a final '.ext'
+ * read as a format suffix (Rails' '(.:format)', Spring's suffix pattern match: '/admin.json' is
+ * '/admin'); and ':' (raw or %3A) ending the name, as NTFS streams do on IIS ('/admin::$DATA',
+ * '/admin::$INDEX_ALLOCATION/x' are '/admin', '/admin/x') and Google-style custom methods
+ * ('/v1/items:batchGet' acts on '/v1/items'). `prefixLower` is lowercase already.
  */
 function readsAsPrefix(prefixLower: string, path: string): boolean {
   const length = prefixLower.length
@@ -157,7 +159,9 @@ function readsAsPrefix(prefixLower: string, path: string): boolean {
   }
   if (path.length === length) return true
   const next = path.charCodeAt(length)
-  if (next === 47 /* '/' */) return true
+  if (next === 47 /* '/' */ || next === 58 /* ':' */) return true
+  // '%3A' is ':' once decoded (IIS decodes before the NTFS stream syntax applies).
+  if (next === 37 /* '%' */ && path.charCodeAt(length + 1) === 51 && (path.charCodeAt(length + 2) | 32) === 97) return true
   return next === 46 /* '.' */ && path.indexOf('/', length) === -1
 }
 

@@ -56,7 +56,7 @@ function recase(text: string, flips: readonly boolean[]): string {
 }
 
 test('the protected prefix in another case, or with a format suffix, never reaches the upstream without a token', async () => {
-  for (const path of ['/ADMIN', '/Admin/users', '/aDmIn/x', '/admin.json', '/ADMIN.JSON', '/Admin.xml', '/API/billing/x', '/api/billing.json', '/api/billing', '/api/Billing.csv']) {
+  for (const path of ['/ADMIN', '/Admin/users', '/aDmIn/x', '/admin.json', '/ADMIN.JSON', '/Admin.xml', '/API/billing/x', '/api/billing.json', '/api/billing', '/api/Billing.csv', '/admin::$DATA', '/admin::$INDEX_ALLOCATION/x', '/admin%3A%3A$DATA', '/admin%3a:$DATA', '/api/Billing:batchGet']) {
     for (const upgrade of [false, true]) {
       const hits = up.requests.length
       const reply = await ask(path, upgrade)
@@ -91,7 +91,7 @@ test('property: any casing of a protected prefix, with any tail, is either the t
 })
 
 test('paths with one reading still pass: other prefixes, dots deeper down, lowercase under a public prefix', async () => {
-  for (const path of ['/admin-x', '/administrator', '/adminx.json', '/docs/Admin', '/docs/admin.json', '/README.md', '/Static/App.JS', '/api/billingx', '/api/Billing2.json']) {
+  for (const path of ['/admin-x', '/administrator', '/adminx.json', '/docs/Admin', '/docs/admin.json', '/README.md', '/Static/App.JS', '/api/billingx', '/api/Billing2.json', '/adminx:y', '/docs/admin:x', '/x%3Ay']) {
     const hits = up.requests.length
     const reply = await ask(path)
     assert.equal(reply.status, 200, `${path}: ${reply.body}`)
