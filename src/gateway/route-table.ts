@@ -111,22 +111,16 @@ function hasUpperPrefix(route: CompiledRoute): boolean {
 }
 
 /**
- * Can an upstream read this path as another route's? Only if it has an uppercase ASCII letter or a
- * '.' in its last segment (the readings below), ':' or '%'; most paths have none and skip the scan (unless a route prefix has
- * an uppercase letter, RouteTable#upperPrefix).
+ * Can an upstream read this path as another route's? Only if it has an uppercase ASCII letter, a
+ * '.', ':' or '%' (the readings below); most paths have none and skip the scan (unless a route
+ * prefix has an uppercase letter, RouteTable#upperPrefix).
  */
 function mayReadOtherwise(path: string): boolean {
-  let lastSlash = 0
-  let dotAfterSlash = false
   for (let i = 0; i < path.length; i++) {
     const c = path.charCodeAt(i)
-    if ((c >= 65 && c <= 90) || c === 58 /* ':' */ || c === 37 /* '%' */) return true
-    if (c === 47) {
-      lastSlash = i
-      dotAfterSlash = false
-    } else if (c === 46 && i > lastSlash) dotAfterSlash = true
+    if ((c >= 65 && c <= 90) || c === 46 /* '.' */ || c === 58 /* ':' */ || c === 37 /* '%' */) return true
   }
-  return dotAfterSlash
+  return false
 }
 
 /** Does a route before index `end` take the path under an upstream's reading (host and method too)? */
@@ -144,8 +138,8 @@ function anyEarlierReading(routes: readonly CompiledRoute[], end: number, host: 
  * The prefix rule as common upstreams may apply it, looser than ours in three ways that decide which
  * handler serves a path: letters compared without case (Express and ASP.NET Core route
  * case-insensitively by default, IIS serves files that way: '/ADMIN' is '/admin'); a final '.ext'
- * read as a format suffix (Rails' '(.:format)', Spring's suffix pattern match: '/admin.json' is
- * '/admin'); and ':' (raw or %3A) ending the name, as NTFS streams do on IIS ('/admin::$DATA',
+ * read as a format suffix (Rails' '(.:format)', Spring's suffix pattern match: '/admin.json' and
+ * '/admin.json/' are '/admin'); and ':' (raw or %3A) ending the name, as NTFS streams do on IIS ('/admin::$DATA',
  * '/admin::$INDEX_ALLOCATION/x' are '/admin', '/admin/x') and Google-style custom methods
  * ('/v1/items:batchGet' acts on '/v1/items'). `prefixLower` is lowercase already.
  */
@@ -162,7 +156,10 @@ function readsAsPrefix(prefixLower: string, path: string): boolean {
   if (next === 47 /* '/' */ || next === 58 /* ':' */) return true
   // '%3A' is ':' once decoded (IIS decodes before the NTFS stream syntax applies).
   if (next === 37 /* '%' */ && path.charCodeAt(length + 1) === 51 && (path.charCodeAt(length + 2) | 32) === 97) return true
-  return next === 46 /* '.' */ && path.indexOf('/', length) === -1
+  if (next !== 46 /* '.' */) return false
+  // A format suffix ends the path; Rails and Spring ignore one trailing '/' ('/admin.json/').
+  const slash = path.indexOf('/', length)
+  return slash === -1 || slash === path.length - 1
 }
 
 /** Build the whole table (pools included). On any failure the pools made so far are closed. */

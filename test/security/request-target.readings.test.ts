@@ -158,3 +158,60 @@ test('HEAD on a GET-only token route is that route (upstreams run the GET handle
   assert.equal(status, 401)
   assert.equal(up.requests.length, before, 'the upstream never ran the GET handler without a token')
 })
+
+/**
+ * Every way the upstream families above may read a path, folded into one: decode (overlong UTF-8
+ * too), NFKC, '\' as '/', ';params' stripped, dot segments removed, '//' merged, trailing dots and
+ * spaces stripped, lowercase, ':' ending a non-empty name, a final '.ext' dropped.
+ */
+function loosestReading(path: string): string {
+  let bytes = ''
+  for (let i = 0; i < path.length; i++) {
+    if (path[i] === '%' && /^[0-9a-fA-F]{2}$/.test(path.slice(i + 1, i + 3))) {
+      bytes += String.fromCharCode(parseInt(path.slice(i + 1, i + 3), 16))
+      i += 2
+    } else bytes += path[i]
+  }
+  // Lenient UTF-8, overlong two-byte forms included.
+  let text = ''
+  const buf = Buffer.from(bytes, 'latin1')
+  for (let i = 0; i < buf.length; i++) {
+    const b = buf[i]!
+    if ((b & 0xe0) === 0xc0 && ((buf[i + 1] ?? 0) & 0xc0) === 0x80) {
+      text += String.fromCharCode(((b & 0x1f) << 6) | (buf[i + 1]! & 0x3f))
+      i++
+    } else if ((b & 0xf0) === 0xe0 && ((buf[i + 1] ?? 0) & 0xc0) === 0x80 && ((buf[i + 2] ?? 0) & 0xc0) === 0x80) {
+      text += String.fromCharCode(((b & 0x0f) << 12) | ((buf[i + 1]! & 0x3f) << 6) | (buf[i + 2]! & 0x3f))
+      i += 2
+    } else text += String.fromCharCode(b)
+  }
+  const segments = text.normalize('NFKC').replaceAll('\\', '/').toLowerCase().split('/').map((s) => s.split(';')[0]!.replace(/(?<=.):.*$/, '').replace(/[. ]+$/, (m) => (/^[.]+$/.test(s) ? m : '')))
+  const out: string[] = []
+  for (const s of segments) {
+    if (s === '..') out.pop()
+    else if (s !== '.' && s !== '') out.push(s)
+  }
+  const last = out.length - 1
+  if (last >= 0) out[last] = out[last]!.replace(/\.[^.]*$/, '')
+  return '/' + out.join('/')
+}
+
+test('property: whatever the auth: none route forwards, no upstream reading of it is under the protected prefix', async () => {
+  const hostile = ['ADMIN', 'Admin', '%61dmin', '.', '..', '%2e', '%2E%2e', ';x', '%3b', '::$DATA', '%3A', '.json', '%EF%BC%8F', '%EF%BC%8E', '%C0%AE', '%C0%AF', '\\', '%5c', '%2f', '%20', '%C2%A0', '%E2%80%A6', '%252e']
+  const benign = ['admin', 'x', 'public', 'docs', '/', '/', '-', '~', '.md', '%C3%A9']
+  const piece = fc.oneof({ arbitrary: fc.constantFrom(...benign), weight: 3 }, { arbitrary: fc.constantFrom(...hostile), weight: 1 })
+  let forwarded = 0
+  await fc.assert(
+    fc.asyncProperty(fc.array(piece, { minLength: 1, maxLength: 6 }), async (parts) => {
+      const path = '/' + parts.join('')
+      const hits = up.requests.length
+      const reply = await ask(path)
+      if (up.requests.length === hits) return
+      forwarded++
+      const reading = loosestReading(path)
+      assert.ok(reading !== '/admin' && !reading.startsWith('/admin/'), `${path} (${reply.status}) was forwarded without a token but reads as ${reading}`)
+    }),
+    { numRuns: 400 },
+  )
+  assert.ok(forwarded > 40, `only ${forwarded} paths were forwarded: the property would be vacuous`)
+})
