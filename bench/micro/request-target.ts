@@ -57,7 +57,7 @@ const result = {
   checkPath_ns: nsPerCall(PATHS, (p) => (checkPath(p, DEFAULT_PATH_RULES) === null ? 1 : 0)),
   readHost_ns: nsPerCall([RAW_HEADERS], (raw) => {
     reading.hostValid = true
-    readHost(raw, reading)
+    readHost(raw, reading, 80)
     return reading.hostValid ? 1 : 0
   }),
   canonicalHeaderNames_ns: nsPerCall([RAW_HEADERS], (raw) => {

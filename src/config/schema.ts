@@ -161,7 +161,7 @@ const RouteSchema = Type.Object(
         host: Type.Optional(Type.String({ pattern: HOST_PATTERN, description: 'Exact Host header to match, without port; omit to match any host.' })),
         path_prefix: Type.Optional(Type.String({ minLength: 1, default: '/', description: 'Path prefix, matched on segment boundaries ("/v1" matches /v1 and /v1/x, not /v10).' })),
         methods: Type.Optional(
-          Type.Array(Type.String({ pattern: TOKEN_PATTERN }), { minItems: 1, description: 'HTTP methods to match; omit to match any method.' }),
+          Type.Array(Type.String({ pattern: TOKEN_PATTERN }), { minItems: 1, description: 'HTTP methods to match (GET also takes HEAD); omit to match any method.' }),
         ),
       },
       { ...closed, description: 'Which requests this route takes. A host-bound route beats a host-less one, then the longest path prefix wins.' },

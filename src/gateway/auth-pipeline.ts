@@ -38,7 +38,7 @@ const NO_ARGS_HASH = 'This route binds arguments but the token carries no tool_a
 const TOKEN_IN_USE = 'Another request with this token is still in flight (its body arriving or being checked); this one was not read, and the token is used up only if that one succeeds.'
 const UPGRADE_BOUND = 'Routes with bind_args cannot be upgraded to WebSocket.'
 const REPLAYED_LOCAL = 'Token already used.'
-const CLAIM_UNSENDABLE = 'An identity claim (agent_id, tool, policy_id, session_id, jti, decision) is longer than 1024 characters encoded, or not well-formed Unicode.'
+const CLAIM_UNSENDABLE = 'An identity claim (agent_id, tool, policy_id, session_id, jti, decision) is not a string, is longer than 1024 characters encoded, or is not well-formed Unicode.'
 
 /**
  * Run the pipeline. null = authorized and burned (ctx.claims, ctx.identity, ctx.token, ctx.body set); otherwise

@@ -16,6 +16,9 @@ const BAD_HOST = 'Send exactly one Host header holding a DNS name or IP literal 
 const NO_ROUTE = 'No route matches this host and path.'
 const WRONG_METHOD = 'This route does not accept this method.'
 const NOT_WEBSOCKET = 'This route does not accept WebSocket upgrades.'
+const AMBIGUOUS =
+  'route_ambiguous: the path differs from a more specific route\'s prefix only in letter case or a final ".ext"; servers that ignore case (Express, IIS, ASP.NET) or read ".json" as a format (Rails, Spring) would serve that route. Send the path as that route spells it.'
+const NO_CONNECT = 'CONNECT is not supported: this is a reverse proxy, not a tunnel.'
 const INTERNAL = 'Internal error; see the gateway log for this request_id.'
 
 /**
@@ -29,6 +32,7 @@ export function handleRequest(gateway: Gateway, ctx: RequestContext): void {
     if (refused !== null) return respond(gateway, ctx, refused)
     const match = runtime.routes.match(ctx.host, ctx.path, ctx.method)
     if (match === 'route_not_found') return respond(gateway, ctx, ctx.fail(match, NO_ROUTE))
+    if (match === 'route_ambiguous') return respond(gateway, ctx, ctx.fail('path_not_canonical', AMBIGUOUS))
     if (match === 'method_not_allowed') {
       ctx.res!.setHeader('allow', runtime.routes.allowFor(ctx.host, ctx.path))
       return respond(gateway, ctx, ctx.fail(match, WRONG_METHOD))
@@ -91,6 +95,10 @@ function respond(gateway: Gateway, ctx: RequestContext, code: ErrorCode): void {
 
 export async function handleUpgrade(gateway: Gateway, ctx: RequestContext): Promise<void> {
   try {
+    if (ctx.method === 'CONNECT') {
+      ctx.fail('method_not_allowed', NO_CONNECT)
+      return refuseUpgrade(ctx.socket!, ctx)
+    }
     await routeUpgrade(gateway, ctx)
   } catch (err) {
     ctx.fail('internal_error', INTERNAL)
@@ -105,7 +113,8 @@ async function routeUpgrade(gateway: Gateway, ctx: RequestContext): Promise<void
   if (refuseTarget(gateway, ctx) !== null) return refuseUpgrade(socket, ctx)
   const match = runtime.routes.match(ctx.host, ctx.path, ctx.method)
   if (typeof match === 'string') {
-    ctx.fail(match, match === 'route_not_found' ? NO_ROUTE : WRONG_METHOD)
+    if (match === 'route_ambiguous') ctx.fail('path_not_canonical', AMBIGUOUS)
+    else ctx.fail(match, match === 'route_not_found' ? NO_ROUTE : WRONG_METHOD)
     return refuseUpgrade(socket, ctx)
   }
   ctx.route = match

@@ -1,8 +1,10 @@
 // Upstream request headers (ARCHITECTURE "Request path" step 6) and response header hygiene.
-// Names are compared in one canonical form (lowercase, '_' read as '-', as CGI/WSGI/Rack servers
-// read them): drop hop-by-hop and every header named in Connection, every inbound X-Ledgix-*, the
-// names we rebuild (X-Forwarded-*, Forwarded, Host), Authorization unless the route forwards it,
-// the route's strip list; then put ours first and the client's after.
+// Names are compared in one canonical form (lowercase, every character but a letter or digit read
+// as '-', as CGI/WSGI/Rack/PHP servers may read them): drop hop-by-hop and every header named in
+// Connection, every inbound X-Ledgix-*, the names we rebuild (X-Forwarded-*, Forwarded, Host),
+// headers that re-route the request upstream (X-Original-URL, method overrides), client-address
+// claims from untrusted peers, Authorization unless the route forwards it, the route's strip list;
+// then put ours first and the client's after.
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import { IDENTITY_HEADER_NAMES } from './identity-headers.ts'
 
@@ -25,20 +27,68 @@ const REQUEST_ID = 'x-ledgix-request-id'
 /** Request headers the gateway rebuilds (host → upstream host; forwarded set from the socket). */
 const REBUILT = ['host', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'forwarded', 'expect']
 
+/**
+ * Headers some upstream reads as the request's path or method instead of the request line, so the
+ * route the gateway matched would not be the resource served: IIS URL Rewrite, Symfony/Zend
+ * (X-Original-URL, X-Rewrite-URL), and method-override middleware (Express method-override, Symfony,
+ * Laravel, Google APIs). Dropped from every peer, trusted proxies included: routing here is decided
+ * on the request line alone (docs/design/identity-headers.md).
+ */
+export const ROUTING_OVERRIDES: readonly string[] = [
+  'x-original-url',
+  'x-rewrite-url',
+  'x-original-uri',
+  'x-http-method-override',
+  'x-http-method',
+  'x-method-override',
+]
+
+/**
+ * Client-address and original-host claims that frameworks read like X-Forwarded-* (X-Real-IP from
+ * nginx's realip module, Akamai True-Client-IP, Cloudflare CF-Connecting-IP, …): only a trusted
+ * proxy may send them; from anyone else they are dropped.
+ */
+export const PEER_CLAIMS: readonly string[] = [
+  'x-real-ip',
+  'x-client-ip',
+  'client-ip',
+  'true-client-ip',
+  'x-cluster-client-ip',
+  'cf-connecting-ip',
+  'fastly-client-ip',
+  'x-original-forwarded-for',
+  'x-forwarded',
+  'x-original-host',
+  'x-host',
+]
+
+const ROUTING_OVERRIDE_SET: ReadonlySet<string> = new Set(ROUTING_OVERRIDES)
+const PEER_CLAIM_SET: ReadonlySet<string> = new Set(PEER_CLAIMS)
+
 /** Ours alone: no inbound spelling of these prefixes reaches the upstream. */
 const LEDGIX_PREFIX = 'x-ledgix-'
 /** From a peer that is not a trusted proxy, no X-Forwarded-* at all (-Port, -Prefix, -Ssl, …). */
 const FORWARDED_PREFIX = 'x-forwarded-'
 
 /**
- * The name as an upstream may read it: lowercase, '_' as '-'. nginx passes underscores through
- * when underscores_in_headers is on, and a CGI/WSGI server maps both X-Ledgix-Tool and X_Ledgix_Tool
- * to HTTP_X_LEDGIX_TOOL, so the two spellings are one header.
+ * The name as an upstream may read it: lowercase, and every character that is not a letter or digit
+ * as '-'. A CGI/WSGI server maps both X-Ledgix-Tool and X_Ledgix_Tool to HTTP_X_LEDGIX_TOOL (nginx
+ * passes underscores through when underscores_in_headers is on), and PHP also turns '.' in a
+ * variable name into '_' (X-Ledgix.Tool is $_SERVER['HTTP_X_LEDGIX_TOOL']); so every token
+ * character other than a letter or digit ('_', '.', '~', '+', '!', …) is read as the '-' it may
+ * become. A plain lowercase name with only '-' (the common case) is returned without allocating more.
  */
 export function canonicalHeaderName(name: string): string {
   const lower = name.toLowerCase()
-  return lower.indexOf('_') === -1 ? lower : lower.replaceAll('_', '-')
+  for (let i = 0; i < lower.length; i++) {
+    const c = lower.charCodeAt(i)
+    if (c === 45 || (c >= 97 && c <= 122) || (c >= 48 && c <= 57)) continue
+    return lower.replace(NOT_ALNUM, '-')
+  }
+  return lower
 }
+
+const NOT_ALNUM = /[^a-z0-9]/g
 
 /** The canonical set of request header names a route drops; computed once per route at load. */
 export function compileDropSet(stripHeaders: readonly string[], forwardAuthorization: boolean): ReadonlySet<string> {
@@ -50,8 +100,8 @@ export function compileDropSet(stripHeaders: readonly string[], forwardAuthoriza
 
 /** Is this canonical inbound name one the upstream must only ever get from the gateway? */
 function isReserved(canonical: string, peerTrusted: boolean): boolean {
-  if (canonical.startsWith(LEDGIX_PREFIX)) return true
-  return !peerTrusted && canonical.startsWith(FORWARDED_PREFIX)
+  if (canonical.startsWith(LEDGIX_PREFIX) || ROUTING_OVERRIDE_SET.has(canonical)) return true
+  return !peerTrusted && (canonical.startsWith(FORWARDED_PREFIX) || PEER_CLAIM_SET.has(canonical))
 }
 
 /**

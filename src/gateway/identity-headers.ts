@@ -81,13 +81,25 @@ export interface IdentityClaims {
   readonly session_id: string
   readonly jti: string
   readonly decision: string
+  /** The payload as sent: a claim present with another type than string is refused, not emptied. */
+  readonly raw: Readonly<Record<string, unknown>>
 }
+
+/** Claims the verifier reads as '' when they are not strings (jti and tool it refuses itself). */
+const STRING_CLAIMS = ['agent_id', 'policy_id', 'session_id', 'decision'] as const
 
 /**
  * The six header values in IDENTITY_HEADER_NAMES order, or null when one cannot be encoded. An
- * absent claim is sent as an empty value: the header set is the same on every token request.
+ * absent claim is sent as an empty value: the header set is the same on every token request. A
+ * claim present as a number, object, array or null would otherwise be sent as that same empty
+ * value, silently: such a token is refused (null) instead.
  */
 export function identityValues(claims: IdentityClaims): string[] | null {
+  const raw = claims.raw
+  for (let i = 0; i < STRING_CLAIMS.length; i++) {
+    const value = raw[STRING_CLAIMS[i]!]
+    if (value !== undefined && typeof value !== 'string') return null
+  }
   const agent = encodeIdentityValue(claims.agent_id)
   const tool = encodeIdentityValue(claims.tool)
   const policy = encodeIdentityValue(claims.policy_id)

@@ -82,7 +82,10 @@ export class RequestContext implements HostReading {
     this.host = null
     this.authority = null
     this.hostValid = true
-    readHost(req.rawHeaders, this)
+    readHost(req.rawHeaders, this, 'encrypted' in req.socket ? 443 : 80)
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host is answered 400 (node:http's own check is
+    // off, server.ts, so the answer is a problem). HTTP/1.0 may omit it: host-less routes only.
+    if (this.host === null && req.httpVersionMinor !== 0) this.hostValid = false
     this.route = null
     this.outcome = 'ok'
     this.detail = null

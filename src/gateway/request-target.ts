@@ -17,6 +17,7 @@ export type PathReason =
   | 'encoded_separator'
   | 'double_encoding'
   | 'invalid_utf8'
+  | 'compatibility_character'
   | 'percent_encoding_refused'
 
 /** gateway.path_rules, compiled. Every option only tightens the default rule. */
@@ -73,6 +74,8 @@ export function checkPath(path: string, rules: PathRules): PathReason | null {
   let need = 0
   let low = 0x80
   let high = 0xbf
+  // The code point being decoded from a multi-byte escape sequence.
+  let cp = 0
   // The last character of the segment so far, decoded (for trailing '.' and ' ').
   let last = -1
   let allDots = true
@@ -111,6 +114,8 @@ export function checkPath(path: string, rules: PathRules): PathReason | null {
       low = 0x80
       high = 0xbf
       last = b
+      cp = (cp << 6) | (b & 0x3f)
+      if (need === 0 && readsAsAscii(cp)) return 'compatibility_character'
       continue
     }
     if (b < 0x80) {
@@ -121,19 +126,44 @@ export function checkPath(path: string, rules: PathRules): PathReason | null {
     }
     // A lead byte: C2–DF one more, E0–EF two, F0–F4 three; the first continuation's range
     // narrows for E0 (no overlong), ED (no surrogates), F0 (no overlong) and F4 (≤ U+10FFFF).
-    if (b >= 0xc2 && b <= 0xdf) need = 1
-    else if (b >= 0xe0 && b <= 0xef) {
+    if (b >= 0xc2 && b <= 0xdf) {
+      need = 1
+      cp = b & 0x1f
+    } else if (b >= 0xe0 && b <= 0xef) {
       need = 2
+      cp = b & 0x0f
       if (b === 0xe0) low = 0xa0
       else if (b === 0xed) high = 0x9f
     } else if (b >= 0xf0 && b <= 0xf4) {
       need = 3
+      cp = b & 0x07
       if (b === 0xf0) low = 0x90
       else if (b === 0xf4) high = 0x8f
     } else return 'invalid_utf8'
     last = b
   }
   return null
+}
+
+/**
+ * Windows "best-fit" conversion to ANSI code pages maps these to '/' or '\\' though Unicode
+ * gives them no compatibility decomposition (¥ and ₩ are the backslash byte in code pages 932 and
+ * 949; division and fraction slash, set minus, reverse solidus operator).
+ */
+const BEST_FIT_SEPARATORS: ReadonlySet<number> = new Set([0x00a5, 0x20a9, 0x2044, 0x2215, 0x2216, 0x29f5])
+
+/**
+ * Would a Unicode-normalising or best-fit reader see ASCII here? NFKC maps compatibility forms to
+ * ASCII: fullwidth '／' (U+FF0F) and '．' to '/' and '.', '…' to '...', 'ａ' to 'a', no-break and
+ * ideographic spaces to ' ', '²' to '2'; so '/admin%EF%BC%8Fx' can be '/admin/x' upstream. Only
+ * reached for percent-encoded non-ASCII, which is rare, so the normalize() call costs nothing on
+ * the common path.
+ */
+function readsAsAscii(cp: number): boolean {
+  if (BEST_FIT_SEPARATORS.has(cp)) return true
+  const normalized = String.fromCodePoint(cp).normalize('NFKC')
+  for (let i = 0; i < normalized.length; i++) if (normalized.charCodeAt(i) < 128) return true
+  return false
 }
 
 function rawReason(c: number): PathReason {
@@ -170,6 +200,7 @@ export const PATH_REASON_DETAIL: Readonly<Record<PathReason, string>> = Object.f
   encoded_separator: 'encoded_separator: the path has an encoded "/" or "\\" (%2F, %5C).',
   double_encoding: 'double_encoding: the path is percent-encoded twice (e.g. %252e).',
   invalid_utf8: 'invalid_utf8: the percent-encoded bytes are not valid UTF-8 (e.g. overlong %c0%ae).',
+  compatibility_character: 'compatibility_character: a percent-encoded character normalises to ASCII (e.g. fullwidth %EF%BC%8F is "/" under NFKC and Windows best-fit); send the ASCII.',
   percent_encoding_refused: 'percent_encoding_refused: this gateway refuses percent-encoded paths (gateway.path_rules.reject_percent_encoded).',
 })
 
@@ -186,9 +217,9 @@ export interface HostReading {
 /**
  * Read Host from rawHeaders: absent (HTTP/1.0) leaves hostname null; a repeated Host (node:http
  * keeps only the first), an empty one or one with characters outside a DNS name / IP literal is
- * invalid.
+ * invalid. `defaultPort` (80, or 443 on TLS) is dropped from the authority (RFC 3986 §6.2.3).
  */
-export function readHost(rawHeaders: readonly string[], out: HostReading): void {
+export function readHost(rawHeaders: readonly string[], out: HostReading, defaultPort: number): void {
   let value: string | null = null
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!
@@ -200,14 +231,18 @@ export function readHost(rawHeaders: readonly string[], out: HostReading): void 
     value = rawHeaders[i + 1]!
   }
   if (value === null) return
-  normalizeAuthority(value, out)
+  normalizeAuthority(value, out, defaultPort)
 }
 
-/** Normalise `host[:port]` into `out`; sets hostValid = false when it is not a host. */
-export function normalizeAuthority(value: string, out: HostReading): void {
+/**
+ * Normalise `host[:port]` into `out`; sets hostValid = false when it is not a host. A port equal
+ * to `defaultPort` is dropped from the authority (`api:80` is `api` on plain HTTP).
+ */
+export function normalizeAuthority(value: string, out: HostReading, defaultPort = -1): void {
   const lower = value.toLowerCase()
   let hostEnd: number
   let portStart: number
+  let hostname: string
   if (lower.charCodeAt(0) === 91 /* [ */) {
     const close = lower.indexOf(']')
     if (close < 3 || !isIpv6Literal(lower, 1, close)) return invalidate(out)
@@ -215,6 +250,9 @@ export function normalizeAuthority(value: string, out: HostReading): void {
     if (hostEnd === lower.length) portStart = -1
     else if (lower.charCodeAt(hostEnd) === 58 /* : */) portStart = hostEnd + 1
     else return invalidate(out)
+    const canonical = canonicalIpv6(lower.slice(0, hostEnd))
+    if (canonical === null) return invalidate(out)
+    hostname = canonical
   } else {
     const colon = lower.indexOf(':')
     hostEnd = colon === -1 ? lower.length : colon
@@ -222,15 +260,69 @@ export function normalizeAuthority(value: string, out: HostReading): void {
     // One trailing dot is the absolute form of the same name (RFC 1034 §3.1).
     if (hostEnd > 0 && lower.charCodeAt(hostEnd - 1) === DOT) hostEnd--
     if (!isDnsName(lower, hostEnd)) return invalidate(out)
+    if (endsInNumber(lower, hostEnd) && !isDottedQuad(lower, hostEnd)) return invalidate(out)
+    hostname = hostEnd === lower.length ? lower : lower.slice(0, hostEnd)
   }
-  const hostname = hostEnd === lower.length ? lower : lower.slice(0, hostEnd)
   const port = portStart === -1 ? -1 : parsePort(lower, portStart)
   if (port === -2) return invalidate(out)
   out.host = hostname
-  if (port < 0) out.authority = hostname
+  if (port < 0 || port === defaultPort) out.authority = hostname
   // The common 'name:8080' is already canonical: reuse the lowercased string instead of rebuilding it.
-  else if (portStart === hostEnd + 1 && lower.charCodeAt(portStart) !== 48 /* 0 */) out.authority = lower
+  else if (portStart === hostEnd + 1 && lower.charCodeAt(portStart) !== 48 /* 0 */ && hostname.length === hostEnd) out.authority = lower
   else out.authority = `${hostname}:${port}`
+}
+
+/**
+ * '[…]' in the one form the WHATWG URL parser gives (lowercase, zeros compressed: '[0:0::1]' is
+ * '[::1]'), or null when it is no IPv6 address. Rare, so the URL parser's cost is fine here.
+ */
+function canonicalIpv6(literal: string): string | null {
+  try {
+    const hostname = new URL(`http://${literal}/`).hostname
+    return hostname.charCodeAt(0) === 91 ? hostname : null
+  } catch {
+    return null
+  }
+}
+
+/**
+ * Does the name's last label look like a number (digits, or '0x' hex)? URL parsers and
+ * inet_aton() then read the whole name as IPv4 in one of its many forms: '127.1', '0x7f.0.0.1',
+ * '2130706433' and '127.000.0.1' are all 127.0.0.1 to them, while a host-bound route compares text.
+ */
+function endsInNumber(s: string, end: number): boolean {
+  const start = s.lastIndexOf('.', end - 1) + 1
+  if (start === end) return false
+  if (end - start >= 2 && s.charCodeAt(start) === 48 && s.charCodeAt(start + 1) === 120 /* 0x */) {
+    for (let i = start + 2; i < end; i++) if (hexValue(s.charCodeAt(i)) < 0) return false
+    return true
+  }
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 48 || c > 57) return false
+  }
+  return true
+}
+
+/** Four decimal parts 0–255 without leading zeros: the one spelling of an IPv4 address we accept. */
+function isDottedQuad(s: string, end: number): boolean {
+  let parts = 0
+  let start = 0
+  for (let i = 0; i <= end; i++) {
+    if (i < end && s.charCodeAt(i) !== DOT) continue
+    const length = i - start
+    if (length === 0 || length > 3 || (length > 1 && s.charCodeAt(start) === 48)) return false
+    let value = 0
+    for (let j = start; j < i; j++) {
+      const c = s.charCodeAt(j)
+      if (c < 48 || c > 57) return false
+      value = value * 10 + (c - 48)
+    }
+    if (value > 255) return false
+    parts++
+    start = i + 1
+  }
+  return parts === 4
 }
 
 function invalidate(out: HostReading): void {

@@ -85,13 +85,18 @@ export class Gateway implements Readiness {
     this.unrouted = new AccessTarget(options.logger.child({ route: null }))
     this.clock = options.clock ?? systemClock
     this.maxHeaderCount = options.maxHeaderCount ?? DEFAULT_MAX_HEADER_COUNT
-    const server = createServer({ maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024 }, onRequest) as GatewayServer
+    // requireHostHeader off: node:http would answer a Host-less HTTP/1.1 request itself, with no
+    // problem body; request-context.ts refuses it as 400 host_invalid instead.
+    const server = createServer({ maxHeaderSize: options.maxHeaderBytes ?? 16 * 1024, requireHostHeader: false }, onRequest) as GatewayServer
     server[kGateway] = this
     // The field-count cap is ours (handle.ts: 431 request_header_fields_too_large). node:http's own
     // maxHeadersCount is off: Node 20 drops fields past it without a word, Node 24 fails the parse
     // (a 431 under another code); the header block stays bounded in bytes by maxHeaderSize.
     server.maxHeadersCount = 0
     server.on('upgrade', onUpgrade)
+    // CONNECT (authority-form, a forward-proxy tunnel) is refused as 405 by the upgrade path; without
+    // a listener node:http would close the socket with no answer.
+    server.on('connect', onUpgrade)
     // Slow clients: deadlines, caps and the 408 answer (listener-guard.ts). Upgraded sockets leave
     // node:http's request deadlines at the upgrade and the tunnel clears their idle timer, so a
     // WebSocket is never cut by these; a proxied download is past its request, so neither is it.

@@ -34,7 +34,10 @@ function pickCreateProxyServer(mod: { createProxyServer: CreateProxyServer }): C
  */
 export async function createTunnel(): Promise<ProxyServer> {
   const createProxyServer = await loadCreateProxyServer()
-  const proxy = createProxyServer({ ws: true, xfwd: false, prependPath: false, ignorePath: true })
+  // toProxy: the request line is req.url as we set it (tunnel below), byte for byte: http-proxy-3
+  // otherwise re-parses it with the WHATWG URL parser. (ignorePath with prependPath: false, as
+  // this once was, sent every upgrade to '/' with no query: not the path the route was matched on.)
+  const proxy = createProxyServer({ ws: true, xfwd: false, prependPath: false, toProxy: true })
   // Without an 'error' listener an EventEmitter error would crash the process; errors are handled
   // per call through the callback below, this only keeps stray ones from being fatal.
   proxy.on('error', ignoreProxyError)
@@ -54,10 +57,11 @@ export function tunnel(proxy: ProxyServer, ctx: RequestContext, route: CompiledR
   object['upgrade'] = 'websocket'
   object['host'] = new URL(route.upstreamOrigin).host
   req.headers = object
+  // The upstream request line: the same string a plain request's dispatch sends (proxy.ts).
+  req.url = upstreamPath(route, ctx.path, ctx.query)
   req[kContext] = ctx
-  const target = new URL(route.upstreamOrigin + upstreamPath(route, ctx.path, ctx.query))
   ctx.upstreamStartedAt = performance.now()
-  proxy.ws(req, ctx.socket, ctx.head, { target }, onTunnelError)
+  proxy.ws(req, ctx.socket, ctx.head, { target: route.upstreamOrigin }, onTunnelError)
 }
 
 function onTunnelError(err: Error, req: IncomingMessage, socket: unknown): void {

@@ -75,7 +75,7 @@ test('no route → 404 route_not_found; wrong method → 405 method_not_allowed 
   assertProblem(none, 'route_not_found', 404)
   const wrong = await send(`${h.url}/v1/x`, { method: 'DELETE', headers: bearer(mint(h.signer)) })
   assertProblem(wrong, 'method_not_allowed', 405)
-  assert.equal(wrong.headers['allow'], 'POST, GET')
+  assert.equal(wrong.headers['allow'], 'POST, GET, HEAD')
   assert.equal(h.upstream.hits, hits)
 })
 

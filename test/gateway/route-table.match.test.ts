@@ -32,7 +32,7 @@ test('prefixes match on segment boundaries; the longest prefix and host-bound ro
   assert.equal(name(null, '/v1/admin', 'POST'), 'v1', 'a method miss falls through to a less specific route')
   assert.equal(name('api.example.com', '/v1/x'), 'hosted')
   assert.equal(name(null, '/other', 'POST'), 'method_not_allowed')
-  assert.equal(table.allowFor(null, '/other'), 'GET')
+  assert.equal(table.allowFor(null, '/other'), 'GET, HEAD')
 })
 
 test('method miss everywhere → method_not_allowed; no prefix → route_not_found', async (t) => {
@@ -58,4 +58,29 @@ test('upstreamPath joins base path, (stripped) path and query', async (t) => {
   assert.equal(upstreamPath(route('keep'), '/v1/x', ''), '/v1/x')
   assert.equal(upstreamPath(route('rootstrip'), '/a/b', ''), '/a/b')
   assert.equal(upstreamPath(route('rootstrip'), '/', ''), '/')
+})
+
+test('a path another route takes under a case-insensitive or ".ext" reading → route_ambiguous', async (t) => {
+  const table = compileRouteTable(
+    [
+      testRoute('admin', UP, { match: { host: null, pathPrefix: '/admin', methods: ['POST'] } }),
+      testRoute('Docs', UP, { match: { host: null, pathPrefix: '/Docs', methods: null } }),
+      testRoute('root', UP, { match: { host: null, pathPrefix: '/', methods: null } }),
+    ],
+    logger,
+  )
+  t.after(() => table.destroy())
+  const name = (path: string, method = 'POST'): string => {
+    const m = table.match(null, path, method)
+    return typeof m === 'string' ? m : m.name
+  }
+  assert.equal(name('/ADMIN'), 'route_ambiguous')
+  assert.equal(name('/admin.json'), 'route_ambiguous')
+  assert.equal(name('/Admin/x'), 'route_ambiguous')
+  assert.equal(name('/ADMIN', 'GET'), 'root', 'the admin route does not take GET under any reading')
+  assert.equal(name('/admin/x.json'), 'admin')
+  assert.equal(name('/admin.d/x'), 'root', 'a dot before a further segment is no format suffix')
+  assert.equal(name('/docs/x'), 'route_ambiguous', 'a lowercase path against an uppercase prefix')
+  assert.equal(name('/Docs/x'), 'Docs')
+  assert.equal(name('/other.json'), 'root')
 })

@@ -78,7 +78,7 @@ test('a non-ASCII or CRLF-bearing claim reaches the upstream encoded, never left
 })
 
 test('an absent claim is sent as an empty header: every token request carries all six', async () => {
-  const token = mint(h.signer, { claims: { policy_id: undefined, session_id: 7 } })
+  const token = mint(h.signer, { claims: { policy_id: undefined, session_id: undefined } })
   const reply = await send(`${h.url}/v1/x`, { headers: bearer(token) })
   assert.equal(reply.status, 200, reply.text)
   const raw = reply.json['rawHeaders'] as string[]
@@ -101,4 +101,16 @@ test('a claim too long to send → 401 token_claim_invalid, not burned, upstream
   assert.match(String(reply.headers['www-authenticate']), /invalid_token/)
   assert.equal(h.upstream.hits, hits)
   assert.equal(h.vault.burned.size, burned)
+})
+
+test('a claim present with another type than string (number, null, array, object) → 401 token_claim_invalid, never sent as empty', async () => {
+  const hits = h.upstream.hits
+  const burned = h.vault.burned.size
+  for (const claims of [{ session_id: 7 }, { agent_id: null }, { policy_id: ['pol-1'] }, { decision: { approved: true } }, { agent_id: false }]) {
+    const reply = await send(`${h.url}/v1/x`, { headers: bearer(mint(h.signer, { claims })) })
+    assert.equal(reply.status, 401, `${JSON.stringify(claims)}: ${reply.text}`)
+    assert.equal(reply.json['code'], 'token_claim_invalid')
+  }
+  assert.equal(h.upstream.hits, hits)
+  assert.equal(h.vault.burned.size, burned, 'refused before the burn')
 })

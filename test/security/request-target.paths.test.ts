@@ -60,6 +60,20 @@ const HOSTILE: readonly [string, string][] = [
   ['/x//admin', 'empty_segment'],
   ['/x|y', 'invalid_character'],
   ['/x"y', 'invalid_character'],
+  // Compatibility and best-fit characters an NFKC or Windows ANSI reader turns into ASCII.
+  ['%EF%BC%8Fadmin', 'compatibility_character'],
+  ['/%EF%BC%8E%EF%BC%8E/admin', 'compatibility_character'],
+  ['/%E2%80%A4%E2%80%A4/admin', 'compatibility_character'],
+  ['/%E2%80%A5/admin', 'compatibility_character'],
+  ['/%E2%80%A6/admin', 'compatibility_character'],
+  ['/..%EF%BC%BCadmin', 'compatibility_character'],
+  ['/%EF%BD%81dmin', 'compatibility_character'],
+  ['/admin%C2%A0', 'compatibility_character'],
+  ['/admin%E3%80%80', 'compatibility_character'],
+  ['/..%C2%A5admin', 'compatibility_character'],
+  ['/..%E2%82%A9admin', 'compatibility_character'],
+  ['/..%E2%88%95admin', 'compatibility_character'],
+  ['/x%C2%B2', 'compatibility_character'],
 ]
 
 /** Accepted, and forwarded byte for byte. */
@@ -71,6 +85,9 @@ const BENIGN: readonly string[] = [
   '/.well-known/x',
   '/caf%C3%A9',
   '/%F0%9F%98%80',
+  '/%E4%B8%AD%E6%96%87',
+  '/%D0%B0%D0%B1',
+  '/%E2%84%AB',
   '/a%20b',
   '/100%25',
   '/a%3Fb%23c',

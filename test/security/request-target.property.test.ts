@@ -106,3 +106,39 @@ test('property: the verdict does not depend on escape case, and the strict optio
     { numRuns: 5000 },
   )
 })
+
+/** The ASCII characters of a text, in order. */
+function asciiOf(text: string): string {
+  let out = ''
+  for (const c of text) if (c.charCodeAt(0) < 128) out += c
+  return out
+}
+
+/** '%XX' escapes of a code point's UTF-8 bytes. */
+function escapeCodePoint(cp: number): string {
+  return [...Buffer.from(String.fromCodePoint(cp), 'utf8')].map((b) => '%' + b.toString(16).toUpperCase().padStart(2, '0')).join('')
+}
+
+test('property: an accepted escape of a non-ASCII character never becomes ASCII under NFKC', () => {
+  const codePoint = fc.oneof(
+    fc.integer({ min: 0x80, max: 0xd7ff }),
+    fc.integer({ min: 0xe000, max: 0x10ffff }),
+    // Denser where the compatibility forms live: Latin-1, general punctuation, letterlike, fullwidth.
+    fc.integer({ min: 0xa0, max: 0xff }),
+    fc.integer({ min: 0x2000, max: 0x22ff }),
+    fc.integer({ min: 0xfe00, max: 0xffef }),
+  )
+  let accepted = 0
+  fc.assert(
+    fc.property(fc.array(codePoint, { minLength: 1, maxLength: 3 }), fc.constantFrom('admin', '', '.', 'x'), (cps, around) => {
+      const p = '/public/' + around + cps.map(escapeCodePoint).join('') + around
+      if (checkPath(p, DEFAULT_PATH_RULES) !== null) return
+      accepted++
+      const decoded = decodeURIComponent(p)
+      assert.equal(asciiOf(decoded.normalize('NFKC')), asciiOf(decoded), `${p} gains ASCII under NFKC`)
+      for (const cp of cps) assert.ok(![0xa5, 0x20a9, 0x2044, 0x2215, 0x2216, 0x29f5].includes(cp), `${p}: best-fit separator accepted`)
+    }),
+    { numRuns: 20_000 },
+  )
+  assert.ok(accepted > 1000, `only ${accepted} accepted`)
+})
