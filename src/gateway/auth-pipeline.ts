@@ -1,8 +1,9 @@
 // The token pipeline of ARCHITECTURE "Request path" steps 2–5, cheapest checks first: one Bearer
 // header → decode (alg/kid, no crypto) → key lookup (kid-miss refetch) → signature + claims → tool
-// → bound args (one body in flight per jti, budgeted buffer, one-reading check) → local replay LRU
-// → burn at the Vault. Every failure is a value recorded on the context; nothing here throws on bad
-// input, and no failure before the burn uses the token up.
+// → bound args (no query, no coding, one JSON Content-Type; one body in flight per jti, budgeted
+// buffer, one-reading check) → local replay LRU → burn at the Vault. Every failure is a value
+// recorded on the context; nothing here throws on bad input, and no failure before the burn uses
+// the token up.
 import type { KeyObject } from 'node:crypto'
 import type { ErrorCode, VaultPort } from '../core/index.ts'
 import { decodeToken, matchBoundArgs, verifyDecoded } from '../token/index.ts'
@@ -10,6 +11,7 @@ import type { AJwtClaims, ClaimPolicy } from '../token/index.ts'
 import type { GatewayMetrics } from '../observability/index.ts'
 import { extractBearer } from './bearer.ts'
 import type { BodyBudget } from './body-budget.ts'
+import { MISSING_TYPE, checkBoundFraming } from './bound-framing.ts'
 import { readBoundedBody } from './body.ts'
 import { identityValues } from './identity-headers.ts'
 import type { ReplayCache } from './replay-cache.ts'
@@ -86,6 +88,10 @@ export async function authorize(ctx: RequestContext, route: CompiledRoute, polic
 async function authorizeBound(ctx: RequestContext, route: CompiledRoute, claims: AJwtClaims, kid: string, deps: AuthDeps): Promise<ErrorCode | null> {
   const expected = claims.tool_args_hash
   if (expected === null) return ctx.fail('tool_args_mismatch', NO_ARGS_HASH)
+  // The body must be the only place arguments come from, readable one way (bound-framing.ts).
+  const req = ctx.req
+  const framing = checkBoundFraming(req.rawHeaders, req.headers['transfer-encoding'], ctx.query)
+  if (!framing.ok) return ctx.fail(framing.code, framing.detail)
   const jti = claims.jti
   if (deps.replay.has(jti, ctx.nowMs)) {
     deps.metrics.replayRejections.inc(LOCAL)
@@ -97,6 +103,7 @@ async function authorizeBound(ctx: RequestContext, route: CompiledRoute, claims:
     const read = await readBoundedBody(ctx, route, bodies)
     if (!read.ok) return ctx.fail(read.code, read.detail)
     ctx.body = read.body
+    if (read.body.length > 0 && !framing.hasContentType) return ctx.fail(MISSING_TYPE.code, MISSING_TYPE.detail)
     const match = matchBoundArgs(read.body, expected)
     if (!match.ok) return ctx.fail(match.code, match.detail)
     return await burn(ctx, claims, kid, deps)
