@@ -22,11 +22,12 @@ export function rawRequest(lines: readonly string[], body: Buffer | string, fram
   return Buffer.concat([Buffer.from(head.join('\r\n') + '\r\n\r\n', 'latin1'), bytes])
 }
 
-/** Chunked body bytes: each piece a chunk (optional extension), then the last chunk and trailers. */
+/** Chunked body bytes: each non-empty piece a chunk (a zero-size chunk would end the body), then the last chunk and trailers. */
 export function chunked(pieces: readonly (string | Buffer)[], extension = '', trailers: readonly string[] = []): Buffer {
   const parts: Buffer[] = []
   for (const piece of pieces) {
     const b = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece
+    if (b.length === 0) continue
     parts.push(Buffer.from(`${b.length.toString(16)}${extension}\r\n`, 'latin1'), b, Buffer.from('\r\n'))
   }
   parts.push(Buffer.from(`0\r\n${trailers.map((t) => t + '\r\n').join('')}\r\n`, 'latin1'))
