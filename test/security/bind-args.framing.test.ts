@@ -4,7 +4,8 @@
 // transfer coding, a non-JSON or non-UTF-8 Content-Type, a missing, repeated or "_"-spelled one
 // are refused before the burn — no burn at the Vault, no upstream hit, and the same token then
 // passes with the plain request; framing that changes nothing (chunks, extensions, trailers,
-// Expect, charset=utf-8, +json) passes with the upstream getting exactly the checked bytes.
+// Expect, charset=utf-8, +json) passes with the upstream getting exactly the checked bytes. Bytes
+// pipelined behind a complete body that do not parse leave the token unspent.
 import { after, before, describe, test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
@@ -139,6 +140,29 @@ describe('issue 16 §2: one reading around the body (real all-in-one serve, raw 
       assert.equal(up.headers['content-encoding'] ?? 'identity', 'identity')
     })
   }
+
+  test('bytes pipelined behind a complete bound body that do not parse (body longer than Content-Length) → token not burned, upstream not called', async () => {
+    const token = tokenFor(ARGS)
+    const before = await counters()
+    const request = rawRequest(head(token, [JSON_TYPE]), BODY)
+    const reply = await exchange(port, Buffer.concat([request, Buffer.from('{"amount":1000000}')]))
+    // node:http answers the unparsable rest and ends the connection before the burn would run.
+    assert.equal(reply.status, 400)
+    assert.equal(reply.code, 'invalid_request')
+    await assertUnspent(reply, 400, 'invalid_request', before, token)
+  })
+
+  test('an HTTP/1.0 body without Content-Length (no body to node:http, then garbage) → token not burned', async () => {
+    const token = tokenFor({})
+    const before = await counters()
+    const bytes = rawRequest([`POST /bound/refunds HTTP/1.0`, 'Host: gw.test', `Authorization: Bearer ${token}`, JSON_TYPE], BODY, 'none')
+    const reply = await exchange(port, bytes)
+    assert.equal(reply.status, 400)
+    assert.equal(s.upstream.hits, before.hits)
+    assert.equal(await s.burns(), before.burns, 'no burn at the Vault')
+    const again = await exchange(port, rawRequest(head(token, []), ''))
+    assert.equal(again.status, 200, again.body.toString())
+  })
 
   test('a real clearance: the Vault\'s approval passes as escaped, reordered, chunked camelCase JSON and fails every other framing', async () => {
     const token = await s.approvedToken({ tool_name: 'stripe_refund', tool_args: ARGS })
