@@ -125,9 +125,18 @@ const CASES: [string, unknown, string | Buffer, string][] = [
   ['a collision in an array item', { a: [{ b_c: 1 }] }, '{"a":[{"bC":1,"b_c":2}]}', 'body_key_collision'],
   ['a nested array, which the SDK leaves alone', { a: [[{ bC: 1, b_c: 2 }]] }, '{"a":[[{"bC":1,"b_c":2}]]}', ''],
   ['camelCase against the rewritten approval', { customer_id: 1, a1_b: 2 }, '{"customerId":1,"a1B":2}', ''],
+  // Keys one case-insensitive binder (Go's encoding/json, .NET and Jackson when asked) takes for one key.
+  ['amount beside Amount (Go reads the last)', { amount: 1, _amount: 1000000 }, '{"amount":1,"Amount":1000000}', 'body_duplicate_key'],
+  ['ab beside aB (no rewrite collision)', { ab: 1, a_b: 2 }, '{"ab":1,"aB":2}', 'body_duplicate_key'],
+  ['status beside \u017Ftatus (long s folds to s)', { status: 'ok', 'ſtatus': 'refund' }, '{"status":"ok","\u017ftatus":"refund"}', 'body_duplicate_key'],
+  ['kind beside the Kelvin sign', { kind: 1, '\u212aind': 2 }, '{"kind":1,"\u212aind":2}', 'body_duplicate_key'],
+  ['a case pair deep in an array', { a: [{ x_y: 1, _x_y: 2 }] }, '{"a":[{"xY":1,"XY":2}]}', 'body_duplicate_key'],
+  ['É and é', { 'é': 1, 'É': 2 }, '{"é":1,"É":2}', 'body_duplicate_key'],
   ['constructor is data', { constructor: 1 }, '{"constructor":1}', ''],
   ['__proto__ is data, not the approval {}', {}, '{"__proto__":{"admin":true}}', 'tool_args_mismatch'],
 ]
+
+const NO_PLAIN_BODY = new Set(['status beside \u017Ftatus (long s folds to s)', 'kind beside the Kelvin sign', 'É and é'])
 
 for (const [name, approved, body, code] of CASES) {
   test(`${name} → ${code === '' ? '200, the upstream gets these bytes' : `${code}, not burned, then the plain body passes`}`, async () => {
@@ -148,7 +157,8 @@ for (const [name, approved, body, code] of CASES) {
     assert.equal(reply.status, code === 'tool_args_mismatch' ? 403 : 400)
     assert.equal(s.upstream.hits, hits, 'upstream not called')
     assert.equal(await s.burns(), burns, 'no burn at the Vault')
-    if (name.includes('surrogate escape') || name.includes('surrogate pair')) return
+    // No plain body carries these approvals: a lone surrogate has no UTF-8, a case pair stays a pair.
+    if (name.includes('surrogate escape') || name.includes('surrogate pair') || NO_PLAIN_BODY.has(name)) return
     const plain = await exchange(port, rawRequest(head, JSON.stringify(approved)))
     assert.equal(plain.status, 200, plain.body.toString())
     assert.equal(await s.burns(), burns + 1)
