@@ -1,8 +1,9 @@
 // The token pipeline of ARCHITECTURE "Request path" steps 2–5, cheapest checks first: one Bearer
 // header → decode (alg/kid, no crypto) → key lookup (kid-miss refetch) → signature + claims → tool
-// → bound args (one body in flight per jti, budgeted buffer, one-reading check) → local replay LRU
-// → burn at the Vault. Every failure is a value recorded on the context; nothing here throws on bad
-// input, and no failure before the burn uses the token up.
+// → bound args (no query, no coding, one JSON Content-Type; one body in flight per jti, budgeted
+// buffer, one-reading check) → local replay LRU → burn at the Vault. Every failure is a value
+// recorded on the context; nothing here throws on bad input, and no failure before the burn uses
+// the token up.
 import type { KeyObject } from 'node:crypto'
 import type { ErrorCode, VaultPort } from '../core/index.ts'
 import { decodeToken, matchBoundArgs, verifyDecoded } from '../token/index.ts'
@@ -10,6 +11,7 @@ import type { AJwtClaims, ClaimPolicy } from '../token/index.ts'
 import type { GatewayMetrics } from '../observability/index.ts'
 import { extractBearer } from './bearer.ts'
 import type { BodyBudget } from './body-budget.ts'
+import { MISSING_TYPE, checkBoundFraming } from './bound-framing.ts'
 import { readBoundedBody } from './body.ts'
 import { identityValues } from './identity-headers.ts'
 import type { ReplayCache } from './replay-cache.ts'
@@ -40,11 +42,14 @@ const UPGRADE_BOUND = 'Routes with bind_args cannot be upgraded to WebSocket.'
 const REPLAYED_LOCAL = 'Token already used.'
 const CLAIM_UNSENDABLE = 'An identity claim (agent_id, tool, policy_id, session_id, jti, decision) is not a string, is longer than 1024 characters encoded, or is not well-formed Unicode.'
 
+/** null = authorized and burned; 'client_closed' = the client left before the burn (nothing to answer). */
+export type AuthOutcome = ErrorCode | 'client_closed' | null
+
 /**
  * Run the pipeline. null = authorized and burned (ctx.claims, ctx.identity, ctx.token, ctx.body set); otherwise
  * the error code, with ctx.outcome/ctx.detail set. `upgrade` requests have no readable body.
  */
-export async function authorize(ctx: RequestContext, route: CompiledRoute, policy: ClaimPolicy, deps: AuthDeps, upgrade: boolean): Promise<ErrorCode | null> {
+export async function authorize(ctx: RequestContext, route: CompiledRoute, policy: ClaimPolicy, deps: AuthDeps, upgrade: boolean): Promise<AuthOutcome> {
   const verifyStart = performance.now()
   const bearer = extractBearer(ctx.req.rawHeaders)
   if (!bearer.ok) return ctx.fail(bearer.code, bearer.detail)
@@ -83,9 +88,13 @@ export async function authorize(ctx: RequestContext, route: CompiledRoute, polic
  * a known replay is refused before any byte is read, and a second request with the same jti while
  * the first is still in flight is refused at once (409 token_in_use) rather than buffered beside it.
  */
-async function authorizeBound(ctx: RequestContext, route: CompiledRoute, claims: AJwtClaims, kid: string, deps: AuthDeps): Promise<ErrorCode | null> {
+async function authorizeBound(ctx: RequestContext, route: CompiledRoute, claims: AJwtClaims, kid: string, deps: AuthDeps): Promise<AuthOutcome> {
   const expected = claims.tool_args_hash
   if (expected === null) return ctx.fail('tool_args_mismatch', NO_ARGS_HASH)
+  // The body must be the only place arguments come from, readable one way (bound-framing.ts).
+  const req = ctx.req
+  const framing = checkBoundFraming(req.rawHeaders, req.headers['transfer-encoding'], ctx.query)
+  if (!framing.ok) return ctx.fail(framing.code, framing.detail)
   const jti = claims.jti
   if (deps.replay.has(jti, ctx.nowMs)) {
     deps.metrics.replayRejections.inc(LOCAL)
@@ -97,6 +106,7 @@ async function authorizeBound(ctx: RequestContext, route: CompiledRoute, claims:
     const read = await readBoundedBody(ctx, route, bodies)
     if (!read.ok) return ctx.fail(read.code, read.detail)
     ctx.body = read.body
+    if (read.body.length > 0 && !framing.hasContentType) return ctx.fail(MISSING_TYPE.code, MISSING_TYPE.detail)
     const match = matchBoundArgs(read.body, expected)
     if (!match.ok) return ctx.fail(match.code, match.detail)
     return await burn(ctx, claims, kid, deps)
@@ -105,7 +115,16 @@ async function authorizeBound(ctx: RequestContext, route: CompiledRoute, claims:
   }
 }
 
-async function burn(ctx: RequestContext, claims: AJwtClaims, kid: string, deps: AuthDeps): Promise<ErrorCode | null> {
+async function burn(ctx: RequestContext, claims: AJwtClaims, kid: string, deps: AuthDeps): Promise<AuthOutcome> {
+  // Nobody can receive the answer any more: keep the token unspent. A bound body makes this likely,
+  // not rare: bytes pipelined behind it that do not parse as a request (a body longer than its
+  // Content-Length, an HTTP/1.0 body without one) make node:http answer 400 and destroy the socket
+  // in the same read that completed this request's body, before the check and the burn run
+  // (listener-guard.ts ends the socket with that answer: not writable from then on).
+  if (hasClientLeft(ctx)) {
+    ctx.outcome = 'client_closed'
+    return 'client_closed'
+  }
   const replay = deps.replay
   const jti = claims.jti
   if (replay.has(jti, ctx.nowMs)) {
@@ -135,6 +154,12 @@ async function burn(ctx: RequestContext, claims: AJwtClaims, kid: string, deps: 
     replay.release(jti)
   }
   return ctx.fail(result.code, result.detail)
+}
+
+function hasClientLeft(ctx: RequestContext): boolean {
+  if (ctx.clientGone) return true
+  const socket = ctx.socket ?? ctx.req.socket
+  return socket === null || !socket.writable
 }
 
 const LOCAL = { source: 'local' } as const

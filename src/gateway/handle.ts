@@ -65,6 +65,7 @@ function refuseTarget(gateway: Gateway, ctx: RequestContext): ErrorCode | null {
 async function authorizeThenForward(gateway: Gateway, ctx: RequestContext, match: CompiledRoute): Promise<void> {
   try {
     const code = await authorize(ctx, match, gateway.runtime.claimPolicy, gateway, false)
+    if (code === 'client_closed') return undefined
     if (code !== null) return respond(gateway, ctx, code)
     // The client left while we verified and burned: the token is spent, but nobody is listening.
     if (ctx.clientGone || ctx.res!.destroyed) return undefined
@@ -125,6 +126,7 @@ async function routeUpgrade(gateway: Gateway, ctx: RequestContext): Promise<void
   }
   if (match.requiresToken) {
     const code = await authorize(ctx, match, runtime.claimPolicy, gateway, true)
+    if (code === 'client_closed') return undefined
     if (code !== null) return refuseUpgrade(socket, ctx)
     if (socket.destroyed) return undefined
   }

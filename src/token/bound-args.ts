@@ -1,6 +1,8 @@
 // The bind_args: exact decision on a buffered body: accepted only when the body has exactly one
-// reading (strict-json.ts) and that reading, or its SDK snake_case rewrite, hashes to the token's
-// tool_args_hash (spec §6). Pure: the gateway reads the body, this decides.
+// reading (strict-json.ts; no two keys of one object alike but for case, case-fold.ts) and that
+// reading, or its SDK snake_case rewrite, hashes to the token's tool_args_hash (spec §6). Pure: the
+// gateway reads the body, this decides.
+import { findCasePair } from './case-fold.ts'
 import { toolArgsHash } from './canonical-json.ts'
 import { snakeCaseKeysExact } from './snake-case.ts'
 import { pointerSuffix, readStrictJson } from './strict-json.ts'
@@ -24,6 +26,17 @@ export function matchBoundArgs(body: Buffer, expectedHash: string): BoundArgsRes
   if (body.length === 0) return expectedHash === EMPTY_ARGS_HASH ? OK : MISMATCH
   const read = readStrictJson(body)
   if (!read.ok) return read
+  // Only capitals or non-ASCII characters let two distinct keys fold alike (case-fold.ts).
+  if (read.hasUpperKey || read.hasNonAsciiKey) {
+    const pair = findCasePair(read.value)
+    if (pair !== null) {
+      return {
+        ok: false,
+        code: 'body_duplicate_key',
+        detail: `keys ${quote(pair.first)} and ${quote(pair.second)} differ only in case: case-insensitive readers (Go's encoding/json) take them for one key and keep the last${pointerSuffix(pair.path)}`,
+      }
+    }
+  }
   // No ASCII capital in any key: the rewrite is the identity, one hash decides.
   if (!read.hasUpperKey) return toolArgsHash(read.value) === expectedHash ? OK : MISMATCH
   const rewritten = snakeCaseKeysExact(read.value)

@@ -12,7 +12,7 @@ import type { NumberSink } from './json-number.ts'
 export type StrictJsonCode = 'body_not_json' | 'body_not_utf8' | 'body_duplicate_key' | 'body_number_inexact' | 'body_not_object'
 
 export type StrictJsonResult =
-  | { ok: true; value: Record<string, unknown>; hasUpperKey: boolean }
+  | { ok: true; value: Record<string, unknown>; hasUpperKey: boolean; hasNonAsciiKey: boolean }
   | { ok: false; code: StrictJsonCode; detail: string }
 
 /**
@@ -31,6 +31,7 @@ class Reader implements NumberSink {
   pos = 0
   depth = 0
   hasUpper = false
+  hasNonAscii = false
   code: StrictJsonCode = 'body_not_json'
   reason = ''
   /** Path segments of the failure, innermost first (pushed while unwinding). */
@@ -58,7 +59,7 @@ export function readStrictJson(body: Buffer): StrictJsonResult {
   if (!isUtf8(body)) return { ok: false, code: 'body_not_utf8', detail: describeBadUtf8(body) }
   const r = new Reader(body.toString('utf8'))
   const value = readTop(r)
-  if (value !== FAIL) return { ok: true, value: value as Record<string, unknown>, hasUpperKey: r.hasUpper }
+  if (value !== FAIL) return { ok: true, value: value as Record<string, unknown>, hasUpperKey: r.hasUpper, hasNonAsciiKey: r.hasNonAscii }
   return { ok: false, code: r.code, detail: r.reason + pointerSuffix(r.path) }
 }
 
@@ -111,7 +112,7 @@ function readObject(r: Reader): Read {
       r.path.push(name)
       return r.fail('body_duplicate_key', 'duplicate key (first-wins and last-wins parsers would read different arguments)')
     }
-    if (!r.hasUpper && hasAsciiUpper(name)) r.hasUpper = true
+    if (!r.hasUpper || !r.hasNonAscii) flagKey(r, name)
     skipWhitespace(r)
     if (r.text.charCodeAt(r.pos) !== 0x3a /* : */) return r.fail('body_not_json', syntaxAt(r, 'expected ":"'))
     r.pos++
@@ -277,12 +278,13 @@ function skipWhitespace(r: Reader): void {
   r.pos = pos
 }
 
-function hasAsciiUpper(key: string): boolean {
+/** Note an ASCII capital (the SDK rewrite applies) and a non-ASCII character (case folding may). */
+function flagKey(r: Reader, key: string): void {
   for (let i = 0; i < key.length; i++) {
     const c = key.charCodeAt(i)
-    if (c >= 65 && c <= 90) return true
+    if (c >= 65 && c <= 90) r.hasUpper = true
+    else if (c > 0x7f) r.hasNonAscii = true
   }
-  return false
 }
 
 function startsValue(c: number): boolean {

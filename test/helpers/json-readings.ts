@@ -211,3 +211,17 @@ export function strictText(bytes: Uint8Array): string | null {
     return null
   }
 }
+
+/**
+ * A case-insensitive binder's reading (Go's encoding/json matches keys to fields under Unicode simple
+ * case folding; .NET and Jackson when asked): does some object hold two keys it takes for one? Keys
+ * are compared code point by code point, upper- then lower-cased (lower-cased alone where upper-casing
+ * yields several characters), the rule docs/design/bound-args.md states.
+ */
+export function hasCaseFoldPair(node: Node): boolean {
+  if (node.t === 'arr') return node.items.some(hasCaseFoldPair)
+  if (node.t !== 'obj') return false
+  const folded = node.members.map(([k]) => Array.from(k, (c) => (c.toUpperCase().length === c.length ? c.toUpperCase() : c).toLowerCase()).join(''))
+  if (new Set(folded).size !== folded.length) return true
+  return node.members.some(([, v]) => hasCaseFoldPair(v))
+}

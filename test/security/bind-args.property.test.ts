@@ -134,3 +134,45 @@ test('arbitrary bytes and mutated JSON never throw; whatever is read equals JSON
     { numRuns: 2000 },
   )
 })
+
+/** Go's foldRune over the orbits the generator below uses (unicode.SimpleFold, smallest member). */
+const GO_FOLD: Record<string, string> = { a: 'A', s: 'S', '\u017f': 'S', k: 'K', '\u212a': 'K', 'é': 'É', 'ß': 'ß', '\u1e9e': 'ß' }
+const goFold = (key: string): string => [...key].map((c) => GO_FOLD[c] ?? c).join('')
+
+test('keys alike but for case: accepted ⇒ a Go-style binder (case-folded fields, last key wins) reads the approval; a fold pair is refused as body_duplicate_key', () => {
+  const key = fc.string({ unit: fc.constantFrom('a', 'A', 's', 'S', '\u017f', 'k', 'K', '\u212a', 'é', 'É', 'ß', '\u1e9e', '_'), minLength: 1, maxLength: 3 })
+  const { obj } = fc.letrec<{ value: unknown; obj: Record<string, unknown> }>((tie) => ({
+    value: fc.oneof({ depthSize: 'small' }, fc.integer(), tie('obj'), fc.array(tie('obj'), { maxLength: 2 })),
+    obj: fc.dictionary(key, tie('value'), { maxKeys: 4 }),
+  }))
+  /** What the binder stores: per object, folded field → value, the last key winning. */
+  const bind = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(bind)
+    if (typeof v !== 'object' || v === null) return v
+    const fields = new Map<string, unknown>()
+    for (const [k, x] of Object.entries(v)) fields.set(goFold(k), bind(x))
+    return Object.fromEntries([...fields].sort(([p], [q]) => (p < q ? -1 : 1)))
+  }
+  let pairs = 0
+  fc.assert(
+    fc.property(obj, (args) => {
+      const body = Buffer.from(JSON.stringify(args))
+      const result = matchBoundArgs(body, toolArgsHash(snakeCaseKeys(args)))
+      const goPair = JSON.stringify(bind(args)) !== JSON.stringify(bind(JSON.parse(JSON.stringify(args)))) || hasGoPair(args)
+      if (goPair) {
+        pairs++
+        assert.equal(!result.ok && result.code, 'body_duplicate_key', body.toString())
+      }
+      if (result.ok) assert.ok(!hasGoPair(args), `accepted a body Go binds differently: ${body.toString()}`)
+    }),
+    { numRuns: 1500 },
+  )
+  assert.ok(pairs > 100, `only ${pairs} fold pairs generated`)
+
+  function hasGoPair(v: unknown): boolean {
+    if (Array.isArray(v)) return v.some(hasGoPair)
+    if (typeof v !== 'object' || v === null) return false
+    const keys = Object.keys(v).map(goFold)
+    return new Set(keys).size !== keys.length || Object.values(v).some(hasGoPair)
+  }
+})

@@ -3,7 +3,7 @@
 // one mutation that an upstream could read differently.
 import fc from 'fast-check'
 import type { GeneratorValue } from 'fast-check'
-import { allWellFormed, depthOf, exactReading, parseTree, snakeReading, strictText } from '../helpers/json-readings.ts'
+import { allWellFormed, depthOf, exactReading, hasCaseFoldPair, parseTree, snakeReading, strictText } from '../helpers/json-readings.ts'
 
 export type Mutation =
   | 'none'
@@ -241,7 +241,7 @@ export function oneReadingEquals(body: Buffer, approvedExact: string): boolean {
     return false
   }
   const tree = parseTree(text)
-  if (tree.t !== 'obj' || depthOf(tree) > 64 || !allWellFormed(tree)) return false
+  if (tree.t !== 'obj' || depthOf(tree) > 64 || !allWellFormed(tree) || hasCaseFoldPair(tree)) return false
   const exact = exactReading(tree)
   const snake = snakeReading(tree)
   if (exact === null || snake === null) return false
