@@ -118,6 +118,7 @@ export function normalizeVaultServer(raw: VaultServerYaml, problems: Array<[stri
   }
   const maxBody = parseSize(raw.max_body ?? '1mib')
   if (maxBody === null || maxBody < 1024) problems.push(['max_body', `expected a size of at least 1kb like "1mib", got "${raw.max_body}"`])
+  const inflight = inflightBodyBounds(raw, maxBody ?? 1024 * 1024, problems)
   const rate = raw.rate_limit
   return {
     listen: { host: raw.listen?.host ?? '127.0.0.1', port: raw.listen?.port ?? 8000 },
@@ -150,6 +151,8 @@ export function normalizeVaultServer(raw: VaultServerYaml, problems: Array<[stri
     minimumConfidenceScore: raw.minimum_confidence_score ?? 0.75,
     signingKey: raw.signing_key === undefined ? null : { kid: raw.signing_key.kid, pem: raw.signing_key.pem },
     maxBodyBytes: maxBody ?? 1024 * 1024,
+    maxInflightBodyBytes: inflight.total,
+    maxInflightBodyPerTenantBytes: inflight.perTenant,
     writeQueue: { maxQueue: raw.write_queue?.max_queue ?? 10_000, maxBatch: raw.write_queue?.max_batch ?? 1024 },
     store: normalizeStore(raw.store, problems),
     ledger: normalizeLedger(raw.ledger, problems),
@@ -161,4 +164,22 @@ export function normalizeVaultServer(raw: VaultServerYaml, problems: Array<[stri
       trustProxy: raw.dashboard?.trust_proxy ?? false,
     },
   }
+}
+
+/** Each bound must admit one max_body body, and a tenant's share cannot exceed the whole. */
+function inflightBodyBounds(raw: VaultServerYaml, maxBody: number, problems: Array<[string, string]>): { total: number; perTenant: number } {
+  const size = (key: 'max_inflight_body' | 'max_inflight_body_per_tenant', fallback: string): number => {
+    const value = raw[key] ?? fallback
+    const parsed = parseSize(value)
+    if (parsed === null) {
+      problems.push([key, `expected a size like "${fallback}", got "${value}"`])
+      return parseSize(fallback)!
+    }
+    if (parsed < maxBody) problems.push([key, `must be at least max_body (${maxBody} bytes), or no body of that size could be admitted`])
+    return parsed
+  }
+  const total = size('max_inflight_body', '64mib')
+  const perTenant = size('max_inflight_body_per_tenant', '16mib')
+  if (perTenant > total) problems.push(['max_inflight_body_per_tenant', `must not exceed max_inflight_body (${total} bytes)`])
+  return { total, perTenant }
 }

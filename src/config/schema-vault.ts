@@ -70,6 +70,18 @@ export const VaultServerSchema = Type.Object(
       ),
     ),
     max_body: Type.Optional(Type.Union([Type.String({ pattern: SIZE_PATTERN }), Type.Integer({ minimum: 1 })], { default: '1mib' })),
+    max_inflight_body: Type.Optional(
+      Type.Union([Type.String({ pattern: SIZE_PATTERN }), Type.Integer({ minimum: 1 })], {
+        default: '64mib',
+        description: 'Request body bytes the Vault holds at once (declared Content-Length, or max_body for a chunked body); beyond it 503 overloaded with Retry-After before the body is read.',
+      }),
+    ),
+    max_inflight_body_per_tenant: Type.Optional(
+      Type.Union([Type.String({ pattern: SIZE_PATTERN }), Type.Integer({ minimum: 1 })], {
+        default: '16mib',
+        description: 'The share of max_inflight_body one tenant (or the admin key, or one client address when unauthenticated) may hold.',
+      }),
+    ),
     write_queue: Type.Optional(
       Type.Object(
         {

@@ -114,6 +114,9 @@ export interface VaultServerConfig {
   signingKey: { kid: string; pem: string } | null
   /** Largest accepted request body. */
   maxBodyBytes: number
+  /** Body bytes held at once, Vault-wide and per tenant (body-budget.ts); hand-built configs may leave them out. */
+  maxInflightBodyBytes?: number
+  maxInflightBodyPerTenantBytes?: number
   /** Durable write queue bound (503 overloaded beyond it) and writes per transaction. */
   writeQueue: { maxQueue: number; maxBatch: number }
   /** Absent (hand-built configs) means SQLite in dataDir. */

@@ -14,6 +14,7 @@ import type { ErrorCode } from '../core/index.ts'
 import { isoTimeField, rawLineTarget } from '../observability/index.ts'
 import type { LineSink, Logger } from '../observability/index.ts'
 import { AuthRefusal, authenticateKey } from './auth.ts'
+import { bodyOwner, reserveFor, type VaultBodyBudget } from './body-budget.ts'
 import { clearanceBodyProblem, consumeBodyProblem } from './body-checks.ts'
 import type { AuthContext, VaultContext } from './context.ts'
 import { problemBody, problemOfThrown, pushProblemHeaders, type RouteAnswer } from './http-errors.ts'
@@ -78,9 +79,12 @@ export class FastPath {
   /** The same logger as pino's type, for its level check. */
   readonly accessLogger: Logger | null
   readonly #maxBodyBytes: number
+  /** In-flight body bounds shared with fastify's routes (server.ts). */
+  readonly bodies: VaultBodyBudget
 
-  constructor(ctx: VaultContext, gate: IdempotencyGate, logger: FastifyBaseLogger | null) {
+  constructor(ctx: VaultContext, gate: IdempotencyGate, logger: FastifyBaseLogger | null, bodies: VaultBodyBudget) {
     this.ctx = ctx
+    this.bodies = bodies
     this.gate = gate
     this.logger = logger
     // The Vault's logger is always pino (serve.ts passes the root logger's child; fastify's type is narrower).
@@ -142,6 +146,12 @@ async function authenticate(r: FastRequest): Promise<void> {
     return
   }
   r.auth = auth
+  // Within the in-flight body bounds before a byte is read (body-budget.ts); unread, so close after.
+  const refused = reserveFor(r.path.bodies, r.res, bodyOwner(auth.tenantId, r.req.socket.remoteAddress ?? ''), r.length)
+  if (refused !== null) {
+    sendProblem(r, refused.code, refused.detail, undefined, true)
+    return
+  }
   r.req[kFast] = r
   r.req.on('data', onBodyData)
   r.req.on('end', onBodyEnd)

@@ -19,6 +19,7 @@ import { DEFAULT_MMD_SECONDS, DEFAULT_SEAL_BATCH_SIZE, DEFAULT_SEAL_INTERVAL_MS,
 import { DEFAULT_NOTIFY_CONFIG, NotifyService } from '../notify/index.ts'
 import { ListenerStats, countClientError, guardListener } from '../observability/index.ts'
 import { openVaultStore } from './open-store.ts'
+import { DEFAULT_VAULT_INFLIGHT_BODY_BYTES, DEFAULT_VAULT_INFLIGHT_BODY_PER_OWNER_BYTES, VaultBodyBudget, admitBody } from './body-budget.ts'
 import type { SealerLeadership, Store } from '../store/index.ts'
 import { seedBootstrapKey } from './api-keys.ts'
 import { authenticateAdmin, authenticateApiKey } from './auth.ts'
@@ -389,7 +390,12 @@ declare module 'fastify' {
 
 function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined, guard: VaultListenerGuard): FastifyInstance {
   const gate = new IdempotencyGate(ctx.store)
-  const fastPath = new FastPath(ctx, gate, logger ?? null)
+  const bodies = new VaultBodyBudget(
+    ctx.config.maxInflightBodyBytes ?? Math.max(DEFAULT_VAULT_INFLIGHT_BODY_BYTES, ctx.config.maxBodyBytes),
+    ctx.config.maxInflightBodyPerTenantBytes ?? Math.max(DEFAULT_VAULT_INFLIGHT_BODY_PER_OWNER_BYTES, ctx.config.maxBodyBytes),
+    ctx.config.maxBodyBytes,
+  )
+  const fastPath = new FastPath(ctx, gate, logger ?? null, bodies)
   const app = Fastify({
     ...(logger === undefined ? { logger: false } : { loggerInstance: logger }),
     bodyLimit: ctx.config.maxBodyBytes,
@@ -418,6 +424,17 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined, guar
   // Open event streams never end by themselves: end them first, so closing the server does not wait on them.
   app.addHook('preClose', async () => ctx.live.close())
   app.decorateRequest('auth', null)
+  // After every onRequest hook (authentication), before a byte of the body is read: every route
+  // that takes a body, authenticated or not, holds it within the in-flight body bounds.
+  app.addHook('preParsing', function admitVaultBody(request, reply, payload, done) {
+    const refusal = admitBody(bodies, request.raw, reply.raw, request.auth?.tenantId ?? null, request.ip)
+    if (refusal === null) done(null, payload)
+    else {
+      // The body stays unread: the connection cannot carry another request after the answer.
+      reply.header('connection', 'close')
+      done(refusal)
+    }
+  })
   if (logger !== undefined) app.addHook('onResponse', logVaultRequest)
   const defaultJson = app.getDefaultJsonParser('error', 'error') as unknown as JsonBodyParser
   fastPath.parseJson = defaultJson

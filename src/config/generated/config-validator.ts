@@ -6,7 +6,7 @@
 "use strict";
 export const validate = validate10;
 export default validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Ledgix Gateway configuration","additionalProperties":false,"description":"Ledgix Gateway configuration.","type":"object","properties":{"mode":{"type":"string","enum":["paired","all-in-one","vault-only"],"default":"all-in-one","description":"paired: gateway only, Vault remote; all-in-one: gateway and Vault in one process; vault-only: just the Vault API."},"gateway":{"additionalProperties":false,"default":{},"description":"The proxy listener and its limits.","type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"description":"Where the gateway listens.","type":"object","properties":{"host":{"minLength":1,"default":"127.0.0.1","description":"Address the gateway listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":8080,"description":"Port the gateway listens on (0 = any free port).","type":"integer"}}},"trusted_proxies":{"default":[],"description":"IP addresses or CIDRs (10.0.0.0/8) of proxies whose X-Forwarded-* headers are trusted and appended to.","type":"array","items":{"minLength":1,"type":"string"}},"drain_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"On SIGTERM, how long in-flight requests may finish before sockets close. A duration like \"30s\" (ms, s, m, h, d).","default":"25s","type":"string"},"max_header_size":{"description":"Request headers larger than this are refused with 431. A size like \"512kib\" or \"1mib\", or a number of bytes.","default":"16kib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"The request line and headers must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"request_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"300s","description":"The whole request, headers and body, must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"idle_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"310s","description":"A connection with no traffic either way for this long while a request is open is closed. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"65s","description":"An idle keep-alive connection between requests is closed after this. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"max_connections":{"minimum":0,"default":16384,"description":"Open connections per process; further ones are closed on accept (0 = no cap).","type":"integer"},"max_connections_per_ip":{"minimum":0,"default":1024,"description":"Open connections one client address may hold; further ones are closed on accept (0 = no cap).","type":"integer"},"max_header_count":{"minimum":8,"maximum":1000,"default":80,"description":"Requests with more header fields than this are refused with 431 request_header_fields_too_large.","type":"integer"},"path_rules":{"additionalProperties":false,"default":{},"description":"Tighten the request path rule (docs/design/request-target.md); the default rule cannot be loosened.","type":"object","properties":{"reject_percent_encoded":{"default":false,"description":"Also refuse every percent-encoded path (plain ASCII paths only).","type":"boolean"}}},"max_inflight_body":{"description":"Total bytes of bind_args bodies one worker holds at once, all routes together; beyond it 503 overloaded with Retry-After (default \"128mib\"). Unset, it is raised to the largest max_body; set, it must be at least that. A size like \"512kib\" or \"1mib\", or a number of bytes.","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"workers":{"default":1,"description":"Gateway worker processes (node:cluster): a number, or \"auto\" for one per CPU.","anyOf":[{"minimum":1,"maximum":256,"type":"integer"},{"const":"auto","type":"string"}]}}},"admin":{"additionalProperties":false,"default":{},"description":"Metrics (/metrics) and health (/healthz, /readyz) listener.","type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"description":"Where the admin endpoint (metrics, health) listens.","type":"object","properties":{"host":{"minLength":1,"default":"127.0.0.1","description":"Address the admin endpoint (metrics, health) listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":9090,"description":"Port the admin endpoint (metrics, health) listens on (0 = any free port).","type":"integer"}}},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"5s","description":"The request line and headers must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"request_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"The whole request, headers and body, must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"idle_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"30s","description":"A connection with no traffic either way for this long while a request is open is closed. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"5s","description":"An idle keep-alive connection between requests is closed after this. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"max_connections":{"minimum":0,"default":64,"description":"Open connections per process; further ones are closed on accept (0 = no cap).","type":"integer"},"max_connections_per_ip":{"minimum":0,"default":0,"description":"Open connections one client address may hold; further ones are closed on accept (0 = no cap).","type":"integer"}}},"vault":{"additionalProperties":false,"default":{},"description":"The remote Vault the gateway burns tokens at (paired mode only).","type":"object","properties":{"url":{"minLength":1,"description":"Base URL of the remote Vault (paired mode), e.g. https://vault.internal:8000. Ignored in other modes.","type":"string"},"api_key":{"minLength":1,"description":"API key the gateway sends to the remote Vault. Use ${LEDGIX_VAULT_API_KEY}.","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Per-request timeout for burns at the remote Vault. A duration like \"30s\" (ms, s, m, h, d).","default":"3s","type":"string"},"connections":{"minimum":1,"default":32,"description":"Max sockets to the remote Vault.","type":"integer"}}},"token":{"additionalProperties":false,"default":{},"description":"What an A-JWT must carry to be accepted.","type":"object","properties":{"issuer":{"minLength":1,"default":"alcv-vault","description":"Required `iss` claim.","type":"string"},"audience":{"minLength":1,"default":"ledgix-sdk","description":"Required `aud` claim (or array member).","type":"string"},"subject":{"minLength":1,"default":"clearance","description":"Required `sub` claim.","type":"string"},"clock_skew":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Tolerance applied to exp, nbf and iat (at most 5m). A duration like \"30s\" (ms, s, m, h, d).","default":"30s","type":"string"},"replay_cache_size":{"minimum":1,"default":100000,"description":"Burned token ids remembered locally to refuse replays without a Vault round trip.","type":"integer"},"require_exp":{"default":true,"description":"Refuse tokens without an `exp` claim.","type":"boolean"}}},"jwks":{"additionalProperties":false,"default":{},"description":"Verification key fetching and caching (paired mode).","type":"object","properties":{"url":{"minLength":1,"description":"Where to fetch verification keys in paired mode; default {vault.url}/.well-known/jwks.json.","type":"string"},"refresh_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Refresh period when the JWKS response has no Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"5m","type":"string"},"min_refresh":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Lower bound applied to Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"30s","type":"string"},"max_refresh":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Upper bound applied to Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"1h","type":"string"},"kid_miss_cooldown":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"After a refetch caused by an unknown kid, further kid-miss refetches wait this long. A duration like \"30s\" (ms, s, m, h, d).","default":"10s","type":"string"},"max_stale":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Keep using the last good keys this long while refreshes fail, then fail closed. A duration like \"30s\" (ms, s, m, h, d).","default":"1h","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Timeout of one JWKS fetch. A duration like \"30s\" (ms, s, m, h, d).","default":"5s","type":"string"}}},"routes":{"default":[],"description":"Protected upstreams, matched by host, path prefix and method.","type":"array","items":{"additionalProperties":false,"description":"One protected (or passthrough) upstream.","type":"object","required":["name","match","upstream"],"properties":{"name":{"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","maxLength":64,"description":"Unique route name, used in logs and metrics.","type":"string"},"match":{"additionalProperties":false,"description":"Which requests this route takes. A host-bound route beats a host-less one, then the longest path prefix wins.","type":"object","properties":{"host":{"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$","description":"Exact Host header to match, without port; omit to match any host.","type":"string"},"path_prefix":{"minLength":1,"default":"/","description":"Path prefix, matched on segment boundaries (\"/v1\" matches /v1 and /v1/x, not /v10).","type":"string"},"methods":{"minItems":1,"description":"HTTP methods to match (GET also takes HEAD); omit to match any method.","type":"array","items":{"pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","type":"string"}}}},"upstream":{"description":"Where matching requests go: a URL, or an object with url and pool settings.","anyOf":[{"minLength":1,"description":"Upstream URL (shorthand for { url }).","type":"string"},{"additionalProperties":false,"description":"Upstream with its pool settings.","type":"object","required":["url"],"properties":{"url":{"minLength":1,"description":"Origin plus optional base path, e.g. http://crm:8080/api. No query or fragment.","type":"string"},"connect_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"TCP/TLS connect timeout (default \"10s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Time to receive the response headers (default \"300s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"body_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Max idle time between response body chunks (default \"300s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"How long an idle upstream socket is kept (default \"4s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"connections":{"minimum":1,"description":"Max sockets to this upstream (default 128).","type":"integer"}}}]},"auth":{"type":"string","enum":["token","none"],"default":"token","description":"\"token\" requires a valid single-use A-JWT; \"none\" passes requests through."},"tools":{"default":[],"description":"Allowed values of the token's `tool` claim; required with auth: token.","type":"array","items":{"minLength":1,"type":"string"}},"bind_args":{"type":"string","enum":["exact","none"],"default":"none","description":"\"exact\": the token's tool_args_hash must equal the hash of the JSON request body."},"max_body":{"description":"Largest request body buffered for bind_args: exact (413 above). A size like \"512kib\" or \"1mib\", or a number of bytes.","default":"1mib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"max_inflight_body":{"description":"Total bytes of bodies this bind_args route holds at once; beyond it 503 overloaded with Retry-After (default \"32mib\"). Unset, it is raised to max_body; set, it must be at least max_body. A size like \"512kib\" or \"1mib\", or a number of bytes.","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"strip_headers":{"default":[],"description":"Extra request headers removed before proxying.","type":"array","items":{"pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","type":"string"}},"forward_authorization":{"default":false,"description":"Pass the Authorization header upstream (dropped by default).","type":"boolean"},"strip_prefix":{"default":false,"description":"Remove the matched path prefix before forwarding.","type":"boolean"},"websocket":{"default":true,"description":"Allow WebSocket upgrades (authorised like any request).","type":"boolean"}}}},"logging":{"additionalProperties":false,"default":{},"description":"JSON logs on stdout.","type":"object","properties":{"level":{"type":"string","enum":["trace","debug","info","warn","error","fatal","silent"],"default":"info","description":"Minimum log level."}}},"vault_server":{"additionalProperties":false,"default":{},"type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"type":"object","properties":{"host":{"default":"127.0.0.1","description":"Address the Vault API listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":8000,"description":"Vault API port (0 = ephemeral).","type":"integer"}}},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"The request line and headers must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"request_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"30s","description":"The whole request, headers and body, must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"idle_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"60s","description":"A connection with no traffic either way for this long while a request is open is closed. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"65s","description":"An idle keep-alive connection between requests is closed after this. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"max_connections":{"minimum":0,"default":4096,"description":"Open connections per process; further ones are closed on accept (0 = no cap).","type":"integer"},"max_connections_per_ip":{"minimum":0,"default":0,"description":"Open connections one client address may hold; further ones are closed on accept (0 = no cap).","type":"integer"},"data_dir":{"default":"./data","description":"Directory for the SQLite store and signing keys.","type":"string"},"token_ttl":{"default":"300s","description":"A-JWT lifetime (spec §5.2 default 300 s).","type":"string"},"issuer":{"default":"alcv-vault","type":"string"},"audience":{"default":"ledgix-sdk","type":"string"},"admin_api_key":{"description":"Key for /admin (X-Admin-API-Key or Bearer). Use ${LEDGIX_ADMIN_API_KEY}.","type":"string"},"decision_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"25s","description":"Past this a clearance answers \"processing\" and /clearance-status delivers the decision (the client waits 30 s).","type":"string"},"policies_dir":{"description":"Directory of YAML policies loaded at start for every tenant.","type":"string"},"default_effect":{"default":"deny","description":"Outcome when no policy or rule applies (fail closed by default).","anyOf":[{"const":"deny","type":"string"},{"const":"review","type":"string"},{"const":"allow","type":"string"}]},"judge":{"additionalProperties":false,"type":"object","required":["url","model"],"properties":{"url":{"description":"OpenAI-compatible base URL, e.g. https://api.openai.com/v1","type":"string"},"model":{"type":"string"},"api_key":{"description":"Use ${OPENAI_API_KEY}.","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"Bound on one judge call.","type":"string"}}},"rate_limit":{"additionalProperties":false,"type":"object","required":["requests_per_second"],"properties":{"requests_per_second":{"exclusiveMinimum":0,"description":"Sustained requests per second per API key.","type":"number"},"burst":{"minimum":1,"description":"Requests allowed in a burst (default 2 × rate).","type":"integer"}}},"review_expiry":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"24h","description":"Pending reviews older than this resolve with review_expiry_effect.","type":"string"},"review_expiry_effect":{"default":"deny","anyOf":[{"const":"deny","type":"string"},{"const":"approve","type":"string"}]},"bootstrap_api_key":{"description":"Seeds the default tenant's first key on an empty store. Use ${LEDGIX_BOOTSTRAP_API_KEY}.","type":"string"},"api_key_env":{"pattern":"^[a-z0-9]{1,16}$","default":"live","description":"The {env} in generated sk_{env}_… keys.","type":"string"},"minimum_confidence_score":{"minimum":0,"maximum":1,"default":0.75,"type":"number"},"signing_key":{"additionalProperties":false,"type":"object","required":["kid","pem"],"properties":{"kid":{"minLength":1,"maxLength":256,"type":"string"},"pem":{"description":"PKCS#8 PEM Ed25519 private key. Use ${LEDGIX_SIGNING_KEY}.","type":"string"}}},"max_body":{"default":"1mib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":1,"type":"integer"}]},"write_queue":{"additionalProperties":false,"type":"object","properties":{"max_queue":{"minimum":1,"default":10000,"type":"integer"},"max_batch":{"minimum":1,"default":1024,"type":"integer"}}},"store":{"additionalProperties":false,"default":{},"type":"object","properties":{"driver":{"default":"sqlite","description":"sqlite: data_dir/vault.db. postgres: the database at url, shared by every replica.","anyOf":[{"const":"sqlite","type":"string"},{"const":"postgres","type":"string"}]},"url":{"description":"postgres://user:password@host:5432/db (libpq options such as ?sslmode=verify-full pass through). Use ${LEDGIX_DATABASE_URL}.","type":"string"},"schema":{"pattern":"^[a-z_][a-z0-9_]{0,62}$","default":"public","description":"PostgreSQL schema of every table; created at start when missing.","type":"string"},"pool":{"additionalProperties":false,"default":{},"type":"object","properties":{"max":{"minimum":1,"maximum":1000,"default":10,"description":"Connections per process.","type":"integer"},"statement_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"30s","description":"Longest one SQL statement may run.","type":"string"},"idle_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"30s","description":"An idle connection is closed after this.","type":"string"},"connect_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"5s","description":"Longest wait for a connection (new, or from an exhausted pool).","type":"string"}}},"leader_poll":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"1s","description":"How often a replica tries to become the one ledger sealer (and the sealer checks its lock session); a dead leader is replaced within about this.","type":"string"},"tls":{"additionalProperties":false,"description":"TLS to PostgreSQL; present = TLS required. Or use the URL's ?sslmode=…, not both.","type":"object","properties":{"ca_file":{"description":"PEM file of the CA(s) that signed the server certificate; unset: the system trust store.","type":"string"},"cert_file":{"description":"PEM client certificate, for servers that require certificate authentication (with key_file).","type":"string"},"key_file":{"description":"PEM private key of cert_file.","type":"string"},"reject_unauthorized":{"default":true,"description":"Refuse a server certificate that does not chain to ca_file (or the system store) or does not match the host. Keep true.","type":"boolean"},"servername":{"description":"Host name the server certificate must match (SNI) when it differs from the host in url.","type":"string"}}}}},"ledger":{"additionalProperties":false,"default":{},"type":"object","properties":{"seal_batch_size":{"minimum":1,"maximum":65536,"default":256,"description":"Most events sealed under one signed checkpoint.","type":"integer"},"seal_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"250ms","description":"Longest an appended event waits before it is sealed into a checkpoint.","type":"string"},"mmd_seconds":{"minimum":1,"default":30,"description":"Maximum merge delay promised in every checkpoint (spec default 30).","type":"integer"},"encryption_key":{"description":"32-byte key (64 hex or base64url) encrypting ledger bodies at rest. Use ${LEDGIX_LEDGER_ENCRYPTION_KEY}.","type":"string"}}},"public_url":{"description":"Base URL people reach the Vault/dashboard at; notifications then link to the review.","type":"string"},"notifications":{"additionalProperties":false,"default":{},"type":"object","properties":{"allow_private_targets":{"default":false,"description":"Let channels target loopback, private and link-local addresses (SSRF guard off).","type":"boolean"},"max_attempts":{"minimum":1,"maximum":100,"default":8,"description":"Attempts per delivery before dead letter.","type":"integer"},"attempt_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"Deadline of one delivery attempt.","type":"string"},"backoff_base":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"5s","description":"First retry delay ceiling (doubles per attempt, full jitter).","type":"string"},"backoff_max":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10m","description":"Largest retry delay.","type":"string"},"poll_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"500ms","description":"How often the worker looks for due deliveries.","type":"string"},"concurrency":{"minimum":1,"maximum":256,"default":8,"description":"Deliveries in flight at once.","type":"integer"},"expiring_lead":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"15m","description":"\"Review expiring soon\" is sent this long before review_expiry (\"0s\" = never).","type":"string"},"smtp":{"additionalProperties":false,"type":"object","required":["host","from"],"properties":{"host":{"minLength":1,"type":"string"},"port":{"minimum":1,"maximum":65535,"default":587,"type":"integer"},"secure":{"default":false,"description":"Implicit TLS (port 465); otherwise STARTTLS.","type":"boolean"},"require_tls":{"default":true,"description":"Refuse to send unless STARTTLS succeeds.","type":"boolean"},"user":{"type":"string"},"password":{"description":"Use ${LEDGIX_SMTP_PASSWORD}.","type":"string"},"from":{"minLength":3,"type":"string"},"ca_file":{"description":"PEM file of extra CAs to trust for the relay.","type":"string"}}}}},"dashboard":{"additionalProperties":false,"default":{},"type":"object","properties":{"session_idle_minutes":{"minimum":1,"maximum":1440,"default":30,"description":"A dashboard session unused this long ends (OWASP: 15-30 min for most apps).","type":"integer"},"session_absolute_hours":{"minimum":1,"maximum":720,"default":12,"description":"A dashboard session ends this long after login, used or not.","type":"integer"},"allow_insecure_http":{"default":false,"description":"Allow dashboard sessions over plain HTTP on a non-loopback host (labs only: no Secure cookie).","type":"boolean"},"trust_proxy":{"default":false,"description":"Believe X-Forwarded-Proto/-For from the peer (set only behind your own TLS-terminating proxy).","type":"boolean"}}}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","title":"Ledgix Gateway configuration","additionalProperties":false,"description":"Ledgix Gateway configuration.","type":"object","properties":{"mode":{"type":"string","enum":["paired","all-in-one","vault-only"],"default":"all-in-one","description":"paired: gateway only, Vault remote; all-in-one: gateway and Vault in one process; vault-only: just the Vault API."},"gateway":{"additionalProperties":false,"default":{},"description":"The proxy listener and its limits.","type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"description":"Where the gateway listens.","type":"object","properties":{"host":{"minLength":1,"default":"127.0.0.1","description":"Address the gateway listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":8080,"description":"Port the gateway listens on (0 = any free port).","type":"integer"}}},"trusted_proxies":{"default":[],"description":"IP addresses or CIDRs (10.0.0.0/8) of proxies whose X-Forwarded-* headers are trusted and appended to.","type":"array","items":{"minLength":1,"type":"string"}},"drain_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"On SIGTERM, how long in-flight requests may finish before sockets close. A duration like \"30s\" (ms, s, m, h, d).","default":"25s","type":"string"},"max_header_size":{"description":"Request headers larger than this are refused with 431. A size like \"512kib\" or \"1mib\", or a number of bytes.","default":"16kib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"The request line and headers must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"request_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"300s","description":"The whole request, headers and body, must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"idle_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"310s","description":"A connection with no traffic either way for this long while a request is open is closed. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"65s","description":"An idle keep-alive connection between requests is closed after this. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"max_connections":{"minimum":0,"default":16384,"description":"Open connections per process; further ones are closed on accept (0 = no cap).","type":"integer"},"max_connections_per_ip":{"minimum":0,"default":1024,"description":"Open connections one client address may hold; further ones are closed on accept (0 = no cap).","type":"integer"},"max_header_count":{"minimum":8,"maximum":1000,"default":80,"description":"Requests with more header fields than this are refused with 431 request_header_fields_too_large.","type":"integer"},"path_rules":{"additionalProperties":false,"default":{},"description":"Tighten the request path rule (docs/design/request-target.md); the default rule cannot be loosened.","type":"object","properties":{"reject_percent_encoded":{"default":false,"description":"Also refuse every percent-encoded path (plain ASCII paths only).","type":"boolean"}}},"max_inflight_body":{"description":"Total bytes of bind_args bodies one worker holds at once, all routes together; beyond it 503 overloaded with Retry-After (default \"128mib\"). Unset, it is raised to the largest max_body; set, it must be at least that. A size like \"512kib\" or \"1mib\", or a number of bytes.","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"workers":{"default":1,"description":"Gateway worker processes (node:cluster): a number, or \"auto\" for one per CPU.","anyOf":[{"minimum":1,"maximum":256,"type":"integer"},{"const":"auto","type":"string"}]}}},"admin":{"additionalProperties":false,"default":{},"description":"Metrics (/metrics) and health (/healthz, /readyz) listener.","type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"description":"Where the admin endpoint (metrics, health) listens.","type":"object","properties":{"host":{"minLength":1,"default":"127.0.0.1","description":"Address the admin endpoint (metrics, health) listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":9090,"description":"Port the admin endpoint (metrics, health) listens on (0 = any free port).","type":"integer"}}},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"5s","description":"The request line and headers must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"request_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"The whole request, headers and body, must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"idle_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"30s","description":"A connection with no traffic either way for this long while a request is open is closed. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"5s","description":"An idle keep-alive connection between requests is closed after this. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"max_connections":{"minimum":0,"default":64,"description":"Open connections per process; further ones are closed on accept (0 = no cap).","type":"integer"},"max_connections_per_ip":{"minimum":0,"default":0,"description":"Open connections one client address may hold; further ones are closed on accept (0 = no cap).","type":"integer"}}},"vault":{"additionalProperties":false,"default":{},"description":"The remote Vault the gateway burns tokens at (paired mode only).","type":"object","properties":{"url":{"minLength":1,"description":"Base URL of the remote Vault (paired mode), e.g. https://vault.internal:8000. Ignored in other modes.","type":"string"},"api_key":{"minLength":1,"description":"API key the gateway sends to the remote Vault. Use ${LEDGIX_VAULT_API_KEY}.","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Per-request timeout for burns at the remote Vault. A duration like \"30s\" (ms, s, m, h, d).","default":"3s","type":"string"},"connections":{"minimum":1,"default":32,"description":"Max sockets to the remote Vault.","type":"integer"}}},"token":{"additionalProperties":false,"default":{},"description":"What an A-JWT must carry to be accepted.","type":"object","properties":{"issuer":{"minLength":1,"default":"alcv-vault","description":"Required `iss` claim.","type":"string"},"audience":{"minLength":1,"default":"ledgix-sdk","description":"Required `aud` claim (or array member).","type":"string"},"subject":{"minLength":1,"default":"clearance","description":"Required `sub` claim.","type":"string"},"clock_skew":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Tolerance applied to exp, nbf and iat (at most 5m). A duration like \"30s\" (ms, s, m, h, d).","default":"30s","type":"string"},"replay_cache_size":{"minimum":1,"default":100000,"description":"Burned token ids remembered locally to refuse replays without a Vault round trip.","type":"integer"},"require_exp":{"default":true,"description":"Refuse tokens without an `exp` claim.","type":"boolean"}}},"jwks":{"additionalProperties":false,"default":{},"description":"Verification key fetching and caching (paired mode).","type":"object","properties":{"url":{"minLength":1,"description":"Where to fetch verification keys in paired mode; default {vault.url}/.well-known/jwks.json.","type":"string"},"refresh_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Refresh period when the JWKS response has no Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"5m","type":"string"},"min_refresh":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Lower bound applied to Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"30s","type":"string"},"max_refresh":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Upper bound applied to Cache-Control max-age. A duration like \"30s\" (ms, s, m, h, d).","default":"1h","type":"string"},"kid_miss_cooldown":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"After a refetch caused by an unknown kid, further kid-miss refetches wait this long. A duration like \"30s\" (ms, s, m, h, d).","default":"10s","type":"string"},"max_stale":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Keep using the last good keys this long while refreshes fail, then fail closed. A duration like \"30s\" (ms, s, m, h, d).","default":"1h","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Timeout of one JWKS fetch. A duration like \"30s\" (ms, s, m, h, d).","default":"5s","type":"string"}}},"routes":{"default":[],"description":"Protected upstreams, matched by host, path prefix and method.","type":"array","items":{"additionalProperties":false,"description":"One protected (or passthrough) upstream.","type":"object","required":["name","match","upstream"],"properties":{"name":{"pattern":"^[A-Za-z0-9][A-Za-z0-9_.-]*$","maxLength":64,"description":"Unique route name, used in logs and metrics.","type":"string"},"match":{"additionalProperties":false,"description":"Which requests this route takes. A host-bound route beats a host-less one, then the longest path prefix wins.","type":"object","properties":{"host":{"pattern":"^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$","description":"Exact Host header to match, without port; omit to match any host.","type":"string"},"path_prefix":{"minLength":1,"default":"/","description":"Path prefix, matched on segment boundaries (\"/v1\" matches /v1 and /v1/x, not /v10).","type":"string"},"methods":{"minItems":1,"description":"HTTP methods to match (GET also takes HEAD); omit to match any method.","type":"array","items":{"pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","type":"string"}}}},"upstream":{"description":"Where matching requests go: a URL, or an object with url and pool settings.","anyOf":[{"minLength":1,"description":"Upstream URL (shorthand for { url }).","type":"string"},{"additionalProperties":false,"description":"Upstream with its pool settings.","type":"object","required":["url"],"properties":{"url":{"minLength":1,"description":"Origin plus optional base path, e.g. http://crm:8080/api. No query or fragment.","type":"string"},"connect_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"TCP/TLS connect timeout (default \"10s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Time to receive the response headers (default \"300s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"body_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"Max idle time between response body chunks (default \"300s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","description":"How long an idle upstream socket is kept (default \"4s\"). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"connections":{"minimum":1,"description":"Max sockets to this upstream (default 128).","type":"integer"}}}]},"auth":{"type":"string","enum":["token","none"],"default":"token","description":"\"token\" requires a valid single-use A-JWT; \"none\" passes requests through."},"tools":{"default":[],"description":"Allowed values of the token's `tool` claim; required with auth: token.","type":"array","items":{"minLength":1,"type":"string"}},"bind_args":{"type":"string","enum":["exact","none"],"default":"none","description":"\"exact\": the token's tool_args_hash must equal the hash of the JSON request body."},"max_body":{"description":"Largest request body buffered for bind_args: exact (413 above). A size like \"512kib\" or \"1mib\", or a number of bytes.","default":"1mib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"max_inflight_body":{"description":"Total bytes of bodies this bind_args route holds at once; beyond it 503 overloaded with Retry-After (default \"32mib\"). Unset, it is raised to max_body; set, it must be at least max_body. A size like \"512kib\" or \"1mib\", or a number of bytes.","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":0,"type":"integer"}]},"strip_headers":{"default":[],"description":"Extra request headers removed before proxying.","type":"array","items":{"pattern":"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$","type":"string"}},"forward_authorization":{"default":false,"description":"Pass the Authorization header upstream (dropped by default).","type":"boolean"},"strip_prefix":{"default":false,"description":"Remove the matched path prefix before forwarding.","type":"boolean"},"websocket":{"default":true,"description":"Allow WebSocket upgrades (authorised like any request).","type":"boolean"}}}},"logging":{"additionalProperties":false,"default":{},"description":"JSON logs on stdout.","type":"object","properties":{"level":{"type":"string","enum":["trace","debug","info","warn","error","fatal","silent"],"default":"info","description":"Minimum log level."}}},"vault_server":{"additionalProperties":false,"default":{},"type":"object","properties":{"listen":{"additionalProperties":false,"default":{},"type":"object","properties":{"host":{"default":"127.0.0.1","description":"Address the Vault API listens on.","type":"string"},"port":{"minimum":0,"maximum":65535,"default":8000,"description":"Vault API port (0 = ephemeral).","type":"integer"}}},"headers_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"The request line and headers must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"request_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"30s","description":"The whole request, headers and body, must arrive within this (408 and close otherwise). A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"idle_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"60s","description":"A connection with no traffic either way for this long while a request is open is closed. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"keep_alive_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"65s","description":"An idle keep-alive connection between requests is closed after this. A duration like \"30s\" (ms, s, m, h, d).","type":"string"},"max_connections":{"minimum":0,"default":4096,"description":"Open connections per process; further ones are closed on accept (0 = no cap).","type":"integer"},"max_connections_per_ip":{"minimum":0,"default":0,"description":"Open connections one client address may hold; further ones are closed on accept (0 = no cap).","type":"integer"},"data_dir":{"default":"./data","description":"Directory for the SQLite store and signing keys.","type":"string"},"token_ttl":{"default":"300s","description":"A-JWT lifetime (spec §5.2 default 300 s).","type":"string"},"issuer":{"default":"alcv-vault","type":"string"},"audience":{"default":"ledgix-sdk","type":"string"},"admin_api_key":{"description":"Key for /admin (X-Admin-API-Key or Bearer). Use ${LEDGIX_ADMIN_API_KEY}.","type":"string"},"decision_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"25s","description":"Past this a clearance answers \"processing\" and /clearance-status delivers the decision (the client waits 30 s).","type":"string"},"policies_dir":{"description":"Directory of YAML policies loaded at start for every tenant.","type":"string"},"default_effect":{"default":"deny","description":"Outcome when no policy or rule applies (fail closed by default).","anyOf":[{"const":"deny","type":"string"},{"const":"review","type":"string"},{"const":"allow","type":"string"}]},"judge":{"additionalProperties":false,"type":"object","required":["url","model"],"properties":{"url":{"description":"OpenAI-compatible base URL, e.g. https://api.openai.com/v1","type":"string"},"model":{"type":"string"},"api_key":{"description":"Use ${OPENAI_API_KEY}.","type":"string"},"timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"Bound on one judge call.","type":"string"}}},"rate_limit":{"additionalProperties":false,"type":"object","required":["requests_per_second"],"properties":{"requests_per_second":{"exclusiveMinimum":0,"description":"Sustained requests per second per API key.","type":"number"},"burst":{"minimum":1,"description":"Requests allowed in a burst (default 2 × rate).","type":"integer"}}},"review_expiry":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"24h","description":"Pending reviews older than this resolve with review_expiry_effect.","type":"string"},"review_expiry_effect":{"default":"deny","anyOf":[{"const":"deny","type":"string"},{"const":"approve","type":"string"}]},"bootstrap_api_key":{"description":"Seeds the default tenant's first key on an empty store. Use ${LEDGIX_BOOTSTRAP_API_KEY}.","type":"string"},"api_key_env":{"pattern":"^[a-z0-9]{1,16}$","default":"live","description":"The {env} in generated sk_{env}_… keys.","type":"string"},"minimum_confidence_score":{"minimum":0,"maximum":1,"default":0.75,"type":"number"},"signing_key":{"additionalProperties":false,"type":"object","required":["kid","pem"],"properties":{"kid":{"minLength":1,"maxLength":256,"type":"string"},"pem":{"description":"PKCS#8 PEM Ed25519 private key. Use ${LEDGIX_SIGNING_KEY}.","type":"string"}}},"max_body":{"default":"1mib","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":1,"type":"integer"}]},"max_inflight_body":{"default":"64mib","description":"Request body bytes the Vault holds at once (declared Content-Length, or max_body for a chunked body); beyond it 503 overloaded with Retry-After before the body is read.","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":1,"type":"integer"}]},"max_inflight_body_per_tenant":{"default":"16mib","description":"The share of max_inflight_body one tenant (or the admin key, or one client address when unauthenticated) may hold.","anyOf":[{"pattern":"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$","type":"string"},{"minimum":1,"type":"integer"}]},"write_queue":{"additionalProperties":false,"type":"object","properties":{"max_queue":{"minimum":1,"default":10000,"type":"integer"},"max_batch":{"minimum":1,"default":1024,"type":"integer"}}},"store":{"additionalProperties":false,"default":{},"type":"object","properties":{"driver":{"default":"sqlite","description":"sqlite: data_dir/vault.db. postgres: the database at url, shared by every replica.","anyOf":[{"const":"sqlite","type":"string"},{"const":"postgres","type":"string"}]},"url":{"description":"postgres://user:password@host:5432/db (libpq options such as ?sslmode=verify-full pass through). Use ${LEDGIX_DATABASE_URL}.","type":"string"},"schema":{"pattern":"^[a-z_][a-z0-9_]{0,62}$","default":"public","description":"PostgreSQL schema of every table; created at start when missing.","type":"string"},"pool":{"additionalProperties":false,"default":{},"type":"object","properties":{"max":{"minimum":1,"maximum":1000,"default":10,"description":"Connections per process.","type":"integer"},"statement_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"30s","description":"Longest one SQL statement may run.","type":"string"},"idle_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"30s","description":"An idle connection is closed after this.","type":"string"},"connect_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"5s","description":"Longest wait for a connection (new, or from an exhausted pool).","type":"string"}}},"leader_poll":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"1s","description":"How often a replica tries to become the one ledger sealer (and the sealer checks its lock session); a dead leader is replaced within about this.","type":"string"},"tls":{"additionalProperties":false,"description":"TLS to PostgreSQL; present = TLS required. Or use the URL's ?sslmode=…, not both.","type":"object","properties":{"ca_file":{"description":"PEM file of the CA(s) that signed the server certificate; unset: the system trust store.","type":"string"},"cert_file":{"description":"PEM client certificate, for servers that require certificate authentication (with key_file).","type":"string"},"key_file":{"description":"PEM private key of cert_file.","type":"string"},"reject_unauthorized":{"default":true,"description":"Refuse a server certificate that does not chain to ca_file (or the system store) or does not match the host. Keep true.","type":"boolean"},"servername":{"description":"Host name the server certificate must match (SNI) when it differs from the host in url.","type":"string"}}}}},"ledger":{"additionalProperties":false,"default":{},"type":"object","properties":{"seal_batch_size":{"minimum":1,"maximum":65536,"default":256,"description":"Most events sealed under one signed checkpoint.","type":"integer"},"seal_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"250ms","description":"Longest an appended event waits before it is sealed into a checkpoint.","type":"string"},"mmd_seconds":{"minimum":1,"default":30,"description":"Maximum merge delay promised in every checkpoint (spec default 30).","type":"integer"},"encryption_key":{"description":"32-byte key (64 hex or base64url) encrypting ledger bodies at rest. Use ${LEDGIX_LEDGER_ENCRYPTION_KEY}.","type":"string"}}},"public_url":{"description":"Base URL people reach the Vault/dashboard at; notifications then link to the review.","type":"string"},"notifications":{"additionalProperties":false,"default":{},"type":"object","properties":{"allow_private_targets":{"default":false,"description":"Let channels target loopback, private and link-local addresses (SSRF guard off).","type":"boolean"},"max_attempts":{"minimum":1,"maximum":100,"default":8,"description":"Attempts per delivery before dead letter.","type":"integer"},"attempt_timeout":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10s","description":"Deadline of one delivery attempt.","type":"string"},"backoff_base":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"5s","description":"First retry delay ceiling (doubles per attempt, full jitter).","type":"string"},"backoff_max":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"10m","description":"Largest retry delay.","type":"string"},"poll_interval":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"500ms","description":"How often the worker looks for due deliveries.","type":"string"},"concurrency":{"minimum":1,"maximum":256,"default":8,"description":"Deliveries in flight at once.","type":"integer"},"expiring_lead":{"pattern":"^\\d+(\\.\\d+)?(ms|s|m|h|d)$","default":"15m","description":"\"Review expiring soon\" is sent this long before review_expiry (\"0s\" = never).","type":"string"},"smtp":{"additionalProperties":false,"type":"object","required":["host","from"],"properties":{"host":{"minLength":1,"type":"string"},"port":{"minimum":1,"maximum":65535,"default":587,"type":"integer"},"secure":{"default":false,"description":"Implicit TLS (port 465); otherwise STARTTLS.","type":"boolean"},"require_tls":{"default":true,"description":"Refuse to send unless STARTTLS succeeds.","type":"boolean"},"user":{"type":"string"},"password":{"description":"Use ${LEDGIX_SMTP_PASSWORD}.","type":"string"},"from":{"minLength":3,"type":"string"},"ca_file":{"description":"PEM file of extra CAs to trust for the relay.","type":"string"}}}}},"dashboard":{"additionalProperties":false,"default":{},"type":"object","properties":{"session_idle_minutes":{"minimum":1,"maximum":1440,"default":30,"description":"A dashboard session unused this long ends (OWASP: 15-30 min for most apps).","type":"integer"},"session_absolute_hours":{"minimum":1,"maximum":720,"default":12,"description":"A dashboard session ends this long after login, used or not.","type":"integer"},"allow_insecure_http":{"default":false,"description":"Allow dashboard sessions over plain HTTP on a non-loopback host (labs only: no Secure cookie).","type":"boolean"},"trust_proxy":{"default":false,"description":"Believe X-Forwarded-Proto/-For from the peer (set only behind your own TLS-terminating proxy).","type":"boolean"}}}}}}};
 const func2 = Object.prototype.hasOwnProperty;
 const func4 = codePointLength;
 const pattern0 = new RegExp("^\\d+(\\.\\d+)?(ms|s|m|h|d)$", "u");
@@ -15,7 +15,7 @@ const pattern19 = new RegExp("^[A-Za-z0-9][A-Za-z0-9_.-]*$", "u");
 const pattern20 = new RegExp("^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9_.-]+)$", "u");
 const pattern21 = new RegExp("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$", "u");
 const pattern36 = new RegExp("^[a-z0-9]{1,16}$", "u");
-const pattern38 = new RegExp("^[a-z_][a-z0-9_]{0,62}$", "u");
+const pattern40 = new RegExp("^[a-z_][a-z0-9_]{0,62}$", "u");
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2426,6 +2426,12 @@ data78.minimum_confidence_score = 0.75;
 if(data78.max_body === undefined){
 data78.max_body = "1mib";
 }
+if(data78.max_inflight_body === undefined){
+data78.max_inflight_body = "64mib";
+}
+if(data78.max_inflight_body_per_tenant === undefined){
+data78.max_inflight_body_per_tenant = "16mib";
+}
 if(data78.store === undefined){
 data78.store = {};
 }
@@ -3387,18 +3393,13 @@ vErrors = null;
 }
 }
 }
-if(data78.write_queue !== undefined){
-let data113 = data78.write_queue;
-if(data113 && typeof data113 == "object" && !Array.isArray(data113)){
-if(data113.max_queue === undefined){
-data113.max_queue = 10000;
-}
-if(data113.max_batch === undefined){
-data113.max_batch = 1024;
-}
-for(const key18 in data113){
-if(!((key18 === "max_queue") || (key18 === "max_batch"))){
-const err251 = {instancePath:instancePath+"/vault_server/write_queue",schemaPath:"#/properties/vault_server/properties/write_queue/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.write_queue,data:data113};
+let data113 = data78.max_inflight_body;
+const _errs284 = errors;
+let valid37 = false;
+const _errs285 = errors;
+if(typeof data113 === "string"){
+if(!pattern1.test(data113)){
+const err251 = {instancePath:instancePath+"/vault_server/max_inflight_body",schemaPath:"#/properties/vault_server/properties/max_inflight_body/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"+"\"",schema:"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$",parentSchema:schema11.properties.vault_server.properties.max_inflight_body.anyOf[0],data:data113};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -3408,9 +3409,8 @@ vErrors.push(err251);
 errors++;
 }
 }
-let data114 = data113.max_queue;
-if(!(((typeof data114 == "number") && (!(data114 % 1) && !isNaN(data114))) && (isFinite(data114)))){
-const err252 = {instancePath:instancePath+"/vault_server/write_queue/max_queue",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_queue/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.write_queue.properties.max_queue.type,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_queue,data:data114};
+else {
+const err252 = {instancePath:instancePath+"/vault_server/max_inflight_body",schemaPath:"#/properties/vault_server/properties/max_inflight_body/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.max_inflight_body.anyOf[0].type,parentSchema:schema11.properties.vault_server.properties.max_inflight_body.anyOf[0],data:data113};
 if(vErrors === null){
 vErrors = [err252];
 }
@@ -3419,9 +3419,12 @@ vErrors.push(err252);
 }
 errors++;
 }
-if((typeof data114 == "number") && (isFinite(data114))){
-if(data114 < 1 || isNaN(data114)){
-const err253 = {instancePath:instancePath+"/vault_server/write_queue/max_queue",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_queue/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_queue,data:data114};
+var _valid9 = _errs285 === errors;
+valid37 = valid37 || _valid9;
+if(!valid37){
+const _errs287 = errors;
+if(!(((typeof data113 == "number") && (!(data113 % 1) && !isNaN(data113))) && (isFinite(data113)))){
+const err253 = {instancePath:instancePath+"/vault_server/max_inflight_body",schemaPath:"#/properties/vault_server/properties/max_inflight_body/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.max_inflight_body.anyOf[1].type,parentSchema:schema11.properties.vault_server.properties.max_inflight_body.anyOf[1],data:data113};
 if(vErrors === null){
 vErrors = [err253];
 }
@@ -3430,10 +3433,9 @@ vErrors.push(err253);
 }
 errors++;
 }
-}
-let data115 = data113.max_batch;
-if(!(((typeof data115 == "number") && (!(data115 % 1) && !isNaN(data115))) && (isFinite(data115)))){
-const err254 = {instancePath:instancePath+"/vault_server/write_queue/max_batch",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_batch/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.write_queue.properties.max_batch.type,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_batch,data:data115};
+if((typeof data113 == "number") && (isFinite(data113))){
+if(data113 < 1 || isNaN(data113)){
+const err254 = {instancePath:instancePath+"/vault_server/max_inflight_body",schemaPath:"#/properties/vault_server/properties/max_inflight_body/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.max_inflight_body.anyOf[1],data:data113};
 if(vErrors === null){
 vErrors = [err254];
 }
@@ -3442,9 +3444,12 @@ vErrors.push(err254);
 }
 errors++;
 }
-if((typeof data115 == "number") && (isFinite(data115))){
-if(data115 < 1 || isNaN(data115)){
-const err255 = {instancePath:instancePath+"/vault_server/write_queue/max_batch",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_batch/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_batch,data:data115};
+}
+var _valid9 = _errs287 === errors;
+valid37 = valid37 || _valid9;
+}
+if(!valid37){
+const err255 = {instancePath:instancePath+"/vault_server/max_inflight_body",schemaPath:"#/properties/vault_server/properties/max_inflight_body/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.vault_server.properties.max_inflight_body.anyOf,parentSchema:schema11.properties.vault_server.properties.max_inflight_body,data:data113};
 if(vErrors === null){
 vErrors = [err255];
 }
@@ -3453,10 +3458,24 @@ vErrors.push(err255);
 }
 errors++;
 }
-}
+else {
+errors = _errs284;
+if(vErrors !== null){
+if(_errs284){
+vErrors.length = _errs284;
 }
 else {
-const err256 = {instancePath:instancePath+"/vault_server/write_queue",schemaPath:"#/properties/vault_server/properties/write_queue/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.write_queue.type,parentSchema:schema11.properties.vault_server.properties.write_queue,data:data113};
+vErrors = null;
+}
+}
+}
+let data114 = data78.max_inflight_body_per_tenant;
+const _errs290 = errors;
+let valid38 = false;
+const _errs291 = errors;
+if(typeof data114 === "string"){
+if(!pattern1.test(data114)){
+const err256 = {instancePath:instancePath+"/vault_server/max_inflight_body_per_tenant",schemaPath:"#/properties/vault_server/properties/max_inflight_body_per_tenant/anyOf/0/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$"+"\"",schema:"^\\d+(\\.\\d+)?\\s*([bB]|[kK][bB]|[kK][iI][bB]|[mM][bB]|[mM][iI][bB]|[gG][bB]|[gG][iI][bB])?$",parentSchema:schema11.properties.vault_server.properties.max_inflight_body_per_tenant.anyOf[0],data:data114};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -3466,23 +3485,8 @@ vErrors.push(err256);
 errors++;
 }
 }
-let data116 = data78.store;
-if(data116 && typeof data116 == "object" && !Array.isArray(data116)){
-if(data116.driver === undefined){
-data116.driver = "sqlite";
-}
-if(data116.schema === undefined){
-data116.schema = "public";
-}
-if(data116.pool === undefined){
-data116.pool = {};
-}
-if(data116.leader_poll === undefined){
-data116.leader_poll = "1s";
-}
-for(const key19 in data116){
-if(!((((((key19 === "driver") || (key19 === "url")) || (key19 === "schema")) || (key19 === "pool")) || (key19 === "leader_poll")) || (key19 === "tls"))){
-const err257 = {instancePath:instancePath+"/vault_server/store",schemaPath:"#/properties/vault_server/properties/store/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.store,data:data116};
+else {
+const err257 = {instancePath:instancePath+"/vault_server/max_inflight_body_per_tenant",schemaPath:"#/properties/vault_server/properties/max_inflight_body_per_tenant/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.max_inflight_body_per_tenant.anyOf[0].type,parentSchema:schema11.properties.vault_server.properties.max_inflight_body_per_tenant.anyOf[0],data:data114};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -3491,13 +3495,12 @@ vErrors.push(err257);
 }
 errors++;
 }
-}
-let data117 = data116.driver;
-const _errs294 = errors;
-let valid39 = false;
-const _errs295 = errors;
-if(typeof data117 !== "string"){
-const err258 = {instancePath:instancePath+"/vault_server/store/driver",schemaPath:"#/properties/vault_server/properties/store/properties/driver/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.driver.anyOf[0].type,parentSchema:schema11.properties.vault_server.properties.store.properties.driver.anyOf[0],data:data117};
+var _valid10 = _errs291 === errors;
+valid38 = valid38 || _valid10;
+if(!valid38){
+const _errs293 = errors;
+if(!(((typeof data114 == "number") && (!(data114 % 1) && !isNaN(data114))) && (isFinite(data114)))){
+const err258 = {instancePath:instancePath+"/vault_server/max_inflight_body_per_tenant",schemaPath:"#/properties/vault_server/properties/max_inflight_body_per_tenant/anyOf/1/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.max_inflight_body_per_tenant.anyOf[1].type,parentSchema:schema11.properties.vault_server.properties.max_inflight_body_per_tenant.anyOf[1],data:data114};
 if(vErrors === null){
 vErrors = [err258];
 }
@@ -3506,8 +3509,9 @@ vErrors.push(err258);
 }
 errors++;
 }
-if("sqlite" !== data117){
-const err259 = {instancePath:instancePath+"/vault_server/store/driver",schemaPath:"#/properties/vault_server/properties/store/properties/driver/anyOf/0/const",keyword:"const",params:{allowedValue: "sqlite"},message:"must be equal to constant",schema:"sqlite",parentSchema:schema11.properties.vault_server.properties.store.properties.driver.anyOf[0],data:data117};
+if((typeof data114 == "number") && (isFinite(data114))){
+if(data114 < 1 || isNaN(data114)){
+const err259 = {instancePath:instancePath+"/vault_server/max_inflight_body_per_tenant",schemaPath:"#/properties/vault_server/properties/max_inflight_body_per_tenant/anyOf/1/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.max_inflight_body_per_tenant.anyOf[1],data:data114};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -3516,12 +3520,12 @@ vErrors.push(err259);
 }
 errors++;
 }
-var _valid9 = _errs295 === errors;
-valid39 = valid39 || _valid9;
-if(!valid39){
-const _errs297 = errors;
-if(typeof data117 !== "string"){
-const err260 = {instancePath:instancePath+"/vault_server/store/driver",schemaPath:"#/properties/vault_server/properties/store/properties/driver/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.driver.anyOf[1].type,parentSchema:schema11.properties.vault_server.properties.store.properties.driver.anyOf[1],data:data117};
+}
+var _valid10 = _errs293 === errors;
+valid38 = valid38 || _valid10;
+}
+if(!valid38){
+const err260 = {instancePath:instancePath+"/vault_server/max_inflight_body_per_tenant",schemaPath:"#/properties/vault_server/properties/max_inflight_body_per_tenant/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.vault_server.properties.max_inflight_body_per_tenant.anyOf,parentSchema:schema11.properties.vault_server.properties.max_inflight_body_per_tenant,data:data114};
 if(vErrors === null){
 vErrors = [err260];
 }
@@ -3530,8 +3534,29 @@ vErrors.push(err260);
 }
 errors++;
 }
-if("postgres" !== data117){
-const err261 = {instancePath:instancePath+"/vault_server/store/driver",schemaPath:"#/properties/vault_server/properties/store/properties/driver/anyOf/1/const",keyword:"const",params:{allowedValue: "postgres"},message:"must be equal to constant",schema:"postgres",parentSchema:schema11.properties.vault_server.properties.store.properties.driver.anyOf[1],data:data117};
+else {
+errors = _errs290;
+if(vErrors !== null){
+if(_errs290){
+vErrors.length = _errs290;
+}
+else {
+vErrors = null;
+}
+}
+}
+if(data78.write_queue !== undefined){
+let data115 = data78.write_queue;
+if(data115 && typeof data115 == "object" && !Array.isArray(data115)){
+if(data115.max_queue === undefined){
+data115.max_queue = 10000;
+}
+if(data115.max_batch === undefined){
+data115.max_batch = 1024;
+}
+for(const key18 in data115){
+if(!((key18 === "max_queue") || (key18 === "max_batch"))){
+const err261 = {instancePath:instancePath+"/vault_server/write_queue",schemaPath:"#/properties/vault_server/properties/write_queue/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key18},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.write_queue,data:data115};
 if(vErrors === null){
 vErrors = [err261];
 }
@@ -3540,11 +3565,10 @@ vErrors.push(err261);
 }
 errors++;
 }
-var _valid9 = _errs297 === errors;
-valid39 = valid39 || _valid9;
 }
-if(!valid39){
-const err262 = {instancePath:instancePath+"/vault_server/store/driver",schemaPath:"#/properties/vault_server/properties/store/properties/driver/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.vault_server.properties.store.properties.driver.anyOf,parentSchema:schema11.properties.vault_server.properties.store.properties.driver,data:data117};
+let data116 = data115.max_queue;
+if(!(((typeof data116 == "number") && (!(data116 % 1) && !isNaN(data116))) && (isFinite(data116)))){
+const err262 = {instancePath:instancePath+"/vault_server/write_queue/max_queue",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_queue/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.write_queue.properties.max_queue.type,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_queue,data:data116};
 if(vErrors === null){
 vErrors = [err262];
 }
@@ -3553,21 +3577,9 @@ vErrors.push(err262);
 }
 errors++;
 }
-else {
-errors = _errs294;
-if(vErrors !== null){
-if(_errs294){
-vErrors.length = _errs294;
-}
-else {
-vErrors = null;
-}
-}
-}
-if(data116.url !== undefined){
-let data118 = data116.url;
-if(typeof data118 !== "string"){
-const err263 = {instancePath:instancePath+"/vault_server/store/url",schemaPath:"#/properties/vault_server/properties/store/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.url.type,parentSchema:schema11.properties.vault_server.properties.store.properties.url,data:data118};
+if((typeof data116 == "number") && (isFinite(data116))){
+if(data116 < 1 || isNaN(data116)){
+const err263 = {instancePath:instancePath+"/vault_server/write_queue/max_queue",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_queue/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_queue,data:data116};
 if(vErrors === null){
 vErrors = [err263];
 }
@@ -3577,10 +3589,9 @@ vErrors.push(err263);
 errors++;
 }
 }
-let data119 = data116.schema;
-if(typeof data119 === "string"){
-if(!pattern38.test(data119)){
-const err264 = {instancePath:instancePath+"/vault_server/store/schema",schemaPath:"#/properties/vault_server/properties/store/properties/schema/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_]{0,62}$"},message:"must match pattern \""+"^[a-z_][a-z0-9_]{0,62}$"+"\"",schema:"^[a-z_][a-z0-9_]{0,62}$",parentSchema:schema11.properties.vault_server.properties.store.properties.schema,data:data119};
+let data117 = data115.max_batch;
+if(!(((typeof data117 == "number") && (!(data117 % 1) && !isNaN(data117))) && (isFinite(data117)))){
+const err264 = {instancePath:instancePath+"/vault_server/write_queue/max_batch",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_batch/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.write_queue.properties.max_batch.type,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_batch,data:data117};
 if(vErrors === null){
 vErrors = [err264];
 }
@@ -3589,9 +3600,9 @@ vErrors.push(err264);
 }
 errors++;
 }
-}
-else {
-const err265 = {instancePath:instancePath+"/vault_server/store/schema",schemaPath:"#/properties/vault_server/properties/store/properties/schema/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.schema.type,parentSchema:schema11.properties.vault_server.properties.store.properties.schema,data:data119};
+if((typeof data117 == "number") && (isFinite(data117))){
+if(data117 < 1 || isNaN(data117)){
+const err265 = {instancePath:instancePath+"/vault_server/write_queue/max_batch",schemaPath:"#/properties/vault_server/properties/write_queue/properties/max_batch/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.write_queue.properties.max_batch,data:data117};
 if(vErrors === null){
 vErrors = [err265];
 }
@@ -3600,23 +3611,10 @@ vErrors.push(err265);
 }
 errors++;
 }
-let data120 = data116.pool;
-if(data120 && typeof data120 == "object" && !Array.isArray(data120)){
-if(data120.max === undefined){
-data120.max = 10;
 }
-if(data120.statement_timeout === undefined){
-data120.statement_timeout = "30s";
 }
-if(data120.idle_timeout === undefined){
-data120.idle_timeout = "30s";
-}
-if(data120.connect_timeout === undefined){
-data120.connect_timeout = "5s";
-}
-for(const key20 in data120){
-if(!((((key20 === "max") || (key20 === "statement_timeout")) || (key20 === "idle_timeout")) || (key20 === "connect_timeout"))){
-const err266 = {instancePath:instancePath+"/vault_server/store/pool",schemaPath:"#/properties/vault_server/properties/store/properties/pool/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.store.properties.pool,data:data120};
+else {
+const err266 = {instancePath:instancePath+"/vault_server/write_queue",schemaPath:"#/properties/vault_server/properties/write_queue/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.write_queue.type,parentSchema:schema11.properties.vault_server.properties.write_queue,data:data115};
 if(vErrors === null){
 vErrors = [err266];
 }
@@ -3626,9 +3624,23 @@ vErrors.push(err266);
 errors++;
 }
 }
-let data121 = data120.max;
-if(!(((typeof data121 == "number") && (!(data121 % 1) && !isNaN(data121))) && (isFinite(data121)))){
-const err267 = {instancePath:instancePath+"/vault_server/store/pool/max",schemaPath:"#/properties/vault_server/properties/store/properties/pool/properties/max/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.store.properties.pool.properties.max.type,parentSchema:schema11.properties.vault_server.properties.store.properties.pool.properties.max,data:data121};
+let data118 = data78.store;
+if(data118 && typeof data118 == "object" && !Array.isArray(data118)){
+if(data118.driver === undefined){
+data118.driver = "sqlite";
+}
+if(data118.schema === undefined){
+data118.schema = "public";
+}
+if(data118.pool === undefined){
+data118.pool = {};
+}
+if(data118.leader_poll === undefined){
+data118.leader_poll = "1s";
+}
+for(const key19 in data118){
+if(!((((((key19 === "driver") || (key19 === "url")) || (key19 === "schema")) || (key19 === "pool")) || (key19 === "leader_poll")) || (key19 === "tls"))){
+const err267 = {instancePath:instancePath+"/vault_server/store",schemaPath:"#/properties/vault_server/properties/store/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key19},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.store,data:data118};
 if(vErrors === null){
 vErrors = [err267];
 }
@@ -3637,9 +3649,13 @@ vErrors.push(err267);
 }
 errors++;
 }
-if((typeof data121 == "number") && (isFinite(data121))){
-if(data121 > 1000 || isNaN(data121)){
-const err268 = {instancePath:instancePath+"/vault_server/store/pool/max",schemaPath:"#/properties/vault_server/properties/store/properties/pool/properties/max/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema11.properties.vault_server.properties.store.properties.pool.properties.max,data:data121};
+}
+let data119 = data118.driver;
+const _errs306 = errors;
+let valid41 = false;
+const _errs307 = errors;
+if(typeof data119 !== "string"){
+const err268 = {instancePath:instancePath+"/vault_server/store/driver",schemaPath:"#/properties/vault_server/properties/store/properties/driver/anyOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.driver.anyOf[0].type,parentSchema:schema11.properties.vault_server.properties.store.properties.driver.anyOf[0],data:data119};
 if(vErrors === null){
 vErrors = [err268];
 }
@@ -3648,8 +3664,8 @@ vErrors.push(err268);
 }
 errors++;
 }
-if(data121 < 1 || isNaN(data121)){
-const err269 = {instancePath:instancePath+"/vault_server/store/pool/max",schemaPath:"#/properties/vault_server/properties/store/properties/pool/properties/max/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.store.properties.pool.properties.max,data:data121};
+if("sqlite" !== data119){
+const err269 = {instancePath:instancePath+"/vault_server/store/driver",schemaPath:"#/properties/vault_server/properties/store/properties/driver/anyOf/0/const",keyword:"const",params:{allowedValue: "sqlite"},message:"must be equal to constant",schema:"sqlite",parentSchema:schema11.properties.vault_server.properties.store.properties.driver.anyOf[0],data:data119};
 if(vErrors === null){
 vErrors = [err269];
 }
@@ -3658,11 +3674,12 @@ vErrors.push(err269);
 }
 errors++;
 }
-}
-let data122 = data120.statement_timeout;
-if(typeof data122 === "string"){
-if(!pattern0.test(data122)){
-const err270 = {instancePath:instancePath+"/vault_server/store/pool/statement_timeout",schemaPath:"#/properties/vault_server/properties/store/properties/pool/properties/statement_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.store.properties.pool.properties.statement_timeout,data:data122};
+var _valid11 = _errs307 === errors;
+valid41 = valid41 || _valid11;
+if(!valid41){
+const _errs309 = errors;
+if(typeof data119 !== "string"){
+const err270 = {instancePath:instancePath+"/vault_server/store/driver",schemaPath:"#/properties/vault_server/properties/store/properties/driver/anyOf/1/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.driver.anyOf[1].type,parentSchema:schema11.properties.vault_server.properties.store.properties.driver.anyOf[1],data:data119};
 if(vErrors === null){
 vErrors = [err270];
 }
@@ -3671,9 +3688,8 @@ vErrors.push(err270);
 }
 errors++;
 }
-}
-else {
-const err271 = {instancePath:instancePath+"/vault_server/store/pool/statement_timeout",schemaPath:"#/properties/vault_server/properties/store/properties/pool/properties/statement_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.pool.properties.statement_timeout.type,parentSchema:schema11.properties.vault_server.properties.store.properties.pool.properties.statement_timeout,data:data122};
+if("postgres" !== data119){
+const err271 = {instancePath:instancePath+"/vault_server/store/driver",schemaPath:"#/properties/vault_server/properties/store/properties/driver/anyOf/1/const",keyword:"const",params:{allowedValue: "postgres"},message:"must be equal to constant",schema:"postgres",parentSchema:schema11.properties.vault_server.properties.store.properties.driver.anyOf[1],data:data119};
 if(vErrors === null){
 vErrors = [err271];
 }
@@ -3682,10 +3698,11 @@ vErrors.push(err271);
 }
 errors++;
 }
-let data123 = data120.idle_timeout;
-if(typeof data123 === "string"){
-if(!pattern0.test(data123)){
-const err272 = {instancePath:instancePath+"/vault_server/store/pool/idle_timeout",schemaPath:"#/properties/vault_server/properties/store/properties/pool/properties/idle_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.store.properties.pool.properties.idle_timeout,data:data123};
+var _valid11 = _errs309 === errors;
+valid41 = valid41 || _valid11;
+}
+if(!valid41){
+const err272 = {instancePath:instancePath+"/vault_server/store/driver",schemaPath:"#/properties/vault_server/properties/store/properties/driver/anyOf",keyword:"anyOf",params:{},message:"must match a schema in anyOf",schema:schema11.properties.vault_server.properties.store.properties.driver.anyOf,parentSchema:schema11.properties.vault_server.properties.store.properties.driver,data:data119};
 if(vErrors === null){
 vErrors = [err272];
 }
@@ -3694,9 +3711,21 @@ vErrors.push(err272);
 }
 errors++;
 }
+else {
+errors = _errs306;
+if(vErrors !== null){
+if(_errs306){
+vErrors.length = _errs306;
 }
 else {
-const err273 = {instancePath:instancePath+"/vault_server/store/pool/idle_timeout",schemaPath:"#/properties/vault_server/properties/store/properties/pool/properties/idle_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.pool.properties.idle_timeout.type,parentSchema:schema11.properties.vault_server.properties.store.properties.pool.properties.idle_timeout,data:data123};
+vErrors = null;
+}
+}
+}
+if(data118.url !== undefined){
+let data120 = data118.url;
+if(typeof data120 !== "string"){
+const err273 = {instancePath:instancePath+"/vault_server/store/url",schemaPath:"#/properties/vault_server/properties/store/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.url.type,parentSchema:schema11.properties.vault_server.properties.store.properties.url,data:data120};
 if(vErrors === null){
 vErrors = [err273];
 }
@@ -3705,10 +3734,11 @@ vErrors.push(err273);
 }
 errors++;
 }
-let data124 = data120.connect_timeout;
-if(typeof data124 === "string"){
-if(!pattern0.test(data124)){
-const err274 = {instancePath:instancePath+"/vault_server/store/pool/connect_timeout",schemaPath:"#/properties/vault_server/properties/store/properties/pool/properties/connect_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.store.properties.pool.properties.connect_timeout,data:data124};
+}
+let data121 = data118.schema;
+if(typeof data121 === "string"){
+if(!pattern40.test(data121)){
+const err274 = {instancePath:instancePath+"/vault_server/store/schema",schemaPath:"#/properties/vault_server/properties/store/properties/schema/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_]{0,62}$"},message:"must match pattern \""+"^[a-z_][a-z0-9_]{0,62}$"+"\"",schema:"^[a-z_][a-z0-9_]{0,62}$",parentSchema:schema11.properties.vault_server.properties.store.properties.schema,data:data121};
 if(vErrors === null){
 vErrors = [err274];
 }
@@ -3719,7 +3749,7 @@ errors++;
 }
 }
 else {
-const err275 = {instancePath:instancePath+"/vault_server/store/pool/connect_timeout",schemaPath:"#/properties/vault_server/properties/store/properties/pool/properties/connect_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.pool.properties.connect_timeout.type,parentSchema:schema11.properties.vault_server.properties.store.properties.pool.properties.connect_timeout,data:data124};
+const err275 = {instancePath:instancePath+"/vault_server/store/schema",schemaPath:"#/properties/vault_server/properties/store/properties/schema/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.schema.type,parentSchema:schema11.properties.vault_server.properties.store.properties.schema,data:data121};
 if(vErrors === null){
 vErrors = [err275];
 }
@@ -3728,9 +3758,23 @@ vErrors.push(err275);
 }
 errors++;
 }
+let data122 = data118.pool;
+if(data122 && typeof data122 == "object" && !Array.isArray(data122)){
+if(data122.max === undefined){
+data122.max = 10;
 }
-else {
-const err276 = {instancePath:instancePath+"/vault_server/store/pool",schemaPath:"#/properties/vault_server/properties/store/properties/pool/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.store.properties.pool.type,parentSchema:schema11.properties.vault_server.properties.store.properties.pool,data:data120};
+if(data122.statement_timeout === undefined){
+data122.statement_timeout = "30s";
+}
+if(data122.idle_timeout === undefined){
+data122.idle_timeout = "30s";
+}
+if(data122.connect_timeout === undefined){
+data122.connect_timeout = "5s";
+}
+for(const key20 in data122){
+if(!((((key20 === "max") || (key20 === "statement_timeout")) || (key20 === "idle_timeout")) || (key20 === "connect_timeout"))){
+const err276 = {instancePath:instancePath+"/vault_server/store/pool",schemaPath:"#/properties/vault_server/properties/store/properties/pool/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.store.properties.pool,data:data122};
 if(vErrors === null){
 vErrors = [err276];
 }
@@ -3739,10 +3783,10 @@ vErrors.push(err276);
 }
 errors++;
 }
-let data125 = data116.leader_poll;
-if(typeof data125 === "string"){
-if(!pattern0.test(data125)){
-const err277 = {instancePath:instancePath+"/vault_server/store/leader_poll",schemaPath:"#/properties/vault_server/properties/store/properties/leader_poll/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.store.properties.leader_poll,data:data125};
+}
+let data123 = data122.max;
+if(!(((typeof data123 == "number") && (!(data123 % 1) && !isNaN(data123))) && (isFinite(data123)))){
+const err277 = {instancePath:instancePath+"/vault_server/store/pool/max",schemaPath:"#/properties/vault_server/properties/store/properties/pool/properties/max/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.store.properties.pool.properties.max.type,parentSchema:schema11.properties.vault_server.properties.store.properties.pool.properties.max,data:data123};
 if(vErrors === null){
 vErrors = [err277];
 }
@@ -3751,9 +3795,9 @@ vErrors.push(err277);
 }
 errors++;
 }
-}
-else {
-const err278 = {instancePath:instancePath+"/vault_server/store/leader_poll",schemaPath:"#/properties/vault_server/properties/store/properties/leader_poll/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.leader_poll.type,parentSchema:schema11.properties.vault_server.properties.store.properties.leader_poll,data:data125};
+if((typeof data123 == "number") && (isFinite(data123))){
+if(data123 > 1000 || isNaN(data123)){
+const err278 = {instancePath:instancePath+"/vault_server/store/pool/max",schemaPath:"#/properties/vault_server/properties/store/properties/pool/properties/max/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1000},message:"must be <= 1000",schema:1000,parentSchema:schema11.properties.vault_server.properties.store.properties.pool.properties.max,data:data123};
 if(vErrors === null){
 vErrors = [err278];
 }
@@ -3762,15 +3806,8 @@ vErrors.push(err278);
 }
 errors++;
 }
-if(data116.tls !== undefined){
-let data126 = data116.tls;
-if(data126 && typeof data126 == "object" && !Array.isArray(data126)){
-if(data126.reject_unauthorized === undefined){
-data126.reject_unauthorized = true;
-}
-for(const key21 in data126){
-if(!(((((key21 === "ca_file") || (key21 === "cert_file")) || (key21 === "key_file")) || (key21 === "reject_unauthorized")) || (key21 === "servername"))){
-const err279 = {instancePath:instancePath+"/vault_server/store/tls",schemaPath:"#/properties/vault_server/properties/store/properties/tls/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.store.properties.tls,data:data126};
+if(data123 < 1 || isNaN(data123)){
+const err279 = {instancePath:instancePath+"/vault_server/store/pool/max",schemaPath:"#/properties/vault_server/properties/store/properties/pool/properties/max/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.store.properties.pool.properties.max,data:data123};
 if(vErrors === null){
 vErrors = [err279];
 }
@@ -3780,10 +3817,10 @@ vErrors.push(err279);
 errors++;
 }
 }
-if(data126.ca_file !== undefined){
-let data127 = data126.ca_file;
-if(typeof data127 !== "string"){
-const err280 = {instancePath:instancePath+"/vault_server/store/tls/ca_file",schemaPath:"#/properties/vault_server/properties/store/properties/tls/properties/ca_file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.tls.properties.ca_file.type,parentSchema:schema11.properties.vault_server.properties.store.properties.tls.properties.ca_file,data:data127};
+let data124 = data122.statement_timeout;
+if(typeof data124 === "string"){
+if(!pattern0.test(data124)){
+const err280 = {instancePath:instancePath+"/vault_server/store/pool/statement_timeout",schemaPath:"#/properties/vault_server/properties/store/properties/pool/properties/statement_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.store.properties.pool.properties.statement_timeout,data:data124};
 if(vErrors === null){
 vErrors = [err280];
 }
@@ -3793,10 +3830,8 @@ vErrors.push(err280);
 errors++;
 }
 }
-if(data126.cert_file !== undefined){
-let data128 = data126.cert_file;
-if(typeof data128 !== "string"){
-const err281 = {instancePath:instancePath+"/vault_server/store/tls/cert_file",schemaPath:"#/properties/vault_server/properties/store/properties/tls/properties/cert_file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.tls.properties.cert_file.type,parentSchema:schema11.properties.vault_server.properties.store.properties.tls.properties.cert_file,data:data128};
+else {
+const err281 = {instancePath:instancePath+"/vault_server/store/pool/statement_timeout",schemaPath:"#/properties/vault_server/properties/store/properties/pool/properties/statement_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.pool.properties.statement_timeout.type,parentSchema:schema11.properties.vault_server.properties.store.properties.pool.properties.statement_timeout,data:data124};
 if(vErrors === null){
 vErrors = [err281];
 }
@@ -3805,11 +3840,10 @@ vErrors.push(err281);
 }
 errors++;
 }
-}
-if(data126.key_file !== undefined){
-let data129 = data126.key_file;
-if(typeof data129 !== "string"){
-const err282 = {instancePath:instancePath+"/vault_server/store/tls/key_file",schemaPath:"#/properties/vault_server/properties/store/properties/tls/properties/key_file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.tls.properties.key_file.type,parentSchema:schema11.properties.vault_server.properties.store.properties.tls.properties.key_file,data:data129};
+let data125 = data122.idle_timeout;
+if(typeof data125 === "string"){
+if(!pattern0.test(data125)){
+const err282 = {instancePath:instancePath+"/vault_server/store/pool/idle_timeout",schemaPath:"#/properties/vault_server/properties/store/properties/pool/properties/idle_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.store.properties.pool.properties.idle_timeout,data:data125};
 if(vErrors === null){
 vErrors = [err282];
 }
@@ -3819,9 +3853,8 @@ vErrors.push(err282);
 errors++;
 }
 }
-let data130 = data126.reject_unauthorized;
-if(typeof data130 !== "boolean"){
-const err283 = {instancePath:instancePath+"/vault_server/store/tls/reject_unauthorized",schemaPath:"#/properties/vault_server/properties/store/properties/tls/properties/reject_unauthorized/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.store.properties.tls.properties.reject_unauthorized.type,parentSchema:schema11.properties.vault_server.properties.store.properties.tls.properties.reject_unauthorized,data:data130};
+else {
+const err283 = {instancePath:instancePath+"/vault_server/store/pool/idle_timeout",schemaPath:"#/properties/vault_server/properties/store/properties/pool/properties/idle_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.pool.properties.idle_timeout.type,parentSchema:schema11.properties.vault_server.properties.store.properties.pool.properties.idle_timeout,data:data125};
 if(vErrors === null){
 vErrors = [err283];
 }
@@ -3830,10 +3863,10 @@ vErrors.push(err283);
 }
 errors++;
 }
-if(data126.servername !== undefined){
-let data131 = data126.servername;
-if(typeof data131 !== "string"){
-const err284 = {instancePath:instancePath+"/vault_server/store/tls/servername",schemaPath:"#/properties/vault_server/properties/store/properties/tls/properties/servername/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.tls.properties.servername.type,parentSchema:schema11.properties.vault_server.properties.store.properties.tls.properties.servername,data:data131};
+let data126 = data122.connect_timeout;
+if(typeof data126 === "string"){
+if(!pattern0.test(data126)){
+const err284 = {instancePath:instancePath+"/vault_server/store/pool/connect_timeout",schemaPath:"#/properties/vault_server/properties/store/properties/pool/properties/connect_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.store.properties.pool.properties.connect_timeout,data:data126};
 if(vErrors === null){
 vErrors = [err284];
 }
@@ -3843,9 +3876,8 @@ vErrors.push(err284);
 errors++;
 }
 }
-}
 else {
-const err285 = {instancePath:instancePath+"/vault_server/store/tls",schemaPath:"#/properties/vault_server/properties/store/properties/tls/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.store.properties.tls.type,parentSchema:schema11.properties.vault_server.properties.store.properties.tls,data:data126};
+const err285 = {instancePath:instancePath+"/vault_server/store/pool/connect_timeout",schemaPath:"#/properties/vault_server/properties/store/properties/pool/properties/connect_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.pool.properties.connect_timeout.type,parentSchema:schema11.properties.vault_server.properties.store.properties.pool.properties.connect_timeout,data:data126};
 if(vErrors === null){
 vErrors = [err285];
 }
@@ -3855,9 +3887,8 @@ vErrors.push(err285);
 errors++;
 }
 }
-}
 else {
-const err286 = {instancePath:instancePath+"/vault_server/store",schemaPath:"#/properties/vault_server/properties/store/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.store.type,parentSchema:schema11.properties.vault_server.properties.store,data:data116};
+const err286 = {instancePath:instancePath+"/vault_server/store/pool",schemaPath:"#/properties/vault_server/properties/store/properties/pool/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.store.properties.pool.type,parentSchema:schema11.properties.vault_server.properties.store.properties.pool,data:data122};
 if(vErrors === null){
 vErrors = [err286];
 }
@@ -3866,20 +3897,10 @@ vErrors.push(err286);
 }
 errors++;
 }
-let data132 = data78.ledger;
-if(data132 && typeof data132 == "object" && !Array.isArray(data132)){
-if(data132.seal_batch_size === undefined){
-data132.seal_batch_size = 256;
-}
-if(data132.seal_interval === undefined){
-data132.seal_interval = "250ms";
-}
-if(data132.mmd_seconds === undefined){
-data132.mmd_seconds = 30;
-}
-for(const key22 in data132){
-if(!((((key22 === "seal_batch_size") || (key22 === "seal_interval")) || (key22 === "mmd_seconds")) || (key22 === "encryption_key"))){
-const err287 = {instancePath:instancePath+"/vault_server/ledger",schemaPath:"#/properties/vault_server/properties/ledger/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.ledger,data:data132};
+let data127 = data118.leader_poll;
+if(typeof data127 === "string"){
+if(!pattern0.test(data127)){
+const err287 = {instancePath:instancePath+"/vault_server/store/leader_poll",schemaPath:"#/properties/vault_server/properties/store/properties/leader_poll/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.store.properties.leader_poll,data:data127};
 if(vErrors === null){
 vErrors = [err287];
 }
@@ -3889,9 +3910,8 @@ vErrors.push(err287);
 errors++;
 }
 }
-let data133 = data132.seal_batch_size;
-if(!(((typeof data133 == "number") && (!(data133 % 1) && !isNaN(data133))) && (isFinite(data133)))){
-const err288 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data133};
+else {
+const err288 = {instancePath:instancePath+"/vault_server/store/leader_poll",schemaPath:"#/properties/vault_server/properties/store/properties/leader_poll/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.leader_poll.type,parentSchema:schema11.properties.vault_server.properties.store.properties.leader_poll,data:data127};
 if(vErrors === null){
 vErrors = [err288];
 }
@@ -3900,9 +3920,15 @@ vErrors.push(err288);
 }
 errors++;
 }
-if((typeof data133 == "number") && (isFinite(data133))){
-if(data133 > 65536 || isNaN(data133)){
-const err289 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536",schema:65536,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data133};
+if(data118.tls !== undefined){
+let data128 = data118.tls;
+if(data128 && typeof data128 == "object" && !Array.isArray(data128)){
+if(data128.reject_unauthorized === undefined){
+data128.reject_unauthorized = true;
+}
+for(const key21 in data128){
+if(!(((((key21 === "ca_file") || (key21 === "cert_file")) || (key21 === "key_file")) || (key21 === "reject_unauthorized")) || (key21 === "servername"))){
+const err289 = {instancePath:instancePath+"/vault_server/store/tls",schemaPath:"#/properties/vault_server/properties/store/properties/tls/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.store.properties.tls,data:data128};
 if(vErrors === null){
 vErrors = [err289];
 }
@@ -3911,8 +3937,11 @@ vErrors.push(err289);
 }
 errors++;
 }
-if(data133 < 1 || isNaN(data133)){
-const err290 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data133};
+}
+if(data128.ca_file !== undefined){
+let data129 = data128.ca_file;
+if(typeof data129 !== "string"){
+const err290 = {instancePath:instancePath+"/vault_server/store/tls/ca_file",schemaPath:"#/properties/vault_server/properties/store/properties/tls/properties/ca_file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.tls.properties.ca_file.type,parentSchema:schema11.properties.vault_server.properties.store.properties.tls.properties.ca_file,data:data129};
 if(vErrors === null){
 vErrors = [err290];
 }
@@ -3922,10 +3951,10 @@ vErrors.push(err290);
 errors++;
 }
 }
-let data134 = data132.seal_interval;
-if(typeof data134 === "string"){
-if(!pattern0.test(data134)){
-const err291 = {instancePath:instancePath+"/vault_server/ledger/seal_interval",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_interval/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_interval,data:data134};
+if(data128.cert_file !== undefined){
+let data130 = data128.cert_file;
+if(typeof data130 !== "string"){
+const err291 = {instancePath:instancePath+"/vault_server/store/tls/cert_file",schemaPath:"#/properties/vault_server/properties/store/properties/tls/properties/cert_file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.tls.properties.cert_file.type,parentSchema:schema11.properties.vault_server.properties.store.properties.tls.properties.cert_file,data:data130};
 if(vErrors === null){
 vErrors = [err291];
 }
@@ -3935,8 +3964,10 @@ vErrors.push(err291);
 errors++;
 }
 }
-else {
-const err292 = {instancePath:instancePath+"/vault_server/ledger/seal_interval",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.ledger.properties.seal_interval.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_interval,data:data134};
+if(data128.key_file !== undefined){
+let data131 = data128.key_file;
+if(typeof data131 !== "string"){
+const err292 = {instancePath:instancePath+"/vault_server/store/tls/key_file",schemaPath:"#/properties/vault_server/properties/store/properties/tls/properties/key_file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.tls.properties.key_file.type,parentSchema:schema11.properties.vault_server.properties.store.properties.tls.properties.key_file,data:data131};
 if(vErrors === null){
 vErrors = [err292];
 }
@@ -3945,9 +3976,10 @@ vErrors.push(err292);
 }
 errors++;
 }
-let data135 = data132.mmd_seconds;
-if(!(((typeof data135 == "number") && (!(data135 % 1) && !isNaN(data135))) && (isFinite(data135)))){
-const err293 = {instancePath:instancePath+"/vault_server/ledger/mmd_seconds",schemaPath:"#/properties/vault_server/properties/ledger/properties/mmd_seconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds,data:data135};
+}
+let data132 = data128.reject_unauthorized;
+if(typeof data132 !== "boolean"){
+const err293 = {instancePath:instancePath+"/vault_server/store/tls/reject_unauthorized",schemaPath:"#/properties/vault_server/properties/store/properties/tls/properties/reject_unauthorized/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.store.properties.tls.properties.reject_unauthorized.type,parentSchema:schema11.properties.vault_server.properties.store.properties.tls.properties.reject_unauthorized,data:data132};
 if(vErrors === null){
 vErrors = [err293];
 }
@@ -3956,9 +3988,10 @@ vErrors.push(err293);
 }
 errors++;
 }
-if((typeof data135 == "number") && (isFinite(data135))){
-if(data135 < 1 || isNaN(data135)){
-const err294 = {instancePath:instancePath+"/vault_server/ledger/mmd_seconds",schemaPath:"#/properties/vault_server/properties/ledger/properties/mmd_seconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds,data:data135};
+if(data128.servername !== undefined){
+let data133 = data128.servername;
+if(typeof data133 !== "string"){
+const err294 = {instancePath:instancePath+"/vault_server/store/tls/servername",schemaPath:"#/properties/vault_server/properties/store/properties/tls/properties/servername/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.store.properties.tls.properties.servername.type,parentSchema:schema11.properties.vault_server.properties.store.properties.tls.properties.servername,data:data133};
 if(vErrors === null){
 vErrors = [err294];
 }
@@ -3968,10 +4001,9 @@ vErrors.push(err294);
 errors++;
 }
 }
-if(data132.encryption_key !== undefined){
-let data136 = data132.encryption_key;
-if(typeof data136 !== "string"){
-const err295 = {instancePath:instancePath+"/vault_server/ledger/encryption_key",schemaPath:"#/properties/vault_server/properties/ledger/properties/encryption_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.ledger.properties.encryption_key.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.encryption_key,data:data136};
+}
+else {
+const err295 = {instancePath:instancePath+"/vault_server/store/tls",schemaPath:"#/properties/vault_server/properties/store/properties/tls/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.store.properties.tls.type,parentSchema:schema11.properties.vault_server.properties.store.properties.tls,data:data128};
 if(vErrors === null){
 vErrors = [err295];
 }
@@ -3983,7 +4015,7 @@ errors++;
 }
 }
 else {
-const err296 = {instancePath:instancePath+"/vault_server/ledger",schemaPath:"#/properties/vault_server/properties/ledger/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.ledger.type,parentSchema:schema11.properties.vault_server.properties.ledger,data:data132};
+const err296 = {instancePath:instancePath+"/vault_server/store",schemaPath:"#/properties/vault_server/properties/store/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.store.type,parentSchema:schema11.properties.vault_server.properties.store,data:data118};
 if(vErrors === null){
 vErrors = [err296];
 }
@@ -3992,10 +4024,20 @@ vErrors.push(err296);
 }
 errors++;
 }
-if(data78.public_url !== undefined){
-let data137 = data78.public_url;
-if(typeof data137 !== "string"){
-const err297 = {instancePath:instancePath+"/vault_server/public_url",schemaPath:"#/properties/vault_server/properties/public_url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.public_url.type,parentSchema:schema11.properties.vault_server.properties.public_url,data:data137};
+let data134 = data78.ledger;
+if(data134 && typeof data134 == "object" && !Array.isArray(data134)){
+if(data134.seal_batch_size === undefined){
+data134.seal_batch_size = 256;
+}
+if(data134.seal_interval === undefined){
+data134.seal_interval = "250ms";
+}
+if(data134.mmd_seconds === undefined){
+data134.mmd_seconds = 30;
+}
+for(const key22 in data134){
+if(!((((key22 === "seal_batch_size") || (key22 === "seal_interval")) || (key22 === "mmd_seconds")) || (key22 === "encryption_key"))){
+const err297 = {instancePath:instancePath+"/vault_server/ledger",schemaPath:"#/properties/vault_server/properties/ledger/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.ledger,data:data134};
 if(vErrors === null){
 vErrors = [err297];
 }
@@ -4005,35 +4047,9 @@ vErrors.push(err297);
 errors++;
 }
 }
-let data138 = data78.notifications;
-if(data138 && typeof data138 == "object" && !Array.isArray(data138)){
-if(data138.allow_private_targets === undefined){
-data138.allow_private_targets = false;
-}
-if(data138.max_attempts === undefined){
-data138.max_attempts = 8;
-}
-if(data138.attempt_timeout === undefined){
-data138.attempt_timeout = "10s";
-}
-if(data138.backoff_base === undefined){
-data138.backoff_base = "5s";
-}
-if(data138.backoff_max === undefined){
-data138.backoff_max = "10m";
-}
-if(data138.poll_interval === undefined){
-data138.poll_interval = "500ms";
-}
-if(data138.concurrency === undefined){
-data138.concurrency = 8;
-}
-if(data138.expiring_lead === undefined){
-data138.expiring_lead = "15m";
-}
-for(const key23 in data138){
-if(!(func2.call(schema11.properties.vault_server.properties.notifications.properties, key23))){
-const err298 = {instancePath:instancePath+"/vault_server/notifications",schemaPath:"#/properties/vault_server/properties/notifications/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.notifications,data:data138};
+let data135 = data134.seal_batch_size;
+if(!(((typeof data135 == "number") && (!(data135 % 1) && !isNaN(data135))) && (isFinite(data135)))){
+const err298 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data135};
 if(vErrors === null){
 vErrors = [err298];
 }
@@ -4042,10 +4058,9 @@ vErrors.push(err298);
 }
 errors++;
 }
-}
-let data139 = data138.allow_private_targets;
-if(typeof data139 !== "boolean"){
-const err299 = {instancePath:instancePath+"/vault_server/notifications/allow_private_targets",schemaPath:"#/properties/vault_server/properties/notifications/properties/allow_private_targets/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.notifications.properties.allow_private_targets.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.allow_private_targets,data:data139};
+if((typeof data135 == "number") && (isFinite(data135))){
+if(data135 > 65536 || isNaN(data135)){
+const err299 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65536},message:"must be <= 65536",schema:65536,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data135};
 if(vErrors === null){
 vErrors = [err299];
 }
@@ -4054,9 +4069,8 @@ vErrors.push(err299);
 }
 errors++;
 }
-let data140 = data138.max_attempts;
-if(!(((typeof data140 == "number") && (!(data140 % 1) && !isNaN(data140))) && (isFinite(data140)))){
-const err300 = {instancePath:instancePath+"/vault_server/notifications/max_attempts",schemaPath:"#/properties/vault_server/properties/notifications/properties/max_attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.notifications.properties.max_attempts.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.max_attempts,data:data140};
+if(data135 < 1 || isNaN(data135)){
+const err300 = {instancePath:instancePath+"/vault_server/ledger/seal_batch_size",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_batch_size/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_batch_size,data:data135};
 if(vErrors === null){
 vErrors = [err300];
 }
@@ -4065,9 +4079,11 @@ vErrors.push(err300);
 }
 errors++;
 }
-if((typeof data140 == "number") && (isFinite(data140))){
-if(data140 > 100 || isNaN(data140)){
-const err301 = {instancePath:instancePath+"/vault_server/notifications/max_attempts",schemaPath:"#/properties/vault_server/properties/notifications/properties/max_attempts/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.vault_server.properties.notifications.properties.max_attempts,data:data140};
+}
+let data136 = data134.seal_interval;
+if(typeof data136 === "string"){
+if(!pattern0.test(data136)){
+const err301 = {instancePath:instancePath+"/vault_server/ledger/seal_interval",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_interval/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_interval,data:data136};
 if(vErrors === null){
 vErrors = [err301];
 }
@@ -4076,8 +4092,9 @@ vErrors.push(err301);
 }
 errors++;
 }
-if(data140 < 1 || isNaN(data140)){
-const err302 = {instancePath:instancePath+"/vault_server/notifications/max_attempts",schemaPath:"#/properties/vault_server/properties/notifications/properties/max_attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.max_attempts,data:data140};
+}
+else {
+const err302 = {instancePath:instancePath+"/vault_server/ledger/seal_interval",schemaPath:"#/properties/vault_server/properties/ledger/properties/seal_interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.ledger.properties.seal_interval.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.seal_interval,data:data136};
 if(vErrors === null){
 vErrors = [err302];
 }
@@ -4086,11 +4103,9 @@ vErrors.push(err302);
 }
 errors++;
 }
-}
-let data141 = data138.attempt_timeout;
-if(typeof data141 === "string"){
-if(!pattern0.test(data141)){
-const err303 = {instancePath:instancePath+"/vault_server/notifications/attempt_timeout",schemaPath:"#/properties/vault_server/properties/notifications/properties/attempt_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.attempt_timeout,data:data141};
+let data137 = data134.mmd_seconds;
+if(!(((typeof data137 == "number") && (!(data137 % 1) && !isNaN(data137))) && (isFinite(data137)))){
+const err303 = {instancePath:instancePath+"/vault_server/ledger/mmd_seconds",schemaPath:"#/properties/vault_server/properties/ledger/properties/mmd_seconds/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds,data:data137};
 if(vErrors === null){
 vErrors = [err303];
 }
@@ -4099,9 +4114,9 @@ vErrors.push(err303);
 }
 errors++;
 }
-}
-else {
-const err304 = {instancePath:instancePath+"/vault_server/notifications/attempt_timeout",schemaPath:"#/properties/vault_server/properties/notifications/properties/attempt_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.attempt_timeout.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.attempt_timeout,data:data141};
+if((typeof data137 == "number") && (isFinite(data137))){
+if(data137 < 1 || isNaN(data137)){
+const err304 = {instancePath:instancePath+"/vault_server/ledger/mmd_seconds",schemaPath:"#/properties/vault_server/properties/ledger/properties/mmd_seconds/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.ledger.properties.mmd_seconds,data:data137};
 if(vErrors === null){
 vErrors = [err304];
 }
@@ -4110,10 +4125,11 @@ vErrors.push(err304);
 }
 errors++;
 }
-let data142 = data138.backoff_base;
-if(typeof data142 === "string"){
-if(!pattern0.test(data142)){
-const err305 = {instancePath:instancePath+"/vault_server/notifications/backoff_base",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_base/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_base,data:data142};
+}
+if(data134.encryption_key !== undefined){
+let data138 = data134.encryption_key;
+if(typeof data138 !== "string"){
+const err305 = {instancePath:instancePath+"/vault_server/ledger/encryption_key",schemaPath:"#/properties/vault_server/properties/ledger/properties/encryption_key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.ledger.properties.encryption_key.type,parentSchema:schema11.properties.vault_server.properties.ledger.properties.encryption_key,data:data138};
 if(vErrors === null){
 vErrors = [err305];
 }
@@ -4123,8 +4139,9 @@ vErrors.push(err305);
 errors++;
 }
 }
+}
 else {
-const err306 = {instancePath:instancePath+"/vault_server/notifications/backoff_base",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_base/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.backoff_base.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_base,data:data142};
+const err306 = {instancePath:instancePath+"/vault_server/ledger",schemaPath:"#/properties/vault_server/properties/ledger/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.ledger.type,parentSchema:schema11.properties.vault_server.properties.ledger,data:data134};
 if(vErrors === null){
 vErrors = [err306];
 }
@@ -4133,10 +4150,10 @@ vErrors.push(err306);
 }
 errors++;
 }
-let data143 = data138.backoff_max;
-if(typeof data143 === "string"){
-if(!pattern0.test(data143)){
-const err307 = {instancePath:instancePath+"/vault_server/notifications/backoff_max",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_max/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_max,data:data143};
+if(data78.public_url !== undefined){
+let data139 = data78.public_url;
+if(typeof data139 !== "string"){
+const err307 = {instancePath:instancePath+"/vault_server/public_url",schemaPath:"#/properties/vault_server/properties/public_url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.public_url.type,parentSchema:schema11.properties.vault_server.properties.public_url,data:data139};
 if(vErrors === null){
 vErrors = [err307];
 }
@@ -4146,8 +4163,35 @@ vErrors.push(err307);
 errors++;
 }
 }
-else {
-const err308 = {instancePath:instancePath+"/vault_server/notifications/backoff_max",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_max/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.backoff_max.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_max,data:data143};
+let data140 = data78.notifications;
+if(data140 && typeof data140 == "object" && !Array.isArray(data140)){
+if(data140.allow_private_targets === undefined){
+data140.allow_private_targets = false;
+}
+if(data140.max_attempts === undefined){
+data140.max_attempts = 8;
+}
+if(data140.attempt_timeout === undefined){
+data140.attempt_timeout = "10s";
+}
+if(data140.backoff_base === undefined){
+data140.backoff_base = "5s";
+}
+if(data140.backoff_max === undefined){
+data140.backoff_max = "10m";
+}
+if(data140.poll_interval === undefined){
+data140.poll_interval = "500ms";
+}
+if(data140.concurrency === undefined){
+data140.concurrency = 8;
+}
+if(data140.expiring_lead === undefined){
+data140.expiring_lead = "15m";
+}
+for(const key23 in data140){
+if(!(func2.call(schema11.properties.vault_server.properties.notifications.properties, key23))){
+const err308 = {instancePath:instancePath+"/vault_server/notifications",schemaPath:"#/properties/vault_server/properties/notifications/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.notifications,data:data140};
 if(vErrors === null){
 vErrors = [err308];
 }
@@ -4156,10 +4200,10 @@ vErrors.push(err308);
 }
 errors++;
 }
-let data144 = data138.poll_interval;
-if(typeof data144 === "string"){
-if(!pattern0.test(data144)){
-const err309 = {instancePath:instancePath+"/vault_server/notifications/poll_interval",schemaPath:"#/properties/vault_server/properties/notifications/properties/poll_interval/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.poll_interval,data:data144};
+}
+let data141 = data140.allow_private_targets;
+if(typeof data141 !== "boolean"){
+const err309 = {instancePath:instancePath+"/vault_server/notifications/allow_private_targets",schemaPath:"#/properties/vault_server/properties/notifications/properties/allow_private_targets/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.notifications.properties.allow_private_targets.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.allow_private_targets,data:data141};
 if(vErrors === null){
 vErrors = [err309];
 }
@@ -4168,9 +4212,9 @@ vErrors.push(err309);
 }
 errors++;
 }
-}
-else {
-const err310 = {instancePath:instancePath+"/vault_server/notifications/poll_interval",schemaPath:"#/properties/vault_server/properties/notifications/properties/poll_interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.poll_interval.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.poll_interval,data:data144};
+let data142 = data140.max_attempts;
+if(!(((typeof data142 == "number") && (!(data142 % 1) && !isNaN(data142))) && (isFinite(data142)))){
+const err310 = {instancePath:instancePath+"/vault_server/notifications/max_attempts",schemaPath:"#/properties/vault_server/properties/notifications/properties/max_attempts/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.notifications.properties.max_attempts.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.max_attempts,data:data142};
 if(vErrors === null){
 vErrors = [err310];
 }
@@ -4179,9 +4223,9 @@ vErrors.push(err310);
 }
 errors++;
 }
-let data145 = data138.concurrency;
-if(!(((typeof data145 == "number") && (!(data145 % 1) && !isNaN(data145))) && (isFinite(data145)))){
-const err311 = {instancePath:instancePath+"/vault_server/notifications/concurrency",schemaPath:"#/properties/vault_server/properties/notifications/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.notifications.properties.concurrency.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.concurrency,data:data145};
+if((typeof data142 == "number") && (isFinite(data142))){
+if(data142 > 100 || isNaN(data142)){
+const err311 = {instancePath:instancePath+"/vault_server/notifications/max_attempts",schemaPath:"#/properties/vault_server/properties/notifications/properties/max_attempts/maximum",keyword:"maximum",params:{comparison: "<=", limit: 100},message:"must be <= 100",schema:100,parentSchema:schema11.properties.vault_server.properties.notifications.properties.max_attempts,data:data142};
 if(vErrors === null){
 vErrors = [err311];
 }
@@ -4190,9 +4234,8 @@ vErrors.push(err311);
 }
 errors++;
 }
-if((typeof data145 == "number") && (isFinite(data145))){
-if(data145 > 256 || isNaN(data145)){
-const err312 = {instancePath:instancePath+"/vault_server/notifications/concurrency",schemaPath:"#/properties/vault_server/properties/notifications/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256",schema:256,parentSchema:schema11.properties.vault_server.properties.notifications.properties.concurrency,data:data145};
+if(data142 < 1 || isNaN(data142)){
+const err312 = {instancePath:instancePath+"/vault_server/notifications/max_attempts",schemaPath:"#/properties/vault_server/properties/notifications/properties/max_attempts/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.max_attempts,data:data142};
 if(vErrors === null){
 vErrors = [err312];
 }
@@ -4201,8 +4244,11 @@ vErrors.push(err312);
 }
 errors++;
 }
-if(data145 < 1 || isNaN(data145)){
-const err313 = {instancePath:instancePath+"/vault_server/notifications/concurrency",schemaPath:"#/properties/vault_server/properties/notifications/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.concurrency,data:data145};
+}
+let data143 = data140.attempt_timeout;
+if(typeof data143 === "string"){
+if(!pattern0.test(data143)){
+const err313 = {instancePath:instancePath+"/vault_server/notifications/attempt_timeout",schemaPath:"#/properties/vault_server/properties/notifications/properties/attempt_timeout/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.attempt_timeout,data:data143};
 if(vErrors === null){
 vErrors = [err313];
 }
@@ -4212,10 +4258,8 @@ vErrors.push(err313);
 errors++;
 }
 }
-let data146 = data138.expiring_lead;
-if(typeof data146 === "string"){
-if(!pattern0.test(data146)){
-const err314 = {instancePath:instancePath+"/vault_server/notifications/expiring_lead",schemaPath:"#/properties/vault_server/properties/notifications/properties/expiring_lead/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.expiring_lead,data:data146};
+else {
+const err314 = {instancePath:instancePath+"/vault_server/notifications/attempt_timeout",schemaPath:"#/properties/vault_server/properties/notifications/properties/attempt_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.attempt_timeout.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.attempt_timeout,data:data143};
 if(vErrors === null){
 vErrors = [err314];
 }
@@ -4224,9 +4268,10 @@ vErrors.push(err314);
 }
 errors++;
 }
-}
-else {
-const err315 = {instancePath:instancePath+"/vault_server/notifications/expiring_lead",schemaPath:"#/properties/vault_server/properties/notifications/properties/expiring_lead/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.expiring_lead.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.expiring_lead,data:data146};
+let data144 = data140.backoff_base;
+if(typeof data144 === "string"){
+if(!pattern0.test(data144)){
+const err315 = {instancePath:instancePath+"/vault_server/notifications/backoff_base",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_base/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_base,data:data144};
 if(vErrors === null){
 vErrors = [err315];
 }
@@ -4235,20 +4280,9 @@ vErrors.push(err315);
 }
 errors++;
 }
-if(data138.smtp !== undefined){
-let data147 = data138.smtp;
-if(data147 && typeof data147 == "object" && !Array.isArray(data147)){
-if(data147.port === undefined){
-data147.port = 587;
 }
-if(data147.secure === undefined){
-data147.secure = false;
-}
-if(data147.require_tls === undefined){
-data147.require_tls = true;
-}
-if(data147.host === undefined){
-const err316 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.required,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data147};
+else {
+const err316 = {instancePath:instancePath+"/vault_server/notifications/backoff_base",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_base/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.backoff_base.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_base,data:data144};
 if(vErrors === null){
 vErrors = [err316];
 }
@@ -4257,8 +4291,10 @@ vErrors.push(err316);
 }
 errors++;
 }
-if(data147.from === undefined){
-const err317 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.required,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data147};
+let data145 = data140.backoff_max;
+if(typeof data145 === "string"){
+if(!pattern0.test(data145)){
+const err317 = {instancePath:instancePath+"/vault_server/notifications/backoff_max",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_max/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_max,data:data145};
 if(vErrors === null){
 vErrors = [err317];
 }
@@ -4267,9 +4303,9 @@ vErrors.push(err317);
 }
 errors++;
 }
-for(const key24 in data147){
-if(!((((((((key24 === "host") || (key24 === "port")) || (key24 === "secure")) || (key24 === "require_tls")) || (key24 === "user")) || (key24 === "password")) || (key24 === "from")) || (key24 === "ca_file"))){
-const err318 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data147};
+}
+else {
+const err318 = {instancePath:instancePath+"/vault_server/notifications/backoff_max",schemaPath:"#/properties/vault_server/properties/notifications/properties/backoff_max/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.backoff_max.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.backoff_max,data:data145};
 if(vErrors === null){
 vErrors = [err318];
 }
@@ -4278,12 +4314,10 @@ vErrors.push(err318);
 }
 errors++;
 }
-}
-if(data147.host !== undefined){
-let data148 = data147.host;
-if(typeof data148 === "string"){
-if(func4(data148) < 1){
-const err319 = {instancePath:instancePath+"/vault_server/notifications/smtp/host",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.host,data:data148};
+let data146 = data140.poll_interval;
+if(typeof data146 === "string"){
+if(!pattern0.test(data146)){
+const err319 = {instancePath:instancePath+"/vault_server/notifications/poll_interval",schemaPath:"#/properties/vault_server/properties/notifications/properties/poll_interval/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.poll_interval,data:data146};
 if(vErrors === null){
 vErrors = [err319];
 }
@@ -4294,7 +4328,7 @@ errors++;
 }
 }
 else {
-const err320 = {instancePath:instancePath+"/vault_server/notifications/smtp/host",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.host.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.host,data:data148};
+const err320 = {instancePath:instancePath+"/vault_server/notifications/poll_interval",schemaPath:"#/properties/vault_server/properties/notifications/properties/poll_interval/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.poll_interval.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.poll_interval,data:data146};
 if(vErrors === null){
 vErrors = [err320];
 }
@@ -4303,10 +4337,9 @@ vErrors.push(err320);
 }
 errors++;
 }
-}
-let data149 = data147.port;
-if(!(((typeof data149 == "number") && (!(data149 % 1) && !isNaN(data149))) && (isFinite(data149)))){
-const err321 = {instancePath:instancePath+"/vault_server/notifications/smtp/port",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port,data:data149};
+let data147 = data140.concurrency;
+if(!(((typeof data147 == "number") && (!(data147 % 1) && !isNaN(data147))) && (isFinite(data147)))){
+const err321 = {instancePath:instancePath+"/vault_server/notifications/concurrency",schemaPath:"#/properties/vault_server/properties/notifications/properties/concurrency/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.notifications.properties.concurrency.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.concurrency,data:data147};
 if(vErrors === null){
 vErrors = [err321];
 }
@@ -4315,9 +4348,9 @@ vErrors.push(err321);
 }
 errors++;
 }
-if((typeof data149 == "number") && (isFinite(data149))){
-if(data149 > 65535 || isNaN(data149)){
-const err322 = {instancePath:instancePath+"/vault_server/notifications/smtp/port",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port,data:data149};
+if((typeof data147 == "number") && (isFinite(data147))){
+if(data147 > 256 || isNaN(data147)){
+const err322 = {instancePath:instancePath+"/vault_server/notifications/concurrency",schemaPath:"#/properties/vault_server/properties/notifications/properties/concurrency/maximum",keyword:"maximum",params:{comparison: "<=", limit: 256},message:"must be <= 256",schema:256,parentSchema:schema11.properties.vault_server.properties.notifications.properties.concurrency,data:data147};
 if(vErrors === null){
 vErrors = [err322];
 }
@@ -4326,8 +4359,8 @@ vErrors.push(err322);
 }
 errors++;
 }
-if(data149 < 1 || isNaN(data149)){
-const err323 = {instancePath:instancePath+"/vault_server/notifications/smtp/port",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port,data:data149};
+if(data147 < 1 || isNaN(data147)){
+const err323 = {instancePath:instancePath+"/vault_server/notifications/concurrency",schemaPath:"#/properties/vault_server/properties/notifications/properties/concurrency/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.concurrency,data:data147};
 if(vErrors === null){
 vErrors = [err323];
 }
@@ -4337,9 +4370,10 @@ vErrors.push(err323);
 errors++;
 }
 }
-let data150 = data147.secure;
-if(typeof data150 !== "boolean"){
-const err324 = {instancePath:instancePath+"/vault_server/notifications/smtp/secure",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/secure/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.secure.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.secure,data:data150};
+let data148 = data140.expiring_lead;
+if(typeof data148 === "string"){
+if(!pattern0.test(data148)){
+const err324 = {instancePath:instancePath+"/vault_server/notifications/expiring_lead",schemaPath:"#/properties/vault_server/properties/notifications/properties/expiring_lead/pattern",keyword:"pattern",params:{pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)$"},message:"must match pattern \""+"^\\d+(\\.\\d+)?(ms|s|m|h|d)$"+"\"",schema:"^\\d+(\\.\\d+)?(ms|s|m|h|d)$",parentSchema:schema11.properties.vault_server.properties.notifications.properties.expiring_lead,data:data148};
 if(vErrors === null){
 vErrors = [err324];
 }
@@ -4348,9 +4382,9 @@ vErrors.push(err324);
 }
 errors++;
 }
-let data151 = data147.require_tls;
-if(typeof data151 !== "boolean"){
-const err325 = {instancePath:instancePath+"/vault_server/notifications/smtp/require_tls",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/require_tls/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.require_tls.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.require_tls,data:data151};
+}
+else {
+const err325 = {instancePath:instancePath+"/vault_server/notifications/expiring_lead",schemaPath:"#/properties/vault_server/properties/notifications/properties/expiring_lead/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.expiring_lead.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.expiring_lead,data:data148};
 if(vErrors === null){
 vErrors = [err325];
 }
@@ -4359,10 +4393,20 @@ vErrors.push(err325);
 }
 errors++;
 }
-if(data147.user !== undefined){
-let data152 = data147.user;
-if(typeof data152 !== "string"){
-const err326 = {instancePath:instancePath+"/vault_server/notifications/smtp/user",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.user.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.user,data:data152};
+if(data140.smtp !== undefined){
+let data149 = data140.smtp;
+if(data149 && typeof data149 == "object" && !Array.isArray(data149)){
+if(data149.port === undefined){
+data149.port = 587;
+}
+if(data149.secure === undefined){
+data149.secure = false;
+}
+if(data149.require_tls === undefined){
+data149.require_tls = true;
+}
+if(data149.host === undefined){
+const err326 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/required",keyword:"required",params:{missingProperty: "host"},message:"must have required property '"+"host"+"'",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.required,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data149};
 if(vErrors === null){
 vErrors = [err326];
 }
@@ -4371,11 +4415,8 @@ vErrors.push(err326);
 }
 errors++;
 }
-}
-if(data147.password !== undefined){
-let data153 = data147.password;
-if(typeof data153 !== "string"){
-const err327 = {instancePath:instancePath+"/vault_server/notifications/smtp/password",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/password/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.password.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.password,data:data153};
+if(data149.from === undefined){
+const err327 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.required,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data149};
 if(vErrors === null){
 vErrors = [err327];
 }
@@ -4384,12 +4425,9 @@ vErrors.push(err327);
 }
 errors++;
 }
-}
-if(data147.from !== undefined){
-let data154 = data147.from;
-if(typeof data154 === "string"){
-if(func4(data154) < 3){
-const err328 = {instancePath:instancePath+"/vault_server/notifications/smtp/from",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/from/minLength",keyword:"minLength",params:{limit: 3},message:"must NOT have fewer than 3 characters",schema:3,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.from,data:data154};
+for(const key24 in data149){
+if(!((((((((key24 === "host") || (key24 === "port")) || (key24 === "secure")) || (key24 === "require_tls")) || (key24 === "user")) || (key24 === "password")) || (key24 === "from")) || (key24 === "ca_file"))){
+const err328 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data149};
 if(vErrors === null){
 vErrors = [err328];
 }
@@ -4399,8 +4437,11 @@ vErrors.push(err328);
 errors++;
 }
 }
-else {
-const err329 = {instancePath:instancePath+"/vault_server/notifications/smtp/from",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.from.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.from,data:data154};
+if(data149.host !== undefined){
+let data150 = data149.host;
+if(typeof data150 === "string"){
+if(func4(data150) < 1){
+const err329 = {instancePath:instancePath+"/vault_server/notifications/smtp/host",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.host,data:data150};
 if(vErrors === null){
 vErrors = [err329];
 }
@@ -4410,10 +4451,8 @@ vErrors.push(err329);
 errors++;
 }
 }
-if(data147.ca_file !== undefined){
-let data155 = data147.ca_file;
-if(typeof data155 !== "string"){
-const err330 = {instancePath:instancePath+"/vault_server/notifications/smtp/ca_file",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/ca_file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.ca_file.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.ca_file,data:data155};
+else {
+const err330 = {instancePath:instancePath+"/vault_server/notifications/smtp/host",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.host.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.host,data:data150};
 if(vErrors === null){
 vErrors = [err330];
 }
@@ -4423,9 +4462,9 @@ vErrors.push(err330);
 errors++;
 }
 }
-}
-else {
-const err331 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data147};
+let data151 = data149.port;
+if(!(((typeof data151 == "number") && (!(data151 % 1) && !isNaN(data151))) && (isFinite(data151)))){
+const err331 = {instancePath:instancePath+"/vault_server/notifications/smtp/port",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port,data:data151};
 if(vErrors === null){
 vErrors = [err331];
 }
@@ -4434,10 +4473,9 @@ vErrors.push(err331);
 }
 errors++;
 }
-}
-}
-else {
-const err332 = {instancePath:instancePath+"/vault_server/notifications",schemaPath:"#/properties/vault_server/properties/notifications/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.notifications.type,parentSchema:schema11.properties.vault_server.properties.notifications,data:data138};
+if((typeof data151 == "number") && (isFinite(data151))){
+if(data151 > 65535 || isNaN(data151)){
+const err332 = {instancePath:instancePath+"/vault_server/notifications/smtp/port",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port,data:data151};
 if(vErrors === null){
 vErrors = [err332];
 }
@@ -4446,23 +4484,8 @@ vErrors.push(err332);
 }
 errors++;
 }
-let data156 = data78.dashboard;
-if(data156 && typeof data156 == "object" && !Array.isArray(data156)){
-if(data156.session_idle_minutes === undefined){
-data156.session_idle_minutes = 30;
-}
-if(data156.session_absolute_hours === undefined){
-data156.session_absolute_hours = 12;
-}
-if(data156.allow_insecure_http === undefined){
-data156.allow_insecure_http = false;
-}
-if(data156.trust_proxy === undefined){
-data156.trust_proxy = false;
-}
-for(const key25 in data156){
-if(!((((key25 === "session_idle_minutes") || (key25 === "session_absolute_hours")) || (key25 === "allow_insecure_http")) || (key25 === "trust_proxy"))){
-const err333 = {instancePath:instancePath+"/vault_server/dashboard",schemaPath:"#/properties/vault_server/properties/dashboard/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.dashboard,data:data156};
+if(data151 < 1 || isNaN(data151)){
+const err333 = {instancePath:instancePath+"/vault_server/notifications/smtp/port",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.port,data:data151};
 if(vErrors === null){
 vErrors = [err333];
 }
@@ -4472,9 +4495,9 @@ vErrors.push(err333);
 errors++;
 }
 }
-let data157 = data156.session_idle_minutes;
-if(!(((typeof data157 == "number") && (!(data157 % 1) && !isNaN(data157))) && (isFinite(data157)))){
-const err334 = {instancePath:instancePath+"/vault_server/dashboard/session_idle_minutes",schemaPath:"#/properties/vault_server/properties/dashboard/properties/session_idle_minutes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.dashboard.properties.session_idle_minutes.type,parentSchema:schema11.properties.vault_server.properties.dashboard.properties.session_idle_minutes,data:data157};
+let data152 = data149.secure;
+if(typeof data152 !== "boolean"){
+const err334 = {instancePath:instancePath+"/vault_server/notifications/smtp/secure",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/secure/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.secure.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.secure,data:data152};
 if(vErrors === null){
 vErrors = [err334];
 }
@@ -4483,9 +4506,9 @@ vErrors.push(err334);
 }
 errors++;
 }
-if((typeof data157 == "number") && (isFinite(data157))){
-if(data157 > 1440 || isNaN(data157)){
-const err335 = {instancePath:instancePath+"/vault_server/dashboard/session_idle_minutes",schemaPath:"#/properties/vault_server/properties/dashboard/properties/session_idle_minutes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1440},message:"must be <= 1440",schema:1440,parentSchema:schema11.properties.vault_server.properties.dashboard.properties.session_idle_minutes,data:data157};
+let data153 = data149.require_tls;
+if(typeof data153 !== "boolean"){
+const err335 = {instancePath:instancePath+"/vault_server/notifications/smtp/require_tls",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/require_tls/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.require_tls.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.require_tls,data:data153};
 if(vErrors === null){
 vErrors = [err335];
 }
@@ -4494,8 +4517,10 @@ vErrors.push(err335);
 }
 errors++;
 }
-if(data157 < 1 || isNaN(data157)){
-const err336 = {instancePath:instancePath+"/vault_server/dashboard/session_idle_minutes",schemaPath:"#/properties/vault_server/properties/dashboard/properties/session_idle_minutes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.dashboard.properties.session_idle_minutes,data:data157};
+if(data149.user !== undefined){
+let data154 = data149.user;
+if(typeof data154 !== "string"){
+const err336 = {instancePath:instancePath+"/vault_server/notifications/smtp/user",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/user/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.user.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.user,data:data154};
 if(vErrors === null){
 vErrors = [err336];
 }
@@ -4505,9 +4530,10 @@ vErrors.push(err336);
 errors++;
 }
 }
-let data158 = data156.session_absolute_hours;
-if(!(((typeof data158 == "number") && (!(data158 % 1) && !isNaN(data158))) && (isFinite(data158)))){
-const err337 = {instancePath:instancePath+"/vault_server/dashboard/session_absolute_hours",schemaPath:"#/properties/vault_server/properties/dashboard/properties/session_absolute_hours/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.dashboard.properties.session_absolute_hours.type,parentSchema:schema11.properties.vault_server.properties.dashboard.properties.session_absolute_hours,data:data158};
+if(data149.password !== undefined){
+let data155 = data149.password;
+if(typeof data155 !== "string"){
+const err337 = {instancePath:instancePath+"/vault_server/notifications/smtp/password",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/password/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.password.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.password,data:data155};
 if(vErrors === null){
 vErrors = [err337];
 }
@@ -4516,9 +4542,12 @@ vErrors.push(err337);
 }
 errors++;
 }
-if((typeof data158 == "number") && (isFinite(data158))){
-if(data158 > 720 || isNaN(data158)){
-const err338 = {instancePath:instancePath+"/vault_server/dashboard/session_absolute_hours",schemaPath:"#/properties/vault_server/properties/dashboard/properties/session_absolute_hours/maximum",keyword:"maximum",params:{comparison: "<=", limit: 720},message:"must be <= 720",schema:720,parentSchema:schema11.properties.vault_server.properties.dashboard.properties.session_absolute_hours,data:data158};
+}
+if(data149.from !== undefined){
+let data156 = data149.from;
+if(typeof data156 === "string"){
+if(func4(data156) < 3){
+const err338 = {instancePath:instancePath+"/vault_server/notifications/smtp/from",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/from/minLength",keyword:"minLength",params:{limit: 3},message:"must NOT have fewer than 3 characters",schema:3,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.from,data:data156};
 if(vErrors === null){
 vErrors = [err338];
 }
@@ -4527,8 +4556,9 @@ vErrors.push(err338);
 }
 errors++;
 }
-if(data158 < 1 || isNaN(data158)){
-const err339 = {instancePath:instancePath+"/vault_server/dashboard/session_absolute_hours",schemaPath:"#/properties/vault_server/properties/dashboard/properties/session_absolute_hours/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.dashboard.properties.session_absolute_hours,data:data158};
+}
+else {
+const err339 = {instancePath:instancePath+"/vault_server/notifications/smtp/from",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.from.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.from,data:data156};
 if(vErrors === null){
 vErrors = [err339];
 }
@@ -4538,9 +4568,10 @@ vErrors.push(err339);
 errors++;
 }
 }
-let data159 = data156.allow_insecure_http;
-if(typeof data159 !== "boolean"){
-const err340 = {instancePath:instancePath+"/vault_server/dashboard/allow_insecure_http",schemaPath:"#/properties/vault_server/properties/dashboard/properties/allow_insecure_http/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.dashboard.properties.allow_insecure_http.type,parentSchema:schema11.properties.vault_server.properties.dashboard.properties.allow_insecure_http,data:data159};
+if(data149.ca_file !== undefined){
+let data157 = data149.ca_file;
+if(typeof data157 !== "string"){
+const err340 = {instancePath:instancePath+"/vault_server/notifications/smtp/ca_file",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/properties/ca_file/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.ca_file.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp.properties.ca_file,data:data157};
 if(vErrors === null){
 vErrors = [err340];
 }
@@ -4549,9 +4580,10 @@ vErrors.push(err340);
 }
 errors++;
 }
-let data160 = data156.trust_proxy;
-if(typeof data160 !== "boolean"){
-const err341 = {instancePath:instancePath+"/vault_server/dashboard/trust_proxy",schemaPath:"#/properties/vault_server/properties/dashboard/properties/trust_proxy/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.dashboard.properties.trust_proxy.type,parentSchema:schema11.properties.vault_server.properties.dashboard.properties.trust_proxy,data:data160};
+}
+}
+else {
+const err341 = {instancePath:instancePath+"/vault_server/notifications/smtp",schemaPath:"#/properties/vault_server/properties/notifications/properties/smtp/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.notifications.properties.smtp.type,parentSchema:schema11.properties.vault_server.properties.notifications.properties.smtp,data:data149};
 if(vErrors === null){
 vErrors = [err341];
 }
@@ -4561,8 +4593,9 @@ vErrors.push(err341);
 errors++;
 }
 }
+}
 else {
-const err342 = {instancePath:instancePath+"/vault_server/dashboard",schemaPath:"#/properties/vault_server/properties/dashboard/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.dashboard.type,parentSchema:schema11.properties.vault_server.properties.dashboard,data:data156};
+const err342 = {instancePath:instancePath+"/vault_server/notifications",schemaPath:"#/properties/vault_server/properties/notifications/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.notifications.type,parentSchema:schema11.properties.vault_server.properties.notifications,data:data140};
 if(vErrors === null){
 vErrors = [err342];
 }
@@ -4571,9 +4604,23 @@ vErrors.push(err342);
 }
 errors++;
 }
+let data158 = data78.dashboard;
+if(data158 && typeof data158 == "object" && !Array.isArray(data158)){
+if(data158.session_idle_minutes === undefined){
+data158.session_idle_minutes = 30;
 }
-else {
-const err343 = {instancePath:instancePath+"/vault_server",schemaPath:"#/properties/vault_server/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.type,parentSchema:schema11.properties.vault_server,data:data78};
+if(data158.session_absolute_hours === undefined){
+data158.session_absolute_hours = 12;
+}
+if(data158.allow_insecure_http === undefined){
+data158.allow_insecure_http = false;
+}
+if(data158.trust_proxy === undefined){
+data158.trust_proxy = false;
+}
+for(const key25 in data158){
+if(!((((key25 === "session_idle_minutes") || (key25 === "session_absolute_hours")) || (key25 === "allow_insecure_http")) || (key25 === "trust_proxy"))){
+const err343 = {instancePath:instancePath+"/vault_server/dashboard",schemaPath:"#/properties/vault_server/properties/dashboard/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.vault_server.properties.dashboard,data:data158};
 if(vErrors === null){
 vErrors = [err343];
 }
@@ -4583,13 +4630,124 @@ vErrors.push(err343);
 errors++;
 }
 }
-else {
-const err344 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+let data159 = data158.session_idle_minutes;
+if(!(((typeof data159 == "number") && (!(data159 % 1) && !isNaN(data159))) && (isFinite(data159)))){
+const err344 = {instancePath:instancePath+"/vault_server/dashboard/session_idle_minutes",schemaPath:"#/properties/vault_server/properties/dashboard/properties/session_idle_minutes/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.dashboard.properties.session_idle_minutes.type,parentSchema:schema11.properties.vault_server.properties.dashboard.properties.session_idle_minutes,data:data159};
 if(vErrors === null){
 vErrors = [err344];
 }
 else {
 vErrors.push(err344);
+}
+errors++;
+}
+if((typeof data159 == "number") && (isFinite(data159))){
+if(data159 > 1440 || isNaN(data159)){
+const err345 = {instancePath:instancePath+"/vault_server/dashboard/session_idle_minutes",schemaPath:"#/properties/vault_server/properties/dashboard/properties/session_idle_minutes/maximum",keyword:"maximum",params:{comparison: "<=", limit: 1440},message:"must be <= 1440",schema:1440,parentSchema:schema11.properties.vault_server.properties.dashboard.properties.session_idle_minutes,data:data159};
+if(vErrors === null){
+vErrors = [err345];
+}
+else {
+vErrors.push(err345);
+}
+errors++;
+}
+if(data159 < 1 || isNaN(data159)){
+const err346 = {instancePath:instancePath+"/vault_server/dashboard/session_idle_minutes",schemaPath:"#/properties/vault_server/properties/dashboard/properties/session_idle_minutes/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.dashboard.properties.session_idle_minutes,data:data159};
+if(vErrors === null){
+vErrors = [err346];
+}
+else {
+vErrors.push(err346);
+}
+errors++;
+}
+}
+let data160 = data158.session_absolute_hours;
+if(!(((typeof data160 == "number") && (!(data160 % 1) && !isNaN(data160))) && (isFinite(data160)))){
+const err347 = {instancePath:instancePath+"/vault_server/dashboard/session_absolute_hours",schemaPath:"#/properties/vault_server/properties/dashboard/properties/session_absolute_hours/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.vault_server.properties.dashboard.properties.session_absolute_hours.type,parentSchema:schema11.properties.vault_server.properties.dashboard.properties.session_absolute_hours,data:data160};
+if(vErrors === null){
+vErrors = [err347];
+}
+else {
+vErrors.push(err347);
+}
+errors++;
+}
+if((typeof data160 == "number") && (isFinite(data160))){
+if(data160 > 720 || isNaN(data160)){
+const err348 = {instancePath:instancePath+"/vault_server/dashboard/session_absolute_hours",schemaPath:"#/properties/vault_server/properties/dashboard/properties/session_absolute_hours/maximum",keyword:"maximum",params:{comparison: "<=", limit: 720},message:"must be <= 720",schema:720,parentSchema:schema11.properties.vault_server.properties.dashboard.properties.session_absolute_hours,data:data160};
+if(vErrors === null){
+vErrors = [err348];
+}
+else {
+vErrors.push(err348);
+}
+errors++;
+}
+if(data160 < 1 || isNaN(data160)){
+const err349 = {instancePath:instancePath+"/vault_server/dashboard/session_absolute_hours",schemaPath:"#/properties/vault_server/properties/dashboard/properties/session_absolute_hours/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.vault_server.properties.dashboard.properties.session_absolute_hours,data:data160};
+if(vErrors === null){
+vErrors = [err349];
+}
+else {
+vErrors.push(err349);
+}
+errors++;
+}
+}
+let data161 = data158.allow_insecure_http;
+if(typeof data161 !== "boolean"){
+const err350 = {instancePath:instancePath+"/vault_server/dashboard/allow_insecure_http",schemaPath:"#/properties/vault_server/properties/dashboard/properties/allow_insecure_http/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.dashboard.properties.allow_insecure_http.type,parentSchema:schema11.properties.vault_server.properties.dashboard.properties.allow_insecure_http,data:data161};
+if(vErrors === null){
+vErrors = [err350];
+}
+else {
+vErrors.push(err350);
+}
+errors++;
+}
+let data162 = data158.trust_proxy;
+if(typeof data162 !== "boolean"){
+const err351 = {instancePath:instancePath+"/vault_server/dashboard/trust_proxy",schemaPath:"#/properties/vault_server/properties/dashboard/properties/trust_proxy/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.vault_server.properties.dashboard.properties.trust_proxy.type,parentSchema:schema11.properties.vault_server.properties.dashboard.properties.trust_proxy,data:data162};
+if(vErrors === null){
+vErrors = [err351];
+}
+else {
+vErrors.push(err351);
+}
+errors++;
+}
+}
+else {
+const err352 = {instancePath:instancePath+"/vault_server/dashboard",schemaPath:"#/properties/vault_server/properties/dashboard/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.properties.dashboard.type,parentSchema:schema11.properties.vault_server.properties.dashboard,data:data158};
+if(vErrors === null){
+vErrors = [err352];
+}
+else {
+vErrors.push(err352);
+}
+errors++;
+}
+}
+else {
+const err353 = {instancePath:instancePath+"/vault_server",schemaPath:"#/properties/vault_server/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.vault_server.type,parentSchema:schema11.properties.vault_server,data:data78};
+if(vErrors === null){
+vErrors = [err353];
+}
+else {
+vErrors.push(err353);
+}
+errors++;
+}
+}
+else {
+const err354 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err354];
+}
+else {
+vErrors.push(err354);
 }
 errors++;
 }

@@ -7,9 +7,20 @@
 // request's, never exponentially.
 import type { ParseResult } from '@marcbachmann/cel-js'
 import { RE2JS } from 're2js'
+import { charge } from './cel-cost.ts'
+import { estimateRegexProgramSize } from './regex-size.ts'
 
 /** Longest pattern: RE2's NFA costs pattern × subject, and a policy regex is a line, not a page. */
 export const MAX_REGEX_PATTERN_CHARS = 512
+/**
+ * Largest RE2 program (instructions, re2js `programSize()`) one pattern may compile to. The NFA's work
+ * is subject × program: `\\pL{1000}` (1,002 instructions) took 0.7 s on a 64 KiB subject, and
+ * `.{1000}` repeated in 490 characters compiled to 70,002 instructions in 0.7 s. Counted repeats
+ * are what grow programs; a policy regex is a line (`^acct_[0-9]{8,12}$` is 25).
+ */
+export const MAX_REGEX_PROGRAM_SIZE = 1000
+/** Instructions all patterns of one policy may compile to together (~10 µs each to compile here). */
+export const MAX_REGEX_PROGRAM_SIZE_PER_POLICY = 10_000
 /** Longest subject one `matches()` reads; longer is a rule error (→ review, fail closed). */
 export const MAX_REGEX_SUBJECT_CHARS = 65_536
 /** Subject characters all `matches()` calls of one rule evaluation may read together. */
@@ -22,6 +33,13 @@ const COMPREHENSIONS = new Set(['all', 'exists', 'exists_one', 'map', 'filter'])
 const compiled = new Map<string, RE2JS>()
 const MAX_COMPILED = 10_000
 let budget = MAX_REGEX_CHARS_PER_RULE
+/** Instructions the policy being registered has compiled so far (compilePolicy resets it; registration is synchronous). */
+let policyProgramSize = 0
+
+/** Start counting a new policy's regex programs against MAX_REGEX_PROGRAM_SIZE_PER_POLICY. */
+export function beginPolicyRegexes(): void {
+  policyProgramSize = 0
+}
 
 /** Thrown inside an evaluation; cel-js reports it as the rule's runtime error (→ review). */
 class RegexBoundError extends Error {}
@@ -30,11 +48,27 @@ export type PatternResult = { ok: true; re: RE2JS } | { ok: false; message: stri
 
 /** Compile with RE2 (cached); the message says why RE2 refuses the pattern. */
 export function compilePattern(pattern: string): PatternResult {
-  const hit = compiled.get(pattern)
-  if (hit !== undefined) return { ok: true, re: hit }
+  let re = compiled.get(pattern)
+  if (re === undefined) {
+    const made = compileNew(pattern)
+    if (!made.ok) return made
+    re = made.re
+  }
+  const size = re.programSize()
+  if (policyProgramSize + size > MAX_REGEX_PROGRAM_SIZE_PER_POLICY) {
+    return { ok: false, message: `this policy's regexes compile to more than ${MAX_REGEX_PROGRAM_SIZE_PER_POLICY} RE2 instructions together; simplify them or split the policy` }
+  }
+  policyProgramSize += size
+  return { ok: true, re }
+}
+
+function compileNew(pattern: string): PatternResult {
   if (pattern.length > MAX_REGEX_PATTERN_CHARS) {
     return { ok: false, message: `regex is ${pattern.length} characters; the limit is ${MAX_REGEX_PATTERN_CHARS}` }
   }
+  // Refuse before compiling what would compile to far too much (compiling is itself the cost).
+  const tooLarge = `regex compiles to more than ${MAX_REGEX_PROGRAM_SIZE} RE2 instructions (counted repeats like {1000} multiply its size); use a smaller pattern`
+  if (estimateRegexProgramSize(pattern) > 2 * MAX_REGEX_PROGRAM_SIZE) return { ok: false, message: tooLarge }
   let re: RE2JS
   try {
     re = RE2JS.compile(pattern)
@@ -42,6 +76,7 @@ export function compilePattern(pattern: string): PatternResult {
     const why = err instanceof Error ? err.message : 'invalid pattern'
     return { ok: false, message: `regex not accepted by RE2 (linear-time; no backreferences or lookaround): ${why}` }
   }
+  if (re.programSize() > MAX_REGEX_PROGRAM_SIZE) return { ok: false, message: tooLarge }
   if (compiled.size >= MAX_COMPILED) compiled.clear()
   compiled.set(pattern, re)
   return { ok: true, re }
@@ -55,6 +90,8 @@ function re2Test(re: RE2JS, subject: unknown): boolean {
   }
   budget -= subject.length
   if (budget < 0) throw new RegexBoundError(`matches(): this rule read more than ${MAX_REGEX_CHARS_PER_RULE} characters with regexes`)
+  // The NFA steps every live instruction per character: a tenth of a cost unit per character and instruction.
+  charge(Math.ceil((subject.length * re.programSize()) / 10))
   return re.test(subject)
 }
 

@@ -12,7 +12,8 @@
 // rule's evaluation is bounded (cel-bounds.ts).
 import { Environment } from '@marcbachmann/cel-js'
 import type { ParseResult } from '@marcbachmann/cel-js'
-import { bindBounds, resetRegexBudget } from './cel-bounds.ts'
+import { beginPolicyRegexes, bindBounds, resetRegexBudget } from './cel-bounds.ts'
+import { MAX_RULE_COST, meterProgram, spentCost, startCost } from './cel-cost.ts'
 import type { EvaluationInput } from './types.ts'
 
 /** Longest `when` expression accepted; rules are written by people, not generated. */
@@ -57,6 +58,8 @@ export function compileWhen(expression: string): CompiledWhen {
   }
   const unbounded = bindBounds(program)
   if (unbounded !== null) return { ok: false, message: `CEL bound error at ${positionOf(expression, unbounded.offset)}: ${unbounded.message}` }
+  // Last: wraps the handles bindBounds set (matches() on RE2) with the rest.
+  meterProgram(program)
   return { ok: true, program }
 }
 
@@ -74,19 +77,25 @@ export function buildActivation(input: EvaluationInput): Activation {
   }
 }
 
-export type WhenResult = { ok: true; matched: boolean } | { ok: false; message: string }
+/** `costUnits`: what the evaluation spent (cel-cost.ts), also when it failed. */
+export type WhenResult = { ok: true; matched: boolean; costUnits: number } | { ok: false; message: string; costUnits: number }
 
-/** Run a compiled `when`. Never throws: any failure (missing key, bad overload, bad regex) is a value. */
-export function runWhen(program: ParseResult, activation: Activation): WhenResult {
+/**
+ * Run a compiled `when` within `maxCostUnits` (cel-cost.ts; default one rule's budget). Never throws:
+ * any failure (missing key, bad overload, bad regex, the cost bound) is a value.
+ */
+export function runWhen(program: ParseResult, activation: Activation, maxCostUnits: number = MAX_RULE_COST): WhenResult {
   let value: unknown
   resetRegexBudget()
+  startCost(maxCostUnits)
   try {
     value = program(activation)
   } catch (err) {
-    return { ok: false, message: summaryOf(err) }
+    return { ok: false, message: summaryOf(err), costUnits: spentCost() }
   }
-  if (typeof value !== 'boolean') return { ok: false, message: `expression returned ${typeof value}, not bool` }
-  return { ok: true, matched: value }
+  const costUnits = spentCost()
+  if (typeof value !== 'boolean') return { ok: false, message: `expression returned ${typeof value}, not bool`, costUnits }
+  return { ok: true, matched: value, costUnits }
 }
 
 /**
@@ -100,6 +109,13 @@ function assertRe2Bound(): void {
   if (result === null || !result.ok || !result.matched) {
     throw new Error('CEL matches() is not bound to the RE2 engine (a @marcbachmann/cel-js change?); refusing to evaluate policies')
   }
+  // And that the cost meter sees what evaluation runs: a 4-element comprehension over a 3-unit budget fails.
+  const loop = compileWhen('[1, 2, 3, 4].all(x, x > 0)')
+  const metered = loop.ok ? runWhen(loop.program, buildActivation({ toolName: '', toolArgs: {}, agentId: '', sessionId: '', context: {}, nowMs: 0 }), 3) : null
+  if (metered === null || metered.ok) {
+    throw new Error('CEL evaluation is not metered (a @marcbachmann/cel-js change?); refusing to evaluate policies')
+  }
+  beginPolicyRegexes()
 }
 
 function summaryOf(err: unknown): string {

@@ -2,6 +2,7 @@
 // naming its path), compile each CEL `when` once, normalise, and hash the normalised form.
 import { IDENTIFIER_HINT, isIdentifier } from '../../core/index.ts'
 import { compileWhen } from './cel.ts'
+import { beginPolicyRegexes } from './cel-bounds.ts'
 import { canonicalHash } from './hashing.ts'
 import type {
   CompileResult,
@@ -47,6 +48,8 @@ function describe(value: unknown): string {
 /** Compile one registration `{policy_id, description, rules, tools}` (snake_case, as on the wire). */
 export function compilePolicy(raw: unknown, options: { versionId?: string | null } = {}): CompileResult {
   const errors: PolicyProblem[] = []
+  // The policy's regexes count together against MAX_REGEX_PROGRAM_SIZE_PER_POLICY (compiling is synchronous).
+  beginPolicyRegexes()
   if (!isPlainObject(raw)) {
     return { ok: false, errors: [{ path: '', message: `expected a policy object, got ${describe(raw)}` }] }
   }

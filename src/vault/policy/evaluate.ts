@@ -2,6 +2,7 @@
 // natural-language rules, combine with deny > review > allow, and explain the result. No I/O here
 // beyond the injected judge; every failure fails closed (review or deny, never allow).
 import { buildActivation, runWhen } from './cel.ts'
+import { MAX_EVALUATION_COST, MAX_RULE_COST } from './cel-cost.ts'
 import type { Activation } from './cel.ts'
 import { canonicalHash } from './hashing.ts'
 import { DEFAULT_MINIMUM_CONFIDENCE, STRUCTURED_CONFIDENCE, bucketFor } from './confidence.ts'
@@ -126,16 +127,26 @@ async function evaluateOrThrow(
   return { ...decide(findings, nlRules, hinted ? hint : null), ...judgeFields }
 }
 
-/** Run every structured rule of every applicable policy (no short-circuit: the trace explains all). */
+const BUDGET_SPENT =
+  `not evaluated: this call's rules together reached the evaluation cost bound (${MAX_EVALUATION_COST} units); failing closed to review`
+
+/**
+ * Run every structured rule of every applicable policy (no short-circuit: the trace explains all),
+ * each within its own cost bound and all within MAX_EVALUATION_COST: a tenant's many policies cannot
+ * add up to seconds of a shared event loop. A rule past either bound is a rule error (→ review);
+ * the order is the sorted one, so the same call always meets the bound at the same rule.
+ */
 function runStructuredRules(
   applicable: readonly CompiledPolicy[],
   activation: Activation,
   trace: TraceEntry[],
   findings: Finding[],
 ): void {
+  let left = MAX_EVALUATION_COST
   for (const policy of applicable) {
     for (const rule of policy.structuredRules) {
-      const result = runWhen(rule.program, activation)
+      const result = left > 0 ? runWhen(rule.program, activation, Math.min(MAX_RULE_COST, left)) : { ok: false as const, message: BUDGET_SPENT, costUnits: 0 }
+      left -= result.costUnits
       const ruleIds = [`${policy.policyId}/${rule.id}`]
       const entry: TraceEntry = { policy_id: policy.policyId, rule_id: rule.id, kind: 'cel' }
       if (!result.ok) {

@@ -91,8 +91,20 @@ export function keyVersions(ctx: VaultContext, kids: readonly string[] | null): 
   return out
 }
 
+/**
+ * Whole-ledger verification passes running at once, Vault-wide (issue 16, availability). Each pass is
+ * O(ledger) of signature checks; it yields between pages, but nothing bounded how many ran, so any
+ * key could start pass after pass and every pass shared the one event loop with every clearance.
+ * Concurrent requests for the same tenant and mode share one pass; distinct passes beyond this are
+ * refused with 503 overloaded and Retry-After.
+ */
+export const MAX_CONCURRENT_VERIFICATIONS = 2
+const VERIFICATION_RETRY_AFTER_SECONDS = 5
+
 export function registerLedgerRoutes(app: FastifyInstance, ctx: VaultContext): void {
   const ledger = ctx.ledgerService
+  /** In-flight passes by tenant and mode: joined, not repeated. */
+  const passes = new Map<string, ReturnType<typeof ledger.verify>>()
 
   app.get('/ledger', async (request, reply) => {
     const q = request.query as Query
@@ -167,7 +179,17 @@ export function registerLedgerRoutes(app: FastifyInstance, ctx: VaultContext): v
     const mode = (request.query as Query).mode ?? 'full'
     if (mode !== 'full' && mode !== 'tree') return sendProblem(reply, 'invalid_request', 'query.mode must be "full" or "tree"')
     // Yield between pages: a long pass must not starve clearances on the same event loop.
-    const result = await ledger.verify(request.auth!.tenantId, ctx.keyRing.jwks, () => yieldToLoop(), mode)
+    const key = `${request.auth!.tenantId}\u0000${mode}`
+    let pass = passes.get(key)
+    if (pass === undefined) {
+      if (passes.size >= MAX_CONCURRENT_VERIFICATIONS) {
+        return sendProblem(reply, 'overloaded', `${MAX_CONCURRENT_VERIFICATIONS} ledger verifications are already running; retry shortly`, VERIFICATION_RETRY_AFTER_SECONDS)
+      }
+      pass = ledger.verify(request.auth!.tenantId, ctx.keyRing.jwks, () => yieldToLoop(), mode)
+      passes.set(key, pass)
+      void pass.finally(() => passes.delete(key)).catch(() => undefined)
+    }
+    const result = await pass
     // Issue 17: a break found here notifies the tenant's channels (ledger.verification_failed).
     if (!result.intact && ctx.notify !== null) {
       const m = result.mismatch

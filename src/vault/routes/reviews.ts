@@ -1,7 +1,8 @@
 // GET /reviews (paged queue, full arguments; ?status= by clearance status or, for the dashboard, by
 // review state) and POST /reviews/{request_id}/decision.
 import type { FastifyInstance } from 'fastify'
-import type { ClearanceStatus } from '../../store/index.ts'
+import type { TenantId } from '../../core/index.ts'
+import type { ClearanceRecord, ClearanceStatus, ListReviewsQuery } from '../../store/index.ts'
 import { clearanceView } from '../clearance.ts'
 import type { VaultContext } from '../context.ts'
 import { sendProblem } from '../http-errors.ts'
@@ -13,6 +14,15 @@ const RESERVED_REVIEWER = /^\s*(slack|system):/i
 
 const DEFAULT_LIMIT = 100
 const MAX_LIMIT = 500
+/**
+ * Serialised items per page (issue 16, availability): every item carries the call's full tool_args,
+ * up to max_body each, so a limit=500 page could be 500 MiB built in one JSON.stringify (past V8's
+ * string limit: a 500, after gigabytes of heap). The page stops at this many bytes with next_cursor,
+ * as /ledger does; a single item larger than the bound is still served, alone.
+ */
+export const MAX_REVIEWS_PAGE_BYTES = 2 * 1024 * 1024
+/** Rows per store read: a read is held whole in memory until serialised. */
+const READ_CHUNK_ROWS = 16
 
 export function registerReviewRoutes(app: FastifyInstance, ctx: VaultContext): void {
   app.get('/reviews', { schema: { querystring: reviewsQuery } }, async (request, reply) => {
@@ -21,9 +31,9 @@ export function registerReviewRoutes(app: FastifyInstance, ctx: VaultContext): v
     const after = q.cursor === undefined || q.cursor === '' ? null : decodeCursor(q.cursor)
     if (after === null && q.cursor !== undefined && q.cursor !== '') return sendProblem(reply, 'invalid_request', 'query.cursor: not a cursor from this API')
     const status = q.status === undefined || q.status === 'pending' ? 'pending_review' : q.status
-    const items = await ctx.store.listClearances(request.auth!.tenantId, { status, limit, after })
-    const last = items[items.length - 1]
-    return { reviews: items.map(reviewItemView), next_cursor: items.length === limit && last !== undefined ? encodeCursor(last) : null }
+    const page = await reviewsPage(ctx, request.auth!.tenantId, status, limit, after)
+    reply.header('content-type', 'application/json; charset=utf-8')
+    return page
   })
 
   app.post('/reviews/:request_id/decision', { schema: { params: requestIdParams, body: reviewDecisionBody } }, async (request, reply) => {
@@ -43,4 +53,40 @@ export function registerReviewRoutes(app: FastifyInstance, ctx: VaultContext): v
     if (!outcome.ok) return sendProblem(reply, outcome.code, outcome.detail)
     return clearanceView(outcome.record)
   })
+}
+
+/**
+ * The `{"reviews":[…],"next_cursor":…}` body, read a chunk of rows at a time and cut at
+ * MAX_REVIEWS_PAGE_BYTES; `next_cursor` whenever more may follow (the row limit or the byte bound).
+ */
+async function reviewsPage(
+  ctx: VaultContext,
+  tenantId: TenantId,
+  status: ListReviewsQuery['status'],
+  limit: number,
+  after: ListReviewsQuery['after'],
+): Promise<string> {
+  const parts: string[] = []
+  let bytes = 0
+  let last: ClearanceRecord | null = null
+  let cut = false
+  let cursor = after
+  while (parts.length < limit && !cut) {
+    const want = Math.min(READ_CHUNK_ROWS, limit - parts.length)
+    const rows = await ctx.store.listClearances(tenantId, { status, limit: want, after: cursor })
+    for (const row of rows) {
+      const json = JSON.stringify(reviewItemView(row))
+      if (parts.length > 0 && bytes + json.length > MAX_REVIEWS_PAGE_BYTES) {
+        cut = true
+        break
+      }
+      parts.push(json)
+      bytes += json.length
+      last = row
+    }
+    if (rows.length < want) break
+    cursor = last === null ? cursor : { createdAtMs: last.createdAtMs, requestId: last.requestId }
+  }
+  const more = last !== null && (cut || parts.length === limit)
+  return `{"reviews":[${parts.join(',')}],"next_cursor":${more ? JSON.stringify(encodeCursor(last!)) : 'null'}}`
 }
