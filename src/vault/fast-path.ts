@@ -5,7 +5,7 @@
 // same details (body-checks.ts), the same route logic (consumeAnswer, clearanceAnswer), the same
 // status, headers and problem+json bytes, the same access line; without fastify's per-request routing, hook runner, body parser and reply lifecycle.
 // Everything else — other paths and methods, `//x` and trailing slashes, query strings, other media
-// types, chunked, empty or oversized bodies, shutdown — goes to fastify unchanged.
+// types and charsets, chunked or content-encoded, empty or oversized bodies, shutdown — goes to fastify unchanged.
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyBaseLogger } from 'fastify'
@@ -102,7 +102,8 @@ export class FastPath {
     if (headers['x-vault-api-key'] === undefined && headers.cookie !== undefined) return false
     const type = headers['content-type']
     if (type !== 'application/json' && type !== JSON_TYPE) return false
-    if (headers['transfer-encoding'] !== undefined) return false
+    // Chunked bodies and any Content-Encoding (refused as 415 there: json-body.ts bodyFramingProblem) go to fastify.
+    if (headers['transfer-encoding'] !== undefined || headers['content-encoding'] !== undefined) return false
     const length = Number(headers['content-length'])
     if (!(Number.isInteger(length) && length > 0 && length <= this.#maxBodyBytes)) return false
     this.handled++

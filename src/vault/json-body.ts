@@ -2,8 +2,9 @@
 // poisoning-safe JSON.parse, then the limits that everything downstream needs — canonical JSON and
 // tool_args_hash, the ledger's CBOR, SQLite's JSON columns, CEL, the review queue. A body that
 // passes here can always be hashed, stored and ledgered (test/security/vault-input.property.test.ts),
-// so no record is ever stored that its own decision could not finalise. Each refusal is a 400 whose
-// detail names the limit and the JSON path.
+// so no record is ever stored that its own decision could not finalise; and it has one reading
+// (no duplicate keys: a reviewer, a log and the policy never see different arguments). Each refusal
+// is a 400 whose detail names the limit and the JSON path.
 import { isUtf8 } from 'node:buffer'
 import type { ErrorCode } from '../core/index.ts'
 
@@ -30,6 +31,29 @@ export type JsonBodyParser = (request: never, body: string, done: (err: Error | 
 const NOT_UTF8: BodyParse = { ok: false, code: 'invalid_json', detail: 'the body is not valid UTF-8 (RFC 8259 §8.1); send UTF-8 JSON' }
 const NOT_JSON: BodyParse = { ok: false, code: 'invalid_json', detail: 'the body is not valid JSON' }
 
+/**
+ * Why a JSON body's framing headers give it more than one reading, or null: a Content-Encoding other
+ * than identity (the Vault decodes none, so gzip bytes would be read as text and a "br" label on plain
+ * JSON ignored) or a charset other than UTF-8 (RFC 8259 §8.1: JSON exchanged between systems is
+ * UTF-8; reading latin-1 bytes as UTF-8 would decide on text the client did not mean). Both are 415.
+ */
+export function bodyFramingProblem(contentType: string | undefined, contentEncoding: string | string[] | undefined): string | null {
+  if (contentEncoding !== undefined) {
+    const coding = (Array.isArray(contentEncoding) ? contentEncoding.join(',') : contentEncoding).trim().toLowerCase()
+    if (coding !== '' && coding !== 'identity') return 'Content-Encoding is not supported; send the JSON body uncompressed (identity)'
+  }
+  if (contentType === undefined) return null
+  const semi = contentType.indexOf(';')
+  if (semi < 0) return null
+  for (const param of contentType.slice(semi + 1).split(';')) {
+    const eq = param.indexOf('=')
+    if (eq < 0 || param.slice(0, eq).trim().toLowerCase() !== 'charset') continue
+    const charset = param.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1').toLowerCase()
+    if (charset !== 'utf-8' && charset !== 'utf8') return 'charset must be utf-8 (RFC 8259 §8.1); send UTF-8 JSON'
+  }
+  return null
+}
+
 /** Parser outcome slots: the parser calls back synchronously, so no closure per request is needed. */
 let parsedError: Error | null = null
 let parsedValue: unknown
@@ -54,8 +78,87 @@ export function parseJsonBody(bytes: Buffer, parse: JsonBodyParser): BodyParse {
   parsedValue = undefined
   if (failed) return NOT_JSON
   // Strict UTF-8 text holds no lone surrogate; only a \u escape can make one.
-  const problem = jsonValueProblem(value, 'body', text.includes('\\u'))
+  const problem = jsonValueProblem(value, 'body', text.includes('\\u')) ?? duplicateKeyProblem(text, 'body')
   return problem === null ? { ok: true, value } : { ok: false, code: 'invalid_request', detail: problem }
+}
+
+/** An open container met by duplicateKeyProblem: its keys so far (objects) or its item index (arrays). */
+interface Frame {
+  isObject: boolean
+  /** The first key alone (most objects on the hot path are small); a Set from the second key on. */
+  first: string | null
+  keys: Set<string> | null
+  /** Where the scan is inside this container: the current key, or the current index. */
+  key: string
+  index: number
+}
+
+/**
+ * "<path>: duplicate key" for the first object (at any depth) that names a key twice, compared after
+ * unescaping ("a" and "\u0061" are one key), or null. JSON.parse keeps the last value and other
+ * parsers the first, so such a body has two readings: the Vault would decide and ledger one while a
+ * reviewer, a log or an upstream sees the other (issue 16 §2 refuses the same at the gateway).
+ * `text` has been accepted by JSON.parse, so this one pass only tracks strings and brackets.
+ */
+export function duplicateKeyProblem(text: string, root: string): string | null {
+  const stack: Frame[] = []
+  let expectKey = false
+  const n = text.length
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i)
+    if (c === 0x22 /* " */) {
+      const start = i + 1
+      i = closingQuote(text, start)
+      if (!expectKey) continue
+      expectKey = false
+      const top = stack[stack.length - 1]!
+      const raw = text.slice(start, i)
+      const key = raw.includes('\\') ? (JSON.parse(text.slice(start - 1, i + 1)) as string) : raw
+      if (top.first === null) top.first = key
+      else {
+        if (top.keys === null) top.keys = new Set([top.first])
+        if (top.keys.has(key)) {
+          top.key = key
+          return `${pathText(root, framePath(stack))}: duplicate key (send each key once: parsers disagree on which value wins)`
+        }
+        top.keys.add(key)
+      }
+      top.key = key
+    } else if (c === 0x7b /* { */) {
+      stack.push({ isObject: true, first: null, keys: null, key: '', index: 0 })
+      expectKey = true
+    } else if (c === 0x5b /* [ */) {
+      stack.push({ isObject: false, first: null, keys: null, key: '', index: 0 })
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      stack.pop()
+    } else if (c === 0x2c /* , */) {
+      const top = stack[stack.length - 1]!
+      if (top.isObject) expectKey = true
+      else top.index++
+    }
+  }
+  return null
+}
+
+/** Index of the quote that ends the string starting at `from` (a quote after an odd run of backslashes is escaped). */
+function closingQuote(text: string, from: number): number {
+  let q = text.indexOf('"', from)
+  for (;;) {
+    let backslashes = 0
+    while (text.charCodeAt(q - 1 - backslashes) === 0x5c) backslashes++
+    if ((backslashes & 1) === 0) return q
+    q = text.indexOf('"', q + 1)
+  }
+}
+
+/** The scan's position as pathText's reversed parts (innermost first). */
+function framePath(stack: readonly Frame[]): Array<string | number> {
+  const parts: Array<string | number> = []
+  for (let d = stack.length - 1; d >= 0; d--) {
+    const f = stack[d]!
+    parts.push(f.isObject ? f.key : f.index)
+  }
+  return parts
 }
 
 /** One refusal found by the walk: its message and the path from the failing node up (reversed). */

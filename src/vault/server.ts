@@ -30,7 +30,7 @@ import { IdempotencyGate } from './idempotency.ts'
 import { createDriftSink } from './drift-ledger.ts'
 import { createReportService } from './report-glue.ts'
 import { createInProcessVaultPort } from './in-process-port.ts'
-import { parseJsonBody, type JsonBodyParser } from './json-body.ts'
+import { bodyFramingProblem, parseJsonBody, type JsonBodyParser } from './json-body.ts'
 import { KEY_RING_POLL_MS, KeyRing } from './key-ring.ts'
 import { ChannelSource } from './live-event-sources.ts'
 import type { LiveEventSource } from './live-event-sources.ts'
@@ -41,6 +41,7 @@ import { PolicyRegistry } from './policies.ts'
 import { createOpenAiJudge, formatLoadProblem, loadPoliciesDir } from './policy/index.ts'
 import type { CompiledPolicy, Judge } from './policy/index.ts'
 import { RateLimiter } from './rate-limit.ts'
+import { RouteMethods } from './route-methods.ts'
 import { ReviewSweeper } from './reviews.ts'
 import { lazyValidatorCompiler } from './route-validator.ts'
 import { registerAdminRoutes } from './routes/admin.ts'
@@ -430,12 +431,20 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined, guar
       else done(new LedgixError('invalid_json', EMPTY_BODY_DETAIL))
       return
     }
+    const framing = bodyFramingProblem(request.headers['content-type'], request.headers['content-encoding'])
+    if (framing !== null) {
+      done(new LedgixError('unsupported_media_type', framing))
+      return
+    }
     const parsed = parseJsonBody(body as Buffer, defaultJson)
     if (parsed.ok) done(null, parsed.value)
     else done(new LedgixError(parsed.code, parsed.detail))
   })
   app.setErrorHandler(handleVaultError)
-  app.setNotFoundHandler(handleNotFound)
+  // Every route's methods, for 405 + Allow on a known path (route-methods.ts); root hooks see the plugins' routes too.
+  const routeMethods = new RouteMethods()
+  app.addHook('onRoute', (route) => routeMethods.add(route.method, route.url))
+  app.setNotFoundHandler(handleNotFound.bind(null, routeMethods))
   registerPublicRoutes(app, ctx)
   registerSlackRoutes(app, ctx)
   registerSharedReportRoutes(app, ctx)
