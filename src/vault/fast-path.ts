@@ -18,7 +18,7 @@ import { clearanceBodyProblem, consumeBodyProblem } from './body-checks.ts'
 import type { AuthContext, VaultContext } from './context.ts'
 import { problemBody, problemOfThrown, pushProblemHeaders, type RouteAnswer } from './http-errors.ts'
 import type { IdempotencyGate } from './idempotency.ts'
-import { parseJsonBody, type JsonBodyParser } from './json-body.ts'
+import { bodyFramingProblem, parseJsonBody, type JsonBodyParser } from './json-body.ts'
 import { clearanceAnswer } from './routes/clearance.ts'
 import { consumeAnswer } from './routes/consume.ts'
 
@@ -102,8 +102,9 @@ export class FastPath {
     if (headers['x-vault-api-key'] === undefined && headers.cookie !== undefined) return false
     const type = headers['content-type']
     if (type !== 'application/json' && type !== JSON_TYPE) return false
-    // Chunked bodies and any Content-Encoding (refused as 415 there: json-body.ts bodyFramingProblem) go to fastify.
+    // Chunked bodies, and framing fastify refuses as 415 (a coding, a repeated Content-Type: bodyFramingProblem), go to fastify.
     if (headers['transfer-encoding'] !== undefined || headers['content-encoding'] !== undefined) return false
+    if (bodyFramingProblem(req) !== null) return false
     const length = Number(headers['content-length'])
     if (!(Number.isInteger(length) && length > 0 && length <= this.#maxBodyBytes)) return false
     this.handled++

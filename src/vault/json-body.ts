@@ -6,6 +6,7 @@
 // (no duplicate keys: a reviewer, a log and the policy never see different arguments). Each refusal
 // is a 400 whose detail names the limit and the JSON path.
 import { isUtf8 } from 'node:buffer'
+import type { IncomingMessage } from 'node:http'
 import type { ErrorCode } from '../core/index.ts'
 
 /**
@@ -33,15 +34,27 @@ const NOT_JSON: BodyParse = { ok: false, code: 'invalid_json', detail: 'the body
 
 /**
  * Why a JSON body's framing headers give it more than one reading, or null: a Content-Encoding other
- * than identity (the Vault decodes none, so gzip bytes would be read as text and a "br" label on plain
- * JSON ignored) or a charset other than UTF-8 (RFC 8259 §8.1: JSON exchanged between systems is
- * UTF-8; reading latin-1 bytes as UTF-8 would decide on text the client did not mean). Both are 415.
+ * than identity, or a Transfer-Encoding other than plain chunked (Node's parser de-chunks "gzip,
+ * chunked" and hands the gzip bytes on as they are: the Vault decodes no coding, so compressed bytes
+ * would be read as text and a "br" label on plain JSON ignored); a charset other than UTF-8 (RFC 8259
+ * §8.1: JSON exchanged between systems is UTF-8; reading latin-1 bytes as UTF-8 would decide on text
+ * the client did not mean); a repeated Content-Type (Node keeps the first, a proxy may keep the last).
+ * Each is a 415 (json-body's callers: server.ts's parser; the fast path hands such requests to it).
  */
-export function bodyFramingProblem(contentType: string | undefined, contentEncoding: string | string[] | undefined): string | null {
-  if (contentEncoding !== undefined) {
-    const coding = (Array.isArray(contentEncoding) ? contentEncoding.join(',') : contentEncoding).trim().toLowerCase()
-    if (coding !== '' && coding !== 'identity') return 'Content-Encoding is not supported; send the JSON body uncompressed (identity)'
+export function bodyFramingProblem(req: IncomingMessage): string | null {
+  const headers = req.headers
+  const coding = headers['content-encoding']
+  if (coding !== undefined) {
+    const text = coding.trim().toLowerCase()
+    if (text !== '' && text !== 'identity') return 'Content-Encoding is not supported; send the JSON body uncompressed (identity)'
   }
+  const transfer = headers['transfer-encoding']
+  if (transfer !== undefined && transfer.trim().toLowerCase() !== 'chunked') return 'Transfer-Encoding other than chunked is not supported; send the JSON body uncompressed'
+  const raw = req.rawHeaders
+  let types = 0
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 12 && raw[i]!.toLowerCase() === 'content-type') types++
+  if (types > 1) return 'Content-Type is repeated; send it once'
+  const contentType = headers['content-type']
   if (contentType === undefined) return null
   const semi = contentType.indexOf(';')
   if (semi < 0) return null

@@ -431,7 +431,7 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined, guar
       else done(new LedgixError('invalid_json', EMPTY_BODY_DETAIL))
       return
     }
-    const framing = bodyFramingProblem(request.headers['content-type'], request.headers['content-encoding'])
+    const framing = bodyFramingProblem(request.raw)
     if (framing !== null) {
       done(new LedgixError('unsupported_media_type', framing))
       return

@@ -5,6 +5,7 @@
 // (src/vault/fast-path.ts) answers every hostile body exactly as its fastify twin does.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { connect } from 'node:net'
 import { gzipSync } from 'node:zlib'
 import fc from 'fast-check'
 import { request } from 'undici'
@@ -115,6 +116,54 @@ test('Content-Encoding other than identity and charsets other than UTF-8 → 415
     const a = await sendRaw(h, 'POST', '/request-clearance', { ...agent(h), 'content-type': type, 'content-encoding': 'identity' }, payment)
     assert.equal(a.status, 200, `${name}: ${a.text}`)
   }
+})
+
+/** One raw HTTP/1.1 exchange (headers undici would normalise); resolves with the status line and the body. */
+function exchange(port: number, head: string, body: Buffer): Promise<{ status: number; contentType: string; body: Record<string, unknown> | null }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(Buffer.concat([Buffer.from(head), body])))
+    const chunks: Buffer[] = []
+    socket.on('data', (d: Buffer) => chunks.push(d))
+    socket.on('error', reject)
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('utf8')
+      const [top, rest = ''] = text.split('\r\n\r\n')
+      const type = /\r\ncontent-type: ([^\r]*)/i.exec(top!)?.[1] ?? ''
+      let parsed: Record<string, unknown> | null = null
+      try {
+        parsed = JSON.parse(rest) as Record<string, unknown>
+      } catch {
+        parsed = null
+      }
+      resolve({ status: Number(top!.split(' ')[1]), contentType: type, body: parsed })
+    })
+  })
+}
+
+test('a transfer coding besides chunked and a repeated Content-Type → 415; plain chunked is read as before', async (t) => {
+  const h = await startHarness(t)
+  await registerPayments(h)
+  const before = await snapshot(h)
+  const payment = Buffer.from('{"tool_name":"create_stripe_payment","tool_args":{"amount":10}}')
+  const chunked = (b: Buffer): Buffer => Buffer.concat([Buffer.from(`${b.length.toString(16)}\r\n`), b, Buffer.from('\r\n0\r\n\r\n')])
+  const key = `x-vault-api-key: ${h.keys.agent}\r\nconnection: close\r\n`
+  for (const path of ['/request-clearance', '/request-clearance/']) {
+    const cases: Array<[string, string, Buffer]> = [
+      ['gzip, chunked (plain JSON inside)', `transfer-encoding: gzip, chunked\r\ncontent-type: application/json\r\n`, chunked(payment)],
+      ['gzip, chunked (gzip inside)', `transfer-encoding: gzip, chunked\r\ncontent-type: application/json\r\n`, chunked(gzipSync(payment))],
+      ['Content-Type twice', `content-type: application/json\r\ncontent-type: text/plain\r\ncontent-length: ${payment.length}\r\n`, payment],
+    ]
+    for (const [name, headers, body] of cases) {
+      const a = await exchange(h.server.port, `POST ${path} HTTP/1.1\r\nhost: vault\r\n${key}${headers}\r\n`, body)
+      assert.equal(a.status, 415, `${path}, ${name}: ${JSON.stringify(a.body)}`)
+      assert.match(a.contentType, /^application\/problem\+json/, name)
+      assert.equal(a.body!.code, 'unsupported_media_type', name)
+    }
+  }
+  assert.deepEqual(await snapshot(h), before, 'nothing stored')
+  const ok = await exchange(h.server.port, `POST /request-clearance HTTP/1.1\r\nhost: vault\r\n${key}transfer-encoding: chunked\r\ncontent-type: application/json\r\n\r\n`, chunked(payment))
+  assert.equal(ok.status, 200, JSON.stringify(ok.body))
+  assert.equal(ok.body!.status, 'approved')
 })
 
 /** Concrete paths of the Vault's routes and the methods they answer (HEAD wherever GET). */
