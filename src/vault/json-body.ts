@@ -23,6 +23,15 @@ export const MAX_JSON_DEPTH = 64
  */
 export const MAX_JSON_KEY_LENGTH = 1024
 
+/**
+ * Most JSON values (every string, number, literal, array and object counts one) in one body. Every
+ * accepted body is canonicalised, hashed, CBOR-encoded, stored and handed to CEL on the event loop,
+ * at several µs per value: a 1 MiB body of 500,000 small numbers held every tenant's requests for
+ * ~2.5 s. Tool arguments are tens of values and a thousand-rule policy about 6,000, so 10,000 keeps
+ * real bodies far inside while bounding one request's work to tens of milliseconds.
+ */
+export const MAX_JSON_VALUES = 10_000
+
 /** A body's outcome: the parsed value, or the problem every transport answers with. */
 export type BodyParse = { ok: true; value: unknown } | { ok: false; code: ErrorCode; detail: string }
 
@@ -184,15 +193,22 @@ interface Found {
  * Why `value` (parsed JSON) cannot be accepted, as "<path>: <limit>", or null when it can: nesting
  * beyond MAX_JSON_DEPTH, a non-finite number (JSON.parse turns 1e309 into Infinity, which neither
  * canonical JSON nor CBOR can carry), a lone UTF-16 surrogate in a string or key (from a "\ud800"
- * escape: not encodable as UTF-8, so not hashable faithfully), or a key longer than
- * MAX_JSON_KEY_LENGTH. `checkSurrogates` false skips the surrogate scan (no \u escape in the text).
+ * escape: not encodable as UTF-8, so not hashable faithfully), a key longer than
+ * MAX_JSON_KEY_LENGTH, or more than MAX_JSON_VALUES values in all. `checkSurrogates` false skips the
+ * surrogate scan (no \u escape in the text).
  */
 export function jsonValueProblem(value: unknown, root: string, checkSurrogates = true): string | null {
+  valuesLeft = MAX_JSON_VALUES
   const found = walk(value, 1, checkSurrogates)
   return found === null ? null : `${pathText(root, found.path)}: ${found.message}`
 }
 
+/** The walk's budget (it is synchronous, so one module slot serves every call). */
+let valuesLeft = 0
+const TOO_MANY_VALUES = `more than ${MAX_JSON_VALUES} JSON values in the body (send fewer items)`
+
 function walk(value: unknown, depth: number, surrogates: boolean): Found | null {
+  if (--valuesLeft < 0) return { message: TOO_MANY_VALUES, path: [] }
   switch (typeof value) {
     case 'number':
       return Number.isFinite(value) ? null : { message: 'number out of range (not a finite IEEE 754 double)', path: [] }
