@@ -99,7 +99,7 @@ export function parseJsonBody(bytes: Buffer, parse: JsonBodyParser): BodyParse {
   parsedError = null
   parsedValue = undefined
   if (failed) return NOT_JSON
-  // Strict UTF-8 text holds no lone surrogate; only a \u escape can make one.
+  // Strict UTF-8 text holds no lone surrogate and no U+0000; only a \u escape can make one.
   const problem = jsonValueProblem(value, 'body', text.includes('\\u')) ?? duplicateKeyProblem(text, 'body')
   return problem === null ? { ok: true, value } : { ok: false, code: 'invalid_request', detail: problem }
 }
@@ -203,6 +203,13 @@ export function jsonValueProblem(value: unknown, root: string, checkSurrogates =
   return found === null ? null : `${pathText(root, found.path)}: ${found.message}`
 }
 
+/**
+ * U+0000 (only a "\u0000" escape can carry it): PostgreSQL text cannot store it (a 500 there, while
+ * SQLite kept it), C-based tools and logs truncate at it, and no name, reason or argument needs it.
+ * Refused in every body on either store, so both answer alike.
+ */
+const NUL_IN_STRING = 'holds U+0000 (NUL), which no Vault field may store'
+
 /** The walk's budget (it is synchronous, so one module slot serves every call). */
 let valuesLeft = 0
 const TOO_MANY_VALUES = `more than ${MAX_JSON_VALUES} JSON values in the body (send fewer items)`
@@ -213,7 +220,9 @@ function walk(value: unknown, depth: number, surrogates: boolean): Found | null 
     case 'number':
       return Number.isFinite(value) ? null : { message: 'number out of range (not a finite IEEE 754 double)', path: [] }
     case 'string':
-      return surrogates && hasLoneSurrogate(value) ? { message: 'string holds a lone UTF-16 surrogate (not encodable as UTF-8)', path: [] } : null
+      if (!surrogates) return null
+      if (hasLoneSurrogate(value)) return { message: 'string holds a lone UTF-16 surrogate (not encodable as UTF-8)', path: [] }
+      return value.includes('\0') ? { message: `string ${NUL_IN_STRING}`, path: [] } : null
     case 'object':
       break
     default:
@@ -235,6 +244,7 @@ function walk(value: unknown, depth: number, surrogates: boolean): Found | null 
   for (const key in record) {
     if (key.length > MAX_JSON_KEY_LENGTH) return { message: `key longer than ${MAX_JSON_KEY_LENGTH} characters`, path: [key] }
     if (surrogates && hasLoneSurrogate(key)) return { message: 'key holds a lone UTF-16 surrogate (not encodable as UTF-8)', path: [key] }
+    if (surrogates && key.includes('\0')) return { message: `key ${NUL_IN_STRING}`, path: [key] }
     const found = walk(record[key], depth + 1, surrogates)
     if (found !== null) {
       found.path.push(key)

@@ -25,7 +25,7 @@ import { authenticateAdmin, authenticateApiKey } from './auth.ts'
 import { recoverInterrupted } from './clearance.ts'
 import type { AuthContext, VaultContext } from './context.ts'
 import { FastPath } from './fast-path.ts'
-import { EMPTY_BODY_DETAIL, handleClientError, handleFrameworkError, handleNotFound, handleVaultError } from './http-errors.ts'
+import { EMPTY_BODY_DETAIL, handleClientError, handleFrameworkError, handleNotFound, handleVaultError, sendProblem } from './http-errors.ts'
 import { IdempotencyGate } from './idempotency.ts'
 import { createDriftSink } from './drift-ledger.ts'
 import { createReportService } from './report-glue.ts'
@@ -419,6 +419,9 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined, guar
   // Open event streams never end by themselves: end them first, so closing the server does not wait on them.
   app.addHook('preClose', async () => ctx.live.close())
   app.decorateRequest('auth', null)
+  // Before any route's auth or validation: %00 is the only way a URL carries U+0000, which no Vault
+  // id or filter holds and PostgreSQL text cannot store (json-body.ts refuses it in bodies too).
+  app.addHook('onRequest', refuseNulInUrl)
   if (logger !== undefined) app.addHook('onResponse', logVaultRequest)
   const defaultJson = app.getDefaultJsonParser('error', 'error') as unknown as JsonBodyParser
   fastPath.parseJson = defaultJson
@@ -479,6 +482,15 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined, guar
     { prefix: '/admin' },
   )
   return app
+}
+
+async function refuseNulInUrl(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const at = request.url.indexOf('%00')
+  if (at >= 0) {
+    const query = request.url.indexOf('?')
+    sendProblem(reply, 'invalid_request', `${query >= 0 && query < at ? 'query' : 'path'}: U+0000 (%00) is not allowed in a Vault URL`)
+    return reply as never
+  }
 }
 
 /** The access line: method, route pattern (never the raw URL with its query), status, duration. */
