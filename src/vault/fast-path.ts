@@ -5,7 +5,7 @@
 // same details (body-checks.ts), the same route logic (consumeAnswer, clearanceAnswer), the same
 // status, headers and problem+json bytes, the same access line; without fastify's per-request routing, hook runner, body parser and reply lifecycle.
 // Everything else — other paths and methods, `//x` and trailing slashes, query strings, other media
-// types, chunked, empty or oversized bodies, shutdown — goes to fastify unchanged.
+// types and charsets, chunked or content-encoded, empty or oversized bodies, shutdown — goes to fastify unchanged.
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { FastifyBaseLogger } from 'fastify'
@@ -19,7 +19,7 @@ import { clearanceBodyProblem, consumeBodyProblem } from './body-checks.ts'
 import type { AuthContext, VaultContext } from './context.ts'
 import { problemBody, problemOfThrown, pushProblemHeaders, type RouteAnswer } from './http-errors.ts'
 import type { IdempotencyGate } from './idempotency.ts'
-import { parseJsonBody, type JsonBodyParser } from './json-body.ts'
+import { bodyFramingProblem, parseJsonBody, type JsonBodyParser } from './json-body.ts'
 import { clearanceAnswer } from './routes/clearance.ts'
 import { consumeAnswer } from './routes/consume.ts'
 
@@ -106,7 +106,9 @@ export class FastPath {
     if (headers['x-vault-api-key'] === undefined && headers.cookie !== undefined) return false
     const type = headers['content-type']
     if (type !== 'application/json' && type !== JSON_TYPE) return false
-    if (headers['transfer-encoding'] !== undefined) return false
+    // Chunked bodies, and framing fastify refuses as 415 (a coding, a repeated Content-Type: bodyFramingProblem), go to fastify.
+    if (headers['transfer-encoding'] !== undefined || headers['content-encoding'] !== undefined) return false
+    if (bodyFramingProblem(req) !== null) return false
     const length = Number(headers['content-length'])
     if (!(Number.isInteger(length) && length > 0 && length <= this.#maxBodyBytes)) return false
     this.handled++

@@ -13,6 +13,7 @@ import {
   problemFor,
 } from '../core/index.ts'
 import type { ErrorCode } from '../core/index.ts'
+import type { RouteMethods } from './route-methods.ts'
 
 /** A route's answer before it meets a transport (fastify's reply or the fast path): JSON body or problem. */
 export type RouteAnswer = { ok: true; body: unknown } | { ok: false; code: ErrorCode; detail: string }
@@ -109,8 +110,19 @@ export function handleVaultError(this: unknown, err: FastifyError, request: Fast
   sendProblem(reply, problem.code, problem.detail)
 }
 
-export function handleNotFound(_request: FastifyRequest, reply: FastifyReply): void {
-  sendProblem(reply, 'not_found', 'no such endpoint')
+/**
+ * fastify's not-found handler: a path some route answers with other methods is 405 with Allow
+ * (OPTIONS included: the Vault serves no CORS preflight, its dashboard is same-origin), else 404.
+ */
+export function handleNotFound(this: unknown, routes: RouteMethods, request: FastifyRequest, reply: FastifyReply): void {
+  const allowed = routes.allowed(request.url)
+  if (allowed === null || allowed.includes(request.method)) {
+    sendProblem(reply, 'not_found', 'no such endpoint')
+    return
+  }
+  const allow = allowed.join(', ')
+  reply.header('allow', allow)
+  sendProblem(reply, 'method_not_allowed', `${request.method} is not allowed here; allowed: ${allow}`)
 }
 
 /**

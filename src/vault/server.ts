@@ -26,12 +26,12 @@ import { authenticateAdmin, authenticateApiKey } from './auth.ts'
 import { recoverInterrupted } from './clearance.ts'
 import type { AuthContext, VaultContext } from './context.ts'
 import { FastPath } from './fast-path.ts'
-import { EMPTY_BODY_DETAIL, handleClientError, handleFrameworkError, handleNotFound, handleVaultError } from './http-errors.ts'
+import { EMPTY_BODY_DETAIL, handleClientError, handleFrameworkError, handleNotFound, handleVaultError, sendProblem } from './http-errors.ts'
 import { IdempotencyGate } from './idempotency.ts'
 import { createDriftSink } from './drift-ledger.ts'
 import { createReportService } from './report-glue.ts'
 import { createInProcessVaultPort } from './in-process-port.ts'
-import { parseJsonBody, type JsonBodyParser } from './json-body.ts'
+import { bodyFramingProblem, parseJsonBody, type JsonBodyParser } from './json-body.ts'
 import { KEY_RING_POLL_MS, KeyRing } from './key-ring.ts'
 import { ChannelSource } from './live-event-sources.ts'
 import type { LiveEventSource } from './live-event-sources.ts'
@@ -42,6 +42,7 @@ import { PolicyRegistry } from './policies.ts'
 import { createOpenAiJudge, formatLoadProblem, loadPoliciesDir } from './policy/index.ts'
 import type { CompiledPolicy, Judge } from './policy/index.ts'
 import { RateLimiter } from './rate-limit.ts'
+import { RouteMethods } from './route-methods.ts'
 import { ReviewSweeper } from './reviews.ts'
 import { lazyValidatorCompiler } from './route-validator.ts'
 import { registerAdminRoutes } from './routes/admin.ts'
@@ -424,6 +425,9 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined, guar
   // Open event streams never end by themselves: end them first, so closing the server does not wait on them.
   app.addHook('preClose', async () => ctx.live.close())
   app.decorateRequest('auth', null)
+  // Before any route's auth or validation: %00 is the only way a URL carries U+0000, which no Vault
+  // id or filter holds and PostgreSQL text cannot store (json-body.ts refuses it in bodies too).
+  app.addHook('onRequest', refuseNulInUrl)
   // After every onRequest hook (authentication), before a byte of the body is read: every route
   // that takes a body, authenticated or not, holds it within the in-flight body bounds.
   app.addHook('preParsing', function admitVaultBody(request, reply, payload, done) {
@@ -447,12 +451,20 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined, guar
       else done(new LedgixError('invalid_json', EMPTY_BODY_DETAIL))
       return
     }
+    const framing = bodyFramingProblem(request.raw)
+    if (framing !== null) {
+      done(new LedgixError('unsupported_media_type', framing))
+      return
+    }
     const parsed = parseJsonBody(body as Buffer, defaultJson)
     if (parsed.ok) done(null, parsed.value)
     else done(new LedgixError(parsed.code, parsed.detail))
   })
   app.setErrorHandler(handleVaultError)
-  app.setNotFoundHandler(handleNotFound)
+  // Every route's methods, for 405 + Allow on a known path (route-methods.ts); root hooks see the plugins' routes too.
+  const routeMethods = new RouteMethods()
+  app.addHook('onRoute', (route) => routeMethods.add(route.method, route.url))
+  app.setNotFoundHandler(handleNotFound.bind(null, routeMethods))
   registerPublicRoutes(app, ctx)
   registerSlackRoutes(app, ctx)
   registerSharedReportRoutes(app, ctx)
@@ -487,6 +499,15 @@ function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined, guar
     { prefix: '/admin' },
   )
   return app
+}
+
+async function refuseNulInUrl(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const at = request.url.indexOf('%00')
+  if (at >= 0) {
+    const query = request.url.indexOf('?')
+    sendProblem(reply, 'invalid_request', `${query >= 0 && query < at ? 'query' : 'path'}: U+0000 (%00) is not allowed in a Vault URL`)
+    return reply as never
+  }
 }
 
 /** The access line: method, route pattern (never the raw URL with its query), status, duration. */

@@ -1,7 +1,8 @@
 // Issue 16 §5: Vault bodies that canonical JSON, CBOR or the ledger cannot carry — non-finite numbers
-// (1e309), 10,000-level nesting, lone surrogates (\ud800 escapes), huge keys — and bodies that are not
-// UTF-8 are refused on EVERY JSON entry point (the fast path, its fastify twin and each other route)
-// with a 400 problem+json naming the limit, never a 500; nothing is stored or ledgered.
+// (1e309), 10,000-level nesting, lone surrogates (\ud800 escapes), huge keys, more values than one
+// request may cost (MAX_JSON_VALUES: 1 MiB of small numbers stalled every tenant for seconds) — and
+// bodies that are not UTF-8 are refused on EVERY JSON entry point (the fast path, its fastify twin and
+// each other route) with a 400 problem+json naming the limit, never a 500; nothing is stored or ledgered.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { ADMIN_KEY, call, registerPayments, startHarness, type Harness } from '../vault/helpers.ts'
@@ -50,6 +51,8 @@ const VALUES: Array<[string, string, RegExp]> = [
   ['reversed pair', '"\\udc00\\ud800"', /: string holds a lone UTF-16 surrogate/],
   ['lone surrogate in a key', '{"\\ud800":1}', /: key holds a lone UTF-16 surrogate/],
   ['huge key', `{"${HUGE_KEY}":1}`, /: key longer than 1024 characters$/],
+  ['500,000 values (1 MiB of small numbers)', `[${'1,'.repeat(499_999)}1]`, /: more than 10000 JSON values in the body/],
+  ['10,001 keys', `{${Array.from({ length: 10_001 }, (_, i) => `"k${i}":0`).join(',')}}`, /: more than 10000 JSON values in the body/],
 ]
 
 /** Invalid UTF-8 sequences inside a JSON string: each must be refused, never read as U+FFFD. */
@@ -112,7 +115,7 @@ test('valid UTF-8 (BMP, astral pairs) and limits just inside are accepted and le
   const h = await startHarness(t)
   await registerPayments(h)
   const before = await snapshot(h)
-  const inside = `{"tool_name":"create_stripe_payment","agent_id":"a","tool_args":{"amount":10,"memo":"caf\u00e9 \u20ac \ud83d\ude00 \\ud83d\\ude00","deep":${deepObject(61)},"${'k'.repeat(1024)}":1.5e308}}`
+  const inside = `{"tool_name":"create_stripe_payment","agent_id":"a","tool_args":{"amount":10,"memo":"caf\u00e9 \u20ac \ud83d\ude00 \\ud83d\\ude00","deep":${deepObject(61)},"many":[${'1,'.repeat(9_000)}1],"${'k'.repeat(1024)}":1.5e308}}`
   for (const path of ['/request-clearance', '/request-clearance/']) {
     const a = await sendRaw(h, 'POST', path, agent(h), inside)
     assert.equal(a.status, 200, a.text.slice(0, 300))

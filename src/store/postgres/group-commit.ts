@@ -45,7 +45,19 @@ function guardResult(err: GuardFailure): WriteResult {
 interface Tx {
   c: PoolClient
   begun: boolean
+  /** An earlier caller (or run, or the side work) of this transaction holds locks until COMMIT. */
+  held: boolean
 }
+
+/**
+ * A deadlock met by a caller behind others in one transaction. Rolling back to its savepoint frees
+ * only its own locks; the earlier callers' stay held, so replaying it meets the same cycle (a manual
+ * lockdown — drift seq lock, then the agent's exclusive lock — batched behind a drift write, against
+ * a batch whose clearance holds that agent's shared lock and waits for the drift seq lock: three
+ * replays, then a 500). Only rolling back the whole transaction breaks the cycle; #commit then runs
+ * each caller in a transaction of its own, where a savepoint replay is a real retry.
+ */
+class BatchDeadlock extends Error {}
 
 /** A parameterless statement of `tx`, preceded by BEGIN in the same simple query when not begun yet. */
 async function simple(tx: Tx, sql: string): Promise<void> {
@@ -71,6 +83,8 @@ export class PgGroupCommitter {
   writes = 0
   /** Writes answered by a multi-row run (tests prove batching with it). */
   batchedWrites = 0
+  /** Batches rolled back whole and re-run one caller per transaction after a deadlock (BatchDeadlock). */
+  deadlockSplits = 0
 
   constructor(pool: Pool, apply: PgApplier, side: PgSideWork, options: { maxQueue: number; maxBatch: number; multiRow?: boolean; maxInFlight?: number }) {
     this.#batching = options.multiRow ?? true
@@ -133,12 +147,14 @@ export class PgGroupCommitter {
       return
     }
     let broken: unknown = null
-    const tx: Tx = { c: client, begun: false }
+    let split = false
+    const tx: Tx = { c: client, begun: false, held: false }
     try {
       if (side) {
         await client.query('BEGIN')
         tx.begun = true
         await this.#side.apply(client)
+        tx.held = true
       }
       await this.#runBatch(tx, batch, results)
       await client.query(tx.begun ? 'COMMIT' : 'BEGIN; COMMIT')
@@ -146,11 +162,18 @@ export class PgGroupCommitter {
       this.writes += batch.length
       if (side) this.#side.committed()
     } catch (err) {
-      broken = unavailable(err) ?? err
+      if (err instanceof BatchDeadlock) split = true
+      else broken = unavailable(err) ?? err
       await client.query('ROLLBACK').catch(() => undefined)
     } finally {
       // A connection that failed mid-transaction is discarded, not returned to the pool.
       client.release(broken === null ? undefined : true)
+    }
+    if (split) {
+      // Nothing of this batch committed: each caller again, alone (the side work stays pending).
+      this.deadlockSplits++
+      for (const p of batch) await this.#commit([p], false)
+      return
     }
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i]!
@@ -176,10 +199,14 @@ export class PgGroupCommitter {
       if (kind !== null) while (end < batch.length && batchKind(batch[end]!.ops) === kind) end++
       if (end - i >= 2 && (await this.#runMany(tx, kind!, batch.slice(i, end), results, i))) {
         this.batchedWrites += end - i
+        tx.held = true
         i = end
         continue
       }
-      for (; i < end; i++) results[i] = await this.#runCaller(tx, batch[i]!.ops)
+      for (; i < end; i++) {
+        results[i] = await this.#runCaller(tx, batch[i]!.ops)
+        tx.held = true
+      }
     }
   }
 
@@ -222,7 +249,12 @@ export class PgGroupCommitter {
         await c.query('ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w')
         if (err instanceof GuardFailure) return guardResult(err)
         const code = (err as { code?: string }).code
-        if (code !== undefined && RETRYABLE.has(code) && attempt < MAX_REPLAYS) continue
+        if (code !== undefined && RETRYABLE.has(code)) {
+          if (tx.held) throw new BatchDeadlock()
+          if (attempt < MAX_REPLAYS) continue
+          // Still in a cycle after the replays: the database cannot order these writes now (503, never a 500).
+          return new LedgixError('vault_unavailable', 'concurrent writes deadlocked in PostgreSQL; retry')
+        }
         // A statement_timeout (a lock held elsewhere, an overloaded server) is the database not
         // answering now: 503 vault_unavailable like a lost connection, never a 500.
         const transient = unavailable(err)
