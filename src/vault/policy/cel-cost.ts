@@ -30,15 +30,21 @@ let remaining = MAX_RULE_COST
 let limit = MAX_RULE_COST
 // One instance, thrown again by every handler once the budget is gone: a comprehension whose step
 // fails keeps iterating (cel-js collects errors), so the tail must cost no stack capture per element.
-let exhausted = new CostBoundError(`rule evaluation cost above ${MAX_RULE_COST} units`)
+let exhausted: CostBoundError | null = null
+
+/** The evaluation's one refusal, made at the first overrun (not per evaluation: most never overrun). */
+function overBudget(): CostBoundError {
+  exhausted ??= new CostBoundError(
+    `evaluation cost above ${limit} units (the rule reads too much of the call: large lists, long strings or nested loops over them)`,
+  )
+  return exhausted
+}
 
 /** Arm the meter for one rule evaluation with `units` (evaluations are synchronous: one meter serves all). */
 export function startCost(units: number): void {
   limit = units
   remaining = units
-  exhausted = new CostBoundError(
-    `evaluation cost above ${units} units (the rule reads too much of the call: large lists, long strings or nested loops over them)`,
-  )
+  exhausted = null
 }
 
 /** Units spent since startCost (never more than its budget plus the last charge). */
@@ -49,16 +55,16 @@ export function spentCost(): number {
 /** Charge `units`; throws once the budget is spent. */
 export function charge(units: number): void {
   remaining -= units
-  if (remaining < 0) throw exhausted
+  if (remaining < 0) throw overBudget()
 }
 
 /** Charge 1 + the size of `value` (elements and entries at every depth, characters / 10), stopping at the budget. */
 export function chargeValue(value: unknown): void {
   remaining -= 1
-  if (remaining < 0) throw exhausted
+  if (remaining < 0) throw overBudget()
   if (typeof value === 'string') {
     remaining -= Math.ceil(value.length / CHARS_PER_UNIT)
-    if (remaining < 0) throw exhausted
+    if (remaining < 0) throw overBudget()
   } else if (typeof value === 'object' && value !== null) chargeContainer(value)
 }
 
