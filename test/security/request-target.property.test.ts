@@ -114,6 +114,19 @@ function asciiOf(text: string): string {
   return out
 }
 
+/** The ASCII characters `after` holds more often than `before` (each as many times as it gained). */
+function asciiGained(before: string, after: string): string {
+  const counts = new Map<string, number>()
+  for (const c of asciiOf(before)) counts.set(c, (counts.get(c) ?? 0) + 1)
+  let gained = ''
+  for (const c of asciiOf(after)) {
+    const n = counts.get(c) ?? 0
+    if (n === 0) gained += c
+    else counts.set(c, n - 1)
+  }
+  return gained
+}
+
 /** '%XX' escapes of a code point's UTF-8 bytes. */
 function escapeCodePoint(cp: number): string {
   return [...Buffer.from(String.fromCodePoint(cp), 'utf8')].map((b) => '%' + b.toString(16).toUpperCase().padStart(2, '0')).join('')
@@ -135,7 +148,9 @@ test('property: an accepted escape of a non-ASCII character never becomes ASCII 
       if (checkPath(p, DEFAULT_PATH_RULES) !== null) return
       accepted++
       const decoded = decodeURIComponent(p)
-      assert.equal(asciiOf(decoded.normalize('NFKC')), asciiOf(decoded), `${p} gains ASCII under NFKC`)
+      // A gain is the danger (fullwidth '／' → '/'); a combining mark may compose with the ASCII letter
+      // before it ('n' + U+0300 → 'ǹ'), which loses one, and no upstream reads that as the route.
+      assert.equal(asciiGained(decoded, decoded.normalize('NFKC')), '', `${p} gains ASCII under NFKC`)
       for (const cp of cps) assert.ok(![0xa5, 0x20a9, 0x2044, 0x2215, 0x2216, 0x29f5].includes(cp), `${p}: best-fit separator accepted`)
     }),
     { numRuns: 20_000 },
