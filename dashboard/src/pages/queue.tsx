@@ -122,7 +122,8 @@ export function QueuePage({ selectedId }: { selectedId: string | null }) {
           break
         case 'choose-approve':
         case 'choose-deny':
-          if (selectedId === null || !mayDecide) return
+          // A locked agent's review offers no Approve (its radio is disabled): nor does its shortcut.
+          if (selectedId === null || !mayDecide || (action === 'choose-approve' && (document.getElementById('decide-approve') as HTMLInputElement | null)?.disabled)) return
           setChoice(action === 'choose-approve' ? 'approve' : 'deny')
           requestAnimationFrame(() => document.getElementById(action === 'choose-deny' ? 'decide-reason' : 'decide-approve')?.focus())
           break
