@@ -4,17 +4,7 @@
 // SQLite driver migrates data_dir/vault.db at every start, so both commands are for driver postgres.
 import type { Command } from 'commander'
 import type { VaultServerConfig } from '../config/index.ts'
-
-async function loadVaultConfig(cmd: Command, file: string): Promise<VaultServerConfig> {
-  const { ConfigError, formatProblems, loadConfig } = await import('../config/index.ts')
-  try {
-    return (await loadConfig(file)).vaultServer
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err
-    cmd.showHelpAfterError(false)
-    return cmd.error(formatProblems(err), { exitCode: 1, code: 'ledgix.config_invalid' })
-  }
-}
+import { loadVaultConfig } from './vault-target.ts'
 
 type Outcome = { ok: true; lines: string[] } | { ok: false; message: string }
 

@@ -4,6 +4,7 @@
 // `users create --admin` before the first setup claims the setup guard, so the web setup is closed.
 import type { Command } from 'commander'
 import type { VaultServerConfig } from '../config/index.ts'
+import { loadVaultConfig } from './vault-target.ts'
 import { IDENTIFIER_HINT, isIdentifier, uuidv7 } from '../core/index.ts'
 import type { TenantId } from '../core/index.ts'
 import type { DashboardRole, DashboardUserRecord, Store } from '../store/index.ts'
@@ -31,17 +32,6 @@ function out(cmd: Command): (text: string) => void {
 function fail(cmd: Command, message: string): never {
   cmd.showHelpAfterError(false)
   return cmd.error(`ledgix-gateway: ${message}`, { exitCode: 1, code: 'ledgix.users_failed' })
-}
-
-async function loadVaultConfig(cmd: Command, file: string): Promise<VaultServerConfig> {
-  const { ConfigError, formatProblems, loadConfig } = await import('../config/index.ts')
-  try {
-    return (await loadConfig(file)).vaultServer
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err
-    cmd.showHelpAfterError(false)
-    return cmd.error(formatProblems(err), { exitCode: 1, code: 'ledgix.config_invalid' })
-  }
 }
 
 async function withStore<T>(cmd: Command, file: string, fn: (store: Store, vault: VaultModule, config: VaultServerConfig) => Promise<T>): Promise<T> {

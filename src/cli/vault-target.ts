@@ -41,7 +41,8 @@ export function failTarget(cmd: Command, message: string, exitCode = 1): never {
   return cmd.error(`ledgix-gateway: ${message}`, { exitCode, code: 'ledgix.vault_admin_failed' })
 }
 
-async function loadVaultConfig(cmd: Command, file: string): Promise<VaultServerConfig> {
+/** The config file's `vault_server`, or exit 1 with its problems (each naming its path and fix). */
+export async function loadVaultConfig(cmd: Command, file: string): Promise<VaultServerConfig> {
   const { ConfigError, formatProblems, loadConfig } = await import('../config/index.ts')
   try {
     return (await loadConfig(file)).vaultServer

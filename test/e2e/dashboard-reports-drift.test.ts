@@ -113,10 +113,10 @@ describe('dashboard Agents/drift and Reports pages (headless Chromium, all-in-on
       assert.equal(await page.locator('#decide-approve').isDisabled(), true, 'Approve cannot be chosen')
       assert.equal(await page.locator('#decide-deny').isDisabled(), false, 'Deny can')
       // Nor by its shortcut: `a` leaves nothing chosen (before, it checked the disabled radio).
-      await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur())
+      await page.evaluate('document.activeElement?.blur()')
       await page.keyboard.press('d')
       await until('d chooses Deny', async () => await page.locator('#decide-deny').isChecked())
-      await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur())
+      await page.evaluate('document.activeElement?.blur()')
       await page.keyboard.press('a')
       await new Promise((r) => setTimeout(r, 200))
       assert.equal(await page.locator('#decide-approve').isChecked(), false, 'the a shortcut does not choose Approve')
