@@ -7,29 +7,13 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildProgram } from '../../src/cli/index.ts'
+import { runCli } from '../helpers/cli-in-process.ts'
 import { send } from '../helpers/http-client.ts'
 import { PG_TEST_URL, adminQuery, skipWithoutPostgres, testSchema } from '../helpers/postgres.ts'
 import { eventually, spawnServe } from '../helpers/serve-process.ts'
 import type { ServeProcess } from '../helpers/serve-process.ts'
 
-async function cli(args: string[]): Promise<{ out: string; err: string; code: number }> {
-  let out = ''
-  let err = ''
-  const program = buildProgram()
-  const output = { writeOut: (s: string) => (out += s), writeErr: (s: string) => (err += s) }
-  const configure = (c: ReturnType<typeof buildProgram>): void => {
-    c.exitOverride().configureOutput(output)
-    for (const sub of c.commands) configure(sub)
-  }
-  configure(program)
-  try {
-    await program.parseAsync(['node', 'ledgix-gateway', ...args])
-    return { out, err, code: 0 }
-  } catch (e) {
-    return { out, err, code: (e as { exitCode?: number }).exitCode ?? 1 }
-  }
-}
+const cli = runCli
 
 const BOOTSTRAP = 'sk_test_cli_ledger_verify_bootstrap_0123456789'
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildProgram } from '../../src/cli/index.ts'
+import { runCli } from '../helpers/cli-in-process.ts'
 import { openSqliteStore } from '../../src/store/index.ts'
 import type { TenantId } from '../../src/core/index.ts'
 import { eventually, spawnServe } from '../helpers/serve-process.ts'
@@ -15,23 +15,7 @@ import { ADMIN_KEY, call, startHarness } from '../vault/helpers.ts'
 
 const admin = { 'x-admin-api-key': ADMIN_KEY }
 
-async function cli(args: string[]): Promise<{ out: string; err: string; code: number }> {
-  let out = ''
-  let err = ''
-  const program = buildProgram()
-  const output = { writeOut: (s: string) => (out += s), writeErr: (s: string) => (err += s) }
-  const configure = (c: ReturnType<typeof buildProgram>): void => {
-    c.exitOverride().configureOutput(output)
-    for (const sub of c.commands) configure(sub)
-  }
-  configure(program)
-  try {
-    await program.parseAsync(['node', 'ledgix-gateway', ...args])
-    return { out, err, code: 0 }
-  } catch (e) {
-    return { out, err, code: (e as { exitCode?: number }).exitCode ?? 1 }
-  }
-}
+const cli = runCli
 
 test('store: tenant_insert is guarded (a duplicate is a refusal, not an exception); ifMissing makes it a no-op', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'ledgix-tenant-'))

@@ -4,28 +4,12 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { buildProgram } from '../../src/cli/index.ts'
+import { runCli } from '../helpers/cli-in-process.ts'
 import { openSqliteStore } from '../../src/store/index.ts'
 import { hashApiKey } from '../../src/vault/index.ts'
 import { tempDir } from '../helpers/temp-dir.ts'
 
-async function run(args: string[]): Promise<{ out: string; err: string; code: number }> {
-  let out = ''
-  let err = ''
-  const program = buildProgram()
-  const output = { writeOut: (s: string) => (out += s), writeErr: (s: string) => (err += s) }
-  const configure = (c: ReturnType<typeof buildProgram>): void => {
-    c.exitOverride().configureOutput(output)
-    for (const sub of c.commands) configure(sub)
-  }
-  configure(program)
-  try {
-    await program.parseAsync(['node', 'ledgix-gateway', ...args])
-    return { out, err, code: 0 }
-  } catch (e) {
-    return { out, err, code: (e as { exitCode?: number }).exitCode ?? 1 }
-  }
-}
+const run = runCli
 
 test('apikeys create prints the key once, stores only its hash; list and revoke work', async (t) => {
   const data = tempDir(t)
