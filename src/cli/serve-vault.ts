@@ -110,6 +110,7 @@ async function startEmbedded(config: Config, logger: Logger): Promise<OpenedVaul
       registerSealerLeader(registry, server)
       server.context.drift.registerMetrics(registry)
       server.context.live.registerMetrics(registry)
+      server.context.bodies.registerMetrics(registry)
     },
     async close() {
       readiness.closing = true

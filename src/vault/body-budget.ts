@@ -6,6 +6,7 @@
 // caller cannot take what the others need; otherwise 503 `overloaded` with Retry-After before a byte
 // of it is read. The bytes are given back when the response closes.
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { Counter, Gauge, type Registry } from 'prom-client'
 import { LedgixError } from '../core/index.ts'
 
 /** What one owner may hold: a quarter of the whole, so one tenant leaves room for others. */
@@ -19,6 +20,8 @@ export class VaultBodyBudget {
   readonly maxBodyBytes: number
   #totalBytes = 0
   readonly #owners = new Map<string, number>()
+  /** Bodies refused (503 overloaded) because a bound would have been crossed. */
+  refusals = 0
 
   constructor(maxTotalBytes: number, maxOwnerBytes: number, maxBodyBytes: number) {
     this.maxTotalBytes = maxTotalBytes
@@ -29,7 +32,10 @@ export class VaultBodyBudget {
   /** Reserve `bytes` for `owner`: false (nothing reserved) when either bound would be crossed. */
   tryReserve(owner: string, bytes: number): boolean {
     const held = this.#owners.get(owner) ?? 0
-    if (held + bytes > this.maxOwnerBytes || this.#totalBytes + bytes > this.maxTotalBytes) return false
+    if (held + bytes > this.maxOwnerBytes || this.#totalBytes + bytes > this.maxTotalBytes) {
+      this.refusals++
+      return false
+    }
     this.#owners.set(owner, held + bytes)
     this.#totalBytes += bytes
     return true
@@ -48,6 +54,28 @@ export class VaultBodyBudget {
 
   ownerBytes(owner: string): number {
     return this.#owners.get(owner) ?? 0
+  }
+
+  /** `ledgix_vault_inflight_body_bytes` and `ledgix_vault_body_refusals_total` in the /metrics registry. */
+  registerMetrics(registry: Registry): void {
+    const budget = this
+    new Gauge({
+      name: 'ledgix_vault_inflight_body_bytes',
+      help: 'Request-body bytes the Vault has admitted and not yet released (bounded by vault_server.max_inflight_body).',
+      registers: [registry],
+      collect() {
+        this.set(budget.totalBytes)
+      },
+    })
+    new Counter({
+      name: 'ledgix_vault_body_refusals_total',
+      help: 'Request bodies refused with 503 overloaded before being read: the caller\'s or the Vault-wide in-flight bound was full.',
+      registers: [registry],
+      collect() {
+        this.reset()
+        this.inc(budget.refusals)
+      },
+    })
   }
 }
 

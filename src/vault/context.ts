@@ -6,6 +6,7 @@ import type { LedgerService } from '../ledger/index.ts'
 import type { NotifyService } from '../notify/index.ts'
 import type { ReportService } from '../reports/index.ts'
 import type { ApiKeyRole, Store } from '../store/index.ts'
+import type { VaultBodyBudget } from './body-budget.ts'
 import type { KeyRing } from './key-ring.ts'
 import type { LiveEventHub } from './live-events.ts'
 import type { LedgerSink } from './ledger-sink.ts'
@@ -37,6 +38,8 @@ export interface VaultContext {
   dashboardAuth?: DashboardAuth
   /** Live events for GET /events/stream, published after the change that raises them committed. */
   live: LiveEventHub
+  /** Request bodies in flight, bounded Vault-wide and per caller (body-budget.ts). */
+  bodies: VaultBodyBudget
 }
 
 /** Roles of a customer caller: the API-key roles plus the dashboard's read-only `viewer`. */

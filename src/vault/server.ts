@@ -259,6 +259,11 @@ export async function createVaultServer(options: VaultServerOptions): Promise<Va
       }),
       notify,
       live,
+      bodies: new VaultBodyBudget(
+        config.maxInflightBodyBytes ?? Math.max(DEFAULT_VAULT_INFLIGHT_BODY_BYTES, config.maxBodyBytes),
+        config.maxInflightBodyPerTenantBytes ?? Math.max(DEFAULT_VAULT_INFLIGHT_BODY_PER_OWNER_BYTES, config.maxBodyBytes),
+        config.maxBodyBytes,
+      ),
     }
     const ctx: VaultContext = {
       ...base,
@@ -391,11 +396,7 @@ declare module 'fastify' {
 
 function buildApp(ctx: VaultContext, logger: FastifyBaseLogger | undefined, guard: VaultListenerGuard): FastifyInstance {
   const gate = new IdempotencyGate(ctx.store)
-  const bodies = new VaultBodyBudget(
-    ctx.config.maxInflightBodyBytes ?? Math.max(DEFAULT_VAULT_INFLIGHT_BODY_BYTES, ctx.config.maxBodyBytes),
-    ctx.config.maxInflightBodyPerTenantBytes ?? Math.max(DEFAULT_VAULT_INFLIGHT_BODY_PER_OWNER_BYTES, ctx.config.maxBodyBytes),
-    ctx.config.maxBodyBytes,
-  )
+  const bodies = ctx.bodies
   const fastPath = new FastPath(ctx, gate, logger ?? null, bodies)
   const app = Fastify({
     ...(logger === undefined ? { logger: false } : { loggerInstance: logger }),

@@ -20,6 +20,10 @@ test('vault-only: ledgix_sse_connections on /metrics follows open streams; SIGTE
   t.after(() => proc.stop())
   const gauge = async (): Promise<number> => Number(/^ledgix_sse_connections (\d+)$/m.exec((await send(`${proc.adminUrl}/metrics`)).text)?.[1])
   assert.equal(await gauge(), 0)
+  // The Vault's body budget is exported beside it (serve wires every Vault metric into /metrics).
+  const exported = (await send(`${proc.adminUrl}/metrics`)).text
+  assert.match(exported, /^ledgix_vault_inflight_body_bytes 0$/m)
+  assert.match(exported, /^ledgix_vault_body_refusals_total 0$/m)
   const streams = [await openStream(proc.vaultUrl, '/events/stream', key), await openStream(proc.vaultUrl, '/events/stream', key)]
   assert.deepEqual(streams.map((s) => s.status), [200, 200])
   assert.equal(await gauge(), 2)

@@ -6,11 +6,19 @@
 // either, 503 `overloaded` with Retry-After at once, the body unread. Real Vault, raw sockets.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { Registry } from 'prom-client'
 import { closesWithin, destroyAll, openSocket, responseJson } from '../helpers/slow-socket.ts'
 import type { SlowSocket } from '../helpers/slow-socket.ts'
 import { call, startHarness } from '../vault/helpers.ts'
 
 const MIB = 1024 * 1024
+/** A sample's value in the registry's exposition text. */
+async function sample(registry: Registry, name: string): Promise<number> {
+  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(await registry.metrics())
+  assert.ok(m !== null, `${name} is exported`)
+  return Number(m[1])
+}
+
 /** An answer that needs no body: well within this on a loaded 2-core machine. */
 const ANSWER_MS = 2000
 
@@ -59,6 +67,11 @@ test('one tenant\'s held bodies stop at its share (503 overloaded, body unread);
     assert.equal(body['code'], 'overloaded', path)
     assert.match(String(body['detail']), /this caller already has \d+ bytes of request bodies in flight/)
   }
+  // What an operator sees on /metrics: the held bytes and the two refusals.
+  const registry = new Registry()
+  h.server.context.bodies.registerMetrics(registry)
+  assert.equal(await sample(registry, 'ledgix_vault_body_refusals_total'), 2)
+  assert.equal(await sample(registry, 'ledgix_vault_inflight_body_bytes'), 2 * (MIB - 1024))
   // Tenant B is untouched by A's share.
   const b = await call(h.base, 'POST', '/request-clearance', { key: h.keys.bAgent, body: { tool_name: 'u', tool_args: {} } })
   assert.equal(b.status, 200)
@@ -67,6 +80,7 @@ test('one tenant\'s held bodies stop at its share (503 overloaded, body unread);
   await new Promise((r) => setTimeout(r, 200))
   const a = await call(h.base, 'POST', '/request-clearance', { key: h.keys.agent, body: { tool_name: 'u', tool_args: {} } })
   assert.equal(a.status, 200)
+  assert.equal(await sample(registry, 'ledgix_vault_inflight_body_bytes'), 0, 'every reservation is given back')
 })
 
 test('the Vault-wide bound covers unauthenticated routes too (login by client address)', async (t) => {
