@@ -3,7 +3,6 @@
 import { spawn } from 'node:child_process'
 import { resolve } from 'node:path'
 import { PG_TEST_URL, adminQuery } from '../helpers/postgres.ts'
-import { sleep } from '../helpers/serve-process.ts'
 
 const BIN = resolve(import.meta.dirname, '../../bin/ledgix-gateway.mjs')
 /** README "Operating several replicas": API-key revocation and key-ring changes reach every replica within 1 s. */
@@ -35,24 +34,6 @@ export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Cli
       resolveRun({ code, out, err })
     })
   })
-}
-
-/** How long after the start the last poll still saw the old state (as in replicas-guards.test.ts). */
-export async function staleness(changed: () => Promise<boolean>): Promise<number> {
-  const t0 = performance.now()
-  let lastStale = 0
-  let fresh = 0
-  while (fresh < 3) {
-    const sentAt = performance.now() - t0
-    if (sentAt > 15_000) return Infinity
-    if (await changed()) fresh++
-    else {
-      fresh = 0
-      lastStale = sentAt
-    }
-    await sleep(10)
-  }
-  return lastStale
 }
 
 export async function activeKeys(schema: string): Promise<string[]> {

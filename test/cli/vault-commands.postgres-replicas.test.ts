@@ -10,7 +10,8 @@ import { skipWithoutPostgres } from '../helpers/postgres.ts'
 import { REPLICA_ADMIN_KEY, startReplicaCluster } from '../helpers/replicas.ts'
 import type { ReplicaCluster } from '../helpers/replicas.ts'
 import { sleep } from '../helpers/serve-process.ts'
-import { BOUND_MS, activeKeys, runCli, staleness } from './cli-process.ts'
+import { BOUND_MS, activeKeys, runCli } from './cli-process.ts'
+import { staleness } from '../helpers/replicas.ts'
 
 if (skipWithoutPostgres !== false) {
   test('cli: apikeys/keys -c on PostgreSQL', { skip: skipWithoutPostgres }, () => {})

@@ -8,34 +8,12 @@ import assert from 'node:assert/strict'
 import { bearer, send } from '../helpers/http-client.ts'
 import type { Reply } from '../helpers/http-client.ts'
 import { adminQuery, skipWithoutPostgres } from '../helpers/postgres.ts'
-import { REPLICA_ADMIN_KEY, startReplicaCluster } from '../helpers/replicas.ts'
+import { REPLICA_ADMIN_KEY, staleness, startReplicaCluster } from '../helpers/replicas.ts'
 import type { ReplicaCluster } from '../helpers/replicas.ts'
 import { sleep } from '../helpers/serve-process.ts'
 
 /** The staleness bound the README promises for revocations, rotations and policies across replicas. */
 const BOUND_MS = 1_000
-
-/**
- * Polls `changed` until it holds (and keeps holding for three more polls); returns how long after the
- * start the last poll that still saw the old state was *sent* — how stale the replica was, measured so
- * that a slow answer on a loaded machine does not count against it.
- */
-async function staleness(changed: () => Promise<boolean>): Promise<number> {
-  const t0 = performance.now()
-  let lastStale = 0
-  let fresh = 0
-  while (fresh < 3) {
-    const sentAt = performance.now() - t0
-    if (sentAt > 15_000) return Infinity
-    if (await changed()) fresh++
-    else {
-      fresh = 0
-      lastStale = sentAt
-    }
-    await sleep(10)
-  }
-  return lastStale
-}
 
 if (skipWithoutPostgres !== false) {
   test('replicas: guards across two Vault replicas', { skip: skipWithoutPostgres }, () => {})

@@ -256,3 +256,25 @@ export async function assertLedgerWhole(c: ReplicaCluster, acked: readonly strin
   assert.equal(new Set(sizes).size, 1, `both replicas verify the same tree: ${sizes.join(',')}`)
   assert.equal(sizes[0], chain[chain.length - 1]!.tree_size)
 }
+
+/**
+ * Polls `changed` until it holds (and keeps holding for three more polls); returns how long after the
+ * start the last poll that still saw the old state was *sent* — how stale the replica was, measured so
+ * that a slow answer on a loaded machine does not count against it.
+ */
+export async function staleness(changed: () => Promise<boolean>): Promise<number> {
+  const t0 = performance.now()
+  let lastStale = 0
+  let fresh = 0
+  while (fresh < 3) {
+    const sentAt = performance.now() - t0
+    if (sentAt > 15_000) return Infinity
+    if (await changed()) fresh++
+    else {
+      fresh = 0
+      lastStale = sentAt
+    }
+    await sleep(10)
+  }
+  return lastStale
+}
